@@ -1,0 +1,78 @@
+import { ConfigError } from './core/errors';
+
+/** Everything the service can be told from outside. Built once per process by {@link loadConfig}. */
+export interface Config {
+  /** AWS region; undefined lets the SDK use its own chain (profile, AWS_REGION). */
+  region?: string;
+  /** Endpoint of a local emulator (AWS_ENDPOINT_URL); undefined in AWS. */
+  endpoint?: string;
+  /** DynamoDB state table holding the index and the idempotency records. */
+  stateTable: string;
+  /** Cluster names or ARNs to manage; empty means every cluster of the account. */
+  clusters: string[];
+  /** How many UpdateService calls run at once (ECS refills UpdateService at 5/s per account). */
+  maxConcurrency: number;
+  /** Plan and report only; never call UpdateService. */
+  dryRun: boolean;
+  /** EventBridge bus that receives one event per completed run; undefined disables publishing. */
+  notificationBus?: string;
+  /** How long an idempotency record keeps a (service, secret version) from being redeployed again. */
+  idempotencyTtlDays: number;
+  /** Maximum attempts per AWS call, with the SDK's adaptive retry mode. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_STATE_TABLE = 'ecs-secret-redeploy';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the configuration from the environment. This is the only place that reads `process.env`;
+ * the CLI passes its options as `overrides`.
+ */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const config: Config = {
+    region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
+    endpoint: nonEmpty(env.AWS_ENDPOINT_URL),
+    stateTable: nonEmpty(env.STATE_TABLE) ?? DEFAULT_STATE_TABLE,
+    clusters: (env.CLUSTERS ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c) => c !== ''),
+    maxConcurrency: positiveInteger('MAX_CONCURRENCY', env.MAX_CONCURRENCY, 5),
+    dryRun: booleanValue('DRY_RUN', env.DRY_RUN, false),
+    notificationBus: nonEmpty(env.EVENT_BUS_NAME),
+    idempotencyTtlDays: positiveInteger('IDEMPOTENCY_TTL_DAYS', env.IDEMPOTENCY_TTL_DAYS, 30),
+    maxAttempts: positiveInteger('AWS_MAX_ATTEMPTS', env.AWS_MAX_ATTEMPTS, 8),
+  };
+  const merged = { ...config, ...definedOnly(overrides) };
+  if (!Number.isInteger(merged.maxConcurrency) || merged.maxConcurrency < 1 || merged.maxConcurrency > 50) {
+    throw new ConfigError(`max concurrency must be an integer from 1 to 50, got ${merged.maxConcurrency}`);
+  }
+  return merged;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
+  if (nonEmpty(raw) === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+function booleanValue(name: string, raw: string | undefined, fallback: boolean): boolean {
+  const value = nonEmpty(raw)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function definedOnly<T extends object>(values: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
