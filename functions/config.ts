@@ -20,6 +20,8 @@ export interface Config {
   idempotencyTtlDays: number;
   /** Maximum attempts per AWS call, with the SDK's adaptive retry mode. */
   maxAttempts: number;
+  /** `info` logs every report; `silent` logs nothing (the demo prints reports itself). */
+  logLevel: 'info' | 'silent';
 }
 
 export const DEFAULT_STATE_TABLE = 'ecs-secret-redeploy';
@@ -44,12 +46,19 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     notificationBus: nonEmpty(env.EVENT_BUS_NAME),
     idempotencyTtlDays: positiveInteger('IDEMPOTENCY_TTL_DAYS', env.IDEMPOTENCY_TTL_DAYS, 30),
     maxAttempts: positiveInteger('AWS_MAX_ATTEMPTS', env.AWS_MAX_ATTEMPTS, 8),
+    logLevel: logLevel(env.LOG_LEVEL),
   };
   const merged = { ...config, ...definedOnly(overrides) };
   if (!Number.isInteger(merged.maxConcurrency) || merged.maxConcurrency < 1 || merged.maxConcurrency > 50) {
     throw new ConfigError(`max concurrency must be an integer from 1 to 50, got ${merged.maxConcurrency}`);
   }
   return merged;
+}
+
+function logLevel(raw: string | undefined): Config['logLevel'] {
+  const value = nonEmpty(raw)?.toLowerCase() ?? 'info';
+  if (value !== 'info' && value !== 'silent') throw new ConfigError(`LOG_LEVEL must be info or silent, got "${raw}"`);
+  return value;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

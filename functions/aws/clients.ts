@@ -5,7 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
-import { consoleLogger, Logger } from '../core/logger';
+import { consoleLogger, Logger, silentLogger } from '../core/logger';
 
 /** The AWS clients and settings every core function receives instead of building its own. */
 export interface Deps {
@@ -74,6 +74,6 @@ export function buildDeps(config: Config, options: BuildOptions = {}): Deps {
       });
       return account;
     },
-    log: options.log ?? consoleLogger(),
+    log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),
   };
 }

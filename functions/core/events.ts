@@ -94,7 +94,7 @@ function decodeApiCall(detail: Json, base: Trigger): Decision {
   switch (eventName) {
     case 'PutSecretValue': {
       const stages = stringArray(request.versionStages);
-      if (stages === undefined || stages.includes('AWSCURRENT')) return check(withCurrentMove(stages ?? []));
+      if (stages === undefined || stages.includes('AWSCURRENT')) return check(withCurrentMove(stages ?? ['AWSCURRENT']));
       const live = stages.filter((s) => s !== 'AWSPENDING');
       if (live.length === 0) return ignore(trigger, 'new version staged as AWSPENDING: a rotation started, the value is not live yet', secretId);
       return check(live);

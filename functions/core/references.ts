@@ -66,10 +66,10 @@ function classify(valueFrom: string, home: Location, plainNameIs: Store): Pick<S
   const store: Store = service === undefined ? plainNameIs : service === 'secretsmanager' ? 'secretsmanager' : 'ssm';
   if (store === 'secretsmanager') {
     const secret = parseSecretsManagerRef(valueFrom, home);
-    return secret && { store, secret };
+    return secret ? { store, secret } : undefined;
   }
   const parameterArn = ssmParameterArn(valueFrom, home);
-  return parameterArn && { store, parameterArn };
+  return parameterArn ? { store, parameterArn } : undefined;
 }
 
 /** The stage a reference follows, or undefined when it is pinned to a version id. */

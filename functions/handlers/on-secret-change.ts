@@ -1,0 +1,23 @@
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { decodeEvent } from '../core/events';
+import { handleDecision } from '../core/handle-change';
+import type { Report } from '../core/report';
+import { lambdaDeps } from './runtime';
+
+/**
+ * EventBridge target for Secrets Manager changes. Logs and returns the report; throws when a
+ * service failed, so that Lambda's async retry runs again and, thanks to the exactly-once
+ * ledger, redeploys only what failed. Bad input (malformed event, unknown secret) throws too:
+ * after the retries it lands in the dead-letter queue, where an alarm watches.
+ */
+export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<Report> {
+  const deps = lambdaDeps(context);
+  const decision = decodeEvent(event);
+  const report = await handleDecision(deps, decision, { dryRun: deps.config.dryRun, force: false, inventory: 'index', useState: true });
+  deps.log.info('report', { report });
+  const failed = report.services.filter((s) => s.outcome === 'failed');
+  if (failed.length > 0) {
+    throw new Error(`${failed.length} of ${report.services.length} services failed to redeploy: ${failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ')}`);
+  }
+  return report;
+}

@@ -1,0 +1,128 @@
+/**
+ * `npm run demo`: the whole job against a local emulator. Starts moto_server, seeds a small
+ * account, builds the index, changes a secret, feeds the EventBridge event that the change emits
+ * to the on-secret-change Lambda handler, prints its report and the services' deployments
+ * before and after, delivers the same event again (nothing happens twice), and stops moto.
+ */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { emulatorClientConfig, primaryDeployments } from './lib/aws-fixtures';
+import { seedDemoAccount } from './lib/demo-account';
+import { startMoto } from './lib/moto-server';
+
+const REGION = 'eu-west-1';
+
+async function main(): Promise<void> {
+  const moto = await startMoto();
+  try {
+    await demo(moto.endpoint);
+  } finally {
+    await moto.stop();
+    console.log(`\nmoto_server (pid ${moto.pid}) stopped.`);
+  }
+}
+
+async function demo(endpoint: string): Promise<void> {
+  // The Lambda handler builds its clients from the environment, as it does in AWS.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    STATE_TABLE: 'ecs-secret-redeploy',
+    LOG_LEVEL: 'silent',
+  });
+  const { buildDeps } = await import('../functions/aws/clients');
+  const { loadConfig } = await import('../functions/config');
+  const { createStateTable } = await import('../functions/aws/state-table');
+  const { rebuildIndex } = await import('../functions/core/indexer');
+  const { formatReport } = await import('../functions/core/report');
+  const { silentLogger } = await import('../functions/core/logger');
+  const { handler } = await import('../functions/handlers/on-secret-change');
+
+  const ecs = new ECSClient(emulatorClientConfig(endpoint, REGION));
+  const sm = new SecretsManagerClient(emulatorClientConfig(endpoint, REGION));
+  console.log(`moto_server listening on ${endpoint}\n`);
+
+  const account = await seedDemoAccount(ecs, sm);
+  console.log('Seeded: clusters prod-web and prod-batch, 7 services, secrets prod/orders-db, prod/orders-db-creds, prod/payments-api-key.');
+
+  const deps = buildDeps(loadConfig(), { log: silentLogger });
+  await createStateTable(deps);
+  const summary = await rebuildIndex(deps);
+  console.log(`Index built: ${summary.services} services, ${summary.taskDefinitions} task definitions, ${summary.secrets} secrets referenced.\n`);
+
+  const names = Object.keys(account.services);
+  const before = await deploymentsOf(ecs, account.services);
+
+  const secret = account.secrets.ordersDb;
+  const put = await sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: JSON.stringify({ password: 'rotated' }) }));
+  console.log(`PutSecretValue on ${secret.name}: new AWSCURRENT version ${put.VersionId}\n`);
+
+  const event = putSecretValueEvent(secret.arn, put.VersionId as string, deps.config.region ?? REGION);
+  const context = { invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:ecs-secret-redeploy-on-secret-change` } as Context;
+  const report = await handler(event, context);
+  console.log('Report of the on-secret-change handler:\n');
+  console.log(formatReport(report));
+
+  const after = await deploymentsOf(ecs, account.services);
+  console.log('Deployments as the emulator shows them:\n');
+  console.log(['SERVICE'.padEnd(16), 'NEW DEPLOYMENT?'.padEnd(16), 'PRIMARY DEPLOYMENT'].join('  '));
+  for (const name of names) {
+    const changed = before.get(name) !== after.get(name);
+    console.log([name.padEnd(16), (changed ? 'yes' : 'no').padEnd(16), after.get(name)].join('  '));
+  }
+
+  const again = await handler(event, context);
+  const repeated = again.services.filter((s) => s.outcome === 'redeployed').length;
+  const final = await deploymentsOf(ecs, account.services);
+  const unchanged = names.every((n) => final.get(n) === after.get(n));
+  console.log(`\nThe same event delivered again: ${repeated} redeployed, deployments ${unchanged ? 'unchanged' : 'CHANGED'} (exactly once per version).`);
+  const expected = new Set(account.affectedByOrdersDb);
+  const correct = names.every((n) => (before.get(n) !== after.get(n)) === expected.has(n));
+  if (!correct || repeated !== 0 || !unchanged) {
+    process.exitCode = 1;
+    console.log('Unexpected result: see the tables above.');
+  }
+}
+
+async function deploymentsOf(ecs: ECSClient, services: Record<string, string>): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const byCluster = new Map<string, string[]>();
+  for (const [name, cluster] of Object.entries(services)) byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), name]);
+  for (const [cluster, names] of byCluster) for (const [name, id] of await primaryDeployments(ecs, cluster, names)) ids.set(name, id);
+  return ids;
+}
+
+/** The event EventBridge delivers for a PutSecretValue call (CloudTrail), as documented. */
+function putSecretValueEvent(secretArn: string, versionId: string, region: string): EventBridgeEvent<string, unknown> {
+  const now = new Date().toISOString();
+  return {
+    version: '0',
+    id: `demo-${versionId}`,
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.secretsmanager',
+    account: '123456789012',
+    time: now,
+    region,
+    resources: [],
+    detail: {
+      eventVersion: '1.09',
+      eventTime: now,
+      eventSource: 'secretsmanager.amazonaws.com',
+      eventName: 'PutSecretValue',
+      awsRegion: region,
+      requestParameters: { secretId: secretArn, clientRequestToken: versionId },
+      responseElements: { arn: secretArn },
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: '123456789012',
+    },
+  };
+}
+
+main().catch((error) => {
+  console.error(`demo failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+});
