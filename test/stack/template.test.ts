@@ -1,0 +1,362 @@
+/**
+ * Reads the packaged stack (`npm run package`) and checks what must hold in every deployment:
+ * least-privilege IAM, failure handling on every path an event takes, the rules' patterns taken
+ * from infra/, alarms wired to the resources they watch, and the bundle sizes.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { asArray, ensurePackaged, Json, Packaged, policyStatements, Resource, resourcesOfType, ROOT, Template } from './template';
+
+let packaged: Packaged;
+let template: Template;
+
+beforeAll(() => {
+  packaged = ensurePackaged();
+  template = packaged.updateTemplate;
+}, 180_000);
+
+const FUNCTIONS = {
+  OnSecretChangeLambdaFunction: { role: 'OnSecretChangeRole', handler: 'on-secret-change', zip: 'onSecretChange.zip' },
+  RedeploySecretLambdaFunction: { role: 'RedeploySecretRole', handler: 'redeploy-secret', zip: 'redeploySecret.zip' },
+  RefreshIndexLambdaFunction: { role: 'RefreshIndexRole', handler: 'refresh-index', zip: 'refreshIndex.zip' },
+} as const;
+type FunctionId = keyof typeof FUNCTIONS;
+
+/** The calls each function makes (functions/), and nothing else. */
+const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
+  OnSecretChangeLambdaFunction: [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'secretsmanager:DescribeSecret',
+    'ecs:DescribeServices',
+    'ecs:UpdateService',
+    'ecs:DescribeTasks',
+    'ecs:DescribeTaskDefinition',
+    'ecs:ListClusters',
+    'ecs:ListServices',
+    'ecs:ListTasks',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:Query',
+    'dynamodb:BatchWriteItem',
+    'events:PutEvents',
+    'sqs:SendMessage',
+  ],
+  RedeploySecretLambdaFunction: [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'secretsmanager:DescribeSecret',
+    'ecs:DescribeServices',
+    'ecs:UpdateService',
+    'ecs:DescribeTasks',
+    'ecs:DescribeTaskDefinition',
+    'ecs:ListClusters',
+    'ecs:ListServices',
+    'ecs:ListTasks',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:Query',
+    'dynamodb:BatchWriteItem',
+    'events:PutEvents',
+    'sqs:SendMessage',
+  ],
+  RefreshIndexLambdaFunction: [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'secretsmanager:DescribeSecret',
+    'ecs:DescribeServices',
+    'ecs:DescribeTasks',
+    'ecs:DescribeTaskDefinition',
+    'ecs:ListClusters',
+    'ecs:ListServices',
+    'ecs:ListTasks',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:Query',
+    'dynamodb:Scan',
+    'dynamodb:BatchWriteItem',
+    'sqs:SendMessage',
+  ],
+};
+
+/** ECS actions IAM does not scope to a resource: the only ones allowed on "*". */
+const UNSCOPED_ACTIONS = ['ecs:describetaskdefinition', 'ecs:listclusters', 'ecs:listservices', 'ecs:listtasks'];
+
+/** Why a statement is not allowed, or undefined when it is fine. */
+function forbiddenGrant(statement: Json): string | undefined {
+  if (statement.Effect !== 'Allow') return undefined;
+  if (statement.NotAction !== undefined) return 'Allow with NotAction grants everything else';
+  for (const action of asArray(statement.Action as string | string[] | undefined)) {
+    const a = String(action).toLowerCase();
+    if (a.includes('*') || a.includes('?')) return `wildcard action "${action}"`;
+    if (a === 'secretsmanager:getsecretvalue' || a === 'secretsmanager:batchgetsecretvalue') return `"${action}" reads secret values`;
+    if (a.startsWith('ssm:getparameter')) return `"${action}" reads parameter values`;
+  }
+  return undefined;
+}
+
+describe('IAM: least privilege', () => {
+  it('the checker itself flags what it must', () => {
+    expect(forbiddenGrant({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' })).toMatch(/secret values/);
+    expect(forbiddenGrant({ Effect: 'Allow', Action: ['ecs:ListServices', 'SSM:GetParametersByPath'], Resource: '*' })).toMatch(/parameter values/);
+    expect(forbiddenGrant({ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' })).toMatch(/parameter values/);
+    expect(forbiddenGrant({ Effect: 'Allow', Action: 'ecs:*', Resource: '*' })).toMatch(/wildcard/);
+    expect(forbiddenGrant({ Effect: 'Allow', Action: '*', Resource: '*' })).toMatch(/wildcard/);
+    expect(forbiddenGrant({ Effect: 'Allow', Action: 'secretsmanager:Get*', Resource: '*' })).toMatch(/wildcard/);
+    expect(forbiddenGrant({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' })).toMatch(/NotAction/);
+    expect(forbiddenGrant({ Effect: 'Deny', Action: 's3:*', Resource: '*' })).toBeUndefined();
+    expect(forbiddenGrant({ Effect: 'Allow', Action: 'secretsmanager:DescribeSecret', Resource: '*' })).toBeUndefined();
+  });
+
+  it('no statement in the stack allows GetSecretValue, ssm:GetParameter* or a wildcard action', () => {
+    const statements = [...policyStatements(packaged.createTemplate), ...policyStatements(template)];
+    expect(statements.length).toBeGreaterThan(10);
+    const findings = statements
+      .map(({ where, statement }) => ({ where, why: forbiddenGrant(statement) }))
+      .filter((f) => f.why !== undefined);
+    expect(findings).toEqual([]);
+  });
+
+  it('no inline policy elsewhere: roles only come from infra/iam.yml, and the framework made none', () => {
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    expect(resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.role).sort());
+    expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
+    expect(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
+  });
+
+  it.each(Object.keys(FUNCTIONS) as FunctionId[])('%s has its own role, allowed exactly the calls it makes', (functionId) => {
+    const fn = template.Resources[functionId];
+    const roleId = FUNCTIONS[functionId].role;
+    expect(fn.Properties?.Role).toEqual({ 'Fn::Sub': `\${${roleId}.Arn}` });
+    const role = template.Resources[roleId];
+    expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+    const statements = policyStatements({ Resources: { [roleId]: role } }).filter((s) => !s.where.includes('AssumeRolePolicyDocument'));
+    const actions = statements.flatMap(({ statement }) => asArray(statement.Action as string | string[]));
+    expect([...actions].sort()).toEqual([...EXPECTED_ACTIONS[functionId]].sort());
+    // Resource "*" only where IAM has no resource to scope to.
+    for (const { statement } of statements) {
+      if (asArray(statement.Resource as unknown).includes('*')) {
+        for (const action of asArray(statement.Action as string | string[])) expect(UNSCOPED_ACTIONS).toContain(action.toLowerCase());
+      }
+    }
+    // The assume-role policy trusts Lambda only.
+    const trust = policyStatements({ Resources: { [roleId]: role } }).filter((s) => s.where.includes('AssumeRolePolicyDocument'));
+    expect(trust.map((t) => t.statement.Principal)).toEqual([{ Service: 'lambda.amazonaws.com' }]);
+  });
+
+  it('scopes the table, queue, bus, secrets, services and logs to this stack and account', () => {
+    const byAction = (roleId: string, action: string) =>
+      policyStatements({ Resources: { [roleId]: template.Resources[roleId] } })
+        .map((s) => s.statement)
+        .filter((s) => asArray(s.Action as string | string[]).includes(action))
+        .map((s) => s.Resource);
+    for (const { role, handler } of Object.values(FUNCTIONS)) {
+      expect(byAction(role, 'dynamodb:GetItem')).toEqual([{ 'Fn::GetAtt': ['StateTable', 'Arn'] }]);
+      expect(byAction(role, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }]);
+      expect(byAction(role, 'secretsmanager:DescribeSecret')).toEqual([
+        { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*' },
+      ]);
+      expect(byAction(role, 'logs:PutLogEvents')).toEqual([
+        { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ecs-secret-redeploy-ci-${handler}:*` },
+      ]);
+    }
+    expect(byAction('OnSecretChangeRole', 'ecs:UpdateService')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/*' },
+    ]);
+    expect(byAction('OnSecretChangeRole', 'events:PutEvents')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default' },
+    ]);
+  });
+});
+
+describe('functions', () => {
+  it.each(Object.keys(FUNCTIONS) as FunctionId[])('%s: nodejs22.x, bundled handler, configuration from the environment', (functionId) => {
+    const props = template.Resources[functionId].Properties ?? {};
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Handler).toBe(`functions/handlers/${FUNCTIONS[functionId].handler}.handler`);
+    expect(props.FunctionName).toBe(`ecs-secret-redeploy-ci-${FUNCTIONS[functionId].handler}`);
+    expect((props.Environment as { Variables: Json }).Variables).toEqual({
+      STATE_TABLE: { Ref: 'StateTable' },
+      CLUSTERS: '',
+      MAX_CONCURRENCY: '5',
+      DRY_RUN: 'false',
+      EVENT_BUS_NAME: 'default',
+      IDEMPOTENCY_TTL_DAYS: '30',
+      AWS_MAX_ATTEMPTS: '8',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('on-secret-change has reserved concurrency, so a storm cannot take the account', () => {
+    expect(template.Resources.OnSecretChangeLambdaFunction.Properties?.ReservedConcurrentExecutions).toBe(5);
+  });
+
+  it.each([
+    ['OnSecretChangeLambdaFunction', 2, 21600],
+    ['RedeploySecretLambdaFunction', 0, 3600],
+    ['RefreshIndexLambdaFunction', 1, 3600],
+  ])('%s: async retries %i, maximum event age %i s, then the dead-letter queue', (functionId, retries, age) => {
+    const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(
+      ([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: functionId }),
+    );
+    expect(configs).toHaveLength(1);
+    expect(configs[0][1].Properties).toEqual({
+      FunctionName: { Ref: functionId },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: retries,
+      MaximumEventAgeInSeconds: age,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
+    });
+  });
+
+  it('every function has a log group with a retention', () => {
+    const groups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    expect(groups.map(([, g]) => g.Properties?.LogGroupName).sort()).toEqual(
+      Object.values(FUNCTIONS)
+        .map((f) => `/aws/lambda/ecs-secret-redeploy-ci-${f.handler}`)
+        .sort(),
+    );
+    for (const [, g] of groups) expect(g.Properties?.RetentionInDays).toBe(30);
+  });
+
+  it('each bundle stays under 800 KB', () => {
+    for (const { zip, handler } of Object.values(FUNCTIONS)) {
+      const size = bundledSize(path.join(packaged.dir, zip), `functions/handlers/${handler}.js`);
+      expect(size).toBeGreaterThan(10_000);
+      expect(size).toBeLessThan(800 * 1024);
+    }
+  });
+});
+
+describe('rules', () => {
+  const pattern = (file: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/event-patterns', file), 'utf8'));
+  const RULES = [
+    { name: 'ecs-secret-redeploy-ci-secret-api-call', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-api-call.json' },
+    { name: 'ecs-secret-redeploy-ci-rotation-succeeded', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-rotation-succeeded.json' },
+    { name: 'ecs-secret-redeploy-ci-secret-label-updated', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-label-updated.json' },
+    { name: 'ecs-secret-redeploy-ci-ecs-deployment', target: 'RefreshIndexLambdaFunction', pattern: 'ecs-deployment-state-change.json' },
+    { name: 'ecs-secret-redeploy-ci-index-rebuild', target: 'RefreshIndexLambdaFunction', schedule: 'rate(6 hours)' },
+  ];
+
+  it('are exactly the five rules, each with its pattern from infra/ or its schedule', () => {
+    const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) => r.Properties ?? {});
+    expect(rules.map((r) => r.Name).sort()).toEqual(RULES.map((r) => r.name).sort());
+    for (const expected of RULES) {
+      const rule = rules.find((r) => r.Name === expected.name)!;
+      expect(rule.State).toBe('ENABLED');
+      expect(rule.EventBusName).toBeUndefined(); // the default bus, where AWS services send their events
+      if (expected.pattern) expect(rule.EventPattern).toEqual(pattern(expected.pattern));
+      else expect(rule.ScheduleExpression).toBe(expected.schedule);
+    }
+  });
+
+  it('target their function, retry delivery, and dead-letter to the queue, which lets exactly these rules send', () => {
+    const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) => r.Properties ?? {});
+    for (const expected of RULES) {
+      const rule = rules.find((r) => r.Name === expected.name)!;
+      const targets = rule.Targets as Json[];
+      expect(targets).toHaveLength(1);
+      expect(targets[0].Arn).toEqual({ 'Fn::GetAtt': [expected.target, 'Arn'] });
+      expect(targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });
+      expect(targets[0].RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+      // The function lets this rule invoke it.
+      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties?.SourceArn).includes(`"${expected.name}"`));
+      expect(permissions).toHaveLength(1);
+      expect(permissions[0][1].Properties?.FunctionName).toEqual({ 'Fn::GetAtt': [expected.target, 'Arn'] });
+      expect(permissions[0][1].Properties?.Principal).toBe('events.amazonaws.com');
+    }
+    const queuePolicy = template.Resources.DeadLetterQueuePolicy.Properties?.PolicyDocument as { Statement: Json[] };
+    const fromRules = queuePolicy.Statement.find((s) => s.Effect === 'Allow')!;
+    expect(fromRules.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(fromRules.Action).toBe('sqs:SendMessage');
+    expect(fromRules.Condition).toEqual({
+      ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/ecs-secret-redeploy-ci-*' } },
+    });
+  });
+});
+
+describe('state table, queue, alarms', () => {
+  it('the table: pk/sk, on demand, TTL on expiresAt, point-in-time recovery', () => {
+    expect(template.Resources.StateTable.Properties).toEqual({
+      TableName: 'ecs-secret-redeploy-ci',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('the dead-letter queue keeps messages 14 days, encrypted', () => {
+    expect(template.Resources.DeadLetterQueue.Properties).toMatchObject({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+  });
+
+  it('one Errors alarm per function and one on the dead-letter queue depth, all notifying the alarm topic', () => {
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
+    expect(alarms).toHaveLength(4);
+    for (const functionId of Object.keys(FUNCTIONS)) {
+      const alarm = alarms.find((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: functionId } }]));
+      expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    }
+    const dlq = alarms.find((a) => a.Namespace === 'AWS/SQS');
+    expect(dlq).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(template.Resources.AlarmTopic.Type).toBe('AWS::SNS::Topic');
+  });
+
+  it('references only resources that exist in the template', () => {
+    const ids = new Set(Object.keys(template.Resources));
+    const refs: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node as Json)) {
+          if (k === 'Ref' && typeof v === 'string' && !v.startsWith('AWS::')) refs.push(v);
+          else if (k === 'Fn::GetAtt' && Array.isArray(v)) refs.push(String(v[0]));
+          else if (k === 'Fn::Sub' && typeof v === 'string') {
+            for (const m of v.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}/g)) refs.push(m[1]);
+          } else walk(v);
+        }
+      }
+    };
+    walk(template.Resources as unknown as Record<string, Resource>);
+    walk(template.Outputs);
+    expect(refs.filter((r) => !ids.has(r))).toEqual([]);
+  });
+});
+
+/** Uncompressed size of one entry of a zip file, from its central directory. */
+function bundledSize(zipFile: string, entry: string): number {
+  const zip = fs.readFileSync(zipFile);
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let offset = zip.readUInt32LE(eocd + 16);
+  const count = zip.readUInt16LE(eocd + 10);
+  for (let i = 0; i < count; i++) {
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
+    if (name === entry) return zip.readUInt32LE(offset + 24);
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  throw new Error(`${entry} not in ${zipFile}`);
+}
