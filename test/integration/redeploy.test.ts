@@ -1,0 +1,107 @@
+import { PutSecretValueCommand, RotateSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { createStateTable } from '../../functions/aws/state-table';
+import { decodeEvent } from '../../functions/core/events';
+import { handleDecision } from '../../functions/core/handle-change';
+import { rebuildIndex } from '../../functions/core/indexer';
+import { currentVersion, primaryDeployments } from '../../scripts/lib/aws-fixtures';
+import { DemoAccount, seedDemoAccount } from '../../scripts/lib/demo-account';
+import { Emulator, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
+
+let emulator: Emulator;
+let account: DemoAccount;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  account = await seedDemoAccount(emulator.ecs, emulator.sm);
+  const deps = emulator.deps();
+  await createStateTable(deps);
+  await rebuildIndex(deps);
+}, 60_000);
+
+afterAll(async () => {
+  await emulator?.moto.stop();
+});
+
+async function deployments(): Promise<Map<string, string>> {
+  const all = new Map<string, string>();
+  for (const cluster of Object.values(account.clusters)) {
+    const names = Object.entries(account.services).filter(([, c]) => c === cluster).map(([n]) => n);
+    for (const [name, id] of await primaryDeployments(emulator.ecs, cluster, names)) all.set(name, id);
+  }
+  return all;
+}
+
+/** Names of the services whose PRIMARY deployment changed between two readings. */
+function changed(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...after.keys()].filter((name) => before.get(name) !== after.get(name)).sort();
+}
+
+const affected = () => [...account.affectedByOrdersDb].sort();
+
+async function handle(event: unknown) {
+  return handleDecision(emulator.deps(), decodeEvent(event), { dryRun: false, force: false, inventory: 'index', useState: true });
+}
+
+describe('redeploy pipeline against moto_server', () => {
+  it('gives exactly the services using the secret a new deployment after PutSecretValue, through the Lambda handler', async () => {
+    Object.assign(process.env, emulator.env);
+    const { handler } = await import('../../functions/handlers/on-secret-change');
+    const secret = account.secrets.ordersDb;
+    const before = await deployments();
+    await emulator.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: '{"password":"two"}' }));
+
+    const report = await handler(secretEvents(secret.arn).putSecretValue() as never, {
+      invokedFunctionArn: `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:on-secret-change`,
+    } as Context);
+
+    expect(changed(before, await deployments())).toEqual(affected());
+    const outcomes = Object.fromEntries(report.services.map((s) => [s.serviceName, s.outcome]));
+    expect(outcomes).toEqual({
+      'orders-api': 'redeployed',
+      'orders-worker': 'redeployed',
+      'orders-ledger': 'redeployed',
+      'orders-reports': 'skipped',
+      'orders-archiver': 'skipped',
+    });
+    expect(report.secret.versionId).toBe(await currentVersion(emulator.sm, secret.arn));
+  });
+
+  it('does nothing for a version staged AWSPENDING, then redeploys when UpdateSecretVersionStage makes it current', async () => {
+    const secret = account.secrets.ordersDb;
+    const events = secretEvents(secret.arn);
+    const before = await deployments();
+    const pending = await emulator.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: '{"password":"three"}', VersionStages: ['AWSPENDING'] }));
+    const ignored = await handle(events.putSecretValue(['AWSPENDING']));
+    expect(ignored.action).toBe('ignore');
+    expect(changed(before, await deployments())).toEqual([]);
+
+    const current = await currentVersion(emulator.sm, secret.arn);
+    await emulator.sm.send(
+      new UpdateSecretVersionStageCommand({ SecretId: secret.arn, VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: current }),
+    );
+    await handle(events.updateSecretVersionStage('AWSCURRENT', pending.VersionId as string));
+    expect(changed(before, await deployments())).toEqual(affected());
+  });
+
+  it('redeploys after RotateSecret once the rotation has made a new version current', async () => {
+    // moto rotates a secret without a rotation Lambda at once; a fresh secret keeps its stages simple.
+    const secret = account.secrets.paymentsKey;
+    const before = await deployments();
+    const rotated = await emulator.sm.send(new RotateSecretCommand({ SecretId: secret.arn }));
+    expect(await currentVersion(emulator.sm, secret.arn)).toBe(rotated.VersionId);
+
+    const report = await handle(secretEvents(secret.arn).rotateSecret());
+
+    expect(report.services.map((s) => [s.serviceName, s.outcome])).toEqual([['payments', 'redeployed']]);
+    expect(changed(before, await deployments())).toEqual(['payments']);
+  });
+
+  it('never touches services of a secret whose name extends the changed one', async () => {
+    const before = await deployments();
+    const secret = account.secrets.ordersDbCreds;
+    await emulator.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: 'x' }));
+    await handle(secretEvents(secret.arn).putSecretValue());
+    expect(changed(before, await deployments())).toEqual(['creds-sync']);
+  });
+});

@@ -1,0 +1,127 @@
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListClustersCommand, ListServicesCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describeServices, listClusters, listServices, scanAccount, TaskDefinitionReader } from '../../functions/core/inventory';
+import { testDeps } from '../support/deps';
+import { clusterArn, ecsService, serviceArn, taskDefinitionArn, taskDefinitionUsing } from '../support/factories';
+
+const ecs = mockClient(ECSClient);
+
+beforeEach(() => {
+  ecs.reset();
+  ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+});
+
+/** Mocks DescribeServices to answer for whatever services it is asked about. */
+function describeAnything(overrides: (name: string) => object = () => ({})) {
+  ecs.on(DescribeServicesCommand).callsFake(async (input: { cluster: string; services: string[] }) => ({
+    services: input.services.map((arn) => {
+      const name = arn.split('/').pop() as string;
+      return ecsService(input.cluster.split('/').pop() as string, name, overrides(name));
+    }),
+  }));
+}
+
+describe('listClusters', () => {
+  it('follows nextToken across every page of ListClusters', async () => {
+    ecs.on(ListClustersCommand).resolves({ clusterArns: [clusterArn('a')], nextToken: 't1' });
+    ecs.on(ListClustersCommand, { nextToken: 't1' }).resolves({ clusterArns: [clusterArn('b')], nextToken: 't2' });
+    ecs.on(ListClustersCommand, { nextToken: 't2' }).resolves({ clusterArns: [clusterArn('c')] });
+    expect(await listClusters(testDeps())).toEqual([clusterArn('a'), clusterArn('b'), clusterArn('c')]);
+    expect(ecs).toHaveReceivedCommandTimes(ListClustersCommand, 3);
+  });
+
+  it('lists nothing when clusters are configured', async () => {
+    expect(await listClusters(testDeps({ clusters: ['web'] }))).toEqual(['web']);
+    expect(ecs).not.toHaveReceivedCommand(ListClustersCommand);
+  });
+});
+
+describe('listServices', () => {
+  it('reads every page of ListServices and never describes more than 10 services per call', async () => {
+    const names = Array.from({ length: 35 }, (_, i) => `svc-${i}`);
+    const pages = [names.slice(0, 10), names.slice(10, 20), names.slice(20, 30), names.slice(30)];
+    pages.forEach((page, i) => {
+      ecs
+        .on(ListServicesCommand, { cluster: 'web', ...(i > 0 ? { nextToken: `p${i}` } : {}) })
+        .resolves({ serviceArns: page.map((n) => serviceArn('web', n)), ...(i < pages.length - 1 ? { nextToken: `p${i + 1}` } : {}) });
+    });
+    describeAnything();
+
+    const services = await listServices(testDeps(), 'web');
+
+    expect(services.map((s) => s.serviceName).sort()).toEqual([...names].sort());
+    expect(ecs).toHaveReceivedCommandTimes(ListServicesCommand, 4);
+    const describeCalls = ecs.commandCalls(DescribeServicesCommand);
+    expect(describeCalls).toHaveLength(4);
+    for (const call of describeCalls) expect(call.args[0].input.services?.length).toBeLessThanOrEqual(10);
+    expect(describeCalls[0].args[0].input.include).toEqual(['TAGS']);
+  });
+
+  it('drops services of another cluster that a listing leaks', async () => {
+    ecs.on(ListServicesCommand).resolves({ serviceArns: [serviceArn('web', 'a'), serviceArn('web-2', 'b')] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'a'), ecsService('web-2', 'b')] });
+    const services = await listServices(testDeps(), clusterArn('web'));
+    expect(services.map((s) => s.serviceName)).toEqual(['a']);
+  });
+});
+
+describe('describeServices', () => {
+  it('takes the task definition of the PRIMARY deployment, not the service default', async () => {
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        ecsService('web', 'api', {
+          taskDefinition: taskDefinitionArn('api', 1),
+          deployments: [
+            { id: 'old', status: 'ACTIVE', taskDefinition: taskDefinitionArn('api', 1) },
+            { id: 'new', status: 'PRIMARY', taskDefinition: taskDefinitionArn('api', 2) },
+          ],
+        }),
+      ],
+    });
+    const [api] = await describeServices(testDeps(), 'web', [serviceArn('web', 'api')]);
+    expect(api.taskDefinition).toBe(taskDefinitionArn('api', 2));
+  });
+
+  it('reads the deployment controller and tags', async () => {
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [ecsService('web', 'api', { deploymentController: { type: 'CODE_DEPLOY' }, tags: [{ key: 'team', value: 'orders' }] })],
+    });
+    const [api] = await describeServices(testDeps(), 'web', [serviceArn('web', 'api')]);
+    expect(api.deploymentController).toBe('CODE_DEPLOY');
+    expect(api.tags).toEqual({ team: 'orders' });
+  });
+});
+
+describe('TaskDefinitionReader', () => {
+  it('describes each task definition revision once per process', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).callsFake(async (input: { taskDefinition: string }) => ({
+      taskDefinition: taskDefinitionUsing(input.taskDefinition.split('/').pop()!.split(':')[0], ['arn:aws:ssm:eu-west-1:111122223333:parameter/x']),
+    }));
+    const reader = new TaskDefinitionReader(testDeps());
+    await reader.referencesOfAll([taskDefinitionArn('a'), taskDefinitionArn('a'), taskDefinitionArn('b')]);
+    await reader.references(taskDefinitionArn('a'));
+    expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 2);
+  });
+
+  it('describes a task definition again after a failed attempt', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).rejectsOnce(new Error('throttled')).resolves({ taskDefinition: taskDefinitionUsing('a', []) });
+    const reader = new TaskDefinitionReader(testDeps());
+    await expect(reader.references(taskDefinitionArn('a'))).rejects.toThrow('throttled');
+    await expect(reader.references(taskDefinitionArn('a'))).resolves.toEqual([]);
+  });
+});
+
+describe('scanAccount', () => {
+  it('describes each distinct task definition once however many services share it', async () => {
+    ecs.on(ListClustersCommand).resolves({ clusterArns: [clusterArn('web'), clusterArn('batch')] });
+    ecs.on(ListServicesCommand, { cluster: clusterArn('web') }).resolves({ serviceArns: ['a', 'b', 'c'].map((n) => serviceArn('web', n)) });
+    ecs.on(ListServicesCommand, { cluster: clusterArn('batch') }).resolves({ serviceArns: [serviceArn('batch', 'd')] });
+    describeAnything(() => ({ taskDefinition: taskDefinitionArn('shared'), deployments: [{ status: 'PRIMARY', taskDefinition: taskDefinitionArn('shared') }] }));
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinitionUsing('shared', []) });
+
+    const scan = await scanAccount(testDeps(), new TaskDefinitionReader(testDeps()));
+
+    expect(scan.services).toHaveLength(4);
+    expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 1);
+  });
+});
