@@ -173,7 +173,8 @@ export async function scanAccount(deps: Deps, reader: TaskDefinitionReader, onPr
     progress.services += found.length;
     onProgress?.({ ...progress });
   });
-  const unique = dedupe(services);
+  // Deleted services stay listed for a while as INACTIVE (DRAINING while they stop): nothing to index or redeploy.
+  const unique = dedupe(services).filter((s) => s.status === 'ACTIVE');
   const references = await reader.referencesOfAll([...unique.map((s) => s.taskDefinition), ...standaloneTasks.map((t) => t.taskDefinition)]);
   progress.taskDefinitions = references.size;
   onProgress?.({ ...progress });

@@ -1,0 +1,190 @@
+import { CreateServiceCommand, DeleteServiceCommand } from '@aws-sdk/client-ecs';
+import { PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { createStateTable, queryIndex } from '../../functions/aws/state-table';
+import { decodeEvent, manualDecision } from '../../functions/core/events';
+import { handleDecision, RunOptions } from '../../functions/core/handle-change';
+import { rebuildIndex } from '../../functions/core/indexer';
+import { currentVersion, primaryDeployments, registerTaskDefinition } from '../../scripts/lib/aws-fixtures';
+import { callCounter } from '../../scripts/lib/call-counter';
+import { DemoAccount, seedDemoAccount } from '../../scripts/lib/demo-account';
+import { Emulator, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
+
+let emulator: Emulator;
+let account: DemoAccount;
+const viaIndex: RunOptions = { dryRun: false, force: false, inventory: 'index', useState: true };
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  account = await seedDemoAccount(emulator.ecs, emulator.sm);
+}, 60_000);
+
+afterAll(async () => {
+  await emulator?.moto.stop();
+});
+
+async function deploymentsOf(cluster: string, names: string[]) {
+  return primaryDeployments(emulator.ecs, cluster, names);
+}
+
+async function rotate(secretArn: string): Promise<string> {
+  const out = await emulator.sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: `v-${Math.random()}` }));
+  return out.VersionId as string;
+}
+
+describe('index and exactly-once redeploys against moto_server', () => {
+  it('falls back to a live scan, and says so, while the index has never been built', async () => {
+    const deps = emulator.deps();
+    await createStateTable(deps);
+    const report = await handleDecision(deps, manualDecision({ secretId: account.secrets.ordersDb.name }), { ...viaIndex, dryRun: true });
+    expect(report.inventory).toEqual({ source: 'scan', note: expect.stringContaining('never built') });
+    expect(report.services.filter((s) => s.outcome === 'would-redeploy').map((s) => s.serviceName).sort()).toEqual([...account.affectedByOrdersDb].sort());
+  });
+
+  it('handles a rotation with one DescribeSecret, one index query, batched DescribeServices and one UpdateService per affected service', async () => {
+    await rebuildIndex(emulator.deps());
+    const counter = callCounter();
+    const deps = emulator.deps({}, { instrument: counter.instrument });
+    await rotate(account.secrets.ordersDb.arn);
+
+    const report = await handleDecision(deps, decodeEvent(secretEvents(account.secrets.ordersDb.arn).putSecretValue()), viaIndex);
+
+    const k = report.services.filter((s) => s.outcome === 'redeployed').length;
+    expect(k).toBe(3);
+    expect(counter.counts).toEqual({
+      DescribeSecret: 1,
+      Query: 1,
+      // the candidates live in two clusters: one batch each
+      DescribeServices: 2,
+      UpdateService: k,
+      PutItem: k,
+    });
+  });
+
+  it('does not redeploy a service switched to a task definition without the reference after indexing', async () => {
+    const deps = emulator.deps();
+    const plain = await registerTaskDefinition(emulator.ecs, 'orders-api', [{ name: 'app' }]);
+    // moto's UpdateService keeps the old task definition on the PRIMARY deployment, unlike ECS; a
+    // service re-created under the same ARN gives the same picture: a new PRIMARY task definition.
+    await emulator.ecs.send(new DeleteServiceCommand({ cluster: account.clusters.web, service: 'orders-api', force: true }));
+    await emulator.ecs.send(new CreateServiceCommand({ cluster: account.clusters.web, serviceName: 'orders-api', taskDefinition: plain, desiredCount: 2 }));
+    const before = await deploymentsOf(account.clusters.web, ['orders-api']);
+    await rotate(account.secrets.ordersDb.arn);
+
+    const report = await handleDecision(deps, decodeEvent(secretEvents(account.secrets.ordersDb.arn).putSecretValue()), viaIndex);
+
+    const api = report.services.find((s) => s.serviceName === 'orders-api');
+    expect(api).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('does not reference the secret') });
+    expect(await deploymentsOf(account.clusters.web, ['orders-api'])).toEqual(before);
+    const indexed = await queryIndex(deps, account.secrets.ordersDb.arn);
+    expect(indexed.map((e) => e.name)).not.toContain('orders-api');
+  });
+
+  it('picks up a new service from its ECS deployment event and drops a deleted one', async () => {
+    Object.assign(process.env, emulator.env);
+    const { handler } = await import('../../functions/handlers/refresh-index');
+    const context = { invokedFunctionArn: `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:refresh-index` } as Context;
+    const taskDefinition = await registerTaskDefinition(emulator.ecs, 'orders-notifier', [{ name: 'n', secrets: [{ name: 'DB', valueFrom: account.secrets.ordersDb.arn }] }]);
+    const created = await emulator.ecs.send(new CreateServiceCommand({ cluster: account.clusters.batch, serviceName: 'orders-notifier', taskDefinition, desiredCount: 1 }));
+    const deploymentEvent = (serviceArn: string) => ({
+      version: '0',
+      id: `ecs-${Math.random()}`,
+      'detail-type': 'ECS Deployment State Change',
+      source: 'aws.ecs',
+      account: MOTO_ACCOUNT,
+      region: REGION,
+      resources: [serviceArn],
+      detail: { eventType: 'INFO', eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS', deploymentId: 'ecs-svc/1', reason: 'ECS deployment ecs-svc/1 in progress.' },
+    });
+
+    await handler(deploymentEvent(created.service?.serviceArn as string), context);
+    let names = (await queryIndex(emulator.deps(), account.secrets.ordersDb.arn)).map((e) => e.name);
+    expect(names).toContain('orders-notifier');
+
+    await rotate(account.secrets.ordersDb.arn);
+    const report = await handleDecision(emulator.deps(), decodeEvent(secretEvents(account.secrets.ordersDb.arn).putSecretValue()), viaIndex);
+    expect(report.services.find((s) => s.serviceName === 'orders-notifier')?.outcome).toBe('redeployed');
+
+    await emulator.ecs.send(new DeleteServiceCommand({ cluster: account.clusters.batch, service: 'orders-notifier', force: true }));
+    await handler(deploymentEvent(created.service?.serviceArn as string), context);
+    names = (await queryIndex(emulator.deps(), account.secrets.ordersDb.arn)).map((e) => e.name);
+    expect(names).not.toContain('orders-notifier');
+  });
+
+  // Runs before the rotation test below: after UpdateSecretVersionStage, moto's PutSecretValue leaves
+  // AWSCURRENT on two versions, so this test's PutSecretValue must come first.
+  it('after a partial failure, a retry redeploys only the service that failed', async () => {
+    const secret = account.secrets.ordersDb.arn;
+    await rotate(secret);
+    let failures = 0;
+    const failLedgerOnce = {
+      instrument(client: { middlewareStack: unknown }) {
+        (client.middlewareStack as { add: (mw: unknown, o: unknown) => void }).add(
+          (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: { service?: string } }) => {
+            if (context.commandName === 'UpdateServiceCommand' && args.input.service?.endsWith('/orders-ledger') && failures++ === 0) {
+              throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+            }
+            return next(args);
+          },
+          { step: 'initialize', name: 'failOnce' },
+        );
+      },
+    };
+    const event = decodeEvent(secretEvents(secret).putSecretValue());
+    const first = await handleDecision(emulator.deps({}, failLedgerOnce), event, viaIndex);
+    expect(first.services.filter((s) => s.outcome === 'failed').map((s) => s.serviceName)).toEqual(['orders-ledger']);
+    expect(first.services.filter((s) => s.outcome === 'redeployed').map((s) => s.serviceName).sort()).toEqual(['orders-worker']);
+
+    const before = await deploymentsOf(account.clusters.web, ['orders-worker', 'orders-ledger']);
+    const retry = await handleDecision(emulator.deps(), event, viaIndex);
+    expect(retry.services.filter((s) => s.outcome === 'redeployed').map((s) => s.serviceName)).toEqual(['orders-ledger']);
+    const after = await deploymentsOf(account.clusters.web, ['orders-worker', 'orders-ledger']);
+    expect(after.get('orders-worker')).toBe(before.get('orders-worker'));
+    expect(after.get('orders-ledger')).not.toBe(before.get('orders-ledger'));
+  });
+
+  it('redeploys each service once for all the events of one rotation, delivered twice each in any order', async () => {
+    const secret = account.secrets.ordersDb.arn;
+    const web = ['orders-worker', 'orders-ledger'];
+    const before = await deploymentsOf(account.clusters.web, web);
+    const previous = await currentVersion(emulator.sm, secret);
+    const pending = await emulator.sm.send(new PutSecretValueCommand({ SecretId: secret, SecretString: 'rotated', VersionStages: ['AWSPENDING'] }));
+    await emulator.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secret, VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: previous }));
+    await emulator.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secret, VersionStage: 'AWSPENDING', RemoveFromVersionId: pending.VersionId }));
+    const e = secretEvents(secret);
+    const rotation = [
+      e.rotateSecret(),
+      e.putSecretValue(['AWSPENDING']),
+      e.updateSecretVersionStage('AWSCURRENT', pending.VersionId as string),
+      e.rotationSucceeded(),
+      e.labelUpdated('AWSCURRENT', pending.VersionId as string),
+    ];
+    const deliveries = [...rotation, ...rotation].sort(() => Math.random() - 0.5);
+    const counter = callCounter();
+    const deps = emulator.deps({}, { instrument: counter.instrument });
+
+    const reports = await Promise.all(deliveries.map((event) => handleDecision(deps, decodeEvent(event), viaIndex)));
+
+    const redeployed = reports.flatMap((r) => r.services.filter((s) => s.outcome === 'redeployed').map((s) => s.serviceName));
+    expect(redeployed.sort()).toEqual(web.sort());
+    expect(counter.counts.UpdateService).toBe(web.length);
+    const after = await deploymentsOf(account.clusters.web, web);
+    for (const name of web) expect(after.get(name)).not.toBe(before.get(name));
+  });
+
+  it('redeploys nothing for a second manual redeploy of an unchanged secret, unless forced', async () => {
+    const decision = manualDecision({ secretId: account.secrets.ordersDb.name });
+    const again = await handleDecision(emulator.deps(), decision, viaIndex);
+    expect(again.services.filter((s) => s.outcome === 'redeployed')).toEqual([]);
+    const forced = await handleDecision(emulator.deps(), decision, { ...viaIndex, force: true });
+    expect(forced.services.filter((s) => s.outcome === 'redeployed').map((s) => s.serviceName).sort()).toEqual(['orders-ledger', 'orders-worker']);
+  });
+
+  it('removes stale entries when the index is rebuilt', async () => {
+    const deps = emulator.deps();
+    const summary = await rebuildIndex(deps);
+    expect(summary.services).toBeGreaterThanOrEqual(7);
+    const names = (await queryIndex(deps, account.secrets.ordersDb.arn)).map((e) => e.name).sort();
+    expect(names).toEqual(['orders-archiver', 'orders-ledger', 'orders-reports', 'orders-worker']);
+  });
+});
