@@ -1,0 +1,208 @@
+/**
+ * Puts every event fixture through the real rule patterns (infra/event-patterns/*.json), on a moto
+ * instance of this file's own that has no Lambda-target rules: one rule per pattern with an SQS
+ * queue as its target, PutEvents, then ReceiveMessage on every queue. (moto's TestEventPattern is
+ * a stub, so matching is observed through delivery.)
+ *
+ * The expectation table below says, fixture by fixture, which rule must deliver it; every fixture
+ * found on disk must be in it, and every entry must name a fixture that exists.
+ */
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import * as fs from 'fs';
+import * as path from 'path';
+import { decodeEvent } from '../../functions/core/events';
+import { Moto, MOTO_CLIENT_CONFIG, startMoto } from './moto';
+import { ROOT } from './template';
+
+jest.setTimeout(60_000);
+
+/** The rules with a pattern (the schedule rule has none), named as in serverless.yml without the stage prefix. */
+const RULES = {
+  'secret-api-call': 'secretsmanager-api-call.json',
+  'rotation-succeeded': 'secretsmanager-rotation-succeeded.json',
+  'secret-label-updated': 'secretsmanager-label-updated.json',
+  'ecs-deployment': 'ecs-deployment-state-change.json',
+} as const;
+type Rule = keyof typeof RULES;
+/** The rules whose target is on-secret-change. */
+const SECRET_RULES: Rule[] = ['secret-api-call', 'rotation-succeeded', 'secret-label-updated'];
+
+/** Where fixtures live; keys prefix the fixture names in the table. */
+const FIXTURE_DIRS: Record<string, string> = {
+  // Documented shapes beside the repository (CI clones the repository with shared/ beside it).
+  shared: path.resolve(__dirname, '../../../shared/events'),
+  fixtures: path.join(ROOT, 'test/fixtures/events'),
+  'non-matching': path.join(ROOT, 'test/fixtures/events/non-matching'),
+  stack: path.join(__dirname, 'fixtures/events'),
+};
+
+const NONE: Rule[] = [];
+
+/**
+ * Which rule delivers which fixture. on-secret-change's patterns filter by eventName only: it also
+ * receives calls the decoder then ignores (a failed call, a value staged as AWSPENDING, a rotation
+ * that is only scheduled, a metadata-only UpdateSecret).
+ */
+const EXPECTED: Record<string, Rule[]> = {
+  'shared/put-secret-value.cloudtrail.json': ['secret-api-call'],
+  'shared/rotation-succeeded.service-event.json': ['rotation-succeeded'],
+  'shared/secret-label-updated.json': ['secret-label-updated'],
+  // SSM parameters are not subscribed: the decoder does not act on them yet.
+  'shared/parameter-store-change.json': NONE,
+
+  'fixtures/put-secret-value.current.json': ['secret-api-call'],
+  'fixtures/put-secret-value.custom-stage.json': ['secret-api-call'],
+  'fixtures/put-secret-value.error.json': ['secret-api-call'],
+  'fixtures/put-secret-value.explicit-current.json': ['secret-api-call'],
+  'fixtures/put-secret-value.legacy-arn-field.json': ['secret-api-call'],
+  'fixtures/put-secret-value.no-response.name.json': ['secret-api-call'],
+  'fixtures/put-secret-value.no-response.partial-arn.json': ['secret-api-call'],
+  'fixtures/put-secret-value.pending.json': ['secret-api-call'],
+  'fixtures/rotate-secret.immediate.json': ['secret-api-call'],
+  'fixtures/rotate-secret.scheduled.json': ['secret-api-call'],
+  'fixtures/update-secret-version-stage.current.json': ['secret-api-call'],
+  'fixtures/update-secret-version-stage.custom-stage.json': ['secret-api-call'],
+  'fixtures/update-secret-version-stage.pending.json': ['secret-api-call'],
+  'fixtures/update-secret-version-stage.previous.json': ['secret-api-call'],
+  'fixtures/update-secret.metadata-only.json': ['secret-api-call'],
+  'fixtures/update-secret.new-version.json': ['secret-api-call'],
+  'fixtures/rotation-succeeded.service-event.json': ['rotation-succeeded'],
+  'fixtures/secret-label-updated.current.json': ['secret-label-updated'],
+  'fixtures/secret-label-updated.custom-label.json': ['secret-label-updated'],
+  'fixtures/delete-secret.json': NONE,
+  'fixtures/restore-secret.json': NONE,
+  'fixtures/get-secret-value.json': NONE,
+  'fixtures/tag-resource.json': NONE,
+  'fixtures/rotation-started.service-event.json': NONE,
+  'fixtures/rotation-failed.service-event.json': NONE,
+  'fixtures/parameter-store-change.update.json': NONE,
+  'fixtures/ec2-instance-state-change.json': NONE,
+
+  'non-matching/describe-secret.cloudtrail.json': NONE,
+  'non-matching/create-secret.cloudtrail.json': NONE,
+  'non-matching/list-secret-version-ids.cloudtrail.json': NONE,
+  'non-matching/other-source.put-secret-value.json': NONE,
+  'non-matching/ecs-task-state-change.json': NONE,
+  'non-matching/ecs-service-action.steady-state.json': NONE,
+  // This service's own UpdateService calls, seen through CloudTrail: no loop.
+  'non-matching/ecs-update-service.cloudtrail.json': NONE,
+  'non-matching/scheduled-event.json': NONE,
+
+  'stack/ecs-deployment.in-progress.json': ['ecs-deployment'],
+  'stack/ecs-deployment.completed.json': ['ecs-deployment'],
+  'stack/ecs-deployment.failed.json': ['ecs-deployment'],
+};
+
+interface Fixture {
+  name: string;
+  event: { source: string; 'detail-type': string; detail: unknown; resources?: string[] };
+}
+
+function loadFixtures(): Fixture[] {
+  const fixtures: Fixture[] = [];
+  for (const [prefix, dir] of Object.entries(FIXTURE_DIRS)) {
+    if (!fs.existsSync(dir)) throw new Error(`fixture directory ${dir} is missing`);
+    for (const file of fs.readdirSync(dir).sort()) {
+      if (!file.endsWith('.json')) continue;
+      fixtures.push({ name: `${prefix}/${file}`, event: JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) });
+    }
+  }
+  return fixtures;
+}
+
+const fixtures = loadFixtures();
+let moto: Moto;
+let delivered: Map<string, Set<Rule>>;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const config = { ...MOTO_CLIENT_CONFIG, endpoint: moto.endpoint };
+  const events = new EventBridgeClient(config);
+  const sqs = new SQSClient(config);
+  try {
+    const queues = new Map<Rule, string>();
+    for (const [rule, file] of Object.entries(RULES) as Array<[Rule, string]>) {
+      const pattern = fs.readFileSync(path.join(ROOT, 'infra/event-patterns', file), 'utf8');
+      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `pattern-${rule}` }))).QueueUrl!;
+      const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
+      await events.send(new PutRuleCommand({ Name: rule, EventPattern: pattern, State: 'ENABLED' }));
+      await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'queue', Arn: queueArn }] }));
+      queues.set(rule, queueUrl);
+    }
+
+    // Publish every fixture; EventBridge names each event with the id PutEvents returns.
+    const fixtureOfEventId = new Map<string, string>();
+    for (let i = 0; i < fixtures.length; i += 10) {
+      const batch = fixtures.slice(i, i + 10);
+      const { Entries: entries = [], FailedEntryCount } = await events.send(
+        new PutEventsCommand({
+          Entries: batch.map(({ event }) => ({
+            Source: event.source,
+            DetailType: event['detail-type'],
+            Detail: JSON.stringify(event.detail),
+            Resources: event.resources ?? [],
+          })),
+        }),
+      );
+      expect(FailedEntryCount ?? 0).toBe(0);
+      entries.forEach((entry, j) => fixtureOfEventId.set(entry.EventId!, batch[j].name));
+    }
+
+    // moto delivers during PutEvents: drain every queue.
+    delivered = new Map(fixtures.map((f) => [f.name, new Set<Rule>()]));
+    for (const [rule, queueUrl] of queues) {
+      for (;;) {
+        const { Messages: messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300, WaitTimeSeconds: 0 }),
+        );
+        if (messages.length === 0) break;
+        for (const message of messages) {
+          const body = JSON.parse(message.Body ?? '{}') as { id?: string };
+          const fixture = fixtureOfEventId.get(body.id ?? '');
+          if (!fixture) throw new Error(`rule ${rule} delivered an event nobody sent: ${message.Body}`);
+          delivered.get(fixture)!.add(rule);
+        }
+      }
+    }
+  } finally {
+    events.destroy();
+    sqs.destroy();
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+it('the expectation table covers exactly the fixtures on disk', () => {
+  const onDisk = fixtures.map((f) => f.name).sort();
+  const missing = onDisk.filter((name) => !(name in EXPECTED));
+  const stale = Object.keys(EXPECTED).filter((name) => !onDisk.includes(name));
+  expect({ notInTheTable: missing, noLongerOnDisk: stale }).toEqual({ notInTheTable: [], noLongerOnDisk: [] });
+});
+
+it('there are matching and non-matching fixtures for every rule', () => {
+  for (const rule of Object.keys(RULES) as Rule[]) {
+    expect(Object.values(EXPECTED).filter((rules) => rules.includes(rule)).length).toBeGreaterThan(0);
+  }
+  expect(Object.values(EXPECTED).filter((rules) => rules.length === 0).length).toBeGreaterThan(5);
+});
+
+describe.each(fixtures.map((f) => [f.name, f] as const))('%s', (name, fixture) => {
+  const expected = EXPECTED[name] ?? [];
+  it(expected.length ? `is delivered by ${expected.join(', ')} only` : 'is delivered by no rule', () => {
+    expect([...(delivered.get(name) ?? [])].sort()).toEqual([...expected].sort());
+  });
+
+  // Cross-check with the decoder: an event it would act on must reach on-secret-change.
+  it('reaches on-secret-change if the decoder would act on it', () => {
+    let action: string;
+    try {
+      action = decodeEvent(fixture.event).action;
+    } catch {
+      action = 'malformed';
+    }
+    if (action === 'check') expect(SECRET_RULES.some((rule) => delivered.get(name)?.has(rule))).toBe(true);
+  });
+});
