@@ -1,0 +1,138 @@
+import { DEFAULT_STATE_TABLE, loadConfig } from '../../functions/config';
+import { BadInputError, ConfigError } from '../../functions/core/errors';
+
+describe('loadConfig', () => {
+  it('uses documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      region: undefined,
+      endpoint: undefined,
+      stateTable: 'ecs-secret-redeploy',
+      clusters: [],
+      maxConcurrency: 5,
+      dryRun: false,
+      notificationBus: undefined,
+      idempotencyTtlDays: 30,
+      maxAttempts: 8,
+      logLevel: 'info',
+    });
+    expect(DEFAULT_STATE_TABLE).toBe('ecs-secret-redeploy');
+  });
+
+  it('reads every setting from the environment', () => {
+    const config = loadConfig({
+      AWS_REGION: 'eu-central-1',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:5000',
+      STATE_TABLE: 'redeploy-state',
+      CLUSTERS: 'prod,staging',
+      MAX_CONCURRENCY: '3',
+      DRY_RUN: 'true',
+      EVENT_BUS_NAME: 'ops',
+      IDEMPOTENCY_TTL_DAYS: '7',
+      AWS_MAX_ATTEMPTS: '4',
+      LOG_LEVEL: 'silent',
+    });
+    expect(config).toEqual({
+      region: 'eu-central-1',
+      endpoint: 'http://127.0.0.1:5000',
+      stateTable: 'redeploy-state',
+      clusters: ['prod', 'staging'],
+      maxConcurrency: 3,
+      dryRun: true,
+      notificationBus: 'ops',
+      idempotencyTtlDays: 7,
+      maxAttempts: 4,
+      logLevel: 'silent',
+    });
+  });
+
+  it('falls back to AWS_DEFAULT_REGION, and prefers AWS_REGION', () => {
+    expect(loadConfig({ AWS_DEFAULT_REGION: 'us-east-1' }).region).toBe('us-east-1');
+    expect(loadConfig({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-1' }).region).toBe('eu-west-1');
+  });
+
+  it('treats blank values as unset', () => {
+    const config = loadConfig({ AWS_REGION: '  ', STATE_TABLE: '', MAX_CONCURRENCY: ' ', DRY_RUN: '', LOG_LEVEL: '' });
+    expect(config.region).toBeUndefined();
+    expect(config.stateTable).toBe(DEFAULT_STATE_TABLE);
+    expect(config.maxConcurrency).toBe(5);
+    expect(config.dryRun).toBe(false);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('splits CLUSTERS on commas, trimming blanks and dropping empty names', () => {
+    expect(loadConfig({ CLUSTERS: ' prod , ,arn:aws:ecs:eu-west-1:111122223333:cluster/staging,' }).clusters).toEqual(['prod', 'arn:aws:ecs:eu-west-1:111122223333:cluster/staging']);
+  });
+
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['yes', true],
+    ['false', false],
+    ['0', false],
+    ['No', false],
+  ])('reads DRY_RUN=%s as %p', (raw, expected) => {
+    expect(loadConfig({ DRY_RUN: raw }).dryRun).toBe(expected);
+  });
+
+  it('reads LOG_LEVEL case-insensitively', () => {
+    expect(loadConfig({ LOG_LEVEL: 'SILENT' }).logLevel).toBe('silent');
+  });
+
+  it('reads nothing from process.env when given an environment', () => {
+    const saved = process.env.STATE_TABLE;
+    process.env.STATE_TABLE = 'from-process-env';
+    try {
+      expect(loadConfig({}).stateTable).toBe(DEFAULT_STATE_TABLE);
+    } finally {
+      if (saved === undefined) delete process.env.STATE_TABLE;
+      else process.env.STATE_TABLE = saved;
+    }
+  });
+
+  describe('overrides (CLI options)', () => {
+    it('win over the environment', () => {
+      const config = loadConfig({ DRY_RUN: 'true', MAX_CONCURRENCY: '3', CLUSTERS: 'prod' }, { dryRun: false, maxConcurrency: 10, clusters: ['staging'], region: 'us-west-2' });
+      expect(config).toMatchObject({ dryRun: false, maxConcurrency: 10, clusters: ['staging'], region: 'us-west-2' });
+    });
+
+    it('leave a setting alone when undefined', () => {
+      expect(loadConfig({ MAX_CONCURRENCY: '3', AWS_REGION: 'eu-west-1' }, { maxConcurrency: undefined, region: undefined })).toMatchObject({ maxConcurrency: 3, region: 'eu-west-1' });
+    });
+
+    it.each([0, 51, 2.5, Number.NaN])('reject a max concurrency of %p', (maxConcurrency) => {
+      expect(() => loadConfig({}, { maxConcurrency })).toThrow(ConfigError);
+    });
+
+    it('accept the bounds 1 and 50', () => {
+      expect(loadConfig({}, { maxConcurrency: 1 }).maxConcurrency).toBe(1);
+      expect(loadConfig({}, { maxConcurrency: 50 }).maxConcurrency).toBe(50);
+    });
+  });
+
+  describe('bad values', () => {
+    it.each([
+      ['MAX_CONCURRENCY', '0'],
+      ['MAX_CONCURRENCY', '-2'],
+      ['MAX_CONCURRENCY', '2.5'],
+      ['MAX_CONCURRENCY', 'five'],
+      ['MAX_CONCURRENCY', '51'],
+      ['IDEMPOTENCY_TTL_DAYS', '0'],
+      ['IDEMPOTENCY_TTL_DAYS', 'a week'],
+      ['AWS_MAX_ATTEMPTS', '-1'],
+      ['AWS_MAX_ATTEMPTS', '3x'],
+      ['DRY_RUN', 'maybe'],
+      ['LOG_LEVEL', 'debug'],
+    ])('rejects %s=%p with a ConfigError', (name, raw) => {
+      expect(() => loadConfig({ [name]: raw })).toThrow(ConfigError);
+    });
+
+    it('names the setting and the bad value in the message', () => {
+      expect(() => loadConfig({ IDEMPOTENCY_TTL_DAYS: 'soon' })).toThrow(/IDEMPOTENCY_TTL_DAYS.*"soon"/);
+    });
+
+    it('raises an error the CLI treats as bad input (exit code 2)', () => {
+      expect(() => loadConfig({ DRY_RUN: 'perhaps' })).toThrow(BadInputError);
+    });
+  });
+});
