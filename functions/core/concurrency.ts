@@ -13,7 +13,8 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
       results[index] = await fn(items[index], index);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  const workers = Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : 1;
+  await Promise.all(Array.from({ length: Math.min(workers, items.length) }, worker));
   return results;
 }
 

@@ -34,12 +34,19 @@ export function diffIndex(stored: IndexEntry[], desired: IndexEntry[]): IndexDif
   const after = new Map(desired.map((e) => [entryId(e), e]));
   const put = [...after.values()].filter((e) => {
     const old = before.get(entryId(e));
-    return !old || old.taskDefinition !== e.taskDefinition || old.name !== e.name || old.clusterArn !== e.clusterArn || JSON.stringify(old.references) !== JSON.stringify(e.references);
+    return !old || old.taskDefinition !== e.taskDefinition || old.name !== e.name || old.clusterArn !== e.clusterArn || canonical(old.references) !== canonical(e.references);
   });
   const remove = [...before.values()]
     .filter((e) => !after.has(entryId(e)))
     .map(({ secretArn, kind, resourceArn }) => ({ secretArn, kind, resourceArn }));
   return { put, remove };
+}
+
+/** JSON with object keys sorted: DynamoDB returns map attributes in no particular order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 }
 
 /**
