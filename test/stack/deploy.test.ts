@@ -50,12 +50,19 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetBucketLocationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { promisify } from 'util';
+import * as zlib from 'zlib';
 import { Moto, MOTO_CLIENT_CONFIG, startMoto } from './moto';
 import { ensurePackaged, Json, Packaged, REGION, resourcesOfType, ROOT, STACK_NAME, STAGE } from './template';
 
 jest.setTimeout(120_000);
+
+const execFileAsync = promisify(execFile);
 
 let moto: Moto;
 let packaged: Packaged;
@@ -391,6 +398,91 @@ it('sends what fails after the async retries to the dead-letter queue', async ()
   }
   expect(resourcesOfType(packaged.updateTemplate, 'AWS::Lambda::EventInvokeConfig')).toHaveLength(FUNCTIONS.length);
 });
+
+describe('the bundled handlers, run with the deployed configuration against the emulated account', () => {
+  // What Lambda would run: the zip's bundle, in a plain node process, with the function's
+  // environment as CloudFormation deployed it, and the emulator as endpoint.
+  async function invokeBundle(fn: (typeof FUNCTIONS)[number], payload: unknown): Promise<{ result?: Json; errorType?: string; errorMessage?: string }> {
+    const { Configuration: config } = await clients.lambda.send(new GetFunctionCommand({ FunctionName: fn.name }));
+    const handlerPath = config!.Handler!.replace(/\.handler$/, '.js');
+    const code = packaged.updateTemplate.Resources[fn.id].Properties?.Code as { S3Key: string };
+    const zipFile = path.join(packaged.dir, path.basename(code.S3Key));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
+    try {
+      for (const [name, content] of unzip(zipFile)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, name), content);
+      }
+      const script = `
+        const { handler } = require(${JSON.stringify(path.join(dir, handlerPath))});
+        const context = { invokedFunctionArn: ${JSON.stringify(config!.FunctionArn)}, functionName: ${JSON.stringify(fn.name)} };
+        handler(JSON.parse(process.argv[1]), context).then(
+          (result) => process.stdout.write(JSON.stringify({ result })),
+          (err) => process.stdout.write(JSON.stringify({ errorType: err.name, errorMessage: err.message })),
+        );`;
+      const { stdout } = await execFileAsync(process.execPath, ['-e', script, JSON.stringify(payload)], {
+        cwd: dir,
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH,
+          ...config!.Environment!.Variables,
+          AWS_REGION: REGION,
+          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          AWS_MAX_ATTEMPTS: '2',
+        },
+      });
+      return JSON.parse(stdout.slice(stdout.lastIndexOf('\n{') + 1));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('refresh-index rebuilds the (empty) index in the deployed table on a schedule event', async () => {
+    const scheduled = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/events/non-matching/scheduled-event.json'), 'utf8'));
+    const out = await invokeBundle(FUNCTIONS[2], scheduled);
+    expect(out.errorMessage).toBeUndefined();
+    expect(out.result?.action).toBe('rebuilt');
+  });
+
+  it('redeploy-secret answers a dry run for an existing secret with a report', async () => {
+    const secrets = new SecretsManagerClient({ ...MOTO_CLIENT_CONFIG, endpoint: moto.endpoint });
+    const created = await secrets.send(new CreateSecretCommand({ Name: 'prod/orders-db', SecretString: 'not-read-by-anyone' }));
+    secrets.destroy();
+    const out = await invokeBundle(FUNCTIONS[1], { secretId: 'prod/orders-db', dryRun: true });
+    expect(out.errorMessage).toBeUndefined();
+    expect(out.result).toMatchObject({ secret: { arn: created.ARN }, dryRun: true, services: [] });
+  });
+
+  it('keeps the error classes\' names through minification (keepNames)', async () => {
+    const out = await invokeBundle(FUNCTIONS[1], { nothing: 'here' });
+    expect(out.errorType).toBe('MalformedEventError');
+  });
+});
+
+/** The entries of a zip file (stored or deflated), from its central directory. */
+function unzip(zipFile: string): Array<[string, Buffer]> {
+  const zip = fs.readFileSync(zipFile);
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  const entries: Array<[string, Buffer]> = [];
+  for (let i = 0; i < count; i++) {
+    const method = zip.readUInt16LE(offset + 10);
+    const compressedSize = zip.readUInt32LE(offset + 20);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    const localHeader = zip.readUInt32LE(offset + 42);
+    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
+    const dataStart = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
+    const data = zip.subarray(dataStart, dataStart + compressedSize);
+    if (!name.endsWith('/')) entries.push([name, method === 0 ? Buffer.from(data) : zlib.inflateRawSync(data)]);
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
 
 async function queueArnOf(url: string): Promise<string> {
   const attributes = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes;
