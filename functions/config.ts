@@ -68,7 +68,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
   if (nonEmpty(raw) === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
+  if (!/^\s*\d+\s*$/.test(raw as string) || value < 1) {
     throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   }
   return value;

@@ -49,7 +49,8 @@ export interface Io {
   stderr: (text: string) => void;
   stdin: () => string;
   isTty: boolean;
-  env: Record<string, string | undefined>;
+  /** Environment for the configuration; the process environment when absent. */
+  env?: Record<string, string | undefined>;
 }
 
 const processIo: Io = {
@@ -57,7 +58,6 @@ const processIo: Io = {
   stderr: (t) => process.stderr.write(t),
   stdin: () => readFileSync(0, 'utf8'),
   isTty: Boolean(process.stderr.isTTY),
-  env: process.env,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -77,7 +77,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     (values.help ? io.stdout : io.stderr)(HELP);
     return values.help ? 0 : 2;
   }
-  const config = loadConfig(io.env, {
+  const config = loadConfig(io.env ?? undefined, {
     region: values.region,
     stateTable: values.table,
     clusters: values.clusters?.split(',').map((c) => c.trim()).filter(Boolean),

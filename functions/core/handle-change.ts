@@ -6,7 +6,7 @@ import { parseArn } from './arn';
 import { ForeignAccountError } from './errors';
 import type { Decision } from './events';
 import { writeServiceEntries } from './indexer';
-import { describeServices, scanAccount, StandaloneTask, TaskDefinitionReader } from './inventory';
+import { describeServices, scanAccount, StandaloneTask, taskDefinitionReader, TaskDefinitionReader } from './inventory';
 import { referencesTo } from './match';
 import { Candidate, planRedeploys } from './plan';
 import { executePlans } from './redeploy';
@@ -77,7 +77,7 @@ interface Found {
 }
 
 async function findCandidates(deps: Deps, secret: SecretState, options: RunOptions): Promise<Found> {
-  const reader = new TaskDefinitionReader(deps);
+  const reader = taskDefinitionReader(deps);
   if (options.inventory === 'scan' || !options.useState) {
     return scanCandidates(deps, secret, reader, options.inventory === 'scan' ? 'requested' : options.stateNote);
   }

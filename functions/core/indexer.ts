@@ -3,7 +3,7 @@ import { resolveSecretArn } from '../aws/secrets';
 import { applyIndexDiff, IndexMeta, readServiceSecrets, scanIndex, writeIndexMeta } from '../aws/state-table';
 import { mapWithConcurrency } from './concurrency';
 import { diffIndex, entriesFor, IndexEntry } from './index-diff';
-import { describeServices, scanAccount, ScanProgress, ServiceSnapshot, TaskDefinitionReader } from './inventory';
+import { describeServices, scanAccount, ScanProgress, ServiceSnapshot, taskDefinitionReader, TaskDefinitionReader } from './inventory';
 import type { SecretReference } from './references';
 
 /** What a rebuild did. */
@@ -19,7 +19,7 @@ export interface RebuildSummary extends IndexMeta {
  * Entries of deleted services, or of task definitions that dropped a reference, are removed.
  */
 export async function rebuildIndex(deps: Deps, onProgress?: (p: ScanProgress) => void): Promise<RebuildSummary> {
-  const reader = new TaskDefinitionReader(deps);
+  const reader = taskDefinitionReader(deps);
   const scan = await scanAccount(deps, reader, onProgress);
   const unresolved = new Set<string>();
   const desired: IndexEntry[] = [];
@@ -56,7 +56,7 @@ export async function rebuildIndex(deps: Deps, onProgress?: (p: ScanProgress) =>
  * path finds it on another task definition than indexed). A service that no longer exists, or
  * is not ACTIVE, leaves the index. Returns the live snapshot, if any.
  */
-export async function reindexService(deps: Deps, clusterArn: string, serviceArn: string, reader = new TaskDefinitionReader(deps)): Promise<ServiceSnapshot | undefined> {
+export async function reindexService(deps: Deps, clusterArn: string, serviceArn: string, reader: TaskDefinitionReader = taskDefinitionReader(deps)): Promise<ServiceSnapshot | undefined> {
   const [service] = await describeServices(deps, clusterArn, [serviceArn]);
   const live = service?.status === 'ACTIVE' ? service : undefined;
   const references = live ? await reader.references(live.taskDefinition) : [];

@@ -139,6 +139,21 @@ export class TaskDefinitionReader {
   }
 }
 
+const readers = new WeakMap<Deps['ecs'], TaskDefinitionReader>();
+
+/**
+ * The reader shared by every run of this process with the same ECS client, so that a warm
+ * Lambda container never describes a task definition revision twice.
+ */
+export function taskDefinitionReader(deps: Deps): TaskDefinitionReader {
+  let reader = readers.get(deps.ecs);
+  if (!reader) {
+    reader = new TaskDefinitionReader(deps);
+    readers.set(deps.ecs, reader);
+  }
+  return reader;
+}
+
 /** Progress of a full scan, for a terminal display. */
 export interface ScanProgress {
   clusters: number;

@@ -108,6 +108,12 @@ describe('chunk', () => {
     expect(chunk([], 10)).toEqual([]);
   });
 
+  // Regression: chunk(items, 0) looped forever.
+  it('refuses a size below one instead of looping forever', () => {
+    expect(() => chunk([1, 2], 0)).toThrow(RangeError);
+    expect(() => chunk([1, 2], 1.5)).toThrow(RangeError);
+  });
+
   it('does not modify its input', () => {
     const items = [1, 2, 3];
     chunk(items, 2);

@@ -75,6 +75,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ DRY_RUN: raw }).dryRun).toBe(expected);
   });
 
+  // Regression: Number() read MAX_CONCURRENCY=0x10 as 16 and 1e1 as 10.
+  it.each(['0x10', '1e1', '2.0', '-3'])('refuses MAX_CONCURRENCY=%s, which is not a plain positive integer', (raw) => {
+    expect(() => loadConfig({ MAX_CONCURRENCY: raw })).toThrow(ConfigError);
+  });
+
   it('reads LOG_LEVEL case-insensitively', () => {
     expect(loadConfig({ LOG_LEVEL: 'SILENT' }).logLevel).toBe('silent');
   });

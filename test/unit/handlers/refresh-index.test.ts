@@ -1,0 +1,65 @@
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { MalformedEventError } from '../../../functions/core/errors';
+import { handler } from '../../../functions/handlers/refresh-index';
+import { ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../support/factories';
+import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
+
+const ecs = mockClient(ECSClient);
+const sm = mockClient(SecretsManagerClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+const SECRET = secretArn('prod/db');
+const OLD_SECRET = secretArn('prod/old');
+
+function deploymentEvent(resources: string[], detailType = 'ECS Deployment State Change') {
+  return { version: '0', id: 'x', 'detail-type': detailType, source: 'aws.ecs', account: '111122223333', region: 'eu-west-1', resources, detail: { eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' } };
+}
+
+beforeAll(() => useLambdaEnvironment());
+
+beforeEach(() => {
+  for (const mock of [ecs, sm, dynamo]) mock.reset();
+  sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: {} });
+  dynamo.on(BatchWriteCommand).resolves({});
+  dynamo.on(PutCommand).resolves({});
+});
+
+describe('refresh-index handler', () => {
+  it('re-indexes the one service of an ECS deployment event, dropping the secrets it no longer uses', async () => {
+    ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'api')] });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinitionUsing('api', [SECRET]) });
+    dynamo.on(GetCommand).resolves({ Item: { secrets: [OLD_SECRET] } });
+
+    const result = await handler(deploymentEvent([serviceArn('web', 'api')]), lambdaContext);
+
+    expect(result).toEqual({ action: 'reindexed', service: serviceArn('web', 'api'), active: true });
+    expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, { cluster: 'web', services: [serviceArn('web', 'api')] });
+    expect(ecs).not.toHaveReceivedCommand(ListClustersCommand);
+    const writes = dynamo.commandCalls(BatchWriteCommand).flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat()) as Record<string, any>[];
+    expect(writes.some((w) => w.PutRequest?.Item.pk === `SECRET#${SECRET}`)).toBe(true);
+    expect(writes.some((w) => w.DeleteRequest?.Key.pk === `SECRET#${OLD_SECRET}`)).toBe(true);
+  });
+
+  it('removes a deleted service from the index', async () => {
+    ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'api', { status: 'INACTIVE' })] });
+    dynamo.on(GetCommand).resolves({ Item: { secrets: [SECRET] } });
+    const result = await handler(deploymentEvent([serviceArn('web', 'api')]), lambdaContext);
+    expect(result).toMatchObject({ action: 'reindexed', active: false });
+    const writes = dynamo.commandCalls(BatchWriteCommand).flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat()) as Record<string, any>[];
+    expect(writes.filter((w) => w.PutRequest)).toEqual([]);
+    expect(writes.map((w) => w.DeleteRequest?.Key.pk).sort()).toEqual([`SECRET#${SECRET}`, `SERVICE#${serviceArn('web', 'api')}`]);
+  });
+
+  it('rebuilds the whole index on a schedule', async () => {
+    ecs.on(ListClustersCommand).resolves({ clusterArns: [] });
+    dynamo.on(ScanCommand).resolves({ Items: [] });
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, lambdaContext);
+    expect(result).toMatchObject({ action: 'rebuilt', summary: { clusters: 0, services: 0 } });
+  });
+
+  it('refuses an ECS event of another kind', async () => {
+    await expect(handler(deploymentEvent([serviceArn('web', 'api')], 'ECS Task State Change'), lambdaContext)).rejects.toThrow(MalformedEventError);
+  });
+});
