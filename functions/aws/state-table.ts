@@ -4,10 +4,8 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  QueryCommandOutput,
-  ScanCommand,
-  ScanCommandOutput,
+  paginateQuery,
+  paginateScan,
 } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../core/concurrency';
 import { StateTableMissingError } from '../core/errors';
@@ -92,44 +90,28 @@ async function send<T>(deps: Deps, call: () => Promise<T>): Promise<T> {
 
 /** The index entries of one secret: one Query (more pages only past 1 MB). */
 export async function queryIndex(deps: Deps, secretArn: string): Promise<IndexEntry[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page: QueryCommandOutput = await send(deps, () =>
-      deps.dynamo.send(
-        new QueryCommand({
-          TableName: deps.config.stateTable,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `SECRET#${secretArn}` },
-          ExclusiveStartKey,
-        }),
-      ),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items.map(toEntry);
+  return collect(deps, paginateQuery({ client: deps.dynamo }, {
+    TableName: deps.config.stateTable,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `SECRET#${secretArn}` },
+  }));
 }
 
 /** Every index entry of the table (all secrets), for `index show` and the rebuild's diff. */
 export async function scanIndex(deps: Deps): Promise<IndexEntry[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page: ScanCommandOutput = await send(deps, () =>
-      deps.dynamo.send(
-        new ScanCommand({
-          TableName: deps.config.stateTable,
-          FilterExpression: 'begins_with(pk, :secret)',
-          ExpressionAttributeValues: { ':secret': 'SECRET#' },
-          ExclusiveStartKey,
-        }),
-      ),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items.map(toEntry);
+  return collect(deps, paginateScan({ client: deps.dynamo }, {
+    TableName: deps.config.stateTable,
+    FilterExpression: 'begins_with(pk, :secret)',
+    ExpressionAttributeValues: { ':secret': 'SECRET#' },
+  }));
+}
+
+async function collect(deps: Deps, pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>): Promise<IndexEntry[]> {
+  return send(deps, async () => {
+    const items: Record<string, unknown>[] = [];
+    for await (const page of pages) items.push(...(page.Items ?? []));
+    return items.map(toEntry);
+  });
 }
 
 /** When the index was built, or undefined if never. */
