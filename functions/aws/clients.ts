@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
@@ -15,6 +16,8 @@ export interface Deps {
   secrets: SecretsManagerClient;
   /** Secrets Manager in another region, for references that point there. */
   secretsIn(region: string): SecretsManagerClient;
+  /** SSM Parameter Store of a region (metadata only: DescribeParameters). */
+  ssmIn(region?: string): SSMClient;
   dynamo: DynamoDBDocumentClient;
   events: EventBridgeClient;
   /** The account whose services are managed (resolved once, then cached). */
@@ -48,6 +51,7 @@ export function buildDeps(config: Config, options: BuildOptions = {}): Deps {
   };
   const secrets = instrument(new SecretsManagerClient(common()));
   const regional = new Map<string, SecretsManagerClient>();
+  const parameterStores = new Map<string, SSMClient>();
   const sts = instrument(new STSClient(common()));
   let account: Promise<string> | undefined = options.accountId ? Promise.resolve(options.accountId) : undefined;
   return {
@@ -60,6 +64,15 @@ export function buildDeps(config: Config, options: BuildOptions = {}): Deps {
       if (!client) {
         client = instrument(new SecretsManagerClient(common(region)));
         regional.set(region, client);
+      }
+      return client;
+    },
+    ssmIn(region?: string) {
+      const key = region ?? config.region ?? '';
+      let client = parameterStores.get(key);
+      if (!client) {
+        client = instrument(new SSMClient(common(region ?? config.region)));
+        parameterStores.set(key, client);
       }
       return client;
     },

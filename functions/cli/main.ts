@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildDeps, Deps } from '../aws/clients';
-import { describeSecretState } from '../aws/secrets';
 import { createStateTable, queryIndex, readIndexMeta, scanIndex, stateTableExists } from '../aws/state-table';
 import { Config, loadConfig } from '../config';
 import { BadInputError, MalformedEventError } from '../core/errors';
 import { decodeEvent, Decision, manualDecision } from '../core/events';
-import { handleDecision, RunOptions } from '../core/handle-change';
+import { describeTarget, handleDecision, RunOptions } from '../core/handle-change';
 import { rebuildIndex } from '../core/indexer';
 import type { IndexEntry } from '../core/index-diff';
 import { consoleLogger, silentLogger } from '../core/logger';
@@ -22,7 +21,7 @@ Usage:
   ecs-secret-redeploy index rebuild            rebuild the index from a full scan of the account
   ecs-secret-redeploy index show [SECRET]      what the index holds (everything, or one secret)
 
-SECRET is a secret name, partial ARN or full ARN.
+SECRET is a secret name, partial ARN or full ARN, or the ARN of an SSM parameter.
 
 Options:
   --dry-run            plan and report only (redeploy, handle-event)
@@ -197,7 +196,7 @@ async function runIndex(deps: Deps, config: Config, args: string[], values: Valu
     return 0;
   }
   if (sub === 'show' && rest.length <= 1) {
-    const entries = rest.length === 1 ? await queryIndex(deps, (await describeSecretState(deps, rest[0])).arn) : await scanIndex(deps);
+    const entries = rest.length === 1 ? await queryIndex(deps, (await describeTarget(deps, rest[0])).arn) : await scanIndex(deps);
     const meta = await readIndexMeta(deps);
     if (values.json) {
       io.stdout(`${JSON.stringify({ builtAt: meta?.builtAt ?? null, entries }, null, 2)}\n`);

@@ -44,6 +44,7 @@ type Json = Record<string, unknown>;
 /**
  * Decodes one EventBridge event (Secrets Manager CloudTrail API calls and service events, the
  * native "Secret Label Updated" event, SSM "Parameter Store Change") into a {@link Decision}.
+ * A decision names a secret (name or ARN) or an SSM parameter (by ARN).
  * Throws {@link MalformedEventError} when the input is not an event of a documented shape.
  */
 export function decodeEvent(input: unknown): Decision {
@@ -64,14 +65,7 @@ export function decodeEvent(input: unknown): Decision {
   if (source === 'aws.secretsmanager' && detailType === 'AWS API Call via CloudTrail') return decodeApiCall(detail, trigger);
   if (source === 'aws.secretsmanager' && detailType === 'AWS Service Event via CloudTrail') return decodeServiceEvent(detail, trigger);
   if (source === 'aws.secretsmanager' && detailType === 'Secret Label Updated') return decodeLabelUpdated(input, detail, trigger);
-  if (source === 'aws.ssm' && detailType === 'Parameter Store Change') {
-    const name = stringOr(detail.name);
-    return ignore(
-      { ...trigger, eventName: stringOr(detail.operation) },
-      'SSM parameters are matched in task definitions but not yet redeployed on change',
-      name,
-    );
-  }
+  if (source === 'aws.ssm' && detailType === 'Parameter Store Change') return decodeParameterChange(input, detail, trigger);
   return ignore(trigger, `not a secret change event (${source} / ${detailType})`);
 }
 
@@ -138,6 +132,19 @@ function decodeLabelUpdated(event: Json, detail: Json, base: Trigger): Decision 
   if (!secretId || !label) throw new MalformedEventError('Secret Label Updated event needs resources[0] and detail.labelUpdated');
   if (label === 'AWSPENDING') return ignore(trigger, 'only AWSPENDING moved: the value in use did not change', secretId);
   return { action: 'check', secretId, movedStages: withCurrentMove([label]), trigger };
+}
+
+function decodeParameterChange(event: Json, detail: Json, base: Trigger): Decision {
+  const operation = stringOr(detail.operation);
+  const trigger = { ...base, eventName: operation };
+  const resources = Array.isArray(event.resources) ? event.resources : [];
+  const parameterArn = stringOr(resources[0]);
+  if (!operation || !parameterArn?.includes(':parameter/')) {
+    throw new MalformedEventError('Parameter Store Change event needs detail.operation and the parameter ARN in resources[0]');
+  }
+  if (operation === 'Create' || operation === 'Update') return { action: 'check', secretId: parameterArn, movedStages: ['AWSCURRENT'], trigger };
+  if (operation === 'Delete') return ignore(trigger, 'a deleted parameter is never a reason to redeploy (new tasks would fail to start)', parameterArn);
+  return ignore(trigger, `${operation} does not change the value that unpinned references read`, parameterArn);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Deps } from '../aws/clients';
 import { publishReport } from '../aws/notify';
+import { describeParameterState } from '../aws/parameters';
 import { describeSecretState, rememberSecret, resolveSecretArn } from '../aws/secrets';
 import { queryIndex, readIndexMeta, tableLedger } from '../aws/state-table';
 import { parseArn } from './arn';
@@ -38,7 +39,8 @@ export async function handleDecision(deps: Deps, decision: Decision, options: Ru
   }
   const account = await deps.accountId();
   assertOwnAccount(decision.secretId, account);
-  const secret = await describeSecretState(deps, decision.secretId);
+  const isParameter = isParameterArn(decision.secretId);
+  const secret = await describeTarget(deps, decision.secretId);
   assertOwnAccount(secret.arn, account);
   const identity = { arn: secret.arn, name: secret.name, versionId: versionOfStage(secret, 'AWSCURRENT') };
   if (secret.deletedDate) {
@@ -47,7 +49,7 @@ export async function handleDecision(deps: Deps, decision: Decision, options: Ru
   if (decision.skipWhileRotationPending && rotationPending(secret)) {
     return { ...base, secret: identity, action: 'ignore', reason: 'rotation in progress: waiting for it to finish (RotationSucceeded)' };
   }
-  rememberSecret(deps, secret);
+  if (!isParameter) rememberSecret(deps, secret);
 
   const found = await findCandidates(deps, secret, options);
   const plans = planRedeploys({ secret, movedStages: decision.movedStages, candidates: found.candidates, clusters: deps.config.clusters });
@@ -140,6 +142,18 @@ async function indexCandidates(deps: Deps, secret: SecretState, reader: TaskDefi
 
 function resolverFor(deps: Deps) {
   return (ref: Parameters<typeof resolveSecretArn>[1]) => resolveSecretArn(deps, ref);
+}
+
+function isParameterArn(id: string): boolean {
+  return parseArn(id)?.service === 'ssm';
+}
+
+/**
+ * The state of what a change names: a Secrets Manager secret (name, partial or full ARN) or an
+ * SSM parameter (its ARN). Throws UnknownSecretError when it does not exist.
+ */
+export function describeTarget(deps: Deps, id: string): Promise<SecretState> {
+  return isParameterArn(id) ? describeParameterState(deps, id) : describeSecretState(deps, id);
 }
 
 function assertOwnAccount(secretId: string, account: string): void {

@@ -239,6 +239,7 @@ const RULE_PATTERNS: Record<string, { pattern?: string; schedule?: string; targe
   'ecs-secret-redeploy-ci-secret-api-call': { pattern: 'secretsmanager-api-call.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
   'ecs-secret-redeploy-ci-rotation-succeeded': { pattern: 'secretsmanager-rotation-succeeded.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
   'ecs-secret-redeploy-ci-secret-label-updated': { pattern: 'secretsmanager-label-updated.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
+  'ecs-secret-redeploy-ci-parameter-change': { pattern: 'ssm-parameter-change.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
   'ecs-secret-redeploy-ci-ecs-deployment': { pattern: 'ecs-deployment-state-change.json', target: 'ecs-secret-redeploy-ci-refresh-index' },
   'ecs-secret-redeploy-ci-index-rebuild': { schedule: 'rate(6 hours)', target: 'ecs-secret-redeploy-ci-refresh-index' },
 };

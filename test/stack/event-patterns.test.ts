@@ -23,10 +23,11 @@ const RULES = {
   'rotation-succeeded': 'secretsmanager-rotation-succeeded.json',
   'secret-label-updated': 'secretsmanager-label-updated.json',
   'ecs-deployment': 'ecs-deployment-state-change.json',
+  'parameter-change': 'ssm-parameter-change.json',
 } as const;
 type Rule = keyof typeof RULES;
 /** The rules whose target is on-secret-change. */
-const SECRET_RULES: Rule[] = ['secret-api-call', 'rotation-succeeded', 'secret-label-updated'];
+const SECRET_RULES: Rule[] = ['secret-api-call', 'rotation-succeeded', 'secret-label-updated', 'parameter-change'];
 
 /** Where fixtures live; keys prefix the fixture names in the table. */
 const FIXTURE_DIRS: Record<string, string> = {
@@ -48,8 +49,7 @@ const EXPECTED: Record<string, Rule[]> = {
   'shared/put-secret-value.cloudtrail.json': ['secret-api-call'],
   'shared/rotation-succeeded.service-event.json': ['rotation-succeeded'],
   'shared/secret-label-updated.json': ['secret-label-updated'],
-  // SSM parameters are not subscribed: the decoder does not act on them yet.
-  'shared/parameter-store-change.json': NONE,
+  'shared/parameter-store-change.json': ['parameter-change'],
 
   'fixtures/put-secret-value.current.json': ['secret-api-call'],
   'fixtures/put-secret-value.custom-stage.json': ['secret-api-call'],
@@ -76,7 +76,7 @@ const EXPECTED: Record<string, Rule[]> = {
   'fixtures/tag-resource.json': NONE,
   'fixtures/rotation-started.service-event.json': NONE,
   'fixtures/rotation-failed.service-event.json': NONE,
-  'fixtures/parameter-store-change.update.json': NONE,
+  'fixtures/parameter-store-change.update.json': ['parameter-change'],
   'fixtures/ec2-instance-state-change.json': NONE,
 
   'non-matching/describe-secret.cloudtrail.json': NONE,
@@ -88,6 +88,7 @@ const EXPECTED: Record<string, Rule[]> = {
   // This service's own UpdateService calls, seen through CloudTrail: no loop.
   'non-matching/ecs-update-service.cloudtrail.json': NONE,
   'non-matching/scheduled-event.json': NONE,
+  'non-matching/parameter-store-change.delete.json': NONE,
 
   'stack/ecs-deployment.in-progress.json': ['ecs-deployment'],
   'stack/ecs-deployment.completed.json': ['ecs-deployment'],

@@ -28,6 +28,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'logs:CreateLogStream',
     'logs:PutLogEvents',
     'secretsmanager:DescribeSecret',
+    'ssm:DescribeParameters',
     'ecs:DescribeServices',
     'ecs:UpdateService',
     'ecs:DescribeTasks',
@@ -38,7 +39,6 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:DeleteItem',
-    'dynamodb:UpdateItem',
     'dynamodb:Query',
     'dynamodb:BatchWriteItem',
     'events:PutEvents',
@@ -48,6 +48,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'logs:CreateLogStream',
     'logs:PutLogEvents',
     'secretsmanager:DescribeSecret',
+    'ssm:DescribeParameters',
     'ecs:DescribeServices',
     'ecs:UpdateService',
     'ecs:DescribeTasks',
@@ -58,7 +59,6 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:DeleteItem',
-    'dynamodb:UpdateItem',
     'dynamodb:Query',
     'dynamodb:BatchWriteItem',
     'events:PutEvents',
@@ -76,17 +76,14 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'ecs:ListTasks',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:Query',
     'dynamodb:Scan',
     'dynamodb:BatchWriteItem',
     'sqs:SendMessage',
   ],
 };
 
-/** ECS actions IAM does not scope to a resource: the only ones allowed on "*". */
-const UNSCOPED_ACTIONS = ['ecs:describetaskdefinition', 'ecs:listclusters', 'ecs:listservices', 'ecs:listtasks'];
+/** Actions IAM does not scope to a resource: the only ones allowed on "*". */
+const UNSCOPED_ACTIONS = ['ecs:describetaskdefinition', 'ecs:listclusters', 'ecs:listservices', 'ecs:listtasks', 'ssm:describeparameters'];
 
 /** Why a statement is not allowed, or undefined when it is fine. */
 function forbiddenGrant(statement: Json): string | undefined {
@@ -241,11 +238,12 @@ describe('rules', () => {
     { name: 'ecs-secret-redeploy-ci-secret-api-call', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-api-call.json' },
     { name: 'ecs-secret-redeploy-ci-rotation-succeeded', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-rotation-succeeded.json' },
     { name: 'ecs-secret-redeploy-ci-secret-label-updated', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-label-updated.json' },
+    { name: 'ecs-secret-redeploy-ci-parameter-change', target: 'OnSecretChangeLambdaFunction', pattern: 'ssm-parameter-change.json' },
     { name: 'ecs-secret-redeploy-ci-ecs-deployment', target: 'RefreshIndexLambdaFunction', pattern: 'ecs-deployment-state-change.json' },
     { name: 'ecs-secret-redeploy-ci-index-rebuild', target: 'RefreshIndexLambdaFunction', schedule: 'rate(6 hours)' },
   ];
 
-  it('are exactly the five rules, each with its pattern from infra/ or its schedule', () => {
+  it('are exactly the six rules, each with its pattern from infra/ or its schedule', () => {
     const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) => r.Properties ?? {});
     expect(rules.map((r) => r.Name).sort()).toEqual(RULES.map((r) => r.name).sort());
     for (const expected of RULES) {

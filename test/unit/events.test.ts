@@ -243,10 +243,24 @@ describe('decodeEvent', () => {
       expect(decision.trigger.eventName).toBe(eventName);
     });
 
-    it('ignores an SSM Parameter Store Change, naming the parameter and the operation', () => {
-      const decision = ignored(decodeEvent(loadEvent('parameter-store-change.update.json')));
-      expect(decision.secretId).toBe('/prod/orders/api-token');
+    it('re-checks the parameter of an SSM Parameter Store Change (Update), by its ARN', () => {
+      const decision = decodeEvent(loadEvent('parameter-store-change.update.json'));
+      expect(decision).toMatchObject({ action: 'check', secretId: 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/orders/api-token', movedStages: ['AWSCURRENT'] });
       expect(decision.trigger).toMatchObject({ source: 'aws.ssm', detailType: 'Parameter Store Change', eventName: 'Update' });
+    });
+
+    it.each([
+      ['Delete', 'a deleted parameter is never a reason to redeploy'],
+      ['LabelParameterVersion', 'does not change the value that unpinned references read'],
+    ])('ignores an SSM %s', (operation, reason) => {
+      const event = loadEvent('parameter-store-change.update.json');
+      const decision = ignored(decodeEvent({ ...event, detail: { ...event.detail, operation } }));
+      expect(decision.reason).toContain(reason);
+    });
+
+    it('rejects an SSM change without the parameter ARN in resources', () => {
+      const event = loadEvent('parameter-store-change.update.json');
+      expect(() => decodeEvent({ ...event, resources: [] })).toThrow(MalformedEventError);
     });
 
     it('ignores an event from an unrelated source, naming source and detail-type', () => {

@@ -98,6 +98,14 @@ describe('referencesTo', () => {
     expect(found[1]).toBe(refs[2]);
   });
 
+  it('matches SSM parameter references by their full parameter ARN, without resolving anything', async () => {
+    const token = { arn: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/token`, name: '/prod/token' };
+    const refs = [ssmReference(token.arn), ssmReference(`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/token-old`), smReference(DB.arn)];
+    const resolve = fakeResolver();
+    expect(await referencesTo(refs, token, resolve)).toEqual([refs[0]]);
+    expect(resolve).not.toHaveBeenCalled();
+  });
+
   it('returns nothing and resolves nothing for no references', async () => {
     const resolve = fakeResolver();
     expect(await referencesTo([], DB, resolve)).toEqual([]);

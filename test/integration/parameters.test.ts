@@ -1,0 +1,65 @@
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { createStateTable } from '../../functions/aws/state-table';
+import { decodeEvent } from '../../functions/core/events';
+import { handleDecision, RunOptions } from '../../functions/core/handle-change';
+import { rebuildIndex } from '../../functions/core/indexer';
+import { emulatorClientConfig, createClusters, createService, primaryDeployments, registerTaskDefinition } from '../../scripts/lib/aws-fixtures';
+import { Emulator, eventFixture, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
+
+let emulator: Emulator;
+let cluster: string;
+const TOKEN = '/prod/orders/api-token';
+const TOKEN_ARN = `arn:aws:ssm:${REGION}:${MOTO_ACCOUNT}:parameter${TOKEN}`;
+const viaIndex: RunOptions = { dryRun: false, force: false, inventory: 'index', useState: true };
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  const ssm = new SSMClient(emulatorClientConfig(emulator.moto.endpoint, REGION));
+  await ssm.send(new PutParameterCommand({ Name: TOKEN, Value: 'one', Type: 'SecureString' }));
+  await ssm.send(new PutParameterCommand({ Name: '/prod/other', Value: 'x', Type: 'SecureString' }));
+  [cluster] = await createClusters(emulator.ecs, ['params']);
+  const byName = await registerTaskDefinition(emulator.ecs, 'by-name', [{ name: 'app', secrets: [{ name: 'TOKEN', valueFrom: TOKEN }] }]);
+  const byArn = await registerTaskDefinition(emulator.ecs, 'by-arn', [{ name: 'app', logSecrets: [{ name: 'token', valueFrom: TOKEN_ARN }] }]);
+  const other = await registerTaskDefinition(emulator.ecs, 'other', [{ name: 'app', secrets: [{ name: 'OTHER', valueFrom: '/prod/other' }] }]);
+  for (const [name, taskDefinition] of [['by-name', byName], ['by-arn', byArn], ['other', other]]) {
+    await createService(emulator.ecs, { cluster, name, taskDefinition });
+  }
+  await createStateTable(emulator.deps());
+  await rebuildIndex(emulator.deps());
+  await ssm.send(new PutParameterCommand({ Name: TOKEN, Value: 'two', Type: 'SecureString', Overwrite: true }));
+}, 60_000);
+
+afterAll(async () => {
+  await emulator?.moto.stop();
+});
+
+/** The documented Parameter Store Change event, for the emulator's parameter. */
+function parameterUpdated() {
+  const event = eventFixture('parameter-store-change.json');
+  return { ...event, account: MOTO_ACCOUNT, region: REGION, resources: [TOKEN_ARN], detail: { ...event.detail, name: TOKEN } };
+}
+
+describe('SSM parameters against moto_server', () => {
+  it('redeploys the services that read an updated parameter by name or ARN, once per parameter version', async () => {
+    const before = await primaryDeployments(emulator.ecs, cluster, ['by-name', 'by-arn', 'other']);
+
+    const report = await handleDecision(emulator.deps(), decodeEvent(parameterUpdated()), viaIndex);
+    const again = await handleDecision(emulator.deps(), decodeEvent(parameterUpdated()), viaIndex);
+
+    expect(report.secret).toEqual({ arn: TOKEN_ARN, name: TOKEN, versionId: '2' });
+    expect(report.services.map((s) => [s.serviceName, s.outcome]).sort()).toEqual([
+      ['by-arn', 'redeployed'],
+      ['by-name', 'redeployed'],
+    ]);
+    expect(again.services.map((s) => s.reason)).toEqual(['already redeployed for version 2', 'already redeployed for version 2']);
+    const after = await primaryDeployments(emulator.ecs, cluster, ['by-name', 'by-arn', 'other']);
+    expect(after.get('by-name')).not.toBe(before.get('by-name'));
+    expect(after.get('by-arn')).not.toBe(before.get('by-arn'));
+    expect(after.get('other')).toBe(before.get('other'));
+  });
+
+  it('refuses a parameter that does not exist', async () => {
+    const event = { ...parameterUpdated(), resources: [`arn:aws:ssm:${REGION}:${MOTO_ACCOUNT}:parameter/prod/missing`] };
+    await expect(handleDecision(emulator.deps(), decodeEvent(event), viaIndex)).rejects.toThrow('SSM parameter not found: /prod/missing');
+  });
+});
