@@ -129,6 +129,7 @@ async function main(): Promise<number> {
   delete process.env.AWS_SESSION_TOKEN;
 
   const started = performance.now();
+  const code = codeVersion();
   const counter = new CallCounter();
   const sizes: SizeSummary[] = [];
   const cases: CaseResult[] = [];
@@ -163,7 +164,7 @@ async function main(): Promise<number> {
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: machine(),
-    code: codeVersion(),
+    code,
     totalMs: performance.now() - started,
     sizes,
     cases,

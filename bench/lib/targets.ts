@@ -66,6 +66,11 @@ export function rebuildTargets(result: CaseResult, shape: AccountShape, fresh: b
   const minimum = rebuildMinimum(shape, fresh, result.counts.get('Scan') ?? 1);
   const min = total(minimum);
   const described = result.counts.get('DescribeTaskDefinition') ?? 0;
+  const excess = [...result.counts]
+    .map(([op, n]) => [op, n - (minimum.get(op) ?? 0)] as const)
+    .filter(([, over]) => over > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, over]) => `${op} +${over}`);
   const label = fresh ? 'index rebuild' : 'index rebuild again (index current)';
   return [
     {
@@ -78,7 +83,7 @@ export function rebuildTargets(result: CaseResult, shape: AccountShape, fresh: b
     {
       target: `${label}: calls within 10% of the account's minimum`,
       size: result.size,
-      figure: `${result.calls}`,
+      figure: `${result.calls}${excess.length > 0 ? ` (above the minimum: ${excess.join(', ')})` : ''}`,
       limit: `<= ${Math.floor(min * REBUILD_SLACK)} (minimum ${min}: ${formatCounts(minimum)})`,
       pass: result.calls <= min * REBUILD_SLACK,
     },
