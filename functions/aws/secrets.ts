@@ -51,15 +51,20 @@ export function rememberSecret(deps: Deps, state: SecretState): void {
 
 /**
  * The full ARN of the secret a task definition reference names, or undefined when no such
- * secret exists. Cached per process and client: a name always names the same secret until it is
- * deleted, and references are resolved again whenever a task definition is indexed.
+ * secret exists. Cached per process and client under every spelling of the secret: a name always
+ * names the same secret until it is deleted, and references are resolved again whenever a task
+ * definition is indexed.
  */
 export function resolveSecretArn(deps: Deps, ref: SecretsManagerRef): Promise<string | undefined> {
   const cache = cacheOf(clientFor(deps, ref.location.region));
   let arn = cache.get(ref.secretId);
   if (!arn) {
     arn = describeSecretState(deps, ref.secretId).then(
-      (state) => state.arn,
+      (state) => {
+        // Other task definitions may spell the same secret another way (name, partial or full ARN).
+        rememberSecret(deps, state);
+        return state.arn;
+      },
       (error) => {
         if (error instanceof UnknownSecretError) return undefined;
         cache.delete(ref.secretId);

@@ -34,11 +34,8 @@ export async function rebuildIndex(deps: Deps, onProgress?: (p: ScanProgress) =>
     desired.push(...(await indexEntriesOf(deps, { kind: 'task', resourceArn: task.taskArn, clusterArn: task.clusterArn, name, taskDefinition: task.taskDefinition }, scan.references.get(task.taskDefinition) ?? [], unresolved)));
   }
   const stored = await scanIndex(deps);
-  for (const entry of stored) {
-    if (entry.kind === 'service' && !serviceSecrets.has(entry.resourceArn)) serviceSecrets.set(entry.resourceArn, []);
-  }
   const diff = diffIndex(stored, desired);
-  await applyIndexDiff(deps, diff, serviceSecrets);
+  await applyIndexDiff(deps, diff, changedServiceSecrets(stored, serviceSecrets));
   const meta: IndexMeta = {
     builtAt: new Date().toISOString(),
     clusters: scan.clusters.length,
@@ -49,6 +46,25 @@ export async function rebuildIndex(deps: Deps, onProgress?: (p: ScanProgress) =>
   };
   await writeIndexMeta(deps, meta);
   return { ...meta, entriesWritten: diff.put.length, entriesRemoved: diff.remove.length, unresolvedReferences: [...unresolved].sort() };
+}
+
+/**
+ * The services whose set of secrets differs from the stored index, with their new set (empty for
+ * a service that left the index): only their `SERVICE#` items need writing.
+ */
+function changedServiceSecrets(stored: IndexEntry[], desired: Map<string, string[]>): Map<string, string[]> {
+  const before = new Map<string, Set<string>>();
+  for (const entry of stored) {
+    if (entry.kind === 'service') before.set(entry.resourceArn, (before.get(entry.resourceArn) ?? new Set()).add(entry.secretArn));
+  }
+  const changed = new Map<string, string[]>();
+  for (const [service, secrets] of desired) {
+    const old = before.get(service) ?? new Set<string>();
+    const now = new Set(secrets);
+    if (old.size !== now.size || [...now].some((s) => !old.has(s))) changed.set(service, [...now]);
+  }
+  for (const service of before.keys()) if (!desired.has(service)) changed.set(service, []);
+  return changed;
 }
 
 /**

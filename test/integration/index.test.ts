@@ -187,4 +187,17 @@ describe('index and exactly-once redeploys against moto_server', () => {
     const names = (await queryIndex(deps, account.secrets.ordersDb.arn)).map((e) => e.name).sort();
     expect(names).toEqual(['orders-archiver', 'orders-ledger', 'orders-reports', 'orders-worker']);
   });
+
+  // Regression (found by the benchmark): a rebuild rewrote every service's SERVICE# item, and a
+  // secret spelled three ways (name, partial ARN, full ARN) cost three DescribeSecret calls.
+  it('writes nothing but its summary when rebuilding an index that is already current', async () => {
+    await rebuildIndex(emulator.deps());
+    const counter = callCounter();
+    const summary = await rebuildIndex(emulator.deps({}, { instrument: counter.instrument }));
+    expect(summary).toMatchObject({ entriesWritten: 0, entriesRemoved: 0 });
+    expect(counter.counts.BatchWriteItem).toBeUndefined();
+    expect(counter.counts.PutItem).toBe(1);
+    // three secrets; prod/orders-db's partial and full ARN in one task definition may resolve side by side
+    expect(counter.counts.DescribeSecret).toBeLessThanOrEqual(4);
+  });
 });
