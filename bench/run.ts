@@ -24,6 +24,7 @@ import { rebuildIndex } from '../functions/core/indexer';
 import { silentLogger } from '../functions/core/logger';
 import type { Report } from '../functions/core/report';
 import { emulatorClientConfig } from '../scripts/lib/aws-fixtures';
+import { putSecretValueEvent } from '../scripts/lib/events';
 import { startMoto } from '../scripts/lib/moto-server';
 import { planAccount, rotatedSecretName, SeededAccount, seedAccount } from './lib/account';
 import { naiveRedeploy } from './lib/baseline';
@@ -285,7 +286,7 @@ async function rotateAndHandle(
 ): Promise<string[]> {
   const secretArn = account.secretArns.get(rotatedSecretName(k)) as string;
   const put = await sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify({ password: `rotated-${inventory}-${Date.now()}` }) }));
-  const decision = decodeEvent(putSecretValueEvent(secretArn, put.VersionId as string));
+  const decision = decodeEvent(putSecretValueEvent({ secretArn, versionId: put.VersionId as string, region: REGION, account: ACCOUNT }));
   const report: Report = await measure(inventory === 'index' ? 'rotation via index' : 'rotation, live scan', k, () =>
     handleDecision(newDeps(), decision, { dryRun: false, force: false, inventory, useState: true }),
   );
@@ -302,33 +303,6 @@ function verify(size: number, k: number, name: string, redeployed: string[], acc
   const extra = [...got].filter((arn) => !expected.has(arn));
   if (missing.length === 0 && extra.length === 0 && redeployed.length === expected.size) return [];
   return [`S=${size} k=${k} ${name}: redeployed ${redeployed.length} services, expected ${expected.size} (${missing.length} missing, ${extra.length} unexpected${extra.length > 0 ? `, e.g. ${extra[0]}` : ''})`];
-}
-
-/** The event EventBridge delivers for a PutSecretValue call (CloudTrail), as documented. */
-function putSecretValueEvent(secretArn: string, versionId: string): Record<string, unknown> {
-  const now = new Date().toISOString();
-  return {
-    version: '0',
-    id: `bench-${versionId}`,
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.secretsmanager',
-    account: ACCOUNT,
-    time: now,
-    region: REGION,
-    resources: [],
-    detail: {
-      eventVersion: '1.09',
-      eventTime: now,
-      eventSource: 'secretsmanager.amazonaws.com',
-      eventName: 'PutSecretValue',
-      awsRegion: REGION,
-      requestParameters: { secretId: secretArn, clientRequestToken: versionId },
-      responseElements: { arn: secretArn },
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: ACCOUNT,
-    },
-  };
 }
 
 function machine(): string {

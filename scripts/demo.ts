@@ -8,6 +8,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { emulatorClientConfig, primaryDeployments } from './lib/aws-fixtures';
+import { putSecretValueEvent } from './lib/events';
 import { seedDemoAccount } from './lib/demo-account';
 import { startMoto } from './lib/moto-server';
 
@@ -60,7 +61,7 @@ async function demo(endpoint: string): Promise<void> {
   const put = await sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: JSON.stringify({ password: 'rotated' }) }));
   console.log(`PutSecretValue on ${secret.name}: new AWSCURRENT version ${put.VersionId}\n`);
 
-  const event = putSecretValueEvent(secret.arn, put.VersionId as string, deps.config.region ?? REGION);
+  const event = putSecretValueEvent({ secretArn: secret.arn, versionId: put.VersionId as string, region: REGION, account: '123456789012' }) as unknown as EventBridgeEvent<string, unknown>;
   const context = { invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:ecs-secret-redeploy-on-secret-change` } as Context;
   const report = await handler(event, context);
   console.log('Report of the on-secret-change handler:\n');
@@ -93,33 +94,6 @@ async function deploymentsOf(ecs: ECSClient, services: Record<string, string>): 
   for (const [name, cluster] of Object.entries(services)) byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), name]);
   for (const [cluster, names] of byCluster) for (const [name, id] of await primaryDeployments(ecs, cluster, names)) ids.set(name, id);
   return ids;
-}
-
-/** The event EventBridge delivers for a PutSecretValue call (CloudTrail), as documented. */
-function putSecretValueEvent(secretArn: string, versionId: string, region: string): EventBridgeEvent<string, unknown> {
-  const now = new Date().toISOString();
-  return {
-    version: '0',
-    id: `demo-${versionId}`,
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.secretsmanager',
-    account: '123456789012',
-    time: now,
-    region,
-    resources: [],
-    detail: {
-      eventVersion: '1.09',
-      eventTime: now,
-      eventSource: 'secretsmanager.amazonaws.com',
-      eventName: 'PutSecretValue',
-      awsRegion: region,
-      requestParameters: { secretId: secretArn, clientRequestToken: versionId },
-      responseElements: { arn: secretArn },
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: '123456789012',
-    },
-  };
 }
 
 main().catch((error) => {
