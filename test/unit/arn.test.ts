@@ -1,5 +1,5 @@
 import { couldReferTo, Location, locationOf, parseArn, parseSecretsManagerRef, secretNamePartOf, ssmParameterArn } from '../../functions/core/arn';
-import { ACCOUNT, HOME, secretArn } from './factories';
+import { ACCOUNT, HOME, secretArn } from '../support/factories';
 
 const SM = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret`;
 

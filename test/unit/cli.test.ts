@@ -13,7 +13,7 @@ const sm = mockClient(SecretsManagerClient);
 // The state table is reached through the document client, which must be mocked itself.
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sts = mockClient(STSClient);
-const SECRET = secretArn('prod/db');
+const SECRET = secretArn('prod/db-AbCdEf');
 
 function io(): Io & { out: string; err: string } {
   const streams = { out: '', err: '' };

@@ -1,6 +1,6 @@
 import { BadInputError, MalformedEventError } from '../../functions/core/errors';
 import { Decision, decodeEvent, decodeManualRequest, manualDecision } from '../../functions/core/events';
-import { eventFixtureFiles, loadEvent } from './factories';
+import { eventFixtureFiles, loadEvent } from '../support/factories';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db-a1B2c3';
 const CURRENT_MOVE = ['AWSCURRENT', 'AWSPREVIOUS'];

@@ -1,6 +1,6 @@
 import { diffIndex, entriesFor, entryId, IndexEntry } from '../../functions/core/index-diff';
 import type { SecretReference } from '../../functions/core/references';
-import { clusterArn, secretArn, serviceArn, smReference, taskDefinitionArn } from './factories';
+import { clusterArn, secretArn, serviceArn, smReference, taskDefinitionArn } from '../support/factories';
 
 const DB = secretArn('prod/db-AbCdEf');
 const API_KEY = secretArn('prod/api-key-Q1w2E3');

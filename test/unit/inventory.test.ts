@@ -70,16 +70,16 @@ describe('describeServices', () => {
     ecs.on(DescribeServicesCommand).resolves({
       services: [
         ecsService('web', 'api', {
-          taskDefinition: taskDefinitionArn('api', 1),
+          taskDefinition: taskDefinitionArn('api:1'),
           deployments: [
-            { id: 'old', status: 'ACTIVE', taskDefinition: taskDefinitionArn('api', 1) },
-            { id: 'new', status: 'PRIMARY', taskDefinition: taskDefinitionArn('api', 2) },
+            { id: 'old', status: 'ACTIVE', taskDefinition: taskDefinitionArn('api:1') },
+            { id: 'new', status: 'PRIMARY', taskDefinition: taskDefinitionArn('api:2') },
           ],
         }),
       ],
     });
     const [api] = await describeServices(testDeps(), 'web', [serviceArn('web', 'api')]);
-    expect(api.taskDefinition).toBe(taskDefinitionArn('api', 2));
+    expect(api.taskDefinition).toBe(taskDefinitionArn('api:2'));
   });
 
   it('reads the deployment controller and tags', async () => {
@@ -98,16 +98,16 @@ describe('TaskDefinitionReader', () => {
       taskDefinition: taskDefinitionUsing(input.taskDefinition.split('/').pop()!.split(':')[0], ['arn:aws:ssm:eu-west-1:111122223333:parameter/x']),
     }));
     const reader = new TaskDefinitionReader(testDeps());
-    await reader.referencesOfAll([taskDefinitionArn('a'), taskDefinitionArn('a'), taskDefinitionArn('b')]);
-    await reader.references(taskDefinitionArn('a'));
+    await reader.referencesOfAll([taskDefinitionArn('a:1'), taskDefinitionArn('a:1'), taskDefinitionArn('b:1')]);
+    await reader.references(taskDefinitionArn('a:1'));
     expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 2);
   });
 
   it('describes a task definition again after a failed attempt', async () => {
     ecs.on(DescribeTaskDefinitionCommand).rejectsOnce(new Error('throttled')).resolves({ taskDefinition: taskDefinitionUsing('a', []) });
     const reader = new TaskDefinitionReader(testDeps());
-    await expect(reader.references(taskDefinitionArn('a'))).rejects.toThrow('throttled');
-    await expect(reader.references(taskDefinitionArn('a'))).resolves.toEqual([]);
+    await expect(reader.references(taskDefinitionArn('a:1'))).rejects.toThrow('throttled');
+    await expect(reader.references(taskDefinitionArn('a:1'))).resolves.toEqual([]);
   });
 });
 
@@ -116,7 +116,7 @@ describe('scanAccount', () => {
     ecs.on(ListClustersCommand).resolves({ clusterArns: [clusterArn('web'), clusterArn('batch')] });
     ecs.on(ListServicesCommand, { cluster: clusterArn('web') }).resolves({ serviceArns: ['a', 'b', 'c'].map((n) => serviceArn('web', n)) });
     ecs.on(ListServicesCommand, { cluster: clusterArn('batch') }).resolves({ serviceArns: [serviceArn('batch', 'd')] });
-    describeAnything(() => ({ taskDefinition: taskDefinitionArn('shared'), deployments: [{ status: 'PRIMARY', taskDefinition: taskDefinitionArn('shared') }] }));
+    describeAnything(() => ({ taskDefinition: taskDefinitionArn('shared:1'), deployments: [{ status: 'PRIMARY', taskDefinition: taskDefinitionArn('shared:1') }] }));
     ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinitionUsing('shared', []) });
 
     const scan = await scanAccount(testDeps(), new TaskDefinitionReader(testDeps()));

@@ -1,6 +1,6 @@
 import type { SecretsManagerRef } from '../../functions/core/arn';
 import { ArnResolver, referencesTo } from '../../functions/core/match';
-import { ACCOUNT, HOME, secretArn, smReference, ssmReference } from './factories';
+import { ACCOUNT, HOME, secretArn, smReference, ssmReference } from '../support/factories';
 
 /** The account's secrets: full ARN by name. */
 const DB = { arn: secretArn('prod/db-AbCdEf'), name: 'prod/db' };

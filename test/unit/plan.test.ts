@@ -1,6 +1,6 @@
 import { Candidate, OPT_OUT_TAG, PlanInput, planRedeploys, ServicePlan, shortTaskDefinition } from '../../functions/core/plan';
 import type { SecretReference } from '../../functions/core/references';
-import { clusterArn, secretArn, secretState, serviceArn, serviceSnapshot, smReference, taskDefinitionArn } from './factories';
+import { clusterArn, secretArn, secretState, serviceArn, serviceSnapshot, smReference, taskDefinitionArn } from '../support/factories';
 
 const DB = secretArn('prod/db-AbCdEf');
 const V_CURRENT = '5e7a9c1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d';

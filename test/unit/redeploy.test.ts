@@ -7,7 +7,7 @@ import { testDeps } from '../support/deps';
 import { clusterArn, secretArn, serviceArn, taskDefinitionArn } from '../support/factories';
 
 const ecs = mockClient(ECSClient);
-const SECRET = secretArn('prod/db');
+const SECRET = secretArn('prod/db-AbCdEf');
 
 beforeEach(() => ecs.reset());
 
@@ -19,7 +19,7 @@ function snapshot(name: string): ServiceSnapshot {
     status: 'ACTIVE',
     desiredCount: 2,
     deploymentController: 'ECS',
-    taskDefinition: taskDefinitionArn(name),
+    taskDefinition: taskDefinitionArn(`${name}:1`),
     tags: {},
   };
 }

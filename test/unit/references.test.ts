@@ -1,7 +1,7 @@
 import type { ContainerDefinition, Volume } from '@aws-sdk/client-ecs';
 import type { Location } from '../../functions/core/arn';
 import { extractReferences, followedStage } from '../../functions/core/references';
-import { ACCOUNT, HOME, secretArn, smReference, taskDefinition, taskDefinitionArn } from './factories';
+import { ACCOUNT, HOME, secretArn, smReference, taskDefinition, taskDefinitionArn } from '../support/factories';
 
 const DB = secretArn('prod/db-AbCdEf');
 const PARAM = `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/orders/api-token`;

@@ -1,5 +1,5 @@
 import { countOutcomes, exitCodeOf, formatReport, Outcome, Report, ServiceReport, toReportReference } from '../../functions/core/report';
-import { clusterArn, secretArn, serviceArn, smReference, ssmReference, taskDefinitionArn } from './factories';
+import { clusterArn, secretArn, serviceArn, smReference, ssmReference, taskDefinitionArn } from '../support/factories';
 
 const DB = secretArn('prod/db-AbCdEf');
 const V_CURRENT = '5e7a9c1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d';

@@ -10,7 +10,7 @@ import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-const SECRET = secretArn('prod/db');
+const SECRET = secretArn('prod/db-AbCdEf');
 
 function putSecretValue(versionStages?: string[]) {
   return {
@@ -35,7 +35,7 @@ function indexEntry(name: string) {
     resourceArn: serviceArn('web', name),
     clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web',
     name,
-    taskDefinition: taskDefinitionArn(name),
+    taskDefinition: taskDefinitionArn(`${name}:1`),
     references: [{ field: 'secrets', container: 'app', name: 'DB', valueFrom: SECRET, store: 'secretsmanager', secret: { secretId: SECRET, namePart: 'prod/db-AbCdEf', isArn: true, location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' } } }],
   };
 }

@@ -10,7 +10,7 @@ import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-const SECRET = secretArn('prod/db');
+const SECRET = secretArn('prod/db-AbCdEf');
 
 beforeAll(() => useLambdaEnvironment());
 
@@ -18,7 +18,7 @@ beforeEach(() => {
   for (const mock of [ecs, sm, dynamo]) mock.reset();
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'] } });
   dynamo.on(QueryCommand).resolves({
-    Items: [{ secretArn: SECRET, kind: 'service', resourceArn: serviceArn('web', 'a'), clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web', name: 'a', taskDefinition: taskDefinitionArn('a'), references: [{ field: 'secrets', valueFrom: SECRET, store: 'secretsmanager', secret: { secretId: SECRET, namePart: 'prod/db-AbCdEf', isArn: true, location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' } } }] }],
+    Items: [{ secretArn: SECRET, kind: 'service', resourceArn: serviceArn('web', 'a'), clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web', name: 'a', taskDefinition: taskDefinitionArn('a:1'), references: [{ field: 'secrets', valueFrom: SECRET, store: 'secretsmanager', secret: { secretId: SECRET, namePart: 'prod/db-AbCdEf', isArn: true, location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' } } }] }],
   });
   dynamo.on(GetCommand).resolves({});
   ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'a')] });

@@ -10,8 +10,8 @@ import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-const SECRET = secretArn('prod/db');
-const OLD_SECRET = secretArn('prod/old');
+const SECRET = secretArn('prod/db-AbCdEf');
+const OLD_SECRET = secretArn('prod/old-AbCdEf');
 
 function deploymentEvent(resources: string[], detailType = 'ECS Deployment State Change') {
   return { version: '0', id: 'x', 'detail-type': detailType, source: 'aws.ecs', account: '111122223333', region: 'eu-west-1', resources, detail: { eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' } };
