@@ -59,7 +59,7 @@ export function buildDeps(config: Config, options: BuildOptions = {}): Deps {
     ecs: instrument(new ECSClient(common())),
     secrets,
     secretsIn(region: string) {
-      if (region === config.region || (!config.region && region === '')) return secrets;
+      if (region === config.region) return secrets;
       let client = regional.get(region);
       if (!client) {
         client = instrument(new SecretsManagerClient(common(region)));

@@ -8,7 +8,7 @@ import { ForeignAccountError } from './errors';
 import type { Decision } from './events';
 import { writeServiceEntries } from './indexer';
 import { describeServices, scanAccount, StandaloneTask, taskDefinitionReader, TaskDefinitionReader } from './inventory';
-import { referencesTo } from './match';
+import { ArnResolver, referencesTo } from './match';
 import { Candidate, planRedeploys } from './plan';
 import { executePlans } from './redeploy';
 import type { InventoryInfo, Report, ServiceReport } from './report';
@@ -83,13 +83,13 @@ async function findCandidates(deps: Deps, secret: SecretState, options: RunOptio
   if (options.inventory === 'scan' || !options.useState) {
     return scanCandidates(deps, secret, reader, options.inventory === 'scan' ? 'requested' : options.stateNote);
   }
-  const fromIndex = await indexCandidates(deps, secret, reader);
+  const fromIndex = await indexCandidates(deps, secret, reader, options.dryRun);
   return fromIndex ?? scanCandidates(deps, secret, reader, 'the index was never built: live scan (run "index rebuild")');
 }
 
 async function scanCandidates(deps: Deps, secret: SecretState, reader: TaskDefinitionReader, note?: string): Promise<Found> {
   const scan = await scanAccount(deps, reader);
-  const resolve = resolverFor(deps);
+  const resolve: ArnResolver = (ref) => resolveSecretArn(deps, ref);
   const matched = async <T extends { taskDefinition: string }>(items: T[]) =>
     (await Promise.all(items.map(async (item) => ({ item, references: await referencesTo(scan.references.get(item.taskDefinition) ?? [], secret, resolve) })))).filter((m) => m.references.length > 0);
   const services = await matched(scan.services);
@@ -105,9 +105,10 @@ async function scanCandidates(deps: Deps, secret: SecretState, reader: TaskDefin
 /**
  * Candidates from the index, verified live: one Query, DescribeServices in batches of ten per
  * cluster. A service found on another task definition than indexed is re-read and re-indexed;
- * a service that no longer exists leaves the index. Undefined when the index was never built.
+ * a service that no longer exists leaves the index (except on a dry run, which writes nothing).
+ * Undefined when the index was never built.
  */
-async function indexCandidates(deps: Deps, secret: SecretState, reader: TaskDefinitionReader): Promise<Found | undefined> {
+async function indexCandidates(deps: Deps, secret: SecretState, reader: TaskDefinitionReader, dryRun: boolean): Promise<Found | undefined> {
   const entries = await queryIndex(deps, secret.arn);
   if (entries.length === 0 && !(await readIndexMeta(deps))) return undefined;
   const serviceEntries = entries.filter((e) => e.kind === 'service');
@@ -118,12 +119,12 @@ async function indexCandidates(deps: Deps, secret: SecretState, reader: TaskDefi
   );
   const candidates: Candidate[] = [];
   const gone: ServiceReport[] = [];
-  const resolve = resolverFor(deps);
+  const resolve: ArnResolver = (ref) => resolveSecretArn(deps, ref);
   for (const entry of serviceEntries) {
     const service = live.get(entry.resourceArn);
     if (!service || service.status === 'INACTIVE') {
-      await writeServiceEntries(deps, entry.resourceArn, undefined, []);
-      gone.push({ cluster: entry.clusterArn, service: entry.resourceArn, serviceName: entry.name, taskDefinition: entry.taskDefinition, outcome: 'skipped', reason: 'service no longer exists (removed from the index)', references: [] });
+      if (!dryRun) await writeServiceEntries(deps, entry.resourceArn, undefined, []);
+      gone.push({ cluster: entry.clusterArn, service: entry.resourceArn, serviceName: entry.name, taskDefinition: entry.taskDefinition, outcome: 'skipped', reason: 'service no longer exists', references: [] });
       continue;
     }
     if (service.taskDefinition === entry.taskDefinition) {
@@ -131,17 +132,13 @@ async function indexCandidates(deps: Deps, secret: SecretState, reader: TaskDefi
       continue;
     }
     const references = await reader.references(service.taskDefinition);
-    await writeServiceEntries(deps, service.serviceArn, service, references);
+    if (!dryRun) await writeServiceEntries(deps, service.serviceArn, service, references);
     candidates.push({ service, references: await referencesTo(references, secret, resolve) });
   }
   const standaloneTasks = entries
     .filter((e) => e.kind === 'task')
     .map((e) => ({ clusterArn: e.clusterArn, taskArn: e.resourceArn, taskDefinition: e.taskDefinition }));
   return { candidates, standaloneTasks, gone, inventory: { source: 'index' } };
-}
-
-function resolverFor(deps: Deps) {
-  return (ref: Parameters<typeof resolveSecretArn>[1]) => resolveSecretArn(deps, ref);
 }
 
 function isParameterArn(id: string): boolean {
