@@ -1,9 +1,20 @@
-/** Unit tests run in parallel; integration tests each start their own moto_server on a free port. */
-module.exports = {
+/**
+ * Three projects: `unit` (pure domain, use cases on in-memory fakes, adapters on aws-sdk-client-mock:
+ * seconds), `integration` (the real SDK against a moto_server each test file starts on a free port),
+ * `stack` (the packaged CloudFormation: cfn-lint, template rules, a deploy to moto).
+ * `npm test` runs all three; `npm run test:unit` is the inner loop.
+ */
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   setupFilesAfterEnv: ['<rootDir>/test/support/setup.ts'],
+};
+
+module.exports = {
   testTimeout: 30000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...common, displayName: 'stack', testMatch: ['<rootDir>/test/stack/**/*.test.ts'] },
+  ],
 };

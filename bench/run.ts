@@ -10,35 +10,44 @@
  * targets marked PASS/FAIL, and writes the results to docs/benchmarks.md. Exits 1 when a target
  * fails or anything errors, 2 on bad arguments.
  */
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { buildDeps, Deps } from '../functions/aws/clients';
-import { createStateTable } from '../functions/aws/state-table';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { handleSignal } from '../functions/app/handle-change';
+import type { Ports } from '../functions/app/ports';
+import { rebuildIndex } from '../functions/app/refresh-index';
+import { awsPorts } from '../functions/aws/compose';
+import { createStateTable } from '../functions/aws/state-table/admin';
 import { loadConfig } from '../functions/config';
-import { decodeEvent } from '../functions/core/events';
-import { handleDecision } from '../functions/core/handle-change';
-import { rebuildIndex } from '../functions/core/indexer';
-import { silentLogger } from '../functions/core/logger';
-import type { Report } from '../functions/core/report';
-import { emulatorClientConfig } from '../scripts/lib/aws-fixtures';
-import { putSecretValueEvent } from '../scripts/lib/events';
-import { startMoto } from '../scripts/lib/moto-server';
-import { planAccount, rotatedSecretName, SeededAccount, seedAccount } from './lib/account';
+import { decodeEvent } from '../functions/domain/decode/events';
+import type { Report } from '../functions/domain/report/report';
+import { silentLogger } from '../functions/ports/logger';
+import { CallCounter, total, totalOf } from '../test/support/call-counter';
+import { secretEvents } from '../test/support/events';
+import { MOTO_ACCOUNT, startMoto } from '../test/support/moto';
+import { emulatorClientConfig, rotatedSecretName, syntheticPlan } from '../test/support/world';
+import { type SeededAccount, seedAccount } from './lib/account';
 import { naiveRedeploy } from './lib/baseline';
 import { measureBundles } from './lib/bundles';
-import { CallCounter, total, totalOf } from './lib/counter';
 import { project } from './lib/limits';
-import { renderResults, RunResults, SizeSummary, writeResults } from './lib/report';
-import { bundleTargets, CaseName, CaseResult, independenceTargets, rebuildTargets, rotationTargets, TargetResult } from './lib/targets';
+import { type RunResults, renderResults, type SizeSummary, writeResults } from './lib/report';
+import {
+  bundleTargets,
+  type CaseName,
+  type CaseResult,
+  independenceTargets,
+  rebuildTargets,
+  rotationTargets,
+  type TargetResult,
+} from './lib/targets';
 
 const ROOT = resolve(__dirname, '../..');
 const DOC = resolve(ROOT, 'docs/benchmarks.md');
 const REGION = 'eu-west-1';
-/** moto's default account. */
-const ACCOUNT = '123456789012';
+const ACCOUNT = MOTO_ACCOUNT;
 
 interface Options {
   sizes: number[];
@@ -48,6 +57,7 @@ interface Options {
   write: boolean;
   quick: boolean;
   verbose: boolean;
+  help: boolean;
 }
 
 const USAGE = `usage: npm run bench [-- OPTIONS]
@@ -62,17 +72,28 @@ const USAGE = `usage: npm run bench [-- OPTIONS]
 class UsageError extends Error {}
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { sizes: [100, 1000, 3000], ks: [1, 10, 100], seedConcurrency: 8, coldRuns: 5, write: true, quick: false, verbose: false };
+  const options: Options = {
+    sizes: [100, 1000, 3000],
+    ks: [1, 10, 100],
+    seedConcurrency: 8,
+    coldRuns: 5,
+    write: true,
+    quick: false,
+    verbose: false,
+    help: false,
+  };
   let write: boolean | undefined;
   const list = (flag: string, value: string | undefined) => {
     const items = (value ?? '').split(',').map((v) => Number(v.trim()));
-    if (value === undefined || items.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`${flag} needs a comma-separated list of positive integers`);
+    if (value === undefined || items.some((n) => !Number.isInteger(n) || n < 1))
+      throw new UsageError(`${flag} needs a comma-separated list of positive integers`);
     return items;
   };
   const positive = (flag: string, value: string | undefined) => list(flag, value)[0];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--quick':
@@ -104,9 +125,8 @@ function parseOptions(argv: string[]): Options {
         break;
       case '--help':
       case '-h':
-        console.log(USAGE);
-        process.exit(0);
-      // eslint-disable-next-line no-fallthrough
+        options.help = true;
+        break;
       default:
         throw new UsageError(`unknown argument ${arg}`);
     }
@@ -123,6 +143,10 @@ async function main(): Promise<number> {
     if (!(error instanceof UsageError)) throw error;
     console.error(`bench: ${error.message}\n${USAGE}`);
     return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
   }
   // The SDK's default credential chain reads these; the emulator accepts any.
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
@@ -201,7 +225,7 @@ async function benchmarkSize(size: number, options: Options, counter: CallCounte
   try {
     const ecs = new ECSClient(emulatorClientConfig(moto.endpoint, REGION));
     const sm = new SecretsManagerClient(emulatorClientConfig(moto.endpoint, REGION));
-    const plan = planAccount(size, options.ks);
+    const plan = syntheticPlan(size, options.ks);
     const skipped = options.ks.filter((k) => k > size);
     if (skipped.length > 0) log(`S=${size}: k=${skipped.join(',')} skipped (k > S)`);
     const account = await seedAccount(ecs, sm, plan, options.seedConcurrency);
@@ -216,8 +240,8 @@ async function benchmarkSize(size: number, options: Options, counter: CallCounte
       LOG_LEVEL: 'silent',
     });
     // Fresh clients (and so fresh caches) for every case, as in a new Lambda container.
-    const newDeps = (): Deps => buildDeps(config, { accountId: ACCOUNT, log: silentLogger, instrument: counter.instrument });
-    await createStateTable(newDeps());
+    const newPorts = (): Ports => awsPorts(config, { accountId: ACCOUNT, log: silentLogger, instrument: counter.instrument });
+    await createStateTable(awsPorts(config).table);
     counter.take();
 
     const cases: CaseResult[] = [];
@@ -230,30 +254,49 @@ async function benchmarkSize(size: number, options: Options, counter: CallCounte
       const wallMs = performance.now() - t0;
       const counts = counter.take();
       const isEcs = (op: string) => counter.serviceOf.get(op) === 'ECS';
-      const result: CaseResult = { size, k, name, counts, calls: total(counts), ecsCalls: totalOf(counts, 'ECS', counter.serviceOf), wallMs, projection: project(counts, isEcs) };
+      const result: CaseResult = {
+        size,
+        k,
+        name,
+        counts,
+        calls: total(counts),
+        ecsCalls: totalOf(counts, 'ECS', counter.serviceOf),
+        wallMs,
+        projection: project(counts, isEcs),
+      };
       cases.push(result);
-      if (result.projection.unknown.length > 0) errors.push(`S=${size} ${name}: no ECS rate limit known for ${result.projection.unknown.join(', ')}`);
+      if (result.projection.unknown.length > 0)
+        errors.push(`S=${size} ${name}: no ECS rate limit known for ${result.projection.unknown.join(', ')}`);
       log(`S=${size}${k === undefined ? '' : ` k=${k}`}: ${name}: ${result.calls} calls in ${(wallMs / 1000).toFixed(1)} s`);
-      if (options.verbose) log(`  waiting on answers: ${[...counter.lastMillis].sort((a, b) => b[1] - a[1]).map(([op, ms]) => `${op} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+      if (options.verbose)
+        log(
+          `  waiting on answers: ${[...counter.lastMillis]
+            .sort((a, b) => b[1] - a[1])
+            .map(([op, ms]) => `${op} ${(ms / 1000).toFixed(1)} s`)
+            .join(', ')}`,
+        );
       return value;
     };
 
-    const first = await measure('index rebuild', undefined, () => rebuildIndex(newDeps()));
+    const first = await measure('index rebuild', undefined, () => rebuildIndex(newPorts()));
     targets.push(...rebuildTargets(cases[cases.length - 1], account.shape, true));
-    if (first.unresolvedReferences.length > 0) errors.push(`S=${size}: index rebuild left references unresolved: ${first.unresolvedReferences.slice(0, 3).join(', ')}`);
+    if (first.unresolvedReferences.length > 0)
+      errors.push(`S=${size}: index rebuild left references unresolved: ${first.unresolvedReferences.slice(0, 3).join(', ')}`);
     if (first.services !== size || first.taskDefinitions !== account.shape.inUseTaskDefinitions) {
-      errors.push(`S=${size}: index rebuild saw ${first.services} services and ${first.taskDefinitions} task definitions, expected ${size} and ${account.shape.inUseTaskDefinitions}`);
+      errors.push(
+        `S=${size}: index rebuild saw ${first.services} services and ${first.taskDefinitions} task definitions, expected ${size} and ${account.shape.inUseTaskDefinitions}`,
+      );
     }
-    await measure('index rebuild again', undefined, () => rebuildIndex(newDeps()));
+    await measure('index rebuild again', undefined, () => rebuildIndex(newPorts()));
     targets.push(...rebuildTargets(cases[cases.length - 1], account.shape, false));
 
     for (const k of plan.ks) {
-      const rotation = await rotateAndHandle(sm, account, k, 'index', newDeps, measure);
+      const rotation = await rotateAndHandle(sm, account, k, 'index', newPorts, measure);
       cases[cases.length - 1].redeployed = rotation.length;
       errors.push(...verify(size, k, 'rotation via index', rotation, account));
       targets.push(...rotationTargets(cases[cases.length - 1], k));
 
-      const scanned = await rotateAndHandle(sm, account, k, 'scan', newDeps, measure);
+      const scanned = await rotateAndHandle(sm, account, k, 'scan', newPorts, measure);
       cases[cases.length - 1].redeployed = scanned.length;
       errors.push(...verify(size, k, 'rotation, live scan', scanned, account));
 
@@ -281,14 +324,16 @@ async function rotateAndHandle(
   account: SeededAccount,
   k: number,
   inventory: 'index' | 'scan',
-  newDeps: () => Deps,
+  newPorts: () => Ports,
   measure: <T>(name: CaseName, k: number | undefined, run: () => Promise<T>) => Promise<T>,
 ): Promise<string[]> {
   const secretArn = account.secretArns.get(rotatedSecretName(k)) as string;
-  const put = await sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify({ password: `rotated-${inventory}-${Date.now()}` }) }));
-  const decision = decodeEvent(putSecretValueEvent({ secretArn, versionId: put.VersionId as string, region: REGION, account: ACCOUNT }));
+  await sm.send(
+    new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify({ password: `rotated-${inventory}-${Date.now()}` }) }),
+  );
+  const signal = decodeEvent(secretEvents(secretArn, { account: ACCOUNT, region: REGION }).putSecretValue());
   const report: Report = await measure(inventory === 'index' ? 'rotation via index' : 'rotation, live scan', k, () =>
-    handleDecision(newDeps(), decision, { dryRun: false, force: false, inventory, useState: true }),
+    handleSignal(newPorts(), signal, { dryRun: false, force: false, inventory, useState: true }),
   );
   const failed = report.services.filter((s) => s.outcome === 'failed');
   if (failed.length > 0) throw new Error(`${failed.length} services failed to redeploy: ${failed[0].serviceName}: ${failed[0].reason}`);
@@ -302,7 +347,9 @@ function verify(size: number, k: number, name: string, redeployed: string[], acc
   const missing = [...expected].filter((arn) => !got.has(arn));
   const extra = [...got].filter((arn) => !expected.has(arn));
   if (missing.length === 0 && extra.length === 0 && redeployed.length === expected.size) return [];
-  return [`S=${size} k=${k} ${name}: redeployed ${redeployed.length} services, expected ${expected.size} (${missing.length} missing, ${extra.length} unexpected${extra.length > 0 ? `, e.g. ${extra[0]}` : ''})`];
+  return [
+    `S=${size} k=${k} ${name}: redeployed ${redeployed.length} services, expected ${expected.size} (${missing.length} missing, ${extra.length} unexpected${extra.length > 0 ? `, e.g. ${extra[0]}` : ''})`,
+  ];
 }
 
 function machine(): string {

@@ -1,4 +1,4 @@
-import { ConfigError } from './core/errors';
+import { ConfigError } from './domain/errors';
 
 /** Everything the service can be told from outside. Built once per process by {@link loadConfig}. */
 export interface Config {

@@ -7,10 +7,9 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { emulatorClientConfig, primaryDeployments } from './lib/aws-fixtures';
-import { putSecretValueEvent } from './lib/events';
-import { seedDemoAccount } from './lib/demo-account';
-import { startMoto } from './lib/moto-server';
+import { secretEvents } from '../test/support/events';
+import { MOTO_ACCOUNT, startMoto } from '../test/support/moto';
+import { emulatorClientConfig, primaryDeployments, seedDemoAccount } from '../test/support/world';
 
 const REGION = 'eu-west-1';
 
@@ -34,12 +33,12 @@ async function demo(endpoint: string): Promise<void> {
     STATE_TABLE: 'ecs-secret-redeploy',
     LOG_LEVEL: 'silent',
   });
-  const { buildDeps } = await import('../functions/aws/clients');
+  const { awsPorts } = await import('../functions/aws/compose');
   const { loadConfig } = await import('../functions/config');
-  const { createStateTable } = await import('../functions/aws/state-table');
-  const { rebuildIndex } = await import('../functions/core/indexer');
-  const { formatReport } = await import('../functions/core/report');
-  const { silentLogger } = await import('../functions/core/logger');
+  const { createStateTable } = await import('../functions/aws/state-table/admin');
+  const { rebuildIndex } = await import('../functions/app/refresh-index');
+  const { formatReport } = await import('../functions/cli/format');
+  const { silentLogger } = await import('../functions/ports/logger');
   const { handler } = await import('../functions/handlers/on-secret-change');
 
   const ecs = new ECSClient(emulatorClientConfig(endpoint, REGION));
@@ -49,10 +48,12 @@ async function demo(endpoint: string): Promise<void> {
   const account = await seedDemoAccount(ecs, sm);
   console.log('Seeded: clusters prod-web and prod-batch, 7 services, secrets prod/orders-db, prod/orders-db-creds, prod/payments-api-key.');
 
-  const deps = buildDeps(loadConfig(), { log: silentLogger });
-  await createStateTable(deps);
-  const summary = await rebuildIndex(deps);
-  console.log(`Index built: ${summary.services} services, ${summary.taskDefinitions} task definitions, ${summary.secrets} secrets referenced.\n`);
+  const ports = awsPorts(loadConfig(), { accountId: MOTO_ACCOUNT, log: silentLogger });
+  await createStateTable(ports.table);
+  const summary = await rebuildIndex(ports);
+  console.log(
+    `Index built: ${summary.services} services, ${summary.taskDefinitions} task definitions, ${summary.secrets} secrets referenced.\n`,
+  );
 
   const names = Object.keys(account.services);
   const before = await deploymentsOf(ecs, account.services);
@@ -61,8 +62,13 @@ async function demo(endpoint: string): Promise<void> {
   const put = await sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: JSON.stringify({ password: 'rotated' }) }));
   console.log(`PutSecretValue on ${secret.name}: new AWSCURRENT version ${put.VersionId}\n`);
 
-  const event = putSecretValueEvent({ secretArn: secret.arn, versionId: put.VersionId as string, region: REGION, account: '123456789012' }) as unknown as EventBridgeEvent<string, unknown>;
-  const context = { invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:ecs-secret-redeploy-on-secret-change` } as Context;
+  const event = secretEvents(secret.arn, { account: MOTO_ACCOUNT, region: REGION }).putSecretValue() as unknown as EventBridgeEvent<
+    string,
+    unknown
+  >;
+  const context = {
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:ecs-secret-redeploy-on-secret-change`,
+  } as Context;
   const report = await handler(event, context);
   console.log('Report of the on-secret-change handler:\n');
   console.log(formatReport(report));
@@ -79,7 +85,9 @@ async function demo(endpoint: string): Promise<void> {
   const repeated = again.services.filter((s) => s.outcome === 'redeployed').length;
   const final = await deploymentsOf(ecs, account.services);
   const unchanged = names.every((n) => final.get(n) === after.get(n));
-  console.log(`\nThe same event delivered again: ${repeated} redeployed, deployments ${unchanged ? 'unchanged' : 'CHANGED'} (exactly once per version).`);
+  console.log(
+    `\nThe same event delivered again: ${repeated} redeployed, deployments ${unchanged ? 'unchanged' : 'CHANGED'} (exactly once per version).`,
+  );
   const expected = new Set(account.affectedByOrdersDb);
   const correct = names.every((n) => (before.get(n) !== after.get(n)) === expected.has(n));
   if (!correct || repeated !== 0 || !unchanged) {

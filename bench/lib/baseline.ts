@@ -7,16 +7,16 @@
  * that wall times compare like with like.
  */
 import {
-  ContainerDefinition,
+  type ContainerDefinition,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  ECSClient,
+  type ECSClient,
   paginateListClusters,
   paginateListServices,
-  Service,
+  type Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { chunk, mapWithConcurrency } from '../../functions/core/concurrency';
+import { chunk, mapWithConcurrency } from '../../functions/util/concurrency';
 
 /** The secret as the event names it: its full ARN, and its name. */
 export interface ChangedSecret {
@@ -33,7 +33,9 @@ export async function naiveRedeploy(ecs: ECSClient, secret: ChangedSecret): Prom
   for (const cluster of clusters) {
     const arns: string[] = [];
     for await (const page of paginateListServices({ client: ecs }, { cluster, maxResults: 100 })) arns.push(...(page.serviceArns ?? []));
-    const pages = await mapWithConcurrency(chunk(arns, 10), 4, (batch) => ecs.send(new DescribeServicesCommand({ cluster, services: batch })));
+    const pages = await mapWithConcurrency(chunk(arns, 10), 4, (batch) =>
+      ecs.send(new DescribeServicesCommand({ cluster, services: batch })),
+    );
     // moto lists services of clusters whose names share a prefix; a real listing does not.
     services.push(...pages.flatMap((p) => p.services ?? []).filter((s) => s.clusterArn === cluster));
   }

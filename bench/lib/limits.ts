@@ -5,7 +5,7 @@
  * sustained rate); each call takes one token. Sources and which values are assumed:
  * docs/benchmarks.md.
  */
-import type { Counts } from './counter';
+import type { Counts } from '../../test/support/call-counter';
 
 export interface Bucket {
   burst: number;

@@ -3,9 +3,9 @@
  * docs/benchmarks.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { formatCounts } from '../../test/support/call-counter';
 import type { AccountShape } from './account';
 import type { BundleResult } from './bundles';
-import { formatCounts } from './counter';
 import { ECS_BUCKETS } from './limits';
 import type { CaseResult, TargetResult } from './targets';
 
@@ -41,7 +41,17 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function seedingTable(sizes: SizeSummary[]): string {
   return table(
-    ['S', 'clusters x services', 'task definitions in use', 'revisions registered', 'secrets (referenced)', 'index entries', 'seed calls', 'seed time', 'calls/s'],
+    [
+      'S',
+      'clusters x services',
+      'task definitions in use',
+      'revisions registered',
+      'secrets (referenced)',
+      'index entries',
+      'seed calls',
+      'seed time',
+      'calls/s',
+    ],
     sizes.map((s) => [
       String(s.size),
       `${s.shape.clusters} x ${Math.max(...s.shape.servicesPerCluster)}`,
@@ -78,14 +88,26 @@ export function casesTable(cases: CaseResult[]): string {
 export function targetsTable(targets: TargetResult[]): string {
   return table(
     ['target', 'S', 'k', 'figure', 'limit', 'result'],
-    targets.map((t) => [t.target, t.size === undefined ? '' : String(t.size), t.k === undefined ? '' : String(t.k), t.figure, t.limit, t.pass ? 'PASS' : 'FAIL']),
+    targets.map((t) => [
+      t.target,
+      t.size === undefined ? '' : String(t.size),
+      t.k === undefined ? '' : String(t.k),
+      t.figure,
+      t.limit,
+      t.pass ? 'PASS' : 'FAIL',
+    ]),
   );
 }
 
 export function bundlesTable(bundles: BundleResult[]): string {
   return table(
     ['handler', 'bundle', 'cold load (median)', 'runs (ms)'],
-    bundles.map((b) => [b.handler, `${(b.bytes / 1024).toFixed(0)} KB`, `${b.coldLoadMs.toFixed(0)} ms`, b.runs.map((r) => r.toFixed(0)).join(', ')]),
+    bundles.map((b) => [
+      b.handler,
+      `${(b.bytes / 1024).toFixed(0)} KB`,
+      `${b.coldLoadMs.toFixed(0)} ms`,
+      b.runs.map((r) => r.toFixed(0)).join(', '),
+    ]),
     ['l', 'r', 'r', 'l'],
   );
 }
@@ -93,7 +115,12 @@ export function bundlesTable(bundles: BundleResult[]): string {
 export function limitsTable(): string {
   return table(
     ['ECS action', 'burst (bucket)', 'refill per second', 'value from'],
-    Object.entries(ECS_BUCKETS).map(([op, b]) => [op, String(b.burst), String(b.refill), b.source === 'issue' ? 'issue (ECS documentation)' : 'assumed (like the other reads)']),
+    Object.entries(ECS_BUCKETS).map(([op, b]) => [
+      op,
+      String(b.burst),
+      String(b.refill),
+      b.source === 'issue' ? 'issue (ECS documentation)' : 'assumed (like the other reads)',
+    ]),
     ['l', 'r', 'r', 'l'],
   );
 }

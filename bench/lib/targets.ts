@@ -1,9 +1,10 @@
 /**
  * The issue's targets, evaluated on measured figures. Each target yields one PASS/FAIL row.
  */
+
+import { type Counts, formatCounts, total } from '../../test/support/call-counter';
 import type { AccountShape } from './account';
 import type { BundleResult } from './bundles';
-import { Counts, formatCounts, total } from './counter';
 import type { Projection } from './limits';
 
 export const MAX_BUNDLE_BYTES = 800 * 1024;
@@ -114,7 +115,10 @@ export function rotationTargets(result: CaseResult, k: number): TargetResult[] {
       target: 'rotation via index: under ECS limits only UpdateService waits',
       size: result.size,
       k,
-      figure: others.length === 0 ? `UpdateService ${updateWait.toFixed(1)} s, others 0 s` : others.map(([op, w]) => `${op} ${w.toFixed(1)} s`).join(', '),
+      figure:
+        others.length === 0
+          ? `UpdateService ${updateWait.toFixed(1)} s, others 0 s`
+          : others.map(([op, w]) => `${op} ${w.toFixed(1)} s`).join(', '),
       limit: 'no other action past its burst',
       pass: others.length === 0,
     },
@@ -143,7 +147,17 @@ export function independenceTargets(results: CaseResult[]): TargetResult[] {
 /** Bundle size and cold load per handler. */
 export function bundleTargets(bundles: BundleResult[]): TargetResult[] {
   return bundles.flatMap((b) => [
-    { target: `bundle ${b.handler}: size`, figure: `${(b.bytes / 1024).toFixed(0)} KB`, limit: `<= ${MAX_BUNDLE_BYTES / 1024} KB`, pass: b.bytes <= MAX_BUNDLE_BYTES },
-    { target: `bundle ${b.handler}: cold load (require)`, figure: `${b.coldLoadMs.toFixed(0)} ms`, limit: `<= ${MAX_COLD_LOAD_MS} ms`, pass: b.coldLoadMs <= MAX_COLD_LOAD_MS },
+    {
+      target: `bundle ${b.handler}: size`,
+      figure: `${(b.bytes / 1024).toFixed(0)} KB`,
+      limit: `<= ${MAX_BUNDLE_BYTES / 1024} KB`,
+      pass: b.bytes <= MAX_BUNDLE_BYTES,
+    },
+    {
+      target: `bundle ${b.handler}: cold load (require)`,
+      figure: `${b.coldLoadMs.toFixed(0)} ms`,
+      limit: `<= ${MAX_COLD_LOAD_MS} ms`,
+      pass: b.coldLoadMs <= MAX_COLD_LOAD_MS,
+    },
   ]);
 }

@@ -1,20 +1,68 @@
-import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseArn, SecretsManagerRef } from '../core/arn';
-import { UnknownSecretError } from '../core/errors';
-import type { SecretState } from '../core/secret-state';
-import type { Deps } from './clients';
+import { DescribeSecretCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
+import { DescribeParametersCommand } from '@aws-sdk/client-ssm';
+import { UnknownSecretError } from '../domain/errors';
+import { locationOf, partialSecretArn, type SecretsManagerRef } from '../domain/identity/arn';
+import { type ParameterTarget, regionOf } from '../domain/identity/target';
+import type { SecretState } from '../domain/plan/secret-state';
+import type { SecretStore } from '../ports/secrets';
+import type { AwsClients } from './clients';
 
 /**
- * The secret's metadata and which version holds which stage, fresh from DescribeSecret (never the
- * value: this service has no GetSecretValue permission). Throws {@link UnknownSecretError} when
- * the secret does not exist.
+ * The secrets port on Secrets Manager (DescribeSecret) and SSM (DescribeParameters): versions and
+ * stages, never values. Resolutions of task definition references are cached for the life of the
+ * store, per region, under every spelling of a secret: a name names the same secret until it is
+ * deleted, and references are resolved again whenever a task definition is indexed.
  */
-export async function describeSecretState(deps: Deps, secretId: string): Promise<SecretState> {
-  const region = parseArn(secretId)?.region;
+export function awsSecretStore(clients: AwsClients): SecretStore {
+  const resolved = new Map<string, Map<string, Promise<string | undefined>>>();
+  const cacheOf = (region: string | undefined) => {
+    const key = region ?? '';
+    let cache = resolved.get(key);
+    if (!cache) {
+      cache = new Map();
+      resolved.set(key, cache);
+    }
+    return cache;
+  };
+  const remember = (state: SecretState) => {
+    const cache = cacheOf(locationOf(state.arn)?.region);
+    for (const id of [state.arn, partialSecretArn(state.arn, state.name), state.name]) cache.set(id, Promise.resolve(state.arn));
+  };
+  const store: SecretStore = {
+    describe: (target) =>
+      target.kind === 'parameter' ? describeParameter(clients, target) : describeSecret(clients, target.secretId, regionOf(target)),
+    remember,
+    resolve(ref: SecretsManagerRef) {
+      const cache = cacheOf(ref.location.region);
+      let arn = cache.get(ref.secretId);
+      if (!arn) {
+        arn = describeSecret(clients, ref.secretId, ref.location.region).then(
+          (state) => {
+            // Other task definitions may spell the same secret another way (name, partial or full ARN).
+            remember(state);
+            return state.arn;
+          },
+          (error) => {
+            if (error instanceof UnknownSecretError) return undefined;
+            cache.delete(ref.secretId);
+            throw error;
+          },
+        );
+        cache.set(ref.secretId, arn);
+      }
+      return arn;
+    },
+  };
+  return store;
+}
+
+/** DescribeSecret in the secret's own region. Throws {@link UnknownSecretError} when it does not exist. */
+async function describeSecret(clients: AwsClients, secretId: string, region: string | undefined): Promise<SecretState> {
   try {
-    const out = await clientFor(deps, region).send(new DescribeSecretCommand({ SecretId: secretId }));
+    const out = await clients.secretsIn(region).send(new DescribeSecretCommand({ SecretId: secretId }));
     if (!out.ARN || !out.Name) throw new UnknownSecretError(`DescribeSecret returned no ARN for ${secretId}`);
     return {
+      kind: 'secret',
       arn: out.ARN,
       name: out.Name,
       versionIdsToStages: out.VersionIdsToStages ?? {},
@@ -28,54 +76,15 @@ export async function describeSecretState(deps: Deps, secretId: string): Promise
   }
 }
 
-const resolved = new WeakMap<SecretsManagerClient, Map<string, Promise<string | undefined>>>();
-
-function cacheOf(client: SecretsManagerClient): Map<string, Promise<string | undefined>> {
-  let cache = resolved.get(client);
-  if (!cache) {
-    cache = new Map();
-    resolved.set(client, cache);
-  }
-  return cache;
-}
-
 /**
- * Seeds the resolution cache with a secret just described, so that references to it by full
- * ARN, partial ARN or name resolve without another DescribeSecret.
+ * An SSM parameter's state in the shape of a secret's: its current version number holds
+ * AWSCURRENT. Read with DescribeParameters, which returns metadata and never the value.
  */
-export function rememberSecret(deps: Deps, state: SecretState): void {
-  const cache = cacheOf(clientFor(deps, parseArn(state.arn)?.region));
-  const partialArn = state.arn.split(':').slice(0, 6).concat(state.name).join(':');
-  for (const id of [state.arn, partialArn, state.name]) cache.set(id, Promise.resolve(state.arn));
-}
-
-/**
- * The full ARN of the secret a task definition reference names, or undefined when no such
- * secret exists. Cached per process and client under every spelling of the secret: a name always
- * names the same secret until it is deleted, and references are resolved again whenever a task
- * definition is indexed.
- */
-export function resolveSecretArn(deps: Deps, ref: SecretsManagerRef): Promise<string | undefined> {
-  const cache = cacheOf(clientFor(deps, ref.location.region));
-  let arn = cache.get(ref.secretId);
-  if (!arn) {
-    arn = describeSecretState(deps, ref.secretId).then(
-      (state) => {
-        // Other task definitions may spell the same secret another way (name, partial or full ARN).
-        rememberSecret(deps, state);
-        return state.arn;
-      },
-      (error) => {
-        if (error instanceof UnknownSecretError) return undefined;
-        cache.delete(ref.secretId);
-        throw error;
-      },
-    );
-    cache.set(ref.secretId, arn);
-  }
-  return arn;
-}
-
-function clientFor(deps: Deps, region: string | undefined): SecretsManagerClient {
-  return region ? deps.secretsIn(region) : deps.secrets;
+async function describeParameter(clients: AwsClients, target: ParameterTarget): Promise<SecretState> {
+  const out = await clients
+    .ssmIn(target.location.region)
+    .send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [target.name] }] }));
+  const parameter = out.Parameters?.find((p) => p.Name === target.name);
+  if (!parameter || parameter.Version === undefined) throw new UnknownSecretError(`SSM parameter not found: ${target.name}`);
+  return { kind: 'parameter', arn: target.arn, name: target.name, versionIdsToStages: { [String(parameter.Version)]: ['AWSCURRENT'] } };
 }

@@ -1,15 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildDeps, Deps } from '../aws/clients';
-import { createStateTable, queryIndex, readIndexMeta, scanIndex, stateTableExists } from '../aws/state-table';
-import { Config, loadConfig } from '../config';
-import { BadInputError, MalformedEventError } from '../core/errors';
-import { decodeEvent, Decision, manualDecision } from '../core/events';
-import { describeTarget, handleDecision, RunOptions } from '../core/handle-change';
-import { rebuildIndex } from '../core/indexer';
-import type { IndexEntry } from '../core/index-diff';
-import { consoleLogger, silentLogger } from '../core/logger';
-import { exitCodeOf, formatReport } from '../core/report';
+import { handleSignal, type RunOptions } from '../app/handle-change';
+import { rebuildIndex } from '../app/refresh-index';
+import { type AwsPorts, awsPorts } from '../aws/compose';
+import { consoleLogger } from '../aws/logger';
+import { createStateTable, stateTableExists } from '../aws/state-table/admin';
+import { type Config, loadConfig } from '../config';
+import { decodeEvent, type Signal } from '../domain/decode/events';
+import { manualSignal } from '../domain/decode/manual-request';
+import { BadInputError, MalformedEventError } from '../domain/errors';
+import { lastPathSegment } from '../domain/identity/arn';
+import { parseTarget, type Target } from '../domain/identity/target';
+import type { IndexEntry } from '../domain/index/entries';
+import { exitCodeOf } from '../domain/report/report';
+import { silentLogger } from '../ports/logger';
+import { formatReport } from './format';
 
 export const HELP = `ecs-secret-redeploy: force a new deployment of every ECS service that uses a secret
 
@@ -79,10 +84,13 @@ async function run(argv: string[], io: Io): Promise<number> {
   const config = loadConfig(io.env ?? undefined, {
     region: values.region,
     stateTable: values.table,
-    clusters: values.clusters?.split(',').map((c) => c.trim()).filter(Boolean),
+    clusters: values.clusters
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
     maxConcurrency: values.concurrency === undefined ? undefined : Number(values.concurrency),
   });
-  const deps = buildDeps(config, { log: values.verbose ? consoleLogger() : silentLogger });
+  const ports = awsPorts(config, { log: values.verbose ? consoleLogger() : silentLogger });
   const [command, ...args] = positionals;
   const expect = (count: number, usage: string) => {
     if (args.length !== count) throw new BadInputError(`usage: ecs-secret-redeploy ${usage}`);
@@ -91,23 +99,23 @@ async function run(argv: string[], io: Io): Promise<number> {
   switch (command) {
     case 'plan':
       expect(1, 'plan SECRET');
-      return runDecision(deps, manualDecision({ secretId: args[0] }), { ...values, 'dry-run': true }, io);
+      return runSignal(ports, manualSignal(targetArgument(args[0])), { ...values, 'dry-run': true }, io);
     case 'redeploy':
       expect(1, 'redeploy SECRET [--dry-run] [--force] [--scan]');
-      return runDecision(deps, manualDecision({ secretId: args[0] }), values, io);
+      return runSignal(ports, manualSignal(targetArgument(args[0])), values, io);
     case 'handle-event': {
       expect(1, 'handle-event FILE|-');
-      return runDecision(deps, decodeEvent(readEvent(args[0], io)), values, io);
+      return runSignal(ports, decodeEvent(readEvent(args[0], io)), values, io);
     }
     case 'init': {
       expect(0, 'init');
-      const created = await createStateTable(deps);
+      const created = await createStateTable(ports.table);
       const message = `state table "${config.stateTable}" ${created ? 'created' : 'already exists'}`;
       io.stdout(values.json ? `${JSON.stringify({ table: config.stateTable, created })}\n` : `${message}\n`);
       return 0;
     }
     case 'index':
-      return runIndex(deps, config, args, values, io);
+      return runIndex(ports, config, args, values, io);
     default:
       throw new BadInputError(`unknown command "${command}" (see --help)`);
   }
@@ -138,6 +146,13 @@ function parseCli(argv: string[]) {
   }
 }
 
+/** A SECRET argument: a secret name or ARN, or an SSM parameter ARN. */
+function targetArgument(text: string): Target {
+  const target = parseTarget(text);
+  if (!target) throw new BadInputError(`"${text}" is neither a secret name or ARN nor an SSM parameter ARN`);
+  return target;
+}
+
 function readEvent(file: string, io: Io): unknown {
   let text: string;
   try {
@@ -156,32 +171,33 @@ function readEvent(file: string, io: Io): unknown {
  * Without a state table the CLI still works, by live scan and without the exactly-once guard,
  * and says so; Lambda handlers never take this path.
  */
-async function stateOptions(deps: Deps, io: Io): Promise<Pick<RunOptions, 'useState' | 'stateNote'>> {
-  if (await stateTableExists(deps)) return { useState: true };
-  const note = `state table "${deps.config.stateTable}" not found: live scan without the exactly-once guard (run "ecs-secret-redeploy init")`;
+async function stateOptions(ports: AwsPorts, io: Io): Promise<Pick<RunOptions, 'useState' | 'stateNote'>> {
+  if (await stateTableExists(ports.table)) return { useState: true };
+  const note = `state table "${ports.config.stateTable}" not found: live scan without the exactly-once guard (run "ecs-secret-redeploy init")`;
   io.stderr(`note: ${note}\n`);
   return { useState: false, stateNote: 'no state table: live scan, no exactly-once guard' };
 }
 
-async function runDecision(deps: Deps, decision: Decision, values: Values, io: Io): Promise<number> {
-  const report = await handleDecision(deps, decision, {
-    dryRun: Boolean(values['dry-run']) || deps.config.dryRun,
+async function runSignal(ports: AwsPorts, signal: Signal, values: Values, io: Io): Promise<number> {
+  const report = await handleSignal(ports, signal, {
+    dryRun: Boolean(values['dry-run']) || ports.config.dryRun,
     force: Boolean(values.force),
     inventory: values.scan ? 'scan' : 'index',
-    ...(decision.action === 'check' ? await stateOptions(deps, io) : { useState: false }),
+    ...(signal.action === 'check' ? await stateOptions(ports, io) : { useState: false }),
   });
   io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   return exitCodeOf(report);
 }
 
-async function runIndex(deps: Deps, config: Config, args: string[], values: Values, io: Io): Promise<number> {
+async function runIndex(ports: AwsPorts, config: Config, args: string[], values: Values, io: Io): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'rebuild' && rest.length === 0) {
-    const progress = io.isTty && !values.json
-      ? (p: { clustersDone: number; clusters: number; services: number; taskDefinitions: number }) =>
-          io.stderr(`\rclusters ${p.clustersDone}/${p.clusters}  services ${p.services}  task definitions ${p.taskDefinitions}`)
-      : undefined;
-    const summary = await rebuildIndex(deps, progress);
+    const progress =
+      io.isTty && !values.json
+        ? (p: { clustersDone: number; clusters: number; services: number; taskDefinitions: number }) =>
+            io.stderr(`\rclusters ${p.clustersDone}/${p.clusters}  services ${p.services}  task definitions ${p.taskDefinitions}`)
+        : undefined;
+    const summary = await rebuildIndex(ports, progress);
     if (progress) io.stderr('\n');
     if (values.json) {
       io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
@@ -196,8 +212,11 @@ async function runIndex(deps: Deps, config: Config, args: string[], values: Valu
     return 0;
   }
   if (sub === 'show' && rest.length <= 1) {
-    const entries = rest.length === 1 ? await queryIndex(deps, (await describeTarget(deps, rest[0])).arn) : await scanIndex(deps);
-    const meta = await readIndexMeta(deps);
+    const entries =
+      rest.length === 1
+        ? await ports.index.entriesOf((await ports.secrets.describe(targetArgument(rest[0]))).arn)
+        : await ports.index.allEntries();
+    const meta = await ports.index.meta();
     if (values.json) {
       io.stdout(`${JSON.stringify({ builtAt: meta?.builtAt ?? null, entries }, null, 2)}\n`);
     } else {
@@ -216,9 +235,11 @@ function formatIndex(entries: IndexEntry[], builtAt: string | undefined): string
     lines.push('', secret);
     for (const e of list.sort((a, b) => a.name.localeCompare(b.name))) {
       const where = e.references.map((r) => `${r.container ?? r.volume ?? ''}:${r.name ?? r.field}`).join(', ');
-      lines.push(`  ${e.kind === 'task' ? 'task   ' : 'service'} ${e.name}  cluster ${e.clusterArn.split('/').pop()}  ${e.taskDefinition.split('/').pop()}  [${where}]`);
+      lines.push(
+        `  ${e.kind === 'task' ? 'task   ' : 'service'} ${e.name}  cluster ${lastPathSegment(e.clusterArn)}  ${lastPathSegment(e.taskDefinition)}  [${where}]`,
+      );
     }
   }
   if (entries.length === 0) lines.push('', 'no entries');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

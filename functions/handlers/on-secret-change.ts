@@ -1,8 +1,8 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { decodeEvent } from '../core/events';
-import { handleDecision } from '../core/handle-change';
-import type { Report } from '../core/report';
-import { lambdaDeps } from './runtime';
+import { handleSignal } from '../app/handle-change';
+import { decodeEvent } from '../domain/decode/events';
+import type { Report } from '../domain/report/report';
+import { lambdaPorts } from './runtime';
 
 /**
  * EventBridge target for Secrets Manager changes. Logs and returns the report; throws when a
@@ -11,13 +11,15 @@ import { lambdaDeps } from './runtime';
  * after the retries it lands in the dead-letter queue, where an alarm watches.
  */
 export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<Report> {
-  const deps = lambdaDeps(context);
-  const decision = decodeEvent(event);
-  const report = await handleDecision(deps, decision, { dryRun: deps.config.dryRun, force: false, inventory: 'index', useState: true });
-  deps.log.info('report', { report });
+  const ports = lambdaPorts(context);
+  const signal = decodeEvent(event);
+  const report = await handleSignal(ports, signal, { dryRun: ports.config.dryRun, force: false, inventory: 'index', useState: true });
+  ports.log.info('report', { report });
   const failed = report.services.filter((s) => s.outcome === 'failed');
   if (failed.length > 0) {
-    throw new Error(`${failed.length} of ${report.services.length} services failed to redeploy: ${failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ')}`);
+    throw new Error(
+      `${failed.length} of ${report.services.length} services failed to redeploy: ${failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ')}`,
+    );
   }
   return report;
 }

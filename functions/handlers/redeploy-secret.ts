@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { decodeManualRequest, manualDecision } from '../core/events';
-import { handleDecision } from '../core/handle-change';
-import type { Report } from '../core/report';
-import { lambdaDeps } from './runtime';
+import { handleSignal } from '../app/handle-change';
+import { decodeManualRequest, manualSignal } from '../domain/decode/manual-request';
+import type { Report } from '../domain/report/report';
+import { lambdaPorts } from './runtime';
 
 /**
  * Manual invoke: `{"secretId": "...", "dryRun": true, "force": false}` -> report. The caller
@@ -10,14 +10,14 @@ import { lambdaDeps } from './runtime';
  * invocation error with a one-line message.
  */
 export async function handler(request: unknown, context: Context): Promise<Report> {
-  const deps = lambdaDeps(context);
+  const ports = lambdaPorts(context);
   const manual = decodeManualRequest(request);
-  const report = await handleDecision(deps, manualDecision(manual), {
-    dryRun: manual.dryRun ?? deps.config.dryRun,
+  const report = await handleSignal(ports, manualSignal(manual.target), {
+    dryRun: manual.dryRun ?? ports.config.dryRun,
     force: manual.force ?? false,
     inventory: 'index',
     useState: true,
   });
-  deps.log.info('report', { report });
+  ports.log.info('report', { report });
   return report;
 }

@@ -1,14 +1,14 @@
 import type { Context } from 'aws-lambda';
-import { buildDeps, Deps } from '../aws/clients';
+import { type AwsPorts, awsPorts } from '../aws/compose';
 import { loadConfig } from '../config';
 
-let deps: Deps | undefined;
+let ports: AwsPorts | undefined;
 
 /**
- * The clients, built once per Lambda container and reused by every invocation. The account id
+ * The adapters, built once per Lambda container and reused by every invocation. The account id
  * comes from the function's own ARN, so no STS permission is needed.
  */
-export function lambdaDeps(context: Pick<Context, 'invokedFunctionArn'>): Deps {
-  deps ??= buildDeps(loadConfig(), { accountId: context.invokedFunctionArn.split(':')[4] });
-  return deps;
+export function lambdaPorts(context: Pick<Context, 'invokedFunctionArn'>): AwsPorts {
+  ports ??= awsPorts(loadConfig(), { accountId: context.invokedFunctionArn.split(':')[4] });
+  return ports;
 }

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DemoAccount, seedDemoAccount } from '../../scripts/lib/demo-account';
-import { Emulator, secretEvents, startEmulator } from '../support/emulator';
+import { type Emulator, secretEvents, startEmulator } from '../support/emulator';
+import { type DemoAccount, seedDemoAccount } from '../support/world';
 
 const BIN = resolve(__dirname, '../../bin/ecs-secret-redeploy.js');
 let emulator: Emulator;
@@ -21,7 +21,12 @@ afterAll(async () => {
 
 /** Runs the installed CLI (bin -> dist, built by `npm ci`/`npm test`) against the emulator. */
 function cli(args: string[], input?: string) {
-  const out = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...emulator.env }, input, encoding: 'utf8', timeout: 60_000 });
+  const out = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...emulator.env },
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 
@@ -51,7 +56,15 @@ describe('ecs-secret-redeploy CLI', () => {
       service: expect.stringContaining(':service/prod-web/orders-api'),
       taskDefinition: expect.stringContaining('task-definition/orders-api:1'),
       outcome: 'would-redeploy',
-      references: [{ field: 'secrets', container: 'app', name: 'DB_PASSWORD', jsonKey: 'password', valueFrom: `${account.secrets.ordersDb.arn}:password::` }],
+      references: [
+        {
+          field: 'secrets',
+          container: 'app',
+          name: 'DB_PASSWORD',
+          jsonKey: 'password',
+          valueFrom: `${account.secrets.ordersDb.arn}:password::`,
+        },
+      ],
     });
   });
 
@@ -62,7 +75,13 @@ describe('ecs-secret-redeploy CLI', () => {
     expect(rebuild.code).toBe(0);
     expect(JSON.parse(rebuild.stdout)).toMatchObject({ clusters: 2, services: 7, secrets: 3 });
     const show = JSON.parse(cli(['index', 'show', 'prod/orders-db', '--json']).stdout);
-    expect(show.entries.map((e: { name: string }) => e.name).sort()).toEqual(['orders-api', 'orders-archiver', 'orders-ledger', 'orders-reports', 'orders-worker']);
+    expect(show.entries.map((e: { name: string }) => e.name).sort()).toEqual([
+      'orders-api',
+      'orders-archiver',
+      'orders-ledger',
+      'orders-reports',
+      'orders-worker',
+    ]);
   });
 
   it('redeploys once, then reports the services as already redeployed', () => {
@@ -82,14 +101,21 @@ describe('ecs-secret-redeploy CLI', () => {
     const fromFile = cli(['handle-event', file, '--json']);
     expect(fromFile.code).toBe(0);
     expect(JSON.parse(fromFile.stdout)).toMatchObject({ action: 'ignore', reason: expect.stringContaining('AWSPENDING') });
-    const fromStdin = cli(['handle-event', '-', '--dry-run'], JSON.stringify(secretEvents(account.secrets.paymentsKey.arn).putSecretValue()));
+    const fromStdin = cli(
+      ['handle-event', '-', '--dry-run'],
+      JSON.stringify(secretEvents(account.secrets.paymentsKey.arn).putSecretValue()),
+    );
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.stdout).toMatch(/payments\s+prod-batch\s+would-redeploy/);
   });
 
   it.each([
     ['an unknown secret', ['plan', 'prod/no-such-secret'], 'secret not found: prod/no-such-secret'],
-    ['a secret of another account', ['redeploy', 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:prod/db-AbCdEf'], 'belongs to account 999999999999'],
+    [
+      'a secret of another account',
+      ['redeploy', 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:prod/db-AbCdEf'],
+      'belongs to account 999999999999',
+    ],
     ['an unknown option', ['plan', 'prod/orders-db', '--bogus'], "Unknown option '--bogus'"],
     ['a missing argument', ['redeploy'], 'usage: ecs-secret-redeploy redeploy SECRET'],
     ['an unknown command', ['rotate', 'x'], 'unknown command "rotate"'],
@@ -105,7 +131,14 @@ describe('ecs-secret-redeploy CLI', () => {
   it.each([
     ['not JSON', '{"source": '],
     ['JSON without the event fields', '{"hello": "world"}'],
-    ['a CloudTrail call that names no secret', JSON.stringify({ source: 'aws.secretsmanager', 'detail-type': 'AWS API Call via CloudTrail', detail: { eventName: 'PutSecretValue' } })],
+    [
+      'a CloudTrail call that names no secret',
+      JSON.stringify({
+        source: 'aws.secretsmanager',
+        'detail-type': 'AWS API Call via CloudTrail',
+        detail: { eventName: 'PutSecretValue' },
+      }),
+    ],
   ])('exits 2 for a malformed event file: %s', (_, text) => {
     const file = join(dir, `bad-${Math.random()}.json`);
     writeFileSync(file, text);

@@ -1,14 +1,15 @@
 import { CreateServiceCommand, DeleteServiceCommand } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { createStateTable, queryIndex } from '../../functions/aws/state-table';
-import { decodeEvent, manualDecision } from '../../functions/core/events';
-import { handleDecision, RunOptions } from '../../functions/core/handle-change';
-import { rebuildIndex } from '../../functions/core/indexer';
-import { currentVersion, primaryDeployments, registerTaskDefinition } from '../../scripts/lib/aws-fixtures';
-import { callCounter } from '../../scripts/lib/call-counter';
-import { DemoAccount, seedDemoAccount } from '../../scripts/lib/demo-account';
-import { Emulator, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
+import { handleSignal, type RunOptions } from '../../functions/app/handle-change';
+import { rebuildIndex } from '../../functions/app/refresh-index';
+import { createStateTable } from '../../functions/aws/state-table/admin';
+import { decodeEvent } from '../../functions/domain/decode/events';
+import { manualSignal } from '../../functions/domain/decode/manual-request';
+import { parseTarget, type Target } from '../../functions/domain/identity/target';
+import { CallCounter } from '../support/call-counter';
+import { type Emulator, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
+import { currentVersion, type DemoAccount, primaryDeployments, registerTaskDefinition, seedDemoAccount } from '../support/world';
 
 let emulator: Emulator;
 let account: DemoAccount;
@@ -34,24 +35,32 @@ async function rotate(secretArn: string): Promise<string> {
 
 describe('index and exactly-once redeploys against moto_server', () => {
   it('falls back to a live scan, and says so, while the index has never been built', async () => {
-    const deps = emulator.deps();
-    await createStateTable(deps);
-    const report = await handleDecision(deps, manualDecision({ secretId: account.secrets.ordersDb.name }), { ...viaIndex, dryRun: true });
+    const ports = emulator.ports();
+    await createStateTable(ports.table);
+    const report = await handleSignal(ports, manualSignal(parseTarget(account.secrets.ordersDb.name) as Target), {
+      ...viaIndex,
+      dryRun: true,
+    });
     expect(report.inventory).toEqual({ source: 'scan', note: expect.stringContaining('never built') });
-    expect(report.services.filter((s) => s.outcome === 'would-redeploy').map((s) => s.serviceName).sort()).toEqual([...account.affectedByOrdersDb].sort());
+    expect(
+      report.services
+        .filter((s) => s.outcome === 'would-redeploy')
+        .map((s) => s.serviceName)
+        .sort(),
+    ).toEqual([...account.affectedByOrdersDb].sort());
   });
 
   it('handles a rotation with one DescribeSecret, one index query, batched DescribeServices and one UpdateService per affected service', async () => {
-    await rebuildIndex(emulator.deps());
-    const counter = callCounter();
-    const deps = emulator.deps({}, { instrument: counter.instrument });
+    await rebuildIndex(emulator.ports());
+    const counter = new CallCounter();
+    const ports = emulator.ports({}, { instrument: counter.instrument });
     await rotate(account.secrets.ordersDb.arn);
 
-    const report = await handleDecision(deps, decodeEvent(secretEvents(account.secrets.ordersDb.arn).putSecretValue()), viaIndex);
+    const report = await handleSignal(ports, decodeEvent(secretEvents(account.secrets.ordersDb.arn).putSecretValue()), viaIndex);
 
     const k = report.services.filter((s) => s.outcome === 'redeployed').length;
     expect(k).toBe(3);
-    expect(counter.counts).toEqual({
+    expect(Object.fromEntries(counter.take())).toEqual({
       DescribeSecret: 1,
       Query: 1,
       // the candidates live in two clusters: one batch each
@@ -62,21 +71,23 @@ describe('index and exactly-once redeploys against moto_server', () => {
   });
 
   it('does not redeploy a service switched to a task definition without the reference after indexing', async () => {
-    const deps = emulator.deps();
+    const ports = emulator.ports();
     const plain = await registerTaskDefinition(emulator.ecs, 'orders-api', [{ name: 'app' }]);
     // moto's UpdateService keeps the old task definition on the PRIMARY deployment, unlike ECS; a
     // service re-created under the same ARN gives the same picture: a new PRIMARY task definition.
     await emulator.ecs.send(new DeleteServiceCommand({ cluster: account.clusters.web, service: 'orders-api', force: true }));
-    await emulator.ecs.send(new CreateServiceCommand({ cluster: account.clusters.web, serviceName: 'orders-api', taskDefinition: plain, desiredCount: 2 }));
+    await emulator.ecs.send(
+      new CreateServiceCommand({ cluster: account.clusters.web, serviceName: 'orders-api', taskDefinition: plain, desiredCount: 2 }),
+    );
     const before = await deploymentsOf(account.clusters.web, ['orders-api']);
     await rotate(account.secrets.ordersDb.arn);
 
-    const report = await handleDecision(deps, decodeEvent(secretEvents(account.secrets.ordersDb.arn).putSecretValue()), viaIndex);
+    const report = await handleSignal(ports, decodeEvent(secretEvents(account.secrets.ordersDb.arn).putSecretValue()), viaIndex);
 
     const api = report.services.find((s) => s.serviceName === 'orders-api');
     expect(api).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('does not reference the secret') });
     expect(await deploymentsOf(account.clusters.web, ['orders-api'])).toEqual(before);
-    const indexed = await queryIndex(deps, account.secrets.ordersDb.arn);
+    const indexed = await ports.index.entriesOf(account.secrets.ordersDb.arn);
     expect(indexed.map((e) => e.name)).not.toContain('orders-api');
   });
 
@@ -84,8 +95,12 @@ describe('index and exactly-once redeploys against moto_server', () => {
     Object.assign(process.env, emulator.env);
     const { handler } = await import('../../functions/handlers/refresh-index');
     const context = { invokedFunctionArn: `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:refresh-index` } as Context;
-    const taskDefinition = await registerTaskDefinition(emulator.ecs, 'orders-notifier', [{ name: 'n', secrets: [{ name: 'DB', valueFrom: account.secrets.ordersDb.arn }] }]);
-    const created = await emulator.ecs.send(new CreateServiceCommand({ cluster: account.clusters.batch, serviceName: 'orders-notifier', taskDefinition, desiredCount: 1 }));
+    const taskDefinition = await registerTaskDefinition(emulator.ecs, 'orders-notifier', [
+      { name: 'n', secrets: [{ name: 'DB', valueFrom: account.secrets.ordersDb.arn }] },
+    ]);
+    const created = await emulator.ecs.send(
+      new CreateServiceCommand({ cluster: account.clusters.batch, serviceName: 'orders-notifier', taskDefinition, desiredCount: 1 }),
+    );
     const deploymentEvent = (serviceArn: string) => ({
       version: '0',
       id: `ecs-${Math.random()}`,
@@ -94,20 +109,25 @@ describe('index and exactly-once redeploys against moto_server', () => {
       account: MOTO_ACCOUNT,
       region: REGION,
       resources: [serviceArn],
-      detail: { eventType: 'INFO', eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS', deploymentId: 'ecs-svc/1', reason: 'ECS deployment ecs-svc/1 in progress.' },
+      detail: {
+        eventType: 'INFO',
+        eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS',
+        deploymentId: 'ecs-svc/1',
+        reason: 'ECS deployment ecs-svc/1 in progress.',
+      },
     });
 
     await handler(deploymentEvent(created.service?.serviceArn as string), context);
-    let names = (await queryIndex(emulator.deps(), account.secrets.ordersDb.arn)).map((e) => e.name);
+    let names = (await emulator.ports().index.entriesOf(account.secrets.ordersDb.arn)).map((e) => e.name);
     expect(names).toContain('orders-notifier');
 
     await rotate(account.secrets.ordersDb.arn);
-    const report = await handleDecision(emulator.deps(), decodeEvent(secretEvents(account.secrets.ordersDb.arn).putSecretValue()), viaIndex);
+    const report = await handleSignal(emulator.ports(), decodeEvent(secretEvents(account.secrets.ordersDb.arn).putSecretValue()), viaIndex);
     expect(report.services.find((s) => s.serviceName === 'orders-notifier')?.outcome).toBe('redeployed');
 
     await emulator.ecs.send(new DeleteServiceCommand({ cluster: account.clusters.batch, service: 'orders-notifier', force: true }));
     await handler(deploymentEvent(created.service?.serviceArn as string), context);
-    names = (await queryIndex(emulator.deps(), account.secrets.ordersDb.arn)).map((e) => e.name);
+    names = (await emulator.ports().index.entriesOf(account.secrets.ordersDb.arn)).map((e) => e.name);
     expect(names).not.toContain('orders-notifier');
   });
 
@@ -131,12 +151,17 @@ describe('index and exactly-once redeploys against moto_server', () => {
       },
     };
     const event = decodeEvent(secretEvents(secret).putSecretValue());
-    const first = await handleDecision(emulator.deps({}, failLedgerOnce), event, viaIndex);
+    const first = await handleSignal(emulator.ports({}, failLedgerOnce), event, viaIndex);
     expect(first.services.filter((s) => s.outcome === 'failed').map((s) => s.serviceName)).toEqual(['orders-ledger']);
-    expect(first.services.filter((s) => s.outcome === 'redeployed').map((s) => s.serviceName).sort()).toEqual(['orders-worker']);
+    expect(
+      first.services
+        .filter((s) => s.outcome === 'redeployed')
+        .map((s) => s.serviceName)
+        .sort(),
+    ).toEqual(['orders-worker']);
 
     const before = await deploymentsOf(account.clusters.web, ['orders-worker', 'orders-ledger']);
-    const retry = await handleDecision(emulator.deps(), event, viaIndex);
+    const retry = await handleSignal(emulator.ports(), event, viaIndex);
     expect(retry.services.filter((s) => s.outcome === 'redeployed').map((s) => s.serviceName)).toEqual(['orders-ledger']);
     const after = await deploymentsOf(account.clusters.web, ['orders-worker', 'orders-ledger']);
     expect(after.get('orders-worker')).toBe(before.get('orders-worker'));
@@ -148,9 +173,20 @@ describe('index and exactly-once redeploys against moto_server', () => {
     const web = ['orders-worker', 'orders-ledger'];
     const before = await deploymentsOf(account.clusters.web, web);
     const previous = await currentVersion(emulator.sm, secret);
-    const pending = await emulator.sm.send(new PutSecretValueCommand({ SecretId: secret, SecretString: 'rotated', VersionStages: ['AWSPENDING'] }));
-    await emulator.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secret, VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: previous }));
-    await emulator.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secret, VersionStage: 'AWSPENDING', RemoveFromVersionId: pending.VersionId }));
+    const pending = await emulator.sm.send(
+      new PutSecretValueCommand({ SecretId: secret, SecretString: 'rotated', VersionStages: ['AWSPENDING'] }),
+    );
+    await emulator.sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secret,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: pending.VersionId,
+        RemoveFromVersionId: previous,
+      }),
+    );
+    await emulator.sm.send(
+      new UpdateSecretVersionStageCommand({ SecretId: secret, VersionStage: 'AWSPENDING', RemoveFromVersionId: pending.VersionId }),
+    );
     const e = secretEvents(secret);
     const rotation = [
       e.rotateSecret(),
@@ -160,44 +196,50 @@ describe('index and exactly-once redeploys against moto_server', () => {
       e.labelUpdated('AWSCURRENT', pending.VersionId as string),
     ];
     const deliveries = [...rotation, ...rotation].sort(() => Math.random() - 0.5);
-    const counter = callCounter();
-    const deps = emulator.deps({}, { instrument: counter.instrument });
+    const counter = new CallCounter();
+    const ports = emulator.ports({}, { instrument: counter.instrument });
 
-    const reports = await Promise.all(deliveries.map((event) => handleDecision(deps, decodeEvent(event), viaIndex)));
+    const reports = await Promise.all(deliveries.map((event) => handleSignal(ports, decodeEvent(event), viaIndex)));
 
     const redeployed = reports.flatMap((r) => r.services.filter((s) => s.outcome === 'redeployed').map((s) => s.serviceName));
     expect(redeployed.sort()).toEqual(web.sort());
-    expect(counter.counts.UpdateService).toBe(web.length);
+    expect(counter.take().get('UpdateService')).toBe(web.length);
     const after = await deploymentsOf(account.clusters.web, web);
     for (const name of web) expect(after.get(name)).not.toBe(before.get(name));
   });
 
   it('redeploys nothing for a second manual redeploy of an unchanged secret, unless forced', async () => {
-    const decision = manualDecision({ secretId: account.secrets.ordersDb.name });
-    const again = await handleDecision(emulator.deps(), decision, viaIndex);
+    const decision = manualSignal(parseTarget(account.secrets.ordersDb.name) as Target);
+    const again = await handleSignal(emulator.ports(), decision, viaIndex);
     expect(again.services.filter((s) => s.outcome === 'redeployed')).toEqual([]);
-    const forced = await handleDecision(emulator.deps(), decision, { ...viaIndex, force: true });
-    expect(forced.services.filter((s) => s.outcome === 'redeployed').map((s) => s.serviceName).sort()).toEqual(['orders-ledger', 'orders-worker']);
+    const forced = await handleSignal(emulator.ports(), decision, { ...viaIndex, force: true });
+    expect(
+      forced.services
+        .filter((s) => s.outcome === 'redeployed')
+        .map((s) => s.serviceName)
+        .sort(),
+    ).toEqual(['orders-ledger', 'orders-worker']);
   });
 
   it('removes stale entries when the index is rebuilt', async () => {
-    const deps = emulator.deps();
-    const summary = await rebuildIndex(deps);
+    const ports = emulator.ports();
+    const summary = await rebuildIndex(ports);
     expect(summary.services).toBeGreaterThanOrEqual(7);
-    const names = (await queryIndex(deps, account.secrets.ordersDb.arn)).map((e) => e.name).sort();
+    const names = (await ports.index.entriesOf(account.secrets.ordersDb.arn)).map((e) => e.name).sort();
     expect(names).toEqual(['orders-archiver', 'orders-ledger', 'orders-reports', 'orders-worker']);
   });
 
   // Regression (found by the benchmark): a rebuild rewrote every service's SERVICE# item, and a
   // secret spelled three ways (name, partial ARN, full ARN) cost three DescribeSecret calls.
   it('writes nothing but its summary when rebuilding an index that is already current', async () => {
-    await rebuildIndex(emulator.deps());
-    const counter = callCounter();
-    const summary = await rebuildIndex(emulator.deps({}, { instrument: counter.instrument }));
+    await rebuildIndex(emulator.ports());
+    const counter = new CallCounter();
+    const summary = await rebuildIndex(emulator.ports({}, { instrument: counter.instrument }));
     expect(summary).toMatchObject({ entriesWritten: 0, entriesRemoved: 0 });
-    expect(counter.counts.BatchWriteItem).toBeUndefined();
-    expect(counter.counts.PutItem).toBe(1);
+    const counts = counter.take();
+    expect(counts.get('BatchWriteItem')).toBeUndefined();
+    expect(counts.get('PutItem')).toBe(1);
     // three secrets; prod/orders-db's partial and full ARN in one task definition may resolve side by side
-    expect(counter.counts.DescribeSecret).toBeLessThanOrEqual(4);
+    expect(counts.get('DescribeSecret')).toBeLessThanOrEqual(4);
   });
 });

@@ -1,10 +1,11 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { createStateTable } from '../../functions/aws/state-table';
-import { decodeEvent } from '../../functions/core/events';
-import { handleDecision, RunOptions } from '../../functions/core/handle-change';
-import { rebuildIndex } from '../../functions/core/indexer';
-import { emulatorClientConfig, createClusters, createService, primaryDeployments, registerTaskDefinition } from '../../scripts/lib/aws-fixtures';
-import { Emulator, eventFixture, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
+import { handleSignal, type RunOptions } from '../../functions/app/handle-change';
+import { rebuildIndex } from '../../functions/app/refresh-index';
+import { createStateTable } from '../../functions/aws/state-table/admin';
+import { decodeEvent } from '../../functions/domain/decode/events';
+import { type Emulator, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
+import { parameterChange } from '../support/events';
+import { createClusters, createService, emulatorClientConfig, primaryDeployments, registerTaskDefinition } from '../support/world';
 
 let emulator: Emulator;
 let cluster: string;
@@ -19,13 +20,21 @@ beforeAll(async () => {
   await ssm.send(new PutParameterCommand({ Name: '/prod/other', Value: 'x', Type: 'SecureString' }));
   [cluster] = await createClusters(emulator.ecs, ['params']);
   const byName = await registerTaskDefinition(emulator.ecs, 'by-name', [{ name: 'app', secrets: [{ name: 'TOKEN', valueFrom: TOKEN }] }]);
-  const byArn = await registerTaskDefinition(emulator.ecs, 'by-arn', [{ name: 'app', logSecrets: [{ name: 'token', valueFrom: TOKEN_ARN }] }]);
-  const other = await registerTaskDefinition(emulator.ecs, 'other', [{ name: 'app', secrets: [{ name: 'OTHER', valueFrom: '/prod/other' }] }]);
-  for (const [name, taskDefinition] of [['by-name', byName], ['by-arn', byArn], ['other', other]]) {
+  const byArn = await registerTaskDefinition(emulator.ecs, 'by-arn', [
+    { name: 'app', logSecrets: [{ name: 'token', valueFrom: TOKEN_ARN }] },
+  ]);
+  const other = await registerTaskDefinition(emulator.ecs, 'other', [
+    { name: 'app', secrets: [{ name: 'OTHER', valueFrom: '/prod/other' }] },
+  ]);
+  for (const [name, taskDefinition] of [
+    ['by-name', byName],
+    ['by-arn', byArn],
+    ['other', other],
+  ]) {
     await createService(emulator.ecs, { cluster, name, taskDefinition });
   }
-  await createStateTable(emulator.deps());
-  await rebuildIndex(emulator.deps());
+  await createStateTable(emulator.ports().table);
+  await rebuildIndex(emulator.ports());
   await ssm.send(new PutParameterCommand({ Name: TOKEN, Value: 'two', Type: 'SecureString', Overwrite: true }));
 }, 60_000);
 
@@ -35,16 +44,15 @@ afterAll(async () => {
 
 /** The documented Parameter Store Change event, for the emulator's parameter. */
 function parameterUpdated() {
-  const event = eventFixture('parameter-store-change.json');
-  return { ...event, account: MOTO_ACCOUNT, region: REGION, resources: [TOKEN_ARN], detail: { ...event.detail, name: TOKEN } };
+  return parameterChange(TOKEN_ARN, 'Update', { account: MOTO_ACCOUNT, region: REGION });
 }
 
 describe('SSM parameters against moto_server', () => {
   it('redeploys the services that read an updated parameter by name or ARN, once per parameter version', async () => {
     const before = await primaryDeployments(emulator.ecs, cluster, ['by-name', 'by-arn', 'other']);
 
-    const report = await handleDecision(emulator.deps(), decodeEvent(parameterUpdated()), viaIndex);
-    const again = await handleDecision(emulator.deps(), decodeEvent(parameterUpdated()), viaIndex);
+    const report = await handleSignal(emulator.ports(), decodeEvent(parameterUpdated()), viaIndex);
+    const again = await handleSignal(emulator.ports(), decodeEvent(parameterUpdated()), viaIndex);
 
     expect(report.secret).toEqual({ arn: TOKEN_ARN, name: TOKEN, versionId: '2' });
     expect(report.services.map((s) => [s.serviceName, s.outcome]).sort()).toEqual([
@@ -60,6 +68,6 @@ describe('SSM parameters against moto_server', () => {
 
   it('refuses a parameter that does not exist', async () => {
     const event = { ...parameterUpdated(), resources: [`arn:aws:ssm:${REGION}:${MOTO_ACCOUNT}:parameter/prod/missing`] };
-    await expect(handleDecision(emulator.deps(), decodeEvent(event), viaIndex)).rejects.toThrow('SSM parameter not found: /prod/missing');
+    await expect(handleSignal(emulator.ports(), decodeEvent(event), viaIndex)).rejects.toThrow('SSM parameter not found: /prod/missing');
   });
 });

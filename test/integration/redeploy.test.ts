@@ -1,12 +1,11 @@
 import { PutSecretValueCommand, RotateSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { createStateTable } from '../../functions/aws/state-table';
-import { decodeEvent } from '../../functions/core/events';
-import { handleDecision } from '../../functions/core/handle-change';
-import { rebuildIndex } from '../../functions/core/indexer';
-import { currentVersion, primaryDeployments } from '../../scripts/lib/aws-fixtures';
-import { DemoAccount, seedDemoAccount } from '../../scripts/lib/demo-account';
-import { Emulator, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
+import { handleSignal } from '../../functions/app/handle-change';
+import { rebuildIndex } from '../../functions/app/refresh-index';
+import { createStateTable } from '../../functions/aws/state-table/admin';
+import { decodeEvent } from '../../functions/domain/decode/events';
+import { type Emulator, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
+import { currentVersion, type DemoAccount, primaryDeployments, seedDemoAccount } from '../support/world';
 
 let emulator: Emulator;
 let account: DemoAccount;
@@ -14,9 +13,9 @@ let account: DemoAccount;
 beforeAll(async () => {
   emulator = await startEmulator();
   account = await seedDemoAccount(emulator.ecs, emulator.sm);
-  const deps = emulator.deps();
-  await createStateTable(deps);
-  await rebuildIndex(deps);
+  const ports = emulator.ports();
+  await createStateTable(ports.table);
+  await rebuildIndex(ports);
 }, 60_000);
 
 afterAll(async () => {
@@ -26,7 +25,9 @@ afterAll(async () => {
 async function deployments(): Promise<Map<string, string>> {
   const all = new Map<string, string>();
   for (const cluster of Object.values(account.clusters)) {
-    const names = Object.entries(account.services).filter(([, c]) => c === cluster).map(([n]) => n);
+    const names = Object.entries(account.services)
+      .filter(([, c]) => c === cluster)
+      .map(([n]) => n);
     for (const [name, id] of await primaryDeployments(emulator.ecs, cluster, names)) all.set(name, id);
   }
   return all;
@@ -40,7 +41,7 @@ function changed(before: Map<string, string>, after: Map<string, string>): strin
 const affected = () => [...account.affectedByOrdersDb].sort();
 
 async function handle(event: unknown) {
-  return handleDecision(emulator.deps(), decodeEvent(event), { dryRun: false, force: false, inventory: 'index', useState: true });
+  return handleSignal(emulator.ports(), decodeEvent(event), { dryRun: false, force: false, inventory: 'index', useState: true });
 }
 
 describe('redeploy pipeline against moto_server', () => {
@@ -51,9 +52,12 @@ describe('redeploy pipeline against moto_server', () => {
     const before = await deployments();
     await emulator.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: '{"password":"two"}' }));
 
-    const report = await handler(secretEvents(secret.arn).putSecretValue() as never, {
-      invokedFunctionArn: `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:on-secret-change`,
-    } as Context);
+    const report = await handler(
+      secretEvents(secret.arn).putSecretValue() as never,
+      {
+        invokedFunctionArn: `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:on-secret-change`,
+      } as Context,
+    );
 
     expect(changed(before, await deployments())).toEqual(affected());
     const outcomes = Object.fromEntries(report.services.map((s) => [s.serviceName, s.outcome]));
@@ -71,14 +75,21 @@ describe('redeploy pipeline against moto_server', () => {
     const secret = account.secrets.ordersDb;
     const events = secretEvents(secret.arn);
     const before = await deployments();
-    const pending = await emulator.sm.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: '{"password":"three"}', VersionStages: ['AWSPENDING'] }));
+    const pending = await emulator.sm.send(
+      new PutSecretValueCommand({ SecretId: secret.arn, SecretString: '{"password":"three"}', VersionStages: ['AWSPENDING'] }),
+    );
     const ignored = await handle(events.putSecretValue(['AWSPENDING']));
     expect(ignored.action).toBe('ignore');
     expect(changed(before, await deployments())).toEqual([]);
 
     const current = await currentVersion(emulator.sm, secret.arn);
     await emulator.sm.send(
-      new UpdateSecretVersionStageCommand({ SecretId: secret.arn, VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: current }),
+      new UpdateSecretVersionStageCommand({
+        SecretId: secret.arn,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: pending.VersionId,
+        RemoveFromVersionId: current,
+      }),
     );
     await handle(events.updateSecretVersionStage('AWSCURRENT', pending.VersionId as string));
     expect(changed(before, await deployments())).toEqual(affected());

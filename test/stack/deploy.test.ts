@@ -25,6 +25,13 @@
  * - Inline role policies created through CloudFormation come back from GetRolePolicy as Python's
  *   repr of the document: see parsePolicyDocument.
  */
+
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
@@ -34,7 +41,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   ListStackResourcesCommand,
-  StackResourceSummary,
+  type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeRuleCommand, EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
@@ -49,22 +56,16 @@ import {
   PutFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { GetBucketLocationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { execFile } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { promisify } from 'util';
-import * as zlib from 'zlib';
-import { Moto, MOTO_CLIENT_CONFIG, startMoto } from './moto';
-import { ensurePackaged, Json, Packaged, REGION, resourcesOfType, ROOT, STACK_NAME, STAGE } from './template';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { MOTO_CLIENT_CONFIG, type MotoServer, startMoto } from '../support/moto';
+import { ensurePackaged, type Json, type Packaged, REGION, ROOT, resourcesOfType, STACK_NAME, STAGE } from './template';
 
 jest.setTimeout(120_000);
 
 const execFileAsync = promisify(execFile);
 
-let moto: Moto;
+let moto: MotoServer;
 let packaged: Packaged;
 let clients: ReturnType<typeof makeClients>;
 let resources: StackResourceSummary[];
@@ -109,7 +110,14 @@ async function deployLikeTheFramework(): Promise<void> {
   const shared = { StackName: STACK_NAME, Capabilities: [...CAPABILITIES], Parameters: [], Tags: [{ Key: 'STAGE', Value: STAGE }] };
 
   // 1. create the stack with the deployment bucket.
-  await cfn.send(new CreateChangeSetCommand({ ...shared, ChangeSetName: CHANGE_SET, ChangeSetType: 'CREATE', TemplateBody: JSON.stringify(packaged.createTemplate) }));
+  await cfn.send(
+    new CreateChangeSetCommand({
+      ...shared,
+      ChangeSetName: CHANGE_SET,
+      ChangeSetType: 'CREATE',
+      TemplateBody: JSON.stringify(packaged.createTemplate),
+    }),
+  );
   await waitForChangeSet();
   await cfn.send(new ExecuteChangeSetCommand({ StackName: STACK_NAME, ChangeSetName: CHANGE_SET }));
   await waitForStack('CREATE_COMPLETE');
@@ -117,9 +125,15 @@ async function deployLikeTheFramework(): Promise<void> {
   // 2. upload the artifacts (the framework finds its bucket with DescribeStackResource).
   const bucket = await deploymentBucket();
   const dir = packaged.artifactDirectoryName;
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${dir}/compiled-cloudformation-template.json`, Body: JSON.stringify(packaged.updateTemplate) }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: `${dir}/compiled-cloudformation-template.json`,
+      Body: JSON.stringify(packaged.updateTemplate),
+    }),
+  );
   for (const [, fn] of resourcesOfType(packaged.updateTemplate, 'AWS::Lambda::Function')) {
-    const key = (fn.Properties?.Code as { S3Key: string }).S3Key;
+    const key = (fn.Properties!.Code as { S3Key: string }).S3Key;
     expect(key.startsWith(`${dir}/`)).toBe(true);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.readFileSync(path.join(packaged.dir, path.basename(key))) }));
   }
@@ -153,7 +167,8 @@ async function waitForStack(status: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const stack = (await clients.cfn.send(new DescribeStacksCommand({ StackName: STACK_NAME }))).Stacks?.[0];
     if (stack?.StackStatus === status) return;
-    if (stack?.StackStatus && /FAILED|ROLLBACK/.test(stack.StackStatus)) throw new Error(`stack ${stack.StackStatus}: ${stack.StackStatusReason}`);
+    if (stack?.StackStatus && /FAILED|ROLLBACK/.test(stack.StackStatus))
+      throw new Error(`stack ${stack.StackStatus}: ${stack.StackStatusReason}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`stack did not reach ${status} in time`);
@@ -203,7 +218,13 @@ it('creates the three functions with their runtime, handler, role, environment a
     // arm64 is asserted on the template in template.test.ts.)
     const roleArn = (await clients.iam.send(new GetRoleCommand({ RoleName: physicalId(fn.role) }))).Role?.Arn;
     expect(config?.Role).toBe(roleArn);
-    expect(config?.Environment?.Variables).toMatchObject({ STATE_TABLE: tableName, EVENT_BUS_NAME: 'default', DRY_RUN: 'false', MAX_CONCURRENCY: '5', CLUSTERS: '' });
+    expect(config?.Environment?.Variables).toMatchObject({
+      STATE_TABLE: tableName,
+      EVENT_BUS_NAME: 'default',
+      DRY_RUN: 'false',
+      MAX_CONCURRENCY: '5',
+      CLUSTERS: '',
+    });
     // The zip uploaded to the deployment bucket is the code Lambda holds.
     const zipName = fn.id.replace('LambdaFunction', '');
     const zipSize = fs.statSync(path.join(packaged.dir, `${zipName.charAt(0).toLowerCase()}${zipName.slice(1)}.zip`)).size;
@@ -213,7 +234,9 @@ it('creates the three functions with their runtime, handler, role, environment a
 });
 
 it('gives on-secret-change its reserved concurrency', async () => {
-  const concurrency = await clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'ecs-secret-redeploy-ci-on-secret-change' }));
+  const concurrency = await clients.lambda.send(
+    new GetFunctionConcurrencyCommand({ FunctionName: 'ecs-secret-redeploy-ci-on-secret-change' }),
+  );
   expect(concurrency.ReservedConcurrentExecutions).toBe(5);
 });
 
@@ -223,7 +246,9 @@ it('creates each role with its own inline policy and no GetSecretValue', async (
     const policyName = packagedRolePolicyName(fn.role);
     const policy = await clients.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
     const document = parsePolicyDocument(policy.PolicyDocument ?? '');
-    const actions = document.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).map((a) => String(a).toLowerCase());
+    const actions = document.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).map((a) =>
+      String(a).toLowerCase(),
+    );
     expect(actions).toContain('secretsmanager:describesecret');
     expect(actions).not.toContain('secretsmanager:getsecretvalue');
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
@@ -237,8 +262,14 @@ it('creates each role with its own inline policy and no GetSecretValue', async (
 
 const RULE_PATTERNS: Record<string, { pattern?: string; schedule?: string; target: string }> = {
   'ecs-secret-redeploy-ci-secret-api-call': { pattern: 'secretsmanager-api-call.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
-  'ecs-secret-redeploy-ci-rotation-succeeded': { pattern: 'secretsmanager-rotation-succeeded.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
-  'ecs-secret-redeploy-ci-secret-label-updated': { pattern: 'secretsmanager-label-updated.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
+  'ecs-secret-redeploy-ci-rotation-succeeded': {
+    pattern: 'secretsmanager-rotation-succeeded.json',
+    target: 'ecs-secret-redeploy-ci-on-secret-change',
+  },
+  'ecs-secret-redeploy-ci-secret-label-updated': {
+    pattern: 'secretsmanager-label-updated.json',
+    target: 'ecs-secret-redeploy-ci-on-secret-change',
+  },
   'ecs-secret-redeploy-ci-parameter-change': { pattern: 'ssm-parameter-change.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
   'ecs-secret-redeploy-ci-ecs-deployment': { pattern: 'ecs-deployment-state-change.json', target: 'ecs-secret-redeploy-ci-refresh-index' },
   'ecs-secret-redeploy-ci-index-rebuild': { schedule: 'rate(6 hours)', target: 'ecs-secret-redeploy-ci-refresh-index' },
@@ -318,7 +349,9 @@ it('alarms: one per function on Errors and one on the dead-letter queue depth, w
       await expect(clients.sqs.send(new GetQueueUrlCommand({ QueueName: dimension.Value }))).resolves.toBeDefined();
     }
   }
-  const watchedFunctions = created.filter((a) => a.Namespace === 'AWS/Lambda').map((a) => (a.Dimensions as Array<{ Value: string }>)[0].Value);
+  const watchedFunctions = created
+    .filter((a) => a.Namespace === 'AWS/Lambda')
+    .map((a) => (a.Dimensions as Array<{ Value: string }>)[0].Value);
   expect(watchedFunctions.sort()).toEqual(FUNCTIONS.map((f) => f.name).sort());
 });
 
@@ -332,7 +365,7 @@ function resolve(node: unknown): unknown {
   if (Array.isArray(getAtt)) {
     const [id, attribute] = getAtt as [string, string];
     if (id === 'DeadLetterQueue' && attribute === 'QueueName') return physicalId(id).split('/').pop();
-  if (id === 'DeadLetterQueue' && attribute === 'Arn') return `arn:aws:sqs:${REGION}:123456789012:${physicalId(id).split('/').pop()}`;
+    if (id === 'DeadLetterQueue' && attribute === 'Arn') return `arn:aws:sqs:${REGION}:123456789012:${physicalId(id).split('/').pop()}`;
     throw new Error(`cannot resolve Fn::GetAtt ${id}.${attribute}`);
   }
   if (Object.keys(object).some((k) => k.startsWith('Fn::'))) throw new Error(`cannot resolve ${JSON.stringify(object)}`);
@@ -357,12 +390,16 @@ async function cloudwatch(action: string, body: Json): Promise<Json> {
 
 it('lets each rule invoke its function', async () => {
   for (const fn of FUNCTIONS) {
-    const rules = Object.entries(RULE_PATTERNS).filter(([, r]) => r.target === fn.name).map(([name]) => name);
+    const rules = Object.entries(RULE_PATTERNS)
+      .filter(([, r]) => r.target === fn.name)
+      .map(([name]) => name);
     if (rules.length === 0) {
       await expect(clients.lambda.send(new GetPolicyCommand({ FunctionName: fn.name }))).rejects.toThrow();
       continue;
     }
-    const policy = JSON.parse((await clients.lambda.send(new GetPolicyCommand({ FunctionName: fn.name }))).Policy ?? '{}') as { Statement: Json[] };
+    const policy = JSON.parse((await clients.lambda.send(new GetPolicyCommand({ FunctionName: fn.name }))).Policy ?? '{}') as {
+      Statement: Json[];
+    };
     const allowed = policy.Statement.map((statement) => {
       expect(statement).toMatchObject({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Principal: { Service: 'events.amazonaws.com' } });
       return ((statement.Condition as Json).ArnLike as Json)['AWS:SourceArn'];
@@ -376,7 +413,9 @@ it('sends what fails after the async retries to the dead-letter queue', async ()
   for (const [, config] of resourcesOfType(packaged.updateTemplate, 'AWS::Lambda::EventInvokeConfig')) {
     const props = config.Properties ?? {};
     const functionName = resolve(props.FunctionName) as string;
-    let deployed = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: functionName })).catch(() => undefined);
+    let deployed = await clients.lambda
+      .send(new GetFunctionEventInvokeConfigCommand({ FunctionName: functionName }))
+      .catch(() => undefined);
     if (!deployed) {
       // moto gap: AWS::Lambda::EventInvokeConfig has no CloudFormation model in moto. Apply the
       // template's configuration through the API, resolved against this deployment.
@@ -403,7 +442,10 @@ it('sends what fails after the async retries to the dead-letter queue', async ()
 describe('the bundled handlers, run with the deployed configuration against the emulated account', () => {
   // What Lambda would run: the zip's bundle, in a plain node process, with the function's
   // environment as CloudFormation deployed it, and the emulator as endpoint.
-  async function invokeBundle(fn: (typeof FUNCTIONS)[number], payload: unknown): Promise<{ result?: Json; errorType?: string; errorMessage?: string }> {
+  async function invokeBundle(
+    fn: (typeof FUNCTIONS)[number],
+    payload: unknown,
+  ): Promise<{ result?: Json; errorType?: string; errorMessage?: string }> {
     const { Configuration: config } = await clients.lambda.send(new GetFunctionCommand({ FunctionName: fn.name }));
     const handlerPath = config!.Handler!.replace(/\.handler$/, '.js');
     const code = packaged.updateTemplate.Resources[fn.id].Properties?.Code as { S3Key: string };
@@ -456,7 +498,7 @@ describe('the bundled handlers, run with the deployed configuration against the 
     expect(out.result).toMatchObject({ secret: { arn: created.ARN }, dryRun: true, services: [] });
   });
 
-  it('keeps the error classes\' names through minification (keepNames)', async () => {
+  it("keeps the error classes' names through minification (keepNames)", async () => {
     const out = await invokeBundle(FUNCTIONS[1], { nothing: 'here' });
     expect(out.errorType).toBe('MalformedEventError');
   });
@@ -500,7 +542,12 @@ function parsePolicyDocument(raw: string): { Statement: Json[] } {
   try {
     return JSON.parse(text);
   } catch {
-    return JSON.parse(text.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false'));
+    return JSON.parse(
+      text
+        .replace(/'/g, '"')
+        .replace(/\bTrue\b/g, 'true')
+        .replace(/\bFalse\b/g, 'false'),
+    );
   }
 }
 

@@ -7,12 +7,13 @@
  * The expectation table below says, fixture by fixture, which rule must deliver it; every fixture
  * found on disk must be in it, and every entry must name a fixture that exists.
  */
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import * as fs from 'fs';
-import * as path from 'path';
-import { decodeEvent } from '../../functions/core/events';
-import { Moto, MOTO_CLIENT_CONFIG, startMoto } from './moto';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { decodeEvent } from '../../functions/domain/decode/events';
+import { MOTO_CLIENT_CONFIG, type MotoServer, startMoto } from '../support/moto';
 import { ROOT } from './template';
 
 jest.setTimeout(60_000);
@@ -31,11 +32,8 @@ const SECRET_RULES: Rule[] = ['secret-api-call', 'rotation-succeeded', 'secret-l
 
 /** Where fixtures live; keys prefix the fixture names in the table. */
 const FIXTURE_DIRS: Record<string, string> = {
-  // Documented shapes beside the repository (CI clones the repository with shared/ beside it).
-  shared: path.resolve(__dirname, '../../../shared/events'),
   fixtures: path.join(ROOT, 'test/fixtures/events'),
   'non-matching': path.join(ROOT, 'test/fixtures/events/non-matching'),
-  stack: path.join(__dirname, 'fixtures/events'),
 };
 
 const NONE: Rule[] = [];
@@ -46,11 +44,6 @@ const NONE: Rule[] = [];
  * that is only scheduled, a metadata-only UpdateSecret).
  */
 const EXPECTED: Record<string, Rule[]> = {
-  'shared/put-secret-value.cloudtrail.json': ['secret-api-call'],
-  'shared/rotation-succeeded.service-event.json': ['rotation-succeeded'],
-  'shared/secret-label-updated.json': ['secret-label-updated'],
-  'shared/parameter-store-change.json': ['parameter-change'],
-
   'fixtures/put-secret-value.current.json': ['secret-api-call'],
   'fixtures/put-secret-value.custom-stage.json': ['secret-api-call'],
   'fixtures/put-secret-value.error.json': ['secret-api-call'],
@@ -90,9 +83,9 @@ const EXPECTED: Record<string, Rule[]> = {
   'non-matching/scheduled-event.json': NONE,
   'non-matching/parameter-store-change.delete.json': NONE,
 
-  'stack/ecs-deployment.in-progress.json': ['ecs-deployment'],
-  'stack/ecs-deployment.completed.json': ['ecs-deployment'],
-  'stack/ecs-deployment.failed.json': ['ecs-deployment'],
+  'fixtures/ecs-deployment.in-progress.json': ['ecs-deployment'],
+  'fixtures/ecs-deployment.completed.json': ['ecs-deployment'],
+  'fixtures/ecs-deployment.failed.json': ['ecs-deployment'],
 };
 
 interface Fixture {
@@ -113,7 +106,7 @@ function loadFixtures(): Fixture[] {
 }
 
 const fixtures = loadFixtures();
-let moto: Moto;
+let moto: MotoServer;
 let delivered: Map<string, Set<Rule>>;
 
 beforeAll(async () => {
@@ -126,7 +119,8 @@ beforeAll(async () => {
     for (const [rule, file] of Object.entries(RULES) as Array<[Rule, string]>) {
       const pattern = fs.readFileSync(path.join(ROOT, 'infra/event-patterns', file), 'utf8');
       const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `pattern-${rule}` }))).QueueUrl!;
-      const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
+      const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!
+        .QueueArn;
       await events.send(new PutRuleCommand({ Name: rule, EventPattern: pattern, State: 'ENABLED' }));
       await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'queue', Arn: queueArn }] }));
       queues.set(rule, queueUrl);
@@ -147,7 +141,7 @@ beforeAll(async () => {
         }),
       );
       expect(FailedEntryCount ?? 0).toBe(0);
-      entries.forEach((entry, j) => fixtureOfEventId.set(entry.EventId!, batch[j].name));
+      for (const [j, entry] of entries.entries()) fixtureOfEventId.set(entry.EventId!, batch[j].name);
     }
 
     // moto delivers during PutEvents: drain every queue.

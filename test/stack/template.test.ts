@@ -3,9 +3,19 @@
  * least-privilege IAM, failure handling on every path an event takes, the rules' patterns taken
  * from infra/, alarms wired to the resources they watch, and the bundle sizes.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { asArray, ensurePackaged, Json, Packaged, policyStatements, Resource, resourcesOfType, ROOT, Template } from './template';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  asArray,
+  ensurePackaged,
+  type Json,
+  type Packaged,
+  policyStatements,
+  type Resource,
+  ROOT,
+  resourcesOfType,
+  type Template,
+} from './template';
 
 let packaged: Packaged;
 let template: Template;
@@ -101,7 +111,9 @@ function forbiddenGrant(statement: Json): string | undefined {
 describe('IAM: least privilege', () => {
   it('the checker itself flags what it must', () => {
     expect(forbiddenGrant({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' })).toMatch(/secret values/);
-    expect(forbiddenGrant({ Effect: 'Allow', Action: ['ecs:ListServices', 'SSM:GetParametersByPath'], Resource: '*' })).toMatch(/parameter values/);
+    expect(forbiddenGrant({ Effect: 'Allow', Action: ['ecs:ListServices', 'SSM:GetParametersByPath'], Resource: '*' })).toMatch(
+      /parameter values/,
+    );
     expect(forbiddenGrant({ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' })).toMatch(/parameter values/);
     expect(forbiddenGrant({ Effect: 'Allow', Action: 'ecs:*', Resource: '*' })).toMatch(/wildcard/);
     expect(forbiddenGrant({ Effect: 'Allow', Action: '*', Resource: '*' })).toMatch(/wildcard/);
@@ -122,7 +134,15 @@ describe('IAM: least privilege', () => {
 
   it('no inline policy elsewhere: roles only come from infra/iam.yml, and the framework made none', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    expect(resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id).sort()).toEqual(Object.values(FUNCTIONS).map((f) => f.role).sort());
+    expect(
+      resourcesOfType(template, 'AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(
+      Object.values(FUNCTIONS)
+        .map((f) => f.role)
+        .sort(),
+    );
     expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
     expect(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
   });
@@ -160,7 +180,9 @@ describe('IAM: least privilege', () => {
         { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*' },
       ]);
       expect(byAction(role, 'logs:PutLogEvents')).toEqual([
-        { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ecs-secret-redeploy-ci-${handler}:*` },
+        {
+          'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ecs-secret-redeploy-ci-${handler}:*`,
+        },
       ]);
     }
     expect(byAction('OnSecretChangeRole', 'ecs:UpdateService')).toEqual([
@@ -236,8 +258,16 @@ describe('rules', () => {
   const pattern = (file: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/event-patterns', file), 'utf8'));
   const RULES = [
     { name: 'ecs-secret-redeploy-ci-secret-api-call', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-api-call.json' },
-    { name: 'ecs-secret-redeploy-ci-rotation-succeeded', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-rotation-succeeded.json' },
-    { name: 'ecs-secret-redeploy-ci-secret-label-updated', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-label-updated.json' },
+    {
+      name: 'ecs-secret-redeploy-ci-rotation-succeeded',
+      target: 'OnSecretChangeLambdaFunction',
+      pattern: 'secretsmanager-rotation-succeeded.json',
+    },
+    {
+      name: 'ecs-secret-redeploy-ci-secret-label-updated',
+      target: 'OnSecretChangeLambdaFunction',
+      pattern: 'secretsmanager-label-updated.json',
+    },
     { name: 'ecs-secret-redeploy-ci-parameter-change', target: 'OnSecretChangeLambdaFunction', pattern: 'ssm-parameter-change.json' },
     { name: 'ecs-secret-redeploy-ci-ecs-deployment', target: 'RefreshIndexLambdaFunction', pattern: 'ecs-deployment-state-change.json' },
     { name: 'ecs-secret-redeploy-ci-index-rebuild', target: 'RefreshIndexLambdaFunction', schedule: 'rate(6 hours)' },
@@ -265,7 +295,9 @@ describe('rules', () => {
       expect(targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });
       expect(targets[0].RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
       // The function lets this rule invoke it.
-      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties?.SourceArn).includes(`"${expected.name}"`));
+      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) =>
+        JSON.stringify(p.Properties?.SourceArn).includes(`"${expected.name}"`),
+      );
       expect(permissions).toHaveLength(1);
       expect(permissions[0][1].Properties?.FunctionName).toEqual({ 'Fn::GetAtt': [expected.target, 'Arn'] });
       expect(permissions[0][1].Properties?.Principal).toBe('events.amazonaws.com');
@@ -275,7 +307,9 @@ describe('rules', () => {
     expect(fromRules.Principal).toEqual({ Service: 'events.amazonaws.com' });
     expect(fromRules.Action).toBe('sqs:SendMessage');
     expect(fromRules.Condition).toEqual({
-      ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/ecs-secret-redeploy-ci-*' } },
+      ArnLike: {
+        'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/ecs-secret-redeploy-ci-*' },
+      },
     });
   });
 });
@@ -306,8 +340,16 @@ describe('state table, queue, alarms', () => {
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
     expect(alarms).toHaveLength(4);
     for (const functionId of Object.keys(FUNCTIONS)) {
-      const alarm = alarms.find((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: functionId } }]));
-      expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      const alarm = alarms.find(
+        (a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: functionId } }]),
+      );
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
     }
     const dlq = alarms.find((a) => a.Namespace === 'AWS/SQS');
     expect(dlq).toMatchObject({

@@ -1,8 +1,8 @@
-import { execFileSync } from 'child_process';
-import { createHash } from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** The repository root. */
 export const ROOT = path.resolve(__dirname, '../..');
@@ -74,8 +74,8 @@ function withoutProfile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 function isStale(): boolean {
-  const outputs = ['cloudformation-template-update-stack.json', 'cloudformation-template-create-stack.json', 'serverless-state.json'].map((f) =>
-    path.join(PACKAGE_DIR, f),
+  const outputs = ['cloudformation-template-update-stack.json', 'cloudformation-template-create-stack.json', 'serverless-state.json'].map(
+    (f) => path.join(PACKAGE_DIR, f),
   );
   if (!outputs.every((f) => fs.existsSync(f))) return true;
   const packagedAt = Math.min(...outputs.map((f) => fs.statSync(f).mtimeMs));
@@ -126,7 +126,8 @@ export function policyStatements(template: Template): Array<{ where: string; sta
       case 'AWS::IAM::User':
       case 'AWS::IAM::Group':
         addDocument(`${id}.AssumeRolePolicyDocument`, props.AssumeRolePolicyDocument);
-        for (const [i, p] of ((props.Policies as Json[] | undefined) ?? []).entries()) addDocument(`${id}.Policies[${i}]`, p.PolicyDocument);
+        for (const [i, p] of ((props.Policies as Json[] | undefined) ?? []).entries())
+          addDocument(`${id}.Policies[${i}]`, p.PolicyDocument);
         break;
       case 'AWS::IAM::Policy':
       case 'AWS::IAM::ManagedPolicy':

@@ -2,14 +2,13 @@
  * Small fixture factories shared by the unit tests: plain data only, no AWS calls.
  * Every factory returns a fresh object, so tests may mutate what they get.
  */
-import { readFileSync, readdirSync } from 'fs';
-import { join } from 'path';
 import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
-import { Location, parseSecretsManagerRef } from '../../functions/core/arn';
-import type { ServiceSnapshot } from '../../functions/core/inventory';
-import type { ReferenceField, SecretReference } from '../../functions/core/references';
-import type { SecretState } from '../../functions/core/secret-state';
-import { ACCOUNT, REGION } from './deps';
+import { type Location, lastPathSegment, parseSecretsManagerRef } from '../../functions/domain/identity/arn';
+import type { ServiceSnapshot } from '../../functions/domain/inventory/service';
+import type { SecretState } from '../../functions/domain/plan/secret-state';
+import type { ReferenceField, SecretReference } from '../../functions/domain/references/references';
+import { type Outcome, type Report, type ServiceReport, toReportReference } from '../../functions/domain/report/report';
+import { ACCOUNT, REGION } from './ports';
 
 export { ACCOUNT, REGION };
 export const HOME: Location = { partition: 'aws', region: REGION, account: ACCOUNT };
@@ -62,23 +61,15 @@ export function serviceSnapshot(overrides: Partial<ServiceSnapshot> = {}): Servi
 
 /** DescribeSecret's view: version id -> stages. */
 export function secretState(versionIdsToStages: Record<string, string[]>, overrides: Partial<SecretState> = {}): SecretState {
-  return { arn: secretArn('prod/db-AbCdEf'), name: 'prod/db', versionIdsToStages, ...overrides };
+  return { kind: 'secret', arn: secretArn('prod/db-AbCdEf'), name: 'prod/db', versionIdsToStages, ...overrides };
 }
 
 /** A task definition with the given containers and volumes, in the home location unless told. */
-export function taskDefinition(parts: Pick<TaskDefinition, 'containerDefinitions' | 'volumes'>, arn = taskDefinitionArn('orders-api:7')): TaskDefinition {
+export function taskDefinition(
+  parts: Pick<TaskDefinition, 'containerDefinitions' | 'volumes'>,
+  arn = taskDefinitionArn('orders-api:7'),
+): TaskDefinition {
   return { taskDefinitionArn: arn, family: 'orders-api', revision: 7, ...parts };
-}
-
-export const EVENTS_DIR = join(__dirname, '..', 'fixtures', 'events');
-
-/** A fixture event from test/fixtures/events (fresh copy on every call). */
-export function loadEvent(file: string): Record<string, any> {
-  return JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8'));
-}
-
-export function eventFixtureFiles(): string[] {
-  return readdirSync(EVENTS_DIR).filter((f) => f.endsWith('.json')).sort();
 }
 
 /** An ECS service as DescribeServices returns it: active, two tasks, ECS controller. */
@@ -105,5 +96,37 @@ export function taskDefinitionUsing(family: string, valueFroms: string[]): TaskD
     family,
     revision: 1,
     containerDefinitions: [{ name: 'app', secrets: valueFroms.map((valueFrom, i) => ({ name: `SECRET_${i}`, valueFrom })) }],
+  };
+}
+
+/** The secret the report builders are about, and its current version. */
+export const DB = secretArn('prod/db-AbCdEf');
+export const V_CURRENT = '5e7a9c1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
+
+/** A service's line of a report, with one reference to {@link DB}. */
+export function serviceReport(name: string, outcome: Outcome, overrides: Partial<ServiceReport> = {}): ServiceReport {
+  const cluster = overrides.cluster ? lastPathSegment(overrides.cluster) : 'prod';
+  return {
+    cluster: clusterArn(cluster),
+    service: serviceArn(cluster, name),
+    serviceName: name,
+    taskDefinition: taskDefinitionArn(`${name}:3`),
+    outcome,
+    references: [toReportReference(smReference(DB))],
+    ...overrides,
+  };
+}
+
+/** A report about {@link DB}, triggered by PutSecretValue. */
+export function report(services: ServiceReport[] = [], overrides: Partial<Report> = {}): Report {
+  return {
+    secret: { arn: DB, name: 'prod/db', versionId: V_CURRENT },
+    trigger: { source: 'aws.secretsmanager', detailType: 'AWS API Call via CloudTrail', eventName: 'PutSecretValue' },
+    action: 'redeploy',
+    dryRun: false,
+    services,
+    standaloneTasks: [],
+    warnings: [],
+    ...overrides,
   };
 }

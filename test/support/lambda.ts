@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { ACCOUNT, REGION } from './deps';
+import { ACCOUNT, REGION } from './ports';
 
 /** The part of a Lambda context the handlers read: their own ARN, which names the account. */
 export const lambdaContext = { invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-secret-redeploy-test` } as Context;

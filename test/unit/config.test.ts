@@ -1,5 +1,5 @@
 import { DEFAULT_STATE_TABLE, loadConfig } from '../../functions/config';
-import { BadInputError, ConfigError } from '../../functions/core/errors';
+import { BadInputError, ConfigError } from '../../functions/domain/errors';
 
 describe('loadConfig', () => {
   it('uses documented defaults for an empty environment', () => {
@@ -60,7 +60,10 @@ describe('loadConfig', () => {
   });
 
   it('splits CLUSTERS on commas, trimming blanks and dropping empty names', () => {
-    expect(loadConfig({ CLUSTERS: ' prod , ,arn:aws:ecs:eu-west-1:111122223333:cluster/staging,' }).clusters).toEqual(['prod', 'arn:aws:ecs:eu-west-1:111122223333:cluster/staging']);
+    expect(loadConfig({ CLUSTERS: ' prod , ,arn:aws:ecs:eu-west-1:111122223333:cluster/staging,' }).clusters).toEqual([
+      'prod',
+      'arn:aws:ecs:eu-west-1:111122223333:cluster/staging',
+    ]);
   });
 
   it.each([
@@ -97,12 +100,17 @@ describe('loadConfig', () => {
 
   describe('overrides (CLI options)', () => {
     it('win over the environment', () => {
-      const config = loadConfig({ DRY_RUN: 'true', MAX_CONCURRENCY: '3', CLUSTERS: 'prod' }, { dryRun: false, maxConcurrency: 10, clusters: ['staging'], region: 'us-west-2' });
+      const config = loadConfig(
+        { DRY_RUN: 'true', MAX_CONCURRENCY: '3', CLUSTERS: 'prod' },
+        { dryRun: false, maxConcurrency: 10, clusters: ['staging'], region: 'us-west-2' },
+      );
       expect(config).toMatchObject({ dryRun: false, maxConcurrency: 10, clusters: ['staging'], region: 'us-west-2' });
     });
 
     it('leave a setting alone when undefined', () => {
-      expect(loadConfig({ MAX_CONCURRENCY: '3', AWS_REGION: 'eu-west-1' }, { maxConcurrency: undefined, region: undefined })).toMatchObject({ maxConcurrency: 3, region: 'eu-west-1' });
+      expect(loadConfig({ MAX_CONCURRENCY: '3', AWS_REGION: 'eu-west-1' }, { maxConcurrency: undefined, region: undefined })).toMatchObject(
+        { maxConcurrency: 3, region: 'eu-west-1' },
+      );
     });
 
     it.each([0, 51, 2.5, Number.NaN])('reject a max concurrency of %p', (maxConcurrency) => {

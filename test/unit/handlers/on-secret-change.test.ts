@@ -2,7 +2,7 @@ import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-s
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { MalformedEventError, StateTableMissingError } from '../../../functions/core/errors';
+import { MalformedEventError, StateTableMissingError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/on-secret-change';
 import { ecsService, secretArn, serviceArn, taskDefinitionArn } from '../../support/factories';
 import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
@@ -22,7 +22,11 @@ function putSecretValue(versionStages?: string[]) {
     time: '2026-11-20T08:15:02Z',
     region: 'eu-west-1',
     resources: [],
-    detail: { eventName: 'PutSecretValue', requestParameters: { secretId: SECRET, ...(versionStages ? { versionStages } : {}) }, responseElements: { arn: SECRET } },
+    detail: {
+      eventName: 'PutSecretValue',
+      requestParameters: { secretId: SECRET, ...(versionStages ? { versionStages } : {}) },
+      responseElements: { arn: SECRET },
+    },
   };
 }
 
@@ -36,7 +40,21 @@ function indexEntry(name: string) {
     clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web',
     name,
     taskDefinition: taskDefinitionArn(`${name}:1`),
-    references: [{ field: 'secrets', container: 'app', name: 'DB', valueFrom: SECRET, store: 'secretsmanager', secret: { secretId: SECRET, namePart: 'prod/db-AbCdEf', isArn: true, location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' } } }],
+    references: [
+      {
+        field: 'secrets',
+        container: 'app',
+        name: 'DB',
+        valueFrom: SECRET,
+        store: 'secretsmanager',
+        secret: {
+          secretId: SECRET,
+          namePart: 'prod/db-AbCdEf',
+          isArn: true,
+          location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' },
+        },
+      },
+    ],
   };
 }
 
@@ -64,7 +82,9 @@ describe('on-secret-change handler', () => {
   it('throws after a partial failure so that the async retry redeploys what failed', async () => {
     ecs.on(UpdateServiceCommand).resolves({ service: {} });
     ecs.on(UpdateServiceCommand, { service: serviceArn('web', 'b') }).rejects(new Error('Rate exceeded'));
-    await expect(handler(putSecretValue() as never, lambdaContext)).rejects.toThrow('1 of 2 services failed to redeploy: b (UpdateService failed: Rate exceeded)');
+    await expect(handler(putSecretValue() as never, lambdaContext)).rejects.toThrow(
+      '1 of 2 services failed to redeploy: b (UpdateService failed: Rate exceeded)',
+    );
   });
 
   it('ignores the start of a rotation without calling AWS', async () => {

@@ -2,7 +2,7 @@ import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-s
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ForeignAccountError, MalformedEventError } from '../../../functions/core/errors';
+import { ForeignAccountError, MalformedEventError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/redeploy-secret';
 import { ecsService, secretArn, serviceArn, taskDefinitionArn } from '../../support/factories';
 import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
@@ -18,7 +18,29 @@ beforeEach(() => {
   for (const mock of [ecs, sm, dynamo]) mock.reset();
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'] } });
   dynamo.on(QueryCommand).resolves({
-    Items: [{ secretArn: SECRET, kind: 'service', resourceArn: serviceArn('web', 'a'), clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web', name: 'a', taskDefinition: taskDefinitionArn('a:1'), references: [{ field: 'secrets', valueFrom: SECRET, store: 'secretsmanager', secret: { secretId: SECRET, namePart: 'prod/db-AbCdEf', isArn: true, location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' } } }] }],
+    Items: [
+      {
+        secretArn: SECRET,
+        kind: 'service',
+        resourceArn: serviceArn('web', 'a'),
+        clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web',
+        name: 'a',
+        taskDefinition: taskDefinitionArn('a:1'),
+        references: [
+          {
+            field: 'secrets',
+            valueFrom: SECRET,
+            store: 'secretsmanager',
+            secret: {
+              secretId: SECRET,
+              namePart: 'prod/db-AbCdEf',
+              isArn: true,
+              location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' },
+            },
+          },
+        ],
+      },
+    ],
   });
   dynamo.on(GetCommand).resolves({});
   ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'a')] });
@@ -27,7 +49,11 @@ beforeEach(() => {
 describe('redeploy-secret handler', () => {
   it('answers a dry run with what would be redeployed and changes nothing', async () => {
     const report = await handler({ secretId: 'prod/db', dryRun: true }, lambdaContext);
-    expect(report).toMatchObject({ dryRun: true, trigger: { source: 'manual' }, services: [{ serviceName: 'a', outcome: 'would-redeploy' }] });
+    expect(report).toMatchObject({
+      dryRun: true,
+      trigger: { source: 'manual' },
+      services: [{ serviceName: 'a', outcome: 'would-redeploy' }],
+    });
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 
@@ -36,7 +62,9 @@ describe('redeploy-secret handler', () => {
   });
 
   it('refuses a secret of another account before calling AWS', async () => {
-    await expect(handler({ secretId: 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:x-AbCdEf' }, lambdaContext)).rejects.toThrow(ForeignAccountError);
+    await expect(handler({ secretId: 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:x-AbCdEf' }, lambdaContext)).rejects.toThrow(
+      ForeignAccountError,
+    );
     expect(sm.calls()).toHaveLength(0);
   });
 });

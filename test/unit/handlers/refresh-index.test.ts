@@ -2,7 +2,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, List
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { MalformedEventError } from '../../../functions/core/errors';
+import { MalformedEventError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/refresh-index';
 import { ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../support/factories';
 import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
@@ -14,7 +14,16 @@ const SECRET = secretArn('prod/db-AbCdEf');
 const OLD_SECRET = secretArn('prod/old-AbCdEf');
 
 function deploymentEvent(resources: string[], detailType = 'ECS Deployment State Change') {
-  return { version: '0', id: 'x', 'detail-type': detailType, source: 'aws.ecs', account: '111122223333', region: 'eu-west-1', resources, detail: { eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' } };
+  return {
+    version: '0',
+    id: 'x',
+    'detail-type': detailType,
+    source: 'aws.ecs',
+    account: '111122223333',
+    region: 'eu-west-1',
+    resources,
+    detail: { eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' },
+  };
 }
 
 beforeAll(() => useLambdaEnvironment());
@@ -37,7 +46,9 @@ describe('refresh-index handler', () => {
     expect(result).toEqual({ action: 'reindexed', service: serviceArn('web', 'api'), active: true });
     expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, { cluster: 'web', services: [serviceArn('web', 'api')] });
     expect(ecs).not.toHaveReceivedCommand(ListClustersCommand);
-    const writes = dynamo.commandCalls(BatchWriteCommand).flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat()) as Record<string, any>[];
+    const writes = dynamo
+      .commandCalls(BatchWriteCommand)
+      .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat()) as Record<string, any>[];
     expect(writes.some((w) => w.PutRequest?.Item.pk === `SECRET#${SECRET}`)).toBe(true);
     expect(writes.some((w) => w.DeleteRequest?.Key.pk === `SECRET#${OLD_SECRET}`)).toBe(true);
   });
@@ -47,7 +58,9 @@ describe('refresh-index handler', () => {
     dynamo.on(GetCommand).resolves({ Item: { secrets: [SECRET] } });
     const result = await handler(deploymentEvent([serviceArn('web', 'api')]), lambdaContext);
     expect(result).toMatchObject({ action: 'reindexed', active: false });
-    const writes = dynamo.commandCalls(BatchWriteCommand).flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat()) as Record<string, any>[];
+    const writes = dynamo
+      .commandCalls(BatchWriteCommand)
+      .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat()) as Record<string, any>[];
     expect(writes.filter((w) => w.PutRequest)).toEqual([]);
     expect(writes.map((w) => w.DeleteRequest?.Key.pk).sort()).toEqual([`SECRET#${SECRET}`, `SERVICE#${serviceArn('web', 'api')}`]);
   });
@@ -60,6 +73,8 @@ describe('refresh-index handler', () => {
   });
 
   it('refuses an ECS event of another kind', async () => {
-    await expect(handler(deploymentEvent([serviceArn('web', 'api')], 'ECS Task State Change'), lambdaContext)).rejects.toThrow(MalformedEventError);
+    await expect(handler(deploymentEvent([serviceArn('web', 'api')], 'ECS Task State Change'), lambdaContext)).rejects.toThrow(
+      MalformedEventError,
+    );
   });
 });

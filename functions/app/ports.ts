@@ -1,0 +1,25 @@
+import type { Config } from '../config';
+import type { Clock } from '../ports/clock';
+import type { EcsPort } from '../ports/ecs';
+import type { IndexStore } from '../ports/index-store';
+import type { RedeployLedger } from '../ports/ledger';
+import type { Logger } from '../ports/logger';
+import type { Notifier } from '../ports/notifier';
+import type { SecretStore } from '../ports/secrets';
+
+/**
+ * Everything a use case may touch. `aws/compose.ts` builds it from AWS clients; tests build it
+ * from in-memory fakes.
+ */
+export interface Ports {
+  config: Config;
+  secrets: SecretStore;
+  ecs: EcsPort;
+  index: IndexStore;
+  ledger: RedeployLedger;
+  notifier: Notifier;
+  clock: Clock;
+  log: Logger;
+  /** The account whose services are managed (resolved once, then cached). */
+  accountId(): Promise<string>;
+}

@@ -1,0 +1,66 @@
+import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
+import type { SecretReference } from '../domain/references/references';
+import { mapWithConcurrency } from '../util/concurrency';
+import type { Ports } from './ports';
+
+/** DescribeTaskDefinition refills at 20/s per account; stay well below. */
+const TASK_DEFINITION_CONCURRENCY = 8;
+
+/** The clusters to manage: the configured ones, or every cluster of the account. */
+export async function listClusters(ports: Pick<Ports, 'config' | 'ecs'>): Promise<string[]> {
+  if (ports.config.clusters.length > 0) return ports.config.clusters;
+  return ports.ecs.listClusters();
+}
+
+/** Progress of a full scan, for a terminal display. */
+export interface ScanProgress {
+  clusters: number;
+  clustersDone: number;
+  services: number;
+  taskDefinitions: number;
+}
+
+/** Everything a full scan of the account finds. */
+export interface AccountScan {
+  clusters: string[];
+  services: ServiceSnapshot[];
+  standaloneTasks: StandaloneTask[];
+  /** Task definition ARN -> its references, for every task definition in use. */
+  references: Map<string, SecretReference[]>;
+}
+
+/**
+ * Lists every (configured) cluster, its services and standalone tasks, and describes each distinct
+ * task definition once. Cost grows with the account: used to build the index, and as the
+ * fallback when there is none.
+ */
+export async function scanAccount(ports: Pick<Ports, 'config' | 'ecs'>, onProgress?: (p: ScanProgress) => void): Promise<AccountScan> {
+  const clusters = await listClusters(ports);
+  const progress: ScanProgress = { clusters: clusters.length, clustersDone: 0, services: 0, taskDefinitions: 0 };
+  const services: ServiceSnapshot[] = [];
+  const standaloneTasks: StandaloneTask[] = [];
+  await mapWithConcurrency(clusters, 2, async (cluster) => {
+    const [found, tasks] = await Promise.all([ports.ecs.listServices(cluster), ports.ecs.listStandaloneTasks(cluster)]);
+    services.push(...found);
+    standaloneTasks.push(...tasks);
+    progress.clustersDone += 1;
+    progress.services += found.length;
+    onProgress?.({ ...progress });
+  });
+  // Deleted services stay listed for a while as INACTIVE (DRAINING while they stop): nothing to index or redeploy.
+  const unique = [...new Map(services.map((s) => [s.serviceArn, s])).values()].filter((s) => s.status === 'ACTIVE');
+  const references = await referencesOfAll(ports, [
+    ...unique.map((s) => s.taskDefinition),
+    ...standaloneTasks.map((t) => t.taskDefinition),
+  ]);
+  progress.taskDefinitions = references.size;
+  onProgress?.({ ...progress });
+  return { clusters, services: unique, standaloneTasks, references };
+}
+
+/** The references of every distinct task definition of `arns`, with bounded concurrency. */
+async function referencesOfAll(ports: Pick<Ports, 'ecs'>, arns: string[]): Promise<Map<string, SecretReference[]>> {
+  const distinct = [...new Set(arns)].filter((arn) => arn !== '');
+  const refs = await mapWithConcurrency(distinct, TASK_DEFINITION_CONCURRENCY, (arn) => ports.ecs.taskDefinitionReferences(arn));
+  return new Map(distinct.map((arn, i) => [arn, refs[i]]));
+}

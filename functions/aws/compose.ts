@@ -1,0 +1,54 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { Ports } from '../app/ports';
+import type { Config } from '../config';
+import { systemClock } from '../ports/clock';
+import { type Logger, silentLogger } from '../ports/logger';
+import { type AwsClients, buildClients, type Instrument } from './clients';
+import { awsEcs } from './ecs';
+import { consoleLogger } from './logger';
+import { eventBridgeNotifier } from './notifier';
+import { awsSecretStore } from './secrets';
+import { tableIndexStore } from './state-table/index-store';
+import { tableLedger } from './state-table/ledger';
+import type { Table } from './state-table/table';
+
+/** Options for {@link awsPorts}. */
+export interface ComposeOptions {
+  /** Known account id (a Lambda reads it from its own ARN), saving an STS call. */
+  accountId?: string;
+  log?: Logger;
+  /** Called with every SDK client built, e.g. to add a call-counting middleware. */
+  instrument?: Instrument;
+  /** Clients to use instead of building them (tests that mock the SDK). */
+  clients?: AwsClients;
+}
+
+/** The ports on AWS, plus the state table they share (for `init` and the table check). */
+export interface AwsPorts extends Ports {
+  table: Table;
+}
+
+/** Builds every adapter once from the configuration. */
+export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts {
+  const clients = options.clients ?? buildClients(config, options.instrument);
+  const table: Table = { client: clients.dynamo, name: config.stateTable };
+  let account: Promise<string> | undefined = options.accountId ? Promise.resolve(options.accountId) : undefined;
+  return {
+    config,
+    table,
+    secrets: awsSecretStore(clients),
+    ecs: awsEcs(clients),
+    index: tableIndexStore(table),
+    ledger: tableLedger(table, config.idempotencyTtlDays, systemClock),
+    notifier: eventBridgeNotifier(clients, config.notificationBus),
+    clock: systemClock,
+    log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),
+    accountId() {
+      account ??= clients.sts.send(new GetCallerIdentityCommand({})).then((identity) => {
+        if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account');
+        return identity.Account;
+      });
+      return account;
+    },
+  };
+}

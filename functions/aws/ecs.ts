@@ -1,0 +1,116 @@
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  paginateListClusters,
+  paginateListServices,
+  paginateListTasks,
+  type Service,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { lastPathSegment, sameCluster } from '../domain/identity/arn';
+import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
+import { extractReferences, type SecretReference } from '../domain/references/references';
+import type { EcsPort } from '../ports/ecs';
+import { chunk, mapWithConcurrency } from '../util/concurrency';
+import type { AwsClients } from './clients';
+
+/** ECS allows at most this many services in one DescribeServices call. */
+export const DESCRIBE_SERVICES_BATCH = 10;
+const DESCRIBE_TASKS_BATCH = 100;
+
+/**
+ * The ECS port on the SDK: listings page through every page, DescribeServices goes in batches of
+ * ten with tags. Task definition revisions are immutable, so each is described at most once for
+ * the life of the adapter (a warm Lambda container never describes a revision twice).
+ */
+export function awsEcs(clients: Pick<AwsClients, 'ecs'>): EcsPort {
+  const { ecs } = clients;
+  const revisions = new Map<string, Promise<SecretReference[]>>();
+
+  const describeServices = async (cluster: string, serviceArns: string[]): Promise<ServiceSnapshot[]> => {
+    const pages = await mapWithConcurrency(chunk(serviceArns, DESCRIBE_SERVICES_BATCH), 4, (services) =>
+      ecs.send(new DescribeServicesCommand({ cluster, services, include: ['TAGS'] })),
+    );
+    // Services ECS no longer knows come back in `failures`, not in `services`: left out.
+    return pages.flatMap((page) => (page.services ?? []).map(toSnapshot).filter((s): s is ServiceSnapshot => s !== undefined));
+  };
+
+  return {
+    async listClusters() {
+      const arns: string[] = [];
+      for await (const page of paginateListClusters({ client: ecs }, { maxResults: 100 })) arns.push(...(page.clusterArns ?? []));
+      return arns;
+    },
+
+    async listServices(cluster) {
+      const arns = new Set<string>();
+      for await (const page of paginateListServices({ client: ecs }, { cluster, maxResults: 100 })) {
+        for (const arn of page.serviceArns ?? []) arns.add(arn);
+      }
+      const described = await describeServices(cluster, [...arns]);
+      // A listing may name services of another cluster (seen with moto); keep only this cluster's.
+      return described.filter((s) => sameCluster(s.clusterArn, cluster));
+    },
+
+    describeServices,
+
+    async listStandaloneTasks(cluster) {
+      const arns: string[] = [];
+      for await (const page of paginateListTasks({ client: ecs }, { cluster, desiredStatus: 'RUNNING', maxResults: 100 })) {
+        arns.push(...(page.taskArns ?? []));
+      }
+      const pages = await mapWithConcurrency(chunk(arns, DESCRIBE_TASKS_BATCH), 2, (tasks) =>
+        ecs.send(new DescribeTasksCommand({ cluster, tasks })),
+      );
+      return pages
+        .flatMap((page) => page.tasks ?? [])
+        .filter((task) => task.taskArn && task.taskDefinitionArn && task.clusterArn && !task.group?.startsWith('service:'))
+        .filter((task) => sameCluster(task.clusterArn as string, cluster))
+        .map(
+          (task): StandaloneTask => ({
+            clusterArn: task.clusterArn as string,
+            taskArn: task.taskArn as string,
+            taskDefinition: task.taskDefinitionArn as string,
+            ...(task.group ? { group: task.group } : {}),
+            ...(task.startedBy ? { startedBy: task.startedBy } : {}),
+          }),
+        );
+    },
+
+    taskDefinitionReferences(taskDefinition) {
+      let found = revisions.get(taskDefinition);
+      if (!found) {
+        found = ecs
+          .send(new DescribeTaskDefinitionCommand({ taskDefinition }))
+          .then((out) => (out.taskDefinition ? extractReferences(out.taskDefinition) : []));
+        found.catch(() => revisions.delete(taskDefinition));
+        revisions.set(taskDefinition, found);
+      }
+      return found;
+    },
+
+    async forceNewDeployment(service) {
+      const out = await ecs.send(
+        new UpdateServiceCommand({ cluster: service.clusterArn, service: service.serviceArn, forceNewDeployment: true }),
+      );
+      const deploymentId = out.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
+      return deploymentId ? { deploymentId } : {};
+    },
+  };
+}
+
+function toSnapshot(service: Service): ServiceSnapshot | undefined {
+  if (!service.serviceArn || !service.clusterArn) return undefined;
+  const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+  return {
+    clusterArn: service.clusterArn,
+    serviceArn: service.serviceArn,
+    serviceName: service.serviceName ?? lastPathSegment(service.serviceArn),
+    status: service.status ?? 'UNKNOWN',
+    desiredCount: service.desiredCount ?? 0,
+    deploymentController: service.deploymentController?.type ?? 'ECS',
+    taskDefinition: primary?.taskDefinition ?? service.taskDefinition ?? '',
+    tags: Object.fromEntries((service.tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? ''])),
+  };
+}

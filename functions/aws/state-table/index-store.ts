@@ -1,0 +1,98 @@
+import { BatchWriteCommand, GetCommand, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
+import type { IndexDiff, IndexEntry, IndexMeta } from '../../domain/index/entries';
+import type { IndexStore } from '../../ports/index-store';
+import { chunk } from '../../util/concurrency';
+import { send, type Table } from './table';
+
+const META_KEY = { pk: 'INDEX', sk: 'META' };
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_WRITE_LIMIT = 25;
+
+/** The index store on the state table. */
+export function tableIndexStore(table: Table): IndexStore {
+  const TableName = table.name;
+  const collect = (pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>) =>
+    send(table, async () => {
+      const items: Record<string, unknown>[] = [];
+      for await (const page of pages) items.push(...(page.Items ?? []));
+      return items.map(toEntry);
+    });
+
+  return {
+    // One Query; more pages only past 1 MB.
+    entriesOf: (secretArn) =>
+      collect(
+        paginateQuery(
+          { client: table.client },
+          { TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SECRET#${secretArn}` } },
+        ),
+      ),
+
+    allEntries: () =>
+      collect(
+        paginateScan(
+          { client: table.client },
+          { TableName, FilterExpression: 'begins_with(pk, :secret)', ExpressionAttributeValues: { ':secret': 'SECRET#' } },
+        ),
+      ),
+
+    async meta() {
+      const out = await send(table, () => table.client.send(new GetCommand({ TableName, Key: META_KEY })));
+      return out.Item ? (out.Item.meta as IndexMeta) : undefined;
+    },
+
+    async writeMeta(meta) {
+      await send(table, () => table.client.send(new PutCommand({ TableName, Item: { ...META_KEY, meta } })));
+    },
+
+    async secretsOfService(serviceArn) {
+      const out = await send(table, () =>
+        table.client.send(new GetCommand({ TableName, Key: { pk: `SERVICE#${serviceArn}`, sk: 'SECRETS' } })),
+      );
+      return (out.Item?.secrets as string[] | undefined) ?? [];
+    },
+
+    async apply(diff: IndexDiff, services: Map<string, string[]>) {
+      const requests: Record<string, unknown>[] = [
+        ...diff.put.map((entry) => ({ PutRequest: { Item: toItem(entry) } })),
+        ...diff.remove.map((entry) => ({
+          DeleteRequest: { Key: { pk: `SECRET#${entry.secretArn}`, sk: sortKey(entry.kind, entry.resourceArn) } },
+        })),
+        ...[...services.entries()].map(([serviceArn, secrets]) =>
+          secrets.length > 0
+            ? { PutRequest: { Item: { pk: `SERVICE#${serviceArn}`, sk: 'SECRETS', secrets: [...new Set(secrets)].sort() } } }
+            : { DeleteRequest: { Key: { pk: `SERVICE#${serviceArn}`, sk: 'SECRETS' } } },
+        ),
+      ];
+      for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) await batchWrite(table, batch);
+    },
+  };
+}
+
+/** One BatchWriteItem, with what DynamoDB left unprocessed sent again after a growing pause. */
+async function batchWrite(table: Table, batch: Record<string, unknown>[]): Promise<void> {
+  let pending: Record<string, Record<string, unknown>[]> | undefined = { [table.name]: batch };
+  for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+    if (attempt > 0) {
+      if (attempt > 8) throw new Error(`DynamoDB left ${pending[table.name]?.length ?? 0} index writes unprocessed after 8 retries`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+    }
+    const requestItems: Record<string, Record<string, unknown>[]> = pending;
+    const out = await send(table, () => table.client.send(new BatchWriteCommand({ RequestItems: requestItems as never })));
+    pending = out.UnprocessedItems as Record<string, Record<string, unknown>[]> | undefined;
+  }
+}
+
+function sortKey(kind: IndexEntry['kind'], resourceArn: string): string {
+  return `${kind === 'service' ? 'SERVICE' : 'TASK'}#${resourceArn}`;
+}
+
+function toItem(entry: IndexEntry): Record<string, unknown> {
+  return { pk: `SECRET#${entry.secretArn}`, sk: sortKey(entry.kind, entry.resourceArn), ...entry };
+}
+
+function toEntry(item: Record<string, unknown>): IndexEntry {
+  const { secretArn, kind, resourceArn, clusterArn, name, taskDefinition, references } = item as unknown as IndexEntry;
+  return { secretArn, kind, resourceArn, clusterArn, name, taskDefinition, references };
+}

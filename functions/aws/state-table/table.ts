@@ -1,0 +1,33 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StateTableMissingError } from '../../domain/errors';
+
+/**
+ * The DynamoDB state table, one table with a string `pk`/`sk` key:
+ *
+ * | pk                      | sk                        | what                                               |
+ * |-------------------------|---------------------------|----------------------------------------------------|
+ * | `SECRET#<secret arn>`   | `SERVICE#<service arn>`   | index entry: service, task definition, references  |
+ * | `SECRET#<secret arn>`   | `TASK#<task arn>`         | standalone task seen at the last rebuild           |
+ * | `SERVICE#<service arn>` | `SECRETS`                 | the secrets a service is indexed under             |
+ * | `INDEX`                 | `META`                    | when the index was last built, and its counts      |
+ * | `REDEPLOY#<service arn>`| `<secret arn>#<versions>` | exactly-once record, expires (`expiresAt`, TTL)    |
+ */
+export const TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
+
+/** The table an adapter works on. */
+export interface Table {
+  client: DynamoDBDocumentClient;
+  name: string;
+}
+
+/** Every call to the table goes through here, so that a missing table is one recognisable error. */
+export async function send<T>(table: Table, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') {
+      throw new StateTableMissingError(`state table "${table.name}" does not exist (run "ecs-secret-redeploy init")`, { cause: error });
+    }
+    throw error;
+  }
+}

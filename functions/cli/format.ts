@@ -1,0 +1,57 @@
+import { lastPathSegment } from '../domain/identity/arn';
+import { countOutcomes, type Report } from '../domain/report/report';
+
+/** The report as a readable table with a heading and a summary line. */
+export function formatReport(report: Report): string {
+  const lines: string[] = [];
+  const secret = report.secret.name ?? report.secret.arn ?? '(unknown secret)';
+  const version = report.secret.versionId ? ` (AWSCURRENT ${report.secret.versionId})` : '';
+  const trigger = report.trigger.eventName ?? report.trigger.source;
+  lines.push(`secret:  ${secret}${version}`);
+  lines.push(`trigger: ${trigger}${report.dryRun ? ' [dry run]' : ''}`);
+  if (report.inventory) lines.push(`found by: ${report.inventory.source}${report.inventory.note ? ` (${report.inventory.note})` : ''}`);
+  if (report.action === 'ignore') {
+    lines.push(`ignored: ${report.reason ?? ''}`);
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push('');
+  if (report.services.length === 0) {
+    lines.push('No service references this secret.');
+  } else {
+    const rows = report.services.map((s) => [
+      s.serviceName,
+      lastPathSegment(s.cluster),
+      s.outcome,
+      s.outcome === 'redeployed' && s.deploymentId ? `new deployment ${s.deploymentId} (${s.reason ?? ''})` : (s.reason ?? ''),
+    ]);
+    lines.push(...table(['SERVICE', 'CLUSTER', 'OUTCOME', 'REASON'], rows));
+  }
+  if (report.standaloneTasks.length > 0) {
+    lines.push('', 'Standalone tasks using the secret (not redeployed, restart them yourself):');
+    lines.push(
+      ...table(
+        ['TASK', 'CLUSTER', 'TASK DEFINITION'],
+        report.standaloneTasks.map((t) => [lastPathSegment(t.taskArn), lastPathSegment(t.clusterArn), lastPathSegment(t.taskDefinition)]),
+      ),
+    );
+  }
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
+  const counts = countOutcomes(report);
+  lines.push(
+    '',
+    Object.entries(counts)
+      .map(([outcome, n]) => `${n} ${outcome}`)
+      .join(', '),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}

@@ -1,0 +1,174 @@
+import { MalformedEventError } from '../errors';
+import { parseTarget, type Target } from '../identity/target';
+
+/** What set a run off, as it appears in the report. */
+export interface Trigger {
+  /** `aws.secretsmanager`, `aws.ssm`, or `manual`. */
+  source: string;
+  detailType?: string;
+  /** CloudTrail eventName, or the native event's detail-type. */
+  eventName?: string;
+  eventId?: string;
+  time?: string;
+  account?: string;
+}
+
+/** Stages that move together: when AWSCURRENT moves, the old current becomes AWSPREVIOUS. */
+const CURRENT_MOVE = ['AWSCURRENT', 'AWSPREVIOUS'];
+
+/**
+ * What an event or a request asks for: either a secret (or parameter) whose state must be
+ * re-checked, with the stages the trigger may have moved, or a reason to do nothing.
+ */
+export type Signal =
+  | {
+      action: 'check';
+      /** The secret or parameter to re-check; resolved with DescribeSecret / DescribeParameters. */
+      target: Target;
+      /** Stages the trigger may have moved; `all` for a manual request. */
+      movedStages: string[] | 'all';
+      /** Rotation was only started: do nothing while a pending version is still being prepared. */
+      skipWhileRotationPending?: boolean;
+      trigger: Trigger;
+    }
+  | { action: 'ignore'; reason: string; target?: Target; trigger: Trigger };
+
+type Json = Record<string, unknown>;
+
+/**
+ * Decodes one EventBridge event (Secrets Manager CloudTrail API calls and service events, the
+ * native "Secret Label Updated" event, SSM "Parameter Store Change") into a {@link Signal}.
+ * A signal names a secret (name or ARN) or an SSM parameter (by ARN).
+ * Throws {@link MalformedEventError} when the input is not an event of a documented shape.
+ */
+export function decodeEvent(input: unknown): Signal {
+  if (!isObject(input)) throw new MalformedEventError('event must be a JSON object');
+  const source = input.source;
+  const detailType = input['detail-type'];
+  const detail = input.detail;
+  if (typeof source !== 'string' || typeof detailType !== 'string' || !isObject(detail)) {
+    throw new MalformedEventError('event must have "source", "detail-type" and an object "detail"');
+  }
+  const trigger: Trigger = {
+    source,
+    detailType,
+    eventId: stringOr(input.id),
+    time: stringOr(input.time),
+    account: stringOr(input.account),
+  };
+  if (source === 'aws.secretsmanager' && detailType === 'AWS API Call via CloudTrail') return decodeApiCall(detail, trigger);
+  if (source === 'aws.secretsmanager' && detailType === 'AWS Service Event via CloudTrail') return decodeServiceEvent(detail, trigger);
+  if (source === 'aws.secretsmanager' && detailType === 'Secret Label Updated') return decodeLabelUpdated(input, detail, trigger);
+  if (source === 'aws.ssm' && detailType === 'Parameter Store Change') return decodeParameterChange(input, detail, trigger);
+  return ignore(trigger, `not a secret change event (${source} / ${detailType})`);
+}
+
+function decodeApiCall(detail: Json, base: Trigger): Signal {
+  const eventName = stringOr(detail.eventName);
+  const trigger = { ...base, eventName };
+  if (!eventName) throw new MalformedEventError('CloudTrail event without detail.eventName');
+  const request = isObject(detail.requestParameters) ? detail.requestParameters : {};
+  const response = isObject(detail.responseElements) ? detail.responseElements : {};
+  // Responses before Feb 2024 spelled the field "aRN".
+  const secretId = stringOr(response.arn) ?? stringOr(response.aRN) ?? stringOr(request.secretId);
+  const errorCode = stringOr(detail.errorCode);
+  if (errorCode) return ignore(trigger, `the ${eventName} call failed (${errorCode}): nothing changed`, secretId);
+
+  const check = (movedStages: string[], extra: Partial<Extract<Signal, { action: 'check' }>> = {}): Signal => {
+    if (!secretId) throw new MalformedEventError(`${eventName} event names no secret (requestParameters.secretId)`);
+    return { action: 'check', target: targetIn(secretId), movedStages, trigger, ...extra };
+  };
+
+  switch (eventName) {
+    case 'PutSecretValue': {
+      const stages = stringArray(request.versionStages);
+      if (stages === undefined || stages.includes('AWSCURRENT')) return check(withCurrentMove(stages ?? ['AWSCURRENT']));
+      const live = stages.filter((s) => s !== 'AWSPENDING');
+      if (live.length === 0)
+        return ignore(trigger, 'new version staged as AWSPENDING: a rotation started, the value is not live yet', secretId);
+      return check(live);
+    }
+    case 'UpdateSecret':
+      // UpdateSecret answers with a VersionId only when it created a new version.
+      if (!stringOr(response.versionId)) return ignore(trigger, 'metadata-only UpdateSecret: no new version', secretId);
+      return check(CURRENT_MOVE);
+    case 'UpdateSecretVersionStage': {
+      const stage = stringOr(request.versionStage);
+      if (!stage) throw new MalformedEventError('UpdateSecretVersionStage event without requestParameters.versionStage');
+      if (stage === 'AWSPENDING') return ignore(trigger, 'only AWSPENDING moved: the value in use did not change', secretId);
+      return check(withCurrentMove([stage]));
+    }
+    case 'RotateSecret':
+      if (request.rotateImmediately === false) return ignore(trigger, 'rotation scheduled, not run now', secretId);
+      return check(CURRENT_MOVE, { skipWhileRotationPending: true });
+    case 'DeleteSecret':
+    case 'RestoreSecret':
+      return ignore(trigger, `${eventName} is never a reason to redeploy (new tasks would fail to start)`, secretId);
+    default:
+      return ignore(trigger, `${eventName} does not change a secret's value`, secretId);
+  }
+}
+
+function decodeServiceEvent(detail: Json, base: Trigger): Signal {
+  const eventName = stringOr(detail.eventName);
+  const trigger = { ...base, eventName };
+  const extra = isObject(detail.additionalEventData) ? detail.additionalEventData : {};
+  const secretId = stringOr(extra.SecretId);
+  if (eventName !== 'RotationSucceeded') return ignore(trigger, `${eventName ?? 'service event'} does not make a new value live`, secretId);
+  if (!secretId) throw new MalformedEventError('RotationSucceeded event without detail.additionalEventData.SecretId');
+  return { action: 'check', target: targetIn(secretId), movedStages: CURRENT_MOVE, trigger };
+}
+
+function decodeLabelUpdated(event: Json, detail: Json, base: Trigger): Signal {
+  const trigger = { ...base, eventName: 'Secret Label Updated' };
+  const resources = Array.isArray(event.resources) ? event.resources : [];
+  const secretId = stringOr(resources[0]);
+  const label = stringOr(detail.labelUpdated);
+  if (!secretId || !label) throw new MalformedEventError('Secret Label Updated event needs resources[0] and detail.labelUpdated');
+  if (label === 'AWSPENDING') return ignore(trigger, 'only AWSPENDING moved: the value in use did not change', secretId);
+  return { action: 'check', target: targetIn(secretId), movedStages: withCurrentMove([label]), trigger };
+}
+
+function decodeParameterChange(event: Json, detail: Json, base: Trigger): Signal {
+  const operation = stringOr(detail.operation);
+  const trigger = { ...base, eventName: operation };
+  const resources = Array.isArray(event.resources) ? event.resources : [];
+  const parameterArn = stringOr(resources[0]);
+  if (!operation || !parameterArn?.includes(':parameter/')) {
+    throw new MalformedEventError('Parameter Store Change event needs detail.operation and the parameter ARN in resources[0]');
+  }
+  if (operation === 'Create' || operation === 'Update')
+    return { action: 'check', target: targetIn(parameterArn), movedStages: ['AWSCURRENT'], trigger };
+  if (operation === 'Delete')
+    return ignore(trigger, 'a deleted parameter is never a reason to redeploy (new tasks would fail to start)', parameterArn);
+  return ignore(trigger, `${operation} does not change the value that unpinned references read`, parameterArn);
+}
+
+function withCurrentMove(stages: string[]): string[] {
+  const all = stages.includes('AWSCURRENT') ? [...CURRENT_MOVE, ...stages] : stages;
+  return [...new Set(all)];
+}
+
+function ignore(trigger: Trigger, reason: string, secretId?: string): Signal {
+  const target = secretId === undefined ? undefined : parseTarget(secretId);
+  return { action: 'ignore', reason, trigger, ...(target ? { target } : {}) };
+}
+
+/** The secret or parameter an event names; an id that is neither makes the event malformed. */
+function targetIn(id: string): Target {
+  const target = parseTarget(id);
+  if (!target) throw new MalformedEventError(`event names "${id}", which is neither a secret name or ARN nor an SSM parameter ARN`);
+  return target;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function stringArray(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
+}

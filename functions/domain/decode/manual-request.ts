@@ -1,0 +1,39 @@
+import { MalformedEventError } from '../errors';
+import { parseTarget, type Target } from '../identity/target';
+import type { Signal } from './events';
+
+/** A manual request as the redeploy-secret function and the CLI accept it, decoded. */
+export interface ManualRequest {
+  target: Target;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Decodes a manual request `{"secretId": "...", "dryRun": true}`. Throws
+ * {@link MalformedEventError} when it has another shape or names no secret or parameter.
+ */
+export function decodeManualRequest(input: unknown): ManualRequest {
+  if (!isObject(input) || typeof input.secretId !== 'string' || input.secretId.trim() === '') {
+    throw new MalformedEventError('manual request must be {"secretId": "<name or ARN>", "dryRun"?: boolean, "force"?: boolean}');
+  }
+  for (const flag of ['dryRun', 'force'] as const) {
+    if (input[flag] !== undefined && typeof input[flag] !== 'boolean') {
+      throw new MalformedEventError(`manual request "${flag}" must be true or false`);
+    }
+  }
+  const target = parseTarget(input.secretId);
+  if (!target) throw new MalformedEventError(`"${input.secretId.trim()}" is neither a secret name or ARN nor an SSM parameter ARN`);
+  return { target, dryRun: input.dryRun as boolean | undefined, force: input.force as boolean | undefined };
+}
+
+/** The signal for a manual request: re-check every stage of the secret. */
+export function manualSignal(target: Target): Signal {
+  return { action: 'check', target, movedStages: 'all', trigger: { source: 'manual' } };
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,43 @@
+/**
+ * The failures a caller handles differently. Anything else is an ordinary `Error`: it becomes a
+ * `failed` outcome when it concerns one service, and exit code 1 when it ends a whole run.
+ */
+
+/** Base class: every error this service raises on purpose. Keeps `cause`. */
+export class RedeployError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * The input cannot be acted on: a malformed event, bad CLI arguments, an unknown secret, a secret
+ * of another account. The CLI exits 2; the Lambda handlers fail the invocation with the message.
+ */
+export class BadInputError extends RedeployError {}
+
+/** The secret or parameter does not exist (or is not visible to this account). */
+export class UnknownSecretError extends BadInputError {}
+
+/** The secret belongs to another account than the one whose services are managed. */
+export class ForeignAccountError extends BadInputError {}
+
+/** An EventBridge event or manual request that does not have the documented shape. */
+export class MalformedEventError extends BadInputError {}
+
+/** A configuration value (environment or CLI option) that cannot be used. */
+export class ConfigError extends BadInputError {}
+
+/**
+ * The DynamoDB state table does not exist. The CLI then runs by live scan without the
+ * exactly-once guard and says so; the Lambda handlers fail, since there the stack creates the table.
+ */
+export class StateTableMissingError extends RedeployError {}
+
+/** One line for any error: its name (unless plain `Error`) and its message's first line. */
+export function errorLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const message = error.message.split('\n')[0];
+  return error.name && error.name !== 'Error' ? `${error.name}: ${message}` : message;
+}

@@ -1,0 +1,21 @@
+/** A secret as DescribeSecret shows it: identity and stage labels, never the value. */
+export interface SecretState {
+  /** A Secrets Manager secret, or an SSM parameter whose current version holds AWSCURRENT. */
+  kind: 'secret' | 'parameter';
+  arn: string;
+  name: string;
+  versionIdsToStages: Record<string, string[]>;
+  /** Set when the secret is scheduled for deletion. */
+  deletedDate?: string;
+}
+
+/** The version id that holds a stage, if any. */
+export function versionOfStage(state: SecretState, stage: string): string | undefined {
+  return Object.entries(state.versionIdsToStages).find(([, stages]) => stages.includes(stage))?.[0];
+}
+
+/** True while a rotation prepares a new version that is not yet AWSCURRENT. */
+export function rotationPending(state: SecretState): boolean {
+  const pending = versionOfStage(state, 'AWSPENDING');
+  return pending !== undefined && pending !== versionOfStage(state, 'AWSCURRENT');
+}

@@ -1,0 +1,85 @@
+import type { Trigger } from '../decode/events';
+import { parseArn } from '../identity/arn';
+import { type Target, targetText } from '../identity/target';
+import type { StandaloneTask } from '../inventory/service';
+import type { SecretReference } from '../references/references';
+
+/** What happened to one service. */
+export type Outcome = 'redeployed' | 'would-redeploy' | 'skipped' | 'failed';
+
+/** A reference as reported: where it is and what it follows (never a value). */
+export interface ReportReference {
+  field: SecretReference['field'];
+  container?: string;
+  volume?: string;
+  name?: string;
+  valueFrom: string;
+  jsonKey?: string;
+  versionStage?: string;
+  versionId?: string;
+}
+
+/** One service that was considered, with its outcome and why. */
+export interface ServiceReport {
+  cluster: string;
+  service: string;
+  serviceName: string;
+  taskDefinition: string;
+  outcome: Outcome;
+  reason?: string;
+  deploymentId?: string;
+  references: ReportReference[];
+}
+
+/** How the candidate services were found. */
+export interface InventoryInfo {
+  source: 'index' | 'scan';
+  /** Why a scan was used instead of the index, or what the index could not guarantee. */
+  note?: string;
+}
+
+/** The one value a run produces: logged, returned by the handlers, printed by the CLI, published. */
+export interface Report {
+  secret: { arn?: string; name?: string; versionId?: string };
+  trigger: Trigger;
+  action: 'redeploy' | 'ignore';
+  reason?: string;
+  dryRun: boolean;
+  inventory?: InventoryInfo;
+  services: ServiceReport[];
+  standaloneTasks: StandaloneTask[];
+  warnings: string[];
+}
+
+/** The reported form of a reference. */
+export function toReportReference(reference: SecretReference): ReportReference {
+  return {
+    field: reference.field,
+    ...(reference.container ? { container: reference.container } : {}),
+    ...(reference.volume ? { volume: reference.volume } : {}),
+    ...(reference.name ? { name: reference.name } : {}),
+    valueFrom: reference.valueFrom,
+    ...(reference.secret?.jsonKey ? { jsonKey: reference.secret.jsonKey } : {}),
+    ...(reference.secret?.versionStage ? { versionStage: reference.secret.versionStage } : {}),
+    ...(reference.secret?.versionId ? { versionId: reference.secret.versionId } : {}),
+  };
+}
+
+/** Counts of services by outcome. */
+export function countOutcomes(report: Report): Record<Outcome, number> {
+  const counts: Record<Outcome, number> = { redeployed: 0, 'would-redeploy': 0, skipped: 0, failed: 0 };
+  for (const service of report.services) counts[service.outcome] += 1;
+  return counts;
+}
+
+/** 0 when every service ended well (including "nothing to do"), 1 when any failed. */
+export function exitCodeOf(report: Report): 0 | 1 {
+  return report.services.some((s) => s.outcome === 'failed') ? 1 : 0;
+}
+
+/** How a report names a secret it could not describe: by ARN when given one, else by name. */
+export function targetIdentity(target: Target | undefined): Report['secret'] {
+  if (!target) return {};
+  const text = targetText(target);
+  return parseArn(text) ? { arn: text } : { name: text };
+}

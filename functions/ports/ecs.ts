@@ -1,0 +1,18 @@
+import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
+import type { SecretReference } from '../domain/references/references';
+
+/** The ECS calls this service makes, in the domain's terms. Implementations page and batch. */
+export interface EcsPort {
+  /** Every cluster of the account and region (all pages). */
+  listClusters(): Promise<string[]>;
+  /** Every service of a cluster (all pages), described with its tags. */
+  listServices(cluster: string): Promise<ServiceSnapshot[]>;
+  /** These services of one cluster, described with their tags; services ECS no longer knows are left out. */
+  describeServices(cluster: string, serviceArns: string[]): Promise<ServiceSnapshot[]>;
+  /** Running tasks of a cluster that no service started. */
+  listStandaloneTasks(cluster: string): Promise<StandaloneTask[]>;
+  /** The secret references of one task definition revision (revisions are immutable: cacheable). */
+  taskDefinitionReferences(taskDefinitionArn: string): Promise<SecretReference[]>;
+  /** UpdateService with forceNewDeployment; the new PRIMARY deployment's id when ECS gives one. */
+  forceNewDeployment(service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>): Promise<{ deploymentId?: string }>;
+}

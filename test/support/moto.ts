@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * A moto_server of its own, on a free loopback port, stopped by its PID. Each test file (and the
+ * demo, and each size of the benchmark) starts one, and so gets an empty account.
+ */
+export interface MotoServer {
+  endpoint: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Dummy credentials and region for clients of the emulator: moto accepts any, and nothing here may reach AWS. */
+export const MOTO_CLIENT_CONFIG = {
+  region: 'eu-west-1',
+  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+};
+
+/** moto's default account. */
+export const MOTO_ACCOUNT = '123456789012';
+
+/** The command that starts moto: `moto_server` on PATH unless MOTO_SERVER names another. */
+const MOTO_COMMAND = process.env.MOTO_SERVER ?? 'moto_server';
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/**
+ * Starts `moto_server` (pip install "moto[server]") on a free loopback port and waits until it
+ * answers. Fails with a clear message when it is not installed or does not come up.
+ */
+export async function startMoto(): Promise<MotoServer> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn(MOTO_COMMAND, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: MOTO_CLIENT_CONFIG.region },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const pid = await new Promise<number>((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(`cannot start ${MOTO_COMMAND} (pip install "moto[server]"): ${error.message}`)));
+    child.once('spawn', () => resolve(child.pid as number));
+  });
+  const moto: MotoServer = { endpoint, port, pid, stop: () => stopProcess(child) };
+  try {
+    await waitUntilUp(endpoint, child, () => stderr);
+  } catch (error) {
+    await moto.stop();
+    throw error;
+  }
+  return moto;
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode}: ${stderr().trim()}`);
+    // Any HTTP answer means it listens; a refused connection means not yet.
+    const answered = await fetch(`${endpoint}/moto-api/`).then(
+      () => true,
+      () => false,
+    );
+    if (answered) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not answer on ${endpoint} within 30 s: ${stderr().trim()}`);
+}
+
+/** Ends the one process we started, by its PID, and waits until it is gone. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  }, 5000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,54 @@
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListClustersCommand,
+  ListServicesCommand,
+  ListTasksCommand,
+} from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { listClusters, scanAccount } from '../../../functions/app/scan-account';
+import { lastPathSegment } from '../../../functions/domain/identity/arn';
+import { clusterArn, ecsService, serviceArn, taskDefinitionArn, taskDefinitionUsing } from '../../support/factories';
+import { testPorts } from '../../support/ports';
+
+const ecs = mockClient(ECSClient);
+
+beforeEach(() => {
+  ecs.reset();
+  ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+});
+
+describe('listClusters', () => {
+  it('lists nothing when clusters are configured', async () => {
+    expect(await listClusters(testPorts({ clusters: ['web'] }))).toEqual(['web']);
+    expect(ecs).not.toHaveReceivedCommand(ListClustersCommand);
+  });
+
+  it('lists every cluster of the account when none is configured', async () => {
+    ecs.on(ListClustersCommand).resolves({ clusterArns: [clusterArn('a'), clusterArn('b')] });
+    expect(await listClusters(testPorts())).toEqual([clusterArn('a'), clusterArn('b')]);
+  });
+});
+
+describe('scanAccount', () => {
+  it('describes each distinct task definition once however many services share it', async () => {
+    ecs.on(ListClustersCommand).resolves({ clusterArns: [clusterArn('web'), clusterArn('batch')] });
+    ecs.on(ListServicesCommand, { cluster: clusterArn('web') }).resolves({ serviceArns: ['a', 'b', 'c'].map((n) => serviceArn('web', n)) });
+    ecs.on(ListServicesCommand, { cluster: clusterArn('batch') }).resolves({ serviceArns: [serviceArn('batch', 'd')] });
+    ecs.on(DescribeServicesCommand).callsFake(async (input: { cluster: string; services: string[] }) => ({
+      services: input.services.map((arn) =>
+        ecsService(lastPathSegment(input.cluster), lastPathSegment(arn), {
+          taskDefinition: taskDefinitionArn('shared:1'),
+          deployments: [{ status: 'PRIMARY', taskDefinition: taskDefinitionArn('shared:1') }],
+        }),
+      ),
+    }));
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinitionUsing('shared', []) });
+
+    const scan = await scanAccount(testPorts());
+
+    expect(scan.services).toHaveLength(4);
+    expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 1);
+  });
+});

@@ -1,0 +1,122 @@
+import { formatReport } from '../../../functions/cli/format';
+import { clusterArn, DB, report, serviceReport, taskDefinitionArn, V_CURRENT } from '../../support/factories';
+
+/** The table rows of a formatted report: from the header line up to the first blank line. */
+function tableOf(text: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('SERVICE'));
+  if (start < 0) throw new Error(`no table in:\n${text}`);
+  const end = lines.indexOf('', start);
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+describe('formatReport', () => {
+  const services = [
+    serviceReport('orders-api', 'redeployed', { reason: `uses version ${V_CURRENT}`, deploymentId: 'ecs-svc/1234567890123456789' }),
+    serviceReport('billing-worker', 'skipped', {
+      cluster: clusterArn('batch'),
+      reason: 'no running tasks (desiredCount 0): new tasks will read the new value anyway',
+    }),
+    serviceReport('web', 'failed', { reason: 'AccessDeniedException: not authorized to perform ecs:UpdateService' }),
+  ];
+
+  it('renders a header with service, cluster, outcome and reason columns', () => {
+    const [header] = tableOf(formatReport(report(services)));
+    expect(header.split(/\s{2,}/)).toEqual(['SERVICE', 'CLUSTER', 'OUTCOME', 'REASON']);
+  });
+
+  it('renders one row per service with its name, cluster name, outcome and reason', () => {
+    const rows = tableOf(formatReport(report(services))).slice(1);
+    expect(rows).toHaveLength(3);
+    expect(rows[1].split(/\s{2,}/)).toEqual([
+      'billing-worker',
+      'batch',
+      'skipped',
+      'no running tasks (desiredCount 0): new tasks will read the new value anyway',
+    ]);
+    expect(rows[2].split(/\s{2,}/)).toEqual([
+      'web',
+      'prod',
+      'failed',
+      'AccessDeniedException: not authorized to perform ecs:UpdateService',
+    ]);
+  });
+
+  it('aligns every column under its header', () => {
+    const [header, ...rows] = tableOf(formatReport(report(services)));
+    for (const column of ['CLUSTER', 'OUTCOME', 'REASON']) {
+      const at = header.indexOf(column);
+      for (const row of rows) {
+        expect(row[at - 1]).toBe(' ');
+        expect(row[at]).not.toBe(' ');
+      }
+    }
+  });
+
+  it('shows the new deployment id of a redeployed service', () => {
+    const [, first] = tableOf(formatReport(report(services)));
+    expect(first).toContain('new deployment ecs-svc/1234567890123456789');
+    expect(first).toContain(`uses version ${V_CURRENT}`);
+  });
+
+  it('heads the report with the secret, its AWSCURRENT version and the trigger', () => {
+    const text = formatReport(report(services));
+    expect(text).toContain(`secret:  prod/db (AWSCURRENT ${V_CURRENT})`);
+    expect(text).toContain('trigger: PutSecretValue');
+  });
+
+  it('marks a dry run', () => {
+    const text = formatReport(report([serviceReport('orders-api', 'would-redeploy', { reason: 'uses version v' })], { dryRun: true }));
+    expect(text).toContain('[dry run]');
+    expect(tableOf(text)[1]).toContain('would-redeploy');
+  });
+
+  it('ends with counts of every outcome', () => {
+    const lines = formatReport(report(services)).trimEnd().split('\n');
+    expect(lines[lines.length - 1]).toBe('1 redeployed, 0 would-redeploy, 1 skipped, 1 failed');
+  });
+
+  it('says so when no service references the secret', () => {
+    const text = formatReport(report([]));
+    expect(text).toContain('No service references this secret.');
+    expect(text).not.toContain('SERVICE');
+  });
+
+  it('shows the reason of an ignored trigger instead of a table', () => {
+    const text = formatReport(report([], { action: 'ignore', reason: 'metadata-only UpdateSecret: no new version', secret: { arn: DB } }));
+    expect(text).toContain('ignored: metadata-only UpdateSecret: no new version');
+    expect(text).not.toContain('SERVICE');
+    expect(text).toContain(`secret:  ${DB}`);
+  });
+
+  it('names an unknown secret and a manual trigger', () => {
+    const text = formatReport(report([], { action: 'ignore', reason: 'x', secret: {}, trigger: { source: 'manual' } }));
+    expect(text).toContain('(unknown secret)');
+    expect(text).toContain('trigger: manual');
+  });
+
+  it('lists standalone tasks that cannot be redeployed', () => {
+    const text = formatReport(
+      report(services, {
+        standaloneTasks: [
+          {
+            clusterArn: clusterArn('batch'),
+            taskArn: `arn:aws:ecs:eu-west-1:111122223333:task/batch/0123456789abcdef0`,
+            taskDefinition: taskDefinitionArn('nightly-export:4'),
+          },
+        ],
+      }),
+    );
+    expect(text).toContain('Standalone tasks using the secret');
+    const row = text.split('\n').find((l) => l.startsWith('0123456789abcdef0'));
+    expect(row?.split(/\s{2,}/)).toEqual(['0123456789abcdef0', 'batch', 'nightly-export:4']);
+  });
+
+  it('prints warnings and how candidates were found', () => {
+    const text = formatReport(
+      report(services, { warnings: ['could not publish the report'], inventory: { source: 'scan', note: 'requested' } }),
+    );
+    expect(text).toContain('warning: could not publish the report');
+    expect(text).toContain('found by: scan (requested)');
+  });
+});

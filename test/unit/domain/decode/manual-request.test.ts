@@ -1,0 +1,52 @@
+import { decodeManualRequest, manualSignal } from '../../../../functions/domain/decode/manual-request';
+import { MalformedEventError } from '../../../../functions/domain/errors';
+
+const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db-a1B2c3';
+
+describe('decodeManualRequest', () => {
+  it('accepts a secret id alone', () => {
+    const request = decodeManualRequest({ secretId: 'prod/orders-db' });
+    expect(request.target).toEqual({ kind: 'secret', secretId: 'prod/orders-db' });
+    expect(request.dryRun).toBeUndefined();
+    expect(request.force).toBeUndefined();
+  });
+
+  it('keeps dryRun and force flags', () => {
+    expect(decodeManualRequest({ secretId: ARN, dryRun: true, force: false })).toMatchObject({
+      target: { kind: 'secret', secretId: ARN },
+      dryRun: true,
+      force: false,
+    });
+  });
+
+  it('trims whitespace around the secret id', () => {
+    expect(decodeManualRequest({ secretId: '  prod/orders-db\n' }).target).toEqual({ kind: 'secret', secretId: 'prod/orders-db' });
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'prod/orders-db'],
+    ['an array', [{ secretId: 'prod/orders-db' }]],
+    ['an object without secretId', { dryRun: true }],
+    ['a numeric secretId', { secretId: 42 }],
+    ['an empty secretId', { secretId: '' }],
+    ['a blank secretId', { secretId: '   ' }],
+    ['dryRun as a string', { secretId: 'prod/orders-db', dryRun: 'true' }],
+    ['force as a number', { secretId: 'prod/orders-db', force: 1 }],
+    ['dryRun null', { secretId: 'prod/orders-db', dryRun: null }],
+    ['a secretId that is an ARN of another service', { secretId: 'arn:aws:ssm:eu-west-1:111122223333:document/x' }],
+  ])('rejects %s', (_label, input) => {
+    expect(() => decodeManualRequest(input)).toThrow(MalformedEventError);
+  });
+});
+
+describe('manualSignal', () => {
+  it('re-checks every stage of the requested secret, triggered manually', () => {
+    expect(manualSignal({ kind: 'secret', secretId: 'prod/orders-db' })).toEqual({
+      action: 'check',
+      target: { kind: 'secret', secretId: 'prod/orders-db' },
+      movedStages: 'all',
+      trigger: { source: 'manual' },
+    });
+  });
+});
