@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { handleSignal } from '../functions/app/handle-change';
+import { handleSignal } from '../functions/app/handle-event';
 import type { Ports } from '../functions/app/ports';
 import { rebuildIndex } from '../functions/app/refresh-index';
 import { awsPorts } from '../functions/aws/compose';
@@ -24,6 +24,7 @@ import { createStateTable } from '../functions/aws/state-table/admin';
 import { loadConfig } from '../functions/config';
 import { decodeEvent } from '../functions/domain/decode/events';
 import type { Report } from '../functions/domain/report/report';
+import { NO_DEADLINE } from '../functions/domain/rollout/deadline';
 import { silentLogger } from '../functions/ports/logger';
 import { CallCounter, total, totalOf } from '../test/support/call-counter';
 import { secretEvents } from '../test/support/events';
@@ -333,7 +334,7 @@ async function rotateAndHandle(
   );
   const signal = decodeEvent(secretEvents(secretArn, { account: ACCOUNT, region: REGION }).putSecretValue());
   const report: Report = await measure(inventory === 'index' ? 'rotation via index' : 'rotation, live scan', k, () =>
-    handleSignal(newPorts(), signal, { dryRun: false, force: false, inventory, useState: true }),
+    handleSignal(newPorts(), signal, { deadline: NO_DEADLINE, dryRun: false }, 'event', { inventory }),
   );
   const failed = report.services.filter((s) => s.outcome === 'failed');
   if (failed.length > 0) throw new Error(`${failed.length} services failed to redeploy: ${failed[0].serviceName}: ${failed[0].reason}`);

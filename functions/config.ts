@@ -12,12 +12,20 @@ export interface Config {
   clusters: string[];
   /** How many UpdateService calls run at once (ECS refills UpdateService at 5/s per account). */
   maxConcurrency: number;
+  /** Our sustained UpdateService rate per second, below ECS's 5/s refill that the account's own deploys share. */
+  updateRate: number;
+  /** How many UpdateService calls may go at once before the rate applies (ECS's bucket holds 50). */
+  updateBurst: number;
+  /** How long a claim keeps other runs away before they may ask ECS what became of it. */
+  claimLeaseSeconds: number;
+  /** Time kept before a Lambda deadline for the calls in flight to finish: no claim starts after it. */
+  deadlineMarginSeconds: number;
   /** Plan and report only; never call UpdateService. */
   dryRun: boolean;
+  /** The Lambda function that continues work a run left at its deadline (the reconciler, on-secret-change). */
+  reconcilerFunction?: string;
   /** EventBridge bus that receives one event per completed run; undefined disables publishing. */
   notificationBus?: string;
-  /** How long an idempotency record keeps a (service, secret version) from being redeployed again. */
-  idempotencyTtlDays: number;
   /** Maximum attempts per AWS call, with the SDK's adaptive retry mode. */
   maxAttempts: number;
   /** `info` logs every report; `silent` logs nothing (the demo prints reports itself). */
@@ -42,9 +50,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       .map((c) => c.trim())
       .filter((c) => c !== ''),
     maxConcurrency: positiveInteger('MAX_CONCURRENCY', env.MAX_CONCURRENCY, 5),
+    updateRate: positiveNumber('UPDATE_SERVICE_RATE', env.UPDATE_SERVICE_RATE, 2),
+    updateBurst: positiveInteger('UPDATE_SERVICE_BURST', env.UPDATE_SERVICE_BURST, 10),
+    claimLeaseSeconds: positiveInteger('CLAIM_LEASE_SECONDS', env.CLAIM_LEASE_SECONDS, 60),
+    deadlineMarginSeconds: positiveInteger('DEADLINE_MARGIN_SECONDS', env.DEADLINE_MARGIN_SECONDS, 10),
     dryRun: booleanValue('DRY_RUN', env.DRY_RUN, false),
     notificationBus: nonEmpty(env.EVENT_BUS_NAME),
-    idempotencyTtlDays: positiveInteger('IDEMPOTENCY_TTL_DAYS', env.IDEMPOTENCY_TTL_DAYS, 30),
+    reconcilerFunction: nonEmpty(env.RECONCILER_FUNCTION),
     maxAttempts: positiveInteger('AWS_MAX_ATTEMPTS', env.AWS_MAX_ATTEMPTS, 8),
     logLevel: logLevel(env.LOG_LEVEL),
   };
@@ -71,6 +83,13 @@ function positiveInteger(name: string, raw: string | undefined, fallback: number
   if (!/^\s*\d+\s*$/.test(raw as string) || value < 1) {
     throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   }
+  return value;
+}
+
+function positiveNumber(name: string, raw: string | undefined, fallback: number): number {
+  if (nonEmpty(raw) === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw as string) || value <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return value;
 }
 

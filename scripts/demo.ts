@@ -7,6 +7,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
+import type { Report } from '../functions/domain/report/report';
 import { secretEvents } from '../test/support/events';
 import { MOTO_ACCOUNT, startMoto } from '../test/support/moto';
 import { emulatorClientConfig, primaryDeployments, seedDemoAccount } from '../test/support/world';
@@ -68,8 +69,11 @@ async function demo(endpoint: string): Promise<void> {
   >;
   const context = {
     invokedFunctionArn: `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:ecs-secret-redeploy-on-secret-change`,
+    functionName: 'ecs-secret-redeploy-on-secret-change',
+    getRemainingTimeInMillis: () => 300_000,
   } as Context;
-  const report = await handler(event, context);
+  // A secret change event: the reconciler answers with the report about that secret.
+  const report = (await handler(event, context)) as Report;
   console.log('Report of the on-secret-change handler:\n');
   console.log(formatReport(report));
 
@@ -81,7 +85,7 @@ async function demo(endpoint: string): Promise<void> {
     console.log([name.padEnd(16), (changed ? 'yes' : 'no').padEnd(16), after.get(name)].join('  '));
   }
 
-  const again = await handler(event, context);
+  const again = (await handler(event, context)) as Report;
   const repeated = again.services.filter((s) => s.outcome === 'redeployed').length;
   const final = await deploymentsOf(ecs, account.services);
   const unchanged = names.every((n) => final.get(n) === after.get(n));

@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { Clock } from '../ports/clock';
 import type { EcsPort } from '../ports/ecs';
 import type { IndexStore } from '../ports/index-store';
-import type { RedeployLedger } from '../ports/ledger';
+import type { Ledger } from '../ports/ledger';
 import type { Logger } from '../ports/logger';
 import type { Notifier } from '../ports/notifier';
 import type { SecretStore } from '../ports/secrets';
@@ -16,7 +16,7 @@ export interface Ports {
   secrets: SecretStore;
   ecs: EcsPort;
   index: IndexStore;
-  ledger: RedeployLedger;
+  ledger: Ledger;
   notifier: Notifier;
   clock: Clock;
   log: Logger;

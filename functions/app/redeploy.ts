@@ -1,59 +1,300 @@
-import { errorLine } from '../domain/errors';
-import type { ServicePlan } from '../domain/plan/plan';
-import { type ServiceReport, toReportReference } from '../domain/report/report';
-import type { LedgerKey, RedeployLedger } from '../ports/ledger';
-import { mapWithConcurrency } from '../util/concurrency';
+import { randomUUID } from 'node:crypto';
+import { errorLine, OutcomeUnknownError, ThrottledError } from '../domain/errors';
+import { primaryDeploymentId, type ServiceSnapshot } from '../domain/inventory/service';
+import {
+  type ClaimDecision,
+  claimed,
+  decideClaim,
+  describeVersions,
+  done,
+  type LedgerRecord,
+  released,
+  type Stamp,
+  type Versions,
+} from '../domain/ledger/record';
+import { canStart, type Deadline } from '../domain/rollout/deadline';
+import { type BucketState, drained, fullBucket, type RateSettings, reserve } from '../domain/rollout/rate-limiter';
 import type { Ports } from './ports';
 
-/** How to carry out a plan. */
-export interface ExecuteOptions {
+/** A service that is due and may be redeployed, with what the ledger said when it was read. */
+export interface Work {
   secretArn: string;
-  dryRun: boolean;
-  /** Redeploy even when the ledger says it was done for this version. */
-  force: boolean;
-  /** Absent when there is no state table (local CLI before `init`): no exactly-once guard. */
-  ledger?: RedeployLedger;
+  service: ServiceSnapshot;
+  desired: Versions;
+  record: LedgerRecord | undefined;
+  decision: ClaimDecision;
 }
 
+/** How one piece of work ended. `busy`: another run holds the claim; `deferred`: left for a new run. */
+export type WorkResult =
+  | { outcome: 'redeployed'; reason: string; deploymentId?: string }
+  | { outcome: 'would-redeploy'; reason: string }
+  | { outcome: 'skipped'; reason: string }
+  | { outcome: 'failed'; reason: string }
+  | { outcome: 'busy'; until: string }
+  | { outcome: 'deferred'; reason: string };
+
+/** Attempts of UpdateService for one service before the run gives up on it (throttling aside). */
+const MAX_UNKNOWN_OUTCOMES = 3;
+/** Longest pause after ECS throttled us. */
+const MAX_BACKOFF_MS = 30_000;
+
 /**
- * Carries out the plans: UpdateService with forceNewDeployment for each service to redeploy,
- * at most `config.maxConcurrency` at once. Every service gets its own outcome; one failure never
- * stops the others.
+ * One run's redeploys: its claim token, its UpdateService bucket, its deadline. Every service is
+ * claimed in the ledger (two-phase: `pending` with a lease, then `done` with the deployment id)
+ * and UpdateService is sent once per attempt: after a lost answer the service's deployments are
+ * checked before anything is sent again, and nothing is recorded done before ECS applied it.
  */
-export async function executePlans(
-  ports: Pick<Ports, 'config' | 'ecs'>,
-  plans: ServicePlan[],
-  options: ExecuteOptions,
-): Promise<ServiceReport[]> {
-  return mapWithConcurrency(plans, ports.config.maxConcurrency, async (plan) => {
-    const base = {
-      cluster: plan.service.clusterArn,
-      service: plan.service.serviceArn,
-      serviceName: plan.service.serviceName,
-      taskDefinition: plan.service.taskDefinition,
-      references: plan.references.map(toReportReference),
-    };
-    if (plan.action === 'skip') return { ...base, outcome: 'skipped', reason: plan.reason };
-    const key: LedgerKey = { serviceArn: plan.service.serviceArn, secretArn: options.secretArn, versionKey: plan.versionKey };
-    const already = `already redeployed for version ${plan.versionKey}`;
-    try {
-      if (options.dryRun) {
-        if (!options.force && (await options.ledger?.has(key))) return { ...base, outcome: 'skipped', reason: already };
-        return { ...base, outcome: 'would-redeploy', reason: plan.reason };
+export class Redeployer {
+  readonly token = randomUUID();
+  private writes = 0;
+  private bucket: BucketState;
+  private readonly rate: RateSettings;
+
+  constructor(
+    private readonly ports: Ports,
+    private readonly deadline: Deadline,
+    bucket: BucketState | undefined,
+    private readonly force: boolean,
+  ) {
+    this.rate = { perSecond: ports.config.updateRate, burst: ports.config.updateBurst };
+    this.bucket = bucket ?? fullBucket(this.rate, this.nowMs());
+  }
+
+  /** The bucket as this run leaves it, for a continuation. */
+  bucketState(): BucketState {
+    return this.bucket;
+  }
+
+  /** True while new work may still start. */
+  canStart(): boolean {
+    return canStart(this.deadline, this.nowMs());
+  }
+
+  /** What the ledger says about a record now, for this run. */
+  decide(record: LedgerRecord | undefined, desired: Versions): ClaimDecision {
+    return decideClaim(record, desired, this.ports.clock.now(), this.token, this.force);
+  }
+
+  /** Redeploys one due service, exactly once however the calls around it fail. */
+  async redeploy(work: Work): Promise<WorkResult> {
+    let { record, decision } = work;
+    for (let round = 0; round < 5; round++) {
+      switch (decision.action) {
+        case 'up-to-date':
+          return { outcome: 'skipped', reason: `redeployed meanwhile by another run (${describeRecord(record)})` };
+        case 'busy':
+          return { outcome: 'busy', until: decision.until };
+        case 'mine':
+          return this.deploy(work.service, record as LedgerRecord);
+        case 'recover': {
+          // The claimer died or lost its answers: a deployment created since its claim is the one it made.
+          const primary = primaryDeploymentId(work.service);
+          if (record && primary && primary !== decision.claim.priorDeploymentId) {
+            const next = done(record, 'recovered', primary, this.stamp());
+            if (await this.commit(next, record.rev)) {
+              return {
+                outcome: 'redeployed',
+                deploymentId: primary,
+                reason: `deployment ${primary} was created after an interrupted claim: recorded, not sent again`,
+              };
+            }
+            break;
+          }
+          const claim = await this.claim(work, record);
+          if (claim === 'deadline') return DEADLINE;
+          if (claim !== 'conflict') return this.deploy(work.service, claim);
+          break;
+        }
+        case 'claim': {
+          const claim = await this.claim(work, record);
+          if (claim === 'deadline') return DEADLINE;
+          if (claim !== 'conflict') return this.deploy(work.service, claim);
+          break;
+        }
       }
-      if (options.ledger && !(await options.ledger.claim(key, options.force))) return { ...base, outcome: 'skipped', reason: already };
-    } catch (error) {
-      return { ...base, outcome: 'failed', reason: `could not check the redeploy record: ${errorLine(error)}` };
+      // Someone else wrote the record since it was read: read it again and decide again.
+      record = await this.ports.ledger.read(work.secretArn, work.service.serviceArn);
+      decision = this.decide(record, work.desired);
     }
+    return { outcome: 'failed', reason: 'the ledger record kept changing under this run; the next run tries again' };
+  }
+
+  /** Redeploys without a ledger (`--no-ledger`): no exactly-once guard, every attempt is sent. */
+  async redeployUnguarded(service: ServiceSnapshot): Promise<WorkResult> {
+    if (!(await this.takeToken())) return DEADLINE;
     try {
-      const { deploymentId } = await ports.ecs.forceNewDeployment(plan.service);
-      return { ...base, outcome: 'redeployed', reason: plan.reason, ...(deploymentId ? { deploymentId } : {}) };
+      const { deploymentId } = await this.ports.ecs.forceNewDeployment(service);
+      return {
+        outcome: 'redeployed',
+        reason: 'no ledger: redeployed without the exactly-once guard',
+        ...(deploymentId ? { deploymentId } : {}),
+      };
     } catch (error) {
-      const released = await options.ledger?.release(key).then(
-        () => '',
-        (releaseError) => `; the redeploy record could not be released (${errorLine(releaseError)}), use --force to retry`,
-      );
-      return { ...base, outcome: 'failed', reason: `UpdateService failed: ${errorLine(error)}${released ?? ''}` };
+      return { outcome: 'failed', reason: `UpdateService failed: ${errorLine(error)}` };
     }
-  }) as Promise<ServiceReport[]>;
+  }
+
+  /** Takes a rate token and writes the claim: the claimed record, or why not. */
+  private async claim(work: Work, previous: LedgerRecord | undefined): Promise<LedgerRecord | 'conflict' | 'deadline'> {
+    if (!(await this.takeToken())) return 'deadline';
+    const next = claimed(
+      previous,
+      { secretArn: work.secretArn, serviceArn: work.service.serviceArn },
+      { token: this.token, target: work.desired, ...priorOf(work.service) },
+      this.ports.config.claimLeaseSeconds,
+      this.stamp(),
+    );
+    return (await this.commit(next, previous?.rev)) ? next : 'conflict';
+  }
+
+  /** UpdateService for a claimed record, then the record done; the claim released when ECS refused. */
+  private async deploy(service: ServiceSnapshot, pending: LedgerRecord): Promise<WorkResult> {
+    const prior = pending.claim?.priorDeploymentId;
+    let unknown = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { deploymentId } = await this.ports.ecs.forceNewDeployment(service);
+        const target = describeVersions(pending.claim?.target ?? {}, kindOf(pending.secretArn));
+        return this.recordDone(pending, 'redeploy', deploymentId, `runs ${target} from now on`);
+      } catch (error) {
+        if (error instanceof ThrottledError) {
+          this.bucket = drained(this.bucket, this.rate, this.nowMs());
+          const pause = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+          if (!canStart(this.deadline, this.nowMs(), pause)) {
+            await this.release(pending, "ECS throttled UpdateService until this run's deadline");
+            return { outcome: 'deferred', reason: 'ECS throttled UpdateService; a new run continues' };
+          }
+          await this.ports.clock.sleep(pause);
+          continue;
+        }
+        if (error instanceof OutcomeUnknownError) {
+          unknown += 1;
+          const created = await this.deploymentSince(service, prior);
+          if (created)
+            return this.recordDone(
+              pending,
+              'recovered',
+              created,
+              `UpdateService's answer was lost; ECS shows deployment ${created}: recorded, not sent again`,
+            );
+          if (unknown >= MAX_UNKNOWN_OUTCOMES) {
+            // Leave the claim: after its lease, the next run asks ECS again before sending anything.
+            return { outcome: 'failed', reason: `${errorLine(error)}; no new deployment seen; checked again once the claim's lease ends` };
+          }
+          continue;
+        }
+        await this.release(pending, errorLine(error));
+        return { outcome: 'failed', reason: `UpdateService failed: ${errorLine(error)}` };
+      }
+    }
+  }
+
+  /**
+   * A deployment created after the claim, if ECS shows one now. Checked twice a moment apart: a
+   * request whose answer was lost may still be applied just after.
+   */
+  private async deploymentSince(service: ServiceSnapshot, prior: string | undefined): Promise<string | undefined> {
+    for (let look = 0; look < 2; look++) {
+      if (look > 0) await this.ports.clock.sleep(1000);
+      const [now] = await this.ports.ecs.describeServices(service.clusterArn, [service.serviceArn]);
+      const primary = now && primaryDeploymentId(now);
+      if (primary && primary !== prior) return primary;
+    }
+    return undefined;
+  }
+
+  private async recordDone(
+    pending: LedgerRecord,
+    via: 'redeploy' | 'recovered',
+    deploymentId: string | undefined,
+    reason: string,
+  ): Promise<WorkResult> {
+    const result: WorkResult = { outcome: 'redeployed', reason, ...(deploymentId ? { deploymentId } : {}) };
+    try {
+      if (await this.commit(done(pending, via, deploymentId, this.stamp()), pending.rev)) return result;
+      return { ...result, reason: `${reason} (the ledger changed meanwhile: the next run checks the deployment)` };
+    } catch (error) {
+      // The deployment exists; the claim stays pending and the next run finds the deployment.
+      return { ...result, reason: `${reason} (not recorded yet: ${errorLine(error)}; the next run records it)` };
+    }
+  }
+
+  private async release(pending: LedgerRecord, why: string): Promise<void> {
+    await this.commit(released(pending, why, this.stamp()), pending.rev).catch(() => undefined);
+  }
+
+  /**
+   * Records what this run learnt without redeploying (a baseline, a service with no task): a
+   * conflict or a failure only means the next run looks again, so neither fails the run.
+   */
+  async note(next: LedgerRecord, expectedRev: number | undefined): Promise<void> {
+    await this.commit(next, expectedRev).catch(() => undefined);
+  }
+
+  /** A stamp for a record this run writes. */
+  stamp(): Stamp {
+    this.writes += 1;
+    return { now: this.ports.clock.now(), writeId: `${this.token}/${this.writes}` };
+  }
+
+  /**
+   * Compare-and-set of one record. A write whose answer was lost may have been applied: the SDK's
+   * retry then fails on our own write's condition, so a failed write is read back, and counts as
+   * written when the stored record is ours.
+   */
+  private async commit(next: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        if (await this.ports.ledger.write(next, expectedRev)) return true;
+        lastError = undefined;
+      } catch (error) {
+        lastError = error;
+      }
+      const stored = await this.ports.ledger.read(next.secretArn, next.serviceArn);
+      if (stored?.writeId === next.writeId) return true;
+      if (lastError === undefined || stored?.rev !== expectedRev) return false;
+    }
+    throw lastError;
+  }
+
+  /** Waits for a rate token; false (and no token taken) when the wait would pass the deadline. */
+  private async takeToken(): Promise<boolean> {
+    const now = this.nowMs();
+    if (!canStart(this.deadline, now)) return false;
+    const { state, waitMs } = reserve(this.bucket, this.rate, now);
+    if (!canStart(this.deadline, now, waitMs)) return false;
+    this.bucket = state;
+    if (waitMs > 0) await this.ports.clock.sleep(waitMs);
+    return true;
+  }
+
+  private nowMs(): number {
+    return this.ports.clock.now().getTime();
+  }
+}
+
+/** Nothing was claimed: the run reached its deadline first. */
+const DEADLINE: WorkResult = { outcome: 'deferred', reason: 'this run reached its deadline; a new run continues' };
+
+function priorOf(service: ServiceSnapshot): { priorDeploymentId?: string } {
+  const id = primaryDeploymentId(service);
+  return id ? { priorDeploymentId: id } : {};
+}
+
+/** `AWSCURRENT=v3, by deployment ecs-svc/1` (a parameter: `version 3, ...`) for reasons. */
+export function describeRecord(record: LedgerRecord | undefined): string {
+  if (!record) return 'no record';
+  const deployment = record.deploymentId
+    ? `, by deployment ${record.deploymentId}`
+    : record.via === 'baseline'
+      ? ', since it was indexed'
+      : '';
+  return `${describeVersions(record.versions, kindOf(record.secretArn))}${deployment}`;
+}
+
+/** A parameter's ARN names the ssm service; anything else here is a secret. */
+function kindOf(arn: string): 'secret' | 'parameter' {
+  return arn.split(':')[2] === 'ssm' ? 'parameter' : 'secret';
 }

@@ -1,6 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { UnknownSecretError } from '../domain/errors';
 import { lastPathSegment } from '../domain/identity/arn';
-import { diffIndex, entriesFor, type IndexEntry, type IndexMeta } from '../domain/index/entries';
+import { parseTarget } from '../domain/identity/target';
+import { diffIndex, entriesFor, type IndexDiff, type IndexEntry, type IndexMeta } from '../domain/index/entries';
 import type { ServiceSnapshot } from '../domain/inventory/service';
+import { desiredVersions } from '../domain/ledger/desired';
+import { baseline, type LedgerRecord } from '../domain/ledger/record';
 import type { SecretReference } from '../domain/references/references';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { Ports } from './ports';
@@ -50,7 +55,14 @@ export async function rebuildIndex(ports: Ports, onProgress?: (p: ScanProgress) 
   }
   const stored = await ports.index.allEntries();
   const diff = diffIndex(stored, desired);
+  // Pairs without a ledger record: new ones, and any indexed before the ledger existed.
+  const recorded = new Set((await ports.ledger.allRecords()).map(pairId));
+  await writeBaselines(
+    ports,
+    desired.filter((e) => e.kind === 'service' && !recorded.has(pairId({ secretArn: e.secretArn, serviceArn: e.resourceArn }))),
+  );
   await ports.index.apply(diff, changedServiceSecrets(stored, serviceSecrets));
+  await forgetRemovedPairs(ports, diff);
   const meta: IndexMeta = {
     builtAt: ports.clock.now().toISOString(),
     clusters: scan.clusters.length,
@@ -95,7 +107,11 @@ export async function reindexService(ports: Ports, clusterArn: string, serviceAr
   return live;
 }
 
-/** Replaces one service's index entries with those of its current task definition. */
+/**
+ * Replaces one service's index entries with those of its current task definition: a secret it
+ * now references for the first time gets a ledger baseline, one it no longer references loses
+ * its record.
+ */
 export async function writeServiceEntries(
   ports: Ports,
   serviceArn: string,
@@ -111,11 +127,59 @@ export async function writeServiceEntries(
   };
   const desired = resource ? await indexEntriesOf(ports, resource, references, new Set()) : [];
   const kept = new Set(desired.map((e) => e.secretArn));
-  const previousSecrets = await ports.index.secretsOfService(serviceArn);
-  const remove = previousSecrets
+  const previousSecrets = new Set(await ports.index.secretsOfService(serviceArn));
+  const remove = [...previousSecrets]
     .filter((secretArn) => !kept.has(secretArn))
     .map((secretArn) => ({ secretArn, kind: 'service' as const, resourceArn: serviceArn }));
-  await ports.index.apply({ put: desired, remove }, new Map([[serviceArn, [...kept]]]));
+  await writeBaselines(
+    ports,
+    desired.filter((e) => !previousSecrets.has(e.secretArn)),
+  );
+  const diff = { put: desired, remove };
+  await ports.index.apply(diff, new Map([[serviceArn, [...kept]]]));
+  await forgetRemovedPairs(ports, diff);
+}
+
+/**
+ * Baselines the ledger for service entries that have no record: their tasks run the versions
+ * current now (read fresh, one DescribeSecret per secret). Written before the entries, so that a
+ * reconcile never meets an entry without a record. A record that exists meanwhile is kept.
+ */
+async function writeBaselines(ports: Ports, entries: IndexEntry[]): Promise<void> {
+  const bySecret = new Map<string, IndexEntry[]>();
+  for (const e of entries) bySecret.set(e.secretArn, [...(bySecret.get(e.secretArn) ?? []), e]);
+  const writeId = randomUUID();
+  await mapWithConcurrency([...bySecret], 8, async ([secretArn, list]) => {
+    const target = parseTarget(secretArn);
+    if (!target) return;
+    const state = await ports.secrets.describe(target).catch((error: unknown) => {
+      if (error instanceof UnknownSecretError) return undefined;
+      throw error;
+    });
+    if (!state) return;
+    for (const entry of list) {
+      const desired = desiredVersions(entry.references, state);
+      if (desired.kind !== 'follows') continue;
+      const record = baseline(secretArn, entry.resourceArn, desired.versions, {
+        now: ports.clock.now(),
+        writeId: `${writeId}/${entry.resourceArn}`,
+      });
+      await ports.ledger.write(record, undefined);
+    }
+  });
+}
+
+/** The ledger records of service entries the index dropped: the pair starts afresh if it ever comes back. */
+async function forgetRemovedPairs(ports: Ports, diff: IndexDiff): Promise<void> {
+  await mapWithConcurrency(
+    diff.remove.filter((e) => e.kind === 'service'),
+    8,
+    (e) => ports.ledger.remove(e.secretArn, e.resourceArn),
+  );
+}
+
+function pairId(pair: Pick<LedgerRecord, 'secretArn' | 'serviceArn'>): string {
+  return `${pair.secretArn}|${pair.serviceArn}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -10,12 +11,19 @@ import type { Config } from '../config';
 /** The AWS SDK clients the adapters use, built once per process. */
 export interface AwsClients {
   ecs: ECSClient;
+  /**
+   * ECS without retries, for UpdateService: not idempotent, so a retry after a lost answer would
+   * start a second deployment. The caller checks the service's deployments and retries itself.
+   */
+  ecsOnce: ECSClient;
   /** Secrets Manager of a region (the home region when undefined). */
   secretsIn(region?: string): SecretsManagerClient;
   /** SSM Parameter Store of a region (metadata only: DescribeParameters). */
   ssmIn(region?: string): SSMClient;
   dynamo: DynamoDBDocumentClient;
   events: EventBridgeClient;
+  /** Only for continuations: an asynchronous invoke of the reconciler. */
+  lambda: LambdaClient;
   sts: STSClient;
 }
 
@@ -52,10 +60,12 @@ export function buildClients(config: Config, instrument: Instrument = () => unde
   };
   return {
     ecs: made(new ECSClient(settings())),
+    ecsOnce: made(new ECSClient({ ...settings(), maxAttempts: 1 })),
     secretsIn: perRegion((region) => new SecretsManagerClient(settings(region))),
     ssmIn: perRegion((region) => new SSMClient(settings(region))),
     dynamo: DynamoDBDocumentClient.from(made(new DynamoDBClient(settings())), { marshallOptions: { removeUndefinedValues: true } }),
     events: made(new EventBridgeClient(settings())),
+    lambda: made(new LambdaClient(settings())),
     sts: made(new STSClient(settings())),
   };
 }

@@ -23,9 +23,10 @@ export interface ComposeOptions {
   clients?: AwsClients;
 }
 
-/** The ports on AWS, plus the state table they share (for `init` and the table check). */
+/** The ports on AWS, plus the state table they share (for `init` and the table check) and the clients (for a continuation). */
 export interface AwsPorts extends Ports {
   table: Table;
+  clients: AwsClients;
 }
 
 /** Builds every adapter once from the configuration. */
@@ -36,10 +37,11 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
   return {
     config,
     table,
+    clients,
     secrets: awsSecretStore(clients),
     ecs: awsEcs(clients),
     index: tableIndexStore(table),
-    ledger: tableLedger(table, config.idempotencyTtlDays, systemClock),
+    ledger: tableLedger(table),
     notifier: eventBridgeNotifier(clients, config.notificationBus),
     clock: systemClock,
     log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),

@@ -8,6 +8,7 @@ import {
   type Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { OutcomeUnknownError, ThrottledError } from '../domain/errors';
 import { lastPathSegment, sameCluster } from '../domain/identity/arn';
 import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import { extractReferences, type SecretReference } from '../domain/references/references';
@@ -24,7 +25,7 @@ const DESCRIBE_TASKS_BATCH = 100;
  * ten with tags. Task definition revisions are immutable, so each is described at most once for
  * the life of the adapter (a warm Lambda container never describes a revision twice).
  */
-export function awsEcs(clients: Pick<AwsClients, 'ecs'>): EcsPort {
+export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
   const { ecs } = clients;
   const revisions = new Map<string, Promise<SecretReference[]>>();
 
@@ -91,9 +92,10 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs'>): EcsPort {
     },
 
     async forceNewDeployment(service) {
-      const out = await ecs.send(
-        new UpdateServiceCommand({ cluster: service.clusterArn, service: service.serviceArn, forceNewDeployment: true }),
-      );
+      const command = new UpdateServiceCommand({ cluster: service.clusterArn, service: service.serviceArn, forceNewDeployment: true });
+      const out = await clients.ecsOnce.send(command).catch((error: unknown) => {
+        throw classified(error);
+      });
       const deploymentId = out.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
       return deploymentId ? { deploymentId } : {};
     },
@@ -102,15 +104,45 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs'>): EcsPort {
 
 function toSnapshot(service: Service): ServiceSnapshot | undefined {
   if (!service.serviceArn || !service.clusterArn) return undefined;
-  const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+  const deployments = (service.deployments ?? [])
+    .filter((d) => d.id)
+    .map((d) => ({
+      id: d.id as string,
+      status: d.status ?? 'UNKNOWN',
+      ...(d.rolloutState ? { rolloutState: d.rolloutState } : {}),
+      ...(d.rolloutStateReason ? { rolloutStateReason: d.rolloutStateReason } : {}),
+      ...(d.taskDefinition ? { taskDefinition: d.taskDefinition } : {}),
+      ...(d.createdAt ? { createdAt: d.createdAt.toISOString() } : {}),
+    }));
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
   return {
     clusterArn: service.clusterArn,
     serviceArn: service.serviceArn,
     serviceName: service.serviceName ?? lastPathSegment(service.serviceArn),
     status: service.status ?? 'UNKNOWN',
     desiredCount: service.desiredCount ?? 0,
+    runningCount: service.runningCount ?? 0,
     deploymentController: service.deploymentController?.type ?? 'ECS',
-    taskDefinition: primary?.taskDefinition ?? service.taskDefinition ?? '',
+    // What the next deployment starts; a deployment in flight may still run an older one.
+    taskDefinition: service.taskDefinition ?? primary?.taskDefinition ?? '',
+    deployments,
     tags: Object.fromEntries((service.tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? ''])),
   };
+}
+
+/**
+ * What an UpdateService failure means for a retry: ECS refused it for throttling (not applied),
+ * no answer came (timeout, dropped connection, server error: maybe applied), or ECS answered with
+ * any other error (not applied; returned as it is).
+ */
+export function classified(error: unknown): unknown {
+  const e = error as { name?: string; $retryable?: { throttling?: boolean }; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  if (e.name === 'ThrottlingException' || e.$retryable?.throttling) {
+    return new ThrottledError(`UpdateService throttled: ${(error as Error).message}`, { cause: error });
+  }
+  if (status === undefined || status >= 500 || e.$fault === 'server') {
+    return new OutcomeUnknownError(`UpdateService got no answer (${e.name ?? 'error'}: ${(error as Error).message})`, { cause: error });
+  }
+  return error;
 }

@@ -11,7 +11,8 @@ import type { AwsClients } from './clients';
  * The secrets port on Secrets Manager (DescribeSecret) and SSM (DescribeParameters): versions and
  * stages, never values. Resolutions of task definition references are cached for the life of the
  * store, per region, under every spelling of a secret: a name names the same secret until it is
- * deleted, and references are resolved again whenever a task definition is indexed.
+ * deleted, and references are resolved again whenever a task definition is indexed. A secret
+ * that does not exist is never cached as missing.
  */
 export function awsSecretStore(clients: AwsClients): SecretStore {
   const resolved = new Map<string, Map<string, Promise<string | undefined>>>();
@@ -43,8 +44,10 @@ export function awsSecretStore(clients: AwsClients): SecretStore {
             return state.arn;
           },
           (error) => {
-            if (error instanceof UnknownSecretError) return undefined;
+            // A miss is shared only by the lookups already waiting on it: the secret may be created
+            // at any time, and a warm Lambda must then find it (a cached miss hid it for good).
             cache.delete(ref.secretId);
+            if (error instanceof UnknownSecretError) return undefined;
             throw error;
           },
         );

@@ -1,4 +1,7 @@
+import type { ReconcileAllSummary } from '../app/reconcile-all';
+import type { SecretStatus } from '../app/status';
 import { lastPathSegment } from '../domain/identity/arn';
+import { versionKey } from '../domain/ledger/record';
 import { countOutcomes, type Report } from '../domain/report/report';
 
 /** The report as a readable table with a heading and a summary line. */
@@ -35,6 +38,9 @@ export function formatReport(report: Report): string {
       ),
     );
   }
+  if (report.drift)
+    lines.push('', `drift: ${report.drift.services.length} service(s) were behind with no run on them (missed or failed events)`);
+  if (report.continued) lines.push(`continued: ${report.continued.reason}`);
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   const counts = countOutcomes(report);
   lines.push(
@@ -54,4 +60,44 @@ function table(header: string[], rows: string[][]): string[] {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)];
+}
+
+/** A reconcile of every indexed secret, summed up. */
+export function formatSchedule(summary: ReconcileAllSummary): string {
+  const lines = [`reconciled ${summary.reconciled} of ${summary.secrets} indexed secrets`];
+  lines.push(
+    Object.entries(summary.outcomes)
+      .map(([outcome, n]) => `${n} ${outcome}`)
+      .join(', '),
+  );
+  for (const { secret, services } of summary.drift) lines.push(`drift: ${secret}: ${services.map(lastPathSegment).join(', ')}`);
+  for (const { secret, error } of summary.errors) lines.push(`error: ${secret}: ${error}`);
+  if (summary.continueFrom) lines.push(`continued from ${summary.continueFrom}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Where every consumer of a secret stands. */
+export function formatStatus(status: SecretStatus): string {
+  const secret = status.secret.name ?? status.secret.arn ?? '';
+  const lines = [`secret:  ${secret} (AWSCURRENT ${status.secret.versionId ?? 'none'})`, ''];
+  if (status.consumers.length === 0) lines.push('No indexed service uses this secret.');
+  else {
+    const rows = status.consumers.map((c) => [
+      c.serviceName,
+      lastPathSegment(c.cluster),
+      c.state,
+      c.runs ? versionKey(c.runs) : '-',
+      c.current ? versionKey(c.current) : '-',
+      c.deploymentId ?? (c.via === 'baseline' ? '(since indexed)' : '-'),
+    ]);
+    lines.push(...table(['SERVICE', 'CLUSTER', 'STATE', 'RUNS', 'CURRENT', 'LAST DEPLOYMENT'], rows));
+  }
+  lines.push(
+    '',
+    Object.entries(status.counts)
+      .filter(([, n]) => n > 0)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(', ') || 'no consumers',
+  );
+  return `${lines.join('\n')}\n`;
 }

@@ -1,20 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { handleSignal, type RunOptions } from '../app/handle-change';
+import { type EventOutcome, handleEvent, handleSignal, type RunContext } from '../app/handle-event';
+import type { ReconcileOptions } from '../app/reconcile';
+import { type ReconcileAllSummary, reconcileAll } from '../app/reconcile-all';
 import { rebuildIndex } from '../app/refresh-index';
+import { secretStatus } from '../app/status';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { consoleLogger } from '../aws/logger';
 import { createStateTable, stateTableExists } from '../aws/state-table/admin';
 import { type Config, loadConfig } from '../config';
-import { decodeEvent, type Signal } from '../domain/decode/events';
+import type { Signal } from '../domain/decode/events';
 import { manualSignal } from '../domain/decode/manual-request';
 import { BadInputError, MalformedEventError } from '../domain/errors';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget, type Target } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
-import { exitCodeOf } from '../domain/report/report';
+import { exitCodeOf, type Report } from '../domain/report/report';
+import { NO_DEADLINE } from '../domain/rollout/deadline';
 import { silentLogger } from '../ports/logger';
-import { formatReport } from './format';
+import { formatReport, formatSchedule, formatStatus } from './format';
 
 export const HELP = `ecs-secret-redeploy: force a new deployment of every ECS service that uses a secret
 
@@ -22,6 +26,8 @@ Usage:
   ecs-secret-redeploy plan SECRET              what would be redeployed and why; changes nothing
   ecs-secret-redeploy redeploy SECRET          redeploy every service using SECRET's current version
   ecs-secret-redeploy handle-event FILE|-      process one EventBridge event exactly as the Lambda does
+  ecs-secret-redeploy reconcile [SECRET...]    bring every consumer to the current versions (every indexed secret when none)
+  ecs-secret-redeploy status SECRET            each consumer: the versions it runs, the current ones, its last deployment
   ecs-secret-redeploy init                     create the state table if missing
   ecs-secret-redeploy index rebuild            rebuild the index from a full scan of the account
   ecs-secret-redeploy index show [SECRET]      what the index holds (everything, or one secret)
@@ -29,8 +35,8 @@ Usage:
 SECRET is a secret name, partial ARN or full ARN, or the ARN of an SSM parameter.
 
 Options:
-  --dry-run            plan and report only (redeploy, handle-event)
-  --force              redeploy even services already redeployed for this version
+  --dry-run            plan and report only (redeploy, handle-event, reconcile)
+  --force              redeploy even services already running the current version
   --scan               find services by a live scan of the account instead of the index
   --json               print the report as JSON on stdout
   --region REGION      AWS region (default: AWS_REGION or your profile's)
@@ -105,7 +111,32 @@ async function run(argv: string[], io: Io): Promise<number> {
       return runSignal(ports, manualSignal(targetArgument(args[0])), values, io);
     case 'handle-event': {
       expect(1, 'handle-event FILE|-');
-      return runSignal(ports, decodeEvent(readEvent(args[0], io)), values, io);
+      const ledger = await stateOptions(ports, io);
+      if (!ledger.useLedger)
+        throw new BadInputError('handle-event needs the state table, as the Lambda does (run "ecs-secret-redeploy init")');
+      return printOutcome(await handleEvent(ports, readEvent(args[0], io), cliRun(ports, values)), values, io);
+    }
+    case 'reconcile': {
+      const ledger = await stateOptions(ports, io);
+      if (!ledger.useLedger) throw new BadInputError('reconcile needs the state table (run "ecs-secret-redeploy init")');
+      if (args.length === 0) {
+        const summary = await reconcileAll(
+          ports,
+          { kind: 'reconcile-all', trigger: { source: 'manual' }, hop: 0 },
+          NO_DEADLINE,
+          cliRun(ports, values).dryRun,
+        );
+        return printOutcome({ kind: 'schedule', summary }, values, io);
+      }
+      let code = 0;
+      for (const arg of args) code = Math.max(code, await runSignal(ports, manualSignal(targetArgument(arg)), values, io));
+      return code;
+    }
+    case 'status': {
+      expect(1, 'status SECRET');
+      const status = await secretStatus(ports, targetArgument(args[0]));
+      io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+      return 0;
     }
     case 'init': {
       expect(0, 'init');
@@ -171,22 +202,34 @@ function readEvent(file: string, io: Io): unknown {
  * Without a state table the CLI still works, by live scan and without the exactly-once guard,
  * and says so; Lambda handlers never take this path.
  */
-async function stateOptions(ports: AwsPorts, io: Io): Promise<Pick<RunOptions, 'useState' | 'stateNote'>> {
-  if (await stateTableExists(ports.table)) return { useState: true };
+async function stateOptions(ports: AwsPorts, io: Io): Promise<Pick<ReconcileOptions, 'useLedger'>> {
+  if (await stateTableExists(ports.table)) return { useLedger: true };
   const note = `state table "${ports.config.stateTable}" not found: live scan without the exactly-once guard (run "ecs-secret-redeploy init")`;
   io.stderr(`note: ${note}\n`);
-  return { useState: false, stateNote: 'no state table: live scan, no exactly-once guard' };
+  return { useLedger: false };
+}
+
+/** The CLI runs without a deadline: it finishes what it starts, so it needs no continuation. */
+function cliRun(ports: AwsPorts, values: Values): RunContext {
+  return { deadline: NO_DEADLINE, dryRun: Boolean(values['dry-run']) || ports.config.dryRun };
 }
 
 async function runSignal(ports: AwsPorts, signal: Signal, values: Values, io: Io): Promise<number> {
-  const report = await handleSignal(ports, signal, {
-    dryRun: Boolean(values['dry-run']) || ports.config.dryRun,
+  const ledger = signal.action === 'check' ? await stateOptions(ports, io) : { useLedger: true };
+  const report = await handleSignal(ports, signal, cliRun(ports, values), 'manual', {
     force: Boolean(values.force),
     inventory: values.scan ? 'scan' : 'index',
-    ...(signal.action === 'check' ? await stateOptions(ports, io) : { useState: false }),
+    ...ledger,
   });
-  io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-  return exitCodeOf(report);
+  return printOutcome({ kind: 'report', report }, values, io);
+}
+
+function printOutcome(outcome: EventOutcome, values: Values, io: Io): number {
+  const value: Report | ReconcileAllSummary = outcome.kind === 'report' ? outcome.report : outcome.summary;
+  if (values.json) io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  else io.stdout(outcome.kind === 'report' ? formatReport(outcome.report) : formatSchedule(outcome.summary));
+  if (outcome.kind === 'report') return exitCodeOf(outcome.report);
+  return outcome.summary.outcomes.failed > 0 || outcome.summary.errors.length > 0 ? 1 : 0;
 }
 
 async function runIndex(ports: AwsPorts, config: Config, args: string[], values: Values, io: Io): Promise<number> {

@@ -35,6 +35,15 @@ export class ConfigError extends BadInputError {}
  */
 export class StateTableMissingError extends RedeployError {}
 
+/** ECS throttled the call: it was not applied, and may be sent again after a pause. */
+export class ThrottledError extends RedeployError {}
+
+/**
+ * A call whose answer never arrived (timeout, dropped connection, server error): it may or may
+ * not have been applied. Never repeat a non-idempotent call after this without checking first.
+ */
+export class OutcomeUnknownError extends RedeployError {}
+
 /** One line for any error: its name (unless plain `Error`) and its message's first line. */
 export function errorLine(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

@@ -1,25 +1,36 @@
-import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { handleSignal } from '../app/handle-change';
-import { decodeEvent } from '../domain/decode/events';
+import type { Context } from 'aws-lambda';
+import { handleEvent } from '../app/handle-event';
+import type { ReconcileAllSummary } from '../app/reconcile-all';
 import type { Report } from '../domain/report/report';
-import { lambdaPorts } from './runtime';
+import { lambdaPorts, lambdaRun } from './runtime';
 
 /**
- * EventBridge target for Secrets Manager changes. Logs and returns the report; throws when a
- * service failed, so that Lambda's async retry runs again and, thanks to the exactly-once
- * ledger, redeploys only what failed. Bad input (malformed event, unknown secret) throws too:
- * after the retries it lands in the dead-letter queue, where an alarm watches.
+ * The reconciler. EventBridge delivers Secrets Manager and SSM changes (reconcile that secret)
+ * and the reconcile schedule (every indexed secret); it also receives its own continuations when
+ * a run reaches its deadline. Logs and returns the report; throws when a service failed (or a
+ * secret could not be reconciled), so that Lambda's async retry runs again: the ledger makes a
+ * retry redeploy only what is still behind. Bad input throws too, and after the retries lands
+ * in the dead-letter queue, where an alarm watches.
  */
-export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<Report> {
+export async function handler(event: unknown, context: Context): Promise<Report | ReconcileAllSummary> {
   const ports = lambdaPorts(context);
-  const signal = decodeEvent(event);
-  const report = await handleSignal(ports, signal, { dryRun: ports.config.dryRun, force: false, inventory: 'index', useState: true });
+  const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun));
+  if (outcome.kind === 'schedule') {
+    const { summary } = outcome;
+    ports.log.info('scheduled reconcile', { summary });
+    if (summary.outcomes.failed > 0 || summary.errors.length > 0) {
+      throw new Error(
+        `scheduled reconcile: ${summary.outcomes.failed} services failed, ${summary.errors.length} secrets could not be reconciled`,
+      );
+    }
+    return summary;
+  }
+  const { report } = outcome;
   ports.log.info('report', { report });
   const failed = report.services.filter((s) => s.outcome === 'failed');
   if (failed.length > 0) {
-    throw new Error(
-      `${failed.length} of ${report.services.length} services failed to redeploy: ${failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ')}`,
-    );
+    const which = failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ');
+    throw new Error(`${failed.length} of ${report.services.length} services failed to redeploy: ${which}`);
   }
   return report;
 }

@@ -1,23 +1,20 @@
 import type { Context } from 'aws-lambda';
-import { handleSignal } from '../app/handle-change';
+import { handleSignal } from '../app/handle-event';
 import { decodeManualRequest, manualSignal } from '../domain/decode/manual-request';
 import type { Report } from '../domain/report/report';
-import { lambdaPorts } from './runtime';
+import { lambdaPorts, lambdaRun } from './runtime';
 
 /**
  * Manual invoke: `{"secretId": "...", "dryRun": true, "force": false}` -> report. The caller
  * reads each service's outcome in the answer; a malformed request or unknown secret is an
- * invocation error with a one-line message.
+ * invocation error with a one-line message. What does not fit before the deadline continues in
+ * the reconciler, and the report says so.
  */
 export async function handler(request: unknown, context: Context): Promise<Report> {
   const ports = lambdaPorts(context);
   const manual = decodeManualRequest(request);
-  const report = await handleSignal(ports, manualSignal(manual.target), {
-    dryRun: manual.dryRun ?? ports.config.dryRun,
-    force: manual.force ?? false,
-    inventory: 'index',
-    useState: true,
-  });
+  const run = lambdaRun(ports, context, manual.dryRun ?? ports.config.dryRun);
+  const report = await handleSignal(ports, manualSignal(manual.target), run, 'manual', { force: manual.force ?? false });
   ports.log.info('report', { report });
   return report;
 }

@@ -13,6 +13,11 @@ export interface EcsPort {
   listStandaloneTasks(cluster: string): Promise<StandaloneTask[]>;
   /** The secret references of one task definition revision (revisions are immutable: cacheable). */
   taskDefinitionReferences(taskDefinitionArn: string): Promise<SecretReference[]>;
-  /** UpdateService with forceNewDeployment; the new PRIMARY deployment's id when ECS gives one. */
+  /**
+   * UpdateService with forceNewDeployment, sent once (never retried by the SDK: it is not
+   * idempotent); the new PRIMARY deployment's id. Throws ThrottledError when ECS refused it
+   * (not applied), OutcomeUnknownError when no answer came (maybe applied), any other error when
+   * ECS rejected it (not applied).
+   */
   forceNewDeployment(service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>): Promise<{ deploymentId?: string }>;
 }

@@ -1,16 +1,22 @@
-/** Identifies one redeploy: a service brought to the secret versions named by `versionKey`. */
-export interface LedgerKey {
-  serviceArn: string;
-  secretArn: string;
-  versionKey: string;
-}
+import type { LedgerRecord } from '../domain/ledger/record';
 
-/** Where redeploys are recorded so that the same change never redeploys a service twice. */
-export interface RedeployLedger {
-  /** Records the redeploy; false when it was recorded already (unless `force`). */
-  claim(key: LedgerKey, force: boolean): Promise<boolean>;
-  /** Forgets a claim whose redeploy failed, so that a retry redeploys it. */
-  release(key: LedgerKey): Promise<void>;
-  /** True when the redeploy is recorded. */
-  has(key: LedgerKey): Promise<boolean>;
+/**
+ * The deployed-version ledger (the state table in AWS). Records change only by compare-and-set
+ * on their revision; the transitions themselves are the domain's (domain/ledger/record.ts).
+ */
+export interface Ledger {
+  /** Every record of one secret, read consistently. */
+  records(secretArn: string): Promise<LedgerRecord[]>;
+  /** Every record of every secret. */
+  allRecords(): Promise<LedgerRecord[]>;
+  /** One record, read consistently. */
+  read(secretArn: string, serviceArn: string): Promise<LedgerRecord | undefined>;
+  /**
+   * Writes the record if the stored one is still at `expectedRev` (undefined: there is none).
+   * False on a conflict. A write whose answer was lost may have been applied: the caller reads
+   * back and recognises its own `writeId`.
+   */
+  write(record: LedgerRecord, expectedRev: number | undefined): Promise<boolean>;
+  /** Forgets a pair: the service no longer uses the secret. */
+  remove(secretArn: string, serviceArn: string): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, secretEvents, startEmulator } from '../support/emulator';
 import { type DemoAccount, seedDemoAccount } from '../support/world';
 
@@ -84,23 +85,33 @@ describe('ecs-secret-redeploy CLI', () => {
     ]);
   });
 
-  it('redeploys once, then reports the services as already redeployed', () => {
+  it('finds nothing to do right after indexing: every consumer runs the current version', () => {
+    const run = cli(['redeploy', account.secrets.ordersDb.arn]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/orders-api\s+prod-web\s+skipped\s+up to date: runs AWSCURRENT=/);
+    expect(run.stdout).toContain('0 redeployed');
+  });
+
+  it('redeploys once after the secret changed, then reports the services as up to date', async () => {
+    await emulator.sm.send(new PutSecretValueCommand({ SecretId: account.secrets.ordersDb.arn, SecretString: '{"password":"rotated"}' }));
     const first = cli(['redeploy', account.secrets.ordersDb.arn]);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/orders-api\s+prod-web\s+redeployed/);
     expect(first.stdout).toContain('3 redeployed');
     const second = cli(['redeploy', account.secrets.ordersDb.arn]);
-    expect(second.stdout).toContain('already redeployed for version');
+    expect(second.stdout).toMatch(/orders-api\s+prod-web\s+skipped\s+up to date: runs AWSCURRENT=\S+, by deployment/);
     expect(second.stdout).toContain('0 redeployed');
   });
 
-  it('handles an EventBridge event from a file and from standard input', () => {
+  it('handles an EventBridge event from a file and from standard input', async () => {
+    // The start of a rotation: the new version is only AWSPENDING, so nothing is due.
     const event = secretEvents(account.secrets.paymentsKey.arn).putSecretValue(['AWSPENDING']);
     const file = join(dir, 'event.json');
     writeFileSync(file, JSON.stringify(event));
     const fromFile = cli(['handle-event', file, '--json']);
     expect(fromFile.code).toBe(0);
-    expect(JSON.parse(fromFile.stdout)).toMatchObject({ action: 'ignore', reason: expect.stringContaining('AWSPENDING') });
+    expect(JSON.parse(fromFile.stdout).services).toEqual([expect.objectContaining({ serviceName: 'payments', outcome: 'skipped' })]);
+    await emulator.sm.send(new PutSecretValueCommand({ SecretId: account.secrets.paymentsKey.arn, SecretString: 'rotated' }));
     const fromStdin = cli(
       ['handle-event', '-', '--dry-run'],
       JSON.stringify(secretEvents(account.secrets.paymentsKey.arn).putSecretValue()),

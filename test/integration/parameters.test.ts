@@ -1,9 +1,8 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { handleSignal, type RunOptions } from '../../functions/app/handle-change';
 import { rebuildIndex } from '../../functions/app/refresh-index';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import { decodeEvent } from '../../functions/domain/decode/events';
-import { type Emulator, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
+import { type Emulator, handle, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
 import { parameterChange } from '../support/events';
 import { createClusters, createService, emulatorClientConfig, primaryDeployments, registerTaskDefinition } from '../support/world';
 
@@ -11,7 +10,6 @@ let emulator: Emulator;
 let cluster: string;
 const TOKEN = '/prod/orders/api-token';
 const TOKEN_ARN = `arn:aws:ssm:${REGION}:${MOTO_ACCOUNT}:parameter${TOKEN}`;
-const viaIndex: RunOptions = { dryRun: false, force: false, inventory: 'index', useState: true };
 
 beforeAll(async () => {
   emulator = await startEmulator();
@@ -51,15 +49,15 @@ describe('SSM parameters against moto_server', () => {
   it('redeploys the services that read an updated parameter by name or ARN, once per parameter version', async () => {
     const before = await primaryDeployments(emulator.ecs, cluster, ['by-name', 'by-arn', 'other']);
 
-    const report = await handleSignal(emulator.ports(), decodeEvent(parameterUpdated()), viaIndex);
-    const again = await handleSignal(emulator.ports(), decodeEvent(parameterUpdated()), viaIndex);
+    const report = await handle(emulator.ports(), decodeEvent(parameterUpdated()));
+    const again = await handle(emulator.ports(), decodeEvent(parameterUpdated()));
 
-    expect(report.secret).toEqual({ arn: TOKEN_ARN, name: TOKEN, versionId: '2' });
+    expect(report.secret).toEqual({ arn: TOKEN_ARN, name: TOKEN, versionId: '2', kind: 'parameter' });
     expect(report.services.map((s) => [s.serviceName, s.outcome]).sort()).toEqual([
       ['by-arn', 'redeployed'],
       ['by-name', 'redeployed'],
     ]);
-    expect(again.services.map((s) => s.reason)).toEqual(['already redeployed for version 2', 'already redeployed for version 2']);
+    for (const service of again.services) expect(service.reason).toMatch(/^up to date: runs version 2, by deployment ecs-svc\//);
     const after = await primaryDeployments(emulator.ecs, cluster, ['by-name', 'by-arn', 'other']);
     expect(after.get('by-name')).not.toBe(before.get('by-name'));
     expect(after.get('by-arn')).not.toBe(before.get('by-arn'));
@@ -68,6 +66,6 @@ describe('SSM parameters against moto_server', () => {
 
   it('refuses a parameter that does not exist', async () => {
     const event = { ...parameterUpdated(), resources: [`arn:aws:ssm:${REGION}:${MOTO_ACCOUNT}:parameter/prod/missing`] };
-    await expect(handleSignal(emulator.ports(), decodeEvent(event), viaIndex)).rejects.toThrow('SSM parameter not found: /prod/missing');
+    await expect(handle(emulator.ports(), decodeEvent(event))).rejects.toThrow('SSM parameter not found: /prod/missing');
   });
 });

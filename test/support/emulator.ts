@@ -1,7 +1,12 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { handleSignal } from '../../functions/app/handle-event';
+import type { Ports } from '../../functions/app/ports';
 import { type AwsPorts, awsPorts, type ComposeOptions } from '../../functions/aws/compose';
 import { type Config, loadConfig } from '../../functions/config';
+import type { Signal } from '../../functions/domain/decode/events';
+import type { Report } from '../../functions/domain/report/report';
+import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { silentLogger } from '../../functions/ports/logger';
 import { secretEvents as secretEventsIn } from './events';
 import { MOTO_ACCOUNT, type MotoServer, startMoto } from './moto';
@@ -47,4 +52,11 @@ export async function startEmulator(): Promise<Emulator> {
 /** The events of Secrets Manager for one secret of the emulated account. */
 export function secretEvents(secretArn: string) {
   return secretEventsIn(secretArn, { account: MOTO_ACCOUNT, region: REGION });
+}
+
+/** Handles a signal as the CLI does: through the index, with the ledger, no deadline. */
+export function handle(ports: Ports, signal: Signal, options: { dryRun?: boolean; force?: boolean } = {}): Promise<Report> {
+  return handleSignal(ports, signal, { deadline: NO_DEADLINE, dryRun: options.dryRun ?? false }, 'event', {
+    force: options.force ?? false,
+  });
 }

@@ -52,8 +52,12 @@ export function serviceSnapshot(overrides: Partial<ServiceSnapshot> = {}): Servi
     serviceName: name,
     status: 'ACTIVE',
     desiredCount: 2,
+    runningCount: 2,
     deploymentController: 'ECS',
     taskDefinition: taskDefinitionArn('orders-api:7'),
+    deployments: [
+      { id: `ecs-svc/${name}-1`, status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: taskDefinitionArn('orders-api:7') },
+    ],
     tags: {},
     ...overrides,
   };

@@ -1,11 +1,52 @@
 import type { Context } from 'aws-lambda';
+import { secretArn, smReference, taskDefinitionArn } from './factories';
 import { ACCOUNT, REGION } from './ports';
 
-/** The part of a Lambda context the handlers read: their own ARN, which names the account. */
-export const lambdaContext = { invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-secret-redeploy-test` } as Context;
+/**
+ * The part of a Lambda context the handlers read: their own ARN (which names the account), their
+ * name, and the time left (5 minutes, the stack's timeout).
+ */
+export const lambdaContext = {
+  invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-secret-redeploy-test`,
+  functionName: 'ecs-secret-redeploy-test',
+  getRemainingTimeInMillis: () => 300_000,
+} as Context;
 
 /** Environment of a deployed function; the handlers read it once through loadConfig. */
 export function useLambdaEnvironment(extra: Record<string, string> = {}): void {
   Object.assign(process.env, { AWS_REGION: REGION, AWS_MAX_ATTEMPTS: '1', STATE_TABLE: 'state', LOG_LEVEL: 'silent', ...extra });
   delete process.env.AWS_ENDPOINT_URL;
+}
+
+/** The secret the handler tests are about. */
+export const SECRET = secretArn('prod/db-AbCdEf');
+
+/** An index entry as the state table holds it: service `name` in cluster web uses SECRET. */
+export function indexItem(serviceArn: string, name: string): Record<string, unknown> {
+  return {
+    pk: `SECRET#${SECRET}`,
+    sk: `SERVICE#${serviceArn}`,
+    secretArn: SECRET,
+    kind: 'service',
+    resourceArn: serviceArn,
+    clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/web`,
+    name,
+    taskDefinition: taskDefinitionArn(`${name}:1`),
+    references: [smReference(SECRET, { name: 'DB' })],
+  };
+}
+
+/** A ledger record as the state table holds it: the service runs `version` of SECRET. */
+export function ledgerItem(serviceArn: string, version: string): Record<string, unknown> {
+  return {
+    pk: `SECRET#${SECRET}`,
+    sk: `LEDGER#${serviceArn}`,
+    secretArn: SECRET,
+    serviceArn,
+    versions: { AWSCURRENT: version },
+    via: 'baseline',
+    at: '2026-11-20T00:00:00.000Z',
+    rev: 1,
+    writeId: 'seed',
+  };
 }

@@ -104,39 +104,9 @@ export async function seedWorld(ecs: ECSClient, sm: SecretsManagerClient, plan: 
   const render = (ref: RefPlan): string => {
     const secret = secrets.get(ref.secret);
     if (!secret) throw new Error(`the plan references ${ref.secret}, which it does not create`);
-    const partial = secret.arn.slice(0, secret.arn.lastIndexOf('-'));
-    const forms: Record<RefForm, string> = {
-      full: secret.arn,
-      json: `${secret.arn}:password::`,
-      partial,
-      name: ref.secret,
-      pinned: `${secret.arn}:password::${secret.versionId}`,
-    };
-    return forms[ref.form];
+    return renderRef(ref, secret);
   };
-  const containers = (refs: RefPlan[], revision: number) => {
-    const byContainer = new Map<string, RefPlan[]>();
-    for (const ref of refs) {
-      const name = ref.container ?? (ref.field === 'log' ? 'log-router' : 'app');
-      byContainer.set(name, [...(byContainer.get(name) ?? []), ref]);
-    }
-    if (byContainer.size === 0) byContainer.set('app', []);
-    return [...byContainer.entries()].map(([name, own]) => {
-      const of = (field: RefField): Secret[] => own.filter((r) => r.field === field).map((r) => ({ name: r.env, valueFrom: render(r) }));
-      const repo = own.find((r) => r.field === 'repo');
-      const log = of('log');
-      const environment: KeyValuePair[] = [{ name: 'RELEASE', value: `r${revision}` }];
-      const spec: ContainerSpec = {
-        name,
-        image: `public.ecr.aws/nginx/nginx:1.${revision}`,
-        environment,
-        ...(of('secrets').length > 0 ? { secrets: of('secrets') } : {}),
-        ...(repo ? { repositoryCredentials: render(repo) } : {}),
-        ...(log.length > 0 ? { logSecrets: log } : {}),
-      };
-      return spec;
-    });
-  };
+  const containers = (refs: RefPlan[], revision: number) => containerSpecs(refs, render, revision);
   const latestArns = await mapWithConcurrency(plan.families, concurrency, async (family) => {
     let arn = '';
     for (let revision = 1; revision <= family.revisions; revision++) {
@@ -168,6 +138,43 @@ export async function seedWorld(ecs: ECSClient, sm: SecretsManagerClient, plan: 
     seedCalls: calls,
     seedMs: performance.now() - started,
   };
+}
+
+/** The `valueFrom` of a planned reference to a seeded secret. */
+export function renderRef(ref: RefPlan, secret: SeededSecret): string {
+  const partial = secret.arn.slice(0, secret.arn.lastIndexOf('-'));
+  const forms: Record<RefForm, string> = {
+    full: secret.arn,
+    json: `${secret.arn}:password::`,
+    partial,
+    name: ref.secret,
+    pinned: `${secret.arn}:password::${secret.versionId}`,
+  };
+  return forms[ref.form];
+}
+
+/** The containers of a task definition revision that makes the planned references. */
+export function containerSpecs(refs: RefPlan[], render: (ref: RefPlan) => string, revision: number): ContainerSpec[] {
+  const byContainer = new Map<string, RefPlan[]>();
+  for (const ref of refs) {
+    const name = ref.container ?? (ref.field === 'log' ? 'log-router' : 'app');
+    byContainer.set(name, [...(byContainer.get(name) ?? []), ref]);
+  }
+  if (byContainer.size === 0) byContainer.set('app', []);
+  return [...byContainer.entries()].map(([name, own]) => {
+    const of = (field: RefField): Secret[] => own.filter((r) => r.field === field).map((r) => ({ name: r.env, valueFrom: render(r) }));
+    const repo = own.find((r) => r.field === 'repo');
+    const log = of('log');
+    const environment: KeyValuePair[] = [{ name: 'RELEASE', value: `r${revision}` }];
+    return {
+      name,
+      image: `public.ecr.aws/nginx/nginx:1.${revision}`,
+      environment,
+      ...(of('secrets').length > 0 ? { secrets: of('secrets') } : {}),
+      ...(repo ? { repositoryCredentials: render(repo) } : {}),
+      ...(log.length > 0 ? { logSecrets: log } : {}),
+    };
+  });
 }
 
 /** Creates a secret with a throwaway value; the tool under test never reads it. */

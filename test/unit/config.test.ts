@@ -9,9 +9,13 @@ describe('loadConfig', () => {
       stateTable: 'ecs-secret-redeploy',
       clusters: [],
       maxConcurrency: 5,
+      updateRate: 2,
+      updateBurst: 10,
+      claimLeaseSeconds: 60,
+      deadlineMarginSeconds: 10,
       dryRun: false,
       notificationBus: undefined,
-      idempotencyTtlDays: 30,
+      reconcilerFunction: undefined,
       maxAttempts: 8,
       logLevel: 'info',
     });
@@ -27,7 +31,11 @@ describe('loadConfig', () => {
       MAX_CONCURRENCY: '3',
       DRY_RUN: 'true',
       EVENT_BUS_NAME: 'ops',
-      IDEMPOTENCY_TTL_DAYS: '7',
+      UPDATE_SERVICE_RATE: '0.5',
+      UPDATE_SERVICE_BURST: '3',
+      CLAIM_LEASE_SECONDS: '90',
+      DEADLINE_MARGIN_SECONDS: '15',
+      RECONCILER_FUNCTION: 'ecs-secret-redeploy-prod-on-secret-change',
       AWS_MAX_ATTEMPTS: '4',
       LOG_LEVEL: 'silent',
     });
@@ -37,9 +45,13 @@ describe('loadConfig', () => {
       stateTable: 'redeploy-state',
       clusters: ['prod', 'staging'],
       maxConcurrency: 3,
+      updateRate: 0.5,
+      updateBurst: 3,
+      claimLeaseSeconds: 90,
+      deadlineMarginSeconds: 15,
       dryRun: true,
       notificationBus: 'ops',
-      idempotencyTtlDays: 7,
+      reconcilerFunction: 'ecs-secret-redeploy-prod-on-secret-change',
       maxAttempts: 4,
       logLevel: 'silent',
     });
@@ -130,8 +142,11 @@ describe('loadConfig', () => {
       ['MAX_CONCURRENCY', '2.5'],
       ['MAX_CONCURRENCY', 'five'],
       ['MAX_CONCURRENCY', '51'],
-      ['IDEMPOTENCY_TTL_DAYS', '0'],
-      ['IDEMPOTENCY_TTL_DAYS', 'a week'],
+      ['UPDATE_SERVICE_RATE', '0'],
+      ['UPDATE_SERVICE_RATE', 'fast'],
+      ['UPDATE_SERVICE_RATE', '-1'],
+      ['CLAIM_LEASE_SECONDS', '0'],
+      ['CLAIM_LEASE_SECONDS', 'a minute'],
       ['AWS_MAX_ATTEMPTS', '-1'],
       ['AWS_MAX_ATTEMPTS', '3x'],
       ['DRY_RUN', 'maybe'],
@@ -141,7 +156,7 @@ describe('loadConfig', () => {
     });
 
     it('names the setting and the bad value in the message', () => {
-      expect(() => loadConfig({ IDEMPOTENCY_TTL_DAYS: 'soon' })).toThrow(/IDEMPOTENCY_TTL_DAYS.*"soon"/);
+      expect(() => loadConfig({ CLAIM_LEASE_SECONDS: 'soon' })).toThrow(/CLAIM_LEASE_SECONDS.*"soon"/);
     });
 
     it('raises an error the CLI treats as bad input (exit code 2)', () => {

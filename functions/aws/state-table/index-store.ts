@@ -19,13 +19,21 @@ export function tableIndexStore(table: Table): IndexStore {
       return items.map(toEntry);
     });
 
+  // A secret's partition also holds its ledger records: index entries are the SERVICE# and TASK# items.
+  const entryFilter = 'begins_with(sk, :service) OR begins_with(sk, :task)';
+  const entryPrefixes = { ':service': 'SERVICE#', ':task': 'TASK#' };
   return {
     // One Query; more pages only past 1 MB.
     entriesOf: (secretArn) =>
       collect(
         paginateQuery(
           { client: table.client },
-          { TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SECRET#${secretArn}` } },
+          {
+            TableName,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: entryFilter,
+            ExpressionAttributeValues: { ':pk': `SECRET#${secretArn}`, ...entryPrefixes },
+          },
         ),
       ),
 
@@ -33,7 +41,11 @@ export function tableIndexStore(table: Table): IndexStore {
       collect(
         paginateScan(
           { client: table.client },
-          { TableName, FilterExpression: 'begins_with(pk, :secret)', ExpressionAttributeValues: { ':secret': 'SECRET#' } },
+          {
+            TableName,
+            FilterExpression: `begins_with(pk, :secret) AND (${entryFilter})`,
+            ExpressionAttributeValues: { ':secret': 'SECRET#', ...entryPrefixes },
+          },
         ),
       ),
 

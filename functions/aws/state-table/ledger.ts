@@ -1,29 +1,64 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../../ports/clock';
-import type { LedgerKey, RedeployLedger } from '../../ports/ledger';
+import { DeleteCommand, GetCommand, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
+import type { LedgerRecord } from '../../domain/ledger/record';
+import type { Ledger } from '../../ports/ledger';
 import { send, type Table } from './table';
 
+const PREFIX = 'LEDGER#';
+
 /**
- * The exactly-once ledger on the state table: a conditional put per (service, secret, versions),
- * expiring after `ttlDays`.
+ * The ledger on the state table: one item per (service, secret) in the secret's partition
+ * (`SECRET#<secret arn>` / `LEDGER#<service arn>`), so that the consumers and their records of
+ * one secret are read together. Every write is a PutItem conditional on the revision read.
  */
-export function tableLedger(table: Table, ttlDays: number, clock: Clock): RedeployLedger {
+export function tableLedger(table: Table): Ledger {
   const TableName = table.name;
-  const key = (k: LedgerKey) => ({ pk: `REDEPLOY#${k.serviceArn}`, sk: `${k.secretArn}#${k.versionKey}` });
-  const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
+  const key = (secretArn: string, serviceArn: string) => ({ pk: `SECRET#${secretArn}`, sk: `${PREFIX}${serviceArn}` });
+  const collect = (pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>) =>
+    send(table, async () => {
+      const records: LedgerRecord[] = [];
+      for await (const page of pages) records.push(...(page.Items ?? []).map(toRecord));
+      return records;
+    });
+
   return {
-    async claim(k, force) {
-      const now = nowSeconds();
+    records: (secretArn) =>
+      collect(
+        paginateQuery(
+          { client: table.client },
+          {
+            TableName,
+            ConsistentRead: true,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
+            ExpressionAttributeValues: { ':pk': `SECRET#${secretArn}`, ':ledger': PREFIX },
+          },
+        ),
+      ),
+
+    allRecords: () =>
+      collect(
+        paginateScan(
+          { client: table.client },
+          { TableName, FilterExpression: 'begins_with(sk, :ledger)', ExpressionAttributeValues: { ':ledger': PREFIX } },
+        ),
+      ),
+
+    async read(secretArn, serviceArn) {
+      const out = await send(table, () =>
+        table.client.send(new GetCommand({ TableName, Key: key(secretArn, serviceArn), ConsistentRead: true })),
+      );
+      return out.Item ? toRecord(out.Item) : undefined;
+    },
+
+    async write(record, expectedRev) {
       try {
         await send(table, () =>
           table.client.send(
             new PutCommand({
               TableName,
-              Item: { ...key(k), redeployedAt: new Date(now * 1000).toISOString(), expiresAt: now + ttlDays * 86400 },
-              // An expired record that TTL has not deleted yet does not count.
-              ...(force
-                ? {}
-                : { ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now', ExpressionAttributeValues: { ':now': now } }),
+              Item: { ...key(record.secretArn, record.serviceArn), ...record },
+              ...(expectedRev === undefined
+                ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                : { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': expectedRev } }),
             }),
           ),
         );
@@ -33,12 +68,14 @@ export function tableLedger(table: Table, ttlDays: number, clock: Clock): Redepl
         throw error;
       }
     },
-    async release(k) {
-      await send(table, () => table.client.send(new DeleteCommand({ TableName, Key: key(k) })));
-    },
-    async has(k) {
-      const out = await send(table, () => table.client.send(new GetCommand({ TableName, Key: key(k), ConsistentRead: true })));
-      return out.Item !== undefined && Number(out.Item.expiresAt) >= nowSeconds();
+
+    async remove(secretArn, serviceArn) {
+      await send(table, () => table.client.send(new DeleteCommand({ TableName, Key: key(secretArn, serviceArn) })));
     },
   };
+}
+
+function toRecord(item: Record<string, unknown>): LedgerRecord {
+  const { pk: _, sk: __, ...record } = item;
+  return record as unknown as LedgerRecord;
 }

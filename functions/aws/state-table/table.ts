@@ -8,9 +8,12 @@ import { StateTableMissingError } from '../../domain/errors';
  * |-------------------------|---------------------------|----------------------------------------------------|
  * | `SECRET#<secret arn>`   | `SERVICE#<service arn>`   | index entry: service, task definition, references  |
  * | `SECRET#<secret arn>`   | `TASK#<task arn>`         | standalone task seen at the last rebuild           |
+ * | `SECRET#<secret arn>`   | `LEDGER#<service arn>`    | ledger: the versions the service runs, its claim   |
  * | `SERVICE#<service arn>` | `SECRETS`                 | the secrets a service is indexed under             |
  * | `INDEX`                 | `META`                    | when the index was last built, and its counts      |
- * | `REDEPLOY#<service arn>`| `<secret arn>#<versions>` | exactly-once record, expires (`expiresAt`, TTL)    |
+ *
+ * A secret's index entries and ledger records share its partition: one reconcile reads both.
+ * `expiresAt` is the TTL attribute (items of earlier versions used it).
  */
 export const TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
 

@@ -13,25 +13,23 @@ export interface Trigger {
   account?: string;
 }
 
-/** Stages that move together: when AWSCURRENT moves, the old current becomes AWSPREVIOUS. */
-const CURRENT_MOVE = ['AWSCURRENT', 'AWSPREVIOUS'];
-
 /**
- * What an event or a request asks for: either a secret (or parameter) whose state must be
- * re-checked, with the stages the trigger may have moved, or a reason to do nothing.
+ * What an event or a request asks for: a secret (or parameter) to reconcile, or a reason to do
+ * nothing. Events only say which secret to look at; what to do is decided from its state, so an
+ * event that moved nothing (a value staged AWSPENDING, a description edit, a duplicate, a late
+ * or out-of-order delivery) simply finds nothing due.
  */
 export type Signal =
   | {
       action: 'check';
-      /** The secret or parameter to re-check; resolved with DescribeSecret / DescribeParameters. */
+      /** The secret or parameter to reconcile; its state is read with DescribeSecret / DescribeParameters. */
       target: Target;
-      /** Stages the trigger may have moved; `all` for a manual request. */
-      movedStages: string[] | 'all';
-      /** Rotation was only started: do nothing while a pending version is still being prepared. */
-      skipWhileRotationPending?: boolean;
       trigger: Trigger;
     }
   | { action: 'ignore'; reason: string; target?: Target; trigger: Trigger };
+
+/** The API calls that can create a version or move a stage. */
+const CHANGING_CALLS = new Set(['PutSecretValue', 'UpdateSecret', 'UpdateSecretVersionStage', 'RotateSecret']);
 
 type Json = Record<string, unknown>;
 
@@ -69,44 +67,16 @@ function decodeApiCall(detail: Json, base: Trigger): Signal {
   if (!eventName) throw new MalformedEventError('CloudTrail event without detail.eventName');
   const request = isObject(detail.requestParameters) ? detail.requestParameters : {};
   const response = isObject(detail.responseElements) ? detail.responseElements : {};
-  // Responses before Feb 2024 spelled the field "aRN".
+  // Responses before Feb 2024 spelled the field "aRN"; UpdateSecret's may be null altogether.
   const secretId = stringOr(response.arn) ?? stringOr(response.aRN) ?? stringOr(request.secretId);
   const errorCode = stringOr(detail.errorCode);
   if (errorCode) return ignore(trigger, `the ${eventName} call failed (${errorCode}): nothing changed`, secretId);
-
-  const check = (movedStages: string[], extra: Partial<Extract<Signal, { action: 'check' }>> = {}): Signal => {
-    if (!secretId) throw new MalformedEventError(`${eventName} event names no secret (requestParameters.secretId)`);
-    return { action: 'check', target: targetIn(secretId), movedStages, trigger, ...extra };
-  };
-
-  switch (eventName) {
-    case 'PutSecretValue': {
-      const stages = stringArray(request.versionStages);
-      if (stages === undefined || stages.includes('AWSCURRENT')) return check(withCurrentMove(stages ?? ['AWSCURRENT']));
-      const live = stages.filter((s) => s !== 'AWSPENDING');
-      if (live.length === 0)
-        return ignore(trigger, 'new version staged as AWSPENDING: a rotation started, the value is not live yet', secretId);
-      return check(live);
-    }
-    case 'UpdateSecret':
-      // UpdateSecret answers with a VersionId only when it created a new version.
-      if (!stringOr(response.versionId)) return ignore(trigger, 'metadata-only UpdateSecret: no new version', secretId);
-      return check(CURRENT_MOVE);
-    case 'UpdateSecretVersionStage': {
-      const stage = stringOr(request.versionStage);
-      if (!stage) throw new MalformedEventError('UpdateSecretVersionStage event without requestParameters.versionStage');
-      if (stage === 'AWSPENDING') return ignore(trigger, 'only AWSPENDING moved: the value in use did not change', secretId);
-      return check(withCurrentMove([stage]));
-    }
-    case 'RotateSecret':
-      if (request.rotateImmediately === false) return ignore(trigger, 'rotation scheduled, not run now', secretId);
-      return check(CURRENT_MOVE, { skipWhileRotationPending: true });
-    case 'DeleteSecret':
-    case 'RestoreSecret':
-      return ignore(trigger, `${eventName} is never a reason to redeploy (new tasks would fail to start)`, secretId);
-    default:
-      return ignore(trigger, `${eventName} does not change a secret's value`, secretId);
+  if (eventName === 'DeleteSecret' || eventName === 'RestoreSecret') {
+    return ignore(trigger, `${eventName} is never a reason to redeploy (new tasks would fail to start)`, secretId);
   }
+  if (!CHANGING_CALLS.has(eventName)) return ignore(trigger, `${eventName} does not change a secret's value`, secretId);
+  if (!secretId) throw new MalformedEventError(`${eventName} event names no secret (requestParameters.secretId)`);
+  return { action: 'check', target: targetIn(secretId), trigger };
 }
 
 function decodeServiceEvent(detail: Json, base: Trigger): Signal {
@@ -116,17 +86,16 @@ function decodeServiceEvent(detail: Json, base: Trigger): Signal {
   const secretId = stringOr(extra.SecretId);
   if (eventName !== 'RotationSucceeded') return ignore(trigger, `${eventName ?? 'service event'} does not make a new value live`, secretId);
   if (!secretId) throw new MalformedEventError('RotationSucceeded event without detail.additionalEventData.SecretId');
-  return { action: 'check', target: targetIn(secretId), movedStages: CURRENT_MOVE, trigger };
+  return { action: 'check', target: targetIn(secretId), trigger };
 }
 
 function decodeLabelUpdated(event: Json, detail: Json, base: Trigger): Signal {
   const trigger = { ...base, eventName: 'Secret Label Updated' };
   const resources = Array.isArray(event.resources) ? event.resources : [];
   const secretId = stringOr(resources[0]);
-  const label = stringOr(detail.labelUpdated);
-  if (!secretId || !label) throw new MalformedEventError('Secret Label Updated event needs resources[0] and detail.labelUpdated');
-  if (label === 'AWSPENDING') return ignore(trigger, 'only AWSPENDING moved: the value in use did not change', secretId);
-  return { action: 'check', target: targetIn(secretId), movedStages: withCurrentMove([label]), trigger };
+  if (!secretId || !stringOr(detail.labelUpdated))
+    throw new MalformedEventError('Secret Label Updated event needs resources[0] and detail.labelUpdated');
+  return { action: 'check', target: targetIn(secretId), trigger };
 }
 
 function decodeParameterChange(event: Json, detail: Json, base: Trigger): Signal {
@@ -137,16 +106,13 @@ function decodeParameterChange(event: Json, detail: Json, base: Trigger): Signal
   if (!operation || !parameterArn?.includes(':parameter/')) {
     throw new MalformedEventError('Parameter Store Change event needs detail.operation and the parameter ARN in resources[0]');
   }
-  if (operation === 'Create' || operation === 'Update')
-    return { action: 'check', target: targetIn(parameterArn), movedStages: ['AWSCURRENT'], trigger };
+  // A Create or Update that failed its validation (e.g. dataType aws:ec2:image) says so here and changed nothing.
+  if (detail.exception !== undefined)
+    return ignore(trigger, `the ${operation} failed (${String(detail.exception)}): nothing changed`, parameterArn);
+  if (operation === 'Create' || operation === 'Update') return { action: 'check', target: targetIn(parameterArn), trigger };
   if (operation === 'Delete')
     return ignore(trigger, 'a deleted parameter is never a reason to redeploy (new tasks would fail to start)', parameterArn);
   return ignore(trigger, `${operation} does not change the value that unpinned references read`, parameterArn);
-}
-
-function withCurrentMove(stages: string[]): string[] {
-  const all = stages.includes('AWSCURRENT') ? [...CURRENT_MOVE, ...stages] : stages;
-  return [...new Set(all)];
 }
 
 function ignore(trigger: Trigger, reason: string, secretId?: string): Signal {
@@ -167,8 +133,4 @@ function isObject(value: unknown): value is Json {
 
 function stringOr(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function stringArray(value: unknown): string[] | undefined {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
 }

@@ -29,9 +29,9 @@ export function decodeManualRequest(input: unknown): ManualRequest {
   return { target, dryRun: input.dryRun as boolean | undefined, force: input.force as boolean | undefined };
 }
 
-/** The signal for a manual request: re-check every stage of the secret. */
+/** The signal for a manual request: reconcile the secret. */
 export function manualSignal(target: Target): Signal {
-  return { action: 'check', target, movedStages: 'all', trigger: { source: 'manual' } };
+  return { action: 'check', target, trigger: { source: 'manual' } };
 }
 
 function isObject(value: unknown): value is Json {

@@ -1,3 +1,15 @@
+/** One deployment of a service, as DescribeServices shows it. */
+export interface Deployment {
+  id: string;
+  /** PRIMARY (the newest), ACTIVE (older, still draining) or INACTIVE. */
+  status: string;
+  /** IN_PROGRESS, COMPLETED or FAILED; absent for services ECS does not track this way. */
+  rolloutState?: string;
+  rolloutStateReason?: string;
+  taskDefinition?: string;
+  createdAt?: string;
+}
+
 /** What planning needs to know about one ECS service, as DescribeServices shows it. */
 export interface ServiceSnapshot {
   clusterArn: string;
@@ -5,9 +17,14 @@ export interface ServiceSnapshot {
   serviceName: string;
   status: string;
   desiredCount: number;
+  runningCount: number;
   deploymentController: string;
-  /** Task definition of the PRIMARY deployment: what new tasks start from. */
+  /**
+   * The task definition the next deployment starts (the service's own `taskDefinition`), the
+   * PRIMARY deployment's only when the service names none.
+   */
   taskDefinition: string;
+  deployments: Deployment[];
   tags: Record<string, string>;
 }
 
@@ -18,4 +35,9 @@ export interface StandaloneTask {
   taskDefinition: string;
   group?: string;
   startedBy?: string;
+}
+
+/** The id of the service's newest deployment. */
+export function primaryDeploymentId(service: Pick<ServiceSnapshot, 'deployments'>): string | undefined {
+  return service.deployments.find((d) => d.status === 'PRIMARY')?.id;
 }

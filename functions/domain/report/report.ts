@@ -5,7 +5,10 @@ import type { StandaloneTask } from '../inventory/service';
 import type { SecretReference } from '../references/references';
 
 /** What happened to one service. */
-export type Outcome = 'redeployed' | 'would-redeploy' | 'skipped' | 'failed';
+export type Outcome = 'redeployed' | 'would-redeploy' | 'waiting' | 'skipped' | 'failed';
+
+/** What started a run: an event, a person (CLI or manual invoke), the schedule, or a run that continues another. */
+export type Origin = 'event' | 'manual' | 'schedule' | 'continuation';
 
 /** A reference as reported: where it is and what it follows (never a value). */
 export interface ReportReference {
@@ -28,6 +31,8 @@ export interface ServiceReport {
   outcome: Outcome;
   reason?: string;
   deploymentId?: string;
+  /** The versions the service was known to run, and those it must run now (stage -> version id). */
+  versions?: { from?: Record<string, string>; to: Record<string, string> };
   references: ReportReference[];
 }
 
@@ -40,8 +45,9 @@ export interface InventoryInfo {
 
 /** The one value a run produces: logged, returned by the handlers, printed by the CLI, published. */
 export interface Report {
-  secret: { arn?: string; name?: string; versionId?: string };
+  secret: { arn?: string; name?: string; versionId?: string; kind?: 'secret' | 'parameter' };
   trigger: Trigger;
+  origin?: Origin;
   action: 'redeploy' | 'ignore';
   reason?: string;
   dryRun: boolean;
@@ -49,6 +55,13 @@ export interface Report {
   services: ServiceReport[];
   standaloneTasks: StandaloneTask[];
   warnings: string[];
+  /**
+   * Set by a scheduled run: the services it found behind the current versions with no run on
+   * them yet, i.e. what events missed (a throttled, failed or disabled trigger).
+   */
+  drift?: { services: string[] };
+  /** Set when the run stopped before its end (its deadline) and a new run continues the rest. */
+  continued?: { reason: string };
 }
 
 /** The reported form of a reference. */
@@ -66,8 +79,8 @@ export function toReportReference(reference: SecretReference): ReportReference {
 }
 
 /** Counts of services by outcome. */
-export function countOutcomes(report: Report): Record<Outcome, number> {
-  const counts: Record<Outcome, number> = { redeployed: 0, 'would-redeploy': 0, skipped: 0, failed: 0 };
+export function countOutcomes(report: Pick<Report, 'services'>): Record<Outcome, number> {
+  const counts: Record<Outcome, number> = { redeployed: 0, 'would-redeploy': 0, waiting: 0, skipped: 0, failed: 0 };
   for (const service of report.services) counts[service.outcome] += 1;
   return counts;
 }

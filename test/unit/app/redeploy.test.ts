@@ -1,155 +1,138 @@
-import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
-import { executePlans } from '../../../functions/app/redeploy';
+import { Redeployer, type Work } from '../../../functions/app/redeploy';
 import type { ServiceSnapshot } from '../../../functions/domain/inventory/service';
-import type { ServicePlan } from '../../../functions/domain/plan/plan';
-import type { LedgerKey, RedeployLedger } from '../../../functions/ports/ledger';
+import { baseline, type LedgerRecord } from '../../../functions/domain/ledger/record';
+import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { clusterArn, secretArn, serviceArn, taskDefinitionArn } from '../../support/factories';
-import { testPorts } from '../../support/ports';
+import { type FakeWorld, fakeWorld } from '../../support/fakes/world';
 
-const ecs = mockClient(ECSClient);
 const SECRET = secretArn('prod/db-AbCdEf');
+const TARGET = { AWSCURRENT: 'v2' };
 
-beforeEach(() => ecs.reset());
+let world: FakeWorld;
+let service: ServiceSnapshot;
 
-function snapshot(name: string): ServiceSnapshot {
-  return {
+beforeEach(async () => {
+  world = fakeWorld();
+  service = world.ecs.addService({
     clusterArn: clusterArn('web'),
-    serviceArn: serviceArn('web', name),
-    serviceName: name,
-    status: 'ACTIVE',
+    serviceArn: serviceArn('web', 'api'),
+    serviceName: 'api',
     desiredCount: 2,
-    deploymentController: 'ECS',
-    taskDefinition: taskDefinitionArn(`${name}:1`),
-    tags: {},
-  };
+    taskDefinition: taskDefinitionArn('api:1'),
+  });
+  await world.ledger.write(
+    baseline(SECRET, service.serviceArn, { AWSCURRENT: 'v1' }, { now: world.clock.now(), writeId: 'seed' }),
+    undefined,
+  );
+});
+
+async function work(redeployer: Redeployer): Promise<Work> {
+  const record = await world.ledger.read(SECRET, service.serviceArn);
+  return { secretArn: SECRET, service: structuredClone(service), desired: TARGET, record, decision: redeployer.decide(record, TARGET) };
 }
 
-function toRedeploy(name: string): ServicePlan {
-  return { service: snapshot(name), references: [], action: 'redeploy', versionKey: 'v2', reason: 'uses version v2' };
+async function stored(): Promise<LedgerRecord | undefined> {
+  return world.ledger.read(SECRET, service.serviceArn);
 }
 
-/** An in-memory ledger with the table's semantics. */
-function memoryLedger(): RedeployLedger & { keys: Set<string> } {
-  const keys = new Set<string>();
-  const id = (k: LedgerKey) => `${k.serviceArn}|${k.secretArn}|${k.versionKey}`;
-  return {
-    keys,
-    async claim(k, force) {
-      if (keys.has(id(k)) && !force) return false;
-      keys.add(id(k));
-      return true;
-    },
-    async release(k) {
-      keys.delete(id(k));
-    },
-    async has(k) {
-      return keys.has(id(k));
-    },
-  };
-}
+describe('Redeployer', () => {
+  it('claims, sends UpdateService once and records the deployment ECS created', async () => {
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined, false);
 
-describe('executePlans', () => {
-  it('forces a new deployment of each service and reports the new deployment id', async () => {
-    ecs
-      .on(UpdateServiceCommand)
-      .callsFake(async (input) => ({ service: { deployments: [{ id: `dep-${input.service.split('/').pop()}`, status: 'PRIMARY' }] } }));
-    const reports = await executePlans(testPorts(), [toRedeploy('api')], { secretArn: SECRET, dryRun: false, force: false });
-    expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
-      cluster: clusterArn('web'),
-      service: serviceArn('web', 'api'),
-      forceNewDeployment: true,
-    });
-    expect(reports[0]).toMatchObject({ outcome: 'redeployed', deploymentId: 'dep-api' });
+    const result = await redeployer.redeploy(await work(redeployer));
+
+    expect(result).toMatchObject({ outcome: 'redeployed', deploymentId: world.ecs.updates[0].deploymentId });
+    expect(await stored()).toMatchObject({ via: 'redeploy', versions: TARGET, deploymentId: world.ecs.updates[0].deploymentId, rev: 3 });
+    expect((await stored())?.claim).toBeUndefined();
   });
 
-  it('reports failed for the services whose UpdateService throws and redeployed for the rest', async () => {
-    ecs.on(UpdateServiceCommand).resolves({ service: {} });
-    ecs
-      .on(UpdateServiceCommand, { service: serviceArn('web', 'b') })
-      .rejects(Object.assign(new Error('service is draining'), { name: 'InvalidParameterException' }));
-    const ledger = memoryLedger();
-    const reports = await executePlans(testPorts(), ['a', 'b', 'c'].map(toRedeploy), {
-      secretArn: SECRET,
-      dryRun: false,
-      force: false,
-      ledger,
-    });
-    expect(reports.map((r) => [r.serviceName, r.outcome])).toEqual([
-      ['a', 'redeployed'],
-      ['b', 'failed'],
-      ['c', 'redeployed'],
-    ]);
-    expect(reports[1].reason).toBe('UpdateService failed: InvalidParameterException: service is draining');
-    expect([...ledger.keys].some((k) => k.startsWith(serviceArn('web', 'b')))).toBe(false);
-  });
-
-  it('redeploys only the failed service when the same plan runs again', async () => {
-    let bAttempts = 0;
-    ecs.on(UpdateServiceCommand).callsFake(async (input) => {
-      if (input.service === serviceArn('web', 'b') && bAttempts++ === 0) throw new Error('throttled');
-      return { service: {} };
-    });
-    const ledger = memoryLedger();
-    const plans = ['a', 'b'].map(toRedeploy);
-    await executePlans(testPorts(), plans, { secretArn: SECRET, dryRun: false, force: false, ledger });
-    ecs.resetHistory();
-    const retry = await executePlans(testPorts(), plans, { secretArn: SECRET, dryRun: false, force: false, ledger });
-    expect(retry.map((r) => [r.outcome, r.reason])).toEqual([
-      ['skipped', 'already redeployed for version v2'],
-      ['redeployed', 'uses version v2'],
-    ]);
-    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
-  });
-
-  it('redeploys again with force even when the ledger has the version', async () => {
-    ecs.on(UpdateServiceCommand).resolves({ service: {} });
-    const ledger = memoryLedger();
-    await executePlans(testPorts(), [toRedeploy('a')], { secretArn: SECRET, dryRun: false, force: false, ledger });
-    const forced = await executePlans(testPorts(), [toRedeploy('a')], { secretArn: SECRET, dryRun: false, force: true, ledger });
-    expect(forced[0].outcome).toBe('redeployed');
-    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 2);
-  });
-
-  it('calls nothing on a dry run and says what would be redeployed', async () => {
-    const ledger = memoryLedger();
-    const reports = await executePlans(testPorts(), [toRedeploy('a')], { secretArn: SECRET, dryRun: true, force: false, ledger });
-    expect(reports[0].outcome).toBe('would-redeploy');
-    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
-    expect(ledger.keys.size).toBe(0);
-  });
-
-  it('reports failed without calling UpdateService when the ledger cannot be written', async () => {
-    const ledger: RedeployLedger = { ...memoryLedger(), claim: async () => Promise.reject(new Error('table throttled')) };
-    const reports = await executePlans(testPorts(), [toRedeploy('a')], { secretArn: SECRET, dryRun: false, force: false, ledger });
-    expect(reports[0]).toMatchObject({ outcome: 'failed', reason: 'could not check the redeploy record: table throttled' });
-    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
-  });
-
-  it('never has more UpdateService calls in flight than the configured concurrency', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    ecs.on(UpdateServiceCommand).callsFake(async () => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-      inFlight -= 1;
-      return { service: {} };
-    });
-    const plans = Array.from({ length: 12 }, (_, i) => toRedeploy(`svc-${i}`));
-    await executePlans(testPorts({ maxConcurrency: 3 }), plans, { secretArn: SECRET, dryRun: false, force: false });
-    expect(peak).toBe(3);
-    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 12);
-  });
-
-  it('passes skipped plans through with their reason', async () => {
-    const plan: ServicePlan = {
-      service: snapshot('a'),
-      references: [],
-      action: 'skip',
-      reason: 'opted out by tag ecs-secret-redeploy:ignore',
+  it('recognises its own write when the answer of the write recording the deployment was lost', async () => {
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined, false);
+    const item = await work(redeployer);
+    const write = world.ledger.write.bind(world.ledger);
+    let writes = 0;
+    world.ledger.write = async (record, rev) => {
+      writes += 1;
+      if (writes === 2) world.ledger.loseAnswers = 1;
+      return write(record, rev);
     };
-    const [report] = await executePlans(testPorts(), [plan], { secretArn: SECRET, dryRun: false, force: false });
-    expect(report).toMatchObject({ outcome: 'skipped', reason: 'opted out by tag ecs-secret-redeploy:ignore' });
+
+    const result = await redeployer.redeploy(item);
+
+    expect(result).toMatchObject({ outcome: 'redeployed' });
+    expect(result.outcome === 'redeployed' && result.reason).not.toMatch(/not recorded/);
+    expect(world.ecs.updates).toHaveLength(1);
+    expect(await stored()).toMatchObject({ via: 'redeploy', versions: TARGET });
+  });
+
+  it('keeps the claim when UpdateService never answers and ECS shows no new deployment, for the next run to check after the lease', async () => {
+    world.ecs.fault = () => 'fail-unapplied';
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined, false);
+
+    const result = await redeployer.redeploy(await work(redeployer));
+
+    expect(result).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('checked again once the claim') });
+    expect((await stored())?.claim?.token).toBe(redeployer.token);
+
+    world.ecs.fault = undefined;
+    world.clock.advance(61_000);
+    const next = new Redeployer(world.ports, NO_DEADLINE, undefined, false);
+    expect(await next.redeploy(await work(next))).toMatchObject({ outcome: 'redeployed' });
+    expect(world.ecs.updates).toHaveLength(1);
+  });
+
+  it('releases its claim and leaves the service to a new run when ECS throttles it past the deadline', async () => {
+    world.ecs.fault = () => 'throttle';
+    const now = world.clock.now().getTime();
+    const redeployer = new Redeployer(world.ports, deadlineIn(now, 5000, 0), undefined, false);
+
+    const result = await redeployer.redeploy(await work(redeployer));
+
+    expect(result).toMatchObject({ outcome: 'deferred' });
+    expect(await stored()).toMatchObject({ versions: { AWSCURRENT: 'v1' }, lastError: expect.stringContaining('throttled') });
+    expect((await stored())?.claim).toBeUndefined();
+  });
+
+  it('releases its claim with the reason when ECS rejects UpdateService', async () => {
+    world.ecs.fault = () => Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' });
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined, false);
+
+    const result = await redeployer.redeploy(await work(redeployer));
+
+    expect(result).toEqual({ outcome: 'failed', reason: 'UpdateService failed: AccessDeniedException: Access denied' });
+    expect(await stored()).toMatchObject({ versions: { AWSCURRENT: 'v1' }, lastError: 'AccessDeniedException: Access denied' });
+    expect((await stored())?.claim).toBeUndefined();
+  });
+
+  it('claims nothing once its deadline has passed', async () => {
+    const now = world.clock.now().getTime();
+    const redeployer = new Redeployer(world.ports, deadlineIn(now, 0, 0), undefined, false);
+
+    const result = await redeployer.redeploy(await work(redeployer));
+
+    expect(result).toMatchObject({ outcome: 'deferred' });
+    expect(await stored()).toMatchObject({ rev: 1 });
+    expect(world.ecs.updates).toEqual([]);
+  });
+
+  it('redeploys a service already at the current versions when forced', async () => {
+    await world.ledger.write({ ...((await stored()) as LedgerRecord), versions: TARGET, rev: 2, writeId: 'at-target' }, 1);
+    const unforced = new Redeployer(world.ports, NO_DEADLINE, undefined, false);
+    const forced = new Redeployer(world.ports, NO_DEADLINE, undefined, true);
+
+    expect(unforced.decide(await stored(), TARGET)).toEqual({ action: 'up-to-date' });
+    expect(await forced.redeploy(await work(forced))).toMatchObject({ outcome: 'redeployed' });
+    expect(world.ecs.updates).toHaveLength(1);
+  });
+
+  it('hands its bucket over: a run that continues another does not burst again', async () => {
+    world.ports.config.updateBurst = 2;
+    world.ports.config.updateRate = 1;
+    const first = new Redeployer(world.ports, NO_DEADLINE, undefined, false);
+    await first.redeploy(await work(first));
+    const bucket = first.bucketState();
+
+    expect(bucket.tokens).toBe(1);
+    expect(new Redeployer(world.ports, NO_DEADLINE, bucket, false).bucketState()).toEqual(bucket);
   });
 });

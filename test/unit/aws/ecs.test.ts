@@ -5,8 +5,10 @@ import {
   ListClustersCommand,
   ListServicesCommand,
   ListTasksCommand,
+  UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { OutcomeUnknownError, ThrottledError } from '../../../functions/domain/errors';
 import { lastPathSegment } from '../../../functions/domain/identity/arn';
 import { clusterArn, ecsService, serviceArn, taskDefinitionArn, taskDefinitionUsing } from '../../support/factories';
 import { testPorts } from '../../support/ports';
@@ -68,20 +70,59 @@ describe('listServices', () => {
 });
 
 describe('describeServices', () => {
-  it('takes the task definition of the PRIMARY deployment, not the service default', async () => {
+  // Regression: the task definition was read from the PRIMARY deployment, so a service moved off a
+  // secret (its next deployment starts a task definition without it) was still redeployed.
+  it("takes the task definition the next deployment starts (the service's own), not the PRIMARY deployment's", async () => {
     ecs.on(DescribeServicesCommand).resolves({
       services: [
         ecsService('web', 'api', {
-          taskDefinition: taskDefinitionArn('api:1'),
-          deployments: [
-            { id: 'old', status: 'ACTIVE', taskDefinition: taskDefinitionArn('api:1') },
-            { id: 'new', status: 'PRIMARY', taskDefinition: taskDefinitionArn('api:2') },
-          ],
+          taskDefinition: taskDefinitionArn('api:2'),
+          deployments: [{ id: 'old', status: 'PRIMARY', taskDefinition: taskDefinitionArn('api:1') }],
         }),
       ],
     });
     const [api] = await testPorts().ecs.describeServices('web', [serviceArn('web', 'api')]);
     expect(api.taskDefinition).toBe(taskDefinitionArn('api:2'));
+  });
+
+  it("falls back to the PRIMARY deployment's task definition when the service names none", async () => {
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        ecsService('web', 'api', {
+          taskDefinition: undefined,
+          deployments: [{ id: 'd1', status: 'PRIMARY', taskDefinition: taskDefinitionArn('api:3') }],
+        }),
+      ],
+    });
+    const [api] = await testPorts().ecs.describeServices('web', [serviceArn('web', 'api')]);
+    expect(api.taskDefinition).toBe(taskDefinitionArn('api:3'));
+  });
+
+  it('reads the deployments with their rollout state, and the running count', async () => {
+    const createdAt = new Date('2026-11-20T08:15:00Z');
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        ecsService('web', 'api', {
+          runningCount: 3,
+          deployments: [
+            { id: 'd2', status: 'PRIMARY', rolloutState: 'IN_PROGRESS', createdAt, taskDefinition: taskDefinitionArn('api:1') },
+          ],
+        }),
+      ],
+    });
+    const [api] = await testPorts().ecs.describeServices('web', [serviceArn('web', 'api')]);
+    expect(api).toMatchObject({
+      runningCount: 3,
+      deployments: [
+        {
+          id: 'd2',
+          status: 'PRIMARY',
+          rolloutState: 'IN_PROGRESS',
+          createdAt: createdAt.toISOString(),
+          taskDefinition: taskDefinitionArn('api:1'),
+        },
+      ],
+    });
   });
 
   it('reads the deployment controller and tags', async () => {
@@ -117,5 +158,45 @@ describe('taskDefinitionReferences', () => {
     const { ecs: port } = testPorts();
     await expect(port.taskDefinitionReferences(taskDefinitionArn('a:1'))).rejects.toThrow('throttled');
     await expect(port.taskDefinitionReferences(taskDefinitionArn('a:1'))).resolves.toEqual([]);
+  });
+});
+
+describe('forceNewDeployment', () => {
+  const service = { clusterArn: clusterArn('web'), serviceArn: serviceArn('web', 'api') };
+  const fault = (name: string, fields: object) => Object.assign(new Error(`${name} happened`), { name, ...fields });
+
+  it('returns the id of the new PRIMARY deployment', async () => {
+    ecs.on(UpdateServiceCommand).resolves({
+      service: ecsService('web', 'api', {
+        deployments: [
+          { id: 'new', status: 'PRIMARY' },
+          { id: 'old', status: 'ACTIVE' },
+        ],
+      }),
+    });
+    expect(await testPorts().ecs.forceNewDeployment(service)).toEqual({ deploymentId: 'new' });
+    expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
+      cluster: clusterArn('web'),
+      service: serviceArn('web', 'api'),
+      forceNewDeployment: true,
+    });
+  });
+
+  // UpdateService is not idempotent: an SDK retry after a lost answer would start a second deployment.
+  it.each([
+    ['throttling', fault('ThrottlingException', { $metadata: { httpStatusCode: 400 }, $retryable: { throttling: true } }), ThrottledError],
+    ['a server error', fault('ServerException', { $metadata: { httpStatusCode: 500 }, $fault: 'server' }), OutcomeUnknownError],
+    ['a dropped connection (no HTTP answer)', fault('Error', { code: 'ECONNRESET' }), OutcomeUnknownError],
+    ['a timeout', fault('TimeoutError', {}), OutcomeUnknownError],
+  ])('is sent once and reports %s as what it means for a retry', async (_label, error, expected) => {
+    ecs.on(UpdateServiceCommand).rejects(error);
+    await expect(testPorts({ maxAttempts: 8 }).ecs.forceNewDeployment(service)).rejects.toBeInstanceOf(expected);
+    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
+  });
+
+  it('passes a rejection by ECS through as it is (not applied, not worth retrying)', async () => {
+    const rejected = fault('InvalidParameterException', { $metadata: { httpStatusCode: 400 }, $fault: 'client' });
+    ecs.on(UpdateServiceCommand).rejects(rejected);
+    await expect(testPorts().ecs.forceNewDeployment(service)).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 });

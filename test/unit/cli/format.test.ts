@@ -73,7 +73,7 @@ describe('formatReport', () => {
 
   it('ends with counts of every outcome', () => {
     const lines = formatReport(report(services)).trimEnd().split('\n');
-    expect(lines[lines.length - 1]).toBe('1 redeployed, 0 would-redeploy, 1 skipped, 1 failed');
+    expect(lines[lines.length - 1]).toBe('1 redeployed, 0 would-redeploy, 0 waiting, 1 skipped, 1 failed');
   });
 
   it('says so when no service references the secret', () => {

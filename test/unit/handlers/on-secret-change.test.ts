@@ -1,16 +1,21 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { ReconcileAllSummary } from '../../../functions/app/reconcile-all';
 import { MalformedEventError, StateTableMissingError } from '../../../functions/domain/errors';
+import type { Report } from '../../../functions/domain/report/report';
 import { handler } from '../../../functions/handlers/on-secret-change';
-import { ecsService, secretArn, serviceArn, taskDefinitionArn } from '../../support/factories';
-import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
+import { ecsService, serviceArn } from '../../support/factories';
+import { indexItem, lambdaContext, ledgerItem, SECRET, useLambdaEnvironment } from '../../support/lambda';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-const SECRET = secretArn('prod/db-AbCdEf');
+const lambda = mockClient(LambdaClient);
+const LEDGER_QUERY = { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)' };
 
 function putSecretValue(versionStages?: string[]) {
   return {
@@ -30,48 +35,27 @@ function putSecretValue(versionStages?: string[]) {
   };
 }
 
-function indexEntry(name: string) {
-  return {
-    pk: `SECRET#${SECRET}`,
-    sk: `SERVICE#${serviceArn('web', name)}`,
-    secretArn: SECRET,
-    kind: 'service',
-    resourceArn: serviceArn('web', name),
-    clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web',
-    name,
-    taskDefinition: taskDefinitionArn(`${name}:1`),
-    references: [
-      {
-        field: 'secrets',
-        container: 'app',
-        name: 'DB',
-        valueFrom: SECRET,
-        store: 'secretsmanager',
-        secret: {
-          secretId: SECRET,
-          namePart: 'prod/db-AbCdEf',
-          isArn: true,
-          location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' },
-        },
-      },
-    ],
-  };
-}
-
 beforeAll(() => useLambdaEnvironment());
 
+const A = serviceArn('web', 'a');
+const B = serviceArn('web', 'b');
+
 beforeEach(() => {
-  for (const mock of [ecs, sm, dynamo]) mock.reset();
+  for (const mock of [ecs, sm, dynamo, lambda]) mock.reset();
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'], v1: ['AWSPREVIOUS'] } });
-  dynamo.on(QueryCommand).resolves({ Items: [indexEntry('a'), indexEntry('b')] });
+  // Both services run v1; v2 is current.
+  dynamo.on(QueryCommand).resolves({ Items: [indexItem(A, 'a'), indexItem(B, 'b')] });
+  dynamo.on(QueryCommand, LEDGER_QUERY).resolves({ Items: [ledgerItem(A, 'v1'), ledgerItem(B, 'v1')] });
   dynamo.on(PutCommand).resolves({});
   ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'a'), ecsService('web', 'b')] });
 });
 
+const reportOf = async (event: unknown, context: Context = lambdaContext) => (await handler(event, context)) as Report;
+
 describe('on-secret-change handler', () => {
   it('returns the report of a redeploy through the index', async () => {
     ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY' }] } });
-    const report = await handler(putSecretValue() as never, lambdaContext);
+    const report = await reportOf(putSecretValue());
     expect(report.inventory).toEqual({ source: 'index' });
     expect(report.services.map((s) => [s.serviceName, s.outcome, s.deploymentId])).toEqual([
       ['a', 'redeployed', 'ecs-svc/2'],
@@ -81,26 +65,79 @@ describe('on-secret-change handler', () => {
 
   it('throws after a partial failure so that the async retry redeploys what failed', async () => {
     ecs.on(UpdateServiceCommand).resolves({ service: {} });
-    ecs.on(UpdateServiceCommand, { service: serviceArn('web', 'b') }).rejects(new Error('Rate exceeded'));
-    await expect(handler(putSecretValue() as never, lambdaContext)).rejects.toThrow(
-      '1 of 2 services failed to redeploy: b (UpdateService failed: Rate exceeded)',
+    const draining = Object.assign(new Error('service is draining'), {
+      name: 'InvalidParameterException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    ecs.on(UpdateServiceCommand, { service: B }).rejects(draining);
+    await expect(handler(putSecretValue(), lambdaContext)).rejects.toThrow(
+      '1 of 2 services failed to redeploy: b (UpdateService failed: InvalidParameterException: service is draining)',
     );
   });
 
-  it('ignores the start of a rotation without calling AWS', async () => {
-    const report = await handler(putSecretValue(['AWSPENDING']) as never, lambdaContext);
+  it('finds nothing due when a rotation has only started (the new version is AWSPENDING)', async () => {
+    sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] } });
+    const report = await reportOf(putSecretValue(['AWSPENDING']));
+    expect(report.services.map((s) => s.outcome)).toEqual(['skipped', 'skipped']);
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+  });
+
+  it('ignores a call that failed without calling AWS', async () => {
+    const failed = putSecretValue();
+    Object.assign(failed.detail, { errorCode: 'AccessDenied' });
+    const report = await reportOf(failed);
     expect(report.action).toBe('ignore');
     expect(sm.calls()).toHaveLength(0);
     expect(ecs.calls()).toHaveLength(0);
   });
 
+  it('claims nothing past its deadline and continues at once in a new invocation of the reconciler', async () => {
+    const nearlyOut = { ...lambdaContext, getRemainingTimeInMillis: () => 5_000 } as Context;
+    const report = await reportOf(putSecretValue(), nearlyOut);
+    expect(report.services.map((s) => s.outcome)).toEqual(['waiting', 'waiting']);
+    expect(report.continued?.reason).toMatch(/continuation/);
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+    expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: 'ecs-secret-redeploy-test', InvocationType: 'Event' });
+    const payload = JSON.parse(String(lambda.commandCalls(InvokeCommand)[0].args[0].input.Payload));
+    expect(payload['ecs-secret-redeploy:continuation']).toMatchObject({
+      kind: 'continue-secret',
+      secretArn: SECRET,
+      origin: 'event',
+      hop: 1,
+    });
+  });
+
+  it('reconciles every indexed secret on the schedule, from one scan of the index and one of the ledger', async () => {
+    dynamo.on(ScanCommand).resolves({ Items: [indexItem(A, 'a'), indexItem(B, 'b')] });
+    dynamo
+      .on(ScanCommand, { FilterExpression: 'begins_with(sk, :ledger)' })
+      .resolves({ Items: [ledgerItem(A, 'v2'), ledgerItem(B, 'v1')] });
+    ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/3', status: 'PRIMARY' }] } });
+    const scheduled = {
+      version: '0',
+      id: 't',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '111122223333',
+      time: '2026-11-23T10:00:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: {},
+    };
+
+    const summary = (await handler(scheduled, lambdaContext)) as ReconcileAllSummary;
+
+    expect(summary).toMatchObject({ secrets: 1, reconciled: 1, outcomes: { redeployed: 1 }, drift: [{ secret: SECRET, services: [B] }] });
+    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+  });
+
   it('fails loudly when the state table does not exist, instead of scanning', async () => {
     dynamo.on(QueryCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
-    await expect(handler(putSecretValue() as never, lambdaContext)).rejects.toThrow(StateTableMissingError);
+    await expect(handler(putSecretValue(), lambdaContext)).rejects.toThrow(StateTableMissingError);
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 
   it('rejects an input that is not an EventBridge event', async () => {
-    await expect(handler({ hello: 'world' } as never, lambdaContext)).rejects.toThrow(MalformedEventError);
+    await expect(handler({ hello: 'world' }, lambdaContext)).rejects.toThrow(MalformedEventError);
   });
 });

@@ -4,44 +4,22 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { mockClient } from 'aws-sdk-client-mock';
 import { ForeignAccountError, MalformedEventError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/redeploy-secret';
-import { ecsService, secretArn, serviceArn, taskDefinitionArn } from '../../support/factories';
-import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
+import { ecsService, serviceArn } from '../../support/factories';
+import { indexItem, lambdaContext, ledgerItem, SECRET, useLambdaEnvironment } from '../../support/lambda';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
-const SECRET = secretArn('prod/db-AbCdEf');
 
 beforeAll(() => useLambdaEnvironment());
 
 beforeEach(() => {
   for (const mock of [ecs, sm, dynamo]) mock.reset();
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'] } });
-  dynamo.on(QueryCommand).resolves({
-    Items: [
-      {
-        secretArn: SECRET,
-        kind: 'service',
-        resourceArn: serviceArn('web', 'a'),
-        clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web',
-        name: 'a',
-        taskDefinition: taskDefinitionArn('a:1'),
-        references: [
-          {
-            field: 'secrets',
-            valueFrom: SECRET,
-            store: 'secretsmanager',
-            secret: {
-              secretId: SECRET,
-              namePart: 'prod/db-AbCdEf',
-              isArn: true,
-              location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' },
-            },
-          },
-        ],
-      },
-    ],
-  });
+  dynamo.on(QueryCommand).resolves({ Items: [indexItem(serviceArn('web', 'a'), 'a')] });
+  dynamo
+    .on(QueryCommand, { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)' })
+    .resolves({ Items: [ledgerItem(serviceArn('web', 'a'), 'v1')] });
   dynamo.on(GetCommand).resolves({});
   ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'a')] });
 });

@@ -3,8 +3,23 @@ import { BadInputError, MalformedEventError } from '../../../../functions/domain
 import { targetText } from '../../../../functions/domain/identity/target';
 import { eventFixtureFiles, loadEvent } from '../../../support/events';
 
+/*
+ * The decoder is level-triggered (DESIGN "Shape" and "What counts as the secret changed"): an
+ * event only names the secret to reconcile, and the secret's state decides whether anything is
+ * due. So every event about a secret that could have moved a stage is a `check`, even one that
+ * (like AWSPENDING, a scheduled rotation or a metadata-only UpdateSecret) usually moved nothing:
+ * the reconcile then finds nothing due. Ignored: failed calls, DeleteSecret/RestoreSecret, calls
+ * that cannot change a value, service events other than RotationSucceeded, SSM Delete and
+ * LabelParameterVersion, and Parameter Store Changes carrying `detail.exception`.
+ *
+ * Sources of the shapes: test/fixtures/events (written from the AWS documentation: Secrets
+ * Manager "Log AWS Secrets Manager events with AWS CloudTrail" and "Match Secrets Manager events
+ * with EventBridge", Systems Manager "Parameter Store events"; base samples in DESIGN's events/
+ * folder), varied here field by field.
+ */
+
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db-a1B2c3';
-const CURRENT_MOVE = ['AWSCURRENT', 'AWSPREVIOUS'];
+const PARAMETER_ARN = 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/orders/api-token';
 
 function check(decision: Signal): Extract<Signal, { action: 'check' }> {
   if (decision.action !== 'check') throw new Error(`expected a check, got ignore: ${decision.reason}`);
@@ -47,6 +62,51 @@ describe('event fixtures', () => {
   it.each(eventFixtureFiles())('%s decodes without throwing', (file) => {
     expect(() => decodeEvent(loadEvent(file))).not.toThrow();
   });
+
+  // The whole rule in one table: every fixture, and what the decoder makes of it.
+  const CHECKED = [
+    'parameter-store-change.update.json',
+    'put-secret-value.current.json',
+    'put-secret-value.custom-stage.json',
+    'put-secret-value.explicit-current.json',
+    'put-secret-value.legacy-arn-field.json',
+    'put-secret-value.no-response.name.json',
+    'put-secret-value.no-response.partial-arn.json',
+    'put-secret-value.pending.json',
+    'rotate-secret.immediate.json',
+    'rotate-secret.scheduled.json',
+    'rotation-succeeded.service-event.json',
+    'secret-label-updated.current.json',
+    'secret-label-updated.custom-label.json',
+    'update-secret-version-stage.current.json',
+    'update-secret-version-stage.custom-stage.json',
+    'update-secret-version-stage.pending.json',
+    'update-secret-version-stage.previous.json',
+    'update-secret.metadata-only.json',
+    'update-secret.new-version.json',
+  ];
+
+  it.each(eventFixtureFiles())('%s: check or ignore as the table says', (file) => {
+    expect(decodeEvent(loadEvent(file)).action).toBe(CHECKED.includes(file) ? 'check' : 'ignore');
+  });
+
+  it('lists only fixtures that exist', () => {
+    expect(eventFixtureFiles()).toEqual(expect.arrayContaining(CHECKED));
+  });
+
+  it.each([
+    'non-matching/create-secret.cloudtrail.json',
+    'non-matching/describe-secret.cloudtrail.json',
+    'non-matching/ecs-service-action.steady-state.json',
+    'non-matching/ecs-task-state-change.json',
+    'non-matching/ecs-update-service.cloudtrail.json',
+    'non-matching/list-secret-version-ids.cloudtrail.json',
+    'non-matching/other-source.put-secret-value.json',
+    'non-matching/parameter-store-change.delete.json',
+    'non-matching/scheduled-event.json',
+  ])('ignores %s', (file) => {
+    expect(decodeEvent(loadEvent(file)).action).toBe('ignore');
+  });
 });
 
 describe('decodeEvent', () => {
@@ -54,8 +114,10 @@ describe('decodeEvent', () => {
     it('checks the secret from responseElements.arn when no versionStages are given (AWSCURRENT moves)', () => {
       const decision = check(decodeEvent(loadEvent('put-secret-value.current.json')));
       expect(idOf(decision)).toBe(ARN);
-      expect(decision.movedStages).toEqual(CURRENT_MOVE);
-      expect(decision.skipWhileRotationPending).toBeFalsy();
+    });
+
+    it('says nothing about stages: a check carries only the target and the trigger', () => {
+      expect(Object.keys(check(decodeEvent(loadEvent('put-secret-value.current.json')))).sort()).toEqual(['action', 'target', 'trigger']);
     });
 
     it('records the event identity as the trigger', () => {
@@ -70,35 +132,27 @@ describe('decodeEvent', () => {
       });
     });
 
-    it('checks AWSCURRENT and AWSPREVIOUS when versionStages is ["AWSCURRENT"]', () => {
-      const decision = check(decodeEvent(loadEvent('put-secret-value.explicit-current.json')));
-      expect(decision.movedStages).toEqual(CURRENT_MOVE);
+    // Whatever stages the new version was given, the state says which moved: AWSPENDING alone
+    // (a rotation's first step) finds nothing due, since AWSCURRENT did not move.
+    it.each<[string, string[] | undefined]>([
+      ['["AWSCURRENT"]', ['AWSCURRENT']],
+      ['["AWSPENDING"] (a rotation started, the value is not live)', ['AWSPENDING']],
+      ['["BLUE"] (a custom stage)', ['BLUE']],
+      ['["AWSPENDING", "BLUE"]', ['AWSPENDING', 'BLUE']],
+      ['["BLUE", "AWSCURRENT"]', ['BLUE', 'AWSCURRENT']],
+      ['[] (an empty list)', []],
+    ])('checks the secret when versionStages is %s', (_label, versionStages) => {
+      const event = loadEvent('put-secret-value.current.json');
+      event.detail.requestParameters.versionStages = versionStages;
+      expect(idOf(check(decodeEvent(event)))).toBe(ARN);
     });
 
-    it('ignores a version staged only as AWSPENDING: a rotation started, the value is not live', () => {
-      const decision = ignored(decodeEvent(loadEvent('put-secret-value.pending.json')));
-      expect(decision.reason).toMatch(/AWSPENDING/);
-      expect(idOf(decision)).toBe(ARN);
-    });
-
-    it('checks only the custom stage when the new version is staged with a custom label', () => {
-      const decision = check(decodeEvent(loadEvent('put-secret-value.custom-stage.json')));
-      expect(decision.movedStages).toEqual(['BLUE']);
-    });
-
-    it('checks the custom stage and drops AWSPENDING when both are given', () => {
-      const event = loadEvent('put-secret-value.custom-stage.json');
-      event.detail.requestParameters.versionStages = ['AWSPENDING', 'BLUE'];
-      expect(check(decodeEvent(event)).movedStages).toEqual(['BLUE']);
-    });
-
-    it('checks AWSCURRENT and AWSPREVIOUS when AWSCURRENT is one of several stages', () => {
-      const event = loadEvent('put-secret-value.custom-stage.json');
-      event.detail.requestParameters.versionStages = ['BLUE', 'AWSCURRENT'];
-      const moved = check(decodeEvent(event)).movedStages;
-      expect(moved).toEqual(expect.arrayContaining(['AWSCURRENT', 'AWSPREVIOUS', 'BLUE']));
-      expect(moved).toHaveLength(3);
-    });
+    it.each(['put-secret-value.explicit-current.json', 'put-secret-value.pending.json', 'put-secret-value.custom-stage.json'])(
+      'checks the secret of %s',
+      (file) => {
+        expect(idOf(check(decodeEvent(loadEvent(file))))).toBe(ARN);
+      },
+    );
 
     it('reads the secret from the pre-Feb-2024 "aRN" spelling in responseElements', () => {
       const decision = check(decodeEvent(loadEvent('put-secret-value.legacy-arn-field.json')));
@@ -114,7 +168,6 @@ describe('decodeEvent', () => {
     it('falls back to requestParameters.secretId (a name) when responseElements is null', () => {
       const decision = check(decodeEvent(loadEvent('put-secret-value.no-response.name.json')));
       expect(idOf(decision)).toBe('prod/orders-db');
-      expect(decision.movedStages).toEqual(CURRENT_MOVE);
     });
 
     it('falls back to requestParameters.secretId (a partial ARN) when responseElements is null', () => {
@@ -137,65 +190,55 @@ describe('decodeEvent', () => {
   });
 
   describe('UpdateSecret', () => {
-    it('checks AWSCURRENT and AWSPREVIOUS when the response carries a new versionId', () => {
-      const decision = check(decodeEvent(loadEvent('update-secret.new-version.json')));
-      expect(idOf(decision)).toBe(ARN);
-      expect(decision.movedStages).toEqual(CURRENT_MOVE);
+    // DESIGN: a metadata-only edit fires the same event, and the response may be null, {arn} or
+    // {aRN} with no versionId: tell them apart from the state, never from the event.
+    it.each(['update-secret.new-version.json', 'update-secret.metadata-only.json'])('checks the secret of %s', (file) => {
+      expect(idOf(check(decodeEvent(loadEvent(file))))).toBe(ARN);
     });
 
-    it('ignores a metadata-only update (no versionId in the response)', () => {
-      const decision = ignored(decodeEvent(loadEvent('update-secret.metadata-only.json')));
-      expect(decision.reason).toMatch(/metadata-only/);
-      expect(idOf(decision)).toBe(ARN);
+    it('checks the secret from the legacy {aRN} response without a versionId', () => {
+      const event = loadEvent('update-secret.metadata-only.json');
+      event.detail.requestParameters.secretId = 'prod/orders-db';
+      event.detail.responseElements = { aRN: ARN, name: 'prod/orders-db' };
+      expect(idOf(check(decodeEvent(event)))).toBe(ARN);
+    });
+
+    it('checks the secret named in the request when responseElements is null', () => {
+      const event = loadEvent('update-secret.new-version.json');
+      event.detail.responseElements = null;
+      expect(idOf(check(decodeEvent(event)))).toBe(ARN);
     });
   });
 
   describe('UpdateSecretVersionStage', () => {
-    it('checks AWSCURRENT and AWSPREVIOUS when AWSCURRENT moves', () => {
-      const decision = check(decodeEvent(loadEvent('update-secret-version-stage.current.json')));
-      expect(idOf(decision)).toBe(ARN);
-      expect(decision.movedStages).toEqual(CURRENT_MOVE);
+    it.each([
+      ['update-secret-version-stage.current.json', 'AWSCURRENT'],
+      ['update-secret-version-stage.previous.json', 'AWSPREVIOUS'],
+      ['update-secret-version-stage.pending.json', 'AWSPENDING'],
+      ['update-secret-version-stage.custom-stage.json', 'BLUE'],
+    ])('checks the secret of %s (%s moved)', (file) => {
+      expect(idOf(check(decodeEvent(loadEvent(file))))).toBe(ARN);
     });
 
-    it('checks only AWSPREVIOUS when AWSPREVIOUS alone moves', () => {
-      expect(check(decodeEvent(loadEvent('update-secret-version-stage.previous.json'))).movedStages).toEqual(['AWSPREVIOUS']);
-    });
-
-    it('ignores a move of AWSPENDING: the value in use did not change', () => {
-      const decision = ignored(decodeEvent(loadEvent('update-secret-version-stage.pending.json')));
-      expect(decision.reason).toMatch(/AWSPENDING/);
-      expect(idOf(decision)).toBe(ARN);
-    });
-
-    it('checks only the custom stage when a custom stage moves', () => {
-      expect(check(decodeEvent(loadEvent('update-secret-version-stage.custom-stage.json'))).movedStages).toEqual(['BLUE']);
-    });
-
-    it('rejects an event without requestParameters.versionStage', () => {
+    // The stage that moved no longer matters to the decoder (formerly rejected as malformed).
+    it('checks the secret even without requestParameters.versionStage', () => {
       const event = loadEvent('update-secret-version-stage.current.json');
       delete event.detail.requestParameters.versionStage;
-      expectMalformed(event);
+      expect(idOf(check(decodeEvent(event)))).toBe(ARN);
     });
   });
 
   describe('RotateSecret', () => {
-    it('checks AWSCURRENT and AWSPREVIOUS but waits while the rotation is pending', () => {
-      const decision = check(decodeEvent(loadEvent('rotate-secret.immediate.json')));
-      expect(idOf(decision)).toBe(ARN);
-      expect(decision.movedStages).toEqual(CURRENT_MOVE);
-      expect(decision.skipWhileRotationPending).toBe(true);
-    });
-
-    it('treats rotateImmediately true like the default', () => {
-      const event = loadEvent('rotate-secret.immediate.json');
-      event.detail.requestParameters.rotateImmediately = true;
-      expect(check(decodeEvent(event)).skipWhileRotationPending).toBe(true);
-    });
-
-    it('ignores a rotation that is only scheduled (rotateImmediately false)', () => {
-      const decision = ignored(decodeEvent(loadEvent('rotate-secret.scheduled.json')));
-      expect(decision.reason).toMatch(/scheduled/);
-      expect(idOf(decision)).toBe(ARN);
+    // A rotation started; AWSCURRENT moves only when it succeeds (moto: at once). The check finds
+    // nothing due until then, and RotationSucceeded / Secret Label Updated check again.
+    it.each<[string, boolean | undefined]>([
+      ['rotate-secret.immediate.json', undefined],
+      ['rotate-secret.immediate.json', true],
+      ['rotate-secret.scheduled.json', false],
+    ])('checks the secret of %s (rotateImmediately %p)', (file, rotateImmediately) => {
+      const event = loadEvent(file);
+      if (rotateImmediately !== undefined) event.detail.requestParameters.rotateImmediately = rotateImmediately;
+      expect(idOf(check(decodeEvent(event)))).toBe(ARN);
     });
   });
 
@@ -203,8 +246,6 @@ describe('decodeEvent', () => {
     it('checks the secret named in additionalEventData.SecretId when a rotation succeeded', () => {
       const decision = check(decodeEvent(loadEvent('rotation-succeeded.service-event.json')));
       expect(idOf(decision)).toBe(ARN);
-      expect(decision.movedStages).toEqual(CURRENT_MOVE);
-      expect(decision.skipWhileRotationPending).toBeFalsy();
       expect(decision.trigger).toMatchObject({ detailType: 'AWS Service Event via CloudTrail', eventName: 'RotationSucceeded' });
     });
 
@@ -225,10 +266,9 @@ describe('decodeEvent', () => {
   });
 
   describe('Secret Label Updated (native event)', () => {
-    it('checks the secret in resources[0] with AWSCURRENT and AWSPREVIOUS when AWSCURRENT moved', () => {
+    it('checks the secret in resources[0] when AWSCURRENT moved', () => {
       const decision = check(decodeEvent(loadEvent('secret-label-updated.current.json')));
       expect(idOf(decision)).toBe(ARN);
-      expect(decision.movedStages).toEqual(CURRENT_MOVE);
       expect(decision.trigger).toMatchObject({
         source: 'aws.secretsmanager',
         detailType: 'Secret Label Updated',
@@ -236,14 +276,15 @@ describe('decodeEvent', () => {
       });
     });
 
-    it('checks only the custom label when a custom label moved', () => {
-      expect(check(decodeEvent(loadEvent('secret-label-updated.custom-label.json'))).movedStages).toEqual(['BLUE']);
+    it('checks the secret when a custom label moved', () => {
+      expect(idOf(check(decodeEvent(loadEvent('secret-label-updated.custom-label.json'))))).toBe(ARN);
     });
 
-    it('ignores a move of AWSPENDING', () => {
+    // AWS does not document this event for AWSPENDING; if one comes, the state decides.
+    it('checks the secret when the label is AWSPENDING', () => {
       const event = loadEvent('secret-label-updated.current.json');
       event.detail.labelUpdated = 'AWSPENDING';
-      expect(ignored(decodeEvent(event)).reason).toMatch(/AWSPENDING/);
+      expect(idOf(check(decodeEvent(event)))).toBe(ARN);
     });
   });
 
@@ -263,18 +304,51 @@ describe('decodeEvent', () => {
       expect(decision.trigger.eventName).toBe(eventName);
     });
 
-    it('re-checks the parameter of an SSM Parameter Store Change (Update), by its ARN', () => {
-      const decision = decodeEvent(loadEvent('parameter-store-change.update.json'));
-      expect(decision).toMatchObject({
+    it.each(['Update', 'Create'])('re-checks the parameter of an SSM Parameter Store Change (%s), by its ARN', (operation) => {
+      const event = loadEvent('parameter-store-change.update.json');
+      const decision = decodeEvent({ ...event, detail: { ...event.detail, operation } });
+      expect(decision).toEqual({
         action: 'check',
         target: {
           kind: 'parameter',
-          arn: 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/orders/api-token',
+          arn: PARAMETER_ARN,
           name: '/prod/orders/api-token',
+          location: { partition: 'aws', region: 'eu-west-1', account: '111122223333' },
         },
-        movedStages: ['AWSCURRENT'],
+        trigger: expect.objectContaining({ source: 'aws.ssm', detailType: 'Parameter Store Change', eventName: operation }),
       });
-      expect(decision.trigger).toMatchObject({ source: 'aws.ssm', detailType: 'Parameter Store Change', eventName: 'Update' });
+    });
+
+    /**
+     * A Create or Update whose asynchronous validation failed (dataType aws:ec2:image): no version
+     * was created. Shape from the Systems Manager user guide, "Native parameter support for Amazon
+     * Machine Image IDs" (the failure notification) and "Parameter Store events"; DESIGN names it.
+     */
+    function failedValidation(operation: string): Record<string, unknown> {
+      return {
+        version: '0',
+        id: '9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f',
+        'detail-type': 'Parameter Store Change',
+        source: 'aws.ssm',
+        account: '111122223333',
+        time: '2026-11-20T10:14:00Z',
+        region: 'eu-west-1',
+        resources: ['arn:aws:ssm:eu-west-1:111122223333:parameter/golden-ami'],
+        detail: { exception: 'Unable to Describe Resource', dataType: 'aws:ec2:image', name: 'golden-ami', type: 'String', operation },
+      };
+    }
+
+    it.each(['Create', 'Update'])('ignores a %s that failed its validation (detail.exception): nothing changed', (operation) => {
+      const decision = ignored(decodeEvent(failedValidation(operation)));
+      expect(decision.reason).toContain('Unable to Describe Resource');
+      expect(decision.reason).toContain(operation);
+      expect(idOf(decision)).toBe('arn:aws:ssm:eu-west-1:111122223333:parameter/golden-ami');
+    });
+
+    it('checks the same event once it carries no exception', () => {
+      const event = failedValidation('Update');
+      const { exception: _, ...detail } = event.detail as Record<string, unknown>;
+      expect(idOf(check(decodeEvent({ ...event, detail })))).toBe('arn:aws:ssm:eu-west-1:111122223333:parameter/golden-ami');
     });
 
     it.each([
@@ -286,9 +360,18 @@ describe('decodeEvent', () => {
       expect(decision.reason).toContain(reason);
     });
 
-    it('rejects an SSM change without the parameter ARN in resources', () => {
+    it.each<[string, unknown[]]>([
+      ['no resources', []],
+      ['a resource that is not a parameter ARN', ['arn:aws:ssm:eu-west-1:111122223333:document/x']],
+    ])('rejects an SSM change with %s', (_label, resources) => {
       const event = loadEvent('parameter-store-change.update.json');
-      expect(() => decodeEvent({ ...event, resources: [] })).toThrow(MalformedEventError);
+      expect(() => decodeEvent({ ...event, resources })).toThrow(MalformedEventError);
+    });
+
+    it('rejects an SSM change without detail.operation', () => {
+      const event = loadEvent('parameter-store-change.update.json');
+      delete event.detail.operation;
+      expectMalformed(event);
     });
 
     it('ignores an event from an unrelated source, naming source and detail-type', () => {

@@ -41,12 +41,18 @@ describe('decodeManualRequest', () => {
 });
 
 describe('manualSignal', () => {
-  it('re-checks every stage of the requested secret, triggered manually', () => {
+  // Level-triggered: a manual request names the secret to reconcile, like any event; the state decides.
+  it('checks the requested secret, triggered manually', () => {
     expect(manualSignal({ kind: 'secret', secretId: 'prod/orders-db' })).toEqual({
       action: 'check',
       target: { kind: 'secret', secretId: 'prod/orders-db' },
-      movedStages: 'all',
       trigger: { source: 'manual' },
     });
+  });
+
+  it('checks a requested parameter the same way', () => {
+    const target = decodeManualRequest({ secretId: 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/orders/api-token' }).target;
+    expect(manualSignal(target)).toEqual({ action: 'check', target, trigger: { source: 'manual' } });
+    expect(target.kind).toBe('parameter');
   });
 });

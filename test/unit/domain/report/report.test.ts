@@ -12,6 +12,11 @@ describe('exitCodeOf', () => {
     ).toBe(0);
   });
 
+  // A service waiting for its wave is not a failure: the rollout goes on in a later run.
+  it('is 0 when services are waiting for a later wave', () => {
+    expect(exitCodeOf(report([serviceReport('a', 'redeployed'), serviceReport('b', 'waiting')]))).toBe(0);
+  });
+
   it('is 0 when there was nothing to do', () => {
     expect(exitCodeOf(report([]))).toBe(0);
     expect(exitCodeOf(report([], { action: 'ignore', reason: 'DeleteSecret' }))).toBe(0);
@@ -23,9 +28,22 @@ describe('countOutcomes', () => {
     expect(countOutcomes(report([serviceReport('a', 'skipped'), serviceReport('b', 'skipped'), serviceReport('c', 'failed')]))).toEqual({
       redeployed: 0,
       'would-redeploy': 0,
+      waiting: 0,
       skipped: 2,
       failed: 1,
     });
+  });
+
+  it('counts services waiting for a later wave', () => {
+    expect(countOutcomes(report([serviceReport('a', 'waiting'), serviceReport('b', 'waiting'), serviceReport('c', 'redeployed')]))).toEqual(
+      {
+        redeployed: 1,
+        'would-redeploy': 0,
+        waiting: 2,
+        skipped: 0,
+        failed: 0,
+      },
+    );
   });
 });
 

@@ -1,0 +1,116 @@
+import { decodeEvent, type Signal } from '../domain/decode/events';
+import {
+  type ContinueSecretRequest,
+  decodeContinuation,
+  isContinuation,
+  isScheduledEvent,
+  type RunRequest,
+  scheduledRequest,
+} from '../domain/decode/run-request';
+import { MalformedEventError } from '../domain/errors';
+import { parseTarget } from '../domain/identity/target';
+import { type Report, targetIdentity } from '../domain/report/report';
+import type { Deadline } from '../domain/rollout/deadline';
+import type { Continuation } from '../ports/continuation';
+import type { Ports } from './ports';
+import { type ReconcileOptions, reconcile } from './reconcile';
+import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
+
+/** How a run is bounded, and how it hands over what it could not finish. */
+export interface RunContext {
+  deadline: Deadline;
+  dryRun: boolean;
+  /** Absent where a run has no deadline (the CLI): nothing is ever left over. */
+  continuation?: Continuation;
+}
+
+/** What one event led to: a report about one secret, or the summary of a reconcile of every secret. */
+export type EventOutcome = { kind: 'report'; report: Report } | { kind: 'schedule'; summary: ReconcileAllSummary };
+
+/** A chain of continuations longer than this is a loop, not work: it stops and fails loudly. */
+export const MAX_HOPS = 500;
+
+/**
+ * One event, as the reconciler Lambda receives it: a secret or parameter change (reconcile that
+ * secret), the schedule (reconcile every indexed secret), or a continuation of either.
+ */
+export async function handleEvent(ports: Ports, event: unknown, run: RunContext): Promise<EventOutcome> {
+  if (isContinuation(event)) return handleRequest(ports, decodeContinuation(event), run);
+  if (isScheduledEvent(event)) return handleRequest(ports, scheduledRequest(event as Record<string, unknown>), run);
+  return { kind: 'report', report: await handleSignal(ports, decodeEvent(event), run, 'event') };
+}
+
+/** Reconciles what a signal names (or reports why not), continuing in a new run what the deadline cut. */
+export async function handleSignal(
+  ports: Ports,
+  signal: Signal,
+  run: RunContext,
+  origin: 'event' | 'manual',
+  options: Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger'>> = {},
+): Promise<Report> {
+  if (signal.action === 'ignore') {
+    return {
+      secret: targetIdentity(signal.target),
+      trigger: signal.trigger,
+      origin,
+      action: 'ignore',
+      reason: signal.reason,
+      dryRun: run.dryRun,
+      services: [],
+      standaloneTasks: [],
+      warnings: [],
+    };
+  }
+  const result = await reconcile(ports, signal.target, signal.trigger, {
+    dryRun: run.dryRun,
+    force: false,
+    useLedger: true,
+    inventory: 'index',
+    origin,
+    deadline: run.deadline,
+    ...options,
+  });
+  if (result.unfinished && result.secretArn) {
+    await continueWith(
+      run,
+      { kind: 'continue-secret', secretArn: result.secretArn, origin, trigger: signal.trigger, bucket: result.bucket, hop: 1 },
+      result.report,
+    );
+  }
+  return result.report;
+}
+
+async function handleRequest(ports: Ports, request: RunRequest, run: RunContext): Promise<EventOutcome> {
+  if (request.hop > MAX_HOPS) throw new MalformedEventError(`continuation hop ${request.hop} exceeds ${MAX_HOPS}: stopped as a loop`);
+  if (request.kind === 'reconcile-all') {
+    const summary = await reconcileAll(ports, request, run.deadline, run.dryRun);
+    if (summary.continueFrom)
+      await continueWith(run, { ...request, from: summary.continueFrom, bucket: summary.bucket, hop: request.hop + 1 });
+    return { kind: 'schedule', summary };
+  }
+  return { kind: 'report', report: await continueSecret(ports, request, run) };
+}
+
+async function continueSecret(ports: Ports, request: ContinueSecretRequest, run: RunContext): Promise<Report> {
+  const target = parseTarget(request.secretArn);
+  if (!target) throw new MalformedEventError(`continuation names "${request.secretArn}", which is not a secret or parameter ARN`);
+  const result = await reconcile(ports, target, request.trigger, {
+    dryRun: run.dryRun,
+    force: false,
+    useLedger: true,
+    inventory: 'index',
+    origin: 'continuation',
+    deadline: run.deadline,
+    ...(request.bucket ? { bucket: request.bucket } : {}),
+  });
+  if (result.unfinished) await continueWith(run, { ...request, bucket: result.bucket, hop: request.hop + 1 }, result.report);
+  return result.report;
+}
+
+/** Hands the rest to a new run; without a continuation (the CLI has no deadline) there is never a rest. */
+async function continueWith(run: RunContext, request: RunRequest, report?: Report): Promise<void> {
+  if (!run.continuation) return;
+  await run.continuation.continueWith(request);
+  if (report?.continued)
+    report.continued.reason = `this run reached its deadline; run ${request.hop} of a continuation chain goes on with the rest`;
+}

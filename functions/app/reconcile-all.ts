@@ -1,0 +1,83 @@
+import type { ReconcileAllRequest } from '../domain/decode/run-request';
+import { errorLine } from '../domain/errors';
+import { parseTarget } from '../domain/identity/target';
+import { countOutcomes, type Outcome } from '../domain/report/report';
+import type { Deadline } from '../domain/rollout/deadline';
+import type { BucketState } from '../domain/rollout/rate-limiter';
+import { mapWithConcurrency } from '../util/concurrency';
+import type { Ports } from './ports';
+import { reconcile } from './reconcile';
+import { Redeployer } from './redeploy';
+
+/** What a scheduled reconcile of every indexed secret found and did. */
+export interface ReconcileAllSummary {
+  secrets: number;
+  reconciled: number;
+  /** Services by outcome, over every secret. */
+  outcomes: Record<Outcome, number>;
+  /** Per secret: the services found behind the current versions that no run had claimed (missed events). */
+  drift: Array<{ secret: string; services: string[] }>;
+  /** Per secret: why it could not be reconciled (e.g. it was deleted). */
+  errors: Array<{ secret: string; error: string }>;
+  /** Set when the deadline came first: where the next run starts. */
+  continueFrom?: string;
+  bucket: BucketState;
+}
+
+/** Secrets reconciled at once: DescribeSecret is cheap; ECS calls go through the one shared bucket. */
+const SECRET_CONCURRENCY = 4;
+
+/**
+ * Reconciles every secret the index knows (from `request.from` on, in ARN order): what events
+ * missed, the schedule catches. The index and the ledger are read once (two scans), so a secret
+ * with nothing due costs one DescribeSecret. One secret's failure never stops the others.
+ */
+export async function reconcileAll(
+  ports: Ports,
+  request: ReconcileAllRequest,
+  deadline: Deadline,
+  dryRun: boolean,
+): Promise<ReconcileAllSummary> {
+  const [entries, records] = await Promise.all([ports.index.allEntries(), ports.ledger.allRecords()]);
+  const all = [...new Set(entries.map((e) => e.secretArn))].sort();
+  const secrets = request.from ? all.filter((arn) => arn >= (request.from as string)) : all;
+  const redeployer = new Redeployer(ports, deadline, request.bucket, false);
+  const summary: ReconcileAllSummary = {
+    secrets: all.length,
+    reconciled: 0,
+    outcomes: countOutcomes({ services: [] }),
+    drift: [],
+    errors: [],
+    bucket: redeployer.bucketState(),
+  };
+  const unfinished: string[] = [];
+  await mapWithConcurrency(secrets, SECRET_CONCURRENCY, async (secretArn) => {
+    if (!redeployer.canStart()) {
+      unfinished.push(secretArn);
+      return;
+    }
+    const target = parseTarget(secretArn);
+    if (!target) return;
+    try {
+      const { report, unfinished: cut } = await reconcile(ports, target, request.trigger, {
+        dryRun,
+        force: false,
+        useLedger: true,
+        inventory: 'index',
+        origin: 'schedule',
+        deadline,
+        redeployer,
+        preloaded: { entries, records },
+      });
+      summary.reconciled += 1;
+      for (const [outcome, n] of Object.entries(countOutcomes(report))) summary.outcomes[outcome as Outcome] += n;
+      if (report.drift) summary.drift.push({ secret: secretArn, services: report.drift.services });
+      if (cut) unfinished.push(secretArn);
+    } catch (error) {
+      summary.errors.push({ secret: secretArn, error: errorLine(error) });
+    }
+  });
+  if (unfinished.length > 0) summary.continueFrom = unfinished.sort()[0];
+  summary.bucket = redeployer.bucketState();
+  return summary;
+}

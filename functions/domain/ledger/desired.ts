@@ -1,0 +1,27 @@
+import { type SecretState, versionOfStage } from '../plan/secret-state';
+import { followedStage, type SecretReference } from '../references/references';
+import type { Versions } from './record';
+
+/** The versions a consumer's tasks must run, given its references to one secret and the secret's stages now. */
+export type Desired =
+  /** Stage -> the version that holds it now, for every stage the references follow. */
+  | { kind: 'follows'; versions: Versions }
+  /** Every reference is pinned to a version id: no change of stages ever affects it. */
+  | { kind: 'pinned'; versionIds: string[] }
+  /** A followed stage is attached to no version (a custom stage removed): nothing to deploy to. */
+  | { kind: 'unattached'; stages: string[] };
+
+export function desiredVersions(references: SecretReference[], secret: SecretState): Desired {
+  const stages = [...new Set(references.map(followedStage).filter((s): s is string => s !== undefined))].sort();
+  if (stages.length === 0) {
+    return { kind: 'pinned', versionIds: [...new Set(references.map((r) => r.secret?.versionId).filter((v): v is string => !!v))] };
+  }
+  const versions: Versions = {};
+  const unattached: string[] = [];
+  for (const stage of stages) {
+    const version = versionOfStage(secret, stage);
+    if (version === undefined) unattached.push(stage);
+    else versions[stage] = version;
+  }
+  return unattached.length > 0 ? { kind: 'unattached', stages: unattached } : { kind: 'follows', versions };
+}

@@ -1,0 +1,172 @@
+/**
+ * The deployed-version ledger: for each (service, secret) pair, the versions (one per stage its
+ * references follow) that the service's running deployment was started with. A record changes
+ * only by compare-and-set on `rev`, through the transitions below: baseline when the pair is
+ * first indexed, claimed (`pending`) just before UpdateService, `done` once UpdateService is
+ * known to have been applied, released when it is known not to have been.
+ */
+
+/** Stage -> version id, e.g. `{ AWSCURRENT: "v3" }`. */
+export type Versions = Record<string, string>;
+
+/** How the versions of a `done` record became known. */
+export type Via =
+  /** The version current when the pair was first indexed: what its tasks were started with. */
+  | 'baseline'
+  /** Our UpdateService was applied (its answer said so). */
+  | 'redeploy'
+  /** After a lost answer or a crash, ECS showed a deployment created after the claim. */
+  | 'recovered'
+  /** The service runs no task: any task started later reads the current version. */
+  | 'no-tasks';
+
+/** A claim in flight: the claimer is about to call, or has called, UpdateService. */
+export interface Claim {
+  /** Identifies the claimer (one run); a retried write recognises its own token. */
+  token: string;
+  claimedAt: string;
+  /** After this, another run may take the claim over (after asking ECS what happened). */
+  leaseUntil: string;
+  /** The versions the redeploy brings the service to. */
+  target: Versions;
+  /** The PRIMARY deployment before the claim: a different one later means a deployment was created since. */
+  priorDeploymentId?: string;
+}
+
+export interface LedgerRecord {
+  secretArn: string;
+  serviceArn: string;
+  /** What the running deployment was started with (before the claim, while pending). */
+  versions: Versions;
+  via: Via;
+  /** The deployment that brought `versions` (absent for a baseline). */
+  deploymentId?: string;
+  /** When `versions` were recorded. */
+  at: string;
+  /** Set while a claim is in flight. */
+  claim?: Claim;
+  /** Why the last attempt did not redeploy (kept until the next success). */
+  lastError?: string;
+  /** Incremented by every write; writes are conditional on the revision read. */
+  rev: number;
+  /** Identifies the write that produced this revision, so that a writer whose answer was lost recognises its own write. */
+  writeId: string;
+}
+
+/** Canonical text of a set of versions, for comparisons and reports (`AWSCURRENT=v3`). */
+export function versionKey(versions: Versions): string {
+  return Object.keys(versions)
+    .sort()
+    .map((stage) => `${stage}=${versions[stage]}`)
+    .join(',');
+}
+
+/**
+ * Versions as a person reads them: `AWSCURRENT=v3` for a secret's stages, `version 3` for an SSM
+ * parameter (whose one "stage" is its latest version).
+ */
+export function describeVersions(versions: Versions, kind: 'secret' | 'parameter'): string {
+  if (kind === 'parameter' && Object.keys(versions).length === 1) return `version ${Object.values(versions)[0]}`;
+  return versionKey(versions);
+}
+
+/** True when the record holds every desired version (stages it holds beyond them do not matter). */
+export function holds(versions: Versions, desired: Versions): boolean {
+  return Object.entries(desired).every(([stage, version]) => versions[stage] === version);
+}
+
+/** What a run should do about a consumer's record, given the desired versions. */
+export type ClaimDecision =
+  /** No record, or a done record behind the desired versions: claim it. */
+  | { action: 'claim' }
+  /** Already at the desired versions. */
+  | { action: 'up-to-date' }
+  /** Another run holds a live claim. */
+  | { action: 'busy'; until: string }
+  /** A claim whose lease ran out: ask ECS whether its UpdateService was applied before anything else. */
+  | { action: 'recover'; claim: Claim }
+  /** Our own claim (a retried write that was applied before its answer was lost). */
+  | { action: 'mine'; claim: Claim };
+
+/**
+ * The decision for one record. `force` claims even a record already at the desired versions
+ * (a redeploy asked for by hand).
+ */
+export function decideClaim(record: LedgerRecord | undefined, desired: Versions, now: Date, token: string, force = false): ClaimDecision {
+  if (!record) return { action: 'claim' };
+  const { claim } = record;
+  if (claim) {
+    if (claim.token === token) return { action: 'mine', claim };
+    if (Date.parse(claim.leaseUntil) > now.getTime()) return { action: 'busy', until: claim.leaseUntil };
+    return { action: 'recover', claim };
+  }
+  if (!force && holds(record.versions, desired)) return { action: 'up-to-date' };
+  return { action: 'claim' };
+}
+
+/** Everything a transition needs to stamp a new revision. */
+export interface Stamp {
+  now: Date;
+  /** Unique per write. */
+  writeId: string;
+}
+
+/** The record of a pair first indexed: its tasks run the versions current now. */
+export function baseline(secretArn: string, serviceArn: string, versions: Versions, stamp: Stamp): LedgerRecord {
+  return { secretArn, serviceArn, versions, via: 'baseline', at: stamp.now.toISOString(), rev: 1, writeId: stamp.writeId };
+}
+
+/**
+ * The record with a claim: `previous` absent means the pair had no record (the versions it runs
+ * are unknown, so none are kept). Taking over an expired claim replaces it.
+ */
+export function claimed(
+  previous: LedgerRecord | undefined,
+  ids: { secretArn: string; serviceArn: string },
+  claim: Omit<Claim, 'claimedAt' | 'leaseUntil'>,
+  leaseSeconds: number,
+  stamp: Stamp,
+): LedgerRecord {
+  const claimedAt = stamp.now.toISOString();
+  const leaseUntil = new Date(stamp.now.getTime() + leaseSeconds * 1000).toISOString();
+  const base = previous ?? { ...ids, versions: {}, via: 'baseline' as const, at: claimedAt, rev: 0 };
+  return { ...base, claim: { ...claim, claimedAt, leaseUntil }, rev: base.rev + 1, writeId: stamp.writeId };
+}
+
+/** The record once a deployment is known to have been created for the claim. */
+export function done(pending: LedgerRecord, via: 'redeploy' | 'recovered', deploymentId: string | undefined, stamp: Stamp): LedgerRecord {
+  if (!pending.claim) throw new Error(`ledger: ${pending.serviceArn} has no claim to complete`);
+  return {
+    secretArn: pending.secretArn,
+    serviceArn: pending.serviceArn,
+    versions: { ...pending.versions, ...pending.claim.target },
+    via,
+    ...(deploymentId ? { deploymentId } : {}),
+    at: stamp.now.toISOString(),
+    rev: pending.rev + 1,
+    writeId: stamp.writeId,
+  };
+}
+
+/** The record once UpdateService is known not to have been applied: the claim is dropped, the service stays behind. */
+export function released(pending: LedgerRecord, error: string, stamp: Stamp): LedgerRecord {
+  const { claim: _, ...rest } = pending;
+  return { ...rest, lastError: error, rev: pending.rev + 1, writeId: stamp.writeId };
+}
+
+/** The record of a service that runs no task: nothing to redeploy, later tasks read the desired versions. */
+export function noTasks(
+  previous: LedgerRecord | undefined,
+  ids: { secretArn: string; serviceArn: string },
+  desired: Versions,
+  stamp: Stamp,
+): LedgerRecord {
+  return {
+    ...ids,
+    versions: { ...previous?.versions, ...desired },
+    via: 'no-tasks',
+    at: stamp.now.toISOString(),
+    rev: (previous?.rev ?? 0) + 1,
+    writeId: stamp.writeId,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * A token bucket for our own UpdateService calls: `burst` tokens, refilled at `perSecond`. ECS's
+ * bucket for UpdateService (50, 5/s per account) is shared with CreateService, DeleteService and
+ * the account's own deploys, so ours is smaller and slower, leaving them headroom.
+ * Pure: time comes in as epoch milliseconds.
+ */
+export interface BucketState {
+  /** Tokens at `at`; negative while callers have reserved tokens not yet refilled. */
+  tokens: number;
+  at: number;
+}
+
+export interface RateSettings {
+  perSecond: number;
+  burst: number;
+}
+
+/** A full bucket at `nowMs`. */
+export function fullBucket(settings: RateSettings, nowMs: number): BucketState {
+  return { tokens: settings.burst, at: nowMs };
+}
+
+/** The bucket refilled up to `nowMs`. */
+export function refilled(state: BucketState, settings: RateSettings, nowMs: number): BucketState {
+  const elapsed = Math.max(0, nowMs - state.at) / 1000;
+  return { tokens: Math.min(settings.burst, state.tokens + elapsed * settings.perSecond), at: Math.max(state.at, nowMs) };
+}
+
+/**
+ * Reserves one token at `nowMs`: the new state, and how long the caller must wait before its call
+ * (0 when a token is there). Reservations queue callers fairly: each waits for its own token.
+ */
+export function reserve(state: BucketState, settings: RateSettings, nowMs: number): { state: BucketState; waitMs: number } {
+  const now = refilled(state, settings, nowMs);
+  const tokens = now.tokens - 1;
+  const waitMs = tokens >= 0 ? 0 : Math.ceil((-tokens / settings.perSecond) * 1000);
+  return { state: { tokens, at: now.at }, waitMs };
+}
+
+/** After ECS throttled us: nothing left in our bucket either, so every caller slows down. */
+export function drained(state: BucketState, settings: RateSettings, nowMs: number): BucketState {
+  const now = refilled(state, settings, nowMs);
+  return { tokens: Math.min(now.tokens, 0), at: now.at };
+}

@@ -1,0 +1,131 @@
+import { OutcomeUnknownError, ThrottledError } from '../../../functions/domain/errors';
+import { sameCluster } from '../../../functions/domain/identity/arn';
+import type { ServiceSnapshot, StandaloneTask } from '../../../functions/domain/inventory/service';
+import type { SecretReference } from '../../../functions/domain/references/references';
+import { type BucketState, fullBucket, type RateSettings, refilled } from '../../../functions/domain/rollout/rate-limiter';
+import type { EcsPort } from '../../../functions/ports/ecs';
+import type { VirtualClock } from './clock';
+
+/**
+ * What a fault does to one UpdateService: `throttle` refuses it (not applied); `lose-answer`
+ * applies it and then fails as a dropped connection would; `fail-unapplied` fails without an
+ * answer and without applying it; an Error is ECS rejecting it.
+ */
+export type UpdateFault = 'throttle' | 'lose-answer' | 'fail-unapplied' | Error;
+
+/**
+ * ECS in memory: services with their deployments, task definitions with their references,
+ * standalone tasks. UpdateService creates a PRIMARY deployment as ECS does; faults and an
+ * UpdateService token bucket on a virtual clock can be switched on.
+ */
+export class FakeEcs implements EcsPort {
+  readonly services = new Map<string, ServiceSnapshot>();
+  readonly taskDefinitions = new Map<string, SecretReference[]>();
+  readonly standaloneTasks: StandaloneTask[] = [];
+  /** Every UpdateService applied, in order. */
+  readonly updates: Array<{ serviceArn: string; deploymentId: string; at: number }> = [];
+  /** Calls by operation, as the AWS adapter would make them (DescribeServices per batch of ten). */
+  readonly calls: Record<string, number> = {};
+  /** Decides the fate of each UpdateService; undefined: it succeeds. */
+  fault?: (service: ServiceSnapshot) => UpdateFault | undefined;
+  private deploymentSeq = 0;
+  private bucket?: { settings: RateSettings; state: BucketState };
+
+  constructor(private readonly clock: VirtualClock) {}
+
+  /** ECS's own UpdateService bucket: ECS throttles past it. */
+  throttleUpdatesLike(settings: RateSettings): void {
+    this.bucket = { settings, state: fullBucket(settings, this.clock.now().getTime()) };
+  }
+
+  /** Adds (or replaces) a service, with one PRIMARY deployment of its task definition. */
+  addService(
+    service: Omit<ServiceSnapshot, 'deployments' | 'runningCount' | 'status' | 'tags' | 'deploymentController'> & Partial<ServiceSnapshot>,
+  ): ServiceSnapshot {
+    const snapshot: ServiceSnapshot = {
+      status: 'ACTIVE',
+      deploymentController: 'ECS',
+      tags: {},
+      runningCount: service.desiredCount,
+      deployments: [{ id: this.nextDeploymentId(), status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: service.taskDefinition }],
+      ...service,
+    };
+    this.services.set(snapshot.serviceArn, snapshot);
+    return snapshot;
+  }
+
+  /** Counts of UpdateService applied per service. */
+  updatesPerService(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const u of this.updates) counts.set(u.serviceArn, (counts.get(u.serviceArn) ?? 0) + 1);
+    return counts;
+  }
+
+  async listClusters(): Promise<string[]> {
+    this.count('ListClusters');
+    return [...new Set([...this.services.values()].map((s) => s.clusterArn))].sort();
+  }
+
+  async listServices(cluster: string): Promise<ServiceSnapshot[]> {
+    this.count('ListServices');
+    const arns = [...this.services.values()].filter((s) => sameCluster(s.clusterArn, cluster)).map((s) => s.serviceArn);
+    return this.describeServices(cluster, arns);
+  }
+
+  async describeServices(cluster: string, serviceArns: string[]): Promise<ServiceSnapshot[]> {
+    this.count('DescribeServices', Math.ceil(serviceArns.length / 10));
+    return serviceArns
+      .map((arn) => this.services.get(arn))
+      .filter((s): s is ServiceSnapshot => s !== undefined && sameCluster(s.clusterArn, cluster))
+      .map((s) => structuredClone(s));
+  }
+
+  async listStandaloneTasks(cluster: string): Promise<StandaloneTask[]> {
+    this.count('ListTasks');
+    return this.standaloneTasks.filter((t) => sameCluster(t.clusterArn, cluster));
+  }
+
+  async taskDefinitionReferences(taskDefinitionArn: string): Promise<SecretReference[]> {
+    this.count('DescribeTaskDefinition');
+    return structuredClone(this.taskDefinitions.get(taskDefinitionArn) ?? []);
+  }
+
+  async forceNewDeployment(target: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>): Promise<{ deploymentId?: string }> {
+    this.count('UpdateService');
+    const service = this.services.get(target.serviceArn);
+    if (!service) throw Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException' });
+    if (this.bucket) {
+      const now = this.clock.now().getTime();
+      const state = refilled(this.bucket.state, this.bucket.settings, now);
+      if (state.tokens < 1) throw new ThrottledError('Rate exceeded');
+      this.bucket.state = { tokens: state.tokens - 1, at: state.at };
+    }
+    const fault = this.fault?.(service);
+    if (fault === 'throttle') throw new ThrottledError('Rate exceeded');
+    if (fault === 'fail-unapplied') throw new OutcomeUnknownError('UpdateService got no answer (socket hang up)');
+    if (fault instanceof Error) throw fault;
+    const deploymentId = this.deploy(service);
+    if (fault === 'lose-answer') throw new OutcomeUnknownError('UpdateService got no answer (socket hang up)');
+    return { deploymentId };
+  }
+
+  /** A new PRIMARY deployment of the service's task definition, as UpdateService makes it. */
+  deploy(service: ServiceSnapshot): string {
+    const id = this.nextDeploymentId();
+    service.deployments = [
+      { id, status: 'PRIMARY', rolloutState: 'IN_PROGRESS', taskDefinition: service.taskDefinition },
+      ...service.deployments.filter((d) => d.status !== 'INACTIVE').map((d) => ({ ...d, status: 'ACTIVE' })),
+    ];
+    this.updates.push({ serviceArn: service.serviceArn, deploymentId: id, at: this.clock.now().getTime() });
+    return id;
+  }
+
+  private nextDeploymentId(): string {
+    this.deploymentSeq += 1;
+    return `ecs-svc/${String(this.deploymentSeq).padStart(19, '0')}`;
+  }
+
+  private count(operation: string, n = 1): void {
+    this.calls[operation] = (this.calls[operation] ?? 0) + n;
+  }
+}

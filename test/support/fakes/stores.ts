@@ -1,0 +1,191 @@
+import { OutcomeUnknownError, UnknownSecretError } from '../../../functions/domain/errors';
+import { partialSecretArn, type SecretsManagerRef } from '../../../functions/domain/identity/arn';
+import type { Target } from '../../../functions/domain/identity/target';
+import { diffIndex, type IndexDiff, type IndexEntry, type IndexMeta } from '../../../functions/domain/index/entries';
+import type { LedgerRecord } from '../../../functions/domain/ledger/record';
+import type { SecretState } from '../../../functions/domain/plan/secret-state';
+import type { IndexStore } from '../../../functions/ports/index-store';
+import type { Ledger } from '../../../functions/ports/ledger';
+import type { Notification, Notifier } from '../../../functions/ports/notifier';
+import type { SecretStore } from '../../../functions/ports/secrets';
+
+/** Secrets Manager and SSM in memory: states by full ARN, found by full ARN, partial ARN or name. */
+export class FakeSecrets implements SecretStore {
+  readonly states = new Map<string, SecretState>();
+  readonly calls: Record<string, number> = {};
+  private versionSeq = 0;
+
+  /** Adds a secret (or parameter) with one version holding AWSCURRENT; returns its state. */
+  add(arn: string, name: string, kind: SecretState['kind'] = 'secret'): SecretState {
+    const version = kind === 'parameter' ? '1' : this.nextVersion();
+    const state: SecretState = { kind, arn, name, versionIdsToStages: { [version]: ['AWSCURRENT'] } };
+    this.states.set(arn, state);
+    return state;
+  }
+
+  /** A new version becomes AWSCURRENT, the old current AWSPREVIOUS (PutSecretValue, or a finished rotation). */
+  rotate(arn: string): string {
+    const state = this.get(arn);
+    const version = state.kind === 'parameter' ? String(Number(this.current(arn)) + 1) : this.nextVersion();
+    const stages: Record<string, string[]> = {};
+    for (const [v, labels] of Object.entries(state.versionIdsToStages)) {
+      const kept = labels.filter((l) => l !== 'AWSPREVIOUS' && l !== 'AWSCURRENT');
+      if (labels.includes('AWSCURRENT') && state.kind === 'secret') kept.push('AWSPREVIOUS');
+      if (kept.length > 0) stages[v] = kept;
+    }
+    stages[version] = ['AWSCURRENT'];
+    state.versionIdsToStages = stages;
+    return version;
+  }
+
+  /** Moves a stage to a version (UpdateSecretVersionStage); AWSCURRENT takes AWSPREVIOUS along. */
+  moveStage(arn: string, stage: string, version: string): void {
+    const state = this.get(arn);
+    const previous = this.versionOf(arn, stage);
+    const stages: Record<string, string[]> = {};
+    for (const [v, labels] of Object.entries(state.versionIdsToStages)) {
+      const kept = labels.filter((l) => l !== stage && !(stage === 'AWSCURRENT' && l === 'AWSPREVIOUS'));
+      if (kept.length > 0) stages[v] = kept;
+    }
+    stages[version] = [...(stages[version] ?? []), stage];
+    if (stage === 'AWSCURRENT' && previous && previous !== version) stages[previous] = [...(stages[previous] ?? []), 'AWSPREVIOUS'];
+    state.versionIdsToStages = stages;
+  }
+
+  current(arn: string): string {
+    return this.versionOf(arn, 'AWSCURRENT') as string;
+  }
+
+  versionOf(arn: string, stage: string): string | undefined {
+    return Object.entries(this.get(arn).versionIdsToStages).find(([, labels]) => labels.includes(stage))?.[0];
+  }
+
+  async describe(target: Target): Promise<SecretState> {
+    this.count(target.kind === 'parameter' ? 'DescribeParameters' : 'DescribeSecret');
+    const id = target.kind === 'parameter' ? target.arn : target.secretId;
+    const state = this.find(id);
+    if (!state) throw new UnknownSecretError(`secret not found: ${id}`);
+    return structuredClone(state);
+  }
+
+  async resolve(ref: SecretsManagerRef): Promise<string | undefined> {
+    this.count('DescribeSecret');
+    return this.find(ref.secretId)?.arn;
+  }
+
+  remember(): void {}
+
+  private find(id: string): SecretState | undefined {
+    return [...this.states.values()].find(
+      (s) => s.arn === id || s.name === id || (s.kind === 'secret' && partialSecretArn(s.arn, s.name) === id),
+    );
+  }
+
+  private get(arn: string): SecretState {
+    const state = this.states.get(arn);
+    if (!state) throw new Error(`fake: no secret ${arn}`);
+    return state;
+  }
+
+  private nextVersion(): string {
+    this.versionSeq += 1;
+    return `v${this.versionSeq}`;
+  }
+
+  private count(operation: string): void {
+    this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+  }
+}
+
+/** The index in memory. */
+export class MemoryIndexStore implements IndexStore {
+  readonly entries = new Map<string, IndexEntry>();
+  private built?: IndexMeta;
+  private readonly secretsByService = new Map<string, string[]>();
+
+  async entriesOf(secretArn: string): Promise<IndexEntry[]> {
+    return structuredClone([...this.entries.values()].filter((e) => e.secretArn === secretArn));
+  }
+
+  async allEntries(): Promise<IndexEntry[]> {
+    return structuredClone([...this.entries.values()]);
+  }
+
+  async meta(): Promise<IndexMeta | undefined> {
+    return this.built;
+  }
+
+  async writeMeta(meta: IndexMeta): Promise<void> {
+    this.built = meta;
+  }
+
+  async secretsOfService(serviceArn: string): Promise<string[]> {
+    return this.secretsByService.get(serviceArn) ?? [];
+  }
+
+  async apply(diff: IndexDiff, services: Map<string, string[]>): Promise<void> {
+    for (const e of diff.remove) this.entries.delete(`${e.secretArn}|${e.kind}|${e.resourceArn}`);
+    for (const e of diff.put) this.entries.set(`${e.secretArn}|${e.kind}|${e.resourceArn}`, structuredClone(e));
+    for (const [service, secrets] of services) {
+      if (secrets.length > 0) this.secretsByService.set(service, [...secrets]);
+      else this.secretsByService.delete(service);
+    }
+  }
+
+  /** Indexes entries as a rebuild would (no baselines: tests that want them write records). */
+  async put(entries: IndexEntry[]): Promise<void> {
+    await this.apply(
+      diffIndex([], entries),
+      new Map(entries.filter((e) => e.kind === 'service').map((e) => [e.resourceArn, [e.secretArn]])),
+    );
+  }
+}
+
+/**
+ * The ledger in memory, with DynamoDB's conditional-write semantics. `loseAnswers` makes the
+ * next writes apply and then fail as a dropped connection would.
+ */
+export class MemoryLedger implements Ledger {
+  readonly items = new Map<string, LedgerRecord>();
+  loseAnswers = 0;
+  writes = 0;
+
+  async records(secretArn: string): Promise<LedgerRecord[]> {
+    return structuredClone([...this.items.values()].filter((r) => r.secretArn === secretArn));
+  }
+
+  async allRecords(): Promise<LedgerRecord[]> {
+    return structuredClone([...this.items.values()]);
+  }
+
+  async read(secretArn: string, serviceArn: string): Promise<LedgerRecord | undefined> {
+    return structuredClone(this.items.get(`${secretArn}|${serviceArn}`));
+  }
+
+  async write(record: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
+    this.writes += 1;
+    const key = `${record.secretArn}|${record.serviceArn}`;
+    const stored = this.items.get(key);
+    if (expectedRev === undefined ? stored !== undefined : stored?.rev !== expectedRev) return false;
+    this.items.set(key, structuredClone(record));
+    if (this.loseAnswers > 0) {
+      this.loseAnswers -= 1;
+      throw new OutcomeUnknownError('PutItem got no answer (socket hang up)');
+    }
+    return true;
+  }
+
+  async remove(secretArn: string, serviceArn: string): Promise<void> {
+    this.items.delete(`${secretArn}|${serviceArn}`);
+  }
+}
+
+/** Keeps what was published. */
+export class RecordingNotifier implements Notifier {
+  readonly published: Notification[] = [];
+
+  async publish(notifications: Notification[]): Promise<string | undefined> {
+    this.published.push(...notifications);
+    return undefined;
+  }
+}

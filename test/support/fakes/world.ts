@@ -1,0 +1,116 @@
+import type { Ports } from '../../../functions/app/ports';
+import { type Config, loadConfig } from '../../../functions/config';
+import type { RunRequest } from '../../../functions/domain/decode/run-request';
+import { extractReferences } from '../../../functions/domain/references/references';
+import type { Continuation } from '../../../functions/ports/continuation';
+import { silentLogger } from '../../../functions/ports/logger';
+import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
+import { VirtualClock } from './clock';
+import { FakeEcs } from './ecs';
+import { FakeSecrets, MemoryIndexStore, MemoryLedger, RecordingNotifier } from './stores';
+
+export const FAKE_ACCOUNT = '111122223333';
+export const FAKE_REGION = 'eu-west-1';
+
+/** Every port in memory, on a virtual clock, with handles to inspect and steer them. */
+export interface FakeWorld {
+  ports: Ports;
+  ecs: FakeEcs;
+  secrets: FakeSecrets;
+  index: MemoryIndexStore;
+  ledger: MemoryLedger;
+  notifier: RecordingNotifier;
+  clock: VirtualClock;
+  /** A continuation that keeps the requests, for a test to run them as the next invocation would. */
+  continuation: Continuation & { requests: RunRequest[] };
+}
+
+export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
+  const clock = new VirtualClock();
+  const ecs = new FakeEcs(clock);
+  const secrets = new FakeSecrets();
+  const index = new MemoryIndexStore();
+  const ledger = new MemoryLedger();
+  const notifier = new RecordingNotifier();
+  const requests: RunRequest[] = [];
+  const ports: Ports = {
+    config: { ...loadConfig({}), region: FAKE_REGION, ...config },
+    secrets,
+    ecs,
+    index,
+    ledger,
+    notifier,
+    clock,
+    log: silentLogger,
+    accountId: async () => FAKE_ACCOUNT,
+  };
+  return {
+    ports,
+    ecs,
+    secrets,
+    index,
+    ledger,
+    notifier,
+    clock,
+    continuation: { requests, continueWith: async (r) => void requests.push(r) },
+  };
+}
+
+const arn = (service: string, resource: string) => `arn:aws:${service}:${FAKE_REGION}:${FAKE_ACCOUNT}:${resource}`;
+
+/** What seeding an account plan into the fakes created, by name. */
+export interface SeededFakes {
+  clusterArns: string[];
+  secrets: Map<string, SeededSecret>;
+  serviceArns: Map<string, string>;
+}
+
+/**
+ * Creates a planned account (test/support/world.ts: the demo's, or a synthetic one of any size)
+ * in the fakes: the same task definitions, read into references by the same code as the AWS path.
+ */
+export function seedFakes(world: FakeWorld, plan: WorldPlan): SeededFakes {
+  const clusterArns = plan.clusterNames.map((name) => arn('ecs', `cluster/${name}`));
+  const secrets = new Map<string, SeededSecret>();
+  plan.secretNames.forEach((name, i) => {
+    const state = world.secrets.add(arn('secretsmanager', `secret:${name}-${suffix(i)}`), name);
+    secrets.set(name, { arn: state.arn, name, versionId: Object.keys(state.versionIdsToStages)[0] });
+  });
+  const render = (ref: Parameters<typeof renderRef>[0]) => renderRef(ref, secrets.get(ref.secret) as SeededSecret);
+  const latest = plan.families.map((family) => {
+    const taskDefinitionArn = arn('ecs', `task-definition/${family.name}:${family.revisions}`);
+    const containers = containerSpecs(family.latest, render, family.revisions).map(toContainerDefinition);
+    world.ecs.taskDefinitions.set(taskDefinitionArn, extractReferences({ taskDefinitionArn, containerDefinitions: containers }));
+    return taskDefinitionArn;
+  });
+  const serviceArns = new Map<string, string>();
+  for (const service of plan.services) {
+    const cluster = plan.clusterNames[service.cluster];
+    const serviceArn = arn('ecs', `service/${cluster}/${service.name}`);
+    world.ecs.addService({
+      clusterArn: clusterArns[service.cluster],
+      serviceArn,
+      serviceName: service.name,
+      desiredCount: service.desiredCount ?? 1,
+      taskDefinition: latest[service.family],
+      ...(service.tags ? { tags: service.tags } : {}),
+    });
+    serviceArns.set(service.name, serviceArn);
+  }
+  return { clusterArns, secrets, serviceArns };
+}
+
+/** The container definition ECS would hold for a planned container. */
+function toContainerDefinition({ name, secrets, logSecrets, repositoryCredentials }: ContainerSpec) {
+  return {
+    name,
+    ...(secrets ? { secrets } : {}),
+    ...(logSecrets ? { logConfiguration: { secretOptions: logSecrets } } : {}),
+    ...(repositoryCredentials ? { repositoryCredentials: { credentialsParameter: repositoryCredentials } } : {}),
+  };
+}
+
+/** A deterministic 6-character suffix, as Secrets Manager appends to a secret's name in its ARN. */
+function suffix(i: number): string {
+  return `Sx${String(i).padStart(4, '0')}`;
+}

@@ -1,0 +1,146 @@
+import { type EventOutcome, handleEvent, MAX_HOPS, type RunContext } from '../../../functions/app/handle-event';
+import { rebuildIndex } from '../../../functions/app/refresh-index';
+import { continuationPayload, type RunRequest } from '../../../functions/domain/decode/run-request';
+import { MalformedEventError } from '../../../functions/domain/errors';
+import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
+import { secretEvents } from '../../support/events';
+import { FAKE_ACCOUNT, FAKE_REGION, type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
+import { demoPlan, syntheticPlan } from '../../support/world';
+
+let world: FakeWorld;
+let seeded: SeededFakes;
+
+const ORIGIN = { account: FAKE_ACCOUNT, region: FAKE_REGION };
+const SCHEDULED = {
+  version: '0',
+  id: 'tick-1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: FAKE_ACCOUNT,
+  time: '2026-11-23T10:00:00Z',
+  region: FAKE_REGION,
+  resources: [],
+  detail: {},
+};
+
+async function setUp(plan = demoPlan()): Promise<void> {
+  world = fakeWorld();
+  seeded = seedFakes(world, plan);
+  await rebuildIndex(world.ports);
+}
+
+/** A Lambda invocation of `seconds`, with the stack's 10 s margin. */
+function invocation(seconds: number): RunContext {
+  return { deadline: deadlineIn(world.clock.now().getTime(), seconds * 1000, 10_000), dryRun: false, continuation: world.continuation };
+}
+
+/** Runs an event, then every continuation it leads to, each as a new invocation: what Lambda would do. */
+async function runChain(event: unknown, seconds: number): Promise<EventOutcome[]> {
+  const outcomes = [await handleEvent(world.ports, event, invocation(seconds))];
+  while (world.continuation.requests.length > 0) {
+    const request = world.continuation.requests.shift() as RunRequest;
+    outcomes.push(await handleEvent(world.ports, continuationPayload(request), invocation(seconds)));
+  }
+  return outcomes;
+}
+
+function secretArnOf(name: string): string {
+  return seeded.secrets.get(name)?.arn as string;
+}
+
+describe('handleEvent', () => {
+  beforeEach(() => setUp());
+
+  it('reconciles the secret a change event names, whatever the event', async () => {
+    const ordersDb = secretArnOf('prod/orders-db');
+    world.secrets.rotate(ordersDb);
+
+    const outcome = await handleEvent(world.ports, secretEvents(ordersDb, ORIGIN).labelUpdated('AWSPENDING', 'v9'), invocation(300));
+
+    expect(outcome.kind === 'report' && outcome.report.services.filter((s) => s.outcome === 'redeployed').length).toBe(3);
+  });
+
+  it('reports an event it ignores without reading anything', async () => {
+    const outcome = await handleEvent(world.ports, secretEvents(secretArnOf('prod/orders-db'), ORIGIN).deleteSecret(), invocation(300));
+    expect(outcome).toMatchObject({ kind: 'report', report: { action: 'ignore', origin: 'event' } });
+  });
+
+  it('reconciles every indexed secret on the schedule and reports what events missed as drift', async () => {
+    world.secrets.rotate(secretArnOf('prod/orders-db'));
+    world.secrets.rotate(secretArnOf('prod/payments-api-key'));
+
+    const [outcome] = await runChain(SCHEDULED, 300);
+    const again = await handleEvent(world.ports, SCHEDULED, invocation(300));
+
+    expect(outcome.kind === 'schedule' && outcome.summary).toMatchObject({
+      secrets: 3,
+      reconciled: 3,
+      outcomes: { redeployed: 4, failed: 0 },
+    });
+    expect(outcome.kind === 'schedule' && outcome.summary.drift.map((d) => d.services.length).sort()).toEqual([1, 3]);
+    expect(again.kind === 'schedule' && again.summary).toMatchObject({ outcomes: { redeployed: 0 }, drift: [] });
+  });
+
+  it('goes on with the other secrets when one indexed secret no longer exists', async () => {
+    world.secrets.states.delete(secretArnOf('prod/orders-db-creds'));
+    world.secrets.rotate(secretArnOf('prod/orders-db'));
+
+    const outcome = await handleEvent(world.ports, SCHEDULED, invocation(300));
+
+    expect(outcome.kind === 'schedule' && outcome.summary.errors).toEqual([
+      { secret: secretArnOf('prod/orders-db-creds'), error: expect.stringContaining('UnknownSecretError') },
+    ]);
+    expect(outcome.kind === 'schedule' && outcome.summary.outcomes.redeployed).toBe(3);
+  });
+
+  it('stops a chain of continuations that has gone on too long, as a loop', async () => {
+    const request: RunRequest = { kind: 'reconcile-all', trigger: { source: 'schedule' }, hop: MAX_HOPS + 1 };
+    await expect(handleEvent(world.ports, continuationPayload(request), invocation(300))).rejects.toThrow(MalformedEventError);
+  });
+});
+
+describe('handleEvent: a rotation bigger than one invocation', () => {
+  const K = 60;
+
+  beforeEach(() => setUp(syntheticPlan(80, [K])));
+
+  it('continues at once in new invocations until every consumer is redeployed, exactly once', async () => {
+    world.ports.config.updateRate = 2;
+    world.ports.config.updateBurst = 5;
+    const rotated = secretArnOf(`bench/rotated-k${K}`);
+    world.secrets.rotate(rotated);
+
+    // 20 s invocations with a 10 s margin at 2 UpdateService per second: about 25 services each.
+    const outcomes = await runChain(secretEvents(rotated, ORIGIN).putSecretValue(), 20);
+
+    const perService = [...world.ecs.updatesPerService().values()];
+    expect(perService).toHaveLength(K);
+    expect(perService.every((n) => n === 1)).toBe(true);
+    expect(outcomes.length).toBeGreaterThan(2);
+    const reports = outcomes.map((o) => (o.kind === 'report' ? o.report : undefined));
+    expect(reports.slice(0, -1).every((r) => r?.continued)).toBe(true);
+    expect(reports.at(-1)?.continued).toBeUndefined();
+    expect(reports.slice(1).every((r) => r?.origin === 'continuation')).toBe(true);
+  });
+
+  it('runs a scheduled reconcile past its deadline in continuations, from the secret it stopped at', async () => {
+    world.ports.config.updateRate = 2;
+    world.ports.config.updateBurst = 5;
+    world.secrets.rotate(secretArnOf(`bench/rotated-k${K}`));
+
+    const outcomes = await runChain(SCHEDULED, 20);
+
+    expect([...world.ecs.updatesPerService().values()].every((n) => n === 1)).toBe(true);
+    expect(world.ecs.updatesPerService().size).toBe(K);
+    expect(outcomes.length).toBeGreaterThan(1);
+    const last = outcomes.at(-1);
+    expect(last?.kind).toBe('schedule');
+    expect(last?.kind === 'schedule' && last.summary.continueFrom).toBeUndefined();
+  });
+
+  it('never continues where there is no deadline (the CLI)', async () => {
+    world.secrets.rotate(secretArnOf(`bench/rotated-k${K}`));
+    const outcome = await handleEvent(world.ports, SCHEDULED, { deadline: NO_DEADLINE, dryRun: false });
+    expect(outcome.kind === 'schedule' && outcome.summary.outcomes.redeployed).toBe(K);
+  });
+});

@@ -1,0 +1,404 @@
+import { type ReconcileOptions, reconcile } from '../../../functions/app/reconcile';
+import { rebuildIndex } from '../../../functions/app/refresh-index';
+import { ForeignAccountError, UnknownSecretError } from '../../../functions/domain/errors';
+import { parseTarget, type Target } from '../../../functions/domain/identity/target';
+import { claimed } from '../../../functions/domain/ledger/record';
+import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
+import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
+import { demoPlan } from '../../support/world';
+
+const TRIGGER = { source: 'aws.secretsmanager', eventName: 'PutSecretValue' };
+const AFFECTED = ['orders-api', 'orders-ledger', 'orders-worker'];
+
+let world: FakeWorld;
+let seeded: SeededFakes;
+let ordersDb: string;
+
+function options(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
+  return { dryRun: false, force: false, useLedger: true, inventory: 'index', origin: 'event', deadline: NO_DEADLINE, ...overrides };
+}
+
+function target(arn = ordersDb): Target {
+  return parseTarget(arn) as Target;
+}
+
+async function run(overrides: Partial<ReconcileOptions> = {}) {
+  return reconcile(world.ports, target(), TRIGGER, options(overrides));
+}
+
+/** Names of the services UpdateService was applied to, with how many times. */
+function deployed(): Record<string, number> {
+  const names = new Map([...seeded.serviceArns].map(([name, arn]) => [arn, name]));
+  return Object.fromEntries([...world.ecs.updatesPerService()].map(([arn, n]) => [names.get(arn) as string, n]));
+}
+
+function outcomes(report: { services: Array<{ serviceName: string; outcome: string }> }): Record<string, string> {
+  return Object.fromEntries(report.services.map((s) => [s.serviceName, s.outcome]));
+}
+
+beforeEach(async () => {
+  world = fakeWorld();
+  seeded = seedFakes(world, demoPlan());
+  ordersDb = seeded.secrets.get('prod/orders-db')?.arn as string;
+  await rebuildIndex(world.ports);
+});
+
+describe('reconcile', () => {
+  it('redeploys exactly the consumers behind the current version, once, and then nothing', async () => {
+    world.secrets.rotate(ordersDb);
+
+    const first = await run();
+    const second = await run();
+
+    expect(outcomes(first.report)).toEqual({
+      'orders-api': 'redeployed',
+      'orders-worker': 'redeployed',
+      'orders-ledger': 'redeployed',
+      'orders-reports': 'skipped',
+      'orders-archiver': 'skipped',
+    });
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+    expect(second.report.services.filter((s) => s.outcome !== 'skipped')).toEqual([]);
+    expect(second.report.services.find((s) => s.serviceName === 'orders-api')?.reason).toMatch(
+      /^up to date: runs AWSCURRENT=v\d+, by deployment ecs-svc\//,
+    );
+  });
+
+  it('does nothing when no stage moved, whatever the event said (a value staged AWSPENDING, a description edit, a duplicate)', async () => {
+    const { report } = await run();
+    expect(report.services.filter((s) => s.outcome === 'redeployed')).toEqual([]);
+    expect(world.ecs.updates).toEqual([]);
+  });
+
+  it('redeploys again after a roll-back moves AWSCURRENT back to the version before', async () => {
+    const first = world.secrets.current(ordersDb);
+    world.secrets.rotate(ordersDb);
+    await run();
+    world.secrets.moveStage(ordersDb, 'AWSCURRENT', first);
+
+    const { report } = await run();
+
+    expect(
+      report.services
+        .filter((s) => s.outcome === 'redeployed')
+        .map((s) => s.serviceName)
+        .sort(),
+    ).toEqual(AFFECTED);
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 2])));
+  });
+
+  it('records the version of a service that runs no task, without redeploying it', async () => {
+    world.secrets.rotate(ordersDb);
+    const archiver = seeded.serviceArns.get('orders-archiver') as string;
+    const runningNothing = world.ecs.services.get(archiver);
+    if (runningNothing) runningNothing.runningCount = 0;
+
+    await run();
+
+    expect(deployed()['orders-archiver']).toBeUndefined();
+    expect(await world.ledger.read(ordersDb, archiver)).toMatchObject({
+      via: 'no-tasks',
+      versions: { AWSCURRENT: world.secrets.current(ordersDb) },
+    });
+  });
+
+  it('changes nothing on a dry run and says what would be redeployed', async () => {
+    world.secrets.rotate(ordersDb);
+    const writes = world.ledger.writes;
+
+    const { report } = await run({ dryRun: true });
+
+    expect(
+      report.services
+        .filter((s) => s.outcome === 'would-redeploy')
+        .map((s) => s.serviceName)
+        .sort(),
+    ).toEqual(AFFECTED);
+    expect(world.ecs.updates).toEqual([]);
+    expect(world.ledger.writes).toBe(writes);
+  });
+
+  it('costs one DescribeSecret, one batch of DescribeServices per cluster and one UpdateService per affected service', async () => {
+    world.secrets.rotate(ordersDb);
+    world.ecs.calls.DescribeServices = 0;
+    world.secrets.calls.DescribeSecret = 0;
+
+    await run();
+
+    expect(world.secrets.calls.DescribeSecret).toBe(1);
+    // the three affected services and the two skipped ones live in two clusters
+    expect(world.ecs.calls.DescribeServices).toBe(2);
+    expect(world.ecs.calls.UpdateService).toBe(3);
+  });
+});
+
+describe('reconcile: never lose a redeploy, never repeat one', () => {
+  it('deploys once when DynamoDB applied a claim but its answer was lost (the retried claim is recognised as ours)', async () => {
+    world.secrets.rotate(ordersDb);
+    world.ledger.loseAnswers = 1;
+
+    const { report } = await run();
+
+    expect(outcomes(report)['orders-api']).toBe('redeployed');
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+  });
+
+  it('deploys once when ECS applied UpdateService but its answer was lost, and records the deployment ECS shows', async () => {
+    world.secrets.rotate(ordersDb);
+    let lost = 0;
+    world.ecs.fault = (service) => (service.serviceName === 'orders-api' && lost++ === 0 ? 'lose-answer' : undefined);
+
+    const { report } = await run();
+
+    expect(deployed()['orders-api']).toBe(1);
+    expect(report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
+      outcome: 'redeployed',
+      reason: expect.stringContaining('answer was lost'),
+    });
+    expect((await run()).report.services.filter((s) => s.outcome === 'redeployed')).toEqual([]);
+  });
+
+  it('sends UpdateService again when no answer came and ECS shows no new deployment', async () => {
+    world.secrets.rotate(ordersDb);
+    let failures = 0;
+    world.ecs.fault = (service) => (service.serviceName === 'orders-api' && failures++ < 1 ? 'fail-unapplied' : undefined);
+
+    await run();
+
+    expect(deployed()['orders-api']).toBe(1);
+  });
+
+  it('backs off when ECS throttles UpdateService and does not fail the service', async () => {
+    world.secrets.rotate(ordersDb);
+    let throttles = 0;
+    world.ecs.fault = () => (throttles++ < 4 ? 'throttle' : undefined);
+
+    const { report } = await run();
+
+    expect(report.services.filter((s) => s.outcome === 'failed')).toEqual([]);
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+  });
+
+  it('fails a service ECS rejects, releases its claim, and redeploys it on the next run', async () => {
+    world.secrets.rotate(ordersDb);
+    world.ecs.fault = (service) =>
+      service.serviceName === 'orders-api'
+        ? Object.assign(new Error('service is draining'), { name: 'InvalidParameterException' })
+        : undefined;
+
+    const first = await run();
+    world.ecs.fault = undefined;
+    const second = await run();
+
+    expect(first.report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
+      outcome: 'failed',
+      reason: 'UpdateService failed: InvalidParameterException: service is draining',
+    });
+    expect(outcomes(second.report)).toMatchObject({ 'orders-api': 'redeployed', 'orders-worker': 'skipped' });
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+  });
+
+  it.each([
+    ['between its claim and UpdateService', false, 1],
+    ['after UpdateService, before recording it', true, 1],
+  ])("deploys exactly once after a run died %s, once the claim's lease ends", async (_label, applied, expected) => {
+    world.secrets.rotate(ordersDb);
+    const api = world.ecs.services.get(seeded.serviceArns.get('orders-api') as string);
+    if (!api) throw new Error('no orders-api');
+    const record = await world.ledger.read(ordersDb, api.serviceArn);
+    const dead = claimed(
+      record,
+      { secretArn: ordersDb, serviceArn: api.serviceArn },
+      { token: 'dead-run', target: { AWSCURRENT: world.secrets.current(ordersDb) }, priorDeploymentId: api.deployments[0].id },
+      60,
+      { now: world.clock.now(), writeId: 'dead-run/1' },
+    );
+    await world.ledger.write(dead, record?.rev);
+    if (applied) world.ecs.deploy(api);
+
+    world.clock.advance(61_000);
+    const { report } = await run();
+
+    expect(deployed()['orders-api']).toBe(expected);
+    expect(report.services.find((s) => s.serviceName === 'orders-api')?.outcome).toBe('redeployed');
+    expect(await world.ledger.read(ordersDb, api.serviceArn)).toMatchObject({ versions: { AWSCURRENT: world.secrets.current(ordersDb) } });
+  });
+
+  it("waits for another run's live claim to end instead of deploying beside it, then takes it over", async () => {
+    world.secrets.rotate(ordersDb);
+    const api = seeded.serviceArns.get('orders-api') as string;
+    const record = await world.ledger.read(ordersDb, api);
+    const prior = world.ecs.services.get(api)?.deployments[0].id;
+    const other = claimed(
+      record,
+      { secretArn: ordersDb, serviceArn: api },
+      { token: 'other-run', target: { AWSCURRENT: world.secrets.current(ordersDb) }, ...(prior ? { priorDeploymentId: prior } : {}) },
+      60,
+      { now: world.clock.now(), writeId: 'other-run/1' },
+    );
+    await world.ledger.write(other, record?.rev);
+
+    const start = world.clock.now().getTime();
+    const { report } = await run();
+
+    // The other run never finished: once its lease ended, this run found no new deployment and deployed.
+    expect(world.ecs.updates.find((u) => u.serviceArn === api)?.at).toBeGreaterThanOrEqual(start + 60_000);
+    expect(deployed()['orders-api']).toBe(1);
+    expect(report.services.find((s) => s.serviceName === 'orders-api')?.outcome).toBe('redeployed');
+  });
+
+  it('redeploys each service once when five runs reconcile the same change at once', async () => {
+    world.secrets.rotate(ordersDb);
+
+    const reports = await Promise.all(Array.from({ length: 5 }, () => run()));
+
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+    const redeployed = reports.flatMap((r) => r.report.services.filter((s) => s.outcome === 'redeployed').map((s) => s.serviceName));
+    expect(redeployed.sort()).toEqual(AFFECTED);
+  });
+
+  it('stops claiming at its deadline and leaves the rest, unclaimed, for a new run', async () => {
+    world.secrets.rotate(ordersDb);
+    world.ports.config.updateRate = 1;
+    world.ports.config.updateBurst = 1;
+    world.ports.config.maxConcurrency = 1;
+    const now = world.clock.now().getTime();
+
+    const first = await run({ deadline: deadlineIn(now, 1500, 0) });
+    const second = await run({ origin: 'continuation', ...(first.bucket ? { bucket: first.bucket } : {}) });
+
+    expect(first.unfinished).toBe(true);
+    expect(first.report.continued).toBeDefined();
+    expect(first.report.services.filter((s) => s.outcome === 'waiting').length).toBeGreaterThan(0);
+    expect([...world.ledger.items.values()].filter((r) => r.claim)).toEqual([]);
+    expect(second.unfinished).toBe(false);
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+  });
+
+  it('keeps its UpdateService rate: the calls after the burst are spaced by the configured rate', async () => {
+    world.secrets.rotate(ordersDb);
+    world.ports.config.updateRate = 2;
+    world.ports.config.updateBurst = 1;
+    const start = world.clock.now().getTime();
+
+    await run();
+
+    const times = world.ecs.updates.map((u) => u.at - start);
+    expect(times).toEqual([0, 500, 1000]);
+  });
+});
+
+describe('reconcile: what the index and the ledger do not know', () => {
+  it('baselines a consumer indexed before the ledger existed instead of redeploying it', async () => {
+    const api = seeded.serviceArns.get('orders-api') as string;
+    await world.ledger.remove(ordersDb, api);
+
+    const { report } = await run();
+
+    expect(report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('not in the ledger yet'),
+    });
+    expect(await world.ledger.read(ordersDb, api)).toMatchObject({ via: 'baseline' });
+    expect(world.ecs.updates).toEqual([]);
+  });
+
+  it('drops a service that no longer exists from the index and the ledger', async () => {
+    world.secrets.rotate(ordersDb);
+    const api = seeded.serviceArns.get('orders-api') as string;
+    world.ecs.services.delete(api);
+
+    const { report } = await run();
+
+    expect(report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
+      outcome: 'skipped',
+      reason: 'service no longer exists',
+    });
+    expect((await world.index.entriesOf(ordersDb)).map((e) => e.name)).not.toContain('orders-api');
+    expect(await world.ledger.read(ordersDb, api)).toBeUndefined();
+  });
+
+  it('judges the task definition the next deployment starts, not the indexed one', async () => {
+    world.secrets.rotate(ordersDb);
+    const api = world.ecs.services.get(seeded.serviceArns.get('orders-api') as string);
+    if (!api) throw new Error('no orders-api');
+    const plain = api.taskDefinition.replace(/:\d+$/, ':2');
+    world.ecs.taskDefinitions.set(plain, []);
+    api.taskDefinition = plain;
+
+    const { report } = await run();
+
+    expect(report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
+      outcome: 'skipped',
+      reason: 'task definition orders-api:2 does not reference the secret',
+    });
+    expect(deployed()['orders-api']).toBeUndefined();
+    expect(await world.ledger.read(ordersDb, api.serviceArn)).toBeUndefined();
+  });
+
+  it('lists what a scheduled run found behind with no run on it as drift', async () => {
+    world.secrets.rotate(ordersDb);
+
+    const { report } = await run({ origin: 'schedule' });
+
+    expect(report.drift?.services.map((arn) => arn.split('/').pop()).sort()).toEqual(AFFECTED);
+  });
+
+  it('without a ledger redeploys every eligible consumer, every time', async () => {
+    const first = await run({ useLedger: false });
+    const second = await run({ useLedger: false });
+
+    expect(first.report.inventory).toMatchObject({ source: 'scan' });
+    expect(
+      second.report.services
+        .filter((s) => s.outcome === 'redeployed')
+        .map((s) => s.serviceName)
+        .sort(),
+    ).toEqual(AFFECTED);
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 2])));
+  });
+});
+
+describe('reconcile: inputs it refuses or ignores', () => {
+  it('ignores a secret scheduled for deletion: new tasks could not start', async () => {
+    world.secrets.rotate(ordersDb);
+    const state = world.secrets.states.get(ordersDb);
+    if (state) state.deletedDate = '2026-11-30T00:00:00.000Z';
+
+    const { report } = await run();
+
+    expect(report).toMatchObject({ action: 'ignore', reason: expect.stringContaining('scheduled for deletion') });
+    expect(world.ecs.updates).toEqual([]);
+  });
+
+  it('refuses a name that resolves to a secret of another account', async () => {
+    world.secrets.add('arn:aws:secretsmanager:eu-west-1:999999999999:secret:shared/db-AbCdEf', 'shared/db');
+    await expect(reconcile(world.ports, parseTarget('shared/db') as Target, TRIGGER, options())).rejects.toThrow(ForeignAccountError);
+  });
+
+  it('refuses an ARN of another account before calling AWS', async () => {
+    const before = world.secrets.calls.DescribeSecret;
+    await expect(
+      reconcile(world.ports, parseTarget('arn:aws:secretsmanager:eu-west-1:999999999999:secret:x-AbCdEf') as Target, TRIGGER, options()),
+    ).rejects.toThrow(ForeignAccountError);
+    expect(world.secrets.calls.DescribeSecret).toBe(before);
+  });
+
+  it('refuses a secret that does not exist', async () => {
+    await expect(reconcile(world.ports, parseTarget('prod/nope') as Target, TRIGGER, options())).rejects.toThrow(UnknownSecretError);
+  });
+
+  it('leaves the index as it is on a dry run, even for a service it finds on another task definition', async () => {
+    const api = world.ecs.services.get(seeded.serviceArns.get('orders-api') as string);
+    if (!api) throw new Error('no orders-api');
+    const plain = api.taskDefinition.replace(/:\d+$/, ':2');
+    world.ecs.taskDefinitions.set(plain, []);
+    api.taskDefinition = plain;
+    world.secrets.rotate(ordersDb);
+    const before = await world.index.allEntries();
+
+    await run({ dryRun: true });
+
+    expect(await world.index.allEntries()).toEqual(before);
+  });
+});

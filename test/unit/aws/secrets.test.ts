@@ -1,0 +1,78 @@
+import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { UnknownSecretError } from '../../../functions/domain/errors';
+import { parseSecretsManagerRef } from '../../../functions/domain/identity/arn';
+import { parseTarget, type Target } from '../../../functions/domain/identity/target';
+import { HOME, secretArn } from '../../support/factories';
+import { testPorts } from '../../support/ports';
+
+const sm = mockClient(SecretsManagerClient);
+const ssm = mockClient(SSMClient);
+const ARN = secretArn('prod/db-AbCdEf');
+const notFound = () => new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} });
+
+beforeEach(() => {
+  sm.reset();
+  ssm.reset();
+});
+
+const ref = (text: string) => parseSecretsManagerRef(text, HOME) as NonNullable<ReturnType<typeof parseSecretsManagerRef>>;
+
+describe('the secrets port on Secrets Manager and SSM', () => {
+  it('describes a secret: its stages, never its value', async () => {
+    sm.on(DescribeSecretCommand).resolves({ ARN, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'] } });
+    expect(await testPorts().secrets.describe(parseTarget('prod/db') as Target)).toEqual({
+      kind: 'secret',
+      arn: ARN,
+      name: 'prod/db',
+      versionIdsToStages: { v2: ['AWSCURRENT'] },
+      deletedDate: undefined,
+    });
+  });
+
+  it('describes a parameter by its version number, as a secret whose AWSCURRENT is that version', async () => {
+    ssm.on(DescribeParametersCommand).resolves({ Parameters: [{ Name: '/prod/token', Version: 4 }] });
+    const target = parseTarget('arn:aws:ssm:eu-west-1:111122223333:parameter/prod/token') as Target;
+    expect(await testPorts().secrets.describe(target)).toMatchObject({
+      kind: 'parameter',
+      name: '/prod/token',
+      versionIdsToStages: { '4': ['AWSCURRENT'] },
+    });
+  });
+
+  it('calls an unknown secret or parameter bad input', async () => {
+    sm.on(DescribeSecretCommand).rejects(notFound());
+    ssm.on(DescribeParametersCommand).resolves({ Parameters: [] });
+    const ports = testPorts();
+    await expect(ports.secrets.describe(parseTarget('prod/nope') as Target)).rejects.toThrow(UnknownSecretError);
+    await expect(ports.secrets.describe(parseTarget('arn:aws:ssm:eu-west-1:111122223333:parameter/nope') as Target)).rejects.toThrow(
+      UnknownSecretError,
+    );
+  });
+
+  it('resolves every spelling of a secret with one DescribeSecret', async () => {
+    sm.on(DescribeSecretCommand).resolves({ ARN, Name: 'prod/db', VersionIdsToStages: {} });
+    const { secrets } = testPorts();
+    expect(await secrets.resolve(ref('prod/db'))).toBe(ARN);
+    expect(await secrets.resolve(ref(secretArn('prod/db')))).toBe(ARN);
+    expect(await secrets.resolve(ref(`${ARN}:password::`))).toBe(ARN);
+    expect(sm).toHaveReceivedCommandTimes(DescribeSecretCommand, 1);
+  });
+
+  // Regression: a warm Lambda cached "unknown secret" for ever, so a secret created after a first
+  // lookup was never found again until the container was recycled.
+  it('never caches a secret as missing: a secret created later is found', async () => {
+    sm.on(DescribeSecretCommand).rejectsOnce(notFound()).resolves({ ARN, Name: 'prod/db', VersionIdsToStages: {} });
+    const { secrets } = testPorts();
+    expect(await secrets.resolve(ref('prod/db'))).toBeUndefined();
+    expect(await secrets.resolve(ref('prod/db'))).toBe(ARN);
+  });
+
+  it('looks a secret up again after a failed attempt', async () => {
+    sm.on(DescribeSecretCommand).rejectsOnce(new Error('throttled')).resolves({ ARN, Name: 'prod/db', VersionIdsToStages: {} });
+    const { secrets } = testPorts();
+    await expect(secrets.resolve(ref('prod/db'))).rejects.toThrow('throttled');
+    expect(await secrets.resolve(ref('prod/db'))).toBe(ARN);
+  });
+});

@@ -1,0 +1,74 @@
+import { decodeDeploymentEvent, isEcsEvent } from '../../../../functions/domain/decode/deployment-event';
+import { MalformedEventError } from '../../../../functions/domain/errors';
+import { loadEvent } from '../../../support/events';
+
+/*
+ * "ECS Deployment State Change" (source aws.ecs, resources[0] = service ARN, detail.eventName,
+ * detail.deploymentId, detail.reason): shape from the Amazon ECS developer guide, "Amazon ECS
+ * service deployment state change events", as DESIGN "Rollouts" summarises it. Waves advance on
+ * these; a FAILED one halts the rollout.
+ */
+
+const SERVICE = 'arn:aws:ecs:eu-west-1:111122223333:service/prod/orders-api';
+const DEPLOYMENT = 'ecs-svc/1234567890123456789';
+
+describe('decodeDeploymentEvent', () => {
+  it.each([
+    ['ecs-deployment.in-progress.json', 'SERVICE_DEPLOYMENT_IN_PROGRESS', `ECS deployment ${DEPLOYMENT} in progress.`],
+    ['ecs-deployment.completed.json', 'SERVICE_DEPLOYMENT_COMPLETED', `ECS deployment ${DEPLOYMENT} completed.`],
+    ['ecs-deployment.failed.json', 'SERVICE_DEPLOYMENT_FAILED', 'ECS deployment circuit breaker: tasks failed to start.'],
+  ])('decodes %s', (file, eventName, reason) => {
+    expect(decodeDeploymentEvent(loadEvent(file))).toEqual({ serviceArn: SERVICE, eventName, deploymentId: DEPLOYMENT, reason });
+  });
+
+  it('finds the service ARN among other resources', () => {
+    const event = loadEvent('ecs-deployment.completed.json');
+    event.resources = [42, 'arn:aws:ecs:eu-west-1:111122223333:cluster/prod', SERVICE];
+    expect(decodeDeploymentEvent(event).serviceArn).toBe(SERVICE);
+  });
+
+  it('leaves out detail fields that are missing or empty, keeping the service', () => {
+    const event = loadEvent('ecs-deployment.completed.json');
+    event.detail = { eventName: '', deploymentId: 7 };
+    expect(decodeDeploymentEvent(event)).toEqual({ serviceArn: SERVICE });
+  });
+
+  it('decodes an event without a detail object, from its service alone', () => {
+    const event = loadEvent('ecs-deployment.completed.json');
+    delete event.detail;
+    expect(decodeDeploymentEvent(event)).toEqual({ serviceArn: SERVICE });
+  });
+
+  it.each<[string, unknown]>([
+    // Other ECS events reach the same function (the index is refreshed from ECS events) but are not deployments.
+    ['an ECS Task State Change', loadEvent('non-matching/ecs-task-state-change.json')],
+    ['an ECS Service Action', loadEvent('non-matching/ecs-service-action.steady-state.json')],
+    ['a secret event', loadEvent('put-secret-value.current.json')],
+    ['null', null],
+    ['an array', [loadEvent('ecs-deployment.completed.json')]],
+    ['a deployment event without resources', { ...loadEvent('ecs-deployment.completed.json'), resources: undefined }],
+    ['a deployment event with empty resources', { ...loadEvent('ecs-deployment.completed.json'), resources: [] }],
+    [
+      'a deployment event naming only its cluster',
+      { ...loadEvent('ecs-deployment.completed.json'), resources: ['arn:aws:ecs:eu-west-1:111122223333:cluster/prod'] },
+    ],
+  ])('rejects %s', (_label, input) => {
+    expect(() => decodeDeploymentEvent(input)).toThrow(MalformedEventError);
+  });
+});
+
+describe('isEcsEvent', () => {
+  it.each<[string, unknown, boolean]>([
+    ['a deployment state change', loadEvent('ecs-deployment.failed.json'), true],
+    ['a task state change', loadEvent('non-matching/ecs-task-state-change.json'), true],
+    ['a service action', loadEvent('non-matching/ecs-service-action.steady-state.json'), true],
+    // CloudTrail's record of an ECS call comes from aws.ecs too.
+    ['an UpdateService CloudTrail event', loadEvent('non-matching/ecs-update-service.cloudtrail.json'), true],
+    ['a secret event', loadEvent('put-secret-value.current.json'), false],
+    ['a schedule', loadEvent('non-matching/scheduled-event.json'), false],
+    ['null', null, false],
+    ['a string', 'aws.ecs', false],
+  ])('%s: %p', (_label, input, expected) => {
+    expect(isEcsEvent(input)).toBe(expected);
+  });
+});

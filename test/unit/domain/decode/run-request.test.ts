@@ -1,0 +1,158 @@
+import {
+  CONTINUATION_KEY,
+  type ContinueSecretRequest,
+  continuationPayload,
+  decodeContinuation,
+  isContinuation,
+  isScheduledEvent,
+  type ReconcileAllRequest,
+  type RunRequest,
+  scheduledRequest,
+} from '../../../../functions/domain/decode/run-request';
+import { MalformedEventError } from '../../../../functions/domain/errors';
+import { loadEvent } from '../../../support/events';
+
+/*
+ * A run is started by the schedule (EventBridge "Scheduled Event", fixture
+ * non-matching/scheduled-event.json, shape from the EventBridge docs "scheduled rules") or by a
+ * run of this service that reached its deadline and sends the rest to a new run (the
+ * continuation payload, our own format: DESIGN "Lambda deadlines").
+ */
+
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db-a1B2c3';
+const PARAMETER = 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/orders/api-token';
+const TRIGGER = { source: 'schedule', detailType: 'Scheduled Event', eventId: 'e-1', time: '2026-11-20T12:00:00Z' };
+const BUCKET = { tokens: -1.5, at: 1_795_000_000_000 };
+
+const RECONCILE_ALL: ReconcileAllRequest = { kind: 'reconcile-all', from: SECRET, trigger: TRIGGER, bucket: BUCKET, hop: 2 };
+const CONTINUE_SECRET: ContinueSecretRequest = {
+  kind: 'continue-secret',
+  secretArn: SECRET,
+  origin: 'event',
+  trigger: { source: 'aws.secretsmanager', eventName: 'PutSecretValue' },
+  bucket: BUCKET,
+  hop: 1,
+};
+
+/** A continuation payload as the next run receives it: through JSON, like a Lambda invoke. */
+function overTheWire(request: RunRequest): unknown {
+  return JSON.parse(JSON.stringify(continuationPayload(request)));
+}
+
+/** A well-formed continuation body with some fields replaced (undefined deletes). */
+function payloadWith(base: RunRequest, changes: Record<string, unknown>): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...base, ...changes };
+  for (const [key, value] of Object.entries(changes)) if (value === undefined) delete body[key];
+  return { [CONTINUATION_KEY]: body };
+}
+
+describe('scheduled events', () => {
+  it('recognises an EventBridge schedule', () => {
+    expect(isScheduledEvent(loadEvent('non-matching/scheduled-event.json'))).toBe(true);
+  });
+
+  it.each<[string, unknown]>([
+    ['an ECS event', loadEvent('ecs-deployment.completed.json')],
+    ['a secret event', loadEvent('put-secret-value.current.json')],
+    ['aws.events with another detail-type', { ...loadEvent('non-matching/scheduled-event.json'), 'detail-type': 'Other' }],
+    ['another source with the Scheduled Event detail-type', { ...loadEvent('non-matching/scheduled-event.json'), source: 'my.app' }],
+    ['a continuation payload', continuationPayload(RECONCILE_ALL)],
+    ['null', null],
+    ['an array', [loadEvent('non-matching/scheduled-event.json')]],
+  ])('does not take %s for a schedule', (_label, input) => {
+    expect(isScheduledEvent(input)).toBe(false);
+  });
+
+  it('asks to reconcile every secret from the start, with the event as the trigger', () => {
+    expect(scheduledRequest(loadEvent('non-matching/scheduled-event.json'))).toEqual({
+      kind: 'reconcile-all',
+      trigger: {
+        source: 'schedule',
+        detailType: 'Scheduled Event',
+        eventId: '5d1a2b3c-4e5f-4a6b-8c7d-9e0f1a2b0008',
+        time: '2026-11-20T12:00:00Z',
+        account: '111122223333',
+      },
+      hop: 0,
+    });
+  });
+});
+
+describe('continuation payloads', () => {
+  it('are recognised by their key, and nothing else is', () => {
+    expect(isContinuation(continuationPayload(CONTINUE_SECRET))).toBe(true);
+    expect(isContinuation(loadEvent('non-matching/scheduled-event.json'))).toBe(false);
+    expect(isContinuation(null)).toBe(false);
+    expect(isContinuation('ecs-secret-redeploy:continuation')).toBe(false);
+  });
+
+  it.each<[string, RunRequest]>([
+    ['reconcile-all from a secret, with a bucket', RECONCILE_ALL],
+    ['reconcile-all from an SSM parameter (parameters are indexed too)', { ...RECONCILE_ALL, from: PARAMETER }],
+    ['reconcile-all from the start, without a bucket', { kind: 'reconcile-all', trigger: TRIGGER, hop: 1 }],
+    ['continue-secret after an event', CONTINUE_SECRET],
+    ['continue-secret after a manual request', { ...CONTINUE_SECRET, origin: 'manual', trigger: { source: 'manual' } }],
+    ['continue-secret of a scheduled run, without a bucket', { ...CONTINUE_SECRET, origin: 'schedule', bucket: undefined, hop: 7 }],
+    ['continue-secret of a parameter', { ...CONTINUE_SECRET, secretArn: PARAMETER }],
+  ])('round-trip: %s', (_label, request) => {
+    const expected = JSON.parse(JSON.stringify(request));
+    expect(decodeContinuation(overTheWire(request))).toEqual(expected);
+  });
+
+  describe('the rate bucket', () => {
+    // A bucket is only an optimisation (the limiter starts full without one): a bad one is dropped, not fatal.
+    it.each<[string, unknown]>([
+      ['null', null],
+      ['a number', 3],
+      ['tokens as a string', { tokens: '1', at: BUCKET.at }],
+      ['no at', { tokens: 1 }],
+      ['no tokens', { at: BUCKET.at }],
+    ])('drops a bucket that is %s', (_label, bucket) => {
+      const decoded = decodeContinuation(payloadWith(RECONCILE_ALL, { bucket }));
+      expect(decoded).not.toHaveProperty('bucket');
+      expect(decoded.kind).toBe('reconcile-all');
+    });
+
+    it('keeps only tokens and at', () => {
+      const decoded = decodeContinuation(payloadWith(CONTINUE_SECRET, { bucket: { ...BUCKET, extra: 'x' } }));
+      expect(decoded.bucket).toEqual(BUCKET);
+    });
+  });
+
+  it('does not carry unknown fields of the body into the request', () => {
+    const decoded = decodeContinuation(payloadWith(CONTINUE_SECRET, { from: SECRET, injected: true }));
+    expect(decoded).toEqual(CONTINUE_SECRET);
+  });
+
+  describe('malformed continuations', () => {
+    it.each<[string, unknown]>([
+      ['null', null],
+      ['an array', [continuationPayload(RECONCILE_ALL)]],
+      ['an object without the key', { kind: 'reconcile-all', trigger: TRIGGER, hop: 1 }],
+      ['a body that is not an object', { [CONTINUATION_KEY]: 'reconcile-all' }],
+      ['a body that is an array', { [CONTINUATION_KEY]: [RECONCILE_ALL] }],
+      ['no trigger', payloadWith(RECONCILE_ALL, { trigger: undefined })],
+      ['a trigger without a source', payloadWith(RECONCILE_ALL, { trigger: { detailType: 'Scheduled Event' } })],
+      ['a trigger that is a string', payloadWith(CONTINUE_SECRET, { trigger: 'schedule' })],
+      ['no hop', payloadWith(RECONCILE_ALL, { hop: undefined })],
+      // hop 0 is the run the schedule started: a continuation is at least the first hop.
+      ['hop 0', payloadWith(RECONCILE_ALL, { hop: 0 })],
+      ['a negative hop', payloadWith(CONTINUE_SECRET, { hop: -1 })],
+      ['a fractional hop', payloadWith(RECONCILE_ALL, { hop: 1.5 })],
+      ['hop as a string', payloadWith(CONTINUE_SECRET, { hop: '1' })],
+      ['no kind', payloadWith(RECONCILE_ALL, { kind: undefined })],
+      ['an unknown kind', payloadWith(RECONCILE_ALL, { kind: 'reconcile-everything' })],
+      ['from that is not an ARN', payloadWith(RECONCILE_ALL, { from: 'prod/orders-db' })],
+      ['from that is empty', payloadWith(RECONCILE_ALL, { from: '' })],
+      ['from that is a number', payloadWith(RECONCILE_ALL, { from: 42 })],
+      ['no secretArn', payloadWith(CONTINUE_SECRET, { secretArn: undefined })],
+      ['a secretArn that is a name', payloadWith(CONTINUE_SECRET, { secretArn: 'prod/orders-db' })],
+      ['a secretArn of an unknown partition', payloadWith(CONTINUE_SECRET, { secretArn: SECRET.replace('arn:aws:', 'arn:nope:') })],
+      ['no origin', payloadWith(CONTINUE_SECRET, { origin: undefined })],
+      ['origin "continuation"', payloadWith(CONTINUE_SECRET, { origin: 'continuation' })],
+      ['origin in capitals', payloadWith(CONTINUE_SECRET, { origin: 'EVENT' })],
+    ])('rejects %s', (_label, input) => {
+      expect(() => decodeContinuation(input)).toThrow(MalformedEventError);
+    });
+  });
+});

@@ -1,0 +1,333 @@
+import {
+  baseline,
+  type Claim,
+  claimed,
+  decideClaim,
+  done,
+  holds,
+  type LedgerRecord,
+  noTasks,
+  released,
+  type Stamp,
+  type Versions,
+  versionKey,
+} from '../../../../functions/domain/ledger/record';
+import { secretArn, serviceArn } from '../../../support/factories';
+
+/*
+ * The ledger is what makes redeploys exactly-once: every rule below is one way a run could
+ * otherwise redeploy twice or never. Time is a fake clock: fixed instants, never Date.now().
+ */
+
+const SECRET = secretArn('prod/db-AbCdEf');
+const SERVICE = serviceArn('prod', 'orders-api');
+const IDS = { secretArn: SECRET, serviceArn: SERVICE };
+const V1 = '8c1f4e2a-9b3d-4c5e-a6f7-0b1c2d3e4f5a';
+const V2 = '5e7a9c1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
+const V3 = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+
+/** The fake clock's instants. */
+const T0 = new Date('2026-11-20T08:00:00.000Z');
+const LEASE_SECONDS = 300;
+const at = (secondsAfterT0: number) => new Date(T0.getTime() + secondsAfterT0 * 1000);
+const stamp = (secondsAfterT0: number, writeId = `w-${secondsAfterT0}`): Stamp => ({ now: at(secondsAfterT0), writeId });
+
+const ME = 'run-me';
+const OTHER = 'run-other';
+
+function doneRecord(versions: Versions, overrides: Partial<LedgerRecord> = {}): LedgerRecord {
+  return {
+    ...IDS,
+    versions,
+    via: 'redeploy',
+    deploymentId: 'ecs-svc/1111111111111111111',
+    at: T0.toISOString(),
+    rev: 4,
+    writeId: 'w-done',
+    ...overrides,
+  };
+}
+
+function claimOf(token: string, target: Versions = { AWSCURRENT: V2 }): Claim {
+  return {
+    token,
+    claimedAt: T0.toISOString(),
+    leaseUntil: at(LEASE_SECONDS).toISOString(),
+    target,
+    priorDeploymentId: 'ecs-svc/1111111111111111111',
+  };
+}
+
+function pendingRecord(token: string, overrides: Partial<LedgerRecord> = {}): LedgerRecord {
+  return doneRecord({ AWSCURRENT: V1 }, { claim: claimOf(token), ...overrides });
+}
+
+describe('decideClaim', () => {
+  const DESIRED = { AWSCURRENT: V2 };
+
+  // Without a claim on the record, the decision is a function of the versions alone (and force).
+  it.each<[string, LedgerRecord | undefined, boolean, string]>([
+    ['no record: the pair was never seen', undefined, false, 'claim'],
+    ['a done record behind the desired version', doneRecord({ AWSCURRENT: V1 }), false, 'claim'],
+    ['a done record at the desired version', doneRecord({ AWSCURRENT: V2 }), false, 'up-to-date'],
+    ['a done record with stages beyond the desired ones', doneRecord({ AWSCURRENT: V2, AWSPREVIOUS: V1, BLUE: V3 }), false, 'up-to-date'],
+    ['a done record lacking a desired stage', doneRecord({ BLUE: V2 }), false, 'claim'],
+    ['a baseline at the desired version', baseline(SECRET, SERVICE, { AWSCURRENT: V2 }, stamp(0)), false, 'up-to-date'],
+    ['a released record still behind', doneRecord({ AWSCURRENT: V1 }, { lastError: 'ThrottledError' }), false, 'claim'],
+    ['force on a record already at the desired version', doneRecord({ AWSCURRENT: V2 }), true, 'claim'],
+    ['force with no record', undefined, true, 'claim'],
+  ])('%s → %s', (_label, record, force, action) => {
+    expect(decideClaim(record, DESIRED, at(10), ME, force)).toEqual({ action });
+  });
+
+  it('recognises its own claim (a retried write whose answer was lost), whatever the lease says', () => {
+    const record = pendingRecord(ME);
+    // Live, expired, and forced: the token decides before the lease does.
+    for (const now of [at(1), at(LEASE_SECONDS), at(LEASE_SECONDS * 10)]) {
+      expect(decideClaim(record, DESIRED, now, ME)).toEqual({ action: 'mine', claim: record.claim });
+      expect(decideClaim(record, DESIRED, now, ME, true)).toEqual({ action: 'mine', claim: record.claim });
+    }
+  });
+
+  it.each<[string, number, string]>([
+    ['at the claim', 0, 'busy'],
+    ['one millisecond before the lease ends', LEASE_SECONDS - 0.001, 'busy'],
+    // The lease is the instant the claim stops being live: exactly at it, another run may recover.
+    ['exactly at the lease end', LEASE_SECONDS, 'recover'],
+    ['after the lease end', LEASE_SECONDS + 60, 'recover'],
+  ])("another run's claim, %s → %s", (_label, seconds, action) => {
+    const record = pendingRecord(OTHER);
+    const decision = decideClaim(record, DESIRED, at(seconds), ME);
+    expect(decision.action).toBe(action);
+    if (decision.action === 'busy') expect(decision.until).toBe(at(LEASE_SECONDS).toISOString());
+    if (decision.action === 'recover') expect(decision.claim).toBe(record.claim);
+  });
+
+  it("never overrides another run's live claim, even when forced or already up to date", () => {
+    // A forced redeploy must not start a second UpdateService beside one in flight.
+    expect(decideClaim(pendingRecord(OTHER), DESIRED, at(1), ME, true).action).toBe('busy');
+    const atTarget = pendingRecord(OTHER, { versions: { AWSCURRENT: V2 } });
+    expect(decideClaim(atTarget, DESIRED, at(1), ME).action).toBe('busy');
+  });
+
+  it("recovers another run's expired claim even when the versions already match (ECS must be asked first)", () => {
+    const atTarget = pendingRecord(OTHER, { versions: { AWSCURRENT: V2 } });
+    expect(decideClaim(atTarget, DESIRED, at(LEASE_SECONDS), ME).action).toBe('recover');
+  });
+});
+
+describe('claimed', () => {
+  const CLAIM = { token: ME, target: { AWSCURRENT: V2 }, priorDeploymentId: 'ecs-svc/2222222222222222222' };
+
+  it('claims a pair that had no record: no versions known, revision 1, lease from now', () => {
+    expect(claimed(undefined, IDS, CLAIM, LEASE_SECONDS, stamp(30, 'w-claim'))).toEqual({
+      ...IDS,
+      versions: {},
+      via: 'baseline',
+      at: at(30).toISOString(),
+      claim: { ...CLAIM, claimedAt: at(30).toISOString(), leaseUntil: at(30 + LEASE_SECONDS).toISOString() },
+      rev: 1,
+      writeId: 'w-claim',
+    });
+  });
+
+  it('claims a done record: keeps what the running deployment was started with, bumps the revision', () => {
+    const previous = doneRecord({ AWSCURRENT: V1, BLUE: V3 }, { lastError: 'ThrottledError: rate exceeded' });
+    const record = claimed(previous, IDS, CLAIM, LEASE_SECONDS, stamp(30, 'w-claim'));
+    expect(record).toEqual({
+      ...previous,
+      claim: { ...CLAIM, claimedAt: at(30).toISOString(), leaseUntil: at(30 + LEASE_SECONDS).toISOString() },
+      rev: previous.rev + 1,
+      writeId: 'w-claim',
+    });
+    // lastError is kept until the next success (done), not dropped by a new attempt.
+    expect(record.lastError).toBe('ThrottledError: rate exceeded');
+  });
+
+  it('takes over an expired claim: replaces it whole, with a new lease from now and the versions kept', () => {
+    const previous = pendingRecord(OTHER);
+    const takeover = { token: ME, target: { AWSCURRENT: V3 } };
+    const record = claimed(previous, IDS, takeover, LEASE_SECONDS, stamp(LEASE_SECONDS + 5, 'w-takeover'));
+    expect(record.rev).toBe(previous.rev + 1);
+    expect(record.versions).toEqual(previous.versions);
+    expect(record.deploymentId).toBe(previous.deploymentId);
+    expect(record.claim).toEqual({
+      token: ME,
+      target: { AWSCURRENT: V3 },
+      claimedAt: at(LEASE_SECONDS + 5).toISOString(),
+      leaseUntil: at(2 * LEASE_SECONDS + 5).toISOString(),
+    });
+    // Nothing of the old claim leaks in, in particular not its prior deployment.
+    expect(record.claim).not.toHaveProperty('priorDeploymentId');
+  });
+
+  it('keeps the prior deployment the new claimer passes', () => {
+    const record = claimed(pendingRecord(OTHER), IDS, CLAIM, LEASE_SECONDS, stamp(LEASE_SECONDS));
+    expect(record.claim?.priorDeploymentId).toBe('ecs-svc/2222222222222222222');
+  });
+
+  it.each([0, 1, 45.5, 900])('sets the lease %p seconds after the claim', (leaseSeconds) => {
+    const record = claimed(undefined, IDS, CLAIM, leaseSeconds, stamp(0));
+    expect(Date.parse(record.claim?.leaseUntil ?? '') - T0.getTime()).toBe(leaseSeconds * 1000);
+  });
+});
+
+describe('done', () => {
+  it('records the target on top of the previous versions, drops claim and lastError, bumps the revision', () => {
+    const pending = claimed(
+      doneRecord({ AWSCURRENT: V1, BLUE: V3 }, { lastError: 'ThrottledError' }),
+      IDS,
+      { token: ME, target: { AWSCURRENT: V2 } },
+      LEASE_SECONDS,
+      stamp(10),
+    );
+    expect(done(pending, 'redeploy', 'ecs-svc/3333333333333333333', stamp(20, 'w-done-2'))).toEqual({
+      ...IDS,
+      // The union: stages the claim did not target keep their versions; the targeted ones move.
+      versions: { AWSCURRENT: V2, BLUE: V3 },
+      via: 'redeploy',
+      deploymentId: 'ecs-svc/3333333333333333333',
+      at: at(20).toISOString(),
+      rev: pending.rev + 1,
+      writeId: 'w-done-2',
+    });
+  });
+
+  it.each(['redeploy', 'recovered'] as const)('records how the versions became known (%s)', (via) => {
+    expect(done(pendingRecord(ME), via, 'ecs-svc/3', stamp(20)).via).toBe(via);
+  });
+
+  it('leaves out the deployment id when none is known, rather than keeping the old one', () => {
+    // The old deploymentId belongs to the deployment this one replaced.
+    const record = done(pendingRecord(ME), 'recovered', undefined, stamp(20));
+    expect(record).not.toHaveProperty('deploymentId');
+  });
+
+  it('throws on a record without a claim: nothing is done that was never claimed', () => {
+    expect(() => done(doneRecord({ AWSCURRENT: V1 }), 'redeploy', 'ecs-svc/3', stamp(20))).toThrow(/no claim/);
+  });
+});
+
+describe('released', () => {
+  it('drops the claim and records why, leaving the versions behind', () => {
+    const pending = pendingRecord(ME);
+    const record = released(pending, 'ThrottledError: rate exceeded', stamp(20, 'w-release'));
+    const { claim: _, ...before } = pending;
+    expect(record).toEqual({ ...before, lastError: 'ThrottledError: rate exceeded', rev: pending.rev + 1, writeId: 'w-release' });
+    expect(record).not.toHaveProperty('claim');
+  });
+});
+
+describe('noTasks', () => {
+  it('records the desired versions for a pair that had no record', () => {
+    expect(noTasks(undefined, IDS, { AWSCURRENT: V2 }, stamp(20, 'w-idle'))).toEqual({
+      ...IDS,
+      versions: { AWSCURRENT: V2 },
+      via: 'no-tasks',
+      at: at(20).toISOString(),
+      rev: 1,
+      writeId: 'w-idle',
+    });
+  });
+
+  it('merges the desired versions into the previous ones and forgets the old deployment and error', () => {
+    const previous = doneRecord({ AWSCURRENT: V1, BLUE: V3 }, { lastError: 'ThrottledError' });
+    const record = noTasks(previous, IDS, { AWSCURRENT: V2 }, stamp(20));
+    expect(record.versions).toEqual({ AWSCURRENT: V2, BLUE: V3 });
+    expect(record.rev).toBe(previous.rev + 1);
+    expect(record.via).toBe('no-tasks');
+    expect(record).not.toHaveProperty('deploymentId');
+    expect(record).not.toHaveProperty('lastError');
+  });
+});
+
+describe('baseline', () => {
+  it('records the versions current when the pair is first indexed, revision 1, no deployment', () => {
+    expect(baseline(SECRET, SERVICE, { AWSCURRENT: V1 }, stamp(0, 'w-base'))).toEqual({
+      ...IDS,
+      versions: { AWSCURRENT: V1 },
+      via: 'baseline',
+      at: T0.toISOString(),
+      rev: 1,
+      writeId: 'w-base',
+    });
+  });
+});
+
+describe('versionKey', () => {
+  it.each<[Versions, string]>([
+    [{}, ''],
+    [{ AWSCURRENT: V1 }, `AWSCURRENT=${V1}`],
+    // Sorted by stage whatever the insertion order, so equal sets give equal keys.
+    [{ BLUE: V3, AWSPREVIOUS: V1, AWSCURRENT: V2 }, `AWSCURRENT=${V2},AWSPREVIOUS=${V1},BLUE=${V3}`],
+    [{ AWSPREVIOUS: V1, AWSCURRENT: V2 }, `AWSCURRENT=${V2},AWSPREVIOUS=${V1}`],
+  ])('%p → %p', (versions, key) => {
+    expect(versionKey(versions)).toBe(key);
+  });
+
+  it('gives the same key for the same versions inserted in any order', () => {
+    expect(versionKey({ a: '1', b: '2' })).toBe(versionKey({ b: '2', a: '1' }));
+  });
+});
+
+describe('holds', () => {
+  it.each<[string, Versions, Versions, boolean]>([
+    ['the same versions', { AWSCURRENT: V2 }, { AWSCURRENT: V2 }, true],
+    ['more stages than desired', { AWSCURRENT: V2, AWSPREVIOUS: V1 }, { AWSCURRENT: V2 }, true],
+    ['another version of a desired stage', { AWSCURRENT: V1 }, { AWSCURRENT: V2 }, false],
+    ['one of two desired stages', { AWSCURRENT: V2 }, { AWSCURRENT: V2, AWSPREVIOUS: V1 }, false],
+    ['no versions at all (a fresh claim)', {}, { AWSCURRENT: V2 }, false],
+    // The desired version id under another stage does not count: the stage is what tasks read.
+    ['the desired id under another stage', { AWSPREVIOUS: V2 }, { AWSCURRENT: V2 }, false],
+  ])('a record with %s: %p', (_label, versions, desired, expected) => {
+    expect(holds(versions, desired)).toBe(expected);
+  });
+});
+
+describe('transition sequences', () => {
+  /** A small deterministic generator: the same cases on every run. */
+  function* cases(count: number): Generator<{ previous: LedgerRecord | undefined; target: Versions }> {
+    const stages = ['AWSCURRENT', 'AWSPREVIOUS', 'BLUE'];
+    const ids = [V1, V2, V3];
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const pick = (): Versions => {
+      const versions: Versions = {};
+      for (const stage of stages) if (next(2) === 1) versions[stage] = ids[next(ids.length)];
+      return versions;
+    };
+    for (let i = 0; i < count; i++) {
+      const previousVersions = pick();
+      const target = pick();
+      if (Object.keys(target).length === 0) target.AWSCURRENT = ids[next(ids.length)];
+      yield { previous: next(4) === 0 ? undefined : doneRecord(previousVersions), target };
+    }
+  }
+
+  it('claim → done always leaves the record holding the target, and up to date for it', () => {
+    for (const { previous, target } of cases(200)) {
+      const pending = claimed(previous, IDS, { token: ME, target }, LEASE_SECONDS, stamp(1));
+      const after = done(pending, 'redeploy', 'ecs-svc/9', stamp(2));
+      expect(holds(after.versions, target)).toBe(true);
+      expect(decideClaim(after, target, at(3), OTHER)).toEqual({ action: 'up-to-date' });
+      expect(after.rev).toBe((previous?.rev ?? 0) + 2);
+    }
+  });
+
+  it('claim → released never makes a record hold a target it did not already hold', () => {
+    let checked = 0;
+    for (const { previous, target } of cases(200)) {
+      if (previous && holds(previous.versions, target)) continue;
+      checked += 1;
+      const pending = claimed(previous, IDS, { token: ME, target }, LEASE_SECONDS, stamp(1));
+      const after = released(pending, 'failed', stamp(2));
+      expect(holds(after.versions, target)).toBe(false);
+      // And the next run claims it again.
+      expect(decideClaim(after, target, at(3), OTHER)).toEqual({ action: 'claim' });
+    }
+    expect(checked).toBeGreaterThan(50);
+  });
+});
