@@ -233,11 +233,11 @@ it('creates the three functions with their runtime, handler, role, environment a
   }
 });
 
-it('gives on-secret-change its reserved concurrency', async () => {
+it('gives on-secret-change, the reconciler, its reserved concurrency of one', async () => {
   const concurrency = await clients.lambda.send(
     new GetFunctionConcurrencyCommand({ FunctionName: 'ecs-secret-redeploy-ci-on-secret-change' }),
   );
-  expect(concurrency.ReservedConcurrentExecutions).toBe(5);
+  expect(concurrency.ReservedConcurrentExecutions).toBe(1);
 });
 
 it('creates each role with its own inline policy and no GetSecretValue', async () => {
@@ -273,6 +273,7 @@ const RULE_PATTERNS: Record<string, { pattern?: string; schedule?: string; targe
   'ecs-secret-redeploy-ci-parameter-change': { pattern: 'ssm-parameter-change.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
   'ecs-secret-redeploy-ci-ecs-deployment': { pattern: 'ecs-deployment-state-change.json', target: 'ecs-secret-redeploy-ci-refresh-index' },
   'ecs-secret-redeploy-ci-index-rebuild': { schedule: 'rate(6 hours)', target: 'ecs-secret-redeploy-ci-refresh-index' },
+  'ecs-secret-redeploy-ci-reconcile': { schedule: 'rate(30 minutes)', target: 'ecs-secret-redeploy-ci-on-secret-change' },
 };
 
 it('creates the rules on the default bus with the patterns from infra/ and their function as target', async () => {
@@ -458,7 +459,11 @@ describe('the bundled handlers, run with the deployed configuration against the 
       }
       const script = `
         const { handler } = require(${JSON.stringify(path.join(dir, handlerPath))});
-        const context = { invokedFunctionArn: ${JSON.stringify(config!.FunctionArn)}, functionName: ${JSON.stringify(fn.name)} };
+        const context = {
+          invokedFunctionArn: ${JSON.stringify(config!.FunctionArn)},
+          functionName: ${JSON.stringify(fn.name)},
+          getRemainingTimeInMillis: () => 60000,
+        };
         handler(JSON.parse(process.argv[1]), context).then(
           (result) => process.stdout.write(JSON.stringify({ result })),
           (err) => process.stdout.write(JSON.stringify({ errorType: err.name, errorMessage: err.message })),

@@ -34,12 +34,14 @@ type FunctionId = keyof typeof FUNCTIONS;
 
 /** The calls each function makes (functions/), and nothing else. */
 const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
+  // The reconciler: events, the schedule (which scans the index and the ledger), its continuations.
   OnSecretChangeLambdaFunction: [
     'logs:CreateLogStream',
     'logs:PutLogEvents',
     'secretsmanager:DescribeSecret',
     'ssm:DescribeParameters',
     'ecs:DescribeServices',
+    'ecs:ListTagsForResource',
     'ecs:UpdateService',
     'ecs:DescribeTasks',
     'ecs:DescribeTaskDefinition',
@@ -51,8 +53,10 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'dynamodb:DeleteItem',
     'dynamodb:Query',
     'dynamodb:BatchWriteItem',
+    'lambda:InvokeFunction',
     'events:PutEvents',
     'sqs:SendMessage',
+    'dynamodb:Scan',
   ],
   RedeploySecretLambdaFunction: [
     'logs:CreateLogStream',
@@ -60,6 +64,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'secretsmanager:DescribeSecret',
     'ssm:DescribeParameters',
     'ecs:DescribeServices',
+    'ecs:ListTagsForResource',
     'ecs:UpdateService',
     'ecs:DescribeTasks',
     'ecs:DescribeTaskDefinition',
@@ -71,6 +76,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'dynamodb:DeleteItem',
     'dynamodb:Query',
     'dynamodb:BatchWriteItem',
+    'lambda:InvokeFunction',
     'events:PutEvents',
     'sqs:SendMessage',
   ],
@@ -78,7 +84,9 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'logs:CreateLogStream',
     'logs:PutLogEvents',
     'secretsmanager:DescribeSecret',
+    'ssm:DescribeParameters',
     'ecs:DescribeServices',
+    'ecs:ListTagsForResource',
     'ecs:DescribeTasks',
     'ecs:DescribeTaskDefinition',
     'ecs:ListClusters',
@@ -86,6 +94,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'ecs:ListTasks',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
+    'dynamodb:DeleteItem',
     'dynamodb:Scan',
     'dynamodb:BatchWriteItem',
     'sqs:SendMessage',
@@ -132,17 +141,14 @@ describe('IAM: least privilege', () => {
     expect(findings).toEqual([]);
   });
 
-  it('no inline policy elsewhere: roles only come from infra/iam.yml, and the framework made none', () => {
+  it('no inline policy elsewhere: roles only come from infra/iam.yml (and the optional forwarding role), the framework made none', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     expect(
       resourcesOfType(template, 'AWS::IAM::Role')
         .map(([id]) => id)
         .sort(),
-    ).toEqual(
-      Object.values(FUNCTIONS)
-        .map((f) => f.role)
-        .sort(),
-    );
+    ).toEqual([...Object.values(FUNCTIONS).map((f) => f.role), 'ForwardToCentralBusRole'].sort());
+    expect(template.Resources.ForwardToCentralBusRole.Condition).toBe('ForwardToCentralBus');
     expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
     expect(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
   });
@@ -191,6 +197,12 @@ describe('IAM: least privilege', () => {
     expect(byAction('OnSecretChangeRole', 'events:PutEvents')).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default' },
     ]);
+    // A run continues in the reconciler, and only there.
+    const reconciler = {
+      'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ecs-secret-redeploy-ci-on-secret-change',
+    };
+    expect(byAction('OnSecretChangeRole', 'lambda:InvokeFunction')).toEqual([reconciler]);
+    expect(byAction('RedeploySecretRole', 'lambda:InvokeFunction')).toEqual([reconciler]);
   });
 });
 
@@ -206,15 +218,19 @@ describe('functions', () => {
       MAX_CONCURRENCY: '5',
       DRY_RUN: 'false',
       EVENT_BUS_NAME: 'default',
-      IDEMPOTENCY_TTL_DAYS: '30',
+      UPDATE_SERVICE_RATE: '2',
+      UPDATE_SERVICE_BURST: '10',
+      CLAIM_LEASE_SECONDS: '60',
+      DEADLINE_MARGIN_SECONDS: '10',
+      RECONCILER_FUNCTION: 'ecs-secret-redeploy-ci-on-secret-change',
       AWS_MAX_ATTEMPTS: '8',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       NODE_OPTIONS: '--enable-source-maps',
     });
   });
 
-  it('on-secret-change has reserved concurrency, so a storm cannot take the account', () => {
-    expect(template.Resources.OnSecretChangeLambdaFunction.Properties?.ReservedConcurrentExecutions).toBe(5);
+  it("the reconciler runs one at a time: its UpdateService rate is the whole tool's, and a storm cannot take the account", () => {
+    expect(template.Resources.OnSecretChangeLambdaFunction.Properties?.ReservedConcurrentExecutions).toBe(1);
   });
 
   it.each([
@@ -271,10 +287,16 @@ describe('rules', () => {
     { name: 'ecs-secret-redeploy-ci-parameter-change', target: 'OnSecretChangeLambdaFunction', pattern: 'ssm-parameter-change.json' },
     { name: 'ecs-secret-redeploy-ci-ecs-deployment', target: 'RefreshIndexLambdaFunction', pattern: 'ecs-deployment-state-change.json' },
     { name: 'ecs-secret-redeploy-ci-index-rebuild', target: 'RefreshIndexLambdaFunction', schedule: 'rate(6 hours)' },
+    { name: 'ecs-secret-redeploy-ci-reconcile', target: 'OnSecretChangeLambdaFunction', schedule: 'rate(30 minutes)' },
   ];
+  /** The rules that always exist (the forwarding rule exists only with a central bus). */
+  const functionRules = () =>
+    resourcesOfType(template, 'AWS::Events::Rule')
+      .filter(([, r]) => r.Condition === undefined)
+      .map(([, r]) => r.Properties ?? {});
 
-  it('are exactly the six rules, each with its pattern from infra/ or its schedule', () => {
-    const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) => r.Properties ?? {});
+  it('are exactly these rules, each with its pattern from infra/ or its schedule', () => {
+    const rules = functionRules();
     expect(rules.map((r) => r.Name).sort()).toEqual(RULES.map((r) => r.name).sort());
     for (const expected of RULES) {
       const rule = rules.find((r) => r.Name === expected.name)!;
@@ -286,7 +308,7 @@ describe('rules', () => {
   });
 
   it('target their function, retry delivery, and dead-letter to the queue, which lets exactly these rules send', () => {
-    const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) => r.Properties ?? {});
+    const rules = functionRules();
     for (const expected of RULES) {
       const rule = rules.find((r) => r.Name === expected.name)!;
       const targets = rule.Targets as Json[];
@@ -363,8 +385,18 @@ describe('state table, queue, alarms', () => {
     expect(template.Resources.AlarmTopic.Type).toBe('AWS::SNS::Topic');
   });
 
-  it('references only resources that exist in the template', () => {
-    const ids = new Set(Object.keys(template.Resources));
+  it("forwards this service's events to the central bus only when one is named", () => {
+    const forward = template.Resources.ForwardToCentralBusRule;
+    expect(forward.Condition).toBe('ForwardToCentralBus');
+    expect(forward.Properties).toMatchObject({
+      Name: 'ecs-secret-redeploy-ci-forward-to-central-bus',
+      EventPattern: { source: ['ecs-secret-redeploy'] },
+      Targets: [{ Arn: { Ref: 'CentralEventBusArn' }, RoleArn: { 'Fn::GetAtt': ['ForwardToCentralBusRole', 'Arn'] } }],
+    });
+  });
+
+  it('references only resources (and parameters) that exist in the template', () => {
+    const ids = new Set([...Object.keys(template.Resources), ...Object.keys((template as { Parameters?: Json }).Parameters ?? {})]);
     const refs: string[] = [];
     const walk = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(walk);
