@@ -1,6 +1,18 @@
 import { countOutcomes, type Report } from '../domain/report/report';
 import type { Notification } from '../ports/notifier';
 
+/**
+ * The events this service puts on its notification bus (source `ecs-secret-redeploy`), for the
+ * alerting a team hooks to them. Their detail shapes are documented in the README.
+ */
+export const DETAIL_TYPES = {
+  serviceRedeployed: 'Service Redeployed',
+  rolloutCompleted: 'Rollout Completed',
+  rolloutHalted: 'Rollout Halted',
+  rotationFailed: 'Secret Rotation Failed',
+  scheduledForDeletion: 'Referenced Secret Scheduled For Deletion',
+} as const;
+
 export const RUN_COMPLETED = 'ECS Secret Redeploy Completed';
 
 /** EventBridge caps an entry at 256 KB; a report of thousands of services is cut to fit. */

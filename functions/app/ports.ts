@@ -4,6 +4,7 @@ import type { EcsPort } from '../ports/ecs';
 import type { IndexStore } from '../ports/index-store';
 import type { Ledger } from '../ports/ledger';
 import type { Logger } from '../ports/logger';
+import type { Metrics } from '../ports/metrics';
 import type { Notifier } from '../ports/notifier';
 import type { SecretStore } from '../ports/secrets';
 
@@ -20,6 +21,7 @@ export interface Ports {
   notifier: Notifier;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
   /** The account whose services are managed (resolved once, then cached). */
   accountId(): Promise<string>;
 }

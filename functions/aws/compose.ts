@@ -3,6 +3,7 @@ import type { Ports } from '../app/ports';
 import type { Config } from '../config';
 import { systemClock } from '../ports/clock';
 import { type Logger, silentLogger } from '../ports/logger';
+import { type Metrics, noMetrics } from '../ports/metrics';
 import { type AwsClients, buildClients, type Instrument } from './clients';
 import { awsEcs } from './ecs';
 import { consoleLogger } from './logger';
@@ -17,6 +18,8 @@ export interface ComposeOptions {
   /** Known account id (a Lambda reads it from its own ARN), saving an STS call. */
   accountId?: string;
   log?: Logger;
+  /** Where metrics go; none unless given (the Lambda handlers give Powertools' EMF metrics). */
+  metrics?: Metrics;
   /** Called with every SDK client built, e.g. to add a call-counting middleware. */
   instrument?: Instrument;
   /** Clients to use instead of building them (tests that mock the SDK). */
@@ -45,6 +48,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     notifier: eventBridgeNotifier(clients, config.notificationBus),
     clock: systemClock,
     log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),
+    metrics: options.metrics ?? noMetrics,
     accountId() {
       account ??= clients.sts.send(new GetCallerIdentityCommand({})).then((identity) => {
         if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account');

@@ -4,6 +4,7 @@ import type { RunRequest } from '../../../functions/domain/decode/run-request';
 import { extractReferences } from '../../../functions/domain/references/references';
 import type { Continuation } from '../../../functions/ports/continuation';
 import { silentLogger } from '../../../functions/ports/logger';
+import { noMetrics } from '../../../functions/ports/metrics';
 import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
@@ -42,6 +43,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     notifier,
     clock,
     log: silentLogger,
+    metrics: noMetrics,
     accountId: async () => FAKE_ACCOUNT,
   };
   return {
