@@ -16,6 +16,8 @@ export interface Config {
   updateRate: number;
   /** How many UpdateService calls may go at once before the rate applies (ECS's bucket holds 50). */
   updateBurst: number;
+  /** The wave of a service without an `ecs-secret-redeploy:wave` tag. */
+  defaultWave: number;
   /** How long a claim keeps other runs away before they may ask ECS what became of it. */
   claimLeaseSeconds: number;
   /** Time kept before a Lambda deadline for the calls in flight to finish: no claim starts after it. */
@@ -52,6 +54,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxConcurrency: positiveInteger('MAX_CONCURRENCY', env.MAX_CONCURRENCY, 5),
     updateRate: positiveNumber('UPDATE_SERVICE_RATE', env.UPDATE_SERVICE_RATE, 2),
     updateBurst: positiveInteger('UPDATE_SERVICE_BURST', env.UPDATE_SERVICE_BURST, 10),
+    defaultWave: integer('DEFAULT_WAVE', env.DEFAULT_WAVE, 1),
     claimLeaseSeconds: positiveInteger('CLAIM_LEASE_SECONDS', env.CLAIM_LEASE_SECONDS, 60),
     deadlineMarginSeconds: positiveInteger('DEADLINE_MARGIN_SECONDS', env.DEADLINE_MARGIN_SECONDS, 10),
     dryRun: booleanValue('DRY_RUN', env.DRY_RUN, false),
@@ -84,6 +87,12 @@ function positiveInteger(name: string, raw: string | undefined, fallback: number
     throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   }
   return value;
+}
+
+function integer(name: string, raw: string | undefined, fallback: number): number {
+  if (nonEmpty(raw) === undefined) return fallback;
+  if (!/^\s*-?\d{1,9}\s*$/.test(raw as string)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  return Number(raw);
 }
 
 function positiveNumber(name: string, raw: string | undefined, fallback: number): number {

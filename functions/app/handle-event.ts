@@ -1,3 +1,4 @@
+import { decodeDeploymentEvent, isEcsEvent } from '../domain/decode/deployment-event';
 import { decodeEvent, type Signal } from '../domain/decode/events';
 import {
   type ContinueSecretRequest,
@@ -12,9 +13,11 @@ import { parseTarget } from '../domain/identity/target';
 import { type Report, targetIdentity } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { Continuation } from '../ports/continuation';
+import { onDeploymentChange, type ProgressOutcome } from './deployment-progress';
 import type { Ports } from './ports';
 import { type ReconcileOptions, reconcile } from './reconcile';
 import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
+import { warnDeletion, warnRotationFailed } from './warnings';
 
 /** How a run is bounded, and how it hands over what it could not finish. */
 export interface RunContext {
@@ -24,19 +27,36 @@ export interface RunContext {
   continuation?: Continuation;
 }
 
-/** What one event led to: a report about one secret, or the summary of a reconcile of every secret. */
-export type EventOutcome = { kind: 'report'; report: Report } | { kind: 'schedule'; summary: ReconcileAllSummary };
+/** What one event led to: a report about one secret, the summary of a reconcile of every secret, or a deployment's progress. */
+export type EventOutcome =
+  | { kind: 'report'; report: Report }
+  | { kind: 'schedule'; summary: ReconcileAllSummary }
+  | { kind: 'deployment'; progress: ProgressOutcome };
 
 /** A chain of continuations longer than this is a loop, not work: it stops and fails loudly. */
 export const MAX_HOPS = 500;
 
 /**
  * One event, as the reconciler Lambda receives it: a secret or parameter change (reconcile that
- * secret), the schedule (reconcile every indexed secret), or a continuation of either.
+ * secret), an ECS deployment that completed or failed (a rollout goes on, or halts), the schedule
+ * (reconcile every indexed secret), or a continuation of any of them.
  */
 export async function handleEvent(ports: Ports, event: unknown, run: RunContext): Promise<EventOutcome> {
   if (isContinuation(event)) return handleRequest(ports, decodeContinuation(event), run);
   if (isScheduledEvent(event)) return handleRequest(ports, scheduledRequest(event as Record<string, unknown>), run);
+  if (isEcsEvent(event)) {
+    const change = decodeDeploymentEvent(event);
+    const body = event as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const trigger = {
+      source: 'aws.ecs',
+      detailType: text(body['detail-type']),
+      eventName: change.eventName,
+      eventId: text(body.id),
+      time: text(body.time),
+    };
+    return { kind: 'deployment', progress: await onDeploymentChange(ports, change, trigger, run) };
+  }
   return { kind: 'report', report: await handleSignal(ports, decodeEvent(event), run, 'event') };
 }
 
@@ -46,8 +66,12 @@ export async function handleSignal(
   signal: Signal,
   run: RunContext,
   origin: 'event' | 'manual',
-  options: Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger'>> = {},
+  options: Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves'>> = {},
 ): Promise<Report> {
+  if (signal.action === 'warn') {
+    if (signal.warning === 'rotation-failed') return warnRotationFailed(ports, signal.target, signal.trigger, run.dryRun);
+    return warnDeletion(ports, signal.target, signal.trigger, { dryRun: run.dryRun, origin });
+  }
   if (signal.action === 'ignore') {
     return {
       secret: targetIdentity(signal.target),

@@ -32,3 +32,76 @@ export function runNotifications(report: Report): Notification[] {
     { detailType: RUN_COMPLETED, detail: fits ? detail : { secret: report.secret, trigger: report.trigger, counts, truncated: true } },
   ];
 }
+
+/** How the events name a secret. */
+export type SecretIdentity = Report['secret'];
+
+/** How the events name a service. */
+export interface ServiceIdentity {
+  service: string;
+  serviceName: string;
+  cluster: string;
+}
+
+/** A service got its new deployment. */
+export function serviceRedeployed(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  service: { arn: string; name: string; cluster: string };
+  deploymentId?: string;
+  wave: number;
+  rollout: string;
+  origin: string;
+  trigger: Report['trigger'];
+  secondsFromChange?: number;
+}): Notification {
+  return { detailType: DETAIL_TYPES.serviceRedeployed, detail };
+}
+
+/** Every consumer of a rollout runs the new versions. */
+export function rolloutCompleted(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  services: number;
+  waves: number[];
+  startedAt: string;
+  completedAt: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.rolloutCompleted, detail };
+}
+
+/** A deployment failed: no further wave starts until `resume` or a newer version. */
+export function rolloutHalted(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  wave: number;
+  failed: Array<{ service: string; serviceName: string; deploymentId?: string; reason?: string }>;
+  haltedAt: string;
+}): Notification {
+  const arn = detail.secret.arn ?? detail.secret.name ?? '';
+  return { detailType: DETAIL_TYPES.rolloutHalted, detail: { ...detail, resume: `ecs-secret-redeploy resume ${arn}` } };
+}
+
+/** A rotation failed or was abandoned: nothing was redeployed; these consumers still run the old value. */
+export function rotationFailed(detail: {
+  secret: SecretIdentity;
+  event: string;
+  consumers: ServiceIdentity[];
+  standaloneTasks: number;
+  trigger: Report['trigger'];
+}): Notification {
+  return { detailType: DETAIL_TYPES.rotationFailed, detail };
+}
+
+/** A secret that running services use is scheduled for deletion: their new tasks will fail to start. */
+export function scheduledForDeletion(detail: {
+  secret: SecretIdentity;
+  deletionDate: string;
+  consumers: ServiceIdentity[];
+  standaloneTasks: number;
+  trigger: Report['trigger'];
+}): Notification {
+  return { detailType: DETAIL_TYPES.scheduledForDeletion, detail };
+}

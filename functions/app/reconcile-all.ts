@@ -38,7 +38,7 @@ export async function reconcileAll(
   deadline: Deadline,
   dryRun: boolean,
 ): Promise<ReconcileAllSummary> {
-  const [entries, records] = await Promise.all([ports.index.allEntries(), ports.ledger.allRecords()]);
+  const [entries, ledgers] = await Promise.all([ports.index.allEntries(), ports.ledger.allRecords()]);
   const all = [...new Set(entries.map((e) => e.secretArn))].sort();
   const secrets = request.from ? all.filter((arn) => arn >= (request.from as string)) : all;
   const redeployer = new Redeployer(ports, deadline, request.bucket, false);
@@ -67,7 +67,7 @@ export async function reconcileAll(
         origin: 'schedule',
         deadline,
         redeployer,
-        preloaded: { entries, records },
+        preloaded: { entries, ledger: ledgers.get(secretArn) ?? { services: [] } },
       });
       summary.reconciled += 1;
       for (const [outcome, n] of Object.entries(countOutcomes(report))) summary.outcomes[outcome as Outcome] += n;

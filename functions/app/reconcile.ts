@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Trigger } from '../domain/decode/events';
 import { ForeignAccountError } from '../domain/errors';
 import { lastPathSegment, locationOf } from '../domain/identity/arn';
@@ -5,7 +6,17 @@ import { accountOf, type Target, targetText } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
 import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
-import { baseline, describeVersions, type LedgerRecord, noTasks, type Versions } from '../domain/ledger/record';
+import {
+  baseline,
+  deploymentChanged,
+  describeVersions,
+  type LedgerRecord,
+  noTasks,
+  type SecretLedger,
+  type SecretRecord,
+  type Versions,
+  versionKey,
+} from '../domain/ledger/record';
 import { eligibility } from '../domain/plan/eligibility';
 import { type SecretState, versionOfStage } from '../domain/plan/secret-state';
 import { referencesTo } from '../domain/references/match';
@@ -13,30 +24,37 @@ import type { SecretReference } from '../domain/references/references';
 import { type InventoryInfo, type Origin, type Report, type ServiceReport, toReportReference } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { BucketState } from '../domain/rollout/rate-limiter';
+import { type DeploymentState, decideWaves, type Member, type Rollout, type WaveDecision, waveOf } from '../domain/rollout/waves';
+import type { Notification } from '../ports/notifier';
 import { mapWithConcurrency } from '../util/concurrency';
-import { runNotifications } from './notifications';
+import { rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed } from './notifications';
 import type { Ports } from './ports';
 import { describeRecord, Redeployer, type Work, type WorkResult } from './redeploy';
 import { writeServiceEntries } from './refresh-index';
 import { scanAccount } from './scan-account';
+import { warnDeletion } from './warnings';
 
 /** How a reconcile runs. */
 export interface ReconcileOptions {
   dryRun: boolean;
   /** Redeploy every eligible consumer, even one already running the current versions. */
   force: boolean;
-  /** False (`--no-ledger`): live scan, no exactly-once guard, every eligible consumer redeployed. */
+  /** False (`--no-ledger`): live scan, no exactly-once guard, every eligible consumer redeployed, no waves. */
   useLedger: boolean;
   /** `index`: the state table's index (a live scan only while it was never built); `scan`: a live scan. */
   inventory: 'index' | 'scan';
   origin: Origin;
   deadline: Deadline;
+  /** Release every wave at once (a manual emergency), halted or not. */
+  allWaves?: boolean;
   /** The UpdateService bucket handed over by the run this one continues. */
   bucket?: BucketState;
   /** A redeployer shared with other reconciles of the same run (one bucket, one deadline). */
   redeployer?: Redeployer;
-  /** The secret's index entries and ledger records, already read (a scheduled run reads every secret's at once). */
-  preloaded?: { entries: IndexEntry[]; records: LedgerRecord[] };
+  /** The rollout as a dry run of `resume` would leave it (resumed, nothing written). */
+  resuming?: Rollout;
+  /** The secret's index entries and ledger, already read (a scheduled run reads every secret's at once). */
+  preloaded?: { entries: IndexEntry[]; ledger: SecretLedger };
 }
 
 /** A reconcile's report, and what a continuation needs. */
@@ -68,9 +86,9 @@ const BUSY_POLL_MS = 5000;
  * Level-triggered reconciliation of one secret: the versions its stages point to now, against
  * the versions each consumer's running deployment was started with (the ledger). Whatever
  * started it (an event of any shape, duplicated, late or out of order; the schedule; a person),
- * the same state gives the same answer: the consumers behind are redeployed once, the others not.
- * Throws only for bad input (an unknown secret, a secret of another account) and a missing state
- * table; every per-service problem is an outcome in the report.
+ * the same state gives the same answer: the consumers behind are redeployed once, in waves, the
+ * others not. Throws only for bad input (an unknown secret, a secret of another account) and a
+ * missing state table; every per-service problem is an outcome in the report.
  */
 export async function reconcile(ports: Ports, target: Target, trigger: Trigger, options: ReconcileOptions): Promise<ReconcileResult> {
   const base = { trigger, origin: options.origin, dryRun: options.dryRun, services: [], standaloneTasks: [], warnings: [] };
@@ -80,15 +98,24 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
   assertOwnAccount(secret.arn, locationOf(secret.arn)?.account, account);
   const identity = { arn: secret.arn, name: secret.name, versionId: versionOfStage(secret, 'AWSCURRENT'), kind: secret.kind };
   if (secret.deletedDate) {
-    const reason = `secret is scheduled for deletion (${secret.deletedDate}): new tasks could not start`;
-    return { report: { ...base, secret: identity, action: 'ignore', reason }, secretArn: secret.arn, unfinished: false };
+    const report = await warnDeletion(ports, target, trigger, {
+      dryRun: options.dryRun || !options.useLedger,
+      origin: options.origin,
+      secret,
+      ...(options.preloaded
+        ? { entries: options.preloaded.entries.filter((e) => e.secretArn === secret.arn), record: options.preloaded.ledger.secret }
+        : {}),
+    });
+    return { report, secretArn: secret.arn, unfinished: false };
   }
   if (secret.kind === 'secret') ports.secrets.remember(secret);
 
   const found = await findConsumers(ports, secret, options);
   const redeployer = options.redeployer ?? new Redeployer(ports, options.deadline, options.bucket, options.force);
-  const run = new Run(ports, secret, options, redeployer);
-  const services = await run.reconcile(found.consumers, found.records);
+  const secretRecord =
+    found.ledger.secret && options.resuming ? { ...found.ledger.secret, rollout: options.resuming } : found.ledger.secret;
+  const run = new Run(ports, secret, trigger, options, redeployer, secretRecord);
+  const services = await run.reconcile(found.consumers, found.ledger.services);
   const report: Report = {
     ...base,
     secret: identity,
@@ -96,37 +123,60 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     inventory: found.inventory,
     services: services.sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.service.localeCompare(b.service)),
     standaloneTasks: found.standaloneTasks,
+    warnings: run.warnings,
   };
   if (options.origin === 'schedule' && run.drift.length > 0) report.drift = { services: run.drift.sort() };
   if (run.unfinished) report.continued = { reason: 'this run reached its deadline; a new run continues the rest' };
   if (!options.dryRun) {
-    const warning = await ports.notifier.publish(runNotifications(report));
+    const warning = await ports.notifier.publish([...runNotifications(report), ...run.notifications(report)]);
     if (warning) report.warnings.push(warning);
+    run.emitMetrics(report);
   }
   return { report, secretArn: secret.arn, unfinished: run.unfinished, bucket: redeployer.bucketState() };
 }
 
+type Step = { report: ServiceReport } | { consumer: Consumer; until: string };
+
 /** The state of one reconcile of one secret. */
 class Run {
   unfinished = false;
-  /** Services a scheduled run found behind, that no run had claimed. */
+  /** Services a scheduled run found behind, that no run had claimed nor any rollout was taking care of. */
   readonly drift: string[] = [];
+  readonly warnings: string[] = [];
+  /** The rollout this run worked on, and its transitions. */
+  private rollout?: Rollout;
+  private secretRecord?: SecretRecord;
+  private key = '';
+  private readonly transitions: Notification[] = [];
+  private readonly waveOfService = new Map<string, number>();
 
   constructor(
     private readonly ports: Ports,
     private readonly secret: SecretState,
+    private readonly trigger: Trigger,
     private readonly options: ReconcileOptions,
     private readonly redeployer: Redeployer,
-  ) {}
+    secretRecord: SecretRecord | undefined,
+  ) {
+    this.secretRecord = secretRecord;
+  }
 
   /** Reconciles the consumers; those a live claim of another run holds are looked at again once it ends. */
   async reconcile(consumers: Consumer[], initialRecords: LedgerRecord[]): Promise<ServiceReport[]> {
+    this.key = versionKey(
+      Object.assign(
+        {},
+        ...consumers.map((c) => desiredVersions(c.references, this.secret)).map((d) => (d.kind === 'follows' ? d.versions : {})),
+      ),
+    );
+    const current = this.secretRecord?.rollout;
+    this.rollout = current?.key === this.key ? current : undefined;
     const reports: ServiceReport[] = [];
     let pending = consumers;
     let records = initialRecords;
     while (pending.length > 0) {
       const busy: Array<{ consumer: Consumer; until: string }> = [];
-      for (const step of await this.assess(pending, records)) {
+      for (const step of await this.assess(pending, records, consumers)) {
         if ('report' in step) reports.push(step.report);
         else busy.push(step);
       }
@@ -143,47 +193,47 @@ class Run {
       }
       await this.ports.clock.sleep(wait);
       pending = busy.map((b) => b.consumer);
-      records = this.options.useLedger ? await this.ports.ledger.records(this.secret.arn) : [];
+      records = this.options.useLedger ? (await this.ports.ledger.records(this.secret.arn)).services : [];
     }
     return reports;
   }
 
-  /** One pass: what the ledger says, the live state of the consumers that are due, the redeploys. */
-  private async assess(
-    consumers: Consumer[],
-    records: LedgerRecord[],
-  ): Promise<Array<{ report: ServiceReport } | { consumer: Consumer; until: string }>> {
+  /** One pass: what the ledger says, the live state of the consumers that are due, the waves, the redeploys. */
+  private async assess(consumers: Consumer[], records: LedgerRecord[], all: Consumer[]): Promise<Step[]> {
     const recordOf = new Map(records.map((r) => [r.serviceArn, r]));
-    const steps: Array<{ report: ServiceReport } | { consumer: Consumer; until: string }> = [];
-    const due: Array<{ consumer: Consumer; desired: Versions }> = [];
+    const steps: Step[] = [];
+    const due: Array<{ consumer: Consumer; desired: Versions; force: boolean }> = [];
     for (const consumer of consumers) {
       const verdict = this.verdict(consumer, recordOf.get(consumer.serviceArn));
-      if ('due' in verdict) due.push({ consumer, desired: verdict.due });
+      if ('due' in verdict) due.push({ consumer, desired: verdict.due, force: verdict.force });
       else if ('baseline' in verdict) steps.push({ report: await this.recordBaseline(consumer, verdict.baseline) });
       else if ('until' in verdict) steps.push({ consumer, until: verdict.until });
       else steps.push({ report: verdict });
     }
     const live = await this.describe(due.map((d) => d.consumer));
-    const work: Array<{ consumer: Consumer; work: Work }> = [];
-    for (const { consumer, desired } of due) {
-      const checked = await this.check(consumer, desired, live.get(consumer.serviceArn), recordOf.get(consumer.serviceArn));
+    const work: Array<{ consumer: Consumer; work: Work; wave: number }> = [];
+    for (const { consumer, desired, force } of due) {
+      const checked = await this.check(consumer, desired, force, live.get(consumer.serviceArn), recordOf.get(consumer.serviceArn));
       if ('work' in checked) work.push(checked);
       else if ('until' in checked) steps.push({ consumer, until: checked.until });
       else steps.push({ report: checked });
     }
-    const results = await mapWithConcurrency(work, this.ports.config.maxConcurrency, async (item) => ({
+    const released = await this.waves(work, records, all);
+    for (const { consumer, work: held, reason } of released.held)
+      steps.push({ report: this.report(consumer, 'waiting', reason, { desired: held.desired, record: held.record }) });
+    const results = await mapWithConcurrency(released.go, this.ports.config.maxConcurrency, async (item) => ({
       ...item,
-      result: await this.execute(item.work),
+      result: await this.execute(item.work, item.wave),
     }));
-    for (const { consumer, work, result } of results) {
+    for (const { consumer, work: done, result } of results) {
       if (result.outcome === 'busy') {
-        steps.push({ consumer: { ...consumer, live: work.service }, until: result.until });
+        steps.push({ consumer: { ...consumer, live: done.service }, until: result.until });
         continue;
       }
       if (result.outcome === 'deferred') this.unfinished = true;
       const outcome = result.outcome === 'deferred' ? 'waiting' : result.outcome;
       const deploymentId = 'deploymentId' in result ? result.deploymentId : undefined;
-      steps.push({ report: this.report(consumer, outcome, result.reason, work, deploymentId) });
+      steps.push({ report: this.report(consumer, outcome, result.reason, { desired: done.desired, record: done.record }, deploymentId) });
     }
     return steps;
   }
@@ -198,23 +248,37 @@ class Run {
   private verdict(
     consumer: Consumer,
     record: LedgerRecord | undefined,
-  ): { due: Versions } | { baseline: Versions } | ServiceReport | { until: string } {
+  ): { due: Versions; force: boolean } | { baseline: Versions } | ServiceReport | { until: string } {
     const desired = desiredVersions(consumer.references, this.secret);
     if (desired.kind === 'pinned') return this.report(consumer, 'skipped', `pinned to version id ${desired.versionIds.join(', ')}`);
     if (desired.kind === 'unattached')
       return this.report(consumer, 'skipped', `stage ${desired.stages.join(', ')} is not attached to any version`);
-    if (!this.options.useLedger) return { due: desired.versions };
+    if (!this.options.useLedger) return { due: desired.versions, force: false };
     if (!record && !consumer.live) return { baseline: desired.versions };
-    const decision = this.redeployer.decide(record, desired.versions);
+    // After `resume`, a deployment of this rollout that failed before it is made again.
+    const retry = record !== undefined && this.failedBeforeResume(record);
+    const decision = this.redeployer.decide(record, desired.versions, retry);
     if (decision.action === 'up-to-date') {
       return this.report(consumer, 'skipped', `up to date: runs ${describeRecord(record)}`, { desired: desired.versions, record });
     }
     if (decision.action === 'busy') return { until: decision.until };
-    return { due: desired.versions };
+    return { due: desired.versions, force: retry };
+  }
+
+  private failedBeforeResume(record: LedgerRecord): boolean {
+    const resumedAt = this.rollout?.resumedAt;
+    return (
+      resumedAt !== undefined &&
+      record.rollout === this.key &&
+      record.deployment?.state === 'FAILED' &&
+      Date.parse(record.deployment.at) <= Date.parse(resumedAt)
+    );
   }
 
   /** DescribeServices (batches of ten, per cluster) for the due consumers not already seen live. */
-  private async describe(consumers: Consumer[]): Promise<Map<string, ServiceSnapshot>> {
+  private async describe(
+    consumers: Array<{ serviceArn: string; clusterArn: string; live?: ServiceSnapshot }>,
+  ): Promise<Map<string, ServiceSnapshot>> {
     const live = new Map<string, ServiceSnapshot>();
     const byCluster = new Map<string, string[]>();
     for (const c of consumers) {
@@ -230,9 +294,10 @@ class Run {
   private async check(
     consumer: Consumer,
     due: Versions,
+    force: boolean,
     service: ServiceSnapshot | undefined,
     record: LedgerRecord | undefined,
-  ): Promise<{ consumer: Consumer; work: Work } | ServiceReport | { until: string }> {
+  ): Promise<{ consumer: Consumer; work: Work; wave: number } | ServiceReport | { until: string }> {
     const { dryRun } = this.options;
     if (!service || service.status === 'INACTIVE') {
       if (!dryRun) await writeServiceEntries(this.ports, consumer.serviceArn, undefined, []);
@@ -265,31 +330,221 @@ class Run {
         record,
       });
     }
-    if (this.options.origin === 'schedule' && !record?.claim) this.drift.push(service.serviceArn);
-    const decision = this.options.useLedger ? this.redeployer.decide(record, desired) : { action: 'claim' as const };
-    return { consumer: current, work: { secretArn: this.secret.arn, service, desired, record, decision } };
+    const { wave, warning } = waveOf(service.tags, this.ports.config.defaultWave);
+    if (warning) this.warnings.push(`${service.serviceName}: ${warning}`);
+    this.waveOfService.set(service.serviceArn, wave);
+    const decision = this.options.useLedger ? this.redeployer.decide(record, desired, force) : { action: 'claim' as const };
+    return { consumer: current, work: { secretArn: this.secret.arn, service, desired, record, decision, force }, wave };
   }
 
-  private async execute(work: Work): Promise<WorkResult> {
-    if (this.options.dryRun)
+  /**
+   * The waves: which due services go now, which wait and why; the rollout halted or completed
+   * when the deployments of its members say so. Without a ledger there are no waves.
+   */
+  private async waves(
+    work: Array<{ consumer: Consumer; work: Work; wave: number }>,
+    records: LedgerRecord[],
+    all: Consumer[],
+  ): Promise<{ go: typeof work; held: Array<{ consumer: Consumer; work: Work; reason: string }> }> {
+    if (!this.options.useLedger) return { go: work, held: [] };
+    const names = new Map(all.map((c) => [c.serviceArn, c.serviceName]));
+    const nameOf = (arn: string) => names.get(arn) ?? lastPathSegment(arn);
+    const others = records.filter((r) => !work.some((w) => w.work.service.serviceArn === r.serviceArn));
+    // A redeploy of this rollout that another run has claimed is in flight: it holds back the waves after its own.
+    const inFlight: Member[] = others
+      .filter((r) => r.claim?.rollout?.key === this.key)
+      .map((r) => ({
+        kind: 'deployed',
+        serviceArn: r.serviceArn,
+        name: nameOf(r.serviceArn),
+        wave: r.claim?.rollout?.wave ?? 0,
+        state: 'IN_PROGRESS',
+      }));
+    // A failure from before `resume` no longer halts: its service is redeployed again (or, ineligible now, left).
+    let deployed = others.filter(
+      (r) => r.rollout === this.key && r.deployment && r.claim?.rollout?.key !== this.key && !this.failedBeforeResume(r),
+    );
+    if (this.options.origin === 'schedule') deployed = await this.poll(deployed, all);
+    const members: Member[] = [
+      ...work.map((w) => ({ kind: 'due' as const, serviceArn: w.work.service.serviceArn, name: w.consumer.serviceName, wave: w.wave })),
+      ...inFlight,
+      ...deployed.map((r) => ({
+        kind: 'deployed' as const,
+        serviceArn: r.serviceArn,
+        name: nameOf(r.serviceArn),
+        wave: r.wave ?? this.ports.config.defaultWave,
+        state: r.deployment?.state as DeploymentState,
+        ...(r.deploymentId ? { deploymentId: r.deploymentId } : {}),
+        ...(r.deployment?.reason ? { reason: r.deployment.reason } : {}),
+      })),
+    ];
+    for (const m of [...inFlight, ...deployed]) this.waveOfService.set(m.serviceArn, m.wave ?? this.ports.config.defaultWave);
+    // Due services of no rollout (or of one already completed) mean the change's event never came: drift.
+    // Those waiting for their wave in a rollout under way are not.
+    if (this.options.origin === 'schedule' && (!this.rollout || this.rollout.status === 'completed'))
+      this.drift.push(...work.filter((w) => !w.work.record?.claim).map((w) => w.work.service.serviceArn));
+    const decision = decideWaves(members, this.rollout ?? { status: 'in-progress' }, this.options.allWaves);
+    if (!this.options.dryRun) await this.advance(decision, members, names);
+    const go = work.filter((w) => decision.release === 'all' || w.wave === decision.release);
+    const held = work
+      .filter((w) => !go.includes(w))
+      .map((w) => ({ ...w, reason: decision.waiting.get(w.work.service.serviceArn) ?? 'waiting' }));
+    if (go.length > 0 && !this.options.dryRun) await this.startRollout();
+    return { go, held };
+  }
+
+  /** Records a halt or a completion, once (the write is conditional), and announces it. */
+  private async advance(decision: WaveDecision, members: Member[], names: Map<string, string>): Promise<void> {
+    const { transition } = decision;
+    if (!transition || !this.rollout) return;
+    const now = this.ports.clock.now().toISOString();
+    const next: Rollout =
+      transition.to === 'halted'
+        ? { ...this.rollout, status: 'halted', halted: { at: now, wave: transition.wave, failed: transition.failed } }
+        : { ...this.rollout, status: 'completed', completedAt: now };
+    if (!(await this.saveRollout(next))) return;
+    const common = { secret: this.identity(), versions: this.versions(), rollout: this.key };
+    if (transition.to === 'halted') {
+      this.ports.metrics.add('RolloutHalted', 1);
+      const failed = transition.failed.map((f) => ({
+        service: f.serviceArn,
+        serviceName: names.get(f.serviceArn) ?? lastPathSegment(f.serviceArn),
+        ...f,
+      }));
+      this.transitions.push(
+        rolloutHalted({ ...common, wave: transition.wave, failed: failed.map(({ serviceArn: _, ...f }) => f), haltedAt: now }),
+      );
+    } else {
+      this.ports.metrics.add('RolloutCompleted', 1);
+      this.transitions.push(
+        rolloutCompleted({
+          ...common,
+          services: members.length,
+          waves: transition.waves,
+          startedAt: this.rollout.startedAt,
+          completedAt: now,
+        }),
+      );
+    }
+  }
+
+  /** The rollout of these versions, recorded when its first wave goes (a newer version replaces the older rollout). */
+  private async startRollout(): Promise<void> {
+    if (this.rollout) return;
+    const now = this.ports.clock.now().toISOString();
+    const changedAt = (this.trigger.time && this.options.origin === 'event' ? this.trigger.time : undefined) ?? this.secret.lastChangedDate;
+    const rollout: Rollout = { key: this.key, status: 'in-progress', startedAt: now, ...(changedAt ? { changedAt } : {}) };
+    // A conflict means another run started it meanwhile: the next pass reads theirs.
+    if (await this.saveRollout(rollout)) this.rollout = rollout;
+  }
+
+  private async saveRollout(rollout: Rollout): Promise<boolean> {
+    const previous = this.secretRecord;
+    const next: SecretRecord = { ...previous, secretArn: this.secret.arn, rollout, rev: (previous?.rev ?? 0) + 1, writeId: randomUUID() };
+    const saved = await this.ports.ledger.writeSecret(next, previous?.rev).catch(() => false);
+    if (saved) {
+      this.secretRecord = next;
+      this.rollout = rollout;
+    } else {
+      this.secretRecord = await this.ports.ledger.readSecret(this.secret.arn);
+      const theirs = this.secretRecord?.rollout;
+      this.rollout = theirs?.key === this.key ? theirs : this.rollout;
+    }
+    return saved;
+  }
+
+  /**
+   * The fallback for missed ECS deployment events (scheduled runs only): the rollout state of each
+   * deployment still in progress, as DescribeServices shows it. A deployment ECS no longer lists
+   * was replaced by a newer one, whose tasks read the current versions too: completed.
+   */
+  private async poll(deployed: LedgerRecord[], all: Consumer[]): Promise<LedgerRecord[]> {
+    const inFlight = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
+    if (inFlight.length === 0) return deployed;
+    const clusterOf = new Map(all.map((c) => [c.serviceArn, c.clusterArn]));
+    const live = await this.describe(inFlight.map((r) => ({ serviceArn: r.serviceArn, clusterArn: clusterOf.get(r.serviceArn) ?? '' })));
+    return Promise.all(
+      deployed.map(async (record) => {
+        if (record.deployment?.state !== 'IN_PROGRESS') return record;
+        const deployments = live.get(record.serviceArn)?.deployments ?? [];
+        const deployment = deployments.find((d) => d.id === record.deploymentId);
+        const state = deployment ? deployment.rolloutState : 'COMPLETED';
+        if (state !== 'COMPLETED' && state !== 'FAILED') return record;
+        const reason = deployment
+          ? deployment.rolloutStateReason
+          : `superseded by deployment ${deployments.find((d) => d.status === 'PRIMARY')?.id}`;
+        const next = deploymentChanged(record, state, reason, this.redeployer.stamp());
+        await this.redeployer.note(next, record.rev);
+        return next;
+      }),
+    );
+  }
+
+  private async execute(work: Work, wave: number): Promise<WorkResult> {
+    if (this.options.dryRun) {
       return { outcome: 'would-redeploy', reason: `runs ${describeRecord(work.record)}; current is ${this.versionsText(work.desired)}` };
+    }
     if (!this.options.useLedger) return this.redeployer.redeployUnguarded(work.service);
-    return this.redeployer.redeploy(work);
+    return this.redeployer.redeploy(work, { key: this.key, wave });
+  }
+
+  /** The events of this run beyond the run summary: one per service redeployed, and the rollout's transitions. */
+  notifications(report: Report): Notification[] {
+    const changedAt = this.rollout?.changedAt ? Date.parse(this.rollout.changedAt) : undefined;
+    const now = this.ports.clock.now().getTime();
+    const redeployed = report.services
+      .filter((s) => s.outcome === 'redeployed')
+      .map((s) =>
+        serviceRedeployed({
+          secret: report.secret,
+          versions: s.versions?.to ?? {},
+          service: { arn: s.service, name: s.serviceName, cluster: s.cluster },
+          ...(s.deploymentId ? { deploymentId: s.deploymentId } : {}),
+          wave: s.wave ?? this.ports.config.defaultWave,
+          rollout: this.key,
+          origin: this.options.origin,
+          trigger: this.trigger,
+          ...(changedAt ? { secondsFromChange: Math.max(0, Math.round((now - changedAt) / 1000)) } : {}),
+        }),
+      );
+    return [...redeployed, ...this.transitions];
+  }
+
+  emitMetrics(report: Report): void {
+    const redeployed = report.services.filter((s) => s.outcome === 'redeployed').length;
+    const failed = report.services.filter((s) => s.outcome === 'failed').length;
+    if (redeployed > 0) this.ports.metrics.add('ServicesRedeployed', redeployed);
+    if (failed > 0) this.ports.metrics.add('RedeployFailed', failed);
+    if (report.drift) this.ports.metrics.add('DriftFound', report.drift.services.length);
+    const changedAt = this.rollout?.changedAt ? Date.parse(this.rollout.changedAt) : undefined;
+    if (changedAt && redeployed > 0)
+      this.ports.metrics.add('SecondsFromChangeToDeploy', Math.max(0, (this.ports.clock.now().getTime() - changedAt) / 1000));
+  }
+
+  private identity(): Report['secret'] {
+    return { arn: this.secret.arn, name: this.secret.name, versionId: versionOfStage(this.secret, 'AWSCURRENT'), kind: this.secret.kind };
+  }
+
+  /** The versions of the rollout, as its key records them. */
+  private versions(): Versions {
+    return Object.fromEntries(
+      this.key
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => pair.split('=') as [string, string]),
+    );
   }
 
   private async recordBaseline(consumer: Consumer, versions: Versions): Promise<ServiceReport> {
-    if (!this.options.dryRun) {
-      const record = baseline(this.secret.arn, consumer.serviceArn, versions, {
-        now: this.ports.clock.now(),
-        writeId: `${this.redeployer.token}/baseline`,
-      });
-      await this.ports.ledger.write(record, undefined);
-    }
+    if (!this.options.dryRun)
+      await this.redeployer.note(baseline(this.secret.arn, consumer.serviceArn, versions, this.redeployer.stamp()), undefined);
     return this.report(
       consumer,
       'skipped',
       `not in the ledger yet (indexed before it existed): recorded as running ${this.versionsText(versions)}`,
-      { desired: versions },
+      {
+        desired: versions,
+      },
     );
   }
 
@@ -311,6 +566,7 @@ class Run {
   ): ServiceReport {
     const { desired } = extra;
     const from = extra.record && Object.keys(extra.record.versions).length > 0 ? extra.record.versions : undefined;
+    const wave = this.waveOfService.get(consumer.serviceArn);
     return {
       cluster: consumer.clusterArn,
       service: consumer.serviceArn,
@@ -319,6 +575,7 @@ class Run {
       outcome,
       reason,
       ...(deploymentId ? { deploymentId } : {}),
+      ...(wave !== undefined ? { wave } : {}),
       ...(desired ? { versions: { ...(from ? { from } : {}), to: desired } } : {}),
       references: consumer.references.map(toReportReference),
     };
@@ -327,18 +584,18 @@ class Run {
 
 interface Found {
   consumers: Consumer[];
-  records: LedgerRecord[];
+  ledger: SecretLedger;
   standaloneTasks: StandaloneTask[];
   inventory: InventoryInfo;
 }
 
 async function findConsumers(ports: Ports, secret: SecretState, options: ReconcileOptions): Promise<Found> {
-  if (!options.useLedger) return scanConsumers(ports, secret, [], 'no ledger: live scan, no exactly-once guard');
-  const records = options.preloaded?.records.filter((r) => r.secretArn === secret.arn) ?? (await ports.ledger.records(secret.arn));
-  if (options.inventory === 'scan') return scanConsumers(ports, secret, records, 'requested');
+  if (!options.useLedger) return scanConsumers(ports, secret, { services: [] }, 'no ledger: live scan, no exactly-once guard');
+  const ledger = options.preloaded?.ledger ?? (await ports.ledger.records(secret.arn));
+  if (options.inventory === 'scan') return scanConsumers(ports, secret, ledger, 'requested');
   const entries = options.preloaded?.entries.filter((e) => e.secretArn === secret.arn) ?? (await ports.index.entriesOf(secret.arn));
   if (entries.length === 0 && !options.preloaded && !(await ports.index.meta())) {
-    return scanConsumers(ports, secret, records, 'the index was never built: live scan (run "index rebuild")');
+    return scanConsumers(ports, secret, ledger, 'the index was never built: live scan (run "index rebuild")');
   }
   return {
     consumers: entries
@@ -350,7 +607,7 @@ async function findConsumers(ports: Ports, secret: SecretState, options: Reconci
         taskDefinition: e.taskDefinition,
         references: e.references,
       })),
-    records,
+    ledger,
     standaloneTasks: entries
       .filter((e) => e.kind === 'task')
       .map((e) => ({ clusterArn: e.clusterArn, taskArn: e.resourceArn, taskDefinition: e.taskDefinition })),
@@ -358,7 +615,7 @@ async function findConsumers(ports: Ports, secret: SecretState, options: Reconci
   };
 }
 
-async function scanConsumers(ports: Ports, secret: SecretState, records: LedgerRecord[], note: string): Promise<Found> {
+async function scanConsumers(ports: Ports, secret: SecretState, ledger: SecretLedger, note: string): Promise<Found> {
   const scan = await scanAccount(ports);
   const resolve = (ref: Parameters<Ports['secrets']['resolve']>[0]) => ports.secrets.resolve(ref);
   const referencesOf = (taskDefinition: string) => referencesTo(scan.references.get(taskDefinition) ?? [], secret, resolve);
@@ -378,7 +635,7 @@ async function scanConsumers(ports: Ports, secret: SecretState, records: LedgerR
   }
   const standaloneTasks: StandaloneTask[] = [];
   for (const task of scan.standaloneTasks) if ((await referencesOf(task.taskDefinition)).length > 0) standaloneTasks.push(task);
-  return { consumers, records, standaloneTasks, inventory: { source: 'scan', note } };
+  return { consumers, ledger, standaloneTasks, inventory: { source: 'scan', note } };
 }
 
 function assertOwnAccount(secretId: string, secretAccount: string | undefined, account: string): void {

@@ -8,12 +8,14 @@ import {
   describeVersions,
   done,
   type LedgerRecord,
+  type RolloutSlot,
   released,
   type Stamp,
   type Versions,
 } from '../domain/ledger/record';
 import { canStart, type Deadline } from '../domain/rollout/deadline';
 import { type BucketState, drained, fullBucket, type RateSettings, reserve } from '../domain/rollout/rate-limiter';
+import type { Ledger } from '../ports/ledger';
 import type { Ports } from './ports';
 
 /** A service that is due and may be redeployed, with what the ledger said when it was read. */
@@ -23,6 +25,8 @@ export interface Work {
   desired: Versions;
   record: LedgerRecord | undefined;
   decision: ClaimDecision;
+  /** Redeploy even at the desired versions (a deployment that failed before `resume`). */
+  force?: boolean;
 }
 
 /** How one piece of work ended. `busy`: another run holds the claim; `deferred`: left for a new run. */
@@ -71,13 +75,16 @@ export class Redeployer {
     return canStart(this.deadline, this.nowMs());
   }
 
-  /** What the ledger says about a record now, for this run. */
-  decide(record: LedgerRecord | undefined, desired: Versions): ClaimDecision {
-    return decideClaim(record, desired, this.ports.clock.now(), this.token, this.force);
+  /** What the ledger says about a record now, for this run; `force` claims it even at the desired versions. */
+  decide(record: LedgerRecord | undefined, desired: Versions, force = false): ClaimDecision {
+    return decideClaim(record, desired, this.ports.clock.now(), this.token, this.force || force);
   }
 
-  /** Redeploys one due service, exactly once however the calls around it fail. */
-  async redeploy(work: Work): Promise<WorkResult> {
+  /**
+   * Redeploys one due service, exactly once however the calls around it fail; the record then
+   * names the rollout and wave it was redeployed in.
+   */
+  async redeploy(work: Work, rollout?: RolloutSlot): Promise<WorkResult> {
     let { record, decision } = work;
     for (let round = 0; round < 5; round++) {
       switch (decision.action) {
@@ -86,12 +93,12 @@ export class Redeployer {
         case 'busy':
           return { outcome: 'busy', until: decision.until };
         case 'mine':
-          return this.deploy(work.service, record as LedgerRecord);
+          return this.deploy(work.service, record as LedgerRecord, rollout);
         case 'recover': {
           // The claimer died or lost its answers: a deployment created since its claim is the one it made.
           const primary = primaryDeploymentId(work.service);
           if (record && primary && primary !== decision.claim.priorDeploymentId) {
-            const next = done(record, 'recovered', primary, this.stamp());
+            const next = done(record, 'recovered', primary, this.stamp(), rollout ?? decision.claim.rollout);
             if (await this.commit(next, record.rev)) {
               return {
                 outcome: 'redeployed',
@@ -101,21 +108,21 @@ export class Redeployer {
             }
             break;
           }
-          const claim = await this.claim(work, record);
+          const claim = await this.claim(work, record, rollout);
           if (claim === 'deadline') return DEADLINE;
-          if (claim !== 'conflict') return this.deploy(work.service, claim);
+          if (claim !== 'conflict') return this.deploy(work.service, claim, rollout);
           break;
         }
         case 'claim': {
-          const claim = await this.claim(work, record);
+          const claim = await this.claim(work, record, rollout);
           if (claim === 'deadline') return DEADLINE;
-          if (claim !== 'conflict') return this.deploy(work.service, claim);
+          if (claim !== 'conflict') return this.deploy(work.service, claim, rollout);
           break;
         }
       }
       // Someone else wrote the record since it was read: read it again and decide again.
       record = await this.ports.ledger.read(work.secretArn, work.service.serviceArn);
-      decision = this.decide(record, work.desired);
+      decision = this.decide(record, work.desired, work.force);
     }
     return { outcome: 'failed', reason: 'the ledger record kept changing under this run; the next run tries again' };
   }
@@ -136,12 +143,16 @@ export class Redeployer {
   }
 
   /** Takes a rate token and writes the claim: the claimed record, or why not. */
-  private async claim(work: Work, previous: LedgerRecord | undefined): Promise<LedgerRecord | 'conflict' | 'deadline'> {
+  private async claim(
+    work: Work,
+    previous: LedgerRecord | undefined,
+    rollout?: RolloutSlot,
+  ): Promise<LedgerRecord | 'conflict' | 'deadline'> {
     if (!(await this.takeToken())) return 'deadline';
     const next = claimed(
       previous,
       { secretArn: work.secretArn, serviceArn: work.service.serviceArn },
-      { token: this.token, target: work.desired, ...priorOf(work.service) },
+      { token: this.token, target: work.desired, ...priorOf(work.service), ...(rollout ? { rollout } : {}) },
       this.ports.config.claimLeaseSeconds,
       this.stamp(),
     );
@@ -149,14 +160,15 @@ export class Redeployer {
   }
 
   /** UpdateService for a claimed record, then the record done; the claim released when ECS refused. */
-  private async deploy(service: ServiceSnapshot, pending: LedgerRecord): Promise<WorkResult> {
+  private async deploy(service: ServiceSnapshot, pending: LedgerRecord, rollout: RolloutSlot | undefined): Promise<WorkResult> {
     const prior = pending.claim?.priorDeploymentId;
+    const slot = rollout ?? pending.claim?.rollout;
     let unknown = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const { deploymentId } = await this.ports.ecs.forceNewDeployment(service);
         const target = describeVersions(pending.claim?.target ?? {}, kindOf(pending.secretArn));
-        return this.recordDone(pending, 'redeploy', deploymentId, `runs ${target} from now on`);
+        return this.recordDone(pending, 'redeploy', deploymentId, slot, `runs ${target} from now on`);
       } catch (error) {
         if (error instanceof ThrottledError) {
           this.bucket = drained(this.bucket, this.rate, this.nowMs());
@@ -176,6 +188,7 @@ export class Redeployer {
               pending,
               'recovered',
               created,
+              slot,
               `UpdateService's answer was lost; ECS shows deployment ${created}: recorded, not sent again`,
             );
           if (unknown >= MAX_UNKNOWN_OUTCOMES) {
@@ -208,11 +221,12 @@ export class Redeployer {
     pending: LedgerRecord,
     via: 'redeploy' | 'recovered',
     deploymentId: string | undefined,
+    rollout: RolloutSlot | undefined,
     reason: string,
   ): Promise<WorkResult> {
     const result: WorkResult = { outcome: 'redeployed', reason, ...(deploymentId ? { deploymentId } : {}) };
     try {
-      if (await this.commit(done(pending, via, deploymentId, this.stamp()), pending.rev)) return result;
+      if (await this.commit(done(pending, via, deploymentId, this.stamp(), rollout), pending.rev)) return result;
       return { ...result, reason: `${reason} (the ledger changed meanwhile: the next run checks the deployment)` };
     } catch (error) {
       // The deployment exists; the claim stays pending and the next run finds the deployment.
@@ -238,25 +252,8 @@ export class Redeployer {
     return { now: this.ports.clock.now(), writeId: `${this.token}/${this.writes}` };
   }
 
-  /**
-   * Compare-and-set of one record. A write whose answer was lost may have been applied: the SDK's
-   * retry then fails on our own write's condition, so a failed write is read back, and counts as
-   * written when the stored record is ours.
-   */
-  private async commit(next: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        if (await this.ports.ledger.write(next, expectedRev)) return true;
-        lastError = undefined;
-      } catch (error) {
-        lastError = error;
-      }
-      const stored = await this.ports.ledger.read(next.secretArn, next.serviceArn);
-      if (stored?.writeId === next.writeId) return true;
-      if (lastError === undefined || stored?.rev !== expectedRev) return false;
-    }
-    throw lastError;
+  private commit(next: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
+    return commitRecord(this.ports.ledger, next, expectedRev);
   }
 
   /** Waits for a rate token; false (and no token taken) when the wait would pass the deadline. */
@@ -297,4 +294,25 @@ export function describeRecord(record: LedgerRecord | undefined): string {
 /** A parameter's ARN names the ssm service; anything else here is a secret. */
 function kindOf(arn: string): 'secret' | 'parameter' {
   return arn.split(':')[2] === 'ssm' ? 'parameter' : 'secret';
+}
+
+/**
+ * Compare-and-set of one ledger record. A write whose answer was lost may have been applied: the
+ * SDK's retry then fails on our own write's condition, so a failed write is read back, and counts
+ * as written when the stored record is ours.
+ */
+export async function commitRecord(ledger: Ledger, next: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      if (await ledger.write(next, expectedRev)) return true;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    const stored = await ledger.read(next.secretArn, next.serviceArn);
+    if (stored?.writeId === next.writeId) return true;
+    if (lastError === undefined || stored?.rev !== expectedRev) return false;
+  }
+  throw lastError;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UnknownSecretError } from '../domain/errors';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';
-import { diffIndex, entriesFor, type IndexDiff, type IndexEntry, type IndexMeta } from '../domain/index/entries';
+import { diffIndex, entriesFor, type IndexDiff, type IndexEntry, type IndexMeta, type MissingSecret } from '../domain/index/entries';
 import type { ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import { baseline, type LedgerRecord } from '../domain/ledger/record';
@@ -25,7 +25,7 @@ export interface RebuildSummary extends IndexMeta {
  */
 export async function rebuildIndex(ports: Ports, onProgress?: (p: ScanProgress) => void): Promise<RebuildSummary> {
   const scan = await scanAccount(ports, onProgress);
-  const unresolved = new Set<string>();
+  const unresolved = new Map<string, Set<string>>();
   const desired: IndexEntry[] = [];
   const serviceSecrets = new Map<string, string[]>();
   for (const service of scan.services) {
@@ -56,7 +56,7 @@ export async function rebuildIndex(ports: Ports, onProgress?: (p: ScanProgress) 
   const stored = await ports.index.allEntries();
   const diff = diffIndex(stored, desired);
   // Pairs without a ledger record: new ones, and any indexed before the ledger existed.
-  const recorded = new Set((await ports.ledger.allRecords()).map(pairId));
+  const recorded = new Set([...(await ports.ledger.allRecords()).values()].flatMap((l) => l.services.map(pairId)));
   await writeBaselines(
     ports,
     desired.filter((e) => e.kind === 'service' && !recorded.has(pairId({ secretArn: e.secretArn, serviceArn: e.resourceArn }))),
@@ -70,9 +70,15 @@ export async function rebuildIndex(ports: Ports, onProgress?: (p: ScanProgress) 
     taskDefinitions: scan.references.size,
     secrets: new Set(desired.map((e) => e.secretArn)).size,
     standaloneTasks: scan.standaloneTasks.length,
+    missingSecrets: missingSecrets(unresolved),
   };
   await ports.index.writeMeta(meta);
-  return { ...meta, entriesWritten: diff.put.length, entriesRemoved: diff.remove.length, unresolvedReferences: [...unresolved].sort() };
+  return {
+    ...meta,
+    entriesWritten: diff.put.length,
+    entriesRemoved: diff.remove.length,
+    unresolvedReferences: [...unresolved.keys()].sort(),
+  };
 }
 
 /**
@@ -125,7 +131,7 @@ export async function writeServiceEntries(
     name: live.serviceName,
     taskDefinition: live.taskDefinition,
   };
-  const desired = resource ? await indexEntriesOf(ports, resource, references, new Set()) : [];
+  const desired = resource ? await indexEntriesOf(ports, resource, references, new Map()) : [];
   const kept = new Set(desired.map((e) => e.secretArn));
   const previousSecrets = new Set(await ports.index.secretsOfService(serviceArn));
   const remove = [...previousSecrets]
@@ -184,18 +190,27 @@ function pairId(pair: Pick<LedgerRecord, 'secretArn' | 'serviceArn'>): string {
 
 /**
  * Index entries for one resource: its references grouped by the secret (full ARN) or SSM
- * parameter they name. References to secrets that do not exist are collected in `unresolved`.
+ * parameter they name. References to secrets that do not exist are collected in `unresolved`,
+ * with the names of the resources that make them.
  */
 async function indexEntriesOf(
   ports: Ports,
   resource: Omit<IndexEntry, 'secretArn' | 'references'>,
   references: SecretReference[],
-  unresolved: Set<string>,
+  unresolved: Map<string, Set<string>>,
 ): Promise<IndexEntry[]> {
   const resolved = await mapWithConcurrency(references, 8, async (reference) => {
     const secretArn = reference.secret ? await ports.secrets.resolve(reference.secret) : reference.parameterArn;
-    if (!secretArn) unresolved.add(reference.valueFrom);
+    if (!secretArn) unresolved.set(reference.valueFrom, (unresolved.get(reference.valueFrom) ?? new Set()).add(resource.name));
     return { reference, secretArn };
   });
   return entriesFor(resource, resolved);
+}
+
+/** The meta's list of missing secrets, bounded so the meta item stays far below DynamoDB's 400 KB. */
+function missingSecrets(unresolved: Map<string, Set<string>>): MissingSecret[] {
+  return [...unresolved.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .slice(0, 200)
+    .map(([reference, consumers]) => ({ reference, consumers: [...consumers].sort().slice(0, 20), consumerCount: consumers.size }));
 }

@@ -1,10 +1,13 @@
 import { ForeignAccountError } from '../domain/errors';
 import { locationOf } from '../domain/identity/arn';
 import type { Target } from '../domain/identity/target';
+import type { Deployment, RunningTask, ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
-import { holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
+import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
 import { versionOfStage } from '../domain/plan/secret-state';
 import type { Report } from '../domain/report/report';
+import type { Rollout } from '../domain/rollout/waves';
+import { mapWithConcurrency } from '../util/concurrency';
 import type { Ports } from './ports';
 
 /** Where one consumer stands against the secret's current versions, from the ledger. */
@@ -32,61 +35,114 @@ export interface ConsumerStatus {
   /** What it must run now. */
   current?: Versions;
   via?: LedgerRecord['via'];
+  /** The deployment that brought `runs`, and its state: as ECS shows it now (live), else as last recorded. */
   deploymentId?: string;
+  deploymentState?: string;
+  deploymentReason?: string;
+  wave?: number;
   /** When `runs` was recorded. */
   since?: string;
   claim?: { claimedAt: string; leaseUntil: string; target: Versions };
   lastError?: string;
+  /** Live: the running tasks, and those started by another deployment than the one for `current`. */
+  tasks?: { running: number; onOlderVersions: number };
+  /** Runs the current versions everywhere: up to date, its deployment completed, no task left from before. */
+  fullyOnCurrent: boolean;
 }
 
 export interface SecretStatus {
   secret: Report['secret'];
+  rollout?: Rollout;
   consumers: ConsumerStatus[];
   standaloneTasks: number;
   /** Consumers by state. */
   counts: Record<ConsumerState, number>;
+  /** "N of M services fully on version X; K tasks still on older versions". */
+  summary: string;
+  /** True when nothing is left to do or to wait for: every consumer fully on the current versions (pinned ones aside). */
+  done: boolean;
 }
 
 /**
- * Where every consumer of a secret stands: the ledger against the secret's stages now. Reads the
- * secret, its index entries and its ledger records; calls no ECS API and changes nothing.
+ * Where every consumer of a secret stands: the ledger against the secret's stages now, and with
+ * `live`, what ECS shows: each deployment's rollout state and the running tasks that older
+ * deployments started (one DescribeServices per ten consumers, a ListTasks and DescribeTasks per
+ * consumer). Changes nothing.
  */
-export async function secretStatus(ports: Ports, target: Target): Promise<SecretStatus> {
+export async function secretStatus(ports: Ports, target: Target, options: { live: boolean } = { live: true }): Promise<SecretStatus> {
   const secret = await ports.secrets.describe(target);
   const account = await ports.accountId();
   const owner = locationOf(secret.arn)?.account;
   if (owner !== undefined && owner !== account)
     throw new ForeignAccountError(`secret ${secret.arn} belongs to account ${owner}, not to this account (${account})`);
-  const [entries, records] = await Promise.all([ports.index.entriesOf(secret.arn), ports.ledger.records(secret.arn)]);
-  const recordOf = new Map(records.map((r) => [r.serviceArn, r]));
-  const consumers = entries
-    .filter((e) => e.kind === 'service')
-    .map((entry): ConsumerStatus => {
-      const record = recordOf.get(entry.resourceArn);
-      const base = { service: entry.resourceArn, serviceName: entry.name, cluster: entry.clusterArn };
-      const desired = desiredVersions(entry.references, secret);
-      if (desired.kind === 'pinned') return { ...base, state: 'pinned' };
-      if (desired.kind === 'unattached') return { ...base, state: 'unattached' };
-      const known = record && {
-        runs: record.versions,
-        via: record.via,
-        since: record.at,
-        ...(record.deploymentId ? { deploymentId: record.deploymentId } : {}),
-        ...(record.claim
-          ? { claim: { claimedAt: record.claim.claimedAt, leaseUntil: record.claim.leaseUntil, target: record.claim.target } }
+  const [entries, ledger] = await Promise.all([ports.index.entriesOf(secret.arn), ports.ledger.records(secret.arn)]);
+  const recordOf = new Map(ledger.services.map((r) => [r.serviceArn, r]));
+  const services = entries.filter((e) => e.kind === 'service');
+  const live = options.live
+    ? await describeAll(
+        ports,
+        services.map((e) => ({ serviceArn: e.resourceArn, clusterArn: e.clusterArn })),
+      )
+    : new Map();
+
+  const consumers = await mapWithConcurrency(services, 4, async (entry): Promise<ConsumerStatus> => {
+    const record = recordOf.get(entry.resourceArn);
+    const base = { service: entry.resourceArn, serviceName: entry.name, cluster: entry.clusterArn };
+    const desired = desiredVersions(entry.references, secret);
+    if (desired.kind === 'pinned') return { ...base, state: 'pinned', fullyOnCurrent: false };
+    if (desired.kind === 'unattached') return { ...base, state: 'unattached', fullyOnCurrent: false };
+    const state = stateOf(record, desired.versions);
+    const service: ServiceSnapshot | undefined = live.get(entry.resourceArn);
+    const deployment = record?.deploymentId ? service?.deployments.find((d) => d.id === record.deploymentId) : undefined;
+    const deploymentState =
+      deployment?.rolloutState ?? (service && record?.deploymentId ? 'replaced by a newer deployment' : record?.deployment?.state);
+    const tasks = service ? await ports.ecs.runningTasks(service) : undefined;
+    const onOlder = tasks && countOlder(tasks, state, record, service?.deployments ?? []);
+    const settled = !record?.deploymentId || deploymentState === 'COMPLETED' || deploymentState === 'replaced by a newer deployment';
+    return {
+      ...base,
+      state,
+      current: desired.versions,
+      ...(record
+        ? {
+            runs: record.versions,
+            via: record.via,
+            since: record.at,
+            ...(record.deploymentId ? { deploymentId: record.deploymentId } : {}),
+            ...(record.wave !== undefined ? { wave: record.wave } : {}),
+            ...(record.claim
+              ? { claim: { claimedAt: record.claim.claimedAt, leaseUntil: record.claim.leaseUntil, target: record.claim.target } }
+              : {}),
+            ...(record.lastError ? { lastError: record.lastError } : {}),
+          }
+        : {}),
+      ...(deploymentState ? { deploymentState } : {}),
+      ...(deployment?.rolloutStateReason
+        ? { deploymentReason: deployment.rolloutStateReason }
+        : record?.deployment?.reason
+          ? { deploymentReason: record.deployment.reason }
           : {}),
-        ...(record.lastError ? { lastError: record.lastError } : {}),
-      };
-      return { ...base, ...known, current: desired.versions, state: stateOf(record, desired.versions) };
-    })
-    .sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+      ...(tasks && onOlder !== undefined ? { tasks: { running: tasks.length, onOlderVersions: onOlder } } : {}),
+      fullyOnCurrent: state === 'up-to-date' && settled && (onOlder ?? 0) === 0,
+    };
+  });
+  consumers.sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   const counts: Record<ConsumerState, number> = { 'up-to-date': 0, due: 0, pending: 0, pinned: 0, unattached: 0, 'no-record': 0 };
   for (const c of consumers) counts[c.state] += 1;
+  const following = consumers.filter((c) => c.state !== 'pinned' && c.state !== 'unattached');
+  const fully = following.filter((c) => c.fullyOnCurrent).length;
+  const olderTasks = consumers.reduce((n, c) => n + (c.tasks?.onOlderVersions ?? 0), 0);
+  const current = following[0]?.current;
+  const version = current ? describeVersions(current, secret.kind) : (versionOfStage(secret, 'AWSCURRENT') ?? 'none');
+  const taskPart = options.live ? `; ${olderTasks} task(s) still on older versions` : '';
   return {
     secret: { arn: secret.arn, name: secret.name, versionId: versionOfStage(secret, 'AWSCURRENT'), kind: secret.kind },
+    ...(ledger.secret?.rollout ? { rollout: ledger.secret.rollout } : {}),
     consumers,
     standaloneTasks: entries.filter((e) => e.kind === 'task').length,
     counts,
+    summary: `${fully} of ${following.length} services fully on ${version}${taskPart}`,
+    done: fully === following.length,
   };
 }
 
@@ -94,4 +150,32 @@ function stateOf(record: LedgerRecord | undefined, current: Versions): ConsumerS
   if (!record) return 'no-record';
   if (record.claim) return 'pending';
   return holds(record.versions, current) ? 'up-to-date' : 'due';
+}
+
+/**
+ * Running tasks left from before the current versions: for a service behind, all of them; for one
+ * up to date by a deployment we know, those started by a deployment older than it (a deployment
+ * made after ours, the team's own deploy, started its tasks with the current versions too). A
+ * baseline (no deployment of ours) is taken to run the current versions in every task.
+ */
+function countOlder(tasks: RunningTask[], state: ConsumerState, record: LedgerRecord | undefined, deployments: Deployment[]): number {
+  if (state === 'due' || state === 'pending' || state === 'no-record') return tasks.length;
+  const ours = record?.deploymentId;
+  if (!ours) return 0;
+  const listed = deployments.find((d) => d.id === ours);
+  // When ECS no longer lists ours, every deployment it lists replaced it.
+  const isNewer = (d: Deployment) =>
+    !listed || (listed.createdAt !== undefined && d.createdAt !== undefined && Date.parse(d.createdAt) > Date.parse(listed.createdAt));
+  const newer = new Set(deployments.filter((d) => d.id !== ours && isNewer(d)).map((d) => d.id));
+  return tasks.filter((t) => t.startedBy !== ours && !(t.startedBy && newer.has(t.startedBy))).length;
+}
+
+async function describeAll(
+  ports: Ports,
+  services: Array<{ serviceArn: string; clusterArn: string }>,
+): Promise<Map<string, ServiceSnapshot>> {
+  const byCluster = new Map<string, string[]>();
+  for (const s of services) byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), s.serviceArn]);
+  const described = await Promise.all([...byCluster].map(([cluster, arns]) => ports.ecs.describeServices(cluster, arns)));
+  return new Map(described.flat().map((s) => [s.serviceArn, s]));
 }

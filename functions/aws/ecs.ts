@@ -79,6 +79,24 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
         );
     },
 
+    async runningTasks(service) {
+      const arns: string[] = [];
+      const listing = { cluster: service.clusterArn, serviceName: service.serviceName, desiredStatus: 'RUNNING' as const, maxResults: 100 };
+      for await (const page of paginateListTasks({ client: ecs }, listing)) arns.push(...(page.taskArns ?? []));
+      const pages = await mapWithConcurrency(chunk(arns, DESCRIBE_TASKS_BATCH), 2, (tasks) =>
+        ecs.send(new DescribeTasksCommand({ cluster: service.clusterArn, tasks })),
+      );
+      return pages
+        .flatMap((page) => page.tasks ?? [])
+        .filter((task) => task.taskArn)
+        .map((task) => ({
+          taskArn: task.taskArn as string,
+          ...(task.startedBy ? { startedBy: task.startedBy } : {}),
+          ...(task.taskDefinitionArn ? { taskDefinition: task.taskDefinitionArn } : {}),
+          ...(task.startedAt ? { startedAt: task.startedAt.toISOString() } : {}),
+        }));
+    },
+
     taskDefinitionReferences(taskDefinition) {
       let found = revisions.get(taskDefinition);
       if (!found) {

@@ -70,6 +70,7 @@ async function describeSecret(clients: AwsClients, secretId: string, region: str
       name: out.Name,
       versionIdsToStages: out.VersionIdsToStages ?? {},
       deletedDate: out.DeletedDate?.toISOString(),
+      lastChangedDate: out.LastChangedDate?.toISOString(),
     };
   } catch (error) {
     if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') {
@@ -89,5 +90,11 @@ async function describeParameter(clients: AwsClients, target: ParameterTarget): 
     .send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [target.name] }] }));
   const parameter = out.Parameters?.find((p) => p.Name === target.name);
   if (!parameter || parameter.Version === undefined) throw new UnknownSecretError(`SSM parameter not found: ${target.name}`);
-  return { kind: 'parameter', arn: target.arn, name: target.name, versionIdsToStages: { [String(parameter.Version)]: ['AWSCURRENT'] } };
+  return {
+    kind: 'parameter',
+    arn: target.arn,
+    name: target.name,
+    versionIdsToStages: { [String(parameter.Version)]: ['AWSCURRENT'] },
+    ...(parameter.LastModifiedDate ? { lastChangedDate: parameter.LastModifiedDate.toISOString() } : {}),
+  };
 }

@@ -1,7 +1,8 @@
+import type { ProgressOutcome } from '../app/deployment-progress';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
 import type { SecretStatus } from '../app/status';
 import { lastPathSegment } from '../domain/identity/arn';
-import { versionKey } from '../domain/ledger/record';
+import { describeVersions } from '../domain/ledger/record';
 import { countOutcomes, type Report } from '../domain/report/report';
 
 /** The report as a readable table with a heading and a summary line. */
@@ -76,28 +77,45 @@ export function formatSchedule(summary: ReconcileAllSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Where every consumer of a secret stands. */
+/** Where every consumer of a secret stands, and how far the rollout of its current versions has reached. */
 export function formatStatus(status: SecretStatus): string {
   const secret = status.secret.name ?? status.secret.arn ?? '';
-  const lines = [`secret:  ${secret} (AWSCURRENT ${status.secret.versionId ?? 'none'})`, ''];
+  const lines = [
+    `secret:  ${secret} (${status.secret.kind === 'parameter' ? 'version' : 'AWSCURRENT'} ${status.secret.versionId ?? 'none'})`,
+  ];
+  const { rollout } = status;
+  if (rollout) {
+    const halted = rollout.halted
+      ? `: halted at wave ${rollout.halted.wave} since ${rollout.halted.at} (ecs-secret-redeploy resume ${status.secret.arn})`
+      : '';
+    lines.push(`rollout: ${rollout.status}, started ${rollout.startedAt}${halted}`);
+  }
+  lines.push('');
   if (status.consumers.length === 0) lines.push('No indexed service uses this secret.');
   else {
+    const versions = (v: Record<string, string> | undefined) => (v ? describeVersions(v, status.secret.kind ?? 'secret') : '-');
     const rows = status.consumers.map((c) => [
       c.serviceName,
       lastPathSegment(c.cluster),
+      c.wave === undefined ? '-' : String(c.wave),
       c.state,
-      c.runs ? versionKey(c.runs) : '-',
-      c.current ? versionKey(c.current) : '-',
-      c.deploymentId ?? (c.via === 'baseline' ? '(since indexed)' : '-'),
+      versions(c.runs),
+      versions(c.current),
+      c.deploymentId ? `${c.deploymentId} ${c.deploymentState ?? ''}`.trim() : c.via === 'baseline' ? '(since indexed)' : '-',
+      c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
-    lines.push(...table(['SERVICE', 'CLUSTER', 'STATE', 'RUNS', 'CURRENT', 'LAST DEPLOYMENT'], rows));
+    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows));
   }
-  lines.push(
-    '',
-    Object.entries(status.counts)
-      .filter(([, n]) => n > 0)
-      .map(([state, n]) => `${n} ${state}`)
-      .join(', ') || 'no consumers',
-  );
+  lines.push('', status.summary);
   return `${lines.join('\n')}\n`;
+}
+
+/** What an ECS deployment event changed. */
+export function formatProgress(progress: ProgressOutcome): string {
+  const head = `deployment ${progress.deploymentId ?? '(none)'} of ${lastPathSegment(progress.service)}: ${progress.state ?? 'not finished'}`;
+  if (progress.secrets.length === 0) return `${head}; ${progress.reason ?? 'nothing recorded'}\n`;
+  const lines = progress.secrets.map(
+    (s) => `  ${s.secret}: ${s.recorded ? 'recorded' : 'not recorded (changed meanwhile)'}${s.report ? '; rollout continued' : ''}`,
+  );
+  return `${[head, ...lines].join('\n')}\n`;
 }

@@ -3,22 +3,24 @@ import { parseArgs } from 'node:util';
 import { type EventOutcome, handleEvent, handleSignal, type RunContext } from '../app/handle-event';
 import type { ReconcileOptions } from '../app/reconcile';
 import { type ReconcileAllSummary, reconcileAll } from '../app/reconcile-all';
-import { rebuildIndex } from '../app/refresh-index';
+import { rebuildIndex, reindexService } from '../app/refresh-index';
+import { resume } from '../app/resume';
 import { secretStatus } from '../app/status';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { consoleLogger } from '../aws/logger';
 import { createStateTable, stateTableExists } from '../aws/state-table/admin';
 import { type Config, loadConfig } from '../config';
+import { decodeDeploymentEvent, isEcsEvent } from '../domain/decode/deployment-event';
 import type { Signal } from '../domain/decode/events';
 import { manualSignal } from '../domain/decode/manual-request';
 import { BadInputError, MalformedEventError } from '../domain/errors';
-import { lastPathSegment } from '../domain/identity/arn';
+import { clusterOfService, lastPathSegment } from '../domain/identity/arn';
 import { parseTarget, type Target } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
 import { exitCodeOf, type Report } from '../domain/report/report';
 import { NO_DEADLINE } from '../domain/rollout/deadline';
 import { silentLogger } from '../ports/logger';
-import { formatReport, formatSchedule, formatStatus } from './format';
+import { formatProgress, formatReport, formatSchedule, formatStatus } from './format';
 
 export const HELP = `ecs-secret-redeploy: force a new deployment of every ECS service that uses a secret
 
@@ -27,7 +29,8 @@ Usage:
   ecs-secret-redeploy redeploy SECRET          redeploy every service using SECRET's current version
   ecs-secret-redeploy handle-event FILE|-      process one EventBridge event exactly as the Lambda does
   ecs-secret-redeploy reconcile [SECRET...]    bring every consumer to the current versions (every indexed secret when none)
-  ecs-secret-redeploy status SECRET            each consumer: the versions it runs, the current ones, its last deployment
+  ecs-secret-redeploy status SECRET            each consumer: the versions it runs, its deployment, its tasks on old versions
+  ecs-secret-redeploy resume SECRET            continue a rollout halted by a failed deployment, once fixed
   ecs-secret-redeploy init                     create the state table if missing
   ecs-secret-redeploy index rebuild            rebuild the index from a full scan of the account
   ecs-secret-redeploy index show [SECRET]      what the index holds (everything, or one secret)
@@ -37,6 +40,9 @@ SECRET is a secret name, partial ARN or full ARN, or the ARN of an SSM parameter
 Options:
   --dry-run            plan and report only (redeploy, handle-event, reconcile)
   --force              redeploy even services already running the current version
+  --all-waves          redeploy every wave at once, halted or not (redeploy, reconcile): an emergency
+  --watch              status: refresh until every consumer runs the current version, or the rollout halts
+  --interval SECONDS   status --watch: seconds between refreshes (default 10)
   --scan               find services by a live scan of the account instead of the index
   --json               print the report as JSON on stdout
   --region REGION      AWS region (default: AWS_REGION or your profile's)
@@ -114,7 +120,13 @@ async function run(argv: string[], io: Io): Promise<number> {
       const ledger = await stateOptions(ports, io);
       if (!ledger.useLedger)
         throw new BadInputError('handle-event needs the state table, as the Lambda does (run "ecs-secret-redeploy init")');
-      return printOutcome(await handleEvent(ports, readEvent(args[0], io), cliRun(ports, values)), values, io);
+      const event = readEvent(args[0], io);
+      // Both functions receive an ECS deployment event: refresh-index re-indexes the service, the reconciler moves its rollout on.
+      if (isEcsEvent(event)) {
+        const { serviceArn } = decodeDeploymentEvent(event);
+        await reindexService(ports, clusterOfService(serviceArn), serviceArn);
+      }
+      return printOutcome(await handleEvent(ports, event, cliRun(ports, values)), values, io);
     }
     case 'reconcile': {
       const ledger = await stateOptions(ports, io);
@@ -133,10 +145,22 @@ async function run(argv: string[], io: Io): Promise<number> {
       return code;
     }
     case 'status': {
-      expect(1, 'status SECRET');
-      const status = await secretStatus(ports, targetArgument(args[0]));
-      io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
-      return 0;
+      expect(1, 'status SECRET [--watch] [--interval SECONDS]');
+      const target = targetArgument(args[0]);
+      const interval = values.interval === undefined ? 10 : Number(values.interval);
+      if (!Number.isFinite(interval) || interval < 1)
+        throw new BadInputError(`--interval must be a number of seconds, at least 1, got "${values.interval}"`);
+      for (;;) {
+        const status = await secretStatus(ports, target);
+        io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+        if (!values.watch || status.done || status.rollout?.status === 'halted') return 0;
+        await new Promise((r) => setTimeout(r, interval * 1000));
+      }
+    }
+    case 'resume': {
+      expect(1, 'resume SECRET');
+      const report = await resume(ports, targetArgument(args[0]), cliRun(ports, values));
+      return printOutcome({ kind: 'report', report }, values, io);
     }
     case 'init': {
       expect(0, 'init');
@@ -162,6 +186,9 @@ function parseCli(argv: string[]) {
       options: {
         'dry-run': { type: 'boolean' },
         force: { type: 'boolean' },
+        'all-waves': { type: 'boolean' },
+        watch: { type: 'boolean' },
+        interval: { type: 'string' },
         scan: { type: 'boolean' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
@@ -218,6 +245,7 @@ async function runSignal(ports: AwsPorts, signal: Signal, values: Values, io: Io
   const ledger = signal.action === 'check' ? await stateOptions(ports, io) : { useLedger: true };
   const report = await handleSignal(ports, signal, cliRun(ports, values), 'manual', {
     force: Boolean(values.force),
+    allWaves: Boolean(values['all-waves']),
     inventory: values.scan ? 'scan' : 'index',
     ...ledger,
   });
@@ -225,6 +253,12 @@ async function runSignal(ports: AwsPorts, signal: Signal, values: Values, io: Io
 }
 
 function printOutcome(outcome: EventOutcome, values: Values, io: Io): number {
+  if (outcome.kind === 'deployment') {
+    const reports = outcome.progress.secrets.flatMap((s) => (s.report ? [s.report] : []));
+    if (values.json) io.stdout(`${JSON.stringify(outcome.progress, null, 2)}\n`);
+    else io.stdout([formatProgress(outcome.progress), ...reports.map(formatReport)].join('\n'));
+    return reports.some((r) => exitCodeOf(r) === 1) ? 1 : 0;
+  }
   const value: Report | ReconcileAllSummary = outcome.kind === 'report' ? outcome.report : outcome.summary;
   if (values.json) io.stdout(`${JSON.stringify(value, null, 2)}\n`);
   else io.stdout(outcome.kind === 'report' ? formatReport(outcome.report) : formatSchedule(outcome.summary));

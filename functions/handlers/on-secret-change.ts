@@ -1,18 +1,20 @@
 import type { Context } from 'aws-lambda';
+import type { ProgressOutcome } from '../app/deployment-progress';
 import { handleEvent } from '../app/handle-event';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
 import type { Report } from '../domain/report/report';
 import { lambdaPorts, lambdaRun } from './runtime';
 
 /**
- * The reconciler. EventBridge delivers Secrets Manager and SSM changes (reconcile that secret)
- * and the reconcile schedule (every indexed secret); it also receives its own continuations when
- * a run reaches its deadline. Logs and returns the report; throws when a service failed (or a
- * secret could not be reconciled), so that Lambda's async retry runs again: the ledger makes a
- * retry redeploy only what is still behind. Bad input throws too, and after the retries lands
- * in the dead-letter queue, where an alarm watches.
+ * The reconciler. EventBridge delivers Secrets Manager and SSM changes (reconcile that secret),
+ * ECS deployments that completed or failed (a rollout's next wave, or its halt) and the reconcile
+ * schedule (every indexed secret); it also receives its own continuations when a run reaches its
+ * deadline. Logs and returns what it did; throws when a service failed (or a secret could not be
+ * reconciled), so that Lambda's async retry runs again: the ledger makes a retry redeploy only
+ * what is still behind. Bad input throws too, and after the retries lands in the dead-letter
+ * queue, where an alarm watches.
  */
-export async function handler(event: unknown, context: Context): Promise<Report | ReconcileAllSummary> {
+export async function handler(event: unknown, context: Context): Promise<Report | ReconcileAllSummary | ProgressOutcome> {
   const ports = lambdaPorts(context);
   const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun));
   if (outcome.kind === 'schedule') {
@@ -25,12 +27,15 @@ export async function handler(event: unknown, context: Context): Promise<Report 
     }
     return summary;
   }
-  const { report } = outcome;
-  ports.log.info('report', { report });
-  const failed = report.services.filter((s) => s.outcome === 'failed');
+  const reports = outcome.kind === 'report' ? [outcome.report] : outcome.progress.secrets.flatMap((s) => (s.report ? [s.report] : []));
+  ports.log.info(
+    outcome.kind === 'report' ? 'report' : 'deployment progress',
+    outcome.kind === 'report' ? { report: outcome.report } : { progress: outcome.progress },
+  );
+  const failed = reports.flatMap((r) => r.services.filter((s) => s.outcome === 'failed'));
   if (failed.length > 0) {
     const which = failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ');
-    throw new Error(`${failed.length} of ${report.services.length} services failed to redeploy: ${which}`);
+    throw new Error(`${failed.length} of ${reports.reduce((n, r) => n + r.services.length, 0)} services failed to redeploy: ${which}`);
   }
-  return report;
+  return outcome.kind === 'report' ? outcome.report : outcome.progress;
 }

@@ -1,4 +1,4 @@
-import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
+import type { RunningTask, ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import type { SecretReference } from '../domain/references/references';
 
 /** The ECS calls this service makes, in the domain's terms. Implementations page and batch. */
@@ -11,6 +11,8 @@ export interface EcsPort {
   describeServices(cluster: string, serviceArns: string[]): Promise<ServiceSnapshot[]>;
   /** Running tasks of a cluster that no service started. */
   listStandaloneTasks(cluster: string): Promise<StandaloneTask[]>;
+  /** Running tasks of one service (all pages), with the deployment that started each. */
+  runningTasks(service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceName'>): Promise<RunningTask[]>;
   /** The secret references of one task definition revision (revisions are immutable: cacheable). */
   taskDefinitionReferences(taskDefinitionArn: string): Promise<SecretReference[]>;
   /**

@@ -1,81 +1,112 @@
 import { DeleteCommand, GetCommand, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
-import type { LedgerRecord } from '../../domain/ledger/record';
+import type { LedgerRecord, SecretLedger, SecretRecord } from '../../domain/ledger/record';
 import type { Ledger } from '../../ports/ledger';
 import { send, type Table } from './table';
 
-const PREFIX = 'LEDGER#';
+/** The secret's own row is `LEDGER`; its consumers' rows `LEDGER#<service arn>`: one prefix reads both. */
+const SECRET_ROW = 'LEDGER';
+const SERVICE_ROW = 'LEDGER#';
 
 /**
- * The ledger on the state table: one item per (service, secret) in the secret's partition
- * (`SECRET#<secret arn>` / `LEDGER#<service arn>`), so that the consumers and their records of
- * one secret are read together. Every write is a PutItem conditional on the revision read.
+ * The ledger on the state table, in the secret's partition (`SECRET#<secret arn>`), so that a
+ * secret's consumers and their records are read together. Every write is a PutItem conditional
+ * on the revision read.
  */
 export function tableLedger(table: Table): Ledger {
   const TableName = table.name;
-  const key = (secretArn: string, serviceArn: string) => ({ pk: `SECRET#${secretArn}`, sk: `${PREFIX}${serviceArn}` });
-  const collect = (pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>) =>
+  const pk = (secretArn: string) => `SECRET#${secretArn}`;
+  const rows = (pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>) =>
     send(table, async () => {
-      const records: LedgerRecord[] = [];
-      for await (const page of pages) records.push(...(page.Items ?? []).map(toRecord));
-      return records;
+      const items: Record<string, unknown>[] = [];
+      for await (const page of pages) items.push(...(page.Items ?? []));
+      return items;
     });
 
-  return {
-    records: (secretArn) =>
-      collect(
-        paginateQuery(
-          { client: table.client },
-          {
+  const put = async (key: { pk: string; sk: string }, item: object, expectedRev: number | undefined): Promise<boolean> => {
+    try {
+      await send(table, () =>
+        table.client.send(
+          new PutCommand({
             TableName,
-            ConsistentRead: true,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
-            ExpressionAttributeValues: { ':pk': `SECRET#${secretArn}`, ':ledger': PREFIX },
-          },
+            Item: { ...key, ...item },
+            ...(expectedRev === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': expectedRev } }),
+          }),
         ),
-      ),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  };
+  const get = async (key: { pk: string; sk: string }) =>
+    (await send(table, () => table.client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true })))).Item;
 
-    allRecords: () =>
-      collect(
-        paginateScan(
-          { client: table.client },
-          { TableName, FilterExpression: 'begins_with(sk, :ledger)', ExpressionAttributeValues: { ':ledger': PREFIX } },
+  return {
+    records: async (secretArn) =>
+      group(
+        await rows(
+          paginateQuery(
+            { client: table.client },
+            {
+              TableName,
+              ConsistentRead: true,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
+              ExpressionAttributeValues: { ':pk': pk(secretArn), ':ledger': SECRET_ROW },
+            },
+          ),
+        ),
+      ).get(secretArn) ?? { services: [] },
+
+    allRecords: async () =>
+      group(
+        await rows(
+          paginateScan(
+            { client: table.client },
+            { TableName, FilterExpression: 'begins_with(sk, :ledger)', ExpressionAttributeValues: { ':ledger': SECRET_ROW } },
+          ),
         ),
       ),
 
     async read(secretArn, serviceArn) {
-      const out = await send(table, () =>
-        table.client.send(new GetCommand({ TableName, Key: key(secretArn, serviceArn), ConsistentRead: true })),
-      );
-      return out.Item ? toRecord(out.Item) : undefined;
+      const item = await get({ pk: pk(secretArn), sk: `${SERVICE_ROW}${serviceArn}` });
+      return item ? strip<LedgerRecord>(item) : undefined;
     },
 
-    async write(record, expectedRev) {
-      try {
-        await send(table, () =>
-          table.client.send(
-            new PutCommand({
-              TableName,
-              Item: { ...key(record.secretArn, record.serviceArn), ...record },
-              ...(expectedRev === undefined
-                ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                : { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': expectedRev } }),
-            }),
-          ),
-        );
-        return true;
-      } catch (error) {
-        if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-        throw error;
-      }
-    },
+    write: (record, expectedRev) => put({ pk: pk(record.secretArn), sk: `${SERVICE_ROW}${record.serviceArn}` }, record, expectedRev),
 
     async remove(secretArn, serviceArn) {
-      await send(table, () => table.client.send(new DeleteCommand({ TableName, Key: key(secretArn, serviceArn) })));
+      await send(table, () =>
+        table.client.send(new DeleteCommand({ TableName, Key: { pk: pk(secretArn), sk: `${SERVICE_ROW}${serviceArn}` } })),
+      );
     },
+
+    async readSecret(secretArn) {
+      const item = await get({ pk: pk(secretArn), sk: SECRET_ROW });
+      return item ? strip<SecretRecord>(item) : undefined;
+    },
+
+    writeSecret: (record, expectedRev) => put({ pk: pk(record.secretArn), sk: SECRET_ROW }, record, expectedRev),
   };
 }
 
-function toRecord(item: Record<string, unknown>): LedgerRecord {
+/** Ledger rows grouped by secret: the consumers' records and the secret's own. */
+function group(items: Record<string, unknown>[]): Map<string, SecretLedger> {
+  const bySecret = new Map<string, SecretLedger>();
+  for (const item of items) {
+    const secretArn = String(item.secretArn);
+    const ledger = bySecret.get(secretArn) ?? { services: [] };
+    if (item.sk === SECRET_ROW) ledger.secret = strip<SecretRecord>(item);
+    else ledger.services.push(strip<LedgerRecord>(item));
+    bySecret.set(secretArn, ledger);
+  }
+  return bySecret;
+}
+
+/** A stored row as the record it holds (the rows are written only from records of that type). */
+function strip<T>(item: Record<string, unknown>): T {
   const { pk: _, sk: __, ...record } = item;
-  return record as unknown as LedgerRecord;
+  return record as T;
 }

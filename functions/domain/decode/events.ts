@@ -26,6 +26,11 @@ export type Signal =
       target: Target;
       trigger: Trigger;
     }
+  /**
+   * Nothing to redeploy, but the consumers must be told: a rotation failed or was abandoned (they
+   * keep the old value), or the secret is being deleted (their new tasks will fail to start).
+   */
+  | { action: 'warn'; warning: 'rotation-failed' | 'deleted'; target: Target; trigger: Trigger }
   | { action: 'ignore'; reason: string; target?: Target; trigger: Trigger };
 
 /** The API calls that can create a version or move a stage. */
@@ -71,9 +76,12 @@ function decodeApiCall(detail: Json, base: Trigger): Signal {
   const secretId = stringOr(response.arn) ?? stringOr(response.aRN) ?? stringOr(request.secretId);
   const errorCode = stringOr(detail.errorCode);
   if (errorCode) return ignore(trigger, `the ${eventName} call failed (${errorCode}): nothing changed`, secretId);
-  if (eventName === 'DeleteSecret' || eventName === 'RestoreSecret') {
-    return ignore(trigger, `${eventName} is never a reason to redeploy (new tasks would fail to start)`, secretId);
+  if (eventName === 'DeleteSecret') {
+    if (!secretId) throw new MalformedEventError('DeleteSecret event names no secret (requestParameters.secretId)');
+    return { action: 'warn', warning: 'deleted', target: targetIn(secretId), trigger };
   }
+  if (eventName === 'RestoreSecret')
+    return ignore(trigger, 'RestoreSecret is never a reason to redeploy: the value did not change', secretId);
   if (!CHANGING_CALLS.has(eventName)) return ignore(trigger, `${eventName} does not change a secret's value`, secretId);
   if (!secretId) throw new MalformedEventError(`${eventName} event names no secret (requestParameters.secretId)`);
   return { action: 'check', target: targetIn(secretId), trigger };
@@ -84,6 +92,9 @@ function decodeServiceEvent(detail: Json, base: Trigger): Signal {
   const trigger = { ...base, eventName };
   const extra = isObject(detail.additionalEventData) ? detail.additionalEventData : {};
   const secretId = stringOr(extra.SecretId);
+  if ((eventName === 'RotationFailed' || eventName === 'RotationAbandoned') && secretId) {
+    return { action: 'warn', warning: 'rotation-failed', target: targetIn(secretId), trigger };
+  }
   if (eventName !== 'RotationSucceeded') return ignore(trigger, `${eventName ?? 'service event'} does not make a new value live`, secretId);
   if (!secretId) throw new MalformedEventError('RotationSucceeded event without detail.additionalEventData.SecretId');
   return { action: 'check', target: targetIn(secretId), trigger };

@@ -20,6 +20,16 @@ export interface IndexMeta {
   taskDefinitions: number;
   secrets: number;
   standaloneTasks: number;
+  /** References to secrets or parameters that do not exist, with the consumers that make them. */
+  missingSecrets?: MissingSecret[];
+}
+
+/** A reference that names no existing secret: the task fails to start until it is fixed. */
+export interface MissingSecret {
+  reference: string;
+  /** Names of the services and tasks whose task definition makes it (at most 20 listed). */
+  consumers: string[];
+  consumerCount: number;
 }
 
 /** What to write to bring the stored index to the desired one. */

@@ -37,6 +37,15 @@ export interface StandaloneTask {
   startedBy?: string;
 }
 
+/** A running task of a service, as DescribeTasks shows it. */
+export interface RunningTask {
+  taskArn: string;
+  /** The deployment that started it (`ecs-svc/...` for a service's tasks). */
+  startedBy?: string;
+  taskDefinition?: string;
+  startedAt?: string;
+}
+
 /** The id of the service's newest deployment. */
 export function primaryDeploymentId(service: Pick<ServiceSnapshot, 'deployments'>): string | undefined {
   return service.deployments.find((d) => d.status === 'PRIMARY')?.id;

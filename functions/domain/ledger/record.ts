@@ -6,6 +6,8 @@
  * known to have been applied, released when it is known not to have been.
  */
 
+import type { DeploymentState, Rollout } from '../rollout/waves';
+
 /** Stage -> version id, e.g. `{ AWSCURRENT: "v3" }`. */
 export type Versions = Record<string, string>;
 
@@ -31,6 +33,14 @@ export interface Claim {
   target: Versions;
   /** The PRIMARY deployment before the claim: a different one later means a deployment was created since. */
   priorDeploymentId?: string;
+  /** The rollout and wave the redeploy belongs to: while in flight it holds back the waves after it. */
+  rollout?: RolloutSlot;
+}
+
+/** A rollout (its key) and one of its waves. */
+export interface RolloutSlot {
+  key: string;
+  wave: number;
 }
 
 export interface LedgerRecord {
@@ -47,6 +57,10 @@ export interface LedgerRecord {
   claim?: Claim;
   /** Why the last attempt did not redeploy (kept until the next success). */
   lastError?: string;
+  /** The rollout (its key) and wave the last deployment belonged to, and that deployment's state as ECS told it. */
+  rollout?: string;
+  wave?: number;
+  deployment?: { state: DeploymentState; reason?: string; at: string };
   /** Incremented by every write; writes are conditional on the revision read. */
   rev: number;
   /** Identifies the write that produced this revision, so that a writer whose answer was lost recognises its own write. */
@@ -133,19 +147,58 @@ export function claimed(
   return { ...base, claim: { ...claim, claimedAt, leaseUntil }, rev: base.rev + 1, writeId: stamp.writeId };
 }
 
-/** The record once a deployment is known to have been created for the claim. */
-export function done(pending: LedgerRecord, via: 'redeploy' | 'recovered', deploymentId: string | undefined, stamp: Stamp): LedgerRecord {
+/**
+ * The record once a deployment is known to have been created for the claim, in a rollout's wave:
+ * its deployment is IN_PROGRESS until ECS says otherwise.
+ */
+export function done(
+  pending: LedgerRecord,
+  via: 'redeploy' | 'recovered',
+  deploymentId: string | undefined,
+  stamp: Stamp,
+  rollout?: RolloutSlot,
+): LedgerRecord {
   if (!pending.claim) throw new Error(`ledger: ${pending.serviceArn} has no claim to complete`);
+  const at = stamp.now.toISOString();
   return {
     secretArn: pending.secretArn,
     serviceArn: pending.serviceArn,
     versions: { ...pending.versions, ...pending.claim.target },
     via,
     ...(deploymentId ? { deploymentId } : {}),
-    at: stamp.now.toISOString(),
+    at,
+    ...(rollout ? { rollout: rollout.key, wave: rollout.wave, deployment: { state: 'IN_PROGRESS' as const, at } } : {}),
     rev: pending.rev + 1,
     writeId: stamp.writeId,
   };
+}
+
+/** The record once ECS told how its deployment ended (or moved on). */
+export function deploymentChanged(record: LedgerRecord, state: DeploymentState, reason: string | undefined, stamp: Stamp): LedgerRecord {
+  return {
+    ...record,
+    deployment: { state, ...(reason ? { reason } : {}), at: stamp.now.toISOString() },
+    rev: record.rev + 1,
+    writeId: stamp.writeId,
+  };
+}
+
+/**
+ * The secret's own row of the ledger: the rollout of its current versions, and which deletion
+ * was already announced (once per deletion date). Written by compare-and-set like the others.
+ */
+export interface SecretRecord {
+  secretArn: string;
+  rollout?: Rollout;
+  deletionNoticeFor?: string;
+  rev: number;
+  writeId: string;
+}
+
+/** A secret's ledger: one record per consumer, and the secret's own. */
+export interface SecretLedger {
+  services: LedgerRecord[];
+  secret?: SecretRecord;
 }
 
 /** The record once UpdateService is known not to have been applied: the claim is dropped, the service stays behind. */

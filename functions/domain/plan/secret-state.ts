@@ -7,6 +7,8 @@ export interface SecretState {
   versionIdsToStages: Record<string, string[]>;
   /** Set when the secret is scheduled for deletion. */
   deletedDate?: string;
+  /** The secret's (or parameter's) last change, of any kind: the change time when no event gives one. */
+  lastChangedDate?: string;
 }
 
 /** The version id that holds a stage, if any. */

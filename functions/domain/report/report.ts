@@ -31,6 +31,8 @@ export interface ServiceReport {
   outcome: Outcome;
   reason?: string;
   deploymentId?: string;
+  /** Its wave (tag `ecs-secret-redeploy:wave`), when it takes part in a rollout. */
+  wave?: number;
   /** The versions the service was known to run, and those it must run now (stage -> version id). */
   versions?: { from?: Record<string, string>; to: Record<string, string> };
   references: ReportReference[];

@@ -1,6 +1,6 @@
 import { OutcomeUnknownError, ThrottledError } from '../../../functions/domain/errors';
 import { sameCluster } from '../../../functions/domain/identity/arn';
-import type { ServiceSnapshot, StandaloneTask } from '../../../functions/domain/inventory/service';
+import type { RunningTask, ServiceSnapshot, StandaloneTask } from '../../../functions/domain/inventory/service';
 import type { SecretReference } from '../../../functions/domain/references/references';
 import { type BucketState, fullBucket, type RateSettings, refilled } from '../../../functions/domain/rollout/rate-limiter';
 import type { EcsPort } from '../../../functions/ports/ecs';
@@ -22,6 +22,8 @@ export class FakeEcs implements EcsPort {
   readonly services = new Map<string, ServiceSnapshot>();
   readonly taskDefinitions = new Map<string, SecretReference[]>();
   readonly standaloneTasks: StandaloneTask[] = [];
+  /** Running tasks by service ARN (tests set them: the fake starts no task by itself). */
+  readonly tasks = new Map<string, RunningTask[]>();
   /** Every UpdateService applied, in order. */
   readonly updates: Array<{ serviceArn: string; deploymentId: string; at: number }> = [];
   /** Calls by operation, as the AWS adapter would make them (DescribeServices per batch of ten). */
@@ -47,7 +49,15 @@ export class FakeEcs implements EcsPort {
       deploymentController: 'ECS',
       tags: {},
       runningCount: service.desiredCount,
-      deployments: [{ id: this.nextDeploymentId(), status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: service.taskDefinition }],
+      deployments: [
+        {
+          id: this.nextDeploymentId(),
+          status: 'PRIMARY',
+          rolloutState: 'COMPLETED',
+          taskDefinition: service.taskDefinition,
+          createdAt: this.clock.now().toISOString(),
+        },
+      ],
       ...service,
     };
     this.services.set(snapshot.serviceArn, snapshot);
@@ -85,6 +95,14 @@ export class FakeEcs implements EcsPort {
     return this.standaloneTasks.filter((t) => sameCluster(t.clusterArn, cluster));
   }
 
+  async runningTasks(service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceName'>): Promise<RunningTask[]> {
+    this.count('ListTasks');
+    const found = [...this.services.values()].find(
+      (s) => s.serviceName === service.serviceName && sameCluster(s.clusterArn, service.clusterArn),
+    );
+    return structuredClone(found ? (this.tasks.get(found.serviceArn) ?? []) : []);
+  }
+
   async taskDefinitionReferences(taskDefinitionArn: string): Promise<SecretReference[]> {
     this.count('DescribeTaskDefinition');
     return structuredClone(this.taskDefinitions.get(taskDefinitionArn) ?? []);
@@ -113,11 +131,31 @@ export class FakeEcs implements EcsPort {
   deploy(service: ServiceSnapshot): string {
     const id = this.nextDeploymentId();
     service.deployments = [
-      { id, status: 'PRIMARY', rolloutState: 'IN_PROGRESS', taskDefinition: service.taskDefinition },
+      {
+        id,
+        status: 'PRIMARY',
+        rolloutState: 'IN_PROGRESS',
+        taskDefinition: service.taskDefinition,
+        createdAt: this.clock.now().toISOString(),
+      },
       ...service.deployments.filter((d) => d.status !== 'INACTIVE').map((d) => ({ ...d, status: 'ACTIVE' })),
     ];
     this.updates.push({ serviceArn: service.serviceArn, deploymentId: id, at: this.clock.now().getTime() });
     return id;
+  }
+
+  /**
+   * Ends a deployment as ECS would: COMPLETED leaves it the only one (the older ones drained);
+   * FAILED marks it with ECS's reason. The fake never ends one by itself (nor does moto).
+   */
+  settle(deploymentId: string, state: 'COMPLETED' | 'FAILED', reason?: string): ServiceSnapshot {
+    const service = [...this.services.values()].find((s) => s.deployments.some((d) => d.id === deploymentId));
+    if (!service) throw new Error(`no service has deployment ${deploymentId}`);
+    const ended = service.deployments.map((d) =>
+      d.id === deploymentId ? { ...d, rolloutState: state, ...(reason ? { rolloutStateReason: reason } : {}) } : d,
+    );
+    service.deployments = state === 'COMPLETED' ? ended.filter((d) => d.id === deploymentId) : ended;
+    return service;
   }
 
   private nextDeploymentId(): string {

@@ -2,10 +2,11 @@ import { OutcomeUnknownError, UnknownSecretError } from '../../../functions/doma
 import { partialSecretArn, type SecretsManagerRef } from '../../../functions/domain/identity/arn';
 import type { Target } from '../../../functions/domain/identity/target';
 import { diffIndex, type IndexDiff, type IndexEntry, type IndexMeta } from '../../../functions/domain/index/entries';
-import type { LedgerRecord } from '../../../functions/domain/ledger/record';
+import type { LedgerRecord, SecretLedger, SecretRecord } from '../../../functions/domain/ledger/record';
 import type { SecretState } from '../../../functions/domain/plan/secret-state';
 import type { IndexStore } from '../../../functions/ports/index-store';
 import type { Ledger } from '../../../functions/ports/ledger';
+import type { MetricName, Metrics } from '../../../functions/ports/metrics';
 import type { Notification, Notifier } from '../../../functions/ports/notifier';
 import type { SecretStore } from '../../../functions/ports/secrets';
 
@@ -147,15 +148,20 @@ export class MemoryIndexStore implements IndexStore {
  */
 export class MemoryLedger implements Ledger {
   readonly items = new Map<string, LedgerRecord>();
+  readonly secrets = new Map<string, SecretRecord>();
   loseAnswers = 0;
   writes = 0;
 
-  async records(secretArn: string): Promise<LedgerRecord[]> {
-    return structuredClone([...this.items.values()].filter((r) => r.secretArn === secretArn));
+  async records(secretArn: string): Promise<SecretLedger> {
+    const secret = this.secrets.get(secretArn);
+    return structuredClone({ services: [...this.items.values()].filter((r) => r.secretArn === secretArn), ...(secret ? { secret } : {}) });
   }
 
-  async allRecords(): Promise<LedgerRecord[]> {
-    return structuredClone([...this.items.values()]);
+  async allRecords(): Promise<Map<string, SecretLedger>> {
+    const arns = new Set([...[...this.items.values()].map((r) => r.secretArn), ...this.secrets.keys()]);
+    const all = new Map<string, SecretLedger>();
+    for (const arn of arns) all.set(arn, await this.records(arn));
+    return all;
   }
 
   async read(secretArn: string, serviceArn: string): Promise<LedgerRecord | undefined> {
@@ -163,24 +169,49 @@ export class MemoryLedger implements Ledger {
   }
 
   async write(record: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
+    return this.put(this.items, `${record.secretArn}|${record.serviceArn}`, record, expectedRev);
+  }
+
+  async remove(secretArn: string, serviceArn: string): Promise<void> {
+    this.items.delete(`${secretArn}|${serviceArn}`);
+  }
+
+  async readSecret(secretArn: string): Promise<SecretRecord | undefined> {
+    return structuredClone(this.secrets.get(secretArn));
+  }
+
+  async writeSecret(record: SecretRecord, expectedRev: number | undefined): Promise<boolean> {
+    return this.put(this.secrets, record.secretArn, record, expectedRev);
+  }
+
+  private put<T extends { rev: number }>(map: Map<string, T>, key: string, record: T, expectedRev: number | undefined): boolean {
     this.writes += 1;
-    const key = `${record.secretArn}|${record.serviceArn}`;
-    const stored = this.items.get(key);
+    const stored = map.get(key);
     if (expectedRev === undefined ? stored !== undefined : stored?.rev !== expectedRev) return false;
-    this.items.set(key, structuredClone(record));
+    map.set(key, structuredClone(record));
     if (this.loseAnswers > 0) {
       this.loseAnswers -= 1;
       throw new OutcomeUnknownError('PutItem got no answer (socket hang up)');
     }
     return true;
   }
-
-  async remove(secretArn: string, serviceArn: string): Promise<void> {
-    this.items.delete(`${secretArn}|${serviceArn}`);
-  }
 }
 
 /** Keeps what was published. */
+/** Metrics kept in memory: each name with the values added, in order. */
+export class RecordingMetrics implements Metrics {
+  readonly values = new Map<MetricName, number[]>();
+
+  add(name: MetricName, value: number): void {
+    this.values.set(name, [...(this.values.get(name) ?? []), value]);
+  }
+
+  /** The sum of a metric's values (0 when never added). */
+  sum(name: MetricName): number {
+    return (this.values.get(name) ?? []).reduce((a, b) => a + b, 0);
+  }
+}
+
 export class RecordingNotifier implements Notifier {
   readonly published: Notification[] = [];
 

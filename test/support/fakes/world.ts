@@ -4,11 +4,10 @@ import type { RunRequest } from '../../../functions/domain/decode/run-request';
 import { extractReferences } from '../../../functions/domain/references/references';
 import type { Continuation } from '../../../functions/ports/continuation';
 import { silentLogger } from '../../../functions/ports/logger';
-import { noMetrics } from '../../../functions/ports/metrics';
 import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
-import { FakeSecrets, MemoryIndexStore, MemoryLedger, RecordingNotifier } from './stores';
+import { FakeSecrets, MemoryIndexStore, MemoryLedger, RecordingMetrics, RecordingNotifier } from './stores';
 
 export const FAKE_ACCOUNT = '111122223333';
 export const FAKE_REGION = 'eu-west-1';
@@ -21,6 +20,7 @@ export interface FakeWorld {
   index: MemoryIndexStore;
   ledger: MemoryLedger;
   notifier: RecordingNotifier;
+  metrics: RecordingMetrics;
   clock: VirtualClock;
   /** A continuation that keeps the requests, for a test to run them as the next invocation would. */
   continuation: Continuation & { requests: RunRequest[] };
@@ -33,6 +33,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const index = new MemoryIndexStore();
   const ledger = new MemoryLedger();
   const notifier = new RecordingNotifier();
+  const metrics = new RecordingMetrics();
   const requests: RunRequest[] = [];
   const ports: Ports = {
     config: { ...loadConfig({}), region: FAKE_REGION, ...config },
@@ -43,7 +44,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     notifier,
     clock,
     log: silentLogger,
-    metrics: noMetrics,
+    metrics,
     accountId: async () => FAKE_ACCOUNT,
   };
   return {
@@ -53,6 +54,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     index,
     ledger,
     notifier,
+    metrics,
     clock,
     continuation: { requests, continueWith: async (r) => void requests.push(r) },
   };

@@ -1,9 +1,10 @@
 import { type EventOutcome, handleEvent, MAX_HOPS, type RunContext } from '../../../functions/app/handle-event';
+import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { continuationPayload, type RunRequest } from '../../../functions/domain/decode/run-request';
 import { MalformedEventError } from '../../../functions/domain/errors';
 import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
-import { secretEvents } from '../../support/events';
+import { deploymentChange, secretEvents, serviceEvent } from '../../support/events';
 import { FAKE_ACCOUNT, FAKE_REGION, type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
 import { demoPlan, syntheticPlan } from '../../support/world';
 
@@ -61,8 +62,60 @@ describe('handleEvent', () => {
   });
 
   it('reports an event it ignores without reading anything', async () => {
-    const outcome = await handleEvent(world.ports, secretEvents(secretArnOf('prod/orders-db'), ORIGIN).deleteSecret(), invocation(300));
+    const before = { ...world.secrets.calls };
+    const outcome = await handleEvent(world.ports, serviceEvent(ORIGIN, 'RotationStarted', secretArnOf('prod/orders-db')), invocation(300));
     expect(outcome).toMatchObject({ kind: 'report', report: { action: 'ignore', origin: 'event' } });
+    expect(world.secrets.calls).toEqual(before);
+  });
+
+  it('warns of a secret in use scheduled for deletion (DeleteSecret), redeploying nothing', async () => {
+    const ordersDb = secretArnOf('prod/orders-db');
+    const state = world.secrets.states.get(ordersDb);
+    if (state) state.deletedDate = '2026-11-30T10:00:00.000Z';
+
+    const outcome = await handleEvent(world.ports, secretEvents(ordersDb, ORIGIN).deleteSecret(), invocation(300));
+
+    expect(outcome).toMatchObject({
+      kind: 'report',
+      report: { action: 'ignore', warnings: [expect.stringMatching(/^5 service\(s\) still use it/)] },
+    });
+    expect(world.notifier.published.map((n) => n.detailType)).toEqual([DETAIL_TYPES.scheduledForDeletion]);
+    expect(world.ecs.updates).toEqual([]);
+  });
+
+  it.each(['RotationFailed', 'RotationAbandoned'])('warns of a %s rotation, redeploying nothing', async (eventName) => {
+    const outcome = await handleEvent(world.ports, serviceEvent(ORIGIN, eventName, secretArnOf('prod/orders-db')), invocation(300));
+    expect(outcome).toMatchObject({ kind: 'report', report: { action: 'ignore' } });
+    expect(world.notifier.published.map((n) => n.detailType)).toEqual([DETAIL_TYPES.rotationFailed]);
+    expect(world.ecs.updates).toEqual([]);
+  });
+
+  it('takes an ECS deployment that completed as the progress of a rollout', async () => {
+    const ordersDb = secretArnOf('prod/orders-db');
+    world.secrets.rotate(ordersDb);
+    await handleEvent(world.ports, secretEvents(ordersDb, ORIGIN).putSecretValue(), invocation(300));
+    const api = seeded.serviceArns.get('orders-api') as string;
+    const deploymentId = (await world.ledger.read(ordersDb, api))?.deploymentId as string;
+
+    const outcome = await handleEvent(
+      world.ports,
+      deploymentChange(api, 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId, ORIGIN),
+      invocation(300),
+    );
+
+    expect(outcome).toEqual({
+      kind: 'deployment',
+      progress: { service: api, deploymentId, state: 'COMPLETED', secrets: [{ secret: ordersDb, recorded: true }] },
+    });
+    expect((await world.ledger.read(ordersDb, api))?.deployment?.state).toBe('COMPLETED');
+  });
+
+  it('refuses an ECS event that is not a deployment state change as malformed', async () => {
+    const event = {
+      ...deploymentChange('arn:aws:ecs:eu-west-1:111122223333:service/c/s', 'X', 'd', ORIGIN),
+      'detail-type': 'ECS Task State Change',
+    };
+    await expect(handleEvent(world.ports, event, invocation(300))).rejects.toThrow(MalformedEventError);
   });
 
   it('reconciles every indexed secret on the schedule and reports what events missed as drift', async () => {

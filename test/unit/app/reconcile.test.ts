@@ -1,9 +1,11 @@
+import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { type ReconcileOptions, reconcile } from '../../../functions/app/reconcile';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { ForeignAccountError, UnknownSecretError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { claimed } from '../../../functions/domain/ledger/record';
 import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
+import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
 import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
 import { demoPlan } from '../../support/world';
 
@@ -400,5 +402,149 @@ describe('reconcile: inputs it refuses or ignores', () => {
     await run({ dryRun: true });
 
     expect(await world.index.allEntries()).toEqual(before);
+  });
+});
+
+describe('reconcile: waves', () => {
+  /** orders-api in wave 1 (no tag: DEFAULT_WAVE), orders-worker in wave 2, orders-ledger in wave 3. */
+  function tagWaves(): void {
+    for (const [name, wave] of [
+      ['orders-worker', '2'],
+      ['orders-ledger', '3'],
+    ]) {
+      const service = world.ecs.services.get(seeded.serviceArns.get(name) as string);
+      if (service) service.tags = { [WAVE_TAG]: wave };
+    }
+  }
+
+  const deploymentIdOf = async (name: string) =>
+    (await world.ledger.read(ordersDb, seeded.serviceArns.get(name) as string))?.deploymentId as string;
+
+  it('redeploys only the first wave; the others wait, saying for what; a duplicate event names what is in progress', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+
+    const first = await run();
+    const duplicate = await run();
+
+    expect(outcomes(first.report)).toMatchObject({ 'orders-api': 'redeployed', 'orders-worker': 'waiting', 'orders-ledger': 'waiting' });
+    expect(deployed()).toEqual({ 'orders-api': 1 });
+    const waiting = Object.fromEntries(duplicate.report.services.map((s) => [s.serviceName, s.reason]));
+    expect(waiting['orders-worker']).toBe('wave 2: waits for wave 1 (1 deployment(s) in progress: orders-api)');
+    expect(waiting['orders-ledger']).toBe('wave 3: waits for wave 1 (1 deployment(s) in progress: orders-api)');
+    expect(deployed()).toEqual({ 'orders-api': 1 });
+  });
+
+  it('releases every wave at once with --all-waves (a manual emergency)', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+
+    const { report } = await run({ allWaves: true, origin: 'manual' });
+
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+    expect(report.services.filter((s) => s.outcome === 'redeployed').map((s) => s.wave)).toEqual([1, 3, 2]);
+  });
+
+  it('polls rolloutState on the schedule when the ECS event was missed, and starts the next wave', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+    await run();
+    world.ecs.settle(await deploymentIdOf('orders-api'), 'COMPLETED');
+
+    const scheduled = await run({ origin: 'schedule' });
+
+    expect(deployed()).toEqual({ 'orders-api': 1, 'orders-worker': 1 });
+    expect((await world.ledger.read(ordersDb, seeded.serviceArns.get('orders-api') as string))?.deployment?.state).toBe('COMPLETED');
+    // Waiting for its wave in a rollout under way is not drift: the change's event did arrive.
+    expect(scheduled.report.drift).toBeUndefined();
+  });
+
+  it('halts on a failure the schedule polls, with ECS reason, and announces it once', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+    await run();
+    world.ecs.settle(await deploymentIdOf('orders-api'), 'FAILED', 'ECS deployment circuit breaker: tasks failed to start.');
+
+    await run({ origin: 'schedule' });
+    const again = await run({ origin: 'schedule' });
+
+    expect(deployed()).toEqual({ 'orders-api': 1 });
+    const halted = world.notifier.published.filter((n) => n.detailType === DETAIL_TYPES.rolloutHalted);
+    expect(halted).toHaveLength(1);
+    expect(halted[0].detail).toMatchObject({ failed: [{ serviceName: 'orders-api', reason: expect.stringMatching(/circuit breaker/) }] });
+    expect(outcomes(again.report)['orders-worker']).toBe('waiting');
+    expect(again.report.services.find((s) => s.serviceName === 'orders-worker')?.reason).toMatch(
+      /^rollout halted at wave 1: the deployment of orders-api failed; resume it once fixed$/,
+    );
+  });
+
+  it('starts a new rollout when a newer version arrives mid-rollout: its first wave goes at once', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+    await run();
+    const older = (await world.ledger.readSecret(ordersDb))?.rollout?.key;
+
+    world.secrets.rotate(ordersDb);
+    await run();
+
+    expect(deployed()).toEqual({ 'orders-api': 2 });
+    const rollout = (await world.ledger.readSecret(ordersDb))?.rollout;
+    expect(rollout?.key).not.toBe(older);
+    expect(rollout?.status).toBe('in-progress');
+  });
+
+  it('has no waves without a ledger: every eligible consumer at once', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+    await run({ useLedger: false });
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+  });
+
+  it('treats a wave tag that is not an integer as the default wave, with a warning', async () => {
+    const worker = world.ecs.services.get(seeded.serviceArns.get('orders-worker') as string);
+    if (worker) worker.tags = { [WAVE_TAG]: 'canary' };
+    world.secrets.rotate(ordersDb);
+
+    const { report } = await run();
+
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+    expect(report.warnings).toContain(`orders-worker: tag ${WAVE_TAG}="canary" is not an integer: wave 1`);
+  });
+
+  it('says on a dry run which wave would go and which would wait, recording no rollout', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+
+    const { report } = await run({ dryRun: true });
+
+    expect(outcomes(report)).toMatchObject({ 'orders-api': 'would-redeploy', 'orders-worker': 'waiting', 'orders-ledger': 'waiting' });
+    expect(await world.ledger.readSecret(ordersDb)).toBeUndefined();
+  });
+
+  it('announces each service redeployed, with its wave and the time since the change, and counts it', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+    const changedAt = world.clock.now().toISOString();
+    world.clock.advance(42_000);
+
+    await reconcile(world.ports, target(), { ...TRIGGER, time: changedAt }, options());
+
+    const redeployed = world.notifier.published.filter((n) => n.detailType === DETAIL_TYPES.serviceRedeployed);
+    expect(redeployed.map((n) => n.detail)).toEqual([
+      expect.objectContaining({
+        service: expect.objectContaining({ name: 'orders-api' }),
+        wave: 1,
+        secondsFromChange: 42,
+        origin: 'event',
+      }),
+    ]);
+    expect(world.metrics.sum('ServicesRedeployed')).toBe(1);
+    expect(world.metrics.values.get('SecondsFromChangeToDeploy')).toEqual([42]);
+  });
+
+  it('counts the services a scheduled run found behind with no rollout as drift', async () => {
+    world.secrets.rotate(ordersDb);
+    await run({ origin: 'schedule' });
+    expect(world.metrics.sum('DriftFound')).toBe(3);
   });
 });

@@ -8,7 +8,8 @@ import { eventFixtureFiles, loadEvent } from '../../../support/events';
  * event only names the secret to reconcile, and the secret's state decides whether anything is
  * due. So every event about a secret that could have moved a stage is a `check`, even one that
  * (like AWSPENDING, a scheduled rotation or a metadata-only UpdateSecret) usually moved nothing:
- * the reconcile then finds nothing due. Ignored: failed calls, DeleteSecret/RestoreSecret, calls
+ * the reconcile then finds nothing due. Warned: DeleteSecret, RotationFailed, RotationAbandoned (the
+ * consumers are named, nothing is redeployed). Ignored: failed calls, RestoreSecret, calls
  * that cannot change a value, service events other than RotationSucceeded, SSM Delete and
  * LabelParameterVersion, and Parameter Store Changes carrying `detail.exception`.
  *
@@ -22,12 +23,17 @@ const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db
 const PARAMETER_ARN = 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/orders/api-token';
 
 function check(decision: Signal): Extract<Signal, { action: 'check' }> {
-  if (decision.action !== 'check') throw new Error(`expected a check, got ignore: ${decision.reason}`);
+  if (decision.action !== 'check') throw new Error(`expected a check, got ${decision.action}`);
   return decision;
 }
 
 function ignored(decision: Signal): Extract<Signal, { action: 'ignore' }> {
-  if (decision.action !== 'ignore') throw new Error(`expected ignore, got a check of ${targetText(decision.target)}`);
+  if (decision.action !== 'ignore') throw new Error(`expected ignore, got ${decision.action} of ${targetText(decision.target)}`);
+  return decision;
+}
+
+function warned(decision: Signal): Extract<Signal, { action: 'warn' }> {
+  if (decision.action !== 'warn') throw new Error(`expected a warning, got ${decision.action}`);
   return decision;
 }
 
@@ -86,12 +92,17 @@ describe('event fixtures', () => {
     'update-secret.new-version.json',
   ];
 
-  it.each(eventFixtureFiles())('%s: check or ignore as the table says', (file) => {
-    expect(decodeEvent(loadEvent(file)).action).toBe(CHECKED.includes(file) ? 'check' : 'ignore');
+  // Nothing to redeploy, but the consumers must hear of it.
+  const WARNED = ['delete-secret.json', 'rotation-failed.service-event.json', 'rotation-abandoned.service-event.json'];
+
+  it.each(eventFixtureFiles())('%s: check, warn or ignore as the tables say', (file) => {
+    const expected = CHECKED.includes(file) ? 'check' : WARNED.includes(file) ? 'warn' : 'ignore';
+    expect(decodeEvent(loadEvent(file)).action).toBe(expected);
   });
 
   it('lists only fixtures that exist', () => {
     expect(eventFixtureFiles()).toEqual(expect.arrayContaining(CHECKED));
+    expect(eventFixtureFiles()).toEqual(expect.arrayContaining(WARNED.filter((f) => f !== 'rotation-abandoned.service-event.json')));
   });
 
   it.each([
@@ -249,13 +260,21 @@ describe('decodeEvent', () => {
       expect(decision.trigger).toMatchObject({ detailType: 'AWS Service Event via CloudTrail', eventName: 'RotationSucceeded' });
     });
 
-    it.each([
-      ['rotation-failed.service-event.json', 'RotationFailed'],
-      ['rotation-started.service-event.json', 'RotationStarted'],
-    ])('ignores %s: it makes no new value live', (file, eventName) => {
-      const decision = ignored(decodeEvent(loadEvent(file)));
-      expect(decision.reason).toContain(eventName);
+    it('ignores RotationStarted: it makes no new value live', () => {
+      const decision = ignored(decodeEvent(loadEvent('rotation-started.service-event.json')));
+      expect(decision.reason).toContain('RotationStarted');
       expect(idOf(decision)).toBe(ARN);
+    });
+
+    // Source: Secrets Manager "Log AWS Secrets Manager events with AWS CloudTrail" (RotationFailed,
+    // RotationAbandoned are service events naming the secret in additionalEventData.SecretId).
+    it.each(['RotationFailed', 'RotationAbandoned'])('warns of %s: the consumers keep the old value', (eventName) => {
+      const event = loadEvent('rotation-failed.service-event.json');
+      event.detail.eventName = eventName;
+      const decision = warned(decodeEvent(event));
+      expect(decision.warning).toBe('rotation-failed');
+      expect(idOf(decision)).toBe(ARN);
+      expect(decision.trigger.eventName).toBe(eventName);
     });
 
     it('ignores a service event without an eventName', () => {
@@ -289,9 +308,15 @@ describe('decodeEvent', () => {
   });
 
   describe('events that are never a reason to redeploy', () => {
-    it.each(['delete-secret.json', 'restore-secret.json'])('ignores %s and says why', (file) => {
-      const decision = ignored(decodeEvent(loadEvent(file)));
+    it('ignores RestoreSecret and says why', () => {
+      const decision = ignored(decodeEvent(loadEvent('restore-secret.json')));
       expect(decision.reason).toMatch(/never a reason to redeploy/);
+      expect(idOf(decision)).toBe(ARN);
+    });
+
+    it("warns of a DeleteSecret: the consumers' new tasks will fail to start", () => {
+      const decision = warned(decodeEvent(loadEvent('delete-secret.json')));
+      expect(decision.warning).toBe('deleted');
       expect(idOf(decision)).toBe(ARN);
     });
 

@@ -3,6 +3,7 @@ import {
   type Claim,
   claimed,
   decideClaim,
+  deploymentChanged,
   done,
   holds,
   type LedgerRecord,
@@ -166,6 +167,13 @@ describe('claimed', () => {
     expect(record.claim?.priorDeploymentId).toBe('ecs-svc/2222222222222222222');
   });
 
+  it("keeps the rollout and wave of the claim, and the previous deployment's state (a retry after resume reads it)", () => {
+    const failed = doneRecord({ AWSCURRENT: V2 }, { rollout: 'k', wave: 1, deployment: { state: 'FAILED', at: T0.toISOString() } });
+    const record = claimed(failed, IDS, { ...CLAIM, rollout: { key: 'k', wave: 1 } }, LEASE_SECONDS, stamp(10));
+    expect(record.claim?.rollout).toEqual({ key: 'k', wave: 1 });
+    expect(record.deployment?.state).toBe('FAILED');
+  });
+
   it.each([0, 1, 45.5, 900])('sets the lease %p seconds after the claim', (leaseSeconds) => {
     const record = claimed(undefined, IDS, CLAIM, leaseSeconds, stamp(0));
     expect(Date.parse(record.claim?.leaseUntil ?? '') - T0.getTime()).toBe(leaseSeconds * 1000);
@@ -205,6 +213,40 @@ describe('done', () => {
 
   it('throws on a record without a claim: nothing is done that was never claimed', () => {
     expect(() => done(doneRecord({ AWSCURRENT: V1 }), 'redeploy', 'ecs-svc/3', stamp(20))).toThrow(/no claim/);
+  });
+
+  it('names the rollout and wave it was made in, its deployment IN_PROGRESS until ECS says otherwise', () => {
+    const record = done(pendingRecord(ME), 'redeploy', 'ecs-svc/3', stamp(20), { key: `AWSCURRENT=${V2}`, wave: 2 });
+    expect(record).toMatchObject({
+      rollout: `AWSCURRENT=${V2}`,
+      wave: 2,
+      deployment: { state: 'IN_PROGRESS', at: at(20).toISOString() },
+    });
+  });
+
+  it("forgets the previous rollout's deployment state when made outside a rollout (no ledger waves)", () => {
+    const pending = pendingRecord(ME, { rollout: 'AWSCURRENT=old', wave: 1, deployment: { state: 'FAILED', at: T0.toISOString() } });
+    const record = done(pending, 'redeploy', 'ecs-svc/3', stamp(20));
+    expect(record).not.toHaveProperty('rollout');
+    expect(record).not.toHaveProperty('deployment');
+  });
+});
+
+describe('deploymentChanged', () => {
+  const inRollout = () => done(pendingRecord(ME), 'redeploy', 'ecs-svc/3', stamp(20), { key: 'k', wave: 1 });
+
+  it.each(['COMPLETED', 'FAILED'] as const)('records that the deployment ended %s, with the reason ECS gave', (state) => {
+    const record = deploymentChanged(inRollout(), state, 'ECS deployment circuit breaker: tasks failed to start.', stamp(90, 'w-ecs'));
+    expect(record.deployment).toEqual({
+      state,
+      reason: 'ECS deployment circuit breaker: tasks failed to start.',
+      at: at(90).toISOString(),
+    });
+    expect(record).toMatchObject({ rev: inRollout().rev + 1, writeId: 'w-ecs', deploymentId: 'ecs-svc/3', versions: { AWSCURRENT: V2 } });
+  });
+
+  it('keeps no reason when ECS gave none', () => {
+    expect(deploymentChanged(inRollout(), 'COMPLETED', undefined, stamp(90)).deployment).not.toHaveProperty('reason');
   });
 });
 

@@ -1,0 +1,111 @@
+/**
+ * Waves: a rollout of a secret's new versions releases its due services one wave at a time
+ * (tag `ecs-secret-redeploy:wave`, lower first); a wave starts only when every deployment of the
+ * waves before it has COMPLETED, and a FAILED deployment halts the rollout until someone resumes
+ * it or a newer version starts a new one. Pure: the members and the rollout as the ledger has
+ * them, the decision as a value.
+ */
+
+/** Tag whose integer value puts a service in a wave. */
+export const WAVE_TAG = 'ecs-secret-redeploy:wave';
+
+/** ECS's rollout state of a deployment (ECS Deployment State Change, or DescribeServices' rolloutState). */
+export type DeploymentState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+/** The wave of a service from its tags; a tag that is not an integer is a warning and the default. */
+export function waveOf(tags: Record<string, string>, defaultWave: number): { wave: number; warning?: string } {
+  const raw = tags[WAVE_TAG];
+  if (raw === undefined) return { wave: defaultWave };
+  const value = raw.trim();
+  if (/^-?\d{1,9}$/.test(value)) return { wave: Number(value) };
+  return { wave: defaultWave, warning: `tag ${WAVE_TAG}="${raw}" is not an integer: wave ${defaultWave}` };
+}
+
+/** The state of one rollout: the new versions of one secret reaching its consumers. */
+export interface Rollout {
+  /** The versions being rolled out (`versionKey` of the stages the consumers follow). */
+  key: string;
+  status: 'in-progress' | 'halted' | 'completed';
+  startedAt: string;
+  /** When the change was made: its event's time, else the secret's last change. */
+  changedAt?: string;
+  halted?: { at: string; wave: number; failed: FailedDeployment[] };
+  /** Set by `resume`: deployments that failed before it are redeployed. */
+  resumedAt?: string;
+  completedAt?: string;
+}
+
+export interface FailedDeployment {
+  serviceArn: string;
+  deploymentId?: string;
+  reason?: string;
+}
+
+/** A consumer that takes part in a rollout. */
+export type Member =
+  /** Behind and eligible: to be redeployed in its wave. */
+  | { kind: 'due'; serviceArn: string; name: string; wave: number }
+  /** Redeployed in this rollout; its deployment's state as ECS last told. */
+  | { kind: 'deployed'; serviceArn: string; name: string; wave: number; state: DeploymentState; deploymentId?: string; reason?: string };
+
+/** What a rollout may do now. */
+export interface WaveDecision {
+  /** The wave whose due members may be redeployed now; `all` with --all-waves; undefined: none. */
+  release: number | 'all' | undefined;
+  /** Due members held back, with why. */
+  waiting: Map<string, string>;
+  /** A state change to record (once: the write is conditional). */
+  transition?: { to: 'halted'; wave: number; failed: FailedDeployment[] } | { to: 'completed'; waves: number[] };
+}
+
+/**
+ * The decision for a rollout's members. `allWaves` (a manual emergency) releases every due
+ * member at once, halted or not.
+ */
+export function decideWaves(members: Member[], rollout: Pick<Rollout, 'status' | 'halted'>, allWaves = false): WaveDecision {
+  const due = members.filter((m) => m.kind === 'due');
+  const deployed = members.filter((m): m is Extract<Member, { kind: 'deployed' }> => m.kind === 'deployed');
+  const waiting = new Map<string, string>();
+  if (allWaves) return { release: due.length > 0 ? 'all' : undefined, waiting };
+
+  const failed = deployed.filter((m) => m.state === 'FAILED');
+  if (rollout.status === 'halted' || failed.length > 0) {
+    const halt = rollout.halted ?? { wave: Math.min(...failed.map((f) => f.wave)), failed: failed.map(toFailed) };
+    const names = halt.failed.map((f) => members.find((m) => m.serviceArn === f.serviceArn)?.name ?? f.serviceArn).join(', ');
+    for (const m of due)
+      waiting.set(m.serviceArn, `rollout halted at wave ${halt.wave}: the deployment of ${names} failed; resume it once fixed`);
+    const transition = rollout.status === 'halted' ? undefined : { to: 'halted' as const, wave: halt.wave, failed: halt.failed };
+    return { release: undefined, waiting, ...(transition ? { transition } : {}) };
+  }
+
+  if (due.length === 0) {
+    const inFlight = deployed.some((m) => m.state === 'IN_PROGRESS');
+    const completes = !inFlight && deployed.length > 0 && rollout.status === 'in-progress';
+    return { release: undefined, waiting, ...(completes ? { transition: { to: 'completed' as const, waves: wavesOf(deployed) } } : {}) };
+  }
+
+  const next = Math.min(...due.map((m) => m.wave));
+  const blocking = deployed.filter((m) => m.wave < next && m.state === 'IN_PROGRESS');
+  if (blocking.length > 0) {
+    const blockedBy = Math.min(...blocking.map((m) => m.wave));
+    const names = blocking.map((m) => m.name).sort();
+    const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+    for (const m of due)
+      waiting.set(m.serviceArn, `wave ${m.wave}: waits for wave ${blockedBy} (${blocking.length} deployment(s) in progress: ${shown})`);
+    return { release: undefined, waiting };
+  }
+  for (const m of due) if (m.wave !== next) waiting.set(m.serviceArn, `wave ${m.wave}: waits for wave ${next} to complete`);
+  return { release: next, waiting };
+}
+
+function toFailed(m: Extract<Member, { kind: 'deployed' }>): FailedDeployment {
+  return {
+    serviceArn: m.serviceArn,
+    ...(m.deploymentId ? { deploymentId: m.deploymentId } : {}),
+    ...(m.reason ? { reason: m.reason } : {}),
+  };
+}
+
+function wavesOf(members: Member[]): number[] {
+  return [...new Set(members.map((m) => m.wave))].sort((a, b) => a - b);
+}

@@ -1,0 +1,127 @@
+/**
+ * Waves against moto_server, through the real SDK and adapters. moto's deployments never end by
+ * themselves, so the test plays ECS's part: it reads the deploymentId that DescribeServices shows
+ * and hands the handler the "ECS Deployment State Change" event that ECS would send.
+ */
+import { DescribeServicesCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { handleEvent, type RunContext } from '../../functions/app/handle-event';
+import { rebuildIndex } from '../../functions/app/refresh-index';
+import { resume } from '../../functions/app/resume';
+import { secretStatus } from '../../functions/app/status';
+import { createStateTable } from '../../functions/aws/state-table/admin';
+import { parseTarget, type Target } from '../../functions/domain/identity/target';
+import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
+import { WAVE_TAG } from '../../functions/domain/rollout/waves';
+import { type Emulator, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
+import { deploymentChange, secretEvents } from '../support/events';
+import { type DemoAccount, seedDemoAccount } from '../support/world';
+
+const ORIGIN = { account: MOTO_ACCOUNT, region: REGION };
+const RUN: RunContext = { deadline: NO_DEADLINE, dryRun: false };
+const WEB = ['orders-api', 'orders-worker', 'orders-ledger'];
+
+let emulator: Emulator;
+let account: DemoAccount;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  account = await seedDemoAccount(emulator.ecs, emulator.sm);
+  // orders-api stays in the default wave 1.
+  for (const [name, wave] of [
+    ['orders-worker', '2'],
+    ['orders-ledger', '3'],
+  ]) {
+    await emulator.ecs.send(new TagResourceCommand({ resourceArn: await serviceArn(name), tags: [{ key: WAVE_TAG, value: wave }] }));
+  }
+  await createStateTable(emulator.ports().table);
+  await rebuildIndex(emulator.ports());
+}, 60_000);
+
+afterAll(async () => {
+  await emulator?.moto.stop();
+});
+
+async function describeWeb() {
+  const out = await emulator.ecs.send(new DescribeServicesCommand({ cluster: account.clusters.web, services: WEB }));
+  return new Map((out.services ?? []).map((s) => [s.serviceName as string, s]));
+}
+
+async function serviceArn(name: string): Promise<string> {
+  return (await describeWeb()).get(name)?.serviceArn as string;
+}
+
+/** Every deployment id seen per web service: moto lists only the latest, so the test keeps the history. */
+const seen = new Map<string, Set<string>>(WEB.map((name) => [name, new Set()]));
+
+/** The deployment ids of each web service, newest (PRIMARY) first. */
+async function deployments(): Promise<Record<string, string[]>> {
+  const services = await describeWeb();
+  const ids = Object.fromEntries(WEB.map((name) => [name, (services.get(name)?.deployments ?? []).map((d) => d.id as string)]));
+  for (const name of WEB) for (const id of ids[name]) seen.get(name)?.add(id);
+  return ids;
+}
+
+/** What DescribeServices shows as the service's PRIMARY deployment. */
+async function primary(name: string): Promise<string> {
+  return (await deployments())[name][0];
+}
+
+/** ECS tells that the service's PRIMARY deployment ended. */
+async function ecsSays(name: string, state: 'COMPLETED' | 'FAILED', reason?: string) {
+  const event = deploymentChange(await serviceArn(name), `SERVICE_DEPLOYMENT_${state}`, await primary(name), ORIGIN, reason);
+  return handleEvent(emulator.ports(), event, RUN);
+}
+
+async function rotate(): Promise<void> {
+  await emulator.sm.send(new PutSecretValueCommand({ SecretId: account.secrets.ordersDb.arn, SecretString: `v-${Date.now()}` }));
+  await handleEvent(emulator.ports(), secretEvents(account.secrets.ordersDb.arn, ORIGIN).putSecretValue(), RUN);
+}
+
+/** How many deployments each web service got since `before`. */
+async function newDeployments(before: Record<string, string[]>): Promise<Record<string, number>> {
+  await deployments();
+  return Object.fromEntries(WEB.map((name) => [name, [...(seen.get(name) ?? [])].filter((id) => !before[name].includes(id)).length]));
+}
+
+const target = () => parseTarget(account.secrets.ordersDb.arn) as Target;
+
+describe('waves against moto_server', () => {
+  it('starts each wave after the one before completed; a failure halts; resume goes on from the failed service', async () => {
+    const before = await deployments();
+
+    await rotate();
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 0, 'orders-ledger': 0 });
+
+    await ecsSays('orders-api', 'COMPLETED');
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 1, 'orders-ledger': 0 });
+
+    await ecsSays('orders-worker', 'FAILED', 'ECS deployment circuit breaker: tasks failed to start.');
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 1, 'orders-ledger': 0 });
+    const halted = await secretStatus(emulator.ports(), target());
+    expect(halted.rollout).toMatchObject({
+      status: 'halted',
+      halted: { wave: 2, failed: [{ reason: 'ECS deployment circuit breaker: tasks failed to start.' }] },
+    });
+
+    // The same event again (EventBridge delivers at least once) changes nothing.
+    const duplicate = await handleEvent(
+      emulator.ports(),
+      deploymentChange(await serviceArn('orders-worker'), 'SERVICE_DEPLOYMENT_FAILED', (await deployments())['orders-worker'][0], ORIGIN),
+      RUN,
+    );
+    expect(duplicate).toMatchObject({ kind: 'deployment', progress: { secrets: [] } });
+
+    const resumed = await resume(emulator.ports(), target(), RUN);
+    expect(resumed.services.find((s) => s.serviceName === 'orders-worker')?.outcome).toBe('redeployed');
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 2, 'orders-ledger': 0 });
+
+    await ecsSays('orders-worker', 'COMPLETED');
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 2, 'orders-ledger': 1 });
+
+    await ecsSays('orders-ledger', 'COMPLETED');
+    const done = await secretStatus(emulator.ports(), target());
+    expect(done.rollout).toMatchObject({ status: 'completed' });
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 2, 'orders-ledger': 1 });
+  });
+});
