@@ -262,8 +262,12 @@ it('creates each role with its own inline policy and no GetSecretValue', async (
 
 const RULE_PATTERNS: Record<string, { pattern?: string; schedule?: string; target: string }> = {
   'ecs-secret-redeploy-ci-secret-api-call': { pattern: 'secretsmanager-api-call.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
-  'ecs-secret-redeploy-ci-rotation-succeeded': {
-    pattern: 'secretsmanager-rotation-succeeded.json',
+  'ecs-secret-redeploy-ci-rotation-events': {
+    pattern: 'secretsmanager-rotation-events.json',
+    target: 'ecs-secret-redeploy-ci-on-secret-change',
+  },
+  'ecs-secret-redeploy-ci-deployment-progress': {
+    pattern: 'ecs-deployment-progress.json',
     target: 'ecs-secret-redeploy-ci-on-secret-change',
   },
   'ecs-secret-redeploy-ci-secret-label-updated': {

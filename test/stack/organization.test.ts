@@ -101,9 +101,10 @@ const MEMBER_OUT = path.join(ROOT, 'dist/test-org/member-template.json');
 const FUNCTIONS = ['on-secret-change', 'redeploy-secret', 'refresh-index'];
 const RULES = [
   'secret-api-call',
-  'rotation-succeeded',
+  'rotation-events',
   'secret-label-updated',
   'parameter-change',
+  'deployment-progress',
   'ecs-deployment',
   'index-rebuild',
   'reconcile',

@@ -275,9 +275,9 @@ describe('rules', () => {
   const RULES = [
     { name: 'ecs-secret-redeploy-ci-secret-api-call', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-api-call.json' },
     {
-      name: 'ecs-secret-redeploy-ci-rotation-succeeded',
+      name: 'ecs-secret-redeploy-ci-rotation-events',
       target: 'OnSecretChangeLambdaFunction',
-      pattern: 'secretsmanager-rotation-succeeded.json',
+      pattern: 'secretsmanager-rotation-events.json',
     },
     {
       name: 'ecs-secret-redeploy-ci-secret-label-updated',
@@ -285,6 +285,11 @@ describe('rules', () => {
       pattern: 'secretsmanager-label-updated.json',
     },
     { name: 'ecs-secret-redeploy-ci-parameter-change', target: 'OnSecretChangeLambdaFunction', pattern: 'ssm-parameter-change.json' },
+    {
+      name: 'ecs-secret-redeploy-ci-deployment-progress',
+      target: 'OnSecretChangeLambdaFunction',
+      pattern: 'ecs-deployment-progress.json',
+    },
     { name: 'ecs-secret-redeploy-ci-ecs-deployment', target: 'RefreshIndexLambdaFunction', pattern: 'ecs-deployment-state-change.json' },
     { name: 'ecs-secret-redeploy-ci-index-rebuild', target: 'RefreshIndexLambdaFunction', schedule: 'rate(6 hours)' },
     { name: 'ecs-secret-redeploy-ci-reconcile', target: 'OnSecretChangeLambdaFunction', schedule: 'rate(30 minutes)' },
@@ -305,6 +310,22 @@ describe('rules', () => {
       if (expected.pattern) expect(rule.EventPattern).toEqual(pattern(expected.pattern));
       else expect(rule.ScheduleExpression).toBe(expected.schedule);
     }
+  });
+
+  it('on-secret-change hears rotations that end, DeleteSecret, and the deployments that move a rollout on', () => {
+    expect(pattern('secretsmanager-rotation-events.json').detail.eventName).toEqual([
+      'RotationSucceeded',
+      'RotationFailed',
+      'RotationAbandoned',
+    ]);
+    expect(pattern('secretsmanager-api-call.json').detail.eventName).toContain('DeleteSecret');
+    // The documented ECS eventNames: IN_PROGRESS starts no wave, so it goes to refresh-index only.
+    expect(pattern('ecs-deployment-progress.json')).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Deployment State Change'],
+      detail: { eventName: ['SERVICE_DEPLOYMENT_COMPLETED', 'SERVICE_DEPLOYMENT_FAILED'] },
+    });
+    expect(pattern('ecs-deployment-state-change.json')).toEqual({ source: ['aws.ecs'], 'detail-type': ['ECS Deployment State Change'] });
   });
 
   it('target their function, retry delivery, and dead-letter to the queue, which lets exactly these rules send', () => {
