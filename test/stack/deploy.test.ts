@@ -224,6 +224,9 @@ it('creates the three functions with their runtime, handler, role, environment a
       DRY_RUN: 'false',
       MAX_CONCURRENCY: '5',
       CLUSTERS: '',
+      POWERTOOLS_SERVICE_NAME: 'ecs-secret-redeploy-ci',
+      POWERTOOLS_METRICS_NAMESPACE: 'ecs-secret-redeploy',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
     // The zip uploaded to the deployment bucket is the code Lambda holds.
     const zipName = fn.id.replace('LambdaFunction', '');

@@ -226,6 +226,11 @@ describe('functions', () => {
       AWS_MAX_ATTEMPTS: '8',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       NODE_OPTIONS: '--enable-source-maps',
+      // Powertools: the metrics' namespace and `service` dimension (infra/dashboard.yml and
+      // infra/alarms.yml read the same), and the log level (param logLevel).
+      POWERTOOLS_SERVICE_NAME: 'ecs-secret-redeploy-ci',
+      POWERTOOLS_METRICS_NAMESPACE: 'ecs-secret-redeploy',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
   });
 
