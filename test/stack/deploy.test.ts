@@ -15,6 +15,8 @@
  *     and invoke configurations are checked to name the deployed functions, queue and topic);
  *   AWS::SQS::QueuePolicy, AWS::S3::BucketPolicy: not asserted here (template.test.ts checks the
  *     queue policy; cfn-lint checks both).
+ *   (AWS::CloudWatch::Dashboard does have a model: the stack creates it, resolving its Fn::Sub, and
+ *   the test reads it back with GetDashboard.)
  * - AWS::Lambda::Function ignores Architectures (moto/awslambda/models.py
  *   create_from_cloudformation_json): arm64 is asserted on the template only.
  * - AWS::DynamoDB::Table ignores TimeToLiveSpecification and PointInTimeRecoverySpecification
@@ -361,6 +363,34 @@ it('alarms: one per function on Errors and one on the dead-letter queue depth, w
     .filter((a) => a.Namespace === 'AWS/Lambda')
     .map((a) => (a.Dimensions as Array<{ Value: string }>)[0].Value);
   expect(watchedFunctions.sort()).toEqual(FUNCTIONS.map((f) => f.name).sort());
+});
+
+it('creates the dashboard, its Fn::Sub resolved to this region, the deployed functions and the queue', async () => {
+  // (moto has a CloudFormation model for AWS::CloudWatch::Dashboard: the stack itself created it.)
+  expect(physicalId('Dashboard')).toBe('ecs-secret-redeploy-ci');
+  const { DashboardBody: raw } = (await cloudwatch('GetDashboard', { DashboardName: 'ecs-secret-redeploy-ci' })) as {
+    DashboardBody: string;
+  };
+  expect(raw).not.toContain('${');
+  const body = JSON.parse(raw) as { widgets: Array<{ type: string; properties: Json }> };
+  const metrics = body.widgets
+    .filter((w) => w.type === 'metric')
+    .flatMap((w) => {
+      expect(w.properties.region).toBe(REGION);
+      return (w.properties.metrics as unknown[][]).map((m) => m.filter((part) => typeof part === 'string') as string[]);
+    });
+  const dimensionValues = (namespace: string) => [...new Set(metrics.filter((m) => m[0] === namespace).map((m) => m[3]))].sort();
+  expect(dimensionValues('AWS/Lambda')).toEqual(FUNCTIONS.map((f) => f.name).sort());
+  for (const name of dimensionValues('AWS/Lambda')) {
+    await expect(clients.lambda.send(new GetFunctionCommand({ FunctionName: name }))).resolves.toBeDefined();
+  }
+  expect(dimensionValues('AWS/SQS')).toEqual(['ecs-secret-redeploy-ci-dlq']);
+  await expect(clients.sqs.send(new GetQueueUrlCommand({ QueueName: 'ecs-secret-redeploy-ci-dlq' }))).resolves.toBeDefined();
+  // The service's own metrics, under the dimension Powertools gives them (POWERTOOLS_SERVICE_NAME).
+  const { Configuration: config } = await clients.lambda.send(new GetFunctionCommand({ FunctionName: FUNCTIONS[0].name }));
+  expect(dimensionValues(config?.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE ?? '')).toEqual([
+    config?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+  ]);
 });
 
 /** Resolves the Ref and Fn::GetAtt forms the alarms and invoke configurations use against the deployed stack. */

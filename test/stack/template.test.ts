@@ -442,6 +442,81 @@ describe('state table, queue, alarms', () => {
   });
 });
 
+/** The metric names of functions/ports/metrics.ts (its `MetricName` union): what the functions emit. */
+function emittedMetricNames(): string[] {
+  const source = fs.readFileSync(path.join(ROOT, 'functions/ports/metrics.ts'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+  const union = /export type MetricName\s*=([^;]*);/.exec(source)?.[1] ?? '';
+  const names = [...union.matchAll(/\|\s*'([A-Za-z]+)'/g)].map((m) => m[1]);
+  if (names.length === 0) throw new Error('no MetricName union found in functions/ports/metrics.ts');
+  return names;
+}
+
+const METRICS_NAMESPACE = 'ecs-secret-redeploy';
+const SERVICE_DIMENSION = { Name: 'service', Value: 'ecs-secret-redeploy-ci' };
+
+describe('dashboard', () => {
+  /** The dashboard body with its Fn::Sub variables as written (`${X}`), the region made eu-west-1. */
+  const body = () => {
+    const dashboards = resourcesOfType(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const sub = (dashboards[0][1].Properties?.DashboardBody as { 'Fn::Sub'?: string } | undefined)?.['Fn::Sub'] ?? '';
+    expect(sub).toContain('"widgets"');
+    return JSON.parse(sub.replaceAll('${AWS::Region}', 'eu-west-1')) as { widgets: Array<{ type: string; properties: Json }> };
+  };
+  /** Every metric of every metric widget: [namespace, name, dimension name, dimension value] and the widget's stat. */
+  const metrics = () =>
+    body()
+      .widgets.filter((w) => w.type === 'metric')
+      .flatMap((w) =>
+        (w.properties.metrics as unknown[][]).map((m) => {
+          const options = (typeof m[m.length - 1] === 'object' ? m[m.length - 1] : {}) as Json;
+          const [namespace, name, ...dimensions] = m.filter((part) => typeof part === 'string') as string[];
+          return { namespace, name, dimensions, stat: (options.stat ?? w.properties.stat) as string, widget: w.properties };
+        }),
+      );
+
+  it('exists, named like the stack, with a JSON body whose widgets all read this region', () => {
+    const [[, dashboard]] = resourcesOfType(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboard.Properties?.DashboardName).toBe('ecs-secret-redeploy-ci');
+    const widgets = body().widgets;
+    expect(widgets.length).toBeGreaterThan(5);
+    for (const w of widgets.filter((w) => w.type === 'metric')) {
+      expect(w.properties.region).toBe('eu-west-1');
+      expect(w.properties.period).toBe(300);
+    }
+    // The region comes from Fn::Sub, never written literally (the StackSet runs it in every region).
+    expect(JSON.stringify(dashboard)).not.toContain('eu-west-1');
+  });
+
+  it('shows every metric of functions/ports/metrics.ts, and no other, with the service dimension', () => {
+    const own = metrics().filter((m) => m.namespace === METRICS_NAMESPACE);
+    expect([...new Set(own.map((m) => m.name))].sort()).toEqual(emittedMetricNames().sort());
+    for (const m of own) expect(m.dimensions).toEqual([SERVICE_DIMENSION.Name, SERVICE_DIMENSION.Value]);
+    // Counts as a Sum per 5 minutes; the delay from change to deployment as p50, p90 and maximum.
+    for (const m of own.filter((m) => m.name !== 'SecondsFromChangeToDeploy')) expect(m.stat).toBe('Sum');
+    expect(own.filter((m) => m.name === 'SecondsFromChangeToDeploy').map((m) => m.stat)).toEqual(['p50', 'p90', 'Maximum']);
+  });
+
+  it("shows the three functions' Errors, Throttles and Duration, and the dead-letter queue depth, by reference", () => {
+    const lambda = metrics().filter((m) => m.namespace === 'AWS/Lambda');
+    for (const name of ['Errors', 'Throttles', 'Duration']) {
+      expect(lambda.filter((m) => m.name === name).map((m) => m.dimensions)).toEqual(
+        Object.keys(FUNCTIONS).map((id) => ['FunctionName', `\${${id}}`]),
+      );
+    }
+    expect(lambda.map((m) => m.name).sort()).toEqual(['Duration', 'Errors', 'Throttles'].flatMap((n) => [n, n, n]).sort());
+    const queue = metrics().filter((m) => m.namespace === 'AWS/SQS');
+    expect(queue).toEqual([
+      expect.objectContaining({
+        name: 'ApproximateNumberOfMessagesVisible',
+        dimensions: ['QueueName', '${DeadLetterQueue.QueueName}'],
+        stat: 'Maximum',
+      }),
+    ]);
+    expect(new Set(metrics().map((m) => m.namespace))).toEqual(new Set([METRICS_NAMESPACE, 'AWS/Lambda', 'AWS/SQS']));
+  });
+});
+
 /** Uncompressed size of one entry of a zip file, from its central directory. */
 function bundledSize(zipFile: string, entry: string): number {
   const zip = fs.readFileSync(zipFile);
