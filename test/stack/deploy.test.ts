@@ -12,7 +12,8 @@
  *   stack resources (moto/cloudformation/parsing.py `resource_class_from_type`). Here:
  *   AWS::CloudWatch::Alarm and AWS::Lambda::EventInvokeConfig: the test applies the template's
  *     properties through the API, references resolved against this deployment (so the alarms
- *     and invoke configurations are checked to name the deployed functions, queue and topic);
+ *     and invoke configurations are checked to name the deployed functions, queue and topic, and
+ *     the metrics dimension the deployed functions emit under);
  *   AWS::SQS::QueuePolicy, AWS::S3::BucketPolicy: not asserted here (template.test.ts checks the
  *     queue policy; cfn-lint checks both).
  *   (AWS::CloudWatch::Dashboard does have a model: the stack creates it, resolving its Fn::Sub, and
@@ -329,10 +330,10 @@ it('creates the dead-letter queue', async () => {
   expect(attributes?.MessageRetentionPeriod).toBe('1209600');
 });
 
-it('alarms: one per function on Errors and one on the dead-letter queue depth, watching what was deployed', async () => {
+it('alarms: one per function on Errors, one on the dead-letter queue depth, three on our metrics, watching what was deployed', async () => {
   const template = packaged.updateTemplate;
   const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
-  expect(alarms).toHaveLength(4);
+  expect(alarms).toHaveLength(7);
   const alarmNames = alarms.map(([, a]) => String(a.Properties?.AlarmName));
   const existing = ((await cloudwatch('DescribeAlarms', { AlarmNames: alarmNames })).MetricAlarms as Json[]) ?? [];
   if (existing.length === 0) {
@@ -344,6 +345,8 @@ it('alarms: one per function on Errors and one on the dead-letter queue depth, w
   const created = (await cloudwatch('DescribeAlarms', { AlarmNames: alarmNames })).MetricAlarms as Json[];
   expect(created.map((a) => a.AlarmName).sort()).toEqual([...alarmNames].sort());
   const topicArn = physicalId('AlarmTopic');
+  const env = (await clients.lambda.send(new GetFunctionCommand({ FunctionName: FUNCTIONS[0].name }))).Configuration?.Environment
+    ?.Variables;
   for (const alarm of created) {
     expect(alarm.AlarmActions).toEqual([topicArn]);
     expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
@@ -353,6 +356,10 @@ it('alarms: one per function on Errors and one on the dead-letter queue depth, w
       expect(alarm.MetricName).toBe('Errors');
       expect(dimension.Name).toBe('FunctionName');
       await expect(clients.lambda.send(new GetFunctionCommand({ FunctionName: dimension.Value }))).resolves.toBeDefined();
+    } else if (alarm.Namespace === env?.POWERTOOLS_METRICS_NAMESPACE) {
+      // Our metrics: the dimension Powertools gives them is the functions' POWERTOOLS_SERVICE_NAME.
+      expect(['RedeployFailed', 'RolloutHalted', 'DriftFound']).toContain(alarm.MetricName);
+      expect(dimension).toEqual({ Name: 'service', Value: env?.POWERTOOLS_SERVICE_NAME });
     } else {
       expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' });
       expect(dimension).toEqual({ Name: 'QueueName', Value: 'ecs-secret-redeploy-ci-dlq' });

@@ -384,9 +384,9 @@ describe('state table, queue, alarms', () => {
     expect(template.Resources.DeadLetterQueue.Properties).toMatchObject({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
   });
 
-  it('one Errors alarm per function and one on the dead-letter queue depth, all notifying the alarm topic', () => {
+  it('one Errors alarm per function, one on the dead-letter queue depth, three on our metrics, all notifying the alarm topic', () => {
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(7);
     for (const functionId of Object.keys(FUNCTIONS)) {
       const alarm = alarms.find(
         (a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: functionId } }]),
@@ -407,8 +407,41 @@ describe('state table, queue, alarms', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm.OKActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
     expect(template.Resources.AlarmTopic.Type).toBe('AWS::SNS::Topic');
+  });
+
+  it.each([
+    ['RedeployFailed', 'ecs-secret-redeploy-ci-redeploy-failed', 300],
+    ['RolloutHalted', 'ecs-secret-redeploy-ci-rollout-halted', 300],
+    // Emitted by the scheduled reconcile only: summed over its period (rate(30 minutes)), see infra/alarms.yml.
+    ['DriftFound', 'ecs-secret-redeploy-ci-drift-found', 1800],
+  ])('alarms on %s > 0 (%s, Sum over %i s), in our namespace with the service dimension', (metric, name, period) => {
+    expect(emittedMetricNames()).toContain(metric);
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties ?? {})
+      .filter((a) => a.MetricName === metric);
+    expect(alarms).toEqual([
+      expect.objectContaining({
+        AlarmName: name,
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: [SERVICE_DIMENSION],
+        Statistic: 'Sum',
+        Period: period,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    ]);
+    // What the functions are told to emit under: the same namespace and dimension value.
+    const env = (template.Resources.OnSecretChangeLambdaFunction.Properties?.Environment as { Variables: Json }).Variables;
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(alarms[0].Namespace);
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe(SERVICE_DIMENSION.Value);
   });
 
   it("forwards this service's events to the central bus only when one is named", () => {
