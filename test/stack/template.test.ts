@@ -439,7 +439,8 @@ describe('state table, queue, alarms', () => {
       }),
     ]);
     // What the functions are told to emit under: the same namespace and dimension value.
-    const env = (template.Resources.OnSecretChangeLambdaFunction.Properties?.Environment as { Variables: Json }).Variables;
+    const env =
+      (template.Resources.OnSecretChangeLambdaFunction.Properties?.Environment as { Variables: Json } | undefined)?.Variables ?? {};
     expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(alarms[0].Namespace);
     expect(env.POWERTOOLS_SERVICE_NAME).toBe(SERVICE_DIMENSION.Value);
   });
