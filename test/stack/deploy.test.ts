@@ -12,9 +12,12 @@
  *   stack resources (moto/cloudformation/parsing.py `resource_class_from_type`). Here:
  *   AWS::CloudWatch::Alarm and AWS::Lambda::EventInvokeConfig: the test applies the template's
  *     properties through the API, references resolved against this deployment (so the alarms
- *     and invoke configurations are checked to name the deployed functions, queue and topic);
+ *     and invoke configurations are checked to name the deployed functions, queue and topic, and
+ *     the metrics dimension the deployed functions emit under);
  *   AWS::SQS::QueuePolicy, AWS::S3::BucketPolicy: not asserted here (template.test.ts checks the
  *     queue policy; cfn-lint checks both).
+ *   (AWS::CloudWatch::Dashboard does have a model: the stack creates it, resolving its Fn::Sub, and
+ *   the test reads it back with GetDashboard.)
  * - AWS::Lambda::Function ignores Architectures (moto/awslambda/models.py
  *   create_from_cloudformation_json): arm64 is asserted on the template only.
  * - AWS::DynamoDB::Table ignores TimeToLiveSpecification and PointInTimeRecoverySpecification
@@ -224,6 +227,9 @@ it('creates the three functions with their runtime, handler, role, environment a
       DRY_RUN: 'false',
       MAX_CONCURRENCY: '5',
       CLUSTERS: '',
+      POWERTOOLS_SERVICE_NAME: 'ecs-secret-redeploy-ci',
+      POWERTOOLS_METRICS_NAMESPACE: 'ecs-secret-redeploy',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
     // The zip uploaded to the deployment bucket is the code Lambda holds.
     const zipName = fn.id.replace('LambdaFunction', '');
@@ -262,8 +268,12 @@ it('creates each role with its own inline policy and no GetSecretValue', async (
 
 const RULE_PATTERNS: Record<string, { pattern?: string; schedule?: string; target: string }> = {
   'ecs-secret-redeploy-ci-secret-api-call': { pattern: 'secretsmanager-api-call.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
-  'ecs-secret-redeploy-ci-rotation-succeeded': {
-    pattern: 'secretsmanager-rotation-succeeded.json',
+  'ecs-secret-redeploy-ci-rotation-events': {
+    pattern: 'secretsmanager-rotation-events.json',
+    target: 'ecs-secret-redeploy-ci-on-secret-change',
+  },
+  'ecs-secret-redeploy-ci-deployment-progress': {
+    pattern: 'ecs-deployment-progress.json',
     target: 'ecs-secret-redeploy-ci-on-secret-change',
   },
   'ecs-secret-redeploy-ci-secret-label-updated': {
@@ -320,10 +330,10 @@ it('creates the dead-letter queue', async () => {
   expect(attributes?.MessageRetentionPeriod).toBe('1209600');
 });
 
-it('alarms: one per function on Errors and one on the dead-letter queue depth, watching what was deployed', async () => {
+it('alarms: one per function on Errors, one on the dead-letter queue depth, three on our metrics, watching what was deployed', async () => {
   const template = packaged.updateTemplate;
   const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
-  expect(alarms).toHaveLength(4);
+  expect(alarms).toHaveLength(7);
   const alarmNames = alarms.map(([, a]) => String(a.Properties?.AlarmName));
   const existing = ((await cloudwatch('DescribeAlarms', { AlarmNames: alarmNames })).MetricAlarms as Json[]) ?? [];
   if (existing.length === 0) {
@@ -335,6 +345,8 @@ it('alarms: one per function on Errors and one on the dead-letter queue depth, w
   const created = (await cloudwatch('DescribeAlarms', { AlarmNames: alarmNames })).MetricAlarms as Json[];
   expect(created.map((a) => a.AlarmName).sort()).toEqual([...alarmNames].sort());
   const topicArn = physicalId('AlarmTopic');
+  const env = (await clients.lambda.send(new GetFunctionCommand({ FunctionName: FUNCTIONS[0].name }))).Configuration?.Environment
+    ?.Variables;
   for (const alarm of created) {
     expect(alarm.AlarmActions).toEqual([topicArn]);
     expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
@@ -344,6 +356,10 @@ it('alarms: one per function on Errors and one on the dead-letter queue depth, w
       expect(alarm.MetricName).toBe('Errors');
       expect(dimension.Name).toBe('FunctionName');
       await expect(clients.lambda.send(new GetFunctionCommand({ FunctionName: dimension.Value }))).resolves.toBeDefined();
+    } else if (alarm.Namespace === env?.POWERTOOLS_METRICS_NAMESPACE) {
+      // Our metrics: the dimension Powertools gives them is the functions' POWERTOOLS_SERVICE_NAME.
+      expect(['RedeployFailed', 'RolloutHalted', 'DriftFound']).toContain(alarm.MetricName);
+      expect(dimension).toEqual({ Name: 'service', Value: env?.POWERTOOLS_SERVICE_NAME });
     } else {
       expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' });
       expect(dimension).toEqual({ Name: 'QueueName', Value: 'ecs-secret-redeploy-ci-dlq' });
@@ -354,6 +370,34 @@ it('alarms: one per function on Errors and one on the dead-letter queue depth, w
     .filter((a) => a.Namespace === 'AWS/Lambda')
     .map((a) => (a.Dimensions as Array<{ Value: string }>)[0].Value);
   expect(watchedFunctions.sort()).toEqual(FUNCTIONS.map((f) => f.name).sort());
+});
+
+it('creates the dashboard, its Fn::Sub resolved to this region, the deployed functions and the queue', async () => {
+  // (moto has a CloudFormation model for AWS::CloudWatch::Dashboard: the stack itself created it.)
+  expect(physicalId('Dashboard')).toBe('ecs-secret-redeploy-ci');
+  const { DashboardBody: raw } = (await cloudwatch('GetDashboard', { DashboardName: 'ecs-secret-redeploy-ci' })) as {
+    DashboardBody: string;
+  };
+  expect(raw).not.toContain('${');
+  const body = JSON.parse(raw) as { widgets: Array<{ type: string; properties: Json }> };
+  const metrics = body.widgets
+    .filter((w) => w.type === 'metric')
+    .flatMap((w) => {
+      expect(w.properties.region).toBe(REGION);
+      return (w.properties.metrics as unknown[][]).map((m) => m.filter((part) => typeof part === 'string') as string[]);
+    });
+  const dimensionValues = (namespace: string) => [...new Set(metrics.filter((m) => m[0] === namespace).map((m) => m[3]))].sort();
+  expect(dimensionValues('AWS/Lambda')).toEqual(FUNCTIONS.map((f) => f.name).sort());
+  for (const name of dimensionValues('AWS/Lambda')) {
+    await expect(clients.lambda.send(new GetFunctionCommand({ FunctionName: name }))).resolves.toBeDefined();
+  }
+  expect(dimensionValues('AWS/SQS')).toEqual(['ecs-secret-redeploy-ci-dlq']);
+  await expect(clients.sqs.send(new GetQueueUrlCommand({ QueueName: 'ecs-secret-redeploy-ci-dlq' }))).resolves.toBeDefined();
+  // The service's own metrics, under the dimension Powertools gives them (POWERTOOLS_SERVICE_NAME).
+  const { Configuration: config } = await clients.lambda.send(new GetFunctionCommand({ FunctionName: FUNCTIONS[0].name }));
+  expect(dimensionValues(config?.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE ?? '')).toEqual([
+    config?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+  ]);
 });
 
 /** Resolves the Ref and Fn::GetAtt forms the alarms and invoke configurations use against the deployed stack. */

@@ -21,14 +21,15 @@ jest.setTimeout(60_000);
 /** The rules with a pattern (the schedule rule has none), named as in serverless.yml without the stage prefix. */
 const RULES = {
   'secret-api-call': 'secretsmanager-api-call.json',
-  'rotation-succeeded': 'secretsmanager-rotation-succeeded.json',
+  'rotation-events': 'secretsmanager-rotation-events.json',
   'secret-label-updated': 'secretsmanager-label-updated.json',
   'ecs-deployment': 'ecs-deployment-state-change.json',
+  'deployment-progress': 'ecs-deployment-progress.json',
   'parameter-change': 'ssm-parameter-change.json',
 } as const;
 type Rule = keyof typeof RULES;
-/** The rules whose target is on-secret-change. */
-const SECRET_RULES: Rule[] = ['secret-api-call', 'rotation-succeeded', 'secret-label-updated', 'parameter-change'];
+/** The rules whose target is on-secret-change (the others' is refresh-index). */
+const SECRET_RULES: Rule[] = ['secret-api-call', 'rotation-events', 'secret-label-updated', 'parameter-change', 'deployment-progress'];
 
 /** Where fixtures live; keys prefix the fixture names in the table. */
 const FIXTURE_DIRS: Record<string, string> = {
@@ -41,7 +42,9 @@ const NONE: Rule[] = [];
 /**
  * Which rule delivers which fixture. on-secret-change's patterns filter by eventName only: it also
  * receives calls the decoder then ignores (a failed call, a value staged as AWSPENDING, a rotation
- * that is only scheduled, a metadata-only UpdateSecret).
+ * that is only scheduled, a metadata-only UpdateSecret), and events that change no value but that
+ * it warns about (a failed or abandoned rotation, a secret scheduled for deletion) or that move a
+ * rollout on (a deployment completed or failed).
  */
 const EXPECTED: Record<string, Rule[]> = {
   'fixtures/put-secret-value.current.json': ['secret-api-call'],
@@ -60,15 +63,17 @@ const EXPECTED: Record<string, Rule[]> = {
   'fixtures/update-secret-version-stage.previous.json': ['secret-api-call'],
   'fixtures/update-secret.metadata-only.json': ['secret-api-call'],
   'fixtures/update-secret.new-version.json': ['secret-api-call'],
-  'fixtures/rotation-succeeded.service-event.json': ['rotation-succeeded'],
+  'fixtures/rotation-succeeded.service-event.json': ['rotation-events'],
+  'fixtures/rotation-failed.service-event.json': ['rotation-events'],
+  'fixtures/rotation-abandoned.service-event.json': ['rotation-events'],
   'fixtures/secret-label-updated.current.json': ['secret-label-updated'],
   'fixtures/secret-label-updated.custom-label.json': ['secret-label-updated'],
-  'fixtures/delete-secret.json': NONE,
+  // Referenced secrets scheduled for deletion are a warning (new tasks would fail to start).
+  'fixtures/delete-secret.json': ['secret-api-call'],
   'fixtures/restore-secret.json': NONE,
   'fixtures/get-secret-value.json': NONE,
   'fixtures/tag-resource.json': NONE,
   'fixtures/rotation-started.service-event.json': NONE,
-  'fixtures/rotation-failed.service-event.json': NONE,
   'fixtures/parameter-store-change.update.json': ['parameter-change'],
   'fixtures/ec2-instance-state-change.json': NONE,
 
@@ -83,9 +88,10 @@ const EXPECTED: Record<string, Rule[]> = {
   'non-matching/scheduled-event.json': NONE,
   'non-matching/parameter-store-change.delete.json': NONE,
 
+  // Every deployment re-indexes its service; completed and failed ones also move a rollout on.
   'fixtures/ecs-deployment.in-progress.json': ['ecs-deployment'],
-  'fixtures/ecs-deployment.completed.json': ['ecs-deployment'],
-  'fixtures/ecs-deployment.failed.json': ['ecs-deployment'],
+  'fixtures/ecs-deployment.completed.json': ['ecs-deployment', 'deployment-progress'],
+  'fixtures/ecs-deployment.failed.json': ['ecs-deployment', 'deployment-progress'],
 };
 
 interface Fixture {

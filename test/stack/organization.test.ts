@@ -101,9 +101,10 @@ const MEMBER_OUT = path.join(ROOT, 'dist/test-org/member-template.json');
 const FUNCTIONS = ['on-secret-change', 'redeploy-secret', 'refresh-index'];
 const RULES = [
   'secret-api-call',
-  'rotation-succeeded',
+  'rotation-events',
   'secret-label-updated',
   'parameter-change',
+  'deployment-progress',
   'ecs-deployment',
   'index-rebuild',
   'reconcile',
@@ -399,7 +400,7 @@ describe('the StackSet, against moto', () => {
   const REGIONS = ['eu-west-1', 'us-east-1'];
   const BUCKET_PREFIX = 'acme-esr-artifacts';
   /** StackSet parameter values of this test; the rest stay at stackset.yml's defaults. */
-  const SETTINGS = { Clusters: 'prod-a,prod-b', MaxConcurrency: '3' };
+  const SETTINGS = { Clusters: 'prod-a,prod-b', MaxConcurrency: '3', LogLevel: 'DEBUG' };
 
   let moto: MotoServer;
   let org: { workloadsOu: string; sandboxOu: string; a: string; b: string; admin: string };
@@ -477,6 +478,8 @@ describe('the StackSet, against moto', () => {
             CLUSTERS: 'prod-a,prod-b',
             MAX_CONCURRENCY: '3',
             DRY_RUN: 'false',
+            POWERTOOLS_LOG_LEVEL: 'DEBUG',
+            POWERTOOLS_SERVICE_NAME: `ecs-secret-redeploy-${STAGE}`,
           });
           expect(code?.Location).toContain(`/${member.artifactKeyPrefix}/`);
         }

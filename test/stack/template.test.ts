@@ -226,6 +226,11 @@ describe('functions', () => {
       AWS_MAX_ATTEMPTS: '8',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       NODE_OPTIONS: '--enable-source-maps',
+      // Powertools: the metrics' namespace and `service` dimension (infra/dashboard.yml and
+      // infra/alarms.yml read the same), and the log level (param logLevel).
+      POWERTOOLS_SERVICE_NAME: 'ecs-secret-redeploy-ci',
+      POWERTOOLS_METRICS_NAMESPACE: 'ecs-secret-redeploy',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
   });
 
@@ -275,9 +280,9 @@ describe('rules', () => {
   const RULES = [
     { name: 'ecs-secret-redeploy-ci-secret-api-call', target: 'OnSecretChangeLambdaFunction', pattern: 'secretsmanager-api-call.json' },
     {
-      name: 'ecs-secret-redeploy-ci-rotation-succeeded',
+      name: 'ecs-secret-redeploy-ci-rotation-events',
       target: 'OnSecretChangeLambdaFunction',
-      pattern: 'secretsmanager-rotation-succeeded.json',
+      pattern: 'secretsmanager-rotation-events.json',
     },
     {
       name: 'ecs-secret-redeploy-ci-secret-label-updated',
@@ -285,6 +290,11 @@ describe('rules', () => {
       pattern: 'secretsmanager-label-updated.json',
     },
     { name: 'ecs-secret-redeploy-ci-parameter-change', target: 'OnSecretChangeLambdaFunction', pattern: 'ssm-parameter-change.json' },
+    {
+      name: 'ecs-secret-redeploy-ci-deployment-progress',
+      target: 'OnSecretChangeLambdaFunction',
+      pattern: 'ecs-deployment-progress.json',
+    },
     { name: 'ecs-secret-redeploy-ci-ecs-deployment', target: 'RefreshIndexLambdaFunction', pattern: 'ecs-deployment-state-change.json' },
     { name: 'ecs-secret-redeploy-ci-index-rebuild', target: 'RefreshIndexLambdaFunction', schedule: 'rate(6 hours)' },
     { name: 'ecs-secret-redeploy-ci-reconcile', target: 'OnSecretChangeLambdaFunction', schedule: 'rate(30 minutes)' },
@@ -305,6 +315,22 @@ describe('rules', () => {
       if (expected.pattern) expect(rule.EventPattern).toEqual(pattern(expected.pattern));
       else expect(rule.ScheduleExpression).toBe(expected.schedule);
     }
+  });
+
+  it('on-secret-change hears rotations that end, DeleteSecret, and the deployments that move a rollout on', () => {
+    expect(pattern('secretsmanager-rotation-events.json').detail.eventName).toEqual([
+      'RotationSucceeded',
+      'RotationFailed',
+      'RotationAbandoned',
+    ]);
+    expect(pattern('secretsmanager-api-call.json').detail.eventName).toContain('DeleteSecret');
+    // The documented ECS eventNames: IN_PROGRESS starts no wave, so it goes to refresh-index only.
+    expect(pattern('ecs-deployment-progress.json')).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Deployment State Change'],
+      detail: { eventName: ['SERVICE_DEPLOYMENT_COMPLETED', 'SERVICE_DEPLOYMENT_FAILED'] },
+    });
+    expect(pattern('ecs-deployment-state-change.json')).toEqual({ source: ['aws.ecs'], 'detail-type': ['ECS Deployment State Change'] });
   });
 
   it('target their function, retry delivery, and dead-letter to the queue, which lets exactly these rules send', () => {
@@ -358,9 +384,9 @@ describe('state table, queue, alarms', () => {
     expect(template.Resources.DeadLetterQueue.Properties).toMatchObject({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
   });
 
-  it('one Errors alarm per function and one on the dead-letter queue depth, all notifying the alarm topic', () => {
+  it('one Errors alarm per function, one on the dead-letter queue depth, three on our metrics, all notifying the alarm topic', () => {
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(7);
     for (const functionId of Object.keys(FUNCTIONS)) {
       const alarm = alarms.find(
         (a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: functionId } }]),
@@ -381,8 +407,42 @@ describe('state table, queue, alarms', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm.OKActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
     expect(template.Resources.AlarmTopic.Type).toBe('AWS::SNS::Topic');
+  });
+
+  it.each([
+    ['RedeployFailed', 'ecs-secret-redeploy-ci-redeploy-failed', 300],
+    ['RolloutHalted', 'ecs-secret-redeploy-ci-rollout-halted', 300],
+    // Emitted by the scheduled reconcile only: summed over its period (rate(30 minutes)), see infra/alarms.yml.
+    ['DriftFound', 'ecs-secret-redeploy-ci-drift-found', 1800],
+  ])('alarms on %s > 0 (%s, Sum over %i s), in our namespace with the service dimension', (metric, name, period) => {
+    expect(emittedMetricNames()).toContain(metric);
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties ?? {})
+      .filter((a) => a.MetricName === metric);
+    expect(alarms).toEqual([
+      expect.objectContaining({
+        AlarmName: name,
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: [SERVICE_DIMENSION],
+        Statistic: 'Sum',
+        Period: period,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    ]);
+    // What the functions are told to emit under: the same namespace and dimension value.
+    const env =
+      (template.Resources.OnSecretChangeLambdaFunction.Properties?.Environment as { Variables: Json } | undefined)?.Variables ?? {};
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(alarms[0].Namespace);
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe(SERVICE_DIMENSION.Value);
   });
 
   it("forwards this service's events to the central bus only when one is named", () => {
@@ -413,6 +473,81 @@ describe('state table, queue, alarms', () => {
     walk(template.Resources as unknown as Record<string, Resource>);
     walk(template.Outputs);
     expect(refs.filter((r) => !ids.has(r))).toEqual([]);
+  });
+});
+
+/** The metric names of functions/ports/metrics.ts (its `MetricName` union): what the functions emit. */
+function emittedMetricNames(): string[] {
+  const source = fs.readFileSync(path.join(ROOT, 'functions/ports/metrics.ts'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+  const union = /export type MetricName\s*=([^;]*);/.exec(source)?.[1] ?? '';
+  const names = [...union.matchAll(/\|\s*'([A-Za-z]+)'/g)].map((m) => m[1]);
+  if (names.length === 0) throw new Error('no MetricName union found in functions/ports/metrics.ts');
+  return names;
+}
+
+const METRICS_NAMESPACE = 'ecs-secret-redeploy';
+const SERVICE_DIMENSION = { Name: 'service', Value: 'ecs-secret-redeploy-ci' };
+
+describe('dashboard', () => {
+  /** The dashboard body with its Fn::Sub variables as written (`${X}`), the region made eu-west-1. */
+  const body = () => {
+    const dashboards = resourcesOfType(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const sub = (dashboards[0][1].Properties?.DashboardBody as { 'Fn::Sub'?: string } | undefined)?.['Fn::Sub'] ?? '';
+    expect(sub).toContain('"widgets"');
+    return JSON.parse(sub.replaceAll('${AWS::Region}', 'eu-west-1')) as { widgets: Array<{ type: string; properties: Json }> };
+  };
+  /** Every metric of every metric widget: [namespace, name, dimension name, dimension value] and the widget's stat. */
+  const metrics = () =>
+    body()
+      .widgets.filter((w) => w.type === 'metric')
+      .flatMap((w) =>
+        (w.properties.metrics as unknown[][]).map((m) => {
+          const options = (typeof m[m.length - 1] === 'object' ? m[m.length - 1] : {}) as Json;
+          const [namespace, name, ...dimensions] = m.filter((part) => typeof part === 'string') as string[];
+          return { namespace, name, dimensions, stat: (options.stat ?? w.properties.stat) as string, widget: w.properties };
+        }),
+      );
+
+  it('exists, named like the stack, with a JSON body whose widgets all read this region', () => {
+    const [[, dashboard]] = resourcesOfType(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboard.Properties?.DashboardName).toBe('ecs-secret-redeploy-ci');
+    const widgets = body().widgets;
+    expect(widgets.length).toBeGreaterThan(5);
+    for (const w of widgets.filter((w) => w.type === 'metric')) {
+      expect(w.properties.region).toBe('eu-west-1');
+      expect(w.properties.period).toBe(300);
+    }
+    // The region comes from Fn::Sub, never written literally (the StackSet runs it in every region).
+    expect(JSON.stringify(dashboard)).not.toContain('eu-west-1');
+  });
+
+  it('shows every metric of functions/ports/metrics.ts, and no other, with the service dimension', () => {
+    const own = metrics().filter((m) => m.namespace === METRICS_NAMESPACE);
+    expect([...new Set(own.map((m) => m.name))].sort()).toEqual(emittedMetricNames().sort());
+    for (const m of own) expect(m.dimensions).toEqual([SERVICE_DIMENSION.Name, SERVICE_DIMENSION.Value]);
+    // Counts as a Sum per 5 minutes; the delay from change to deployment as p50, p90 and maximum.
+    for (const m of own.filter((m) => m.name !== 'SecondsFromChangeToDeploy')) expect(m.stat).toBe('Sum');
+    expect(own.filter((m) => m.name === 'SecondsFromChangeToDeploy').map((m) => m.stat)).toEqual(['p50', 'p90', 'Maximum']);
+  });
+
+  it("shows the three functions' Errors, Throttles and Duration, and the dead-letter queue depth, by reference", () => {
+    const lambda = metrics().filter((m) => m.namespace === 'AWS/Lambda');
+    for (const name of ['Errors', 'Throttles', 'Duration']) {
+      expect(lambda.filter((m) => m.name === name).map((m) => m.dimensions)).toEqual(
+        Object.keys(FUNCTIONS).map((id) => ['FunctionName', `\${${id}}`]),
+      );
+    }
+    expect(lambda.map((m) => m.name).sort()).toEqual(['Duration', 'Errors', 'Throttles'].flatMap((n) => [n, n, n]).sort());
+    const queue = metrics().filter((m) => m.namespace === 'AWS/SQS');
+    expect(queue).toEqual([
+      expect.objectContaining({
+        name: 'ApproximateNumberOfMessagesVisible',
+        dimensions: ['QueueName', '${DeadLetterQueue.QueueName}'],
+        stat: 'Maximum',
+      }),
+    ]);
+    expect(new Set(metrics().map((m) => m.namespace))).toEqual(new Set([METRICS_NAMESPACE, 'AWS/Lambda', 'AWS/SQS']));
   });
 });
 
