@@ -4,11 +4,14 @@ import { ACCOUNT, REGION } from './ports';
 
 /**
  * The part of a Lambda context the handlers read: their own ARN (which names the account), their
- * name, and the time left (5 minutes, the stack's timeout).
+ * name, the time left (5 minutes, the stack's timeout), and what Powertools puts on every log line.
  */
 export const lambdaContext = {
   invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-secret-redeploy-test`,
   functionName: 'ecs-secret-redeploy-test',
+  functionVersion: '$LATEST',
+  memoryLimitInMB: '512',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
   getRemainingTimeInMillis: () => 300_000,
 } as Context;
 

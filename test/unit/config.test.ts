@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       reconcilerFunction: undefined,
       maxAttempts: 8,
       logLevel: 'info',
+      metricsNamespace: 'ecs-secret-redeploy',
     });
     expect(DEFAULT_STATE_TABLE).toBe('ecs-secret-redeploy');
   });
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
       RECONCILER_FUNCTION: 'ecs-secret-redeploy-prod-on-secret-change',
       AWS_MAX_ATTEMPTS: '4',
       LOG_LEVEL: 'silent',
+      POWERTOOLS_METRICS_NAMESPACE: 'acme/redeploys',
     });
     expect(config).toEqual({
       region: 'eu-central-1',
@@ -54,6 +56,7 @@ describe('loadConfig', () => {
       reconcilerFunction: 'ecs-secret-redeploy-prod-on-secret-change',
       maxAttempts: 4,
       logLevel: 'silent',
+      metricsNamespace: 'acme/redeploys',
     });
   });
 
@@ -63,12 +66,20 @@ describe('loadConfig', () => {
   });
 
   it('treats blank values as unset', () => {
-    const config = loadConfig({ AWS_REGION: '  ', STATE_TABLE: '', MAX_CONCURRENCY: ' ', DRY_RUN: '', LOG_LEVEL: '' });
+    const config = loadConfig({
+      AWS_REGION: '  ',
+      STATE_TABLE: '',
+      MAX_CONCURRENCY: ' ',
+      DRY_RUN: '',
+      LOG_LEVEL: '',
+      POWERTOOLS_METRICS_NAMESPACE: ' ',
+    });
     expect(config.region).toBeUndefined();
     expect(config.stateTable).toBe(DEFAULT_STATE_TABLE);
     expect(config.maxConcurrency).toBe(5);
     expect(config.dryRun).toBe(false);
     expect(config.logLevel).toBe('info');
+    expect(config.metricsNamespace).toBe('ecs-secret-redeploy');
   });
 
   it('splits CLUSTERS on commas, trimming blanks and dropping empty names', () => {
