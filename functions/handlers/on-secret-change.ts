@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { handleEvent } from '../app/handle-event';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
 import type { Report } from '../domain/report/report';
-import { lambdaPorts, lambdaRun } from './runtime';
+import { lambdaInvocation, lambdaRun } from './runtime';
 
 /**
  * The reconciler. EventBridge delivers Secrets Manager and SSM changes (reconcile that secret)
@@ -13,24 +13,25 @@ import { lambdaPorts, lambdaRun } from './runtime';
  * in the dead-letter queue, where an alarm watches.
  */
 export async function handler(event: unknown, context: Context): Promise<Report | ReconcileAllSummary> {
-  const ports = lambdaPorts(context);
-  const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun));
-  if (outcome.kind === 'schedule') {
-    const { summary } = outcome;
-    ports.log.info('scheduled reconcile', { summary });
-    if (summary.outcomes.failed > 0 || summary.errors.length > 0) {
-      throw new Error(
-        `scheduled reconcile: ${summary.outcomes.failed} services failed, ${summary.errors.length} secrets could not be reconciled`,
-      );
+  return lambdaInvocation(context, async (ports) => {
+    const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun));
+    if (outcome.kind === 'schedule') {
+      const { summary } = outcome;
+      ports.log.info('scheduled reconcile', { summary });
+      if (summary.outcomes.failed > 0 || summary.errors.length > 0) {
+        throw new Error(
+          `scheduled reconcile: ${summary.outcomes.failed} services failed, ${summary.errors.length} secrets could not be reconciled`,
+        );
+      }
+      return summary;
     }
-    return summary;
-  }
-  const { report } = outcome;
-  ports.log.info('report', { report });
-  const failed = report.services.filter((s) => s.outcome === 'failed');
-  if (failed.length > 0) {
-    const which = failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ');
-    throw new Error(`${failed.length} of ${report.services.length} services failed to redeploy: ${which}`);
-  }
-  return report;
+    const { report } = outcome;
+    ports.log.info('report', { report });
+    const failed = report.services.filter((s) => s.outcome === 'failed');
+    if (failed.length > 0) {
+      const which = failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ');
+      throw new Error(`${failed.length} of ${report.services.length} services failed to redeploy: ${which}`);
+    }
+    return report;
+  });
 }

@@ -15,10 +15,23 @@ export const lambdaContext = {
   getRemainingTimeInMillis: () => 300_000,
 } as Context;
 
-/** Environment of a deployed function; the handlers read it once through loadConfig. */
+/**
+ * Environment of a deployed function: what the stack sets (Powertools' service name and metrics
+ * namespace among it) and what Lambda sets (an on-demand container, where Powertools counts a
+ * cold start). The handlers read it once, at their first invocation.
+ */
 export function useLambdaEnvironment(extra: Record<string, string> = {}): void {
-  Object.assign(process.env, { AWS_REGION: REGION, AWS_MAX_ATTEMPTS: '1', STATE_TABLE: 'state', LOG_LEVEL: 'silent', ...extra });
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_MAX_ATTEMPTS: '1',
+    STATE_TABLE: 'state',
+    POWERTOOLS_SERVICE_NAME: 'ecs-secret-redeploy',
+    POWERTOOLS_METRICS_NAMESPACE: 'ecs-secret-redeploy',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    ...extra,
+  });
   delete process.env.AWS_ENDPOINT_URL;
+  delete process.env.LOG_LEVEL;
 }
 
 /** The secret the handler tests are about. */
