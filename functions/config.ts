@@ -32,9 +32,15 @@ export interface Config {
   maxAttempts: number;
   /** `info` logs every report; `silent` logs nothing (the demo prints reports itself). */
   logLevel: 'info' | 'silent';
+  /**
+   * CloudWatch namespace of the Lambda functions' metrics. Read from POWERTOOLS_METRICS_NAMESPACE,
+   * the variable Powertools reads, so that the stack sets it in one place.
+   */
+  metricsNamespace: string;
 }
 
 export const DEFAULT_STATE_TABLE = 'ecs-secret-redeploy';
+export const DEFAULT_METRICS_NAMESPACE = 'ecs-secret-redeploy';
 
 type Env = Record<string, string | undefined>;
 
@@ -62,6 +68,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     reconcilerFunction: nonEmpty(env.RECONCILER_FUNCTION),
     maxAttempts: positiveInteger('AWS_MAX_ATTEMPTS', env.AWS_MAX_ATTEMPTS, 8),
     logLevel: logLevel(env.LOG_LEVEL),
+    metricsNamespace: nonEmpty(env.POWERTOOLS_METRICS_NAMESPACE) ?? DEFAULT_METRICS_NAMESPACE,
   };
   const merged = { ...config, ...definedOnly(overrides) };
   if (!Number.isInteger(merged.maxConcurrency) || merged.maxConcurrency < 1 || merged.maxConcurrency > 50) {

@@ -3,7 +3,7 @@ import type { ProgressOutcome } from '../app/deployment-progress';
 import { handleEvent } from '../app/handle-event';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
 import type { Report } from '../domain/report/report';
-import { lambdaPorts, lambdaRun } from './runtime';
+import { lambdaInvocation, lambdaRun } from './runtime';
 
 /**
  * The reconciler. EventBridge delivers Secrets Manager and SSM changes (reconcile that secret),
@@ -15,27 +15,26 @@ import { lambdaPorts, lambdaRun } from './runtime';
  * queue, where an alarm watches.
  */
 export async function handler(event: unknown, context: Context): Promise<Report | ReconcileAllSummary | ProgressOutcome> {
-  const ports = lambdaPorts(context);
-  const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun));
-  if (outcome.kind === 'schedule') {
-    const { summary } = outcome;
-    ports.log.info('scheduled reconcile', { summary });
-    if (summary.outcomes.failed > 0 || summary.errors.length > 0) {
-      throw new Error(
-        `scheduled reconcile: ${summary.outcomes.failed} services failed, ${summary.errors.length} secrets could not be reconciled`,
-      );
+  return lambdaInvocation(context, async (ports) => {
+    const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun));
+    if (outcome.kind === 'schedule') {
+      const { summary } = outcome;
+      ports.log.info('scheduled reconcile', { summary });
+      if (summary.outcomes.failed > 0 || summary.errors.length > 0) {
+        throw new Error(
+          `scheduled reconcile: ${summary.outcomes.failed} services failed, ${summary.errors.length} secrets could not be reconciled`,
+        );
+      }
+      return summary;
     }
-    return summary;
-  }
-  const reports = outcome.kind === 'report' ? [outcome.report] : outcome.progress.secrets.flatMap((s) => (s.report ? [s.report] : []));
-  ports.log.info(
-    outcome.kind === 'report' ? 'report' : 'deployment progress',
-    outcome.kind === 'report' ? { report: outcome.report } : { progress: outcome.progress },
-  );
-  const failed = reports.flatMap((r) => r.services.filter((s) => s.outcome === 'failed'));
-  if (failed.length > 0) {
-    const which = failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ');
-    throw new Error(`${failed.length} of ${reports.reduce((n, r) => n + r.services.length, 0)} services failed to redeploy: ${which}`);
-  }
-  return outcome.kind === 'report' ? outcome.report : outcome.progress;
+    const reports = outcome.kind === 'report' ? [outcome.report] : outcome.progress.secrets.flatMap((s) => (s.report ? [s.report] : []));
+    if (outcome.kind === 'report') ports.log.info('report', { report: outcome.report });
+    else ports.log.info('deployment progress', { progress: outcome.progress });
+    const failed = reports.flatMap((r) => r.services.filter((s) => s.outcome === 'failed'));
+    if (failed.length > 0) {
+      const which = failed.map((s) => `${s.serviceName} (${s.reason})`).join('; ');
+      throw new Error(`${failed.length} of ${reports.reduce((n, r) => n + r.services.length, 0)} services failed to redeploy: ${which}`);
+    }
+    return outcome.kind === 'report' ? outcome.report : outcome.progress;
+  });
 }

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { handleSignal } from '../app/handle-event';
 import { decodeManualRequest, manualSignal } from '../domain/decode/manual-request';
 import type { Report } from '../domain/report/report';
-import { lambdaPorts, lambdaRun } from './runtime';
+import { lambdaInvocation, lambdaRun } from './runtime';
 
 /**
  * Manual invoke: `{"secretId": "...", "dryRun": true, "force": false}` -> report. The caller
@@ -11,10 +11,11 @@ import { lambdaPorts, lambdaRun } from './runtime';
  * the reconciler, and the report says so.
  */
 export async function handler(request: unknown, context: Context): Promise<Report> {
-  const ports = lambdaPorts(context);
-  const manual = decodeManualRequest(request);
-  const run = lambdaRun(ports, context, manual.dryRun ?? ports.config.dryRun);
-  const report = await handleSignal(ports, manualSignal(manual.target), run, 'manual', { force: manual.force ?? false });
-  ports.log.info('report', { report });
-  return report;
+  return lambdaInvocation(context, async (ports) => {
+    const manual = decodeManualRequest(request);
+    const run = lambdaRun(ports, context, manual.dryRun ?? ports.config.dryRun);
+    const report = await handleSignal(ports, manualSignal(manual.target), run, 'manual', { force: manual.force ?? false });
+    ports.log.info('report', { report });
+    return report;
+  });
 }

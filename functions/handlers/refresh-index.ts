@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { type RebuildSummary, rebuildIndex, reindexService } from '../app/refresh-index';
 import { decodeDeploymentEvent, isEcsEvent } from '../domain/decode/deployment-event';
 import { clusterOfService } from '../domain/identity/arn';
-import { lambdaPorts } from './runtime';
+import { lambdaInvocation } from './runtime';
 
 /** What a refresh did. */
 export type RefreshResult = { action: 'rebuilt'; summary: RebuildSummary } | { action: 'reindexed'; service: string; active: boolean };
@@ -13,15 +13,16 @@ export type RefreshResult = { action: 'rebuilt'; summary: RebuildSummary } | { a
  * invoke rebuilds the whole index from a scan.
  */
 export async function handler(event: unknown, context: Context): Promise<RefreshResult> {
-  const ports = lambdaPorts(context);
-  if (isEcsEvent(event)) {
-    const { serviceArn } = decodeDeploymentEvent(event);
-    const live = await reindexService(ports, clusterOfService(serviceArn), serviceArn);
-    const result: RefreshResult = { action: 'reindexed', service: serviceArn, active: live !== undefined };
-    ports.log.info('service re-indexed', result);
-    return result;
-  }
-  const summary = await rebuildIndex(ports);
-  ports.log.info('index rebuilt', { ...summary });
-  return { action: 'rebuilt', summary };
+  return lambdaInvocation(context, async (ports) => {
+    if (isEcsEvent(event)) {
+      const { serviceArn } = decodeDeploymentEvent(event);
+      const live = await reindexService(ports, clusterOfService(serviceArn), serviceArn);
+      const result: RefreshResult = { action: 'reindexed', service: serviceArn, active: live !== undefined };
+      ports.log.info('service re-indexed', result);
+      return result;
+    }
+    const summary = await rebuildIndex(ports);
+    ports.log.info('index rebuilt', { ...summary });
+    return { action: 'rebuilt', summary };
+  });
 }

@@ -2,18 +2,50 @@ import type { Context } from 'aws-lambda';
 import type { RunContext } from '../app/handle-event';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { lambdaContinuation } from '../aws/continuation';
+import { type LambdaTelemetry, powertoolsTelemetry } from '../aws/powertools';
 import { loadConfig } from '../config';
 import { deadlineIn } from '../domain/rollout/deadline';
 
-let ports: AwsPorts | undefined;
+/** What a Lambda container builds once and reuses for every invocation. */
+interface Container {
+  ports: AwsPorts;
+  telemetry: LambdaTelemetry;
+}
+
+let container: Container | undefined;
+
+function containerOf(context: Pick<Context, 'invokedFunctionArn'>): Container {
+  if (container === undefined) {
+    const config = loadConfig();
+    const telemetry = powertoolsTelemetry({ namespace: config.metricsNamespace, silent: config.logLevel === 'silent' });
+    const ports = awsPorts(config, {
+      accountId: context.invokedFunctionArn.split(':')[4],
+      log: telemetry.log,
+      metrics: telemetry.metrics,
+    });
+    container = { ports, telemetry };
+  }
+  return container;
+}
 
 /**
- * The adapters, built once per Lambda container and reused by every invocation. The account id
- * comes from the function's own ARN, so no STS permission is needed.
+ * The adapters, with Powertools' logger and EMF metrics, built once per Lambda container and
+ * reused by every invocation (the ones {@link lambdaInvocation} runs on). The account id comes
+ * from the function's own ARN, so no STS permission is needed.
  */
 export function lambdaPorts(context: Pick<Context, 'invokedFunctionArn'>): AwsPorts {
-  ports ??= awsPorts(loadConfig(), { accountId: context.invokedFunctionArn.split(':')[4] });
-  return ports;
+  return containerOf(context).ports;
+}
+
+/**
+ * One invocation of a handler on the container's ports: its logs carry the Lambda context, a
+ * failure is logged before it is rethrown, and the metrics it added are published at its end,
+ * whether it returns or throws. A configuration error throws before any logger exists; Lambda's
+ * runtime logs it (and the Errors alarm counts it).
+ */
+export function lambdaInvocation<R>(context: Context, run: (ports: AwsPorts) => Promise<R>): Promise<R> {
+  const { ports, telemetry } = containerOf(context);
+  return telemetry.invocation(context, () => run(ports));
 }
 
 /**

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       reconcilerFunction: undefined,
       maxAttempts: 8,
       logLevel: 'info',
+      metricsNamespace: 'ecs-secret-redeploy',
     });
     expect(DEFAULT_STATE_TABLE).toBe('ecs-secret-redeploy');
   });
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       RECONCILER_FUNCTION: 'ecs-secret-redeploy-prod-on-secret-change',
       AWS_MAX_ATTEMPTS: '4',
       LOG_LEVEL: 'silent',
+      POWERTOOLS_METRICS_NAMESPACE: 'acme/redeploys',
     });
     expect(config).toEqual({
       region: 'eu-central-1',
@@ -57,6 +59,7 @@ describe('loadConfig', () => {
       reconcilerFunction: 'ecs-secret-redeploy-prod-on-secret-change',
       maxAttempts: 4,
       logLevel: 'silent',
+      metricsNamespace: 'acme/redeploys',
     });
   });
 
@@ -66,12 +69,20 @@ describe('loadConfig', () => {
   });
 
   it('treats blank values as unset', () => {
-    const config = loadConfig({ AWS_REGION: '  ', STATE_TABLE: '', MAX_CONCURRENCY: ' ', DRY_RUN: '', LOG_LEVEL: '' });
+    const config = loadConfig({
+      AWS_REGION: '  ',
+      STATE_TABLE: '',
+      MAX_CONCURRENCY: ' ',
+      DRY_RUN: '',
+      LOG_LEVEL: '',
+      POWERTOOLS_METRICS_NAMESPACE: ' ',
+    });
     expect(config.region).toBeUndefined();
     expect(config.stateTable).toBe(DEFAULT_STATE_TABLE);
     expect(config.maxConcurrency).toBe(5);
     expect(config.dryRun).toBe(false);
     expect(config.logLevel).toBe('info');
+    expect(config.metricsNamespace).toBe('ecs-secret-redeploy');
   });
 
   it('splits CLUSTERS on commas, trimming blanks and dropping empty names', () => {

@@ -1,15 +1,18 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ReconcileAllSummary } from '../../../functions/app/reconcile-all';
 import { MalformedEventError, StateTableMissingError } from '../../../functions/domain/errors';
 import type { Report } from '../../../functions/domain/report/report';
 import { handler } from '../../../functions/handlers/on-secret-change';
+import { lambdaPorts } from '../../../functions/handlers/runtime';
+import { deploymentChange } from '../../support/events';
 import { ecsService, serviceArn } from '../../support/factories';
 import { indexItem, lambdaContext, ledgerItem, SECRET, useLambdaEnvironment } from '../../support/lambda';
+import { type CapturedOutput, captureOutput } from '../../support/output';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
@@ -39,8 +42,10 @@ beforeAll(() => useLambdaEnvironment());
 
 const A = serviceArn('web', 'a');
 const B = serviceArn('web', 'b');
+let output: CapturedOutput;
 
 beforeEach(() => {
+  output = captureOutput();
   for (const mock of [ecs, sm, dynamo, lambda]) mock.reset();
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'], v1: ['AWSPREVIOUS'] } });
   // Both services run v1; v2 is current.
@@ -49,6 +54,8 @@ beforeEach(() => {
   dynamo.on(PutCommand).resolves({});
   ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'a'), ecsService('web', 'b')] });
 });
+
+afterEach(() => output.restore());
 
 const reportOf = async (event: unknown, context: Context = lambdaContext) => (await handler(event, context)) as Report;
 
@@ -63,6 +70,22 @@ describe('on-secret-change handler', () => {
     ]);
   });
 
+  it('logs the report as a Powertools JSON line carrying the Lambda request id', async () => {
+    ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY' }] } });
+    await reportOf(putSecretValue());
+    const reports = output.logs().filter((line) => line.message === 'report');
+    expect(reports).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        service: 'ecs-secret-redeploy',
+        function_name: 'ecs-secret-redeploy-test',
+        function_request_id: lambdaContext.awsRequestId,
+        cold_start: expect.any(Boolean),
+        report: expect.objectContaining({ secret: expect.objectContaining({ arn: SECRET }) }),
+      }),
+    ]);
+  });
+
   it('throws after a partial failure so that the async retry redeploys what failed', async () => {
     ecs.on(UpdateServiceCommand).resolves({ service: {} });
     const draining = Object.assign(new Error('service is draining'), {
@@ -72,6 +95,30 @@ describe('on-secret-change handler', () => {
     ecs.on(UpdateServiceCommand, { service: B }).rejects(draining);
     await expect(handler(putSecretValue(), lambdaContext)).rejects.toThrow(
       '1 of 2 services failed to redeploy: b (UpdateService failed: InvalidParameterException: service is draining)',
+    );
+  });
+
+  it('logs a failed invocation in one line and still publishes the metrics it added', async () => {
+    ecs.on(UpdateServiceCommand).resolves({ service: {} });
+    ecs.on(UpdateServiceCommand, { service: B }).callsFake(() => {
+      lambdaPorts(lambdaContext).metrics.add('DriftFound', 7);
+      throw Object.assign(new Error('service is draining'), { name: 'InvalidParameterException', $metadata: { httpStatusCode: 400 } });
+    });
+    await expect(handler(putSecretValue(), lambdaContext)).rejects.toThrow('1 of 2 services failed to redeploy');
+
+    expect(output.logs().filter((line) => line.level === 'ERROR')).toEqual([
+      expect.objectContaining({
+        message: 'invocation failed',
+        function_request_id: lambdaContext.awsRequestId,
+        error: { name: 'Error', message: expect.stringContaining('b (UpdateService failed: InvalidParameterException') },
+      }),
+    ]);
+    expect(output.emf()).toContainEqual(
+      expect.objectContaining({
+        _aws: expect.objectContaining({ CloudWatchMetrics: [expect.objectContaining({ Namespace: 'ecs-secret-redeploy' })] }),
+        service: 'ecs-secret-redeploy',
+        DriftFound: 7,
+      }),
     );
   });
 
@@ -134,6 +181,23 @@ describe('on-secret-change handler', () => {
   it('fails loudly when the state table does not exist, instead of scanning', async () => {
     dynamo.on(QueryCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
     await expect(handler(putSecretValue(), lambdaContext)).rejects.toThrow(StateTableMissingError);
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+  });
+
+  it("returns an ECS deployment's progress, logged as such, for a deployment of a service no rollout made", async () => {
+    dynamo.on(GetCommand).resolves({});
+    const event = deploymentChange(A, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/9', { account: '111122223333', region: 'eu-west-1' });
+
+    const progress = await handler(event, lambdaContext);
+
+    expect(progress).toEqual({
+      service: A,
+      deploymentId: 'ecs-svc/9',
+      state: 'COMPLETED',
+      secrets: [],
+      reason: 'not a deployment this service made for a rollout',
+    });
+    expect(output.logs().filter((line) => line.message === 'deployment progress')).toHaveLength(1);
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 

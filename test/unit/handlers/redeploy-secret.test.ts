@@ -6,6 +6,7 @@ import { ForeignAccountError, MalformedEventError } from '../../../functions/dom
 import { handler } from '../../../functions/handlers/redeploy-secret';
 import { ecsService, serviceArn } from '../../support/factories';
 import { indexItem, lambdaContext, ledgerItem, SECRET, useLambdaEnvironment } from '../../support/lambda';
+import { type CapturedOutput, captureOutput } from '../../support/output';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
@@ -13,7 +14,10 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 
 beforeAll(() => useLambdaEnvironment());
 
+let output: CapturedOutput;
+
 beforeEach(() => {
+  output = captureOutput();
   for (const mock of [ecs, sm, dynamo]) mock.reset();
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'] } });
   dynamo.on(QueryCommand).resolves({ Items: [indexItem(serviceArn('web', 'a'), 'a')] });
@@ -23,6 +27,8 @@ beforeEach(() => {
   dynamo.on(GetCommand).resolves({});
   ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'a')] });
 });
+
+afterEach(() => output.restore());
 
 describe('redeploy-secret handler', () => {
   it('answers a dry run with what would be redeployed and changes nothing', async () => {
@@ -35,8 +41,29 @@ describe('redeploy-secret handler', () => {
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 
-  it('refuses a request without a secret id', async () => {
+  it('logs the report as a Powertools JSON line carrying the Lambda request id', async () => {
+    await handler({ secretId: 'prod/db', dryRun: true }, lambdaContext);
+    expect(output.logs()).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'report',
+        service: 'ecs-secret-redeploy',
+        function_request_id: lambdaContext.awsRequestId,
+        report: expect.objectContaining({ dryRun: true }),
+      }),
+    ]);
+  });
+
+  it('refuses a request without a secret id, and logs why in one line', async () => {
     await expect(handler({ dryRun: true }, lambdaContext)).rejects.toThrow(MalformedEventError);
+    expect(output.logs()).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'invocation failed',
+        function_request_id: lambdaContext.awsRequestId,
+        error: { name: 'MalformedEventError', message: expect.stringContaining('secretId') },
+      }),
+    ]);
   });
 
   it('refuses a secret of another account before calling AWS', async () => {

@@ -6,6 +6,7 @@ import { MalformedEventError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/refresh-index';
 import { ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../support/factories';
 import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
+import { type CapturedOutput, captureOutput } from '../../support/output';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
@@ -28,12 +29,17 @@ function deploymentEvent(resources: string[], detailType = 'ECS Deployment State
 
 beforeAll(() => useLambdaEnvironment());
 
+let output: CapturedOutput;
+
 beforeEach(() => {
+  output = captureOutput();
   for (const mock of [ecs, sm, dynamo]) mock.reset();
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: {} });
   dynamo.on(BatchWriteCommand).resolves({});
   dynamo.on(PutCommand).resolves({});
 });
+
+afterEach(() => output.restore());
 
 describe('refresh-index handler', () => {
   it('re-indexes the one service of an ECS deployment event, dropping the secrets it no longer uses', async () => {
@@ -44,6 +50,18 @@ describe('refresh-index handler', () => {
     const result = await handler(deploymentEvent([serviceArn('web', 'api')]), lambdaContext);
 
     expect(result).toEqual({ action: 'reindexed', service: serviceArn('web', 'api'), active: true });
+    // Powertools keeps `service` for the function's own name: the service ARN is logged beside it.
+    expect(output.logs()).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'service re-indexed',
+        service: 'ecs-secret-redeploy',
+        function_request_id: lambdaContext.awsRequestId,
+        action: 'reindexed',
+        field_service: serviceArn('web', 'api'),
+        active: true,
+      }),
+    ]);
     expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, { cluster: 'web', services: [serviceArn('web', 'api')] });
     expect(ecs).not.toHaveReceivedCommand(ListClustersCommand);
     const writes = dynamo
