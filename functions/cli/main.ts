@@ -8,7 +8,7 @@ import { createStateTable, stateTableExists } from '../aws/state-table/admin';
 import { type Config, loadConfig } from '../config';
 import { decodeEvent, type Signal } from '../domain/decode/events';
 import { manualSignal } from '../domain/decode/manual-request';
-import { BadInputError, MalformedEventError } from '../domain/errors';
+import { BadInputError, EnvironmentError, MalformedEventError } from '../domain/errors';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget, type Target } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
@@ -71,7 +71,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   } catch (error) {
     const message = (error as Error).message?.split('\n')[0] ?? String(error);
     io.stderr(`error: ${message}\n`);
-    return error instanceof BadInputError ? 2 : 1;
+    return error instanceof BadInputError ? 2 : error instanceof EnvironmentError ? 3 : 1;
   }
 }
 
@@ -81,6 +81,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     (values.help ? io.stdout : io.stderr)(HELP);
     return values.help ? 0 : 2;
   }
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 50)) {
+    throw new BadInputError(`max concurrency must be an integer from 1 to 50, got ${values.concurrency}`);
+  }
   const config = loadConfig(io.env ?? undefined, {
     region: values.region,
     stateTable: values.table,
@@ -88,7 +92,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       ?.split(',')
       .map((c) => c.trim())
       .filter(Boolean),
-    maxConcurrency: values.concurrency === undefined ? undefined : Number(values.concurrency),
+    maxConcurrency: concurrency,
   });
   const ports = awsPorts(config, { log: values.verbose ? consoleLogger() : silentLogger });
   const [command, ...args] = positionals;

@@ -1,5 +1,5 @@
 import { DEFAULT_STATE_TABLE, loadConfig } from '../../functions/config';
-import { BadInputError, ConfigError } from '../../functions/domain/errors';
+import { ConfigError, EnvironmentError } from '../../functions/domain/errors';
 
 describe('loadConfig', () => {
   it('uses documented defaults for an empty environment', () => {
@@ -144,8 +144,8 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ IDEMPOTENCY_TTL_DAYS: 'soon' })).toThrow(/IDEMPOTENCY_TTL_DAYS.*"soon"/);
     });
 
-    it('raises an error the CLI treats as bad input (exit code 2)', () => {
-      expect(() => loadConfig({ DRY_RUN: 'perhaps' })).toThrow(BadInputError);
+    it('raises an error the CLI treats as configuration, not input (exit code 3)', () => {
+      expect(() => loadConfig({ DRY_RUN: 'perhaps' })).toThrow(EnvironmentError);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { MalformedEventError } from '../errors';
+import { isServiceArn } from '../identity/arn';
 
 /** An ECS "ECS Deployment State Change" event, decoded: which service, which deployment, what happened. */
 export interface DeploymentChange {
@@ -27,7 +28,7 @@ export function decodeDeploymentEvent(input: unknown): DeploymentChange {
     throw new MalformedEventError(`expected an ECS Deployment State Change event, got "${String(event['detail-type'])}"`);
   }
   const resources = Array.isArray(event.resources) ? event.resources : [];
-  const serviceArn = resources.find((r): r is string => typeof r === 'string' && r.includes(':service/'));
+  const serviceArn = resources.find((r): r is string => typeof r === 'string' && isServiceArn(r));
   if (!serviceArn) throw new MalformedEventError('ECS Deployment State Change event without a service ARN in resources');
   const detail = isObject(event.detail) ? event.detail : {};
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);

@@ -1,6 +1,6 @@
 import { lastPathSegment, sameCluster } from '../identity/arn';
 import type { ServiceSnapshot } from '../inventory/service';
-import { followedStage, type SecretReference } from '../references/references';
+import { followedStage, pinOf, type SecretReference } from '../references/references';
 import { type SecretState, versionOfStage } from './secret-state';
 
 /** Tag that opts a service out of automatic redeploys. */
@@ -46,10 +46,7 @@ function decide({ service, references }: Candidate, input: PlanInput): PlanDecis
   if (references.length === 0) return skip(`task definition ${lastPathSegment(service.taskDefinition)} does not reference the secret`);
 
   const live = references.filter((r) => followedStage(r) !== undefined);
-  if (live.length === 0) {
-    const ids = [...new Set(references.map((r) => r.secret?.versionId))].join(', ');
-    return skip(`pinned to version id ${ids}`);
-  }
+  if (live.length === 0) return skip(`pinned to ${[...new Set(references.map(pinOf))].join(', ')}`);
   const moved = live.filter((r) => input.movedStages === 'all' || input.movedStages.includes(followedStage(r) as string));
   if (moved.length === 0) {
     const stages = [...new Set(live.map(followedStage))].join(', ');

@@ -7,6 +7,7 @@ import {
   serviceArn,
   serviceSnapshot,
   smReference,
+  ssmReference,
   taskDefinitionArn,
 } from '../../../support/factories';
 
@@ -78,6 +79,23 @@ describe('planRedeploys', () => {
     it('skips services whose reference is pinned to a version id', () => {
       const plan = planOne(candidate([smReference(`${DB}:password::${V_PREVIOUS}`)]));
       expectSkip(plan, `pinned to version id ${V_PREVIOUS}`);
+    });
+
+    it('skips a reference pinned by a version id with a stage beside it: the id wins', () => {
+      expectSkip(
+        planOne(candidate([smReference(`${DB}::AWSCURRENT:${V_PREVIOUS}`)]), { movedStages: 'all' }),
+        `pinned to version id ${V_PREVIOUS}`,
+      );
+    });
+
+    it.each([
+      ['a version', { parameterVersion: '3' }, 'pinned to version 3'],
+      ['a label', { parameterLabel: 'blue' }, 'pinned to label blue'],
+    ])('skips an SSM reference pinned to %s when the parameter changes', (_label, pin, reason) => {
+      const parameter = 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/token';
+      const state = { kind: 'parameter' as const, arn: parameter, name: '/prod/token', versionIdsToStages: { '4': ['AWSCURRENT'] } };
+      const plan = planOne(candidate([{ ...ssmReference(parameter), ...pin }]), { secret: state, movedStages: ['AWSCURRENT'] });
+      expectSkip(plan, reason);
     });
 
     it('never redeploys a pinned reference, even on a manual "all stages" request', () => {
