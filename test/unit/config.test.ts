@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       notificationBus: undefined,
       idempotencyTtlDays: 30,
       maxAttempts: 8,
+      connectTimeoutSeconds: 5,
+      readTimeoutSeconds: 10,
       logLevel: 'info',
     });
     expect(DEFAULT_STATE_TABLE).toBe('ecs-secret-redeploy');
@@ -29,6 +31,8 @@ describe('loadConfig', () => {
       EVENT_BUS_NAME: 'ops',
       IDEMPOTENCY_TTL_DAYS: '7',
       AWS_MAX_ATTEMPTS: '4',
+      CONNECT_TIMEOUT_SECONDS: '2',
+      READ_TIMEOUT_SECONDS: '0',
       LOG_LEVEL: 'silent',
     });
     expect(config).toEqual({
@@ -41,8 +45,15 @@ describe('loadConfig', () => {
       notificationBus: 'ops',
       idempotencyTtlDays: 7,
       maxAttempts: 4,
+      connectTimeoutSeconds: 2,
+      readTimeoutSeconds: 0,
       logLevel: 'silent',
     });
+  });
+
+  it('takes a caller default for the attempts, which AWS_MAX_ATTEMPTS still overrides', () => {
+    expect(loadConfig({}, {}, { maxAttempts: 3 }).maxAttempts).toBe(3);
+    expect(loadConfig({ AWS_MAX_ATTEMPTS: '5' }, {}, { maxAttempts: 3 }).maxAttempts).toBe(5);
   });
 
   it('falls back to AWS_DEFAULT_REGION, and prefers AWS_REGION', () => {
@@ -136,8 +147,22 @@ describe('loadConfig', () => {
       ['AWS_MAX_ATTEMPTS', '3x'],
       ['DRY_RUN', 'maybe'],
       ['LOG_LEVEL', 'debug'],
+      ['CONNECT_TIMEOUT_SECONDS', '-1'],
+      ['READ_TIMEOUT_SECONDS', '1.5'],
+      ['READ_TIMEOUT_SECONDS', 'soon'],
+      ['AWS_REGION', 'us east 1'],
+      ['AWS_REGION', '../../etc'],
+      ['AWS_DEFAULT_REGION', 'EU-WEST-1'],
+      ['AWS_ENDPOINT_URL', 'localhost:4566'],
+      ['AWS_ENDPOINT_URL', 'ftp://127.0.0.1'],
     ])('rejects %s=%p with a ConfigError', (name, raw) => {
       expect(() => loadConfig({ [name]: raw })).toThrow(ConfigError);
+    });
+
+    it('escapes control characters of a bad value in the message', () => {
+      expect(() => loadConfig({ AWS_REGION: 'eu\u001b[2J' })).toThrow(
+        'AWS_REGION must be a region name such as eu-west-1, got "eu\\u001b[2J"',
+      );
     });
 
     it('names the setting and the bad value in the message', () => {

@@ -35,6 +35,11 @@ export const PARTITIONS: readonly string[] = ['aws', 'aws-cn', 'aws-us-gov', 'aw
  */
 const REGION = /^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
+
+/** True when the text is a region name (the grammar an ARN's region must follow). */
+export function isRegion(text: string): boolean {
+  return REGION.test(text);
+}
 const SERVICE = /^[a-z0-9-]+$/;
 
 /** An ARN's fields, or why the text is not an ARN of a regional resource of this account's kind. */
@@ -53,7 +58,7 @@ export function checkArn(text: string): ArnCheck {
   const resource = parts.slice(5).join(':');
   if (!PARTITIONS.includes(partition)) return { problem: `unknown partition ${quoted(partition, 40)} (one of ${PARTITIONS.join(', ')})` };
   if (!SERVICE.test(service)) return { problem: `invalid service ${quoted(service, 40)}` };
-  if (!REGION.test(region)) return { problem: `invalid region ${quoted(region, 40)} (a region looks like eu-west-1)` };
+  if (!isRegion(region)) return { problem: `invalid region ${quoted(region, 40)} (a region looks like eu-west-1)` };
   if (!ACCOUNT.test(account)) return { problem: `invalid account ${quoted(account, 40)} (an account id has 12 digits)` };
   if (resource === '') return { problem: 'the ARN names no resource' };
   return { arn: { partition, service, region, account, resource } };
