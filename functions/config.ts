@@ -90,6 +90,11 @@ function endpoint(raw: string | undefined): string | undefined {
   return value;
 }
 
+/** True when the environment asks for no colours (NO_COLOR set and not empty, as no-color.org says). */
+export function colorDisabled(env: Env = process.env): boolean {
+  return nonEmpty(env.NO_COLOR) !== undefined;
+}
+
 /** True for an absolute http or https URL. */
 export function isHttpUrl(text: string): boolean {
   try {

@@ -9,6 +9,7 @@ import { type ArnResolver, referencesTo } from '../domain/references/match';
 import { type InventoryInfo, type Report, type ServiceReport, targetIdentity } from '../domain/report/report';
 import { runNotifications } from './notifications';
 import type { Ports } from './ports';
+import type { OnProgress } from './progress';
 import { executePlans } from './redeploy';
 import { writeServiceEntries } from './refresh-index';
 import { scanAccount } from './scan-account';
@@ -24,6 +25,8 @@ export interface RunOptions {
   useState: boolean;
   /** Why the state table is not used, for the report. */
   stateNote?: string;
+  /** Hears how a scan and the redeploys advance (the CLI's progress display). */
+  onProgress?: OnProgress;
 }
 
 /**
@@ -63,6 +66,7 @@ export async function handleSignal(ports: Ports, signal: Signal, options: RunOpt
       dryRun: options.dryRun,
       force: options.force,
       ledger: options.useState ? ports.ledger : undefined,
+      onProgress: options.onProgress,
     })),
   ];
   const report: Report = {
@@ -90,14 +94,14 @@ interface Found {
 
 async function findCandidates(ports: Ports, secret: SecretState, options: RunOptions): Promise<Found> {
   if (options.inventory === 'scan' || !options.useState) {
-    return scanCandidates(ports, secret, options.inventory === 'scan' ? 'requested' : options.stateNote);
+    return scanCandidates(ports, secret, options.inventory === 'scan' ? 'requested' : options.stateNote, options.onProgress);
   }
   const fromIndex = await indexCandidates(ports, secret, options.dryRun);
-  return fromIndex ?? scanCandidates(ports, secret, 'the index was never built: live scan (run "index rebuild")');
+  return fromIndex ?? scanCandidates(ports, secret, 'the index was never built: live scan (run "index rebuild")', options.onProgress);
 }
 
-async function scanCandidates(ports: Ports, secret: SecretState, note?: string): Promise<Found> {
-  const scan = await scanAccount(ports);
+async function scanCandidates(ports: Ports, secret: SecretState, note?: string, onProgress?: OnProgress): Promise<Found> {
+  const scan = await scanAccount(ports, onProgress);
   const resolve: ArnResolver = (ref) => ports.secrets.resolve(ref);
   const matched = async <T extends { taskDefinition: string }>(items: T[]) =>
     (

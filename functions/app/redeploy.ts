@@ -4,6 +4,7 @@ import { type ServiceReport, toReportReference } from '../domain/report/report';
 import type { LedgerKey, RedeployLedger } from '../ports/ledger';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { Ports } from './ports';
+import type { OnProgress } from './progress';
 
 /** How to carry out a plan. */
 export interface ExecuteOptions {
@@ -11,8 +12,9 @@ export interface ExecuteOptions {
   dryRun: boolean;
   /** Redeploy even when the ledger says it was done for this version. */
   force: boolean;
-  /** Absent when there is no state table (local CLI before `init`): no exactly-once guard. */
+  /** Absent when run without the ledger (the CLI's --no-ledger): no exactly-once guard. */
   ledger?: RedeployLedger;
+  onProgress?: OnProgress;
 }
 
 /**
@@ -25,7 +27,8 @@ export async function executePlans(
   plans: ServicePlan[],
   options: ExecuteOptions,
 ): Promise<ServiceReport[]> {
-  return mapWithConcurrency(plans, ports.config.maxConcurrency, async (plan) => {
+  const onDone = (done: number) => options.onProgress?.({ phase: 'redeploy', done, total: plans.length });
+  return mapWithConcurrency(plans, { limit: ports.config.maxConcurrency, onDone }, async (plan) => {
     const base = {
       cluster: plan.service.clusterArn,
       service: plan.service.serviceArn,

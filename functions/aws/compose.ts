@@ -1,6 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Ports } from '../app/ports';
 import type { Config } from '../config';
+import { EnvironmentError } from '../domain/errors';
 import { systemClock } from '../ports/clock';
 import { type Logger, silentLogger } from '../ports/logger';
 import { type AwsClients, buildClients, type Instrument } from './clients';
@@ -45,7 +46,8 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),
     accountId() {
       account ??= clients.sts.send(new GetCallerIdentityCommand({})).then((identity) => {
-        if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account');
+        // An endpoint that is not an AWS API may answer anything, even an empty 200.
+        if (!identity.Account) throw new EnvironmentError('STS GetCallerIdentity answered without an account: is the endpoint an AWS API?');
         return identity.Account;
       });
       return account;

@@ -1,17 +1,37 @@
+import type { RebuildSummary } from '../app/refresh-index';
 import { lastPathSegment } from '../domain/identity/arn';
-import { countOutcomes, type Report } from '../domain/report/report';
+import { parseTarget } from '../domain/identity/target';
+import type { IndexEntry } from '../domain/index/entries';
+import { countOutcomes, type Outcome, type Report } from '../domain/report/report';
+import { escapeControl } from '../domain/text';
+import { type Color, paint, plural, type Rendering, type Style, table, textLine } from './output';
+
+const PLAIN: Style = { color: false };
+
+const OUTCOME_COLORS: Record<Outcome, Color | undefined> = {
+  redeployed: 'green',
+  'would-redeploy': 'yellow',
+  skipped: 'dim',
+  failed: 'red',
+};
+
+/** A run's report in every format. */
+export function reportRendering(report: Report): Rendering {
+  return { json: report, table: (style) => formatReport(report, style), text: () => reportText(report) };
+}
 
 /** The report as a readable table with a heading and a summary line. */
-export function formatReport(report: Report): string {
+export function formatReport(report: Report, style: Style = PLAIN): string {
   const lines: string[] = [];
   const secret = report.secret.name ?? report.secret.arn ?? '(unknown secret)';
-  const version = report.secret.versionId ? ` (AWSCURRENT ${report.secret.versionId})` : '';
   const trigger = report.trigger.eventName ?? report.trigger.source;
-  lines.push(`secret:  ${secret}${version}`);
-  lines.push(`trigger: ${trigger}${report.dryRun ? ' [dry run]' : ''}`);
-  if (report.inventory) lines.push(`found by: ${report.inventory.source}${report.inventory.note ? ` (${report.inventory.note})` : ''}`);
+  lines.push(`secret:  ${escapeControl(secret)}${versionNote(report)}`);
+  lines.push(`trigger: ${escapeControl(trigger)}${report.dryRun ? ' [dry run]' : ''}`);
+  if (report.inventory) {
+    lines.push(`found by: ${report.inventory.source}${report.inventory.note ? ` (${escapeControl(report.inventory.note)})` : ''}`);
+  }
   if (report.action === 'ignore') {
-    lines.push(`ignored: ${report.reason ?? ''}`);
+    lines.push(`ignored: ${escapeControl(report.reason ?? '')}`);
     return `${lines.join('\n')}\n`;
   }
   lines.push('');
@@ -21,10 +41,10 @@ export function formatReport(report: Report): string {
     const rows = report.services.map((s) => [
       s.serviceName,
       lastPathSegment(s.cluster),
-      s.outcome,
+      { text: s.outcome, color: OUTCOME_COLORS[s.outcome] },
       s.outcome === 'redeployed' && s.deploymentId ? `new deployment ${s.deploymentId} (${s.reason ?? ''})` : (s.reason ?? ''),
     ]);
-    lines.push(...table(['SERVICE', 'CLUSTER', 'OUTCOME', 'REASON'], rows));
+    lines.push(...table(['SERVICE', 'CLUSTER', 'OUTCOME', 'REASON'], rows, style));
   }
   if (report.standaloneTasks.length > 0) {
     lines.push('', 'Standalone tasks using the secret (not redeployed, restart them yourself):');
@@ -32,10 +52,11 @@ export function formatReport(report: Report): string {
       ...table(
         ['TASK', 'CLUSTER', 'TASK DEFINITION'],
         report.standaloneTasks.map((t) => [lastPathSegment(t.taskArn), lastPathSegment(t.clusterArn), lastPathSegment(t.taskDefinition)]),
+        style,
       ),
     );
   }
-  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
+  for (const warning of report.warnings) lines.push(paint(style, 'yellow', `warning: ${escapeControl(warning)}`));
   const counts = countOutcomes(report);
   lines.push(
     '',
@@ -46,12 +67,95 @@ export function formatReport(report: Report): string {
   return `${lines.join('\n')}\n`;
 }
 
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
+/** A parameter has version numbers, a secret has version ids under stages. */
+function versionNote(report: Report): string {
+  const { arn, versionId } = report.secret;
+  if (!versionId) return '';
+  return arn && parseTarget(arn)?.kind === 'parameter' ? ` (version ${versionId})` : ` (AWSCURRENT ${versionId})`;
+}
+
+/** The report as tab-separated records: one SECRET line, then one line per service and per standalone task. */
+export function reportText(report: Report): string {
+  const { secret } = report;
+  return [
+    textLine(['SECRET', secret.arn ?? secret.name, secret.versionId, report.action, report.dryRun ? 'dry-run' : 'live', report.reason]),
+    ...report.services.map((s) =>
+      textLine(['SERVICE', lastPathSegment(s.cluster), s.serviceName, s.outcome, s.deploymentId, s.reason, s.service]),
+    ),
+    ...report.standaloneTasks.map((t) => textLine(['TASK', lastPathSegment(t.clusterArn), t.taskArn, t.taskDefinition])),
+    ...report.warnings.map((w) => textLine(['WARNING', w])),
+  ].join('');
+}
+
+/** What the index holds, in every format. */
+export function indexRendering(entries: IndexEntry[], builtAt: string | undefined): Rendering {
+  return {
+    json: { builtAt: builtAt ?? null, entries },
+    table: (style) => formatIndex(entries, builtAt, style),
+    text: () =>
+      entries
+        .map((e) => textLine(['ENTRY', e.secretArn, e.kind, lastPathSegment(e.clusterArn), e.name, e.taskDefinition, referencesOf(e)]))
+        .join(''),
+  };
+}
+
+function referencesOf(entry: IndexEntry): string {
+  return entry.references.map((r) => `${r.container ?? r.volume ?? ''}:${r.name ?? r.field}`).join(', ');
+}
+
+function formatIndex(entries: IndexEntry[], builtAt: string | undefined, style: Style): string {
+  const lines = [`index built: ${builtAt ?? 'never (run "ecs-secret-redeploy index rebuild")'}`];
+  const bySecret = new Map<string, IndexEntry[]>();
+  for (const e of entries) bySecret.set(e.secretArn, [...(bySecret.get(e.secretArn) ?? []), e]);
+  for (const [secret, list] of [...bySecret.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push('', escapeControl(secret));
+    const rows = list
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((e) => [
+        e.kind === 'task' ? 'task' : 'service',
+        e.name,
+        lastPathSegment(e.clusterArn),
+        lastPathSegment(e.taskDefinition),
+        referencesOf(e),
+      ]);
+    lines.push(
+      ...table(
+        ['  KIND', 'NAME', 'CLUSTER', 'TASK DEFINITION', 'REFERENCES'],
+        rows.map(([kind, ...rest]) => [`  ${kind}`, ...rest]),
+        style,
+      ),
+    );
+  }
+  if (entries.length === 0) lines.push('', 'no entries');
+  return `${lines.join('\n')}\n`;
+}
+
+/** What a rebuild did, in every format. */
+export function rebuildRendering(summary: RebuildSummary, stateTable: string): Rendering {
+  return {
+    json: summary,
+    table: (style) =>
+      [
+        `index rebuilt in "${escapeControl(stateTable)}": ${plural(summary.clusters, 'cluster')}, ${plural(summary.services, 'service')}, ` +
+          `${plural(summary.taskDefinitions, 'task definition')}, ${plural(summary.secrets, 'secret')} referenced, ` +
+          `${plural(summary.standaloneTasks, 'standalone task')}; ${plural(summary.entriesWritten, 'entry', 'entries')} written, ` +
+          `${summary.entriesRemoved} removed\n`,
+        ...summary.unresolvedReferences.map((ref) =>
+          paint(style, 'yellow', `warning: reference to a missing secret: ${escapeControl(ref)}\n`),
+        ),
+      ].join(''),
+    text: () =>
+      [
+        textLine([
+          'INDEX',
+          summary.builtAt,
+          summary.clusters,
+          summary.services,
+          summary.taskDefinitions,
+          summary.secrets,
+          summary.standaloneTasks,
+        ]),
+        ...summary.unresolvedReferences.map((ref) => textLine(['UNRESOLVED', ref])),
+      ].join(''),
+  };
 }

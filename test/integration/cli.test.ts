@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Emulator, secretEvents, startEmulator } from '../support/emulator';
+import { startSilentServer } from '../support/silent-server';
 import { type DemoAccount, seedDemoAccount } from '../support/world';
 
 const BIN = resolve(__dirname, '../../bin/ecs-secret-redeploy.js');
@@ -19,6 +20,20 @@ afterAll(async () => {
   await emulator?.moto.stop();
 });
 
+/**
+ * Runs the CLI in its own process while this one keeps serving (the silent endpoint lives here).
+ */
+function cliAsync(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...emulator.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 /** Runs the installed CLI (bin -> dist, built by `npm ci`/`npm test`) against the emulator. */
 function cli(args: string[], input?: string) {
   const out = spawnSync(process.execPath, [BIN, ...args], {
@@ -34,20 +49,34 @@ describe('ecs-secret-redeploy CLI', () => {
   it('prints help and exits 0', () => {
     const run = cli(['--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('plan SECRET');
+    expect(run.stdout).toContain('plan [options] <SECRET>');
     expect(run.stdout).toContain('Exit codes');
   });
 
-  it('plans by live scan without a state table and says so on stderr', () => {
-    const run = cli(['plan', 'prod/orders-db', '--json']);
+  it('prints its version', () => {
+    expect(cli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  // Behaviour changed on purpose: without a state table the CLI once scanned silently, without the
+  // exactly-once guard. A missing table is now exit 3; --no-ledger asks for the scan.
+  it('exits 3 without a state table, and plans by live scan with --no-ledger, saying so on stderr', () => {
+    const refused = cli(['plan', 'prod/orders-db', '--json']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toBe(
+      'error: state table "ecs-secret-redeploy" does not exist (run "ecs-secret-redeploy init", or --no-ledger to run without the exactly-once guard)\n',
+    );
+    expect(refused.stdout).toBe('');
+
+    const run = cli(['plan', 'prod/orders-db', '--json', '--no-ledger']);
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain('live scan without the exactly-once guard');
+    expect(run.stderr).toContain('live scan of the account, without the exactly-once guard');
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({
       secret: { arn: account.secrets.ordersDb.arn, name: 'prod/orders-db', versionId: account.secrets.ordersDb.versionId },
       trigger: { source: 'manual' },
       action: 'redeploy',
       dryRun: true,
+      inventory: { source: 'scan', note: '--no-ledger: live scan, no exactly-once guard' },
       standaloneTasks: [],
     });
     const api = report.services.find((s: { serviceName: string }) => s.serviceName === 'orders-api');
@@ -116,10 +145,12 @@ describe('ecs-secret-redeploy CLI', () => {
       ['redeploy', 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:prod/db-AbCdEf'],
       'belongs to account 999999999999',
     ],
-    ['an unknown option', ['plan', 'prod/orders-db', '--bogus'], "Unknown option '--bogus'"],
-    ['a missing argument', ['redeploy'], 'usage: ecs-secret-redeploy redeploy SECRET'],
-    ['an unknown command', ['rotate', 'x'], 'unknown command "rotate"'],
-    ['an event file that does not exist', ['handle-event', '/nonexistent/event.json'], 'cannot read /nonexistent/event.json: ENOENT'],
+    ['an unknown option', ['plan', 'prod/orders-db', '--bogus'], "unknown option '--bogus'"],
+    ['an option of another command', ['init', '--dry-run'], 'option --dry-run does not apply to init'],
+    ['a missing argument', ['redeploy'], "missing required argument 'SECRET'"],
+    ['an unknown command', ['rotate', 'x'], "unknown command 'rotate'"],
+    ['an event file that does not exist', ['handle-event', '/nonexistent/event.json'], 'cannot read "/nonexistent/event.json": ENOENT'],
+    ['an endless event input', ['handle-event', '/dev/zero'], '"/dev/zero" is larger than 1 MiB: refused'],
   ])('exits 2 with a one-line error for %s', (_, args, message) => {
     const run = cli(args);
     expect(run.code).toBe(2);
@@ -146,4 +177,23 @@ describe('ecs-secret-redeploy CLI', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: .+\n$/);
   });
+
+  // Regression: no timeout was set on the SDK clients, so every command hung for ever on an
+  // endpoint that accepts the connection and never answers. With the defaults (3 attempts,
+  // 10 s read timeout) it must end within a minute, as exit 3 with one line.
+  it('ends with exit 3 within a minute against an endpoint that never answers', async () => {
+    const silent = await startSilentServer();
+    try {
+      const started = Date.now();
+      const run = await cliAsync(['plan', 'prod/orders-db'], { AWS_ENDPOINT_URL: silent.endpoint });
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toBe(
+        `error: "${silent.endpoint}" did not answer in time after 3 attempts (see --connect-timeout and --read-timeout)\n`,
+      );
+      expect(silent.connections()).toBe(3);
+    } finally {
+      await silent.close();
+    }
+  }, 70_000);
 });

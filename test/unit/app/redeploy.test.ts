@@ -63,6 +63,19 @@ describe('executePlans', () => {
     expect(reports[0]).toMatchObject({ outcome: 'redeployed', deploymentId: 'dep-api' });
   });
 
+  it('reports its progress after each service, failed or not', async () => {
+    ecs.on(UpdateServiceCommand).resolves({ service: {} });
+    ecs.on(UpdateServiceCommand, { service: serviceArn('web', 'b') }).rejects(new Error('draining'));
+    const progress: unknown[] = [];
+    await executePlans(testPorts(), ['a', 'b', 'c'].map(toRedeploy), {
+      secretArn: SECRET,
+      dryRun: false,
+      force: false,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(progress).toEqual([1, 2, 3].map((done) => ({ phase: 'redeploy', done, total: 3 })));
+  });
+
   it('reports failed for the services whose UpdateService throws and redeployed for the rest', async () => {
     ecs.on(UpdateServiceCommand).resolves({ service: {} });
     ecs
