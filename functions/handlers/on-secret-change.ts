@@ -2,7 +2,7 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { handleSignal } from '../app/handle-change';
 import { decodeEvent } from '../domain/decode/events';
 import type { Report } from '../domain/report/report';
-import { lambdaPorts } from './runtime';
+import { escapingFailures, lambdaPorts } from './runtime';
 
 /**
  * EventBridge target for Secrets Manager changes. Logs and returns the report; throws when a
@@ -10,7 +10,7 @@ import { lambdaPorts } from './runtime';
  * ledger, redeploys only what failed. Bad input (malformed event, unknown secret) throws too:
  * after the retries it lands in the dead-letter queue, where an alarm watches.
  */
-export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<Report> {
+async function handle(event: EventBridgeEvent<string, unknown>, context: Context): Promise<Report> {
   const ports = lambdaPorts(context);
   const signal = decodeEvent(event);
   const report = await handleSignal(ports, signal, { dryRun: ports.config.dryRun, force: false, inventory: 'index', useState: true });
@@ -23,3 +23,5 @@ export async function handler(event: EventBridgeEvent<string, unknown>, context:
   }
   return report;
 }
+
+export const handler = escapingFailures(handle);

@@ -2,14 +2,14 @@ import type { Context } from 'aws-lambda';
 import { handleSignal } from '../app/handle-change';
 import { decodeManualRequest, manualSignal } from '../domain/decode/manual-request';
 import type { Report } from '../domain/report/report';
-import { lambdaPorts } from './runtime';
+import { escapingFailures, lambdaPorts } from './runtime';
 
 /**
  * Manual invoke: `{"secretId": "...", "dryRun": true, "force": false}` -> report. The caller
  * reads each service's outcome in the answer; a malformed request or unknown secret is an
  * invocation error with a one-line message.
  */
-export async function handler(request: unknown, context: Context): Promise<Report> {
+async function handle(request: unknown, context: Context): Promise<Report> {
   const ports = lambdaPorts(context);
   const manual = decodeManualRequest(request);
   const report = await handleSignal(ports, manualSignal(manual.target), {
@@ -21,3 +21,5 @@ export async function handler(request: unknown, context: Context): Promise<Repor
   ports.log.info('report', { report });
   return report;
 }
+
+export const handler = escapingFailures(handle);

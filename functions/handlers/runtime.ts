@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { loadConfig } from '../config';
+import { escapeControl } from '../domain/text';
 
 let ports: AwsPorts | undefined;
 
@@ -11,4 +12,20 @@ let ports: AwsPorts | undefined;
 export function lambdaPorts(context: Pick<Context, 'invokedFunctionArn'>): AwsPorts {
   ports ??= awsPorts(loadConfig(), { accountId: context.invokedFunctionArn.split(':')[4] });
   return ports;
+}
+
+/**
+ * A handler whose failures leave with their message escaped (Lambda logs it, and it may end in the
+ * dead-letter queue): outside text in an SDK or plain error never reaches the log raw. The error
+ * keeps its class, so the function's error type still says what went wrong.
+ */
+export function escapingFailures<A extends unknown[], T>(handle: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
+  return async (...args) => {
+    try {
+      return await handle(...args);
+    } catch (error) {
+      if (error instanceof Error) error.message = escapeControl(error.message);
+      throw error;
+    }
+  };
 }

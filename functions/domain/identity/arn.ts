@@ -182,8 +182,11 @@ export interface ParameterRef {
   label?: string;
 }
 
-/** Parameter names: segments of letters, digits and `_ . -`, joined by `/` (PutParameter). */
-const PARAMETER_NAME = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+/**
+ * Parameter names: segments of letters, digits and `_ . -`, joined by `/` (PutParameter); a
+ * segment of dots alone (`..`) names no level of a hierarchy.
+ */
+const PARAMETER_NAME = /^(?!\.+(\/|$))[A-Za-z0-9_.-]+(\/(?!\.+(\/|$))[A-Za-z0-9_.-]+)*$/;
 const MAX_PARAMETER_NAME = 2048;
 const PARAMETER_VERSION = /^[1-9]\d*$/;
 /** Labels: letters, digits, `. - _`, at most 100, never starting with a digit, `aws` or `ssm` (LabelParameterVersion). */

@@ -6,6 +6,7 @@ import { MalformedEventError, StateTableMissingError } from '../../../functions/
 import { handler } from '../../../functions/handlers/on-secret-change';
 import { ecsService, secretArn, serviceArn, taskDefinitionArn } from '../../support/factories';
 import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
+import { RAW_UNSAFE } from '../../support/unsafe';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
@@ -85,6 +86,14 @@ describe('on-secret-change handler', () => {
     await expect(handler(putSecretValue() as never, lambdaContext)).rejects.toThrow(
       '1 of 2 services failed to redeploy: b (UpdateService failed: Rate exceeded)',
     );
+  });
+
+  it('escapes control and bidi characters of a failure message, whatever raised it, and keeps its class', async () => {
+    sm.on(DescribeSecretCommand).rejects(Object.assign(new Error('denied for \u202enimda\u001b[2J'), { name: 'AccessDeniedException' }));
+    const failure = (await handler(putSecretValue() as never, lambdaContext).catch((error: Error) => error)) as Error;
+    expect(failure.name).toBe('AccessDeniedException');
+    expect(failure.message).toBe('denied for \\u202enimda\\u001b[2J');
+    expect(failure.message).not.toMatch(RAW_UNSAFE);
   });
 
   it('ignores the start of a rotation without calling AWS', async () => {

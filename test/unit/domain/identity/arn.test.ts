@@ -287,6 +287,11 @@ describe('parseParameterRef', () => {
       ['a name with a label', '/prod/orders/api-token:my-label', { arn: PARAM, label: 'my-label' }],
       ['an ARN with a version', `${PARAM}:12`, { arn: PARAM, version: '12' }],
       ['an ARN with a label', `${PARAM}:Blue_2.x`, { arn: PARAM, label: 'Blue_2.x' }],
+      [
+        'a name with dots inside its segments',
+        '/app.v2/.env-x:1',
+        { arn: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app.v2/.env-x`, version: '1' },
+      ],
       ['a top-level name with a version', 'api-token:1', { arn: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/api-token`, version: '1' }],
     ])('reads %s as the parameter, pinned', (_label, text, expected) => {
       expect(parseParameterRef(text, HOME)).toEqual(expected);
@@ -313,6 +318,9 @@ describe('parseParameterRef', () => {
     ['an ARN with a malformed region', `arn:aws:ssm:eu west 1:${ACCOUNT}:parameter/a`],
     ['a name with a space', 'prod/api token'],
     ['a name with an empty segment', 'prod//token'],
+    // Found by the handler fuzz test: "../../etc" passed as a hierarchy of three levels.
+    ['a name with ".." segments', '../../etc'],
+    ['an ARN whose name climbs a hierarchy', `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/../token`],
     ['a name with a control character', 'prod/token\u0007'],
     ['an empty string', ''],
   ])('returns undefined for %s', (_label, text) => {
