@@ -24,14 +24,13 @@ export interface AwsClients {
 export type Instrument = (client: { middlewareStack: unknown }) => void;
 
 /**
- * Builds every client from the configuration: adaptive retries (the SDK backs off on ECS
- * throttling instead of failing), the configured region, profile and local endpoint, and
+ * The settings every client gets from the configuration: adaptive retries (the SDK backs off on
+ * ECS throttling instead of failing), the configured region, profile and local endpoint, and
  * connection and read timeouts, so that an endpoint that never answers ends in a TimeoutError
- * (which the SDK retries, up to maxAttempts) instead of hanging. Regional clients for other
- * regions are built on first use.
+ * (which the SDK retries, up to maxAttempts) instead of hanging.
  */
-export function buildClients(config: Config, instrument: Instrument = () => undefined): AwsClients {
-  const settings = (region = config.region) => ({
+export function clientSettings(config: Config, region = config.region) {
+  return {
     ...(region ? { region } : {}),
     ...(config.profile ? { profile: config.profile } : {}),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
@@ -42,7 +41,12 @@ export function buildClients(config: Config, instrument: Instrument = () => unde
       // The read timeout: how long the socket may stay idle, as the AWS CLI's --cli-read-timeout.
       socketTimeout: config.readTimeoutSeconds * 1000,
     }),
-  });
+  };
+}
+
+/** Builds every client, with {@link clientSettings}. Regional clients for other regions are built on first use. */
+export function buildClients(config: Config, instrument: Instrument = () => undefined): AwsClients {
+  const settings = (region = config.region) => clientSettings(config, region);
   const made = <T extends { middlewareStack: unknown }>(client: T): T => {
     instrument(client);
     return client;

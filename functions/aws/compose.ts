@@ -24,9 +24,10 @@ export interface ComposeOptions {
   clients?: AwsClients;
 }
 
-/** The ports on AWS, plus the state table they share (for `init` and the table check). */
+/** The ports on AWS, plus the state table they share (for `init` and the table check) and the clients (for adapters only the CLI builds). */
 export interface AwsPorts extends Ports {
   table: Table;
+  clients: AwsClients;
 }
 
 /** Builds every adapter once from the configuration. */
@@ -37,6 +38,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
   return {
     config,
     table,
+    clients,
     secrets: awsSecretStore(clients),
     ecs: awsEcs(clients),
     index: tableIndexStore(table),

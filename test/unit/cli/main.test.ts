@@ -9,6 +9,8 @@ import {
   ListTasksCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -27,6 +29,8 @@ const ssm = mockClient(SSMClient);
 // The state table is reached through the document client, which must be mocked itself.
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sts = mockClient(STSClient);
+const events = mockClient(EventBridgeClient);
+const scheduler = mockClient(SchedulerClient);
 const SECRET = secretArn('prod/db-AbCdEf');
 const PARAMETER = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/token`;
 const NOT_FOUND = Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException', $metadata: {} });
@@ -52,11 +56,13 @@ function io(overrides: Partial<Io> = {}, env: Record<string, string> = {}): Stre
 
 /** Every call sent to AWS in this test. */
 function awsCalls(): number {
-  return [ecs, sm, ssm, dynamo, sts].reduce((n, mock) => n + mock.calls().length, 0);
+  return [ecs, sm, ssm, dynamo, sts, events, scheduler].reduce((n, mock) => n + mock.calls().length, 0);
 }
 
 beforeEach(() => {
-  for (const mock of [ecs, sm, ssm, dynamo, sts]) mock.reset();
+  for (const mock of [ecs, sm, ssm, dynamo, sts, events, scheduler]) mock.reset();
+  events.on(ListRulesCommand).resolves({ Rules: [] });
+  scheduler.on(ListSchedulesCommand).resolves({ Schedules: [] });
   sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: { v1: ['AWSCURRENT'] } });
   dynamo.on(DescribeTableCommand).resolves({ Table: { TableName: 'ecs-secret-redeploy' } });
@@ -85,6 +91,11 @@ describe('help and version', () => {
     [['init', '--help'], 'Usage: ecs-secret-redeploy init [options]', ['CreateTable']],
     [['index', 'rebuild', '--help'], 'Usage: ecs-secret-redeploy index rebuild [options]', ['--clusters', 'ListClusters']],
     [['index', 'show', '--help'], 'Usage: ecs-secret-redeploy index show [options] [SECRET]', ['Query']],
+    [
+      ['secrets', '--help'],
+      'Usage: ecs-secret-redeploy secrets [options]',
+      ['--scan', 'mermaid', 'ListRules', 'ListSchedules', 'universal target'],
+    ],
     [['help', 'plan'], 'Usage: ecs-secret-redeploy plan [options] <SECRET>', []],
   ])('%j prints the help of that command on stdout and exits 0', async (args, usage, mentions) => {
     const streams = io();
@@ -401,5 +412,26 @@ describe('handle-event', () => {
     expect(await main(['handle-event', '-'], streams)).toBe(0);
     expect(streams.out).toContain('ignored: the Create failed (Unable to Describe Resource): nothing changed');
     expect(awsCalls()).toBe(0);
+  });
+});
+
+describe('secrets', () => {
+  it('prints the usage map as a Mermaid graph', async () => {
+    const streams = io();
+    expect(await main(['secrets', '--scan', '--output', 'mermaid'], streams)).toBe(0);
+    expect(streams.out).toMatch(/^flowchart LR\n/);
+    expect(streams.out).toContain('s1["prod/db (secret, eu-west-1)"]');
+    expect(streams.out).toContain('s1 -->|"secrets SECRET_0"| c1');
+    expect(events).toHaveReceivedCommand(ListRulesCommand);
+    expect(scheduler).toHaveReceivedCommand(ListSchedulesCommand);
+  });
+
+  it('exits 3 without a state table unless asked to scan, and says how', async () => {
+    dynamo.on(DescribeTableCommand).rejects(NOT_FOUND);
+    const streams = io();
+    expect(await main(['secrets'], streams)).toBe(3);
+    expect(streams.err).toBe(
+      'error: state table "ecs-secret-redeploy" does not exist (run "ecs-secret-redeploy init", or --scan to map the account by a live scan)\n',
+    );
   });
 });
