@@ -13,8 +13,16 @@ export interface Io {
   env?: Record<string, string | undefined>;
 }
 
-/** The process's own streams. */
+/**
+ * The process's own streams. A reader that went away (`... | head`) is no error: what is left to
+ * write is dropped and the run ends with its own exit code, without a stack trace.
+ */
 export function processIo(): Io {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

@@ -53,6 +53,18 @@ describe('ecs-secret-redeploy CLI', () => {
     expect(run.stdout).toContain('Exit codes');
   });
 
+  it('ends quietly, with its own exit code, when its reader goes away (| head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'plan', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('prints its version', () => {
     expect(cli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
