@@ -75,7 +75,7 @@ function versionNote(report: Report): string {
 }
 
 /** The report as tab-separated records: one SECRET line, then one line per service and per standalone task. */
-export function reportText(report: Report): string {
+function reportText(report: Report): string {
   const { secret } = report;
   return [
     textLine(['SECRET', secret.arn ?? secret.name, secret.versionId, report.action, report.dryRun ? 'dry-run' : 'live', report.reason]),

@@ -13,10 +13,10 @@ import { addGlobalOptions, type RawOptions, type Settings, settingsOf } from './
 import { type Format, rendered } from './output';
 import { progressReporter } from './progress';
 
-export const PROGRAM = 'ecs-secret-redeploy';
+const PROGRAM = 'ecs-secret-redeploy';
 
 /** The AWS CLI's standard retry mode makes 3 attempts: a silent endpoint ends well within a minute. */
-export const CLI_MAX_ATTEMPTS = 3;
+const CLI_MAX_ATTEMPTS = 3;
 
 /** What a run leaves behind for main: its exit code, and the configuration it used (to name the endpoint in an error). */
 export interface RunState {

@@ -26,7 +26,7 @@ export interface Location {
  * Every AWS partition (the SDK's partitions data, `@aws-sdk/core` util-endpoints): the commercial
  * one, China, GovCloud, the ISO partitions and the European Sovereign Cloud.
  */
-export const PARTITIONS: readonly string[] = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
+const PARTITIONS: readonly string[] = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
 
 /**
  * A region name: lower-case words joined by `-`, ending in a number (`eu-west-1`,
