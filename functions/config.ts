@@ -1,9 +1,13 @@
 import { ConfigError } from './domain/errors';
+import { isRegion } from './domain/identity/arn';
+import { quoted } from './domain/text';
 
 /** Everything the service can be told from outside. Built once per process by {@link loadConfig}. */
 export interface Config {
   /** AWS region; undefined lets the SDK use its own chain (profile, AWS_REGION). */
   region?: string;
+  /** Named profile of the shared config and credentials files (`--profile`); undefined lets the SDK read AWS_PROFILE. */
+  profile?: string;
   /** Endpoint of a local emulator (AWS_ENDPOINT_URL); undefined in AWS. */
   endpoint?: string;
   /** DynamoDB state table holding the index and the idempotency records. */
@@ -30,6 +34,13 @@ export interface Config {
   notificationBus?: string;
   /** Maximum attempts per AWS call, with the SDK's adaptive retry mode. */
   maxAttempts: number;
+  /**
+   * Seconds to wait for a connection to an AWS endpoint, and seconds a connection may stay silent
+   * while an answer is awaited (like the AWS CLI's --cli-connect-timeout and --cli-read-timeout);
+   * 0 waits for ever. Without them an endpoint that accepts and never answers hangs every call.
+   */
+  connectTimeoutSeconds: number;
+  readTimeoutSeconds: number;
   /** `info` logs every report; `silent` logs nothing (the demo prints reports itself). */
   logLevel: 'info' | 'silent';
   /**
@@ -42,16 +53,19 @@ export interface Config {
 export const DEFAULT_STATE_TABLE = 'ecs-secret-redeploy';
 export const DEFAULT_METRICS_NAMESPACE = 'ecs-secret-redeploy';
 
+/** Defaults a caller may set differently (the CLI makes fewer attempts than a Lambda). */
+export type ConfigDefaults = Partial<Pick<Config, 'maxAttempts'>>;
+
 type Env = Record<string, string | undefined>;
 
 /**
  * Reads the configuration from the environment. This is the only place that reads `process.env`;
  * the CLI passes its options as `overrides`.
  */
-export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}, defaults: ConfigDefaults = {}): Config {
   const config: Config = {
-    region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
-    endpoint: nonEmpty(env.AWS_ENDPOINT_URL),
+    region: region(env),
+    endpoint: endpoint(env.AWS_ENDPOINT_URL),
     stateTable: nonEmpty(env.STATE_TABLE) ?? DEFAULT_STATE_TABLE,
     clusters: (env.CLUSTERS ?? '')
       .split(',')
@@ -66,7 +80,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dryRun: booleanValue('DRY_RUN', env.DRY_RUN, false),
     notificationBus: nonEmpty(env.EVENT_BUS_NAME),
     reconcilerFunction: nonEmpty(env.RECONCILER_FUNCTION),
-    maxAttempts: positiveInteger('AWS_MAX_ATTEMPTS', env.AWS_MAX_ATTEMPTS, 8),
+    maxAttempts: positiveInteger('AWS_MAX_ATTEMPTS', env.AWS_MAX_ATTEMPTS, defaults.maxAttempts ?? 8),
+    connectTimeoutSeconds: wholeNumber('CONNECT_TIMEOUT_SECONDS', env.CONNECT_TIMEOUT_SECONDS, 5),
+    readTimeoutSeconds: wholeNumber('READ_TIMEOUT_SECONDS', env.READ_TIMEOUT_SECONDS, 10),
     logLevel: logLevel(env.LOG_LEVEL),
     metricsNamespace: nonEmpty(env.POWERTOOLS_METRICS_NAMESPACE) ?? DEFAULT_METRICS_NAMESPACE,
   };
@@ -75,6 +91,40 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     throw new ConfigError(`max concurrency must be an integer from 1 to 50, got ${merged.maxConcurrency}`);
   }
   return merged;
+}
+
+/** The region from the environment, checked: the SDK builds hostnames from it. */
+function region(env: Env): string | undefined {
+  for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION'] as const) {
+    const value = nonEmpty(env[name]);
+    if (value === undefined) continue;
+    if (!isRegion(value)) throw new ConfigError(`${name} must be a region name such as eu-west-1, got ${quoted(value, 60)}`);
+    return value;
+  }
+  return undefined;
+}
+
+/** An http(s) URL, as the SDK takes it for every client. */
+function endpoint(raw: string | undefined): string | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  if (!isHttpUrl(value)) throw new ConfigError(`AWS_ENDPOINT_URL must be an http:// or https:// URL, got ${quoted(value, 100)}`);
+  return value;
+}
+
+/** True when the environment asks for no colours (NO_COLOR set and not empty, as no-color.org says). */
+export function colorDisabled(env: Env = process.env): boolean {
+  return nonEmpty(env.NO_COLOR) !== undefined;
+}
+
+/** True for an absolute http or https URL. */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function logLevel(raw: string | undefined): Config['logLevel'] {
@@ -107,6 +157,13 @@ function positiveNumber(name: string, raw: string | undefined, fallback: number)
   const value = Number(raw);
   if (!/^\s*\d+(\.\d+)?\s*$/.test(raw as string) || value <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return value;
+}
+
+function wholeNumber(name: string, raw: string | undefined, fallback: number): number {
+  if (nonEmpty(raw) === undefined) return fallback;
+  if (!/^\s*\d+\s*$/.test(raw as string))
+    throw new ConfigError(`${name} must be a whole number of seconds (0 waits for ever), got "${raw}"`);
+  return Number(raw);
 }
 
 function booleanValue(name: string, raw: string | undefined, fallback: boolean): boolean {

@@ -3,25 +3,62 @@
  * account, builds the index, changes a secret, feeds the EventBridge event that the change emits
  * to the on-secret-change Lambda handler, prints its report and the services' deployments
  * before and after, delivers the same event again (nothing happens twice), and stops moto.
+ * `npm run demo -- --keep` leaves moto and the account running, and prints how to try the CLI on
+ * it and how to stop it.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { Report } from '../functions/domain/report/report';
 import { secretEvents } from '../test/support/events';
-import { MOTO_ACCOUNT, startMoto } from '../test/support/moto';
+import { MOTO_ACCOUNT, type MotoServer, startMoto } from '../test/support/moto';
 import { emulatorClientConfig, primaryDeployments, seedDemoAccount } from '../test/support/world';
 
 const REGION = 'eu-west-1';
 
 async function main(): Promise<void> {
-  const moto = await startMoto();
+  const keep = process.argv.slice(2).includes('--keep');
+  const dir = keep ? mkdtempSync(join(tmpdir(), 'ecs-secret-redeploy-demo-')) : undefined;
+  const moto = await startMoto(dir ? { detachedLog: join(dir, 'moto.log') } : {});
   try {
     await demo(moto.endpoint);
-  } finally {
+  } catch (error) {
+    await moto.stop();
+    throw error;
+  }
+  if (dir) {
+    kept(moto, dir);
+  } else {
     await moto.stop();
     console.log(`\nmoto_server (pid ${moto.pid}) stopped.`);
   }
+}
+
+/** What to type next: the environment of the emulator, commands to try, and how to stop it. */
+function kept(moto: MotoServer, dir: string): void {
+  const pidFile = join(dir, 'moto.pid');
+  writeFileSync(pidFile, `${moto.pid}\n`);
+  const cli = 'npx ecs-secret-redeploy';
+  console.log(
+    [
+      '',
+      `moto_server keeps running with the demo's account: ${moto.endpoint}, pid ${moto.pid} (also in ${pidFile}).`,
+      'Try the CLI on it, in this shell:',
+      '',
+      `  export AWS_ENDPOINT_URL=${moto.endpoint} AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing`,
+      `  ${cli} plan prod/orders-db`,
+      `  ${cli} redeploy prod/orders-db --dry-run`,
+      `  ${cli} index show`,
+      `  ${cli} secrets`,
+      `  ${cli} secrets --output mermaid`,
+      `  ${cli} status prod/orders-db`,
+      '',
+      `Stop it with: kill ${moto.pid}`,
+    ].join('\n'),
+  );
 }
 
 async function demo(endpoint: string): Promise<void> {

@@ -66,7 +66,7 @@ export async function handleSignal(
   signal: Signal,
   run: RunContext,
   origin: 'event' | 'manual',
-  options: Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves'>> = {},
+  options: Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves' | 'noLedgerNote' | 'onProgress'>> = {},
 ): Promise<Report> {
   if (signal.action === 'warn') {
     if (signal.warning === 'rotation-failed') return warnRotationFailed(ports, signal.target, signal.trigger, run.dryRun);

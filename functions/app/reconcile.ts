@@ -29,6 +29,7 @@ import type { Notification } from '../ports/notifier';
 import { mapWithConcurrency } from '../util/concurrency';
 import { rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed } from './notifications';
 import type { Ports } from './ports';
+import type { OnProgress } from './progress';
 import { describeRecord, Redeployer, type Work, type WorkResult } from './redeploy';
 import { writeServiceEntries } from './refresh-index';
 import { scanAccount } from './scan-account';
@@ -41,6 +42,8 @@ export interface ReconcileOptions {
   force: boolean;
   /** False (`--no-ledger`): live scan, no exactly-once guard, every eligible consumer redeployed, no waves. */
   useLedger: boolean;
+  /** Why there is no ledger, for the report (`--no-ledger`). */
+  noLedgerNote?: string;
   /** `index`: the state table's index (a live scan only while it was never built); `scan`: a live scan. */
   inventory: 'index' | 'scan';
   origin: Origin;
@@ -51,6 +54,8 @@ export interface ReconcileOptions {
   bucket?: BucketState;
   /** A redeployer shared with other reconciles of the same run (one bucket, one deadline). */
   redeployer?: Redeployer;
+  /** Hears how a live scan and the redeploys advance (the CLI's progress display). */
+  onProgress?: OnProgress;
   /** The rollout as a dry run of `resume` would leave it (resumed, nothing written). */
   resuming?: Rollout;
   /** The secret's index entries and ledger, already read (a scheduled run reads every secret's at once). */
@@ -221,7 +226,8 @@ class Run {
     const released = await this.waves(work, records, all);
     for (const { consumer, work: held, reason } of released.held)
       steps.push({ report: this.report(consumer, 'waiting', reason, { desired: held.desired, record: held.record }) });
-    const results = await mapWithConcurrency(released.go, this.ports.config.maxConcurrency, async (item) => ({
+    const onDone = (done: number) => this.options.onProgress?.({ phase: 'redeploy', done, total: released.go.length });
+    const results = await mapWithConcurrency(released.go, { limit: this.ports.config.maxConcurrency, onDone }, async (item) => ({
       ...item,
       result: await this.execute(item.work, item.wave),
     }));
@@ -250,7 +256,7 @@ class Run {
     record: LedgerRecord | undefined,
   ): { due: Versions; force: boolean } | { baseline: Versions } | ServiceReport | { until: string } {
     const desired = desiredVersions(consumer.references, this.secret);
-    if (desired.kind === 'pinned') return this.report(consumer, 'skipped', `pinned to version id ${desired.versionIds.join(', ')}`);
+    if (desired.kind === 'pinned') return this.report(consumer, 'skipped', `pinned to ${desired.pins.join(', ')}`);
     if (desired.kind === 'unattached')
       return this.report(consumer, 'skipped', `stage ${desired.stages.join(', ')} is not attached to any version`);
     if (!this.options.useLedger) return { due: desired.versions, force: false };
@@ -482,7 +488,8 @@ class Run {
 
   private async execute(work: Work, wave: number): Promise<WorkResult> {
     if (this.options.dryRun) {
-      return { outcome: 'would-redeploy', reason: `runs ${describeRecord(work.record)}; current is ${this.versionsText(work.desired)}` };
+      const runs = work.record ? `runs ${describeRecord(work.record)}` : 'what it runs is unknown (no ledger record)';
+      return { outcome: 'would-redeploy', reason: `${runs}; current is ${this.versionsText(work.desired)}` };
     }
     if (!this.options.useLedger) return this.redeployer.redeployUnguarded(work.service);
     return this.redeployer.redeploy(work, { key: this.key, wave });
@@ -590,12 +597,19 @@ interface Found {
 }
 
 async function findConsumers(ports: Ports, secret: SecretState, options: ReconcileOptions): Promise<Found> {
-  if (!options.useLedger) return scanConsumers(ports, secret, { services: [] }, 'no ledger: live scan, no exactly-once guard');
+  if (!options.useLedger)
+    return scanConsumers(
+      ports,
+      secret,
+      { services: [] },
+      options.noLedgerNote ?? 'no ledger: live scan, no exactly-once guard',
+      options.onProgress,
+    );
   const ledger = options.preloaded?.ledger ?? (await ports.ledger.records(secret.arn));
-  if (options.inventory === 'scan') return scanConsumers(ports, secret, ledger, 'requested');
+  if (options.inventory === 'scan') return scanConsumers(ports, secret, ledger, 'requested', options.onProgress);
   const entries = options.preloaded?.entries.filter((e) => e.secretArn === secret.arn) ?? (await ports.index.entriesOf(secret.arn));
   if (entries.length === 0 && !options.preloaded && !(await ports.index.meta())) {
-    return scanConsumers(ports, secret, ledger, 'the index was never built: live scan (run "index rebuild")');
+    return scanConsumers(ports, secret, ledger, 'the index was never built: live scan (run "index rebuild")', options.onProgress);
   }
   return {
     consumers: entries
@@ -615,8 +629,14 @@ async function findConsumers(ports: Ports, secret: SecretState, options: Reconci
   };
 }
 
-async function scanConsumers(ports: Ports, secret: SecretState, ledger: SecretLedger, note: string): Promise<Found> {
-  const scan = await scanAccount(ports);
+async function scanConsumers(
+  ports: Ports,
+  secret: SecretState,
+  ledger: SecretLedger,
+  note: string,
+  onProgress?: OnProgress,
+): Promise<Found> {
+  const scan = await scanAccount(ports, onProgress);
   const resolve = (ref: Parameters<Ports['secrets']['resolve']>[0]) => ports.secrets.resolve(ref);
   const referencesOf = (taskDefinition: string) => referencesTo(scan.references.get(taskDefinition) ?? [], secret, resolve);
   const consumers: Consumer[] = [];

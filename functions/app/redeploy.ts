@@ -40,6 +40,12 @@ export type WorkResult =
 
 /** Attempts of UpdateService for one service before the run gives up on it (throttling aside). */
 const MAX_UNKNOWN_OUTCOMES = 3;
+/**
+ * Throttled attempts in a row before a run without a deadline near (the CLI) gives up on a
+ * service: about two minutes of backing off. A Lambda run hands the service over to its
+ * continuation when its deadline comes first.
+ */
+const MAX_THROTTLED = 10;
 /** Longest pause after ECS throttled us. */
 const MAX_BACKOFF_MS = 30_000;
 
@@ -164,7 +170,8 @@ export class Redeployer {
     const prior = pending.claim?.priorDeploymentId;
     const slot = rollout ?? pending.claim?.rollout;
     let unknown = 0;
-    for (let attempt = 1; ; attempt++) {
+    let throttled = 0;
+    for (;;) {
       try {
         const { deploymentId } = await this.ports.ecs.forceNewDeployment(service);
         const target = describeVersions(pending.claim?.target ?? {}, kindOf(pending.secretArn));
@@ -172,7 +179,12 @@ export class Redeployer {
       } catch (error) {
         if (error instanceof ThrottledError) {
           this.bucket = drained(this.bucket, this.rate, this.nowMs());
-          const pause = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+          throttled += 1;
+          if (throttled >= MAX_THROTTLED) {
+            await this.release(pending, `ECS throttled UpdateService ${throttled} times`);
+            return { outcome: 'failed', reason: `ECS throttled UpdateService ${throttled} times; it stays due for the next run` };
+          }
+          const pause = Math.min(MAX_BACKOFF_MS, 500 * 2 ** throttled) * (0.5 + Math.random() / 2);
           if (!canStart(this.deadline, this.nowMs(), pause)) {
             await this.release(pending, "ECS throttled UpdateService until this run's deadline");
             return { outcome: 'deferred', reason: 'ECS throttled UpdateService; a new run continues' };

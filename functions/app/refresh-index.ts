@@ -9,7 +9,8 @@ import { baseline, type LedgerRecord } from '../domain/ledger/record';
 import type { SecretReference } from '../domain/references/references';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { Ports } from './ports';
-import { type ScanProgress, scanAccount } from './scan-account';
+import type { OnProgress } from './progress';
+import { scanAccount } from './scan-account';
 
 /** What a rebuild did. */
 export interface RebuildSummary extends IndexMeta {
@@ -23,7 +24,7 @@ export interface RebuildSummary extends IndexMeta {
  * every reference resolved to its secret's full ARN, then only the differences written.
  * Entries of deleted services, or of task definitions that dropped a reference, are removed.
  */
-export async function rebuildIndex(ports: Ports, onProgress?: (p: ScanProgress) => void): Promise<RebuildSummary> {
+export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promise<RebuildSummary> {
   const scan = await scanAccount(ports, onProgress);
   const unresolved = new Map<string, Set<string>>();
   const desired: IndexEntry[] = [];

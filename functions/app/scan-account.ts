@@ -2,6 +2,7 @@ import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/servic
 import type { SecretReference } from '../domain/references/references';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { Ports } from './ports';
+import type { OnProgress } from './progress';
 
 /** DescribeTaskDefinition refills at 20/s per account; stay well below. */
 const TASK_DEFINITION_CONCURRENCY = 8;
@@ -34,7 +35,7 @@ export interface AccountScan {
  * task definition once. Cost grows with the account: used to build the index, and as the
  * fallback when there is none.
  */
-export async function scanAccount(ports: Pick<Ports, 'config' | 'ecs'>, onProgress?: (p: ScanProgress) => void): Promise<AccountScan> {
+export async function scanAccount(ports: Pick<Ports, 'config' | 'ecs'>, onProgress?: OnProgress): Promise<AccountScan> {
   const clusters = await listClusters(ports);
   const progress: ScanProgress = { clusters: clusters.length, clustersDone: 0, services: 0, taskDefinitions: 0 };
   const services: ServiceSnapshot[] = [];
@@ -45,7 +46,7 @@ export async function scanAccount(ports: Pick<Ports, 'config' | 'ecs'>, onProgre
     standaloneTasks.push(...tasks);
     progress.clustersDone += 1;
     progress.services += found.length;
-    onProgress?.({ ...progress });
+    onProgress?.({ phase: 'scan', ...progress });
   });
   // Deleted services stay listed for a while as INACTIVE (DRAINING while they stop): nothing to index or redeploy.
   const unique = [...new Map(services.map((s) => [s.serviceArn, s])).values()].filter((s) => s.status === 'ACTIVE');
@@ -54,7 +55,7 @@ export async function scanAccount(ports: Pick<Ports, 'config' | 'ecs'>, onProgre
     ...standaloneTasks.map((t) => t.taskDefinition),
   ]);
   progress.taskDefinitions = references.size;
-  onProgress?.({ ...progress });
+  onProgress?.({ phase: 'scan', ...progress });
   return { clusters, services: unique, standaloneTasks, references };
 }
 

@@ -6,6 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
 
 /** The AWS SDK clients the adapters use, built once per process. */
@@ -31,17 +32,29 @@ export interface AwsClients {
 export type Instrument = (client: { middlewareStack: unknown }) => void;
 
 /**
- * Builds every client from the configuration: adaptive retries (the SDK backs off on ECS
- * throttling instead of failing), the configured region and local endpoint. Regional clients
- * for other regions are built on first use.
+ * The settings every client gets from the configuration: adaptive retries (the SDK backs off on
+ * ECS throttling instead of failing), the configured region, profile and local endpoint, and
+ * connection and read timeouts, so that an endpoint that never answers ends in a TimeoutError
+ * (which the SDK retries, up to maxAttempts) instead of hanging.
  */
-export function buildClients(config: Config, instrument: Instrument = () => undefined): AwsClients {
-  const settings = (region = config.region) => ({
+export function clientSettings(config: Config, region = config.region) {
+  return {
     ...(region ? { region } : {}),
+    ...(config.profile ? { profile: config.profile } : {}),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     retryMode: 'adaptive',
     maxAttempts: config.maxAttempts,
-  });
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: config.connectTimeoutSeconds * 1000,
+      // The read timeout: how long the socket may stay idle, as the AWS CLI's --cli-read-timeout.
+      socketTimeout: config.readTimeoutSeconds * 1000,
+    }),
+  };
+}
+
+/** Builds every client, with {@link clientSettings}. Regional clients for other regions are built on first use. */
+export function buildClients(config: Config, instrument: Instrument = () => undefined): AwsClients {
+  const settings = (region = config.region) => clientSettings(config, region);
   const made = <T extends { middlewareStack: unknown }>(client: T): T => {
     instrument(client);
     return client;

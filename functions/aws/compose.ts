@@ -1,6 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Ports } from '../app/ports';
 import type { Config } from '../config';
+import { EnvironmentError } from '../domain/errors';
 import { systemClock } from '../ports/clock';
 import { type Logger, silentLogger } from '../ports/logger';
 import { type Metrics, noMetrics } from '../ports/metrics';
@@ -26,7 +27,7 @@ export interface ComposeOptions {
   clients?: AwsClients;
 }
 
-/** The ports on AWS, plus the state table they share (for `init` and the table check) and the clients (for a continuation). */
+/** The ports on AWS, plus the state table they share (for `init` and the table check) and the clients (for a continuation, and adapters only the CLI builds). */
 export interface AwsPorts extends Ports {
   table: Table;
   clients: AwsClients;
@@ -51,7 +52,8 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     metrics: options.metrics ?? noMetrics,
     accountId() {
       account ??= clients.sts.send(new GetCallerIdentityCommand({})).then((identity) => {
-        if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account');
+        // An endpoint that is not an AWS API may answer anything, even an empty 200.
+        if (!identity.Account) throw new EnvironmentError('STS GetCallerIdentity answered without an account: is the endpoint an AWS API?');
         return identity.Account;
       });
       return account;

@@ -1,21 +1,42 @@
 import type { ProgressOutcome } from '../app/deployment-progress';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
+import type { RebuildSummary } from '../app/refresh-index';
 import type { SecretStatus } from '../app/status';
 import { lastPathSegment } from '../domain/identity/arn';
+import { parseTarget } from '../domain/identity/target';
+import type { IndexEntry, IndexMeta, MissingSecret } from '../domain/index/entries';
 import { describeVersions } from '../domain/ledger/record';
-import { countOutcomes, type Report } from '../domain/report/report';
+import { countOutcomes, type Outcome, type Report } from '../domain/report/report';
+import { escapeControl } from '../domain/text';
+import { type Color, paint, plural, type Rendering, type Style, table, textLine } from './output';
+
+const PLAIN: Style = { color: false };
+
+const OUTCOME_COLORS: Record<Outcome, Color | undefined> = {
+  redeployed: 'green',
+  'would-redeploy': 'yellow',
+  waiting: 'yellow',
+  skipped: 'dim',
+  failed: 'red',
+};
+
+/** A run's report in every format. */
+export function reportRendering(report: Report): Rendering {
+  return { json: report, table: (style) => formatReport(report, style), text: () => reportText(report) };
+}
 
 /** The report as a readable table with a heading and a summary line. */
-export function formatReport(report: Report): string {
+export function formatReport(report: Report, style: Style = PLAIN): string {
   const lines: string[] = [];
   const secret = report.secret.name ?? report.secret.arn ?? '(unknown secret)';
-  const version = report.secret.versionId ? ` (AWSCURRENT ${report.secret.versionId})` : '';
   const trigger = report.trigger.eventName ?? report.trigger.source;
-  lines.push(`secret:  ${secret}${version}`);
-  lines.push(`trigger: ${trigger}${report.dryRun ? ' [dry run]' : ''}`);
-  if (report.inventory) lines.push(`found by: ${report.inventory.source}${report.inventory.note ? ` (${report.inventory.note})` : ''}`);
+  lines.push(`secret:  ${escapeControl(secret)}${versionNote(report)}`);
+  lines.push(`trigger: ${escapeControl(trigger)}${report.dryRun ? ' [dry run]' : ''}`);
+  if (report.inventory) {
+    lines.push(`found by: ${report.inventory.source}${report.inventory.note ? ` (${escapeControl(report.inventory.note)})` : ''}`);
+  }
   if (report.action === 'ignore') {
-    lines.push(`ignored: ${report.reason ?? ''}`);
+    lines.push(`ignored: ${escapeControl(report.reason ?? '')}`);
     return `${lines.join('\n')}\n`;
   }
   lines.push('');
@@ -25,10 +46,10 @@ export function formatReport(report: Report): string {
     const rows = report.services.map((s) => [
       s.serviceName,
       lastPathSegment(s.cluster),
-      s.outcome,
+      { text: s.outcome, color: OUTCOME_COLORS[s.outcome] },
       s.outcome === 'redeployed' && s.deploymentId ? `new deployment ${s.deploymentId} (${s.reason ?? ''})` : (s.reason ?? ''),
     ]);
-    lines.push(...table(['SERVICE', 'CLUSTER', 'OUTCOME', 'REASON'], rows));
+    lines.push(...table(['SERVICE', 'CLUSTER', 'OUTCOME', 'REASON'], rows, style));
   }
   if (report.standaloneTasks.length > 0) {
     lines.push('', 'Standalone tasks using the secret (not redeployed, restart them yourself):');
@@ -36,13 +57,15 @@ export function formatReport(report: Report): string {
       ...table(
         ['TASK', 'CLUSTER', 'TASK DEFINITION'],
         report.standaloneTasks.map((t) => [lastPathSegment(t.taskArn), lastPathSegment(t.clusterArn), lastPathSegment(t.taskDefinition)]),
+        style,
       ),
     );
   }
-  if (report.drift)
-    lines.push('', `drift: ${report.drift.services.length} service(s) were behind with no run on them (missed or failed events)`);
-  if (report.continued) lines.push(`continued: ${report.continued.reason}`);
-  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
+  if (report.drift) {
+    lines.push('', `drift: ${plural(report.drift.services.length, 'service')} behind with no run on them (missed or failed events)`);
+  }
+  if (report.continued) lines.push(`continued: ${escapeControl(report.continued.reason)}`);
+  for (const warning of report.warnings) lines.push(paint(style, 'yellow', `warning: ${escapeControl(warning)}`));
   const counts = countOutcomes(report);
   lines.push(
     '',
@@ -53,42 +76,182 @@ export function formatReport(report: Report): string {
   return `${lines.join('\n')}\n`;
 }
 
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
+/** A parameter has version numbers, a secret has version ids under stages. */
+function versionNote(report: Report): string {
+  const { arn, versionId } = report.secret;
+  if (!versionId) return '';
+  return arn && parseTarget(arn)?.kind === 'parameter' ? ` (version ${versionId})` : ` (AWSCURRENT ${versionId})`;
 }
 
-/** A reconcile of every indexed secret, summed up. */
-export function formatSchedule(summary: ReconcileAllSummary): string {
-  const lines = [`reconciled ${summary.reconciled} of ${summary.secrets} indexed secrets`];
-  lines.push(
-    Object.entries(summary.outcomes)
-      .map(([outcome, n]) => `${n} ${outcome}`)
-      .join(', '),
-  );
-  for (const { secret, services } of summary.drift) lines.push(`drift: ${secret}: ${services.map(lastPathSegment).join(', ')}`);
-  for (const { secret, error } of summary.errors) lines.push(`error: ${secret}: ${error}`);
-  if (summary.continueFrom) lines.push(`continued from ${summary.continueFrom}`);
+/** The report as tab-separated records: one SECRET line, then one line per service and per standalone task. */
+function reportText(report: Report): string {
+  const { secret } = report;
+  return [
+    textLine(['SECRET', secret.arn ?? secret.name, secret.versionId, report.action, report.dryRun ? 'dry-run' : 'live', report.reason]),
+    ...report.services.map((s) =>
+      textLine(['SERVICE', lastPathSegment(s.cluster), s.serviceName, s.outcome, s.deploymentId, s.reason, s.service, s.wave]),
+    ),
+    ...(report.drift?.services ?? []).map((service) => textLine(['DRIFT', service])),
+    ...(report.continued ? [textLine(['CONTINUED', report.continued.reason])] : []),
+    ...report.standaloneTasks.map((t) => textLine(['TASK', lastPathSegment(t.clusterArn), t.taskArn, t.taskDefinition])),
+    ...report.warnings.map((w) => textLine(['WARNING', w])),
+  ].join('');
+}
+
+/** What the index holds, in every format. */
+export function indexRendering(entries: IndexEntry[], meta: IndexMeta | undefined): Rendering {
+  const missing = meta?.missingSecrets ?? [];
+  return {
+    json: { builtAt: meta?.builtAt ?? null, entries, missingSecrets: missing },
+    table: (style) => formatIndex(entries, meta?.builtAt, style) + formatMissing(missing, style),
+    text: () =>
+      [
+        ...entries.map((e) =>
+          textLine(['ENTRY', e.secretArn, e.kind, lastPathSegment(e.clusterArn), e.name, e.taskDefinition, referencesOf(e)]),
+        ),
+        ...missing.map((m) => textLine(['MISSING', m.reference, m.consumerCount, m.consumers.join(',')])),
+      ].join(''),
+  };
+}
+
+/** References to secrets that did not exist at the last rebuild: their tasks cannot start. */
+function formatMissing(missing: MissingSecret[], style: Style): string {
+  if (missing.length === 0) return '';
+  const rows = missing.map((m) => [
+    { text: `  ${m.reference}`, color: 'red' as const },
+    m.consumers.join(', ') + (m.consumerCount > m.consumers.length ? ` and ${m.consumerCount - m.consumers.length} more` : ''),
+  ]);
+  const heading = 'references to secrets that do not exist (tasks that need them cannot start):';
+  return `\n${heading}\n${table(['  REFERENCE', 'USED BY'], rows, style).join('\n')}\n`;
+}
+
+function referencesOf(entry: IndexEntry): string {
+  return entry.references.map((r) => `${r.container ?? r.volume ?? ''}:${r.name ?? r.field}`).join(', ');
+}
+
+function formatIndex(entries: IndexEntry[], builtAt: string | undefined, style: Style): string {
+  const lines = [`index built: ${builtAt ?? 'never (run "ecs-secret-redeploy index rebuild")'}`];
+  const bySecret = new Map<string, IndexEntry[]>();
+  for (const e of entries) bySecret.set(e.secretArn, [...(bySecret.get(e.secretArn) ?? []), e]);
+  for (const [secret, list] of [...bySecret.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push('', escapeControl(secret));
+    const rows = list
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((e) => [
+        e.kind === 'task' ? 'task' : 'service',
+        e.name,
+        lastPathSegment(e.clusterArn),
+        lastPathSegment(e.taskDefinition),
+        referencesOf(e),
+      ]);
+    lines.push(
+      ...table(
+        ['  KIND', 'NAME', 'CLUSTER', 'TASK DEFINITION', 'REFERENCES'],
+        rows.map(([kind, ...rest]) => [`  ${kind}`, ...rest]),
+        style,
+      ),
+    );
+  }
+  if (entries.length === 0) lines.push('', 'no entries');
   return `${lines.join('\n')}\n`;
 }
 
+/** What a rebuild did, in every format. */
+export function rebuildRendering(summary: RebuildSummary, stateTable: string): Rendering {
+  return {
+    json: summary,
+    table: (style) =>
+      [
+        `index rebuilt in "${escapeControl(stateTable)}": ${plural(summary.clusters, 'cluster')}, ${plural(summary.services, 'service')}, ` +
+          `${plural(summary.taskDefinitions, 'task definition')}, ${plural(summary.secrets, 'secret')} referenced, ` +
+          `${plural(summary.standaloneTasks, 'standalone task')}; ${plural(summary.entriesWritten, 'entry', 'entries')} written, ` +
+          `${summary.entriesRemoved} removed\n`,
+        ...summary.unresolvedReferences.map((ref) =>
+          paint(style, 'yellow', `warning: reference to a missing secret: ${escapeControl(ref)}\n`),
+        ),
+      ].join(''),
+    text: () =>
+      [
+        textLine([
+          'INDEX',
+          summary.builtAt,
+          summary.clusters,
+          summary.services,
+          summary.taskDefinitions,
+          summary.secrets,
+          summary.standaloneTasks,
+        ]),
+        ...summary.unresolvedReferences.map((ref) => textLine(['UNRESOLVED', ref])),
+      ].join(''),
+  };
+}
+
+/** A reconcile of every indexed secret, summed up, in every format. */
+export function scheduleRendering(summary: ReconcileAllSummary): Rendering {
+  return {
+    json: summary,
+    table: (style) => {
+      const lines = [`reconciled ${summary.reconciled} of ${plural(summary.secrets, 'indexed secret')}`];
+      lines.push(
+        Object.entries(summary.outcomes)
+          .map(([outcome, n]) => `${n} ${outcome}`)
+          .join(', '),
+      );
+      for (const { secret, services } of summary.drift)
+        lines.push(
+          paint(style, 'yellow', `drift: ${escapeControl(secret)}: ${services.map(lastPathSegment).map(escapeControl).join(', ')}`),
+        );
+      for (const { secret, error } of summary.errors)
+        lines.push(paint(style, 'red', `error: ${escapeControl(secret)}: ${escapeControl(error)}`));
+      if (summary.continueFrom) lines.push(`continued from ${escapeControl(summary.continueFrom)}`);
+      return `${lines.join('\n')}\n`;
+    },
+    text: () =>
+      [
+        textLine(['SCHEDULE', summary.secrets, summary.reconciled, ...Object.entries(summary.outcomes).map(([o, n]) => `${o}=${n}`)]),
+        ...summary.drift.flatMap(({ secret, services }) => services.map((service) => textLine(['DRIFT', secret, service]))),
+        ...summary.errors.map(({ secret, error }) => textLine(['ERROR', secret, error])),
+      ].join(''),
+  };
+}
+
 /** Where every consumer of a secret stands, and how far the rollout of its current versions has reached. */
-export function formatStatus(status: SecretStatus): string {
-  const secret = status.secret.name ?? status.secret.arn ?? '';
+export function statusRendering(status: SecretStatus): Rendering {
+  return { json: status, table: (style) => formatStatus(status, style), text: () => statusText(status) };
+}
+
+const STATE_COLORS: Record<SecretStatus['consumers'][number]['state'], Color | undefined> = {
+  'up-to-date': 'green',
+  due: 'yellow',
+  pending: 'yellow',
+  pinned: 'dim',
+  unattached: 'dim',
+  'no-record': 'dim',
+};
+
+function formatStatus(status: SecretStatus, style: Style): string {
+  const secret = escapeControl(status.secret.name ?? status.secret.arn ?? '');
   const lines = [
     `secret:  ${secret} (${status.secret.kind === 'parameter' ? 'version' : 'AWSCURRENT'} ${status.secret.versionId ?? 'none'})`,
   ];
   const { rollout } = status;
   if (rollout) {
     const halted = rollout.halted
-      ? `: halted at wave ${rollout.halted.wave} since ${rollout.halted.at} (ecs-secret-redeploy resume ${status.secret.arn})`
+      ? paint(
+          style,
+          'red',
+          `: halted at wave ${rollout.halted.wave} since ${rollout.halted.at} (fix it, then: ecs-secret-redeploy resume ${status.secret.name ?? status.secret.arn})`,
+        )
       : '';
     lines.push(`rollout: ${rollout.status}, started ${rollout.startedAt}${halted}`);
+    for (const failed of rollout.halted?.failed ?? [])
+      lines.push(
+        paint(
+          style,
+          'red',
+          `  failed: ${escapeControl(lastPathSegment(failed.serviceArn))} ${escapeControl(failed.reason ?? '')}`.trimEnd(),
+        ),
+      );
   }
   lines.push('');
   if (status.consumers.length === 0) lines.push('No indexed service uses this secret.');
@@ -98,24 +261,65 @@ export function formatStatus(status: SecretStatus): string {
       c.serviceName,
       lastPathSegment(c.cluster),
       c.wave === undefined ? '-' : String(c.wave),
-      c.state,
+      { text: c.state, color: STATE_COLORS[c.state] },
       versions(c.runs),
       versions(c.current),
       c.deploymentId ? `${c.deploymentId} ${c.deploymentState ?? ''}`.trim() : c.via === 'baseline' ? '(since indexed)' : '-',
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
-    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows));
+    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows, style));
   }
-  lines.push('', status.summary);
+  lines.push('', paint(style, status.done ? 'green' : 'yellow', status.summary));
   return `${lines.join('\n')}\n`;
 }
 
-/** What an ECS deployment event changed. */
-export function formatProgress(progress: ProgressOutcome): string {
+function statusText(status: SecretStatus): string {
+  return [
+    textLine([
+      'SECRET',
+      status.secret.arn ?? status.secret.name,
+      status.secret.versionId,
+      status.rollout?.status,
+      status.done ? 'done' : 'not-done',
+    ]),
+    ...status.consumers.map((c) =>
+      textLine([
+        'CONSUMER',
+        lastPathSegment(c.cluster),
+        c.serviceName,
+        c.state,
+        c.wave,
+        c.deploymentId,
+        c.deploymentState,
+        c.tasks?.running,
+        c.tasks?.onOlderVersions,
+        c.service,
+      ]),
+    ),
+    textLine(['SUMMARY', status.summary]),
+  ].join('');
+}
+
+/** What an ECS deployment event changed, and the reports of the rollouts it moved on (handle-event with an ECS event). */
+export function progressRendering(progress: ProgressOutcome): Rendering {
   const head = `deployment ${progress.deploymentId ?? '(none)'} of ${lastPathSegment(progress.service)}: ${progress.state ?? 'not finished'}`;
-  if (progress.secrets.length === 0) return `${head}; ${progress.reason ?? 'nothing recorded'}\n`;
-  const lines = progress.secrets.map(
-    (s) => `  ${s.secret}: ${s.recorded ? 'recorded' : 'not recorded (changed meanwhile)'}${s.report ? '; rollout continued' : ''}`,
-  );
-  return `${[head, ...lines].join('\n')}\n`;
+  const reports = progress.secrets.flatMap((s) => (s.report ? [s.report] : []));
+  return {
+    json: progress,
+    table: (style) => {
+      if (progress.secrets.length === 0) return `${escapeControl(head)}; ${escapeControl(progress.reason ?? 'nothing recorded')}\n`;
+      const lines = progress.secrets.map(
+        (s) => `  ${s.secret}: ${s.recorded ? 'recorded' : 'not recorded (changed meanwhile)'}${s.report ? '; rollout continued' : ''}`,
+      );
+      return [`${[head, ...lines].map(escapeControl).join('\n')}\n`, ...reports.map((r) => `\n${formatReport(r, style)}`)].join('');
+    },
+    text: () =>
+      [
+        textLine(['DEPLOYMENT', progress.service, progress.deploymentId, progress.state, progress.reason]),
+        ...progress.secrets.map((s) =>
+          textLine(['RECORDED', s.secret, s.recorded ? 'recorded' : 'not-recorded', s.report ? 'continued' : '']),
+        ),
+        ...reports.map(reportText),
+      ].join(''),
+  };
 }

@@ -1,12 +1,17 @@
+import { escapeControl } from './text';
+
 /**
  * The failures a caller handles differently. Anything else is an ordinary `Error`: it becomes a
  * `failed` outcome when it concerns one service, and exit code 1 when it ends a whole run.
+ *
+ * Messages are often built from outside text (an event's secret id, an argument): every message
+ * of this hierarchy is escaped (control and bidi characters), whoever built it.
  */
 
 /** Base class: every error this service raises on purpose. Keeps `cause`. */
 export class RedeployError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(escapeControl(message), options);
     this.name = new.target.name;
   }
 }
@@ -26,14 +31,21 @@ export class ForeignAccountError extends BadInputError {}
 /** An EventBridge event or manual request that does not have the documented shape. */
 export class MalformedEventError extends BadInputError {}
 
-/** A configuration value (environment or CLI option) that cannot be used. */
-export class ConfigError extends BadInputError {}
+/**
+ * The configuration or the environment cannot be used: a setting from the environment, missing
+ * credentials, an endpoint that does not answer, a missing state table. Not the input's fault:
+ * the CLI exits 3.
+ */
+export class EnvironmentError extends RedeployError {}
+
+/** A configuration value from the environment that cannot be used. */
+export class ConfigError extends EnvironmentError {}
 
 /**
- * The DynamoDB state table does not exist. The CLI then runs by live scan without the
- * exactly-once guard and says so; the Lambda handlers fail, since there the stack creates the table.
+ * The DynamoDB state table does not exist. The Lambda handlers fail (the stack creates the
+ * table); the CLI stops too, unless told to run without it (`--no-ledger`).
  */
-export class StateTableMissingError extends RedeployError {}
+export class StateTableMissingError extends EnvironmentError {}
 
 /** ECS throttled the call: it was not applied, and may be sent again after a pause. */
 export class ThrottledError extends RedeployError {}
@@ -44,9 +56,9 @@ export class ThrottledError extends RedeployError {}
  */
 export class OutcomeUnknownError extends RedeployError {}
 
-/** One line for any error: its name (unless plain `Error`) and its message's first line. */
+/** One line for any error: its name (unless plain `Error`) and its message's first line, escaped. */
 export function errorLine(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const message = error.message.split('\n')[0];
+  if (!(error instanceof Error)) return escapeControl(String(error));
+  const message = escapeControl(error.message.split('\n')[0]);
   return error.name && error.name !== 'Error' ? `${error.name}: ${message}` : message;
 }

@@ -3,7 +3,7 @@ import type { ProgressOutcome } from '../app/deployment-progress';
 import { handleEvent } from '../app/handle-event';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
 import type { Report } from '../domain/report/report';
-import { lambdaInvocation, lambdaRun } from './runtime';
+import { escapingFailures, lambdaInvocation, lambdaRun } from './runtime';
 
 /**
  * The reconciler. EventBridge delivers Secrets Manager and SSM changes (reconcile that secret),
@@ -14,7 +14,7 @@ import { lambdaInvocation, lambdaRun } from './runtime';
  * what is still behind. Bad input throws too, and after the retries lands in the dead-letter
  * queue, where an alarm watches.
  */
-export async function handler(event: unknown, context: Context): Promise<Report | ReconcileAllSummary | ProgressOutcome> {
+async function handle(event: unknown, context: Context): Promise<Report | ReconcileAllSummary | ProgressOutcome> {
   return lambdaInvocation(context, async (ports) => {
     const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun));
     if (outcome.kind === 'schedule') {
@@ -38,3 +38,5 @@ export async function handler(event: unknown, context: Context): Promise<Report 
     return outcome.kind === 'report' ? outcome.report : outcome.progress;
   });
 }
+
+export const handler = escapingFailures(handle);

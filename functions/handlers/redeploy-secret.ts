@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { handleSignal } from '../app/handle-event';
 import { decodeManualRequest, manualSignal } from '../domain/decode/manual-request';
 import type { Report } from '../domain/report/report';
-import { lambdaInvocation, lambdaRun } from './runtime';
+import { escapingFailures, lambdaInvocation, lambdaRun } from './runtime';
 
 /**
  * Manual invoke: `{"secretId": "...", "dryRun": true, "force": false}` -> report. The caller
@@ -10,7 +10,7 @@ import { lambdaInvocation, lambdaRun } from './runtime';
  * invocation error with a one-line message. What does not fit before the deadline continues in
  * the reconciler, and the report says so.
  */
-export async function handler(request: unknown, context: Context): Promise<Report> {
+async function handle(request: unknown, context: Context): Promise<Report> {
   return lambdaInvocation(context, async (ports) => {
     const manual = decodeManualRequest(request);
     const run = lambdaRun(ports, context, manual.dryRun ?? ports.config.dryRun);
@@ -19,3 +19,5 @@ export async function handler(request: unknown, context: Context): Promise<Repor
     return report;
   });
 }
+
+export const handler = escapingFailures(handle);

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { type RebuildSummary, rebuildIndex, reindexService } from '../app/refresh-index';
 import { decodeDeploymentEvent, isEcsEvent } from '../domain/decode/deployment-event';
 import { clusterOfService } from '../domain/identity/arn';
-import { lambdaInvocation } from './runtime';
+import { escapingFailures, lambdaInvocation } from './runtime';
 
 /** What a refresh did. */
 export type RefreshResult = { action: 'rebuilt'; summary: RebuildSummary } | { action: 'reindexed'; service: string; active: boolean };
@@ -12,7 +12,7 @@ export type RefreshResult = { action: 'rebuilt'; summary: RebuildSummary } | { a
  * service (a new service, a new task definition, a deleted service); a schedule or any other
  * invoke rebuilds the whole index from a scan.
  */
-export async function handler(event: unknown, context: Context): Promise<RefreshResult> {
+async function handle(event: unknown, context: Context): Promise<RefreshResult> {
   return lambdaInvocation(context, async (ports) => {
     if (isEcsEvent(event)) {
       const { serviceArn } = decodeDeploymentEvent(event);
@@ -26,3 +26,5 @@ export async function handler(event: unknown, context: Context): Promise<Refresh
     return { action: 'rebuilt', summary };
   });
 }
+
+export const handler = escapingFailures(handle);

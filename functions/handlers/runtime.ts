@@ -5,6 +5,7 @@ import { lambdaContinuation } from '../aws/continuation';
 import { type LambdaTelemetry, powertoolsTelemetry } from '../aws/powertools';
 import { loadConfig } from '../config';
 import { deadlineIn } from '../domain/rollout/deadline';
+import { escapeControl } from '../domain/text';
 
 /** What a Lambda container builds once and reuses for every invocation. */
 interface Container {
@@ -63,5 +64,21 @@ export function lambdaRun(
     deadline: deadlineIn(ports.clock.now().getTime(), context.getRemainingTimeInMillis(), ports.config.deadlineMarginSeconds * 1000),
     dryRun,
     continuation: lambdaContinuation(ports.clients, reconciler),
+  };
+}
+
+/**
+ * A handler whose failures leave with their message escaped (Lambda logs it, and it may end in the
+ * dead-letter queue): outside text in an SDK or plain error never reaches the log raw. The error
+ * keeps its class, so the function's error type still says what went wrong.
+ */
+export function escapingFailures<A extends unknown[], T>(handle: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
+  return async (...args) => {
+    try {
+      return await handle(...args);
+    } catch (error) {
+      if (error instanceof Error) error.message = escapeControl(error.message);
+      throw error;
+    }
   };
 }

@@ -1,3 +1,9 @@
+/** A limit of calls in flight, and who hears how many have finished after each (a progress display). */
+export interface Concurrency {
+  limit: number;
+  onDone?: (done: number) => void;
+}
+
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight, keeping the input order.
  * Bounded concurrency keeps us inside ECS's per-account rate limits (the SDK's adaptive retry
@@ -6,15 +12,18 @@
  */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],
-  limit: number,
+  concurrency: number | Concurrency,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
+  const { limit, onDone } = typeof concurrency === 'number' ? { limit: concurrency, onDone: undefined } : concurrency;
   const results = new Array<R>(items.length);
   let next = 0;
+  let done = 0;
   const worker = async () => {
     while (next < items.length) {
       const index = next++;
       results[index] = await fn(items[index], index);
+      onDone?.(++done);
     }
   };
   const workers = Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : 1;

@@ -1,9 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { type Emulator, secretEvents, startEmulator } from '../support/emulator';
+import { type Emulator, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
+import { deploymentChange } from '../support/events';
+import { startSilentServer } from '../support/silent-server';
 import { type DemoAccount, seedDemoAccount } from '../support/world';
 
 const BIN = resolve(__dirname, '../../bin/ecs-secret-redeploy.js');
@@ -20,6 +22,20 @@ afterAll(async () => {
   await emulator?.moto.stop();
 });
 
+/**
+ * Runs the CLI in its own process while this one keeps serving (the silent endpoint lives here).
+ */
+function cliAsync(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...emulator.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 /** Runs the installed CLI (bin -> dist, built by `npm ci`/`npm test`) against the emulator. */
 function cli(args: string[], input?: string) {
   const out = spawnSync(process.execPath, [BIN, ...args], {
@@ -35,20 +51,46 @@ describe('ecs-secret-redeploy CLI', () => {
   it('prints help and exits 0', () => {
     const run = cli(['--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('plan SECRET');
+    expect(run.stdout).toContain('plan [options] <SECRET>');
     expect(run.stdout).toContain('Exit codes');
   });
 
-  it('plans by live scan without a state table and says so on stderr', () => {
-    const run = cli(['plan', 'prod/orders-db', '--json']);
+  it('ends quietly, with its own exit code, when its reader goes away (| head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'plan', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('prints its version', () => {
+    expect(cli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  // Behaviour changed on purpose: without a state table the CLI once scanned silently, without the
+  // exactly-once guard. A missing table is now exit 3; --no-ledger asks for the scan.
+  it('exits 3 without a state table, and plans by live scan with --no-ledger, saying so on stderr', () => {
+    const refused = cli(['plan', 'prod/orders-db', '--json']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toBe(
+      'error: state table "ecs-secret-redeploy" does not exist (run "ecs-secret-redeploy init", or --no-ledger to run without the exactly-once guard)\n',
+    );
+    expect(refused.stdout).toBe('');
+
+    const run = cli(['plan', 'prod/orders-db', '--json', '--no-ledger']);
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain('live scan without the exactly-once guard');
+    expect(run.stderr).toContain('live scan of the account, without the exactly-once guard');
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({
       secret: { arn: account.secrets.ordersDb.arn, name: 'prod/orders-db', versionId: account.secrets.ordersDb.versionId },
       trigger: { source: 'manual' },
       action: 'redeploy',
       dryRun: true,
+      inventory: { source: 'scan', note: '--no-ledger: live scan, no exactly-once guard, no waves' },
       standaloneTasks: [],
     });
     const api = report.services.find((s: { serviceName: string }) => s.serviceName === 'orders-api');
@@ -120,6 +162,46 @@ describe('ecs-secret-redeploy CLI', () => {
     expect(fromStdin.stdout).toMatch(/payments\s+prod-batch\s+would-redeploy/);
   });
 
+  it('shows how far the current version reached, with the deployment and the tasks of each consumer', () => {
+    const status = cli(['status', 'prod/orders-db', '--json']);
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout);
+    expect(report.rollout).toMatchObject({ status: 'in-progress' });
+    expect(report.consumers.find((c: { serviceName: string }) => c.serviceName === 'orders-api')).toMatchObject({
+      state: 'up-to-date',
+      wave: 1,
+      deploymentId: expect.stringMatching(/^ecs-svc\//),
+    });
+    expect(report.summary).toMatch(/^\d+ of 4 services fully on AWSCURRENT=\S+; \d+ task\(s\) still on older versions$/);
+    const table = cli(['status', 'prod/orders-db']);
+    expect(table.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+STATE\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT/);
+  });
+
+  it('moves a rollout on from an ECS deployment event, as the Lambda does', () => {
+    const status = JSON.parse(cli(['status', 'prod/orders-db', '--json']).stdout);
+    const api = status.consumers.find((c: { serviceName: string }) => c.serviceName === 'orders-api');
+    const file = join(dir, 'deployment.json');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        deploymentChange(api.service, 'SERVICE_DEPLOYMENT_COMPLETED', api.deploymentId, { account: MOTO_ACCOUNT, region: REGION }),
+      ),
+    );
+    const run = cli(['handle-event', file, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ service: api.service, state: 'COMPLETED', secrets: [{ recorded: true }] });
+    expect(cli(['handle-event', file]).stdout).toContain('already recorded as COMPLETED');
+  });
+
+  it('reconciles every indexed secret, and refuses to resume a rollout that is not halted', () => {
+    const all = cli(['reconcile', '--json']);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toMatchObject({ secrets: 3, reconciled: 3, outcomes: { failed: 0 } });
+    const resume = cli(['resume', 'prod/orders-db']);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toBe('error: no halted rollout of prod/orders-db: its rollout is in-progress\n');
+  });
+
   it.each([
     ['an unknown secret', ['plan', 'prod/no-such-secret'], 'secret not found: prod/no-such-secret'],
     [
@@ -127,10 +209,12 @@ describe('ecs-secret-redeploy CLI', () => {
       ['redeploy', 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:prod/db-AbCdEf'],
       'belongs to account 999999999999',
     ],
-    ['an unknown option', ['plan', 'prod/orders-db', '--bogus'], "Unknown option '--bogus'"],
-    ['a missing argument', ['redeploy'], 'usage: ecs-secret-redeploy redeploy SECRET'],
-    ['an unknown command', ['rotate', 'x'], 'unknown command "rotate"'],
-    ['an event file that does not exist', ['handle-event', '/nonexistent/event.json'], 'cannot read /nonexistent/event.json: ENOENT'],
+    ['an unknown option', ['plan', 'prod/orders-db', '--bogus'], "unknown option '--bogus'"],
+    ['an option of another command', ['init', '--dry-run'], 'option --dry-run does not apply to init'],
+    ['a missing argument', ['redeploy'], "missing required argument 'SECRET'"],
+    ['an unknown command', ['rotate', 'x'], "unknown command 'rotate'"],
+    ['an event file that does not exist', ['handle-event', '/nonexistent/event.json'], 'cannot read "/nonexistent/event.json": ENOENT'],
+    ['an endless event input', ['handle-event', '/dev/zero'], '"/dev/zero" is larger than 1 MiB: refused'],
   ])('exits 2 with a one-line error for %s', (_, args, message) => {
     const run = cli(args);
     expect(run.code).toBe(2);
@@ -157,4 +241,23 @@ describe('ecs-secret-redeploy CLI', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: .+\n$/);
   });
+
+  // Regression: no timeout was set on the SDK clients, so every command hung for ever on an
+  // endpoint that accepts the connection and never answers. With the defaults (3 attempts,
+  // 10 s read timeout) it must end within a minute, as exit 3 with one line.
+  it('ends with exit 3 within a minute against an endpoint that never answers', async () => {
+    const silent = await startSilentServer();
+    try {
+      const started = Date.now();
+      const run = await cliAsync(['plan', 'prod/orders-db'], { AWS_ENDPOINT_URL: silent.endpoint });
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toBe(
+        `error: "${silent.endpoint}" did not answer in time after 3 attempts (see --connect-timeout and --read-timeout)\n`,
+      );
+      expect(silent.connections()).toBe(3);
+    } finally {
+      await silent.close();
+    }
+  }, 70_000);
 });

@@ -75,6 +75,8 @@ const EXPECTED: Record<string, Rule[]> = {
   'fixtures/tag-resource.json': NONE,
   'fixtures/rotation-started.service-event.json': NONE,
   'fixtures/parameter-store-change.update.json': ['parameter-change'],
+  // Delivered, and ignored by the handler: the Create failed its validation, nothing changed.
+  'fixtures/parameter-store-change.create-failed.json': ['parameter-change'],
   'fixtures/ec2-instance-state-change.json': NONE,
 
   'non-matching/describe-secret.cloudtrail.json': NONE,

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
@@ -37,15 +38,27 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** How to start moto: attached to this process (stopped with it), or left running after it ends. */
+export interface MotoOptions {
+  /**
+   * Detach moto from this process, its output going to this log file: it keeps running when this
+   * process ends (the demo's --keep), and is stopped by its PID.
+   */
+  detachedLog?: string;
+}
+
 /**
  * Starts `moto_server` (pip install "moto[server]") on a free loopback port and waits until it
  * answers. Fails with a clear message when it is not installed or does not come up.
  */
-export async function startMoto(): Promise<MotoServer> {
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
+  const log = options.detachedLog;
+  const output = log ? openSync(log, 'a') : 'pipe';
   const child = spawn(MOTO_COMMAND, ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', log ? output : 'ignore', output],
+    detached: log !== undefined,
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: MOTO_CLIENT_CONFIG.region },
   });
   let stderr = '';
@@ -58,11 +71,13 @@ export async function startMoto(): Promise<MotoServer> {
   });
   const moto: MotoServer = { endpoint, port, pid, stop: () => stopProcess(child) };
   try {
-    await waitUntilUp(endpoint, child, () => stderr);
+    await waitUntilUp(endpoint, child, () => (log ? readFileSync(log, 'utf8').slice(-4000) : stderr));
   } catch (error) {
     await moto.stop();
     throw error;
   }
+  // A detached moto must not keep this process alive.
+  if (log) child.unref();
   return moto;
 }
 

@@ -1,5 +1,5 @@
 import { DEFAULT_STATE_TABLE, loadConfig } from '../../functions/config';
-import { BadInputError, ConfigError } from '../../functions/domain/errors';
+import { ConfigError, EnvironmentError } from '../../functions/domain/errors';
 
 describe('loadConfig', () => {
   it('uses documented defaults for an empty environment', () => {
@@ -18,6 +18,8 @@ describe('loadConfig', () => {
       notificationBus: undefined,
       reconcilerFunction: undefined,
       maxAttempts: 8,
+      connectTimeoutSeconds: 5,
+      readTimeoutSeconds: 10,
       logLevel: 'info',
       metricsNamespace: 'ecs-secret-redeploy',
     });
@@ -40,6 +42,8 @@ describe('loadConfig', () => {
       DEFAULT_WAVE: '2',
       RECONCILER_FUNCTION: 'ecs-secret-redeploy-prod-on-secret-change',
       AWS_MAX_ATTEMPTS: '4',
+      CONNECT_TIMEOUT_SECONDS: '2',
+      READ_TIMEOUT_SECONDS: '0',
       LOG_LEVEL: 'silent',
       POWERTOOLS_METRICS_NAMESPACE: 'acme/redeploys',
     });
@@ -58,9 +62,16 @@ describe('loadConfig', () => {
       notificationBus: 'ops',
       reconcilerFunction: 'ecs-secret-redeploy-prod-on-secret-change',
       maxAttempts: 4,
+      connectTimeoutSeconds: 2,
+      readTimeoutSeconds: 0,
       logLevel: 'silent',
       metricsNamespace: 'acme/redeploys',
     });
+  });
+
+  it('takes a caller default for the attempts, which AWS_MAX_ATTEMPTS still overrides', () => {
+    expect(loadConfig({}, {}, { maxAttempts: 3 }).maxAttempts).toBe(3);
+    expect(loadConfig({ AWS_MAX_ATTEMPTS: '5' }, {}, { maxAttempts: 3 }).maxAttempts).toBe(5);
   });
 
   it('falls back to AWS_DEFAULT_REGION, and prefers AWS_REGION', () => {
@@ -165,16 +176,30 @@ describe('loadConfig', () => {
       ['AWS_MAX_ATTEMPTS', '3x'],
       ['DRY_RUN', 'maybe'],
       ['LOG_LEVEL', 'debug'],
+      ['CONNECT_TIMEOUT_SECONDS', '-1'],
+      ['READ_TIMEOUT_SECONDS', '1.5'],
+      ['READ_TIMEOUT_SECONDS', 'soon'],
+      ['AWS_REGION', 'us east 1'],
+      ['AWS_REGION', '../../etc'],
+      ['AWS_DEFAULT_REGION', 'EU-WEST-1'],
+      ['AWS_ENDPOINT_URL', 'localhost:4566'],
+      ['AWS_ENDPOINT_URL', 'ftp://127.0.0.1'],
     ])('rejects %s=%p with a ConfigError', (name, raw) => {
       expect(() => loadConfig({ [name]: raw })).toThrow(ConfigError);
+    });
+
+    it('escapes control characters of a bad value in the message', () => {
+      expect(() => loadConfig({ AWS_REGION: 'eu\u001b[2J' })).toThrow(
+        'AWS_REGION must be a region name such as eu-west-1, got "eu\\u001b[2J"',
+      );
     });
 
     it('names the setting and the bad value in the message', () => {
       expect(() => loadConfig({ CLAIM_LEASE_SECONDS: 'soon' })).toThrow(/CLAIM_LEASE_SECONDS.*"soon"/);
     });
 
-    it('raises an error the CLI treats as bad input (exit code 2)', () => {
-      expect(() => loadConfig({ DRY_RUN: 'perhaps' })).toThrow(BadInputError);
+    it('raises an error the CLI treats as configuration, not input (exit code 3)', () => {
+      expect(() => loadConfig({ DRY_RUN: 'perhaps' })).toThrow(EnvironmentError);
     });
   });
 });

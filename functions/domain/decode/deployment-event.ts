@@ -1,4 +1,6 @@
 import { MalformedEventError } from '../errors';
+import { isServiceArn } from '../identity/arn';
+import { escapeControl, quoted } from '../text';
 
 /** An ECS "ECS Deployment State Change" event, decoded: which service, which deployment, what happened. */
 export interface DeploymentChange {
@@ -24,13 +26,14 @@ export function isEcsEvent(input: unknown): boolean {
 export function decodeDeploymentEvent(input: unknown): DeploymentChange {
   const event = isObject(input) ? input : {};
   if (event['detail-type'] !== 'ECS Deployment State Change') {
-    throw new MalformedEventError(`expected an ECS Deployment State Change event, got "${String(event['detail-type'])}"`);
+    throw new MalformedEventError(`expected an ECS Deployment State Change event, got ${quoted(String(event['detail-type']), 100)}`);
   }
   const resources = Array.isArray(event.resources) ? event.resources : [];
-  const serviceArn = resources.find((r): r is string => typeof r === 'string' && r.includes(':service/'));
+  const serviceArn = resources.find((r): r is string => typeof r === 'string' && isServiceArn(r));
   if (!serviceArn) throw new MalformedEventError('ECS Deployment State Change event without a service ARN in resources');
   const detail = isObject(event.detail) ? event.detail : {};
-  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  // ECS's words end up in reports, events and logs: escaped, and cut to a sane length.
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? escapeControl(value.slice(0, 2000)) : undefined);
   return {
     serviceArn,
     ...(text(detail.eventName) ? { eventName: text(detail.eventName) } : {}),

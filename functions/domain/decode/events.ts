@@ -1,5 +1,6 @@
 import { MalformedEventError } from '../errors';
-import { parseTarget, type Target } from '../identity/target';
+import { checkTarget, parseTarget, type Target } from '../identity/target';
+import { escapeControl } from '../text';
 
 /** What set a run off, as it appears in the report. */
 export interface Trigger {
@@ -117,9 +118,9 @@ function decodeParameterChange(event: Json, detail: Json, base: Trigger): Signal
   if (!operation || !parameterArn?.includes(':parameter/')) {
     throw new MalformedEventError('Parameter Store Change event needs detail.operation and the parameter ARN in resources[0]');
   }
-  // A Create or Update that failed its validation (e.g. dataType aws:ec2:image) says so here and changed nothing.
+  // A Create or Update that failed its validation (an aws:ec2:image value is checked after the call) changed nothing.
   if (detail.exception !== undefined)
-    return ignore(trigger, `the ${operation} failed (${String(detail.exception)}): nothing changed`, parameterArn);
+    return ignore(trigger, `the ${operation} failed (${stringOr(detail.exception) ?? 'exception'}): nothing changed`, parameterArn);
   if (operation === 'Create' || operation === 'Update') return { action: 'check', target: targetIn(parameterArn), trigger };
   if (operation === 'Delete')
     return ignore(trigger, 'a deleted parameter is never a reason to redeploy (new tasks would fail to start)', parameterArn);
@@ -128,20 +129,21 @@ function decodeParameterChange(event: Json, detail: Json, base: Trigger): Signal
 
 function ignore(trigger: Trigger, reason: string, secretId?: string): Signal {
   const target = secretId === undefined ? undefined : parseTarget(secretId);
-  return { action: 'ignore', reason, trigger, ...(target ? { target } : {}) };
+  return { action: 'ignore', reason: escapeControl(reason), trigger, ...(target ? { target } : {}) };
 }
 
-/** The secret or parameter an event names; an id that is neither makes the event malformed. */
+/** The secret or parameter an event names; an id that breaks the grammar makes the event malformed. */
 function targetIn(id: string): Target {
-  const target = parseTarget(id);
-  if (!target) throw new MalformedEventError(`event names "${id}", which is neither a secret name or ARN nor an SSM parameter ARN`);
-  return target;
+  const checked = checkTarget(id);
+  if ('problem' in checked) throw new MalformedEventError(`event names ${checked.problem}`);
+  return checked.target;
 }
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A string field of the event, escaped: it ends up in reasons, reports and logs. */
 function stringOr(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  return typeof value === 'string' && value !== '' ? escapeControl(value) : undefined;
 }

@@ -1,5 +1,5 @@
 import { MalformedEventError } from '../errors';
-import { parseTarget, type Target } from '../identity/target';
+import { checkTarget, type Target } from '../identity/target';
 import type { Signal } from './events';
 
 /** A manual request as the redeploy-secret function and the CLI accept it, decoded. */
@@ -24,9 +24,9 @@ export function decodeManualRequest(input: unknown): ManualRequest {
       throw new MalformedEventError(`manual request "${flag}" must be true or false`);
     }
   }
-  const target = parseTarget(input.secretId);
-  if (!target) throw new MalformedEventError(`"${input.secretId.trim()}" is neither a secret name or ARN nor an SSM parameter ARN`);
-  return { target, dryRun: input.dryRun as boolean | undefined, force: input.force as boolean | undefined };
+  const checked = checkTarget(input.secretId);
+  if ('problem' in checked) throw new MalformedEventError(`manual request names ${checked.problem}`);
+  return { target: checked.target, dryRun: input.dryRun as boolean | undefined, force: input.force as boolean | undefined };
 }
 
 /** The signal for a manual request: reconcile the secret. */

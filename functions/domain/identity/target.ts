@@ -1,4 +1,5 @@
-import { type Arn, type Location, parameterNameOf, parseArn } from './arn';
+import { quoted } from '../text';
+import { type Arn, checkArn, isSecretName, isSecretNameInArn, type Location, parameterNameOf, parseParameterRef } from './arn';
 
 /**
  * What a change or a request names, parsed once where it enters (event decoding, CLI argument,
@@ -24,24 +25,44 @@ export interface ParameterTarget {
   location: Location;
 }
 
+/** A target, or why the text names none (a phrase to put in a message). */
+export type TargetCheck = { target: Target } | { problem: string };
+
 /**
- * Parses a secret name, a Secrets Manager ARN or an SSM parameter ARN. Undefined when the text is
- * an ARN of another service, or no usable name (empty, or a name with `:` that is not an ARN).
+ * Parses a secret name, a Secrets Manager ARN or an SSM parameter ARN, checking each against its
+ * grammar (partition, region and account of an ARN; the characters of a name), so that nothing
+ * malformed ever reaches an AWS call.
  */
-export function parseTarget(text: string): Target | undefined {
+export function checkTarget(text: string): TargetCheck {
   const id = text.trim();
-  if (id === '') return undefined;
-  if (!id.startsWith('arn:')) return id.includes(':') ? undefined : { kind: 'secret', secretId: id };
-  const arn = parseArn(id);
-  if (!arn) return undefined;
-  if (arn.service === 'secretsmanager' && arn.resource.startsWith('secret:') && arn.resource.length > 'secret:'.length) {
-    return { kind: 'secret', secretId: id, arn };
+  if (id === '') return { problem: 'an empty secret id' };
+  if (!id.startsWith('arn:')) {
+    if (isSecretName(id)) return { target: { kind: 'secret', secretId: id } };
+    return { problem: `${quoted(id)}, which is not a secret name (at most 512 letters, digits and / _ + = . @ -)` };
   }
-  if (arn.service === 'ssm' && arn.resource.startsWith('parameter/') && arn.resource.length > 'parameter/'.length) {
+  const checked = checkArn(id);
+  if ('problem' in checked) return { problem: `${quoted(id)}, which is not a valid ARN: ${checked.problem}` };
+  const { arn } = checked;
+  if (arn.service === 'secretsmanager') {
+    const name = arn.resource.startsWith('secret:') ? arn.resource.slice('secret:'.length) : '';
+    if (isSecretNameInArn(name)) return { target: { kind: 'secret', secretId: id, arn } };
+    return { problem: `${quoted(id)}, which is not a secret ARN (arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME)` };
+  }
+  if (arn.service === 'ssm') {
     const { partition, region, account } = arn;
-    return { kind: 'parameter', arn: id, name: parameterNameOf(id), location: { partition, region, account } };
+    const ref = parseParameterRef(id, { partition, region, account });
+    if (ref && !ref.version && !ref.label) {
+      return { target: { kind: 'parameter', arn: ref.arn, name: parameterNameOf(ref.arn), location: { partition, region, account } } };
+    }
+    return { problem: `${quoted(id)}, which is not an SSM parameter ARN (arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME)` };
   }
-  return undefined;
+  return { problem: `${quoted(id)}, which names neither a Secrets Manager secret nor an SSM parameter` };
+}
+
+/** The target a text names, or undefined (see {@link checkTarget} for why). */
+export function parseTarget(text: string): Target | undefined {
+  const checked = checkTarget(text);
+  return 'target' in checked ? checked.target : undefined;
 }
 
 /** The account a target names, when it names one (a plain secret name does not). */

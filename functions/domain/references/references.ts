@@ -1,4 +1,4 @@
-import { type Location, locationOf, parseSecretsManagerRef, type SecretsManagerRef, ssmParameterArn } from '../identity/arn';
+import { type Location, locationOf, parseParameterRef, parseSecretsManagerRef, type SecretsManagerRef } from '../identity/arn';
 
 /**
  * The parts of a task definition (as DescribeTaskDefinition returns it) where ECS reads secrets
@@ -38,8 +38,11 @@ export interface SecretReference {
   store: 'secretsmanager' | 'ssm';
   /** Secrets Manager references only: the parsed parts. */
   secret?: SecretsManagerRef;
-  /** SSM references only: the parameter's full ARN. */
+  /** SSM references only: the parameter's full ARN (without a selector). */
   parameterArn?: string;
+  /** SSM references with a selector only: the version (`name:3`) or label (`name:my-label`) they are pinned to. */
+  parameterVersion?: string;
+  parameterLabel?: string;
 }
 
 /**
@@ -82,19 +85,37 @@ function classify(
   valueFrom: string,
   home: Location,
   plainNameIs: Store,
-): Pick<SecretReference, 'store' | 'secret' | 'parameterArn'> | undefined {
+): Pick<SecretReference, 'store' | 'secret' | 'parameterArn' | 'parameterVersion' | 'parameterLabel'> | undefined {
   const service = valueFrom.startsWith('arn:') ? valueFrom.split(':')[2] : undefined;
   const store: Store = service === undefined ? plainNameIs : service === 'secretsmanager' ? 'secretsmanager' : 'ssm';
   if (store === 'secretsmanager') {
     const secret = parseSecretsManagerRef(valueFrom, home);
     return secret ? { store, secret } : undefined;
   }
-  const parameterArn = ssmParameterArn(valueFrom, home);
-  return parameterArn ? { store, parameterArn } : undefined;
+  const parameter = parseParameterRef(valueFrom, home);
+  if (!parameter) return undefined;
+  return {
+    store,
+    parameterArn: parameter.arn,
+    ...(parameter.version ? { parameterVersion: parameter.version } : {}),
+    ...(parameter.label ? { parameterLabel: parameter.label } : {}),
+  };
 }
 
-/** The stage a reference follows, or undefined when it is pinned to a version id. */
+/**
+ * The stage a reference follows, or undefined when it is pinned: to a version id (even with a
+ * stage beside it), or, for a parameter, to a version or a label. An unpinned parameter reference
+ * follows its latest version, which a parameter's state holds as AWSCURRENT.
+ */
 export function followedStage(reference: SecretReference): string | undefined {
-  if (reference.secret?.versionId) return undefined;
+  if (pinOf(reference)) return undefined;
   return reference.secret?.versionStage ?? 'AWSCURRENT';
+}
+
+/** What pins a reference, in words (`version id 8c1f...`, `version 3`, `label blue`), or undefined. */
+export function pinOf(reference: SecretReference): string | undefined {
+  if (reference.secret?.versionId) return `version id ${reference.secret.versionId}`;
+  if (reference.parameterVersion) return `version ${reference.parameterVersion}`;
+  if (reference.parameterLabel) return `label ${reference.parameterLabel}`;
+  return undefined;
 }

@@ -20,6 +20,9 @@ export interface ReportReference {
   jsonKey?: string;
   versionStage?: string;
   versionId?: string;
+  /** An SSM reference pinned to a version (`name:3`) or a label (`name:my-label`). */
+  parameterVersion?: string;
+  parameterLabel?: string;
 }
 
 /** One service that was considered, with its outcome and why. */
@@ -77,6 +80,8 @@ export function toReportReference(reference: SecretReference): ReportReference {
     ...(reference.secret?.jsonKey ? { jsonKey: reference.secret.jsonKey } : {}),
     ...(reference.secret?.versionStage ? { versionStage: reference.secret.versionStage } : {}),
     ...(reference.secret?.versionId ? { versionId: reference.secret.versionId } : {}),
+    ...(reference.parameterVersion ? { parameterVersion: reference.parameterVersion } : {}),
+    ...(reference.parameterLabel ? { parameterLabel: reference.parameterLabel } : {}),
   };
 }
 

@@ -181,6 +181,23 @@ describe('reconcile: never lose a redeploy, never repeat one', () => {
     expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
   });
 
+  it('gives a service up after ten throttled attempts when no deadline comes first (the CLI), leaving it due', async () => {
+    world.secrets.rotate(ordersDb);
+    const api = seeded.serviceArns.get('orders-api') as string;
+    world.ecs.fault = (service) => (service.serviceArn === api ? 'throttle' : undefined);
+
+    const { report } = await run();
+    world.ecs.fault = undefined;
+    const next = await run();
+
+    expect(report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
+      outcome: 'failed',
+      reason: 'ECS throttled UpdateService 10 times; it stays due for the next run',
+    });
+    expect(outcomes(next.report)['orders-api']).toBe('redeployed');
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+  });
+
   it('fails a service ECS rejects, releases its claim, and redeploys it on the next run', async () => {
     world.secrets.rotate(ordersDb);
     world.ecs.fault = (service) =>

@@ -51,4 +51,17 @@ describe('scanAccount', () => {
     expect(scan.services).toHaveLength(4);
     expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 1);
   });
+
+  it('reports its progress after each cluster and once the task definitions are described', async () => {
+    ecs.on(ListClustersCommand).resolves({ clusterArns: [clusterArn('web')] });
+    ecs.on(ListServicesCommand).resolves({ serviceArns: [serviceArn('web', 'a')] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'a', { taskDefinition: taskDefinitionArn('a:1') })] });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinitionUsing('a', []) });
+    const progress: unknown[] = [];
+    await scanAccount(testPorts(), (p) => progress.push(p));
+    expect(progress).toEqual([
+      { phase: 'scan', clusters: 1, clustersDone: 1, services: 1, taskDefinitions: 0 },
+      { phase: 'scan', clusters: 1, clustersDone: 1, services: 1, taskDefinitions: 1 },
+    ]);
+  });
 });

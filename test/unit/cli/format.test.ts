@@ -1,4 +1,4 @@
-import { formatReport } from '../../../functions/cli/format';
+import { formatReport, rebuildRendering } from '../../../functions/cli/format';
 import { clusterArn, DB, report, serviceReport, taskDefinitionArn, V_CURRENT } from '../../support/factories';
 
 /** The table rows of a formatted report: from the header line up to the first blank line. */
@@ -118,5 +118,37 @@ describe('formatReport', () => {
     );
     expect(text).toContain('warning: could not publish the report');
     expect(text).toContain('found by: scan (requested)');
+  });
+
+  // Regression: a parameter's report said "AWSCURRENT", which parameters do not have.
+  it('names the version number of an SSM parameter', () => {
+    const parameter = 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/token';
+    const text = formatReport(report([], { secret: { arn: parameter, name: '/prod/token', versionId: '7' } }));
+    expect(text.split('\n')[0]).toBe('secret:  /prod/token (version 7)');
+  });
+});
+
+describe('rebuildRendering', () => {
+  const summary = {
+    builtAt: '2026-11-20T08:00:00.000Z',
+    clusters: 1,
+    services: 2,
+    taskDefinitions: 1,
+    secrets: 1,
+    standaloneTasks: 0,
+    entriesWritten: 1,
+    entriesRemoved: 0,
+    unresolvedReferences: ['prod/gone'],
+  };
+
+  // Regression: "1 clusters".
+  it('says "1 cluster" and "2 services"', () => {
+    const text = rebuildRendering(summary, 'state').table({ color: false });
+    expect(text).toContain('1 cluster, 2 services, 1 task definition, 1 secret referenced, 0 standalone tasks; 1 entry written, 0 removed');
+    expect(text).toContain('warning: reference to a missing secret: prod/gone');
+  });
+
+  it('prints one INDEX record and one per unresolved reference as text', () => {
+    expect(rebuildRendering(summary, 'state').text()).toBe('INDEX\t2026-11-20T08:00:00.000Z\t1\t2\t1\t1\t0\nUNRESOLVED\tprod/gone\n');
   });
 });

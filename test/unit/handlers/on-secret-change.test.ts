@@ -13,6 +13,7 @@ import { deploymentChange } from '../../support/events';
 import { ecsService, serviceArn } from '../../support/factories';
 import { indexItem, lambdaContext, ledgerItem, SECRET, useLambdaEnvironment } from '../../support/lambda';
 import { type CapturedOutput, captureOutput } from '../../support/output';
+import { RAW_UNSAFE } from '../../support/unsafe';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
@@ -120,6 +121,14 @@ describe('on-secret-change handler', () => {
         DriftFound: 7,
       }),
     );
+  });
+
+  it('escapes control and bidi characters of a failure message, whatever raised it, and keeps its class', async () => {
+    sm.on(DescribeSecretCommand).rejects(Object.assign(new Error('denied for \u202enimda\u001b[2J'), { name: 'AccessDeniedException' }));
+    const failure = (await handler(putSecretValue() as never, lambdaContext).catch((error: Error) => error)) as Error;
+    expect(failure.name).toBe('AccessDeniedException');
+    expect(failure.message).toBe('denied for \\u202enimda\\u001b[2J');
+    expect(failure.message).not.toMatch(RAW_UNSAFE);
   });
 
   it('finds nothing due when a rotation has only started (the new version is AWSPENDING)', async () => {

@@ -24,6 +24,14 @@ describe('mapWithConcurrency', () => {
     expect(state.maxInFlight).toBe(limit);
   });
 
+  it('tells how many have finished after each item, with a limit given as options', async () => {
+    const done: number[] = [];
+    const { fn, state } = tracked<number>((i) => (i * 3) % 4);
+    await mapWithConcurrency([1, 2, 3, 4, 5], { limit: 2, onDone: (n) => done.push(n) }, fn);
+    expect(done).toEqual([1, 2, 3, 4, 5]);
+    expect(state.maxInFlight).toBe(2);
+  });
+
   it('keeps the input order even when later items finish first', async () => {
     const items = ['a', 'b', 'c', 'd', 'e', 'f'];
     const { fn } = tracked<string>((_, i) => (items.length - i) * 2);

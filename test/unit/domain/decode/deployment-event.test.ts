@@ -55,6 +55,24 @@ describe('decodeDeploymentEvent', () => {
   ])('rejects %s', (_label, input) => {
     expect(() => decodeDeploymentEvent(input)).toThrow(MalformedEventError);
   });
+
+  // A service ARN from an event names the cluster of the DescribeServices call: a malformed one is
+  // bad input, never an AWS call.
+  it.each([
+    ['a malformed region', 'arn:aws:ecs:eu west 1:111122223333:service/prod/orders-api'],
+    ['a path in the service name', 'arn:aws:ecs:eu-west-1:111122223333:service/prod/../../etc'],
+    ['an empty account', 'arn:aws:ecs:eu-west-1::service/prod/orders-api'],
+    ['a cluster ARN', 'arn:aws:ecs:eu-west-1:111122223333:cluster/prod'],
+  ])('rejects an event whose only service ARN has %s', (_label, arn) => {
+    const event = loadEvent('ecs-deployment.completed.json');
+    event.resources = [arn];
+    expect(() => decodeDeploymentEvent(event)).toThrow(MalformedEventError);
+  });
+
+  it('rejects another ECS event, escaping its detail-type in the message', () => {
+    const event = { ...loadEvent('ecs-deployment.completed.json'), 'detail-type': 'ECS Task State Change\u202e' };
+    expect(() => decodeDeploymentEvent(event)).toThrow('got "ECS Task State Change\\u202e"');
+  });
 });
 
 describe('isEcsEvent', () => {

@@ -385,6 +385,14 @@ describe('decodeEvent', () => {
       expect(decision.reason).toContain(reason);
     });
 
+    // Regression: such an event ended in an unknown-parameter error, Lambda retries and the DLQ.
+    // Shape: AWS Systems Manager User Guide, "Native parameter support for Amazon Machine Image IDs".
+    it('ignores the fixture of a failed Create (detail.exception) as AWS documents it', () => {
+      const decision = ignored(decodeEvent(loadEvent('parameter-store-change.create-failed.json')));
+      expect(decision.reason).toBe('the Create failed (Unable to Describe Resource): nothing changed');
+      expect(idOf(decision)).toBe('arn:aws:ssm:us-east-2:111122223333:parameter/golden-ami');
+    });
+
     it.each<[string, unknown[]]>([
       ['no resources', []],
       ['a resource that is not a parameter ARN', ['arn:aws:ssm:eu-west-1:111122223333:document/x']],
@@ -492,6 +500,69 @@ describe('decodeEvent', () => {
       const event = loadEvent('secret-label-updated.current.json');
       mutate(event);
       expectMalformed(event);
+    });
+
+    // Regression: ARNs with such regions reached the SDK and came back as "Region not accepted ...
+    // hostname component", or as a deserialization error; they are bad input, before any AWS call.
+    describe('secret and parameter ids that break the ARN grammar', () => {
+      const put = (id: string) => {
+        const event = loadEvent('put-secret-value.current.json');
+        event.detail.requestParameters.secretId = id;
+        event.detail.responseElements = { arn: id };
+        return event;
+      };
+      it.each([
+        ['a region with spaces', 'arn:aws:secretsmanager:us east 1:111122223333:secret:prod/db-a1B2c3', 'invalid region "us east 1"'],
+        ['a region that is a path', 'arn:aws:secretsmanager:../../etc:111122223333:secret:prod/db-a1B2c3', 'invalid region "../../etc"'],
+        ['an unknown partition', 'arn:aws-moon:secretsmanager:eu-west-1:111122223333:secret:prod/db-a1B2c3', 'unknown partition'],
+        ['an empty account', 'arn:aws:secretsmanager:eu-west-1::secret:prod/db-a1B2c3', 'invalid account ""'],
+        ['a secret name with a space', 'prod db', 'not a secret name'],
+        ['a secret ARN with trailing reference fields', `${ARN}:password::`, 'not a secret ARN'],
+        ['an ARN of another service', 'arn:aws:s3:eu-west-1:111122223333:bucket', 'neither a Secrets Manager secret nor an SSM parameter'],
+      ])('rejects %s and says what is wrong', (_label, id, problem) => {
+        expect(() => decodeEvent(put(id))).toThrow(MalformedEventError);
+        expect(() => decodeEvent(put(id))).toThrow(problem);
+      });
+
+      it('rejects a parameter ARN with a malformed region in a Parameter Store Change', () => {
+        const event = loadEvent('parameter-store-change.update.json');
+        event.resources = ['arn:aws:ssm:eu_west_1:111122223333:parameter/prod/orders/api-token'];
+        expectMalformed(event);
+      });
+
+      it('cuts a huge id short in the message', () => {
+        const id = `prod ${'x'.repeat(300_000)}`;
+        let message = '';
+        try {
+          decodeEvent(put(id));
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        expect(message.length).toBeLessThan(400);
+        expect(message).toContain(`(${id.length} characters)`);
+      });
+    });
+
+    // Regression: control characters and bidi overrides from the event were echoed raw in messages.
+    describe('control and bidi characters from the event', () => {
+      it('are escaped in the error message of a malformed id', () => {
+        const event = loadEvent('put-secret-value.current.json');
+        event.detail.responseElements = { arn: 'prod/\u202edb\u001b[2J' };
+        expect(() => decodeEvent(event)).toThrow('"prod/\\u202edb\\u001b[2J"');
+      });
+
+      it('are escaped in the reason of an ignored event', () => {
+        const event = loadEvent('get-secret-value.json');
+        event.detail.eventName = 'Get\u202eSecret\nValue';
+        const decision = ignored(decodeEvent(event));
+        expect(decision.reason).toBe("Get\\u202eSecret\\nValue does not change a secret's value");
+        expect(decision.trigger.eventName).toBe('Get\\u202eSecret\\nValue');
+      });
+
+      it('are escaped in the reason of an event from another source', () => {
+        const decision = ignored(decodeEvent({ ...loadEvent('ec2-instance-state-change.json'), source: 'aws.\u0007ec2' }));
+        expect(decision.reason).toContain('aws.\\u0007ec2');
+      });
     });
 
     it('raises a MalformedEventError that callers treat as bad input (exit code 2)', () => {

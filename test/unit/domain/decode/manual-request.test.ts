@@ -35,8 +35,15 @@ describe('decodeManualRequest', () => {
     ['force as a number', { secretId: 'prod/orders-db', force: 1 }],
     ['dryRun null', { secretId: 'prod/orders-db', dryRun: null }],
     ['a secretId that is an ARN of another service', { secretId: 'arn:aws:ssm:eu-west-1:111122223333:document/x' }],
+    ['a secretId with a malformed region', { secretId: 'arn:aws:secretsmanager:us east 1:111122223333:secret:prod/db' }],
   ])('rejects %s', (_label, input) => {
     expect(() => decodeManualRequest(input)).toThrow(MalformedEventError);
+  });
+
+  it('says what is wrong with the secret id', () => {
+    expect(() => decodeManualRequest({ secretId: 'arn:aws:secretsmanager:eu-west-1:1234:secret:prod/db' })).toThrow(
+      'manual request names "arn:aws:secretsmanager:eu-west-1:1234:secret:prod/db", which is not a valid ARN: invalid account "1234"',
+    );
   });
 });
 

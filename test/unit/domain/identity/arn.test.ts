@@ -1,16 +1,18 @@
 import {
+  checkArn,
   clusterOfService,
   couldReferTo,
+  isServiceArn,
   type Location,
   lastPathSegment,
   locationOf,
   parameterNameOf,
   parseArn,
+  parseParameterRef,
   parseSecretsManagerRef,
   partialSecretArn,
   sameCluster,
   secretNamePartOf,
-  ssmParameterArn,
 } from '../../../../functions/domain/identity/arn';
 import { ACCOUNT, clusterArn, HOME, secretArn, serviceArn, taskDefinitionArn } from '../../../support/factories';
 
@@ -31,8 +33,18 @@ describe('parseArn', () => {
     expect(parseArn(`${SM}:prod/db-AbCdEf:password::`)?.resource).toBe('secret:prod/db-AbCdEf:password::');
   });
 
-  it.each(['aws', 'aws-cn', 'aws-us-gov'])('accepts the %s partition', (partition) => {
-    expect(parseArn(`arn:${partition}:ssm:cn-north-1:${ACCOUNT}:parameter/a`)?.partition).toBe(partition);
+  // Partitions and region names as the SDK's partitions data lists them (@aws-sdk/core, util-endpoints).
+  it.each([
+    ['aws', 'eu-west-1'],
+    ['aws-cn', 'cn-north-1'],
+    ['aws-us-gov', 'us-gov-west-1'],
+    ['aws-iso', 'us-iso-east-1'],
+    ['aws-iso-b', 'us-isob-east-1'],
+    ['aws-iso-e', 'eu-isoe-west-1'],
+    ['aws-iso-f', 'us-isof-south-1'],
+    ['aws-eusc', 'eusc-de-east-1'],
+  ])('accepts the %s partition (region %s)', (partition, region) => {
+    expect(parseArn(`arn:${partition}:ssm:${region}:${ACCOUNT}:parameter/a`)).toMatchObject({ partition, region });
   });
 
   it.each([
@@ -42,8 +54,44 @@ describe('parseArn', () => {
     ['too few fields', 'arn:aws:secretsmanager:eu-west-1:secret'],
     ['an empty service', `arn:aws::eu-west-1:${ACCOUNT}:thing`],
     ['a prefix other than arn', `urn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/a`],
+    ['a region with spaces', `arn:aws:secretsmanager:us east 1:${ACCOUNT}:secret:x`],
+    ['a region that is a path', `arn:aws:secretsmanager:../../etc:${ACCOUNT}:secret:x`],
+    ['an upper-case region', `arn:aws:secretsmanager:EU-WEST-1:${ACCOUNT}:secret:x`],
+    ['an empty region', `arn:aws:secretsmanager::${ACCOUNT}:secret:x`],
+    ['an empty account', 'arn:aws:secretsmanager:eu-west-1::secret:x'],
+    ['an account of 11 digits', 'arn:aws:secretsmanager:eu-west-1:11112222333:secret:x'],
+    ['an account that is not digits', 'arn:aws:secretsmanager:eu-west-1:aws:secret:x'],
+    ['an empty resource', `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:`],
+    ['a service with a control character', `arn:aws:secrets\u202emanager:eu-west-1:${ACCOUNT}:secret:x`],
   ])('returns undefined for %s', (_label, text) => {
     expect(parseArn(text)).toBeUndefined();
+  });
+});
+
+describe('checkArn', () => {
+  it.each([
+    ['the partition', `arn:aws-mars:ecs:eu-west-1:${ACCOUNT}:cluster/a`, 'unknown partition "aws-mars"'],
+    ['the region', `arn:aws:ecs:us east 1:${ACCOUNT}:cluster/a`, 'invalid region "us east 1"'],
+    ['the account', 'arn:aws:ecs:eu-west-1::cluster/a', 'invalid account ""'],
+    ['the form', 'arn:aws:ecs', 'arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE'],
+  ])('says which part is wrong: %s', (_label, text, problem) => {
+    expect(checkArn(text)).toEqual({ problem: expect.stringContaining(problem) });
+  });
+
+  it('escapes control and bidi characters of the part it quotes', () => {
+    expect(checkArn(`arn:aws:ecs:eu\u202e-1:${ACCOUNT}:cluster/a`)).toEqual({ problem: expect.stringContaining('"eu\\u202e-1"') });
+  });
+});
+
+describe('isServiceArn', () => {
+  it.each([
+    ['a new-format service ARN', serviceArn('web', 'api'), true],
+    ['an old-format service ARN', `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/api`, true],
+    ['a cluster ARN', clusterArn('web'), false],
+    ['a service ARN with a path in its name', `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/web/../../etc`, false],
+    ['a service ARN with a malformed region', `arn:aws:ecs:eu west 1:${ACCOUNT}:service/web/api`, false],
+  ])('%s: %s', (_label, text, expected) => {
+    expect(isServiceArn(text)).toBe(expected);
   });
 });
 
@@ -104,6 +152,11 @@ describe('parseSecretsManagerRef', () => {
   it.each([
     ['aws-cn', 'cn-northwest-1'],
     ['aws-us-gov', 'us-gov-east-1'],
+    ['aws-iso', 'us-iso-east-1'],
+    ['aws-iso-b', 'us-isob-east-1'],
+    ['aws-iso-e', 'eu-isoe-west-1'],
+    ['aws-iso-f', 'us-isof-south-1'],
+    ['aws-eusc', 'eusc-de-east-1'],
   ])('parses a secret ARN of the %s partition', (partition, region) => {
     const ref = parseSecretsManagerRef(`arn:${partition}:secretsmanager:${region}:${ACCOUNT}:secret:prod/db-AbCdEf`, HOME);
     expect(ref?.location).toEqual({ partition, region, account: ACCOUNT });
@@ -144,8 +197,15 @@ describe('parseSecretsManagerRef', () => {
       expect(ref).toEqual({ secretId: `${SM}:prod/db-AbCdEf`, namePart: 'prod/db-AbCdEf', isArn: true, location: HOME });
     });
 
-    it('rejects a stage and a version id together', () => {
-      expect(parseSecretsManagerRef(`${SM}:prod/db-AbCdEf::AWSCURRENT:8c1f4e2a-9b3d-4c5e-a6f7-0b1c2d3e4f5a`, HOME)).toBeUndefined();
+    // Regression: such references were dropped, so their services were never found. The ECS agent
+    // accepts them (amazon-ecs-agent, agent/taskresource/asmsecret, getASMParametersFromInput sets
+    // both VersionStage and VersionId).
+    it('keeps a stage and a version id given together', () => {
+      expect(parseSecretsManagerRef(`${SM}:prod/db-AbCdEf::AWSCURRENT:8c1f4e2a-9b3d-4c5e-a6f7-0b1c2d3e4f5a`, HOME)).toMatchObject({
+        secretId: `${SM}:prod/db-AbCdEf`,
+        versionStage: 'AWSCURRENT',
+        versionId: '8c1f4e2a-9b3d-4c5e-a6f7-0b1c2d3e4f5a',
+      });
     });
 
     it.each([
@@ -184,40 +244,87 @@ describe('parseSecretsManagerRef', () => {
     ['an ARN ending at "secret"', SM],
     ['an ARN of an unknown partition', `arn:aws-mars:secretsmanager:eu-west-1:${ACCOUNT}:secret:prod/db`],
     ['a plain name containing ":"', 'prod:db'],
+    ['a plain name with a space', 'prod db'],
+    ['a plain name with a control character', 'prod/db\u0000'],
+    ['a plain name of 513 characters', 'x'.repeat(513)],
+    ['an ARN with a malformed region', `arn:aws:secretsmanager:us east 1:${ACCOUNT}:secret:prod/db`],
+    ['an ARN with an empty account', 'arn:aws:secretsmanager:eu-west-1::secret:prod/db'],
     ['an empty string', ''],
   ])('returns undefined for %s', (_label, text) => {
     expect(parseSecretsManagerRef(text, HOME)).toBeUndefined();
   });
 });
 
-describe('ssmParameterArn', () => {
+describe('parseParameterRef', () => {
+  const arnOf = (text: string, home: Location = HOME) => parseParameterRef(text, home)?.arn;
+
   it('gives "/a/b" and "a/b" the same parameter ARN in the home location', () => {
     const expected = `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/orders/api-token`;
-    expect(ssmParameterArn('/prod/orders/api-token', HOME)).toBe(expected);
-    expect(ssmParameterArn('prod/orders/api-token', HOME)).toBe(expected);
+    expect(arnOf('/prod/orders/api-token')).toBe(expected);
+    expect(arnOf('prod/orders/api-token')).toBe(expected);
   });
 
   it('gives a top-level name a single slash', () => {
-    expect(ssmParameterArn('api-token', HOME)).toBe(`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/api-token`);
+    expect(arnOf('api-token')).toBe(`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/api-token`);
   });
 
   it('builds the ARN in the partition of the home location', () => {
     const home: Location = { partition: 'aws-us-gov', region: 'us-gov-west-1', account: ACCOUNT };
-    expect(ssmParameterArn('/a/b', home)).toBe(`arn:aws-us-gov:ssm:us-gov-west-1:${ACCOUNT}:parameter/a/b`);
+    expect(arnOf('/a/b', home)).toBe(`arn:aws-us-gov:ssm:us-gov-west-1:${ACCOUNT}:parameter/a/b`);
   });
 
   it('returns a parameter ARN as written, even of another region', () => {
     const arn = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/prod/orders/api-token`;
-    expect(ssmParameterArn(arn, HOME)).toBe(arn);
+    expect(parseParameterRef(arn, HOME)).toEqual({ arn });
+  });
+
+  // GetParameters takes "name:version" and "name:label" (SSM API reference, GetParameters, Names),
+  // and ECS hands valueFrom to it as written: the parameter is the name, pinned by the selector.
+  describe('version and label selectors', () => {
+    const PARAM = `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/orders/api-token`;
+    it.each([
+      ['a name with a version', '/prod/orders/api-token:3', { arn: PARAM, version: '3' }],
+      ['a name with a label', '/prod/orders/api-token:my-label', { arn: PARAM, label: 'my-label' }],
+      ['an ARN with a version', `${PARAM}:12`, { arn: PARAM, version: '12' }],
+      ['an ARN with a label', `${PARAM}:Blue_2.x`, { arn: PARAM, label: 'Blue_2.x' }],
+      [
+        'a name with dots inside its segments',
+        '/app.v2/.env-x:1',
+        { arn: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app.v2/.env-x`, version: '1' },
+      ],
+      ['a top-level name with a version', 'api-token:1', { arn: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/api-token`, version: '1' }],
+    ])('reads %s as the parameter, pinned', (_label, text, expected) => {
+      expect(parseParameterRef(text, HOME)).toEqual(expected);
+    });
+
+    it.each([
+      ['an empty selector', '/a/b:'],
+      ['version 0 (versions start at 1)', '/a/b:0'],
+      ['a label starting with a digit that is not a version', '/a/b:3rd'],
+      ['a label starting with "aws" (reserved)', '/a/b:awsLatest'],
+      ['a label starting with "ssm" (reserved)', '/a/b:SSM-x'],
+      ['a label of 101 characters', `/a/b:${'x'.repeat(101)}`],
+      ['a label with a space', '/a/b:my label'],
+      ['two selectors', '/a/b:3:blue'],
+    ])('rejects %s', (_label, text) => {
+      expect(parseParameterRef(text, HOME)).toBeUndefined();
+    });
   });
 
   it.each([
     ['a Secrets Manager ARN', `${SM}:prod/db-AbCdEf`],
     ['an SSM ARN that is not a parameter', `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/Deploy`],
     ['an ARN of an unknown partition', `arn:aws-mars:ssm:eu-west-1:${ACCOUNT}:parameter/a`],
+    ['an ARN with a malformed region', `arn:aws:ssm:eu west 1:${ACCOUNT}:parameter/a`],
+    ['a name with a space', 'prod/api token'],
+    ['a name with an empty segment', 'prod//token'],
+    // Found by the handler fuzz test: "../../etc" passed as a hierarchy of three levels.
+    ['a name with ".." segments', '../../etc'],
+    ['an ARN whose name climbs a hierarchy', `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/../token`],
+    ['a name with a control character', 'prod/token\u0007'],
     ['an empty string', ''],
   ])('returns undefined for %s', (_label, text) => {
-    expect(ssmParameterArn(text, HOME)).toBeUndefined();
+    expect(parseParameterRef(text, HOME)).toBeUndefined();
   });
 });
 

@@ -31,17 +31,17 @@ describe('desiredVersions', () => {
       { kind: 'follows', versions: { AWSPREVIOUS: V_PREVIOUS } },
     ],
     ['a custom stage follows its own version', [smReference(`${DB}:password:BLUE:`)], { kind: 'follows', versions: { BLUE: V_BLUE } }],
-    ['a version id is pinned', [smReference(`${DB}:password::${V_PREVIOUS}`)], { kind: 'pinned', versionIds: [V_PREVIOUS] }],
+    ['a version id is pinned', [smReference(`${DB}:password::${V_PREVIOUS}`)], { kind: 'pinned', pins: [`version id ${V_PREVIOUS}`] }],
     // Pinned to the current version is still pinned: a later move of AWSCURRENT must not touch it.
     [
       'a version id equal to AWSCURRENT is still pinned',
       [smReference(`${DB}:::${V_CURRENT}`)],
-      { kind: 'pinned', versionIds: [V_CURRENT] },
+      { kind: 'pinned', pins: [`version id ${V_CURRENT}`] },
     ],
     [
       'several pins list each id once, in order of appearance',
       [smReference(`${DB}:::${V_PREVIOUS}`), smReference(`${DB}:password::${V_OLD}`), smReference(`${DB}:user::${V_PREVIOUS}`)],
-      { kind: 'pinned', versionIds: [V_PREVIOUS, V_OLD] },
+      { kind: 'pinned', pins: [`version id ${V_PREVIOUS}`, `version id ${V_OLD}`] },
     ],
     [
       // The unpinned reference alone decides: the pinned one neither adds a stage nor blocks.
@@ -89,22 +89,21 @@ describe('desiredVersions', () => {
   });
 
   it('pins a reference carrying a stage and a version id together by the id (DESIGN: the ECS agent accepts both)', () => {
-    // Built by hand: parseSecretsManagerRef rejects this form (see the failing test below).
+    // Built by hand, so that this pins desiredVersions alone (the parser's side is the test below).
     const both: SecretReference = {
       ...smReference(DB),
       valueFrom: `${DB}::AWSCURRENT:${V_PREVIOUS}`,
       secret: { ...smReference(DB).secret!, versionStage: 'AWSCURRENT', versionId: V_PREVIOUS },
     };
-    expect(desiredVersions([both], STATE)).toEqual({ kind: 'pinned', versionIds: [V_PREVIOUS] });
+    expect(desiredVersions([both], STATE)).toEqual({ kind: 'pinned', pins: [`version id ${V_PREVIOUS}`] });
   });
 
-  // BUG (functions/domain/identity/arn.ts parseSecretsManagerRef): `if (versionStage && versionId) return undefined`
-  // rejects `...:json-key:STAGE:ID`, which DESIGN says the ECS agent accepts (pinned by the id). Such a
-  // reference is dropped by extractReferences, so its service is never indexed as a consumer.
-  it.failing('parses a reference with a stage and a version id together, pinned by the id', () => {
+  // Regression: parseSecretsManagerRef once rejected `...:json-key:STAGE:ID`, which the ECS agent accepts
+  // (pinned by the id): such a reference was dropped, and its service never indexed as a consumer.
+  it('parses a reference with a stage and a version id together, pinned by the id', () => {
     expect(desiredVersions([smReference(`${DB}::AWSCURRENT:${V_PREVIOUS}`)], STATE)).toEqual({
       kind: 'pinned',
-      versionIds: [V_PREVIOUS],
+      pins: [`version id ${V_PREVIOUS}`],
     });
   });
 
@@ -122,17 +121,19 @@ describe('desiredVersions', () => {
       expect(desiredVersions(references, PARAMETER_STATE)).toEqual({ kind: 'follows', versions: { AWSCURRENT: '3' } });
     });
 
-    // BUG (no selector handling for SSM references: references.ts / arn.ts ssmParameterArn, and followedStage):
-    // DESIGN says a valueFrom `name:3` or `name:label` reads parameter `name`, pinned. The selector is kept in
-    // parameterArn and followedStage answers AWSCURRENT, so the reference is treated as following the current version.
-    it.failing('treats a reference with a version selector (`name:3`) as pinned', () => {
-      expect(desiredVersions([ssmReference(`${PARAMETER}:2`)], PARAMETER_STATE)).toMatchObject({ kind: 'pinned' });
+    // Regression: the selector of `name:3` or `name:label` was once kept in the parameter ARN, and the
+    // reference treated as following the current version; it reads parameter `name`, pinned.
+    it.each([
+      ['a version selector (`name:2`)', { parameterVersion: '2' }, 'version 2'],
+      ['a label selector (`name:blue`)', { parameterLabel: 'blue' }, 'label blue'],
+    ])('treats a reference with %s as pinned', (_label, pin, text) => {
+      expect(desiredVersions([{ ...ssmReference(PARAMETER), ...pin }], PARAMETER_STATE)).toEqual({ kind: 'pinned', pins: [text] });
     });
   });
 
   it('calls a consumer with no reference at all "pinned" to nothing', () => {
     // Callers never ask about a service without references; this pins what they would get if they did:
     // nothing to deploy, rather than a claim on an empty target.
-    expect(desiredVersions([], STATE)).toEqual({ kind: 'pinned', versionIds: [] });
+    expect(desiredVersions([], STATE)).toEqual({ kind: 'pinned', pins: [] });
   });
 });

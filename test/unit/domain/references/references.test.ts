@@ -1,10 +1,11 @@
 import type { ContainerDefinition, Volume } from '@aws-sdk/client-ecs';
 import type { Location } from '../../../../functions/domain/identity/arn';
-import { extractReferences, followedStage } from '../../../../functions/domain/references/references';
-import { ACCOUNT, HOME, secretArn, smReference, taskDefinition, taskDefinitionArn } from '../../../support/factories';
+import { extractReferences, followedStage, pinOf } from '../../../../functions/domain/references/references';
+import { ACCOUNT, HOME, secretArn, smReference, ssmReference, taskDefinition, taskDefinitionArn } from '../../../support/factories';
 
 const DB = secretArn('prod/db-AbCdEf');
 const PARAM = `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/orders/api-token`;
+const V1 = '8c1f4e2a-9b3d-4c5e-a6f7-0b1c2d3e4f5a';
 
 function container(name: string, parts: Partial<ContainerDefinition> = {}): ContainerDefinition {
   return { name, image: `public.ecr.aws/docker/library/${name}:latest`, essential: true, ...parts };
@@ -212,10 +213,11 @@ describe('extractReferences', () => {
   });
 
   it.each([
-    ['a stage and a version id together', `${DB}::AWSCURRENT:8c1f4e2a-9b3d-4c5e-a6f7-0b1c2d3e4f5a`],
     ['trailing fields that do not come as three', `${DB}:password`],
     ['an ARN of another service', `arn:aws:s3:::my-bucket/secret.env`],
     ['an ARN of an unknown partition', `arn:aws-mars:secretsmanager:eu-west-1:${ACCOUNT}:secret:prod/db`],
+    ['an ARN with a malformed region', `arn:aws:secretsmanager:us east 1:${ACCOUNT}:secret:prod/db`],
+    ['an SSM name with an invalid selector', '/prod/orders/api-token:awsLatest'],
   ])('leaves out a reference ECS could not resolve: %s', (_label, valueFrom) => {
     expect(extractReferences(taskDefinition({ containerDefinitions: [withSecrets(valueFrom, DB)] })).map((r) => r.valueFrom)).toEqual([DB]);
   });
@@ -234,9 +236,40 @@ describe('extractReferences', () => {
     ).toEqual([]);
   });
 
+  // Regression: a secret reference with both a stage and a version id was dropped. The ECS agent
+  // accepts it (amazon-ecs-agent, agent/taskresource/asmsecret, getASMParametersFromInput).
+  it('keeps a Secrets Manager reference with a stage and a version id, pinned by the id', () => {
+    const [ref] = extractReferences(taskDefinition({ containerDefinitions: [withSecrets(`${DB}:password:AWSCURRENT:${V1}`)] }));
+    expect(ref.secret).toMatchObject({ secretId: DB, jsonKey: 'password', versionStage: 'AWSCURRENT', versionId: V1 });
+    expect(followedStage(ref)).toBeUndefined();
+  });
+
+  // Regression: the selector stayed in the parameter name, so the reference named a parameter that
+  // does not exist. GetParameters reads "name:version" and "name:label" (SSM API reference,
+  // GetParameters, Names); ECS passes valueFrom to it (amazon-ecs-agent, agent/taskresource/ssmsecret).
+  describe('SSM references with a version or label selector', () => {
+    it.each([
+      ['a name with a version', '/prod/orders/api-token:3', { parameterVersion: '3' }],
+      ['a name with a label', 'prod/orders/api-token:my-label', { parameterLabel: 'my-label' }],
+      ['an ARN with a version', `${PARAM}:3`, { parameterVersion: '3' }],
+      ['an ARN with a label', `${PARAM}:my-label`, { parameterLabel: 'my-label' }],
+    ])('reads %s as the parameter itself, pinned', (_label, valueFrom, pin) => {
+      const [ref] = extractReferences(taskDefinition({ containerDefinitions: [withSecrets(valueFrom)] }));
+      expect(ref).toEqual({ field: 'secrets', container: 'app', name: 'VAR_0', valueFrom, store: 'ssm', parameterArn: PARAM, ...pin });
+      expect(followedStage(ref)).toBeUndefined();
+    });
+  });
+
+  // Regression: task definitions of the ISO partitions and of aws-eusc yielded no references at all
+  // (their partitions were unknown). The list is the SDK's partitions data (@aws-sdk/core, util-endpoints).
   describe.each<[string, Location]>([
     ['aws-cn', { partition: 'aws-cn', region: 'cn-north-1', account: ACCOUNT }],
     ['aws-us-gov', { partition: 'aws-us-gov', region: 'us-gov-west-1', account: ACCOUNT }],
+    ['aws-iso', { partition: 'aws-iso', region: 'us-iso-east-1', account: ACCOUNT }],
+    ['aws-iso-b', { partition: 'aws-iso-b', region: 'us-isob-east-1', account: ACCOUNT }],
+    ['aws-iso-e', { partition: 'aws-iso-e', region: 'eu-isoe-west-1', account: ACCOUNT }],
+    ['aws-iso-f', { partition: 'aws-iso-f', region: 'us-isof-south-1', account: ACCOUNT }],
+    ['aws-eusc', { partition: 'aws-eusc', region: 'eusc-de-east-1', account: ACCOUNT }],
   ])('in the %s partition', (partition, location) => {
     const arn = taskDefinitionArn('orders-api:7', location);
 
@@ -283,7 +316,23 @@ describe('followedStage', () => {
     expect(followedStage(smReference(`${DB}:password::8c1f4e2a-9b3d-4c5e-a6f7-0b1c2d3e4f5a`))).toBeUndefined();
   });
 
+  it('follows nothing when pinned to a version id, even with a stage beside it', () => {
+    expect(followedStage(smReference(`${DB}::AWSCURRENT:${V1}`))).toBeUndefined();
+  });
+
   it('treats a plain name reference like the default stage', () => {
     expect(followedStage(smReference('registry/dockerhub', { field: 'repositoryCredentials' }))).toBe('AWSCURRENT');
+  });
+});
+
+describe('pinOf', () => {
+  it.each([
+    ['a version id', smReference(`${DB}:::${V1}`), `version id ${V1}`],
+    ['a parameter version', { ...ssmReference(PARAM), parameterVersion: '3' }, 'version 3'],
+    ['a parameter label', { ...ssmReference(PARAM), parameterLabel: 'blue' }, 'label blue'],
+    ['nothing for a stage', smReference(`${DB}::AWSPREVIOUS:`), undefined],
+    ['nothing for an unpinned parameter', ssmReference(PARAM), undefined],
+  ])('names %s', (_label, reference, expected) => {
+    expect(pinOf(reference)).toBe(expected);
   });
 });

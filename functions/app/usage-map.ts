@@ -1,0 +1,172 @@
+import { errorLine, UnknownSecretError } from '../domain/errors';
+import type { SecretsManagerRef } from '../domain/identity/arn';
+import { parseTarget, type Target } from '../domain/identity/target';
+import type { IndexEntry } from '../domain/index/entries';
+import { type Consumer, type Lookup, nameInArn, type UsageMap, type Use, usageMap } from '../domain/usage/usage';
+import type { ScheduledTask, ScheduledTasks } from '../ports/schedules';
+import { mapWithConcurrency } from '../util/concurrency';
+import type { Ports } from './ports';
+import type { OnProgress } from './progress';
+import { scanAccount } from './scan-account';
+
+/** The ports the usage map reads. */
+export interface UsagePorts extends Pick<Ports, 'config' | 'ecs' | 'index' | 'secrets' | 'clock'> {
+  schedules: ScheduledTasks;
+}
+
+export interface UsageOptions {
+  /** `index` reads consumers from the index (a scan when it was never built); `scan` lists the account. */
+  inventory: 'index' | 'scan';
+  onProgress?: OnProgress;
+}
+
+/** DescribeSecret and DescribeParameters calls at once (Secrets Manager allows 50 per second). */
+const DESCRIBE_CONCURRENCY = 8;
+
+/**
+ * Builds the account's secret-usage map: every secret and parameter that task definitions of
+ * services, standalone tasks and scheduled tasks reference, each described once (existence,
+ * deletion, current version), with what needs attention. Reads only: no writes, no values.
+ */
+export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): Promise<UsageMap> {
+  const notes: string[] = [];
+  const fromIndex = options.inventory === 'index' ? await indexedUses(ports, notes) : undefined;
+  const listed = fromIndex ?? (await scannedUses(ports, options.onProgress));
+  if (options.inventory === 'index' && !fromIndex) notes.push('the index was never built: consumers found by a live scan');
+  const scheduled = await scheduledUses(ports, notes);
+  const uses = [...listed, ...scheduled];
+
+  const subjects = new Map(uses.map((use) => subjectOf(use)).map((subject) => [subject.key, subject]));
+  const lookups = new Map<string, Lookup>();
+  await mapWithConcurrency(
+    [...subjects.values()],
+    { limit: DESCRIBE_CONCURRENCY, onDone: (done) => options.onProgress?.({ phase: 'describe', done, total: subjects.size }) },
+    async (subject) => {
+      lookups.set(subject.key, await lookUp(ports, subject));
+    },
+  );
+  const resolved: Use[] = uses.map((use) => ({
+    consumer: use.consumer,
+    reference: use.reference,
+    lookup: lookups.get(subjectOf(use).key) as Lookup,
+  }));
+  return usageMap(resolved, { generatedAt: ports.clock.now().toISOString(), source: fromIndex ? 'index' : 'scan', notes });
+}
+
+/** A use before its secret is described; `secretArn` when the index already resolved it. */
+type Unresolved = Omit<Use, 'lookup'> & { secretArn?: string };
+
+/** Consumers from the index; undefined when it was never built. */
+async function indexedUses(ports: UsagePorts, notes: string[]): Promise<Unresolved[] | undefined> {
+  const meta = await ports.index.meta();
+  if (!meta) return undefined;
+  notes.push(
+    `consumers as indexed at ${meta.builtAt}; references to secrets that did not exist then are not in the index (--scan finds them)`,
+  );
+  const entries = await ports.index.allEntries();
+  return entries.flatMap((entry) =>
+    entry.references.map((reference) => ({ consumer: indexedConsumer(entry), reference, secretArn: entry.secretArn })),
+  );
+}
+
+function indexedConsumer(entry: IndexEntry): Consumer {
+  return { kind: entry.kind, name: entry.name, arn: entry.resourceArn, clusterArn: entry.clusterArn, taskDefinition: entry.taskDefinition };
+}
+
+/** Consumers from a live scan of the account (or of the configured clusters). */
+async function scannedUses(ports: UsagePorts, onProgress?: OnProgress): Promise<Unresolved[]> {
+  const scan = await scanAccount(ports, onProgress);
+  const of = (consumer: Consumer) => (scan.references.get(consumer.taskDefinition) ?? []).map((reference) => ({ consumer, reference }));
+  return [
+    ...scan.services.flatMap((s) =>
+      of({ kind: 'service', name: s.serviceName, arn: s.serviceArn, clusterArn: s.clusterArn, taskDefinition: s.taskDefinition }),
+    ),
+    ...scan.standaloneTasks.flatMap((t) =>
+      of({
+        kind: 'task',
+        name: t.taskArn.slice(t.taskArn.lastIndexOf('/') + 1),
+        arn: t.taskArn,
+        clusterArn: t.clusterArn,
+        taskDefinition: t.taskDefinition,
+      }),
+    ),
+  ];
+}
+
+/**
+ * Tasks started by EventBridge rules and Scheduler schedules, with the references of their task
+ * definitions. A source that cannot be read (no permission) leaves a note, not a failure.
+ */
+async function scheduledUses(ports: UsagePorts, notes: string[]): Promise<Unresolved[]> {
+  const sources: [string, () => Promise<ScheduledTask[]>][] = [
+    ['EventBridge rules', () => ports.schedules.fromRules()],
+    ['EventBridge Scheduler schedules', () => ports.schedules.fromSchedules()],
+  ];
+  const tasks: ScheduledTask[] = [];
+  for (const [what, list] of sources) {
+    try {
+      tasks.push(...(await list()));
+    } catch (error) {
+      notes.push(`${what} could not be listed (${errorLine(error)}): their tasks are missing from the map`);
+    }
+  }
+  const uses = await mapWithConcurrency(tasks, 4, async (task) => {
+    const consumer: Consumer = {
+      kind: 'scheduled-task',
+      name: task.name,
+      arn: task.arn,
+      clusterArn: task.clusterArn,
+      taskDefinition: task.taskDefinition,
+      schedule: task.schedule ?? 'event pattern',
+      via: task.via,
+    };
+    try {
+      const references = await ports.ecs.taskDefinitionReferences(task.taskDefinition);
+      return references.map((reference) => ({ consumer, reference }));
+    } catch (error) {
+      notes.push(`the task definition ${task.taskDefinition} of ${task.name} could not be read (${errorLine(error)})`);
+      return [];
+    }
+  });
+  return uses.flat();
+}
+
+/** What to describe for a use: a key to describe each secret once, the target, and the ARN to show if it is missing. */
+interface Subject {
+  key: string;
+  target: Target | undefined;
+  arn: string;
+}
+
+/**
+ * The secret a use names: the ARN the index resolved, the ARN as written, or a plain name (read
+ * in the task definition's own region, which is the region mapped).
+ */
+function subjectOf(use: Unresolved): Subject {
+  const { reference } = use;
+  const known = use.secretArn ?? reference.parameterArn ?? (reference.secret?.isArn ? reference.secret.secretId : undefined);
+  if (known) return { key: known, target: parseTarget(known), arn: known };
+  const secret = reference.secret as SecretsManagerRef;
+  const { partition, region, account } = secret.location;
+  const arn = `arn:${partition}:secretsmanager:${region}:${account}:secret:${secret.secretId}`;
+  return { key: arn, target: { kind: 'secret', secretId: secret.secretId }, arn };
+}
+
+/** Describes one secret or parameter; a missing one, or one that cannot be described, is a finding, not a failure. */
+async function lookUp(ports: UsagePorts, subject: Subject): Promise<Lookup> {
+  const kind = subject.target?.kind ?? 'secret';
+  const notFound = (problem: 'missing' | 'unreadable', detail?: string): Lookup => ({
+    found: false,
+    arn: subject.arn,
+    name: nameInArn(subject.arn),
+    kind,
+    problem,
+    ...(detail ? { detail } : {}),
+  });
+  if (!subject.target) return notFound('unreadable', 'not a secret or parameter ARN');
+  try {
+    return { found: true, state: await ports.secrets.describe(subject.target) };
+  } catch (error) {
+    return error instanceof UnknownSecretError ? notFound('missing') : notFound('unreadable', errorLine(error));
+  }
+}

@@ -1,0 +1,46 @@
+import { buildUsageMap } from '../../app/usage-map';
+import { awsScheduledTasks } from '../../aws/schedules';
+import { awsCallsHelp, type CliCommand } from '../command';
+import { EXIT } from '../exit';
+import { commandOption } from '../options';
+import { FORMATS } from '../output';
+import { requireStateTable } from '../signal';
+import { usageRendering } from '../usage-format';
+
+export const secretsCommand: CliCommand = {
+  register(program, cli) {
+    program
+      .command('secrets')
+      .summary("the account's secret-usage map: who uses which secret, how, and what needs attention")
+      .description(
+        'Every secret and SSM parameter that task definitions reference, with its consumers (services, standalone tasks, ' +
+          'tasks started by EventBridge rules and EventBridge Scheduler schedules), how each references it (field, JSON key, ' +
+          'stage, version), and what needs attention: secrets that do not exist or are scheduled for deletion, pinned versions ' +
+          'that are no longer current, stages no version holds, secrets in another region or account. ' +
+          '--output mermaid prints a graph for a README or a pull request. Reads only.\n\n' +
+          'Scheduler schedules with a universal target (aws-sdk:ecs:runTask) are not listed.',
+      )
+      .addOption(commandOption.scan())
+      .addOption(commandOption.clusters())
+      .addHelpText(
+        'after',
+        awsCallsHelp([
+          'DynamoDB DescribeTable, GetItem, Scan (the index); with --scan or without an index instead: ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition',
+          'EventBridge ListRules, ListTargetsByRule; EventBridge Scheduler ListSchedules, GetSchedule; ECS DescribeTaskDefinition for their tasks',
+          'Secrets Manager DescribeSecret, SSM DescribeParameters: once per secret or parameter',
+        ]),
+      )
+      .action(
+        cli.action(FORMATS, async (ctx, options: { scan?: boolean }) => {
+          if (!options.scan) await requireStateTable(ctx, '--scan to map the account by a live scan');
+          const ports = ctx.ports();
+          const map = await buildUsageMap(
+            { ...ports, schedules: awsScheduledTasks(ports.config, ports.clients) },
+            { inventory: options.scan ? 'scan' : 'index', onProgress: ctx.progress.update },
+          );
+          ctx.print(usageRendering(map));
+          return EXIT.done;
+        }),
+      );
+  },
+};

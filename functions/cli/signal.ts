@@ -1,0 +1,88 @@
+import { handleSignal, type RunContext } from '../app/handle-event';
+import type { ReconcileOptions } from '../app/reconcile';
+import { stateTableExists } from '../aws/state-table/admin';
+import type { Signal } from '../domain/decode/events';
+import { BadInputError, StateTableMissingError } from '../domain/errors';
+import { checkTarget, type Target } from '../domain/identity/target';
+import { exitCodeOf } from '../domain/report/report';
+import { NO_DEADLINE } from '../domain/rollout/deadline';
+import type { CommandContext } from './command';
+import { reportRendering } from './format';
+
+/** What finding and judging the services of one secret costs (plan; redeploy and handle-event add their writes). */
+export const SIGNAL_CALLS = [
+  'STS GetCallerIdentity; Secrets Manager DescribeSecret, or SSM DescribeParameters for a parameter',
+  'DynamoDB DescribeTable, Query, GetItem (index and ledger); ECS DescribeServices (with tags: the waves), and DescribeTaskDefinition for a service on a new task definition',
+  'with --scan or --no-ledger, instead of the index: ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition',
+];
+
+/** What a redeploy adds. */
+export const REDEPLOY_CALLS = [
+  ...SIGNAL_CALLS,
+  'ECS UpdateService (forceNewDeployment); DynamoDB PutItem, DeleteItem, BatchWriteItem; EventBridge PutEvents when EVENT_BUS_NAME is set',
+];
+
+/** How plan, redeploy, reconcile and handle-event run what they were given. */
+export interface SignalRun {
+  dryRun: boolean;
+  force: boolean;
+  scan: boolean;
+  /** False with --no-ledger. */
+  ledger: boolean;
+  /** Every wave at once (--all-waves). */
+  allWaves?: boolean;
+}
+
+/** Runs one signal through the whole pipeline and prints its report; the exit code says whether a service failed. */
+export async function runSignal(
+  ctx: CommandContext,
+  signal: Signal,
+  run: SignalRun,
+  origin: 'manual' | 'event' = 'manual',
+): Promise<number> {
+  const ports = ctx.ports();
+  const report = await handleSignal(ports, signal, cliRun(ctx, run.dryRun), origin, {
+    force: run.force,
+    allWaves: run.allWaves === true,
+    inventory: run.scan ? 'scan' : 'index',
+    ...(signal.action === 'check' ? await ledgerChoice(ctx, run.ledger) : {}),
+    onProgress: ctx.progress.update,
+  });
+  ctx.print(reportRendering(report));
+  return exitCodeOf(report);
+}
+
+/** The CLI runs without a deadline: it finishes what it starts, so it never continues elsewhere. */
+export function cliRun(ctx: CommandContext, dryRun: boolean): RunContext {
+  return { deadline: NO_DEADLINE, dryRun: dryRun || ctx.config().dryRun };
+}
+
+/**
+ * The exactly-once guard lives in the state table. A table that does not exist is an error (a
+ * mistyped --table once dropped the guard silently and redeployed everything again); running
+ * without it is only ever asked for, and said on stderr and in the report.
+ */
+export async function ledgerChoice(ctx: CommandContext, useLedger: boolean): Promise<Pick<ReconcileOptions, 'useLedger' | 'noLedgerNote'>> {
+  if (!useLedger) {
+    ctx.note('--no-ledger: live scan of the account, without the exactly-once guard and without waves');
+    return { useLedger: false, noLedgerNote: '--no-ledger: live scan, no exactly-once guard, no waves' };
+  }
+  await requireStateTable(ctx, '--no-ledger to run without the exactly-once guard');
+  return { useLedger: true };
+}
+
+/** Stops with exit 3 when the state table does not exist, saying how to go on. */
+export async function requireStateTable(ctx: CommandContext, alternative?: string): Promise<void> {
+  const { table } = ctx.ports();
+  if (!(await stateTableExists(table))) {
+    const hint = `run "ecs-secret-redeploy init"${alternative ? `, or ${alternative}` : ''}`;
+    throw new StateTableMissingError(`state table "${table.name}" does not exist (${hint})`);
+  }
+}
+
+/** A SECRET argument, checked against the grammar before any AWS call. */
+export function targetArgument(text: string): Target {
+  const checked = checkTarget(text);
+  if ('problem' in checked) throw new BadInputError(`SECRET is ${checked.problem}`);
+  return checked.target;
+}

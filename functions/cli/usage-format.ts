@@ -1,0 +1,80 @@
+import { lastPathSegment } from '../domain/identity/arn';
+import { escapeControl } from '../domain/text';
+import { how, usageMermaid } from '../domain/usage/mermaid';
+import type { SecretUsage, UsageMap } from '../domain/usage/usage';
+import { paint, plural, type Rendering, type Style, table, textLine } from './output';
+
+/** The usage map in every format, Mermaid included. */
+export function usageRendering(map: UsageMap): Rendering {
+  return { json: map, table: (style) => usageTable(map, style), text: () => usageText(map), mermaid: () => usageMermaid(map) };
+}
+
+function usageTable(map: UsageMap, style: Style): string {
+  const lines = [
+    `${plural(map.secrets.length, 'secret or parameter', 'secrets and parameters')} used by task definitions (found by ${map.source})`,
+  ];
+  if (map.secrets.length > 0) {
+    lines.push(
+      '',
+      ...table(
+        ['SECRET', 'KIND', 'REGION', 'CONSUMERS', 'ATTENTION'],
+        map.secrets.map((s) => [
+          s.name,
+          s.kind,
+          s.region,
+          String(s.consumers.length),
+          s.attention.length > 0 ? { text: String(s.attention.length), color: 'red' as const } : '-',
+        ]),
+        style,
+      ),
+    );
+  }
+  const attention = map.secrets.filter((s) => s.attention.length > 0);
+  if (attention.length > 0) {
+    lines.push('', 'Needs attention:');
+    for (const secret of attention) {
+      for (const a of secret.attention) {
+        lines.push(
+          paint(style, 'red', `  ${escapeControl(secret.name)}: ${escapeControl(a.message)} [${escapeControl(a.consumers.join(', '))}]`),
+        );
+      }
+    }
+  }
+  for (const secret of map.secrets) {
+    lines.push('', `${escapeControl(secret.name)}  ${escapeControl(secret.arn)}${versionNote(secret)}`);
+    lines.push(
+      ...table(
+        ['  CONSUMER', 'KIND', 'CLUSTER', 'TASK DEFINITION', 'HOW'],
+        secret.consumers.map((c) => [
+          `  ${c.name}`,
+          c.kind === 'scheduled-task' ? `scheduled (${c.schedule ?? 'event pattern'})` : c.kind,
+          lastPathSegment(c.clusterArn),
+          lastPathSegment(c.taskDefinition),
+          c.references.map(how).join(' / '),
+        ]),
+        style,
+      ),
+    );
+  }
+  for (const note of map.notes) lines.push('', paint(style, 'yellow', `note: ${escapeControl(note)}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function versionNote(secret: SecretUsage): string {
+  if (!secret.found) return ' (not found)';
+  if (!secret.currentVersion) return '';
+  return secret.kind === 'parameter' ? ` (version ${secret.currentVersion})` : ` (AWSCURRENT ${secret.currentVersion})`;
+}
+
+function usageText(map: UsageMap): string {
+  return [
+    ...map.secrets.flatMap((s) => [
+      textLine(['SECRET', s.arn, s.name, s.kind, s.region, s.found ? 'found' : 'not-found', s.currentVersion, s.deletedDate]),
+      ...s.consumers.map((c) =>
+        textLine(['CONSUMER', s.arn, c.kind, c.name, c.clusterArn, c.taskDefinition, c.references.map(how).join(' / ')]),
+      ),
+      ...s.attention.map((a) => textLine(['ATTENTION', s.arn, a.kind, a.message, a.consumers.join(',')])),
+    ]),
+    ...map.notes.map((n) => textLine(['NOTE', n])),
+  ].join('');
+}

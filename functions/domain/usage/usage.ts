@@ -1,0 +1,201 @@
+import { locationOf, parameterNameOf, parseArn } from '../identity/arn';
+import { type SecretState, versionOfStage } from '../plan/secret-state';
+import { followedStage, type SecretReference } from '../references/references';
+import { type ReportReference, toReportReference } from '../report/report';
+
+/**
+ * The account's secret-usage map: every secret and parameter that task definitions reference, who
+ * uses it and how, and what needs attention before rotation is turned on. Pure: the use case
+ * gathers the facts, this groups them and applies the rules.
+ */
+
+/** What reads a secret when it starts: a service, a standalone task, or a task started by a schedule or rule. */
+export interface Consumer {
+  kind: 'service' | 'task' | 'scheduled-task';
+  name: string;
+  /** Service ARN, task ARN, EventBridge rule ARN or Scheduler schedule ARN. */
+  arn: string;
+  clusterArn: string;
+  taskDefinition: string;
+  /** Scheduled tasks: the schedule expression, or "event pattern" for a rule that reacts to events. */
+  schedule?: string;
+  /** Scheduled tasks: `eventbridge-rule` or `eventbridge-scheduler`. */
+  via?: string;
+}
+
+/** What describing a referenced secret or parameter found. */
+export type Lookup =
+  | { found: true; state: SecretState }
+  | {
+      found: false;
+      /** The secret as referenced: its ARN, or a partial ARN built from a name in the task definition's place. */
+      arn: string;
+      name: string;
+      kind: SecretState['kind'];
+      /** `missing`: it does not exist; `unreadable`: describing it failed (another account, a permission). */
+      problem: 'missing' | 'unreadable';
+      detail?: string;
+    };
+
+/** One reference of one consumer, with what its secret turned out to be. */
+export interface Use {
+  consumer: Consumer;
+  reference: SecretReference;
+  lookup: Lookup;
+}
+
+export type AttentionKind =
+  | 'missing'
+  | 'unreadable'
+  | 'scheduled-for-deletion'
+  | 'stale-pin'
+  | 'unheld-stage'
+  | 'other-region'
+  | 'other-account';
+
+/** Something to fix or to know before rotating, with the consumers it concerns. */
+export interface Attention {
+  kind: AttentionKind;
+  message: string;
+  consumers: string[];
+}
+
+export interface ConsumerUsage extends Consumer {
+  references: ReportReference[];
+}
+
+export interface SecretUsage {
+  /** Full ARN; for a secret not found, the ARN (or partial ARN) it is referenced by. */
+  arn: string;
+  name: string;
+  kind: SecretState['kind'];
+  region: string;
+  account: string;
+  found: boolean;
+  /** The version AWSCURRENT points to (a parameter: its version number). */
+  currentVersion?: string;
+  deletedDate?: string;
+  consumers: ConsumerUsage[];
+  attention: Attention[];
+}
+
+export interface UsageMap {
+  generatedAt: string;
+  /** How the consumers were found: the index, or a live scan. */
+  source: 'index' | 'scan';
+  /** What the map may miss, and why (read by people, printed with it). */
+  notes: string[];
+  secrets: SecretUsage[];
+}
+
+/** Groups the uses by secret (full ARN), consumers by kind and name, and applies the attention rules. */
+export function usageMap(uses: Use[], meta: Omit<UsageMap, 'secrets'>): UsageMap {
+  const bySecret = new Map<string, Use[]>();
+  for (const use of uses) {
+    const arn = use.lookup.found ? use.lookup.state.arn : use.lookup.arn;
+    bySecret.set(arn, [...(bySecret.get(arn) ?? []), use]);
+  }
+  const secrets = [...bySecret.entries()].map(([arn, list]) => secretUsage(arn, list));
+  secrets.sort((a, b) => a.name.localeCompare(b.name) || a.arn.localeCompare(b.arn));
+  return { ...meta, secrets };
+}
+
+const KIND_ORDER: Record<Consumer['kind'], number> = { service: 0, task: 1, 'scheduled-task': 2 };
+
+function secretUsage(arn: string, uses: Use[]): SecretUsage {
+  const { lookup } = uses[0];
+  const location = locationOf(arn) ?? { partition: '', region: '', account: '' };
+  const consumers = new Map<string, ConsumerUsage>();
+  for (const { consumer, reference } of uses) {
+    const entry = consumers.get(consumer.arn) ?? { ...consumer, references: [] };
+    entry.references.push(toReportReference(reference));
+    consumers.set(consumer.arn, entry);
+  }
+  const state = lookup.found ? lookup.state : undefined;
+  return {
+    arn,
+    name: lookup.found ? lookup.state.name : lookup.name,
+    kind: lookup.found ? lookup.state.kind : lookup.kind,
+    region: location.region,
+    account: location.account,
+    found: lookup.found,
+    ...(state && versionOfStage(state, 'AWSCURRENT') ? { currentVersion: versionOfStage(state, 'AWSCURRENT') } : {}),
+    ...(state?.deletedDate ? { deletedDate: state.deletedDate } : {}),
+    consumers: [...consumers.values()].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name)),
+    attention: attentionOf(arn, uses),
+  };
+}
+
+/**
+ * The rules, in the order they are listed: the secret is gone or going, a reference can no longer
+ * get the value it names or not the current one, the secret lives where its consumers' rotation
+ * events are not seen.
+ */
+function attentionOf(arn: string, uses: Use[]): Attention[] {
+  const found: Attention[] = [];
+  const add = (kind: AttentionKind, message: string, who: Use[]) => {
+    const names = [...new Set(who.map((u) => u.consumer.name))].sort();
+    const same = found.find((a) => a.kind === kind && a.message === message);
+    if (same) same.consumers = [...new Set([...same.consumers, ...names])].sort();
+    else found.push({ kind, message, consumers: names });
+  };
+  const { lookup } = uses[0];
+  if (!lookup.found) {
+    if (lookup.problem === 'missing') add('missing', 'does not exist: tasks that start cannot read it', uses);
+    else add('unreadable', `could not be described${lookup.detail ? ` (${lookup.detail})` : ''}`, uses);
+  } else {
+    const { state } = lookup;
+    if (state.deletedDate)
+      add('scheduled-for-deletion', `scheduled for deletion (${state.deletedDate}): tasks that start cannot read it`, uses);
+    for (const use of uses) {
+      const problem = referenceProblem(use.reference, state);
+      if (problem) add(problem.kind, problem.message, [use]);
+    }
+  }
+  const secret = locationOf(arn);
+  for (const use of uses) {
+    const home = locationOf(use.consumer.taskDefinition) ?? locationOf(use.consumer.clusterArn);
+    if (!secret || !home) continue;
+    if (secret.account !== home.account) {
+      add('other-account', `in account ${secret.account}, not the consumers' (${home.account}): its changes are not seen here`, [use]);
+    } else if (secret.region !== home.region) {
+      add(
+        'other-region',
+        `in ${secret.region}, not in the consumers' region (${home.region}): a change reaches them only through the deployment in ${secret.region}`,
+        [use],
+      );
+    }
+  }
+  return found;
+}
+
+function referenceProblem(reference: SecretReference, state: SecretState): Pick<Attention, 'kind' | 'message'> | undefined {
+  const current = versionOfStage(state, 'AWSCURRENT');
+  const pinnedId = reference.secret?.versionId;
+  if (pinnedId) {
+    const stages = state.versionIdsToStages[pinnedId];
+    if (!stages) return { kind: 'stale-pin', message: `pinned to version id ${pinnedId}, which has no stage left (deprecated or deleted)` };
+    if (!stages.includes('AWSCURRENT')) {
+      return {
+        kind: 'stale-pin',
+        message: `pinned to version id ${pinnedId}, which is not current (it holds ${stages.join(', ') || 'no stage'})`,
+      };
+    }
+    return undefined;
+  }
+  if (reference.parameterVersion && reference.parameterVersion !== current) {
+    return { kind: 'stale-pin', message: `pinned to version ${reference.parameterVersion}; the current version is ${current}` };
+  }
+  const stage = followedStage(reference);
+  if (stage && state.kind === 'secret' && !versionOfStage(state, stage)) {
+    return { kind: 'unheld-stage', message: `follows stage ${stage}, which no version holds: tasks that start cannot read it` };
+  }
+  return undefined;
+}
+
+/** The name a missing secret is known by, from the ARN or partial ARN it is referenced by. */
+export function nameInArn(arn: string): string {
+  const parsed = parseArn(arn);
+  if (parsed?.service === 'ssm') return parameterNameOf(arn);
+  return parsed?.resource.replace(/^secret:/, '') ?? arn;
+}

@@ -1,0 +1,233 @@
+import type { SecretState } from '../../../../functions/domain/plan/secret-state';
+import type { SecretReference } from '../../../../functions/domain/references/references';
+import { type Consumer, type Lookup, nameInArn, type Use, usageMap } from '../../../../functions/domain/usage/usage';
+import { ACCOUNT, clusterArn, secretArn, serviceArn, smReference, ssmReference, taskDefinitionArn } from '../../../support/factories';
+
+const DB = secretArn('prod/db-AbCdEf');
+const PARAM = `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/token`;
+const V1 = '8c1f4e2a-9b3d-4c5e-a6f7-0b1c2d3e4f5a';
+const V2 = '5e7a9c1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
+const META = { generatedAt: '2026-11-20T08:00:00.000Z', source: 'scan' as const, notes: [] };
+
+function service(name: string, overrides: Partial<Consumer> = {}): Consumer {
+  return {
+    kind: 'service',
+    name,
+    arn: serviceArn('web', name),
+    clusterArn: clusterArn('web'),
+    taskDefinition: taskDefinitionArn(`${name}:1`),
+    ...overrides,
+  };
+}
+
+function found(state: Partial<SecretState> = {}): Lookup {
+  return {
+    found: true,
+    state: { kind: 'secret', arn: DB, name: 'prod/db', versionIdsToStages: { [V2]: ['AWSCURRENT'], [V1]: ['AWSPREVIOUS'] }, ...state },
+  };
+}
+
+function use(consumer: Consumer, reference: SecretReference, lookup: Lookup = found()): Use {
+  return { consumer, reference, lookup };
+}
+
+const attentionOf = (uses: Use[]) => usageMap(uses, META).secrets[0].attention;
+
+describe('usageMap', () => {
+  it('groups the references of every consumer under the secret they resolve to, however spelled', () => {
+    const map = usageMap(
+      [
+        use(service('web'), smReference(DB)),
+        use(service('web'), smReference(`${DB}:password::`, { name: 'DB_PASSWORD' })),
+        use(service('api'), smReference('prod/db', { field: 'repositoryCredentials', name: undefined })),
+      ],
+      META,
+    );
+    expect(map.secrets).toHaveLength(1);
+    expect(map.secrets[0]).toMatchObject({
+      arn: DB,
+      name: 'prod/db',
+      kind: 'secret',
+      region: 'eu-west-1',
+      account: ACCOUNT,
+      found: true,
+      currentVersion: V2,
+    });
+    expect(map.secrets[0].consumers.map((c) => [c.name, c.references.length])).toEqual([
+      ['api', 1],
+      ['web', 2],
+    ]);
+    expect(map.secrets[0].consumers[1].references[1]).toMatchObject({ jsonKey: 'password', name: 'DB_PASSWORD' });
+  });
+
+  it('lists services, then standalone tasks, then scheduled tasks, and secrets by name', () => {
+    const other = {
+      found: true as const,
+      state: { kind: 'secret' as const, arn: secretArn('a/first-Zz9Yy8'), name: 'a/first', versionIdsToStages: {} },
+    };
+    const map = usageMap(
+      [
+        use(service('nightly', { kind: 'scheduled-task', arn: 'arn:aws:events:eu-west-1:111122223333:rule/nightly' }), smReference(DB)),
+        use(service('0123abcd', { kind: 'task', arn: 'arn:aws:ecs:eu-west-1:111122223333:task/web/0123abcd' }), smReference(DB)),
+        use(service('web'), smReference(DB)),
+        use(service('web'), smReference(secretArn('a/first-Zz9Yy8')), other),
+      ],
+      META,
+    );
+    expect(map.secrets.map((s) => s.name)).toEqual(['a/first', 'prod/db']);
+    expect(map.secrets[1].consumers.map((c) => c.kind)).toEqual(['service', 'task', 'scheduled-task']);
+  });
+
+  it('keeps the meta: when, how found, notes', () => {
+    expect(usageMap([], { ...META, notes: ['n'] })).toEqual({ ...META, notes: ['n'], secrets: [] });
+  });
+
+  describe('attention', () => {
+    it.each<[string, Use[], { kind: string; message: string; consumers: string[] }[]]>([
+      ['nothing for references that follow the current version', [use(service('web'), smReference(DB))], []],
+      [
+        'a secret that does not exist',
+        [
+          use(service('web'), smReference('prod/gone'), {
+            found: false,
+            arn: secretArn('prod/gone'),
+            name: 'prod/gone',
+            kind: 'secret',
+            problem: 'missing',
+          }),
+        ],
+        [{ kind: 'missing', message: 'does not exist: tasks that start cannot read it', consumers: ['web'] }],
+      ],
+      [
+        'a secret that could not be described',
+        [
+          use(service('web'), smReference(DB), {
+            found: false,
+            arn: DB,
+            name: 'prod/db-AbCdEf',
+            kind: 'secret',
+            problem: 'unreadable',
+            detail: 'AccessDeniedException: no',
+          }),
+        ],
+        [{ kind: 'unreadable', message: 'could not be described (AccessDeniedException: no)', consumers: ['web'] }],
+      ],
+      [
+        'a secret scheduled for deletion',
+        [use(service('web'), smReference(DB), found({ deletedDate: '2026-12-01T00:00:00.000Z' }))],
+        [
+          {
+            kind: 'scheduled-for-deletion',
+            message: 'scheduled for deletion (2026-12-01T00:00:00.000Z): tasks that start cannot read it',
+            consumers: ['web'],
+          },
+        ],
+      ],
+      [
+        'a pin to a version that is no longer current',
+        [use(service('web'), smReference(`${DB}:::${V1}`))],
+        [{ kind: 'stale-pin', message: `pinned to version id ${V1}, which is not current (it holds AWSPREVIOUS)`, consumers: ['web'] }],
+      ],
+      [
+        'a pin to a version that has no stage left',
+        [use(service('web'), smReference(`${DB}:::0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d`))],
+        [
+          {
+            kind: 'stale-pin',
+            message: 'pinned to version id 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d, which has no stage left (deprecated or deleted)',
+            consumers: ['web'],
+          },
+        ],
+      ],
+      ['nothing for a pin to the current version', [use(service('web'), smReference(`${DB}::AWSCURRENT:${V2}`))], []],
+      [
+        'a stage that no version holds',
+        [use(service('web'), smReference(`${DB}::BLUE:`))],
+        [
+          {
+            kind: 'unheld-stage',
+            message: 'follows stage BLUE, which no version holds: tasks that start cannot read it',
+            consumers: ['web'],
+          },
+        ],
+      ],
+      [
+        'a parameter pinned to an old version',
+        [
+          use(
+            service('web'),
+            { ...ssmReference(PARAM), parameterVersion: '3' },
+            {
+              found: true,
+              state: { kind: 'parameter', arn: PARAM, name: '/prod/token', versionIdsToStages: { '5': ['AWSCURRENT'] } },
+            },
+          ),
+        ],
+        [{ kind: 'stale-pin', message: 'pinned to version 3; the current version is 5', consumers: ['web'] }],
+      ],
+      [
+        'a secret in another region',
+        [
+          use(
+            service('web'),
+            smReference('arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf'),
+            found({ arn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf' }),
+          ),
+        ],
+        [
+          {
+            kind: 'other-region',
+            message:
+              "in us-east-1, not in the consumers' region (eu-west-1): a change reaches them only through the deployment in us-east-1",
+            consumers: ['web'],
+          },
+        ],
+      ],
+      [
+        'a secret of another account',
+        [
+          use(
+            service('web'),
+            smReference('arn:aws:secretsmanager:eu-west-1:444455556666:secret:shared/key-AbCdEf'),
+            found({ arn: 'arn:aws:secretsmanager:eu-west-1:444455556666:secret:shared/key-AbCdEf' }),
+          ),
+        ],
+        [
+          {
+            kind: 'other-account',
+            message: "in account 444455556666, not the consumers' (111122223333): its changes are not seen here",
+            consumers: ['web'],
+          },
+        ],
+      ],
+    ])('%s', (_label, uses, expected) => {
+      expect(attentionOf(uses)).toEqual(expected);
+    });
+
+    it('names every consumer a finding concerns, once', () => {
+      const pinned = smReference(`${DB}:::${V1}`);
+      expect(attentionOf([use(service('b'), pinned), use(service('a'), pinned), use(service('a'), { ...pinned, name: 'OTHER' })])).toEqual([
+        { kind: 'stale-pin', message: `pinned to version id ${V1}, which is not current (it holds AWSPREVIOUS)`, consumers: ['a', 'b'] },
+      ]);
+    });
+
+    it('places a scheduled task by its cluster when its task definition is a bare family', () => {
+      const task = service('nightly', {
+        kind: 'scheduled-task',
+        taskDefinition: 'nightly-export',
+        clusterArn: 'arn:aws:ecs:us-east-1:111122223333:cluster/batch',
+      });
+      expect(attentionOf([use(task, smReference(DB))]).map((a) => a.kind)).toEqual(['other-region']);
+    });
+  });
+});
+
+describe('nameInArn', () => {
+  it.each([
+    [secretArn('prod/gone'), 'prod/gone'],
+    [PARAM, '/prod/token'],
+    [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/top`, 'top'],
+  ])('names %s as %s', (arn, name) => {
+    expect(nameInArn(arn)).toBe(name);
+  });
+});
