@@ -22,6 +22,8 @@ export interface Config {
   updateBurst: number;
   /** The wave of a service without an `ecs-secret-redeploy:wave` tag. */
   defaultWave: number;
+  /** Minutes after which a deployment still in progress counts as failed and halts its rollout (0: never). */
+  deploymentTimeoutMinutes: number;
   /** How long a claim keeps other runs away before they may ask ECS what became of it. */
   claimLeaseSeconds: number;
   /** Time kept before a Lambda deadline for the calls in flight to finish: no claim starts after it. */
@@ -75,6 +77,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     updateRate: positiveNumber('UPDATE_SERVICE_RATE', env.UPDATE_SERVICE_RATE, 2),
     updateBurst: positiveInteger('UPDATE_SERVICE_BURST', env.UPDATE_SERVICE_BURST, 10),
     defaultWave: integer('DEFAULT_WAVE', env.DEFAULT_WAVE, 1),
+    deploymentTimeoutMinutes: wholeMinutes('DEPLOYMENT_TIMEOUT_MINUTES', env.DEPLOYMENT_TIMEOUT_MINUTES, 60),
     claimLeaseSeconds: positiveInteger('CLAIM_LEASE_SECONDS', env.CLAIM_LEASE_SECONDS, 60),
     deadlineMarginSeconds: positiveInteger('DEADLINE_MARGIN_SECONDS', env.DEADLINE_MARGIN_SECONDS, 10),
     dryRun: booleanValue('DRY_RUN', env.DRY_RUN, false),
@@ -157,6 +160,12 @@ function positiveNumber(name: string, raw: string | undefined, fallback: number)
   const value = Number(raw);
   if (!/^\s*\d+(\.\d+)?\s*$/.test(raw as string) || value <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return value;
+}
+
+function wholeMinutes(name: string, raw: string | undefined, fallback: number): number {
+  if (nonEmpty(raw) === undefined) return fallback;
+  if (!/^\s*\d{1,6}\s*$/.test(raw as string)) throw new ConfigError(`${name} must be a whole number of minutes (0: never), got "${raw}"`);
+  return Number(raw);
 }
 
 function wholeNumber(name: string, raw: string | undefined, fallback: number): number {

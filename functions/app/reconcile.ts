@@ -24,7 +24,15 @@ import type { SecretReference } from '../domain/references/references';
 import { type InventoryInfo, type Origin, type Report, type ServiceReport, toReportReference } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { BucketState } from '../domain/rollout/rate-limiter';
-import { type DeploymentState, decideWaves, type Member, type Rollout, type WaveDecision, waveOf } from '../domain/rollout/waves';
+import {
+  type DeploymentState,
+  decideWaves,
+  type Member,
+  polledDeployment,
+  type Rollout,
+  type WaveDecision,
+  waveOf,
+} from '../domain/rollout/waves';
 import type { Notification } from '../ports/notifier';
 import { mapWithConcurrency } from '../util/concurrency';
 import { rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed } from './notifications';
@@ -461,8 +469,8 @@ class Run {
 
   /**
    * The fallback for missed ECS deployment events (scheduled runs only): the rollout state of each
-   * deployment still in progress, as DescribeServices shows it. A deployment ECS no longer lists
-   * was replaced by a newer one, whose tasks read the current versions too: completed.
+   * deployment still in progress, as DescribeServices shows it (see polledDeployment), with the
+   * deployment timeout.
    */
   private async poll(deployed: LedgerRecord[], all: Consumer[]): Promise<LedgerRecord[]> {
     const inFlight = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
@@ -472,14 +480,15 @@ class Run {
     return Promise.all(
       deployed.map(async (record) => {
         if (record.deployment?.state !== 'IN_PROGRESS') return record;
-        const deployments = live.get(record.serviceArn)?.deployments ?? [];
-        const deployment = deployments.find((d) => d.id === record.deploymentId);
-        const state = deployment ? deployment.rolloutState : 'COMPLETED';
-        if (state !== 'COMPLETED' && state !== 'FAILED') return record;
-        const reason = deployment
-          ? deployment.rolloutStateReason
-          : `superseded by deployment ${deployments.find((d) => d.status === 'PRIMARY')?.id}`;
-        const next = deploymentChanged(record, state, reason, this.redeployer.stamp());
+        const ended = polledDeployment(
+          live.get(record.serviceArn),
+          record.deploymentId,
+          record.deployment.at,
+          this.ports.clock.now(),
+          this.ports.config.deploymentTimeoutMinutes,
+        );
+        if (!ended) return record;
+        const next = deploymentChanged(record, ended.state, ended.reason, this.redeployer.stamp());
         await this.redeployer.note(next, record.rev);
         return next;
       }),

@@ -221,6 +221,7 @@ describe('functions', () => {
       UPDATE_SERVICE_RATE: '2',
       UPDATE_SERVICE_BURST: '10',
       DEFAULT_WAVE: '1',
+      DEPLOYMENT_TIMEOUT_MINUTES: '60',
       CLAIM_LEASE_SECONDS: '60',
       DEADLINE_MARGIN_SECONDS: '10',
       RECONCILER_FUNCTION: 'ecs-secret-redeploy-ci-on-secret-change',

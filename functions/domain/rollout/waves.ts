@@ -6,6 +6,8 @@
  * them, the decision as a value.
  */
 
+import type { Deployment } from '../inventory/service';
+
 /** Tag whose integer value puts a service in a wave. */
 export const WAVE_TAG = 'ecs-secret-redeploy:wave';
 
@@ -108,4 +110,37 @@ function toFailed(m: Extract<Member, { kind: 'deployed' }>): FailedDeployment {
 
 function wavesOf(members: Member[]): number[] {
   return [...new Set(members.map((m) => m.wave))].sort((a, b) => a - b);
+}
+
+/**
+ * What polling ECS (the schedule's fallback for missed deployment events) says of a deployment
+ * recorded IN_PROGRESS: how it ended, or undefined while it goes on. A deployment ECS no longer
+ * lists was replaced by a newer one, whose tasks read the current versions too: completed. Past
+ * `timeoutMinutes` (0: never) one still in progress counts as failed: without the circuit breaker
+ * ECS never reports FAILED, and the waves after it would wait for ever.
+ */
+export function polledDeployment(
+  service: { deployments: Deployment[] } | undefined,
+  deploymentId: string | undefined,
+  startedAt: string,
+  now: Date,
+  timeoutMinutes: number,
+): { state: 'COMPLETED' | 'FAILED'; reason?: string } | undefined {
+  if (!service) return { state: 'COMPLETED', reason: 'the service no longer exists' };
+  const deployment = service.deployments.find((d) => d.id === deploymentId);
+  if (!deployment) {
+    const primary = service.deployments.find((d) => d.status === 'PRIMARY')?.id;
+    return { state: 'COMPLETED', reason: primary ? `superseded by deployment ${primary}` : 'no longer listed by ECS' };
+  }
+  if (deployment.rolloutState === 'COMPLETED' || deployment.rolloutState === 'FAILED') {
+    return { state: deployment.rolloutState, ...(deployment.rolloutStateReason ? { reason: deployment.rolloutStateReason } : {}) };
+  }
+  const minutes = (now.getTime() - Date.parse(startedAt)) / 60_000;
+  if (timeoutMinutes > 0 && minutes > timeoutMinutes) {
+    return {
+      state: 'FAILED',
+      reason: `still in progress after ${Math.floor(minutes)} minutes (deploymentTimeoutMinutes ${timeoutMinutes})`,
+    };
+  }
+  return undefined;
 }

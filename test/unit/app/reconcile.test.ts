@@ -495,6 +495,21 @@ describe('reconcile: waves', () => {
     );
   });
 
+  it('halts a rollout whose deployment is still in progress past the deployment timeout (no circuit breaker)', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+    await run();
+    world.clock.advance(61 * 60_000);
+
+    await run({ origin: 'schedule' });
+
+    expect(deployed()).toEqual({ 'orders-api': 1 });
+    const halted = world.notifier.published.filter((n) => n.detailType === DETAIL_TYPES.rolloutHalted);
+    expect(halted[0]?.detail).toMatchObject({
+      failed: [{ serviceName: 'orders-api', reason: 'still in progress after 61 minutes (deploymentTimeoutMinutes 60)' }],
+    });
+  });
+
   it('starts a new rollout when a newer version arrives mid-rollout: its first wave goes at once', async () => {
     tagWaves();
     world.secrets.rotate(ordersDb);

@@ -1,4 +1,4 @@
-import { decideWaves, type Member, type Rollout, WAVE_TAG, waveOf } from '../../../../functions/domain/rollout/waves';
+import { decideWaves, type Member, polledDeployment, type Rollout, WAVE_TAG, waveOf } from '../../../../functions/domain/rollout/waves';
 
 /*
  * The wave state machine: which wave of a rollout may go now, what waits and why, and when the
@@ -196,5 +196,53 @@ describe('decideWaves', () => {
     it('releases nothing when nothing is due', () => {
       expect(decideWaves([deployed('a', 1, 'COMPLETED')], IN_PROGRESS, true).release).toBeUndefined();
     });
+  });
+});
+
+describe('polledDeployment', () => {
+  const STARTED = '2026-11-20T08:00:00.000Z';
+  const minutesIn = (minutes: number) => new Date(Date.parse(STARTED) + minutes * 60_000);
+  const ours = (rolloutState?: string, rolloutStateReason?: string) => ({
+    deployments: [
+      {
+        id: 'ecs-svc/ours',
+        status: 'PRIMARY',
+        ...(rolloutState ? { rolloutState } : {}),
+        ...(rolloutStateReason ? { rolloutStateReason } : {}),
+      },
+    ],
+  });
+
+  it.each<
+    [
+      string,
+      { deployments: { id: string; status: string; rolloutState?: string }[] } | undefined,
+      number,
+      ReturnType<typeof polledDeployment>,
+    ]
+  >([
+    ['completed: completed', ours('COMPLETED'), 5, { state: 'COMPLETED' }],
+    ['failed, with ECS reason', ours('FAILED', 'circuit breaker'), 5, { state: 'FAILED', reason: 'circuit breaker' }],
+    ['still in progress within the timeout: nothing yet', ours('IN_PROGRESS'), 59, undefined],
+    ['no rolloutState within the timeout: nothing yet', ours(), 30, undefined],
+    [
+      'still in progress past the timeout: failed, saying so',
+      ours('IN_PROGRESS'),
+      61,
+      { state: 'FAILED', reason: 'still in progress after 61 minutes (deploymentTimeoutMinutes 60)' },
+    ],
+    [
+      'no longer listed: replaced by a newer deployment, whose tasks read the current versions too',
+      { deployments: [{ id: 'ecs-svc/newer', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }] },
+      5,
+      { state: 'COMPLETED', reason: 'superseded by deployment ecs-svc/newer' },
+    ],
+    ['the service is gone: nothing to wait for', undefined, 5, { state: 'COMPLETED', reason: 'the service no longer exists' }],
+  ])('%s', (_, service, minutes, expected) => {
+    expect(polledDeployment(service, 'ecs-svc/ours', STARTED, minutesIn(minutes), 60)).toEqual(expected);
+  });
+
+  it('never times out with a timeout of 0', () => {
+    expect(polledDeployment(ours('IN_PROGRESS'), 'ecs-svc/ours', STARTED, minutesIn(10_000), 0)).toBeUndefined();
   });
 });
