@@ -6,6 +6,7 @@ import type { Deadline } from '../domain/rollout/deadline';
 import type { BucketState } from '../domain/rollout/rate-limiter';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { Ports } from './ports';
+import type { OnProgress } from './progress';
 import { reconcile } from './reconcile';
 import { Redeployer } from './redeploy';
 
@@ -37,6 +38,7 @@ export async function reconcileAll(
   request: ReconcileAllRequest,
   deadline: Deadline,
   dryRun: boolean,
+  options: { allWaves?: boolean; onProgress?: OnProgress } = {},
 ): Promise<ReconcileAllSummary> {
   const [entries, ledgers] = await Promise.all([ports.index.allEntries(), ports.ledger.allRecords()]);
   const all = [...new Set(entries.map((e) => e.secretArn))].sort();
@@ -51,7 +53,8 @@ export async function reconcileAll(
     bucket: redeployer.bucketState(),
   };
   const unfinished: string[] = [];
-  await mapWithConcurrency(secrets, SECRET_CONCURRENCY, async (secretArn) => {
+  const onDone = (done: number) => options.onProgress?.({ phase: 'reconcile', done, total: secrets.length });
+  await mapWithConcurrency(secrets, { limit: SECRET_CONCURRENCY, onDone }, async (secretArn) => {
     if (!redeployer.canStart()) {
       unfinished.push(secretArn);
       return;
@@ -66,6 +69,7 @@ export async function reconcileAll(
         inventory: 'index',
         origin: 'schedule',
         deadline,
+        allWaves: options.allWaves === true,
         redeployer,
         preloaded: { entries, ledger: ledgers.get(secretArn) ?? { services: [] } },
       });

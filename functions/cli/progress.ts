@@ -54,6 +54,10 @@ export function progressLine(progress: Progress): string | undefined {
   if (progress.phase === 'redeploy' && progress.total <= FEW_SERVICES) return undefined;
   const filled = progress.total === 0 ? BAR_WIDTH : Math.round((progress.done / progress.total) * BAR_WIDTH);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
-  const what = progress.phase === 'redeploy' ? 'services' : 'secrets described';
-  return `${progress.phase === 'redeploy' ? 'redeploying' : 'checking secrets'} ${bar} ${progress.done}/${progress.total} ${what}`;
+  const [doing, what] = {
+    redeploy: ['redeploying', 'services'],
+    describe: ['checking secrets', 'secrets described'],
+    reconcile: ['reconciling', 'secrets'],
+  }[progress.phase];
+  return `${doing} ${bar} ${progress.done}/${progress.total} ${what}`;
 }

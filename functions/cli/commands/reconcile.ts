@@ -50,6 +50,7 @@ export const reconcileCommand: CliCommand = {
             { kind: 'reconcile-all', trigger: { source: 'manual' }, hop: 0 },
             NO_DEADLINE,
             cliRun(ctx, run.dryRun).dryRun,
+            { allWaves: run.allWaves, onProgress: ctx.progress.update },
           );
           ctx.print(scheduleRendering(summary));
           return summary.outcomes.failed > 0 || summary.errors.length > 0 ? EXIT.failed : EXIT.done;

@@ -35,6 +35,10 @@ describe('progressLine', () => {
   it('draws a bar for secrets being checked', () => {
     expect(progressLine({ phase: 'describe', done: 3, total: 3 })).toBe('checking secrets [####################] 3/3 secrets described');
   });
+
+  it('draws a bar for the secrets of a reconcile of every secret', () => {
+    expect(progressLine({ phase: 'reconcile', done: 1, total: 4 })).toBe('reconciling [#####...............] 1/4 secrets');
+  });
 });
 
 describe('progressReporter', () => {
