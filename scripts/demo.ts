@@ -70,6 +70,9 @@ async function demo(endpoint: string): Promise<void> {
     AWS_SECRET_ACCESS_KEY: 'testing',
     STATE_TABLE: 'ecs-secret-redeploy',
     LOG_LEVEL: 'silent',
+    // The demo prints the report itself: the metrics' EMF lines on stdout would only be noise.
+    POWERTOOLS_SERVICE_NAME: 'ecs-secret-redeploy-demo',
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
   const { awsPorts } = await import('../functions/aws/compose');
   const { loadConfig } = await import('../functions/config');

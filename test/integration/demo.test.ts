@@ -56,6 +56,11 @@ describe('npm run demo -- --keep', () => {
     expect(readFileSync(pidFile, 'utf8').trim()).toBe(String(pid));
   });
 
+  it('prints the report and no metric documents (EMF lines are for CloudWatch, not for a reader)', () => {
+    expect(output).toContain('3 redeployed');
+    expect(output).not.toContain('"_aws"');
+  });
+
   it('prints the commands to try, each of which names the CLI', () => {
     for (const command of [
       'plan prod/orders-db',
