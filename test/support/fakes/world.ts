@@ -1,7 +1,10 @@
 import type { Ports } from '../../../functions/app/ports';
+import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../functions/app/reconcile';
 import { type Config, loadConfig } from '../../../functions/config';
 import type { RunRequest } from '../../../functions/domain/decode/run-request';
+import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { extractReferences } from '../../../functions/domain/references/references';
+import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import type { Continuation } from '../../../functions/ports/continuation';
 import { silentLogger } from '../../../functions/ports/logger';
 import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
@@ -117,4 +120,26 @@ function toContainerDefinition({ name, secrets, logSecrets, repositoryCredential
 /** A deterministic 6-character suffix, as Secrets Manager appends to a secret's name in its ARN. */
 function suffix(i: number): string {
   return `Sx${String(i).padStart(4, '0')}`;
+}
+
+/**
+ * One reconcile of a secret as the reconciler runs it for an event (a PutSecretValue), for the
+ * schedule, or for a person; without a deadline unless `options` sets one.
+ */
+export function reconcileSecret(
+  world: FakeWorld,
+  secretArn: string,
+  origin: 'event' | 'schedule' | 'manual' = 'event',
+  options: Partial<ReconcileOptions> = {},
+): Promise<ReconcileResult> {
+  const trigger = origin === 'event' ? { source: 'aws.secretsmanager', eventName: 'PutSecretValue' } : { source: origin };
+  return reconcile(world.ports, parseTarget(secretArn) as Target, trigger, {
+    dryRun: false,
+    force: false,
+    useLedger: true,
+    inventory: 'index',
+    origin,
+    deadline: NO_DEADLINE,
+    ...options,
+  });
 }

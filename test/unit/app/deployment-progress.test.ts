@@ -1,12 +1,10 @@
 import { onDeploymentChange } from '../../../functions/app/deployment-progress';
 import type { RunContext } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
-import { reconcile } from '../../../functions/app/reconcile';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
-import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
+import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../support/fakes/world';
 import { demoPlan } from '../../support/world';
 
 /*
@@ -23,28 +21,15 @@ let seeded: SeededFakes;
 let ordersDb: string;
 
 const arnOf = (name: string) => seeded.serviceArns.get(name) as string;
-const target = () => parseTarget(ordersDb) as Target;
 
 function deployedNames(): string[] {
   const names = new Map([...seeded.serviceArns].map(([name, arn]) => [arn, name]));
   return world.ecs.updates.map((u) => names.get(u.serviceArn) as string);
 }
 
-async function rotateAndReconcile() {
+function rotateAndReconcile() {
   world.secrets.rotate(ordersDb);
-  return reconcile(
-    world.ports,
-    target(),
-    { source: 'aws.secretsmanager', eventName: 'PutSecretValue' },
-    {
-      dryRun: false,
-      force: false,
-      useLedger: true,
-      inventory: 'index',
-      origin: 'event',
-      deadline: NO_DEADLINE,
-    },
-  );
+  return reconcileSecret(world, ordersDb);
 }
 
 /** The deployment the ledger recorded for a service. */

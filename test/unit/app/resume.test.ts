@@ -1,13 +1,12 @@
 import type { RunContext } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
-import { reconcile } from '../../../functions/app/reconcile';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { resume } from '../../../functions/app/resume';
 import { BadInputError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
+import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../support/fakes/world';
 import { demoPlan } from '../../support/world';
 
 /*
@@ -28,21 +27,7 @@ function updates(name: string): number {
   return world.ecs.updatesPerService().get(arnOf(name)) ?? 0;
 }
 
-async function reconcileOn(origin: 'event' | 'schedule') {
-  return reconcile(
-    world.ports,
-    target(),
-    { source: origin === 'event' ? 'aws.secretsmanager' : 'schedule' },
-    {
-      dryRun: false,
-      force: false,
-      useLedger: true,
-      inventory: 'index',
-      origin,
-      deadline: NO_DEADLINE,
-    },
-  );
-}
+const reconcileOn = (origin: 'event' | 'schedule') => reconcileSecret(world, ordersDb, origin);
 
 /** A rotation whose wave-1 deployment fails; the schedule halts the rollout. */
 async function haltedRollout(): Promise<string> {

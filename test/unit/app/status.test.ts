@@ -1,12 +1,10 @@
-import { reconcile } from '../../../functions/app/reconcile';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { secretStatus } from '../../../functions/app/status';
 import { ForeignAccountError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import type { RunningTask } from '../../../functions/domain/inventory/service';
-import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
+import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../support/fakes/world';
 import { demoPlan } from '../../support/world';
 
 /*
@@ -36,19 +34,7 @@ function runs(name: string, tasks: Record<string, number>): void {
 
 async function rotateAndReconcile() {
   world.secrets.rotate(ordersDb);
-  await reconcile(
-    world.ports,
-    target(),
-    { source: 'aws.secretsmanager', eventName: 'PutSecretValue' },
-    {
-      dryRun: false,
-      force: false,
-      useLedger: true,
-      inventory: 'index',
-      origin: 'event',
-      deadline: NO_DEADLINE,
-    },
-  );
+  await reconcileSecret(world, ordersDb);
 }
 
 const consumer = (status: Awaited<ReturnType<typeof secretStatus>>, name: string) => status.consumers.find((c) => c.serviceName === name);
@@ -124,19 +110,7 @@ describe('secretStatus', () => {
   it('shows a failed deployment with the reason ECS gave, and the halted rollout', async () => {
     await rotateAndReconcile();
     world.ecs.settle(primaryOf('orders-api'), 'FAILED', 'ECS deployment circuit breaker: tasks failed to start.');
-    await reconcile(
-      world.ports,
-      target(),
-      { source: 'schedule' },
-      {
-        dryRun: false,
-        force: false,
-        useLedger: true,
-        inventory: 'index',
-        origin: 'schedule',
-        deadline: NO_DEADLINE,
-      },
-    );
+    await reconcileSecret(world, ordersDb, 'schedule');
 
     const status = await secretStatus(world.ports, target());
 
