@@ -394,8 +394,10 @@ class Run {
     ];
     for (const m of [...inFlight, ...deployed]) this.waveOfService.set(m.serviceArn, m.wave ?? this.ports.config.defaultWave);
     // Due services of no rollout (or of one already completed) mean the change's event never came: drift.
-    // Those waiting for their wave in a rollout under way are not.
-    if (this.options.origin === 'schedule' && (!this.rollout || this.rollout.status === 'completed'))
+    // Those waiting for their wave in a rollout under way are not, nor those of a secret of another
+    // region, whose events reach this region only if that region forwards them: the schedule is
+    // how its changes arrive otherwise, by design, and DriftFound must not alarm at each of them.
+    if (this.options.origin === 'schedule' && (!this.rollout || this.rollout.status === 'completed') && !this.inAnotherRegion())
       this.drift.push(...work.filter((w) => !w.work.record?.claim).map((w) => w.work.service.serviceArn));
     const decision = decideWaves(members, this.rollout ?? { status: 'in-progress' }, this.options.allWaves);
     if (!this.options.dryRun) await this.advance(decision, members, names);
@@ -502,6 +504,13 @@ class Run {
     }
     if (!this.options.useLedger) return this.redeployer.redeployUnguarded(work.service);
     return this.redeployer.redeploy(work, { key: this.key, wave });
+  }
+
+  /** True when the secret lives in another region than this deployment's (known only when the region is configured). */
+  private inAnotherRegion(): boolean {
+    const home = this.ports.config.region;
+    const region = locationOf(this.secret.arn)?.region;
+    return home !== undefined && region !== undefined && region !== home;
   }
 
   /** The events of this run beyond the run summary: one per service redeployed, and the rollout's transitions. */

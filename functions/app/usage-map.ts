@@ -149,7 +149,7 @@ function subjectOf(use: Unresolved): Subject {
   const secret = reference.secret as SecretsManagerRef;
   const { partition, region, account } = secret.location;
   const arn = `arn:${partition}:secretsmanager:${region}:${account}:secret:${secret.secretId}`;
-  return { key: arn, target: { kind: 'secret', secretId: secret.secretId }, arn };
+  return { key: arn, target: { kind: 'secret', secretId: secret.secretId, region }, arn };
 }
 
 /** Describes one secret or parameter; a missing one, or one that cannot be described, is a finding, not a failure. */

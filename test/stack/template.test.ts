@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   asArray,
+  deployedAs,
   ensurePackaged,
   type Json,
   type Packaged,
@@ -141,14 +142,15 @@ describe('IAM: least privilege', () => {
     expect(findings).toEqual([]);
   });
 
-  it('no inline policy elsewhere: roles only come from infra/iam.yml (and the optional forwarding role), the framework made none', () => {
+  it('no inline policy elsewhere: roles only come from infra/iam.yml (and the optional forwarding roles), the framework made none', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     expect(
       resourcesOfType(template, 'AWS::IAM::Role')
         .map(([id]) => id)
         .sort(),
-    ).toEqual([...Object.values(FUNCTIONS).map((f) => f.role), 'ForwardToCentralBusRole'].sort());
+    ).toEqual([...Object.values(FUNCTIONS).map((f) => f.role), 'ForwardToCentralBusRole', 'ForwardSecretEventsRole'].sort());
     expect(template.Resources.ForwardToCentralBusRole.Condition).toBe('ForwardToCentralBus');
+    expect(template.Resources.ForwardSecretEventsRole.Condition).toBe('ForwardSecretEvents');
     expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
     expect(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
   });
@@ -182,9 +184,12 @@ describe('IAM: least privilege', () => {
     for (const { role, handler } of Object.values(FUNCTIONS)) {
       expect(byAction(role, 'dynamodb:GetItem')).toEqual([{ 'Fn::GetAtt': ['StateTable', 'Arn'] }]);
       expect(byAction(role, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }]);
+      // Every region of the account: a task definition may read a secret or parameter of another
+      // region, whose versions the reconcile reads there (README "Secrets in another region").
       expect(byAction(role, 'secretsmanager:DescribeSecret')).toEqual([
         { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*' },
       ]);
+      expect(byAction(role, 'ssm:DescribeParameters')).toEqual(['*']);
       expect(byAction(role, 'logs:PutLogEvents')).toEqual([
         {
           'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ecs-secret-redeploy-ci-${handler}:*`,
@@ -475,6 +480,152 @@ describe('state table, queue, alarms', () => {
     walk(template.Resources as unknown as Record<string, Resource>);
     walk(template.Outputs);
     expect(refs.filter((r) => !ids.has(r))).toEqual([]);
+  });
+});
+
+describe('forwarding secret events to other regions (param forwardSecretEventsTo)', () => {
+  const ACCOUNT = '111122223333';
+  const FORWARDING = [
+    'ForwardSecretEventsRole',
+    'ForwardSecretApiCallsRule',
+    'ForwardRotationEventsRule',
+    'ForwardSecretLabelUpdatedRule',
+    'ForwardParameterChangeRule',
+  ];
+  /** The forwarding rules and the on-secret-change rule whose pattern each one repeats. */
+  const RULES: Record<string, { name: string; pattern: string; functionRule: string }> = {
+    ForwardSecretApiCallsRule: {
+      name: 'ecs-secret-redeploy-ci-forward-secret-api-call',
+      pattern: 'secretsmanager-api-call.json',
+      functionRule: 'ecs-secret-redeploy-ci-secret-api-call',
+    },
+    ForwardRotationEventsRule: {
+      name: 'ecs-secret-redeploy-ci-forward-rotation-events',
+      pattern: 'secretsmanager-rotation-events.json',
+      functionRule: 'ecs-secret-redeploy-ci-rotation-events',
+    },
+    ForwardSecretLabelUpdatedRule: {
+      name: 'ecs-secret-redeploy-ci-forward-secret-label-updated',
+      pattern: 'secretsmanager-label-updated.json',
+      functionRule: 'ecs-secret-redeploy-ci-secret-label-updated',
+    },
+    ForwardParameterChangeRule: {
+      name: 'ecs-secret-redeploy-ci-forward-parameter-change',
+      pattern: 'ssm-parameter-change.json',
+      functionRule: 'ecs-secret-redeploy-ci-parameter-change',
+    },
+  };
+  const deployed = (value: string, region = 'eu-west-1') =>
+    deployedAs(template as Template & { Parameters?: Json; Conditions?: Json }, {
+      region,
+      account: ACCOUNT,
+      parameters: { ForwardSecretEventsTo: value },
+    });
+  const bus = (region: string) => `arn:aws:events:${region}:${ACCOUNT}:event-bus/default`;
+  const targetsOf = (resources: Template['Resources'], id: string) => (resources[id].Properties?.Targets ?? []) as Json[];
+
+  it('is a template parameter, empty by default, that takes up to five region names', () => {
+    const parameter = (template as { Parameters?: Record<string, { Default?: string; AllowedPattern?: string }> }).Parameters
+      ?.ForwardSecretEventsTo;
+    expect(parameter?.Default).toBe('');
+    const allowed = new RegExp(parameter?.AllowedPattern ?? '^$');
+    for (const value of ['', 'us-east-1', 'us-east-1,eu-central-1', 'us-gov-west-1', 'us-east-1,us-east-2,us-west-1,us-west-2,eu-west-2'])
+      expect({ value, allowed: allowed.test(value) }).toEqual({ value, allowed: true });
+    for (const value of [
+      'us-east-1, eu-central-1',
+      'US-EAST-1',
+      'us-east-1,',
+      ',us-east-1',
+      '../etc',
+      'a,b,c,d,e,f',
+      'us-east-1,us-east-2,us-west-1,us-west-2,eu-west-2,eu-west-3',
+    ])
+      expect({ value, allowed: allowed.test(value) }).toEqual({ value, allowed: false });
+  });
+
+  it('creates nothing when empty (the default), nor when it lists only this region', () => {
+    for (const id of FORWARDING)
+      expect({ id, condition: template.Resources[id].Condition }).toEqual({ id, condition: 'ForwardSecretEvents' });
+    for (const value of ['', 'eu-west-1']) {
+      const resources = deployed(value);
+      expect(FORWARDING.filter((id) => id in resources)).toEqual([]);
+      // The functions' own rules are there whatever the value.
+      expect(Object.keys(resources)).toContain('OnSecretChangeLambdaFunction');
+    }
+  });
+
+  it("forwards with the on-secret-change rules' patterns, on the default bus, to the default bus of each listed region", () => {
+    const resources = deployed('us-east-1,ap-south-1');
+    const functionRules = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) => r.Properties ?? {});
+    for (const [id, expected] of Object.entries(RULES)) {
+      const rule = resources[id].Properties ?? {};
+      expect(rule.Name).toBe(expected.name); // the dead-letter queue policy admits the rule prefix
+      expect(rule.State).toBe('ENABLED');
+      expect(rule.EventBusName).toBeUndefined(); // the default bus, where Secrets Manager and SSM put their events
+      const onDisk = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/event-patterns', expected.pattern), 'utf8'));
+      expect(rule.EventPattern).toEqual(onDisk);
+      expect(functionRules.find((r) => r.Name === expected.functionRule)?.EventPattern).toEqual(onDisk);
+      expect(targetsOf(resources, id)).toEqual(
+        ['us-east-1', 'ap-south-1'].map((region) => ({
+          Id: region,
+          Arn: bus(region),
+          // A bus of another region is a target only with a role that may put events on it.
+          RoleArn: { 'Fn::GetAtt': ['ForwardSecretEventsRole', 'Arn'] },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+        })),
+      );
+    }
+    // Exactly the patterns of the secret and parameter rules: ECS events concern this region's services only.
+    expect(
+      Object.values(RULES)
+        .map((r) => r.pattern)
+        .sort(),
+    ).toEqual([
+      'secretsmanager-api-call.json',
+      'secretsmanager-label-updated.json',
+      'secretsmanager-rotation-events.json',
+      'ssm-parameter-change.json',
+    ]);
+  });
+
+  it('gives EventBridge of this account a role that may only put events on the listed buses', () => {
+    const resources = deployed('us-east-1,ap-south-1');
+    const statements = policyStatements({ Resources: { R: resources.ForwardSecretEventsRole } });
+    expect(statements.map((s) => s.statement)).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+      },
+      {
+        Sid: 'PutOnTheListedRegionsDefaultBusOnly',
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: [bus('us-east-1'), bus('ap-south-1')],
+      },
+    ]);
+  });
+
+  it("skips this stack's own region, so one list can name every region of a StackSet", () => {
+    const everyRegion = 'eu-west-1,us-east-1,ap-south-1';
+    for (const [region, others] of [
+      ['eu-west-1', ['us-east-1', 'ap-south-1']],
+      ['us-east-1', ['eu-west-1', 'ap-south-1']],
+      ['ap-south-1', ['eu-west-1', 'us-east-1']],
+    ] as const) {
+      const resources = deployed(everyRegion, region);
+      for (const id of Object.keys(RULES)) expect(targetsOf(resources, id).map((t) => t.Arn)).toEqual(others.map(bus));
+      const [, allow] = policyStatements({ Resources: { R: resources.ForwardSecretEventsRole } });
+      expect(allow.statement.Resource).toEqual(others.map(bus));
+    }
+  });
+
+  it('takes five regions, the most targets a rule may have', () => {
+    const five = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-2'];
+    const resources = deployed(five.join(','));
+    for (const id of Object.keys(RULES)) expect(targetsOf(resources, id).map((t) => t.Id)).toEqual(five);
   });
 });
 

@@ -148,3 +148,105 @@ export function asArray<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
+
+/** Where a template is deployed, for {@link deployedAs}. */
+export interface Deployment {
+  region: string;
+  account: string;
+  partition?: string;
+  /** Values of template parameters; the others keep their Default. */
+  parameters?: Record<string, string>;
+}
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * The resources a template creates when deployed with these parameters, in this region and
+ * account, the way CloudFormation decides them: Conditions evaluated (Fn::Equals, Fn::Not,
+ * Fn::And, Fn::Or, Condition), resources whose condition is false left out, and in the others
+ * Fn::If, AWS::NoValue, Fn::Select, Fn::Split, Fn::Join, Fn::Sub and Ref to parameters and
+ * pseudo parameters resolved. References to resources (Ref, Fn::GetAtt) stay as written.
+ */
+export function deployedAs(template: Template & { Parameters?: Json; Conditions?: Json }, where: Deployment): Template['Resources'] {
+  const declared = (template.Parameters ?? {}) as Record<string, { Default?: unknown }>;
+  const values = new Map<string, string>(
+    Object.entries(declared).map(([name, p]) => [name, String(where.parameters?.[name] ?? p.Default ?? '')]),
+  );
+  for (const name of Object.keys(where.parameters ?? {})) if (!(name in declared)) throw new Error(`the template has no parameter ${name}`);
+  const pseudo: Record<string, string> = {
+    'AWS::Region': where.region,
+    'AWS::AccountId': where.account,
+    'AWS::Partition': where.partition ?? 'aws',
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
+  const variable = (name: string): string | undefined => pseudo[name] ?? values.get(name);
+  const conditions = (template.Conditions ?? {}) as Json;
+  const decided = new Map<string, boolean>();
+  const condition = (name: string): boolean => {
+    if (!(name in conditions)) throw new Error(`no condition ${name}`);
+    if (!decided.has(name)) decided.set(name, truth(conditions[name]));
+    return decided.get(name) as boolean;
+  };
+  const truth = (node: unknown): boolean => {
+    const [[fn, args]] = Object.entries(node as Json) as Array<[string, unknown[]]>;
+    if (fn === 'Condition') return condition(args as unknown as string);
+    if (fn === 'Fn::Equals') return String(evaluate(args[0])) === String(evaluate(args[1]));
+    if (fn === 'Fn::Not') return !truth(args[0]);
+    if (fn === 'Fn::And') return args.every(truth);
+    if (fn === 'Fn::Or') return args.some(truth);
+    throw new Error(`cannot decide ${fn}`);
+  };
+  const evaluate = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(evaluate).filter((v) => v !== NO_VALUE);
+    if (!node || typeof node !== 'object') return node;
+    const obj = node as Json;
+    const [key] = Object.keys(obj);
+    const arg = obj[key];
+    if (Object.keys(obj).length === 1) {
+      if (key === 'Ref' && arg === 'AWS::NoValue') return NO_VALUE;
+      if (key === 'Ref' && variable(arg as string) !== undefined) return variable(arg as string);
+      if (key === 'Fn::If') {
+        const [name, yes, no] = arg as [string, unknown, unknown];
+        return evaluate(condition(name) ? yes : no);
+      }
+      if (key === 'Fn::Select') {
+        const [index, list] = arg as [number | string, unknown];
+        const items = evaluate(list) as unknown[];
+        if (!Array.isArray(items) || Number(index) >= items.length)
+          throw new Error(`Fn::Select ${index} past the end of ${JSON.stringify(items)}`);
+        return items[Number(index)];
+      }
+      if (key === 'Fn::Split') {
+        const [separator, text] = arg as [string, unknown];
+        return String(evaluate(text)).split(separator);
+      }
+      if (key === 'Fn::Join') {
+        const [separator, list] = arg as [string, unknown];
+        return (evaluate(list) as unknown[]).join(separator);
+      }
+      if (key === 'Fn::Sub') {
+        const [text, vars] = (Array.isArray(arg) ? arg : [arg, {}]) as [string, Json];
+        const own = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, evaluate(v)]));
+        let unresolved = false;
+        const out = text.replace(/\$\{([A-Za-z0-9:]+)\}/g, (whole, name: string) => {
+          const value = name in own ? String(own[name]) : variable(name);
+          if (value === undefined) unresolved = true;
+          return value ?? whole;
+        });
+        // A Sub that names a resource (${Role.Arn}) stays a Sub, with what could be resolved.
+        return unresolved ? { 'Fn::Sub': out } : out;
+      }
+    }
+    return Object.fromEntries(
+      Object.entries(obj)
+        .map(([k, v]) => [k, evaluate(v)] as const)
+        .filter(([, v]) => v !== NO_VALUE),
+    );
+  };
+  const resources: Template['Resources'] = {};
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Condition !== undefined && !condition(resource.Condition)) continue;
+    resources[id] = evaluate(resource) as Resource;
+  }
+  return resources;
+}

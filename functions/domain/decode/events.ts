@@ -60,14 +60,18 @@ export function decodeEvent(input: unknown): Signal {
     time: stringOr(input.time),
     account: stringOr(input.account),
   };
-  if (source === 'aws.secretsmanager' && detailType === 'AWS API Call via CloudTrail') return decodeApiCall(detail, trigger);
-  if (source === 'aws.secretsmanager' && detailType === 'AWS Service Event via CloudTrail') return decodeServiceEvent(detail, trigger);
-  if (source === 'aws.secretsmanager' && detailType === 'Secret Label Updated') return decodeLabelUpdated(input, detail, trigger);
+  // A secret named by name alone is read in the region the event comes from: an event forwarded
+  // from the secret's region to its consumers' must not name a namesake in the consumers' region.
+  const region = typeof input.region === 'string' && input.region !== '' ? input.region : undefined;
+  if (source === 'aws.secretsmanager' && detailType === 'AWS API Call via CloudTrail') return decodeApiCall(detail, trigger, region);
+  if (source === 'aws.secretsmanager' && detailType === 'AWS Service Event via CloudTrail')
+    return decodeServiceEvent(detail, trigger, region);
+  if (source === 'aws.secretsmanager' && detailType === 'Secret Label Updated') return decodeLabelUpdated(input, detail, trigger, region);
   if (source === 'aws.ssm' && detailType === 'Parameter Store Change') return decodeParameterChange(input, detail, trigger);
   return ignore(trigger, `not a secret change event (${source} / ${detailType})`);
 }
 
-function decodeApiCall(detail: Json, base: Trigger): Signal {
+function decodeApiCall(detail: Json, base: Trigger, region: string | undefined): Signal {
   const eventName = stringOr(detail.eventName);
   const trigger = { ...base, eventName };
   if (!eventName) throw new MalformedEventError('CloudTrail event without detail.eventName');
@@ -76,38 +80,39 @@ function decodeApiCall(detail: Json, base: Trigger): Signal {
   // Responses before Feb 2024 spelled the field "aRN"; UpdateSecret's may be null altogether.
   const secretId = stringOr(response.arn) ?? stringOr(response.aRN) ?? stringOr(request.secretId);
   const errorCode = stringOr(detail.errorCode);
-  if (errorCode) return ignore(trigger, `the ${eventName} call failed (${errorCode}): nothing changed`, secretId);
+  if (errorCode) return ignore(trigger, `the ${eventName} call failed (${errorCode}): nothing changed`, secretId, region);
   if (eventName === 'DeleteSecret') {
     if (!secretId) throw new MalformedEventError('DeleteSecret event names no secret (requestParameters.secretId)');
-    return { action: 'warn', warning: 'deleted', target: targetIn(secretId), trigger };
+    return { action: 'warn', warning: 'deleted', target: targetIn(secretId, region), trigger };
   }
   if (eventName === 'RestoreSecret')
-    return ignore(trigger, 'RestoreSecret is never a reason to redeploy: the value did not change', secretId);
-  if (!CHANGING_CALLS.has(eventName)) return ignore(trigger, `${eventName} does not change a secret's value`, secretId);
+    return ignore(trigger, 'RestoreSecret is never a reason to redeploy: the value did not change', secretId, region);
+  if (!CHANGING_CALLS.has(eventName)) return ignore(trigger, `${eventName} does not change a secret's value`, secretId, region);
   if (!secretId) throw new MalformedEventError(`${eventName} event names no secret (requestParameters.secretId)`);
-  return { action: 'check', target: targetIn(secretId), trigger };
+  return { action: 'check', target: targetIn(secretId, region), trigger };
 }
 
-function decodeServiceEvent(detail: Json, base: Trigger): Signal {
+function decodeServiceEvent(detail: Json, base: Trigger, region: string | undefined): Signal {
   const eventName = stringOr(detail.eventName);
   const trigger = { ...base, eventName };
   const extra = isObject(detail.additionalEventData) ? detail.additionalEventData : {};
   const secretId = stringOr(extra.SecretId);
   if ((eventName === 'RotationFailed' || eventName === 'RotationAbandoned') && secretId) {
-    return { action: 'warn', warning: 'rotation-failed', target: targetIn(secretId), trigger };
+    return { action: 'warn', warning: 'rotation-failed', target: targetIn(secretId, region), trigger };
   }
-  if (eventName !== 'RotationSucceeded') return ignore(trigger, `${eventName ?? 'service event'} does not make a new value live`, secretId);
+  if (eventName !== 'RotationSucceeded')
+    return ignore(trigger, `${eventName ?? 'service event'} does not make a new value live`, secretId, region);
   if (!secretId) throw new MalformedEventError('RotationSucceeded event without detail.additionalEventData.SecretId');
-  return { action: 'check', target: targetIn(secretId), trigger };
+  return { action: 'check', target: targetIn(secretId, region), trigger };
 }
 
-function decodeLabelUpdated(event: Json, detail: Json, base: Trigger): Signal {
+function decodeLabelUpdated(event: Json, detail: Json, base: Trigger, region: string | undefined): Signal {
   const trigger = { ...base, eventName: 'Secret Label Updated' };
   const resources = Array.isArray(event.resources) ? event.resources : [];
   const secretId = stringOr(resources[0]);
   if (!secretId || !stringOr(detail.labelUpdated))
     throw new MalformedEventError('Secret Label Updated event needs resources[0] and detail.labelUpdated');
-  return { action: 'check', target: targetIn(secretId), trigger };
+  return { action: 'check', target: targetIn(secretId, region), trigger };
 }
 
 function decodeParameterChange(event: Json, detail: Json, base: Trigger): Signal {
@@ -127,14 +132,17 @@ function decodeParameterChange(event: Json, detail: Json, base: Trigger): Signal
   return ignore(trigger, `${operation} does not change the value that unpinned references read`, parameterArn);
 }
 
-function ignore(trigger: Trigger, reason: string, secretId?: string): Signal {
-  const target = secretId === undefined ? undefined : parseTarget(secretId);
+function ignore(trigger: Trigger, reason: string, secretId?: string, region?: string): Signal {
+  const target = secretId === undefined ? undefined : parseTarget(secretId, region);
   return { action: 'ignore', reason: escapeControl(reason), trigger, ...(target ? { target } : {}) };
 }
 
-/** The secret or parameter an event names; an id that breaks the grammar makes the event malformed. */
-function targetIn(id: string): Target {
-  const checked = checkTarget(id);
+/**
+ * The secret or parameter an event names (a plain name: in `region`, the event's); an id that
+ * breaks the grammar, or a name with a region that is none, makes the event malformed.
+ */
+function targetIn(id: string, region?: string): Target {
+  const checked = checkTarget(id, region);
   if ('problem' in checked) throw new MalformedEventError(`event names ${checked.problem}`);
   return checked.target;
 }

@@ -1,5 +1,5 @@
 import { quoted } from '../text';
-import { type Arn, checkArn, isSecretName, isSecretNameInArn, type Location, parameterNameOf, parseParameterRef } from './arn';
+import { type Arn, checkArn, isRegion, isSecretName, isSecretNameInArn, type Location, parameterNameOf, parseParameterRef } from './arn';
 
 /**
  * What a change or a request names, parsed once where it enters (event decoding, CLI argument,
@@ -12,8 +12,13 @@ export interface SecretTarget {
   kind: 'secret';
   /** What DescribeSecret accepts: a name, a partial ARN or a full ARN. */
   secretId: string;
-  /** Set when `secretId` is an ARN: where the secret lives. A name lives in the home region. */
+  /** Set when `secretId` is an ARN: where the secret lives. */
   arn?: Arn;
+  /**
+   * Where a plain name is read when it is not the home region: the region an event came from (an
+   * event forwarded from the secret's region to its consumers'). An ARN says its region itself.
+   */
+  region?: string;
 }
 
 export interface ParameterTarget {
@@ -31,14 +36,17 @@ export type TargetCheck = { target: Target } | { problem: string };
 /**
  * Parses a secret name, a Secrets Manager ARN or an SSM parameter ARN, checking each against its
  * grammar (partition, region and account of an ARN; the characters of a name), so that nothing
- * malformed ever reaches an AWS call.
+ * malformed ever reaches an AWS call. `nameRegion` is where a plain name is read (the region of the
+ * event that names it); without it, in the home region.
  */
-export function checkTarget(text: string): TargetCheck {
+export function checkTarget(text: string, nameRegion?: string): TargetCheck {
   const id = text.trim();
   if (id === '') return { problem: 'an empty secret id' };
   if (!id.startsWith('arn:')) {
-    if (isSecretName(id)) return { target: { kind: 'secret', secretId: id } };
-    return { problem: `${quoted(id)}, which is not a secret name (at most 512 letters, digits and / _ + = . @ -)` };
+    if (!isSecretName(id)) return { problem: `${quoted(id)}, which is not a secret name (at most 512 letters, digits and / _ + = . @ -)` };
+    if (nameRegion === undefined) return { target: { kind: 'secret', secretId: id } };
+    if (!isRegion(nameRegion)) return { problem: `${quoted(id)} in ${quoted(nameRegion, 40)}, which is not a region name` };
+    return { target: { kind: 'secret', secretId: id, region: nameRegion } };
   }
   const checked = checkArn(id);
   if ('problem' in checked) return { problem: `${quoted(id)}, which is not a valid ARN: ${checked.problem}` };
@@ -60,8 +68,8 @@ export function checkTarget(text: string): TargetCheck {
 }
 
 /** The target a text names, or undefined (see {@link checkTarget} for why). */
-export function parseTarget(text: string): Target | undefined {
-  const checked = checkTarget(text);
+export function parseTarget(text: string, nameRegion?: string): Target | undefined {
+  const checked = checkTarget(text, nameRegion);
   return 'target' in checked ? checked.target : undefined;
 }
 
@@ -70,9 +78,9 @@ export function accountOf(target: Target): string | undefined {
   return target.kind === 'parameter' ? target.location.account : target.arn?.account;
 }
 
-/** The region a target names, when it names one (a plain secret name does not). */
+/** The region a target names, when it names one (a plain secret name names one only when it came with an event's region). */
 export function regionOf(target: Target): string | undefined {
-  return target.kind === 'parameter' ? target.location.region : target.arn?.region;
+  return target.kind === 'parameter' ? target.location.region : (target.arn?.region ?? target.region);
 }
 
 /** The text the target was given as. */

@@ -128,8 +128,9 @@ function secretUsage(arn: string, uses: Use[]): SecretUsage {
 
 /**
  * The rules, in the order they are listed: the secret is gone or going, a reference can no longer
- * get the value it names or not the current one, the secret lives where its consumers' rotation
- * events are not seen.
+ * get the value it names or not the current one, the secret lives in another region (its changes
+ * reach the consumers at their region's scheduled reconcile, at once only with forwarding) or in
+ * another account (not handled).
  */
 function attentionOf(arn: string, uses: Use[]): Attention[] {
   const found: Attention[] = [];
@@ -157,11 +158,16 @@ function attentionOf(arn: string, uses: Use[]): Attention[] {
     const home = locationOf(use.consumer.taskDefinition) ?? locationOf(use.consumer.clusterArn);
     if (!secret || !home) continue;
     if (secret.account !== home.account) {
-      add('other-account', `in account ${secret.account}, not the consumers' (${home.account}): its changes are not seen here`, [use]);
+      add(
+        'other-account',
+        `in account ${secret.account}, not the consumers' (${home.account}): its changes are not handled (a secret of another account is refused)`,
+        [use],
+      );
     } else if (secret.region !== home.region) {
       add(
         'other-region',
-        `in ${secret.region}, not in the consumers' region (${home.region}): a change reaches them only through the deployment in ${secret.region}`,
+        `in ${secret.region}, not in the consumers' region (${home.region}): a change reaches them at the next scheduled reconcile in ${home.region}, ` +
+          `at once if the deployment in ${secret.region} forwards its secret events to ${home.region} (forwardSecretEventsTo)`,
         [use],
       );
     }

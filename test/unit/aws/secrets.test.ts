@@ -51,6 +51,43 @@ describe('the secrets port on Secrets Manager and SSM', () => {
     );
   });
 
+  it("describes a secret named by name alone in the region it came with, on that region's client", async () => {
+    const remote = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-XyZ123';
+    sm.on(DescribeSecretCommand).callsFake(async (_input, getClient) => {
+      const region = await (getClient() as SecretsManagerClient).config.region();
+      return region === 'us-east-1' ? { ARN: remote, Name: 'prod/db' } : { ARN, Name: 'prod/db' };
+    });
+    const { secrets } = testPorts();
+    expect((await secrets.describe(parseTarget('prod/db', 'us-east-1') as Target)).arn).toBe(remote);
+    expect((await secrets.describe(parseTarget('prod/db') as Target)).arn).toBe(ARN);
+  });
+
+  it('keeps the resolutions of two regions apart: the same name in two regions is two secrets', async () => {
+    const remote = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-XyZ123';
+    sm.on(DescribeSecretCommand).callsFake(async (_input, getClient) => {
+      const region = await (getClient() as SecretsManagerClient).config.region();
+      return region === 'us-east-1' ? { ARN: remote, Name: 'prod/db' } : { ARN, Name: 'prod/db' };
+    });
+    const { secrets } = testPorts();
+    const inUsEast1 = parseSecretsManagerRef('prod/db', { ...HOME, region: 'us-east-1' }) as NonNullable<
+      ReturnType<typeof parseSecretsManagerRef>
+    >;
+    expect(await secrets.resolve(ref('prod/db'))).toBe(ARN);
+    expect(await secrets.resolve(inUsEast1)).toBe(remote);
+    expect(await secrets.resolve(ref('prod/db'))).toBe(ARN);
+    expect(await secrets.resolve(ref('arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db'))).toBe(remote);
+    expect(sm).toHaveReceivedCommandTimes(DescribeSecretCommand, 2);
+  });
+
+  it("describes a parameter of another region on that region's SSM client", async () => {
+    ssm.on(DescribeParametersCommand).callsFake(async (_input, getClient) => {
+      const region = await (getClient() as SSMClient).config.region();
+      return { Parameters: [{ Name: '/prod/token', Version: region === 'us-east-1' ? 7 : 1 }] };
+    });
+    const target = parseTarget('arn:aws:ssm:us-east-1:111122223333:parameter/prod/token') as Target;
+    expect((await testPorts().secrets.describe(target)).versionIdsToStages).toEqual({ '7': ['AWSCURRENT'] });
+  });
+
   it('resolves every spelling of a secret with one DescribeSecret', async () => {
     sm.on(DescribeSecretCommand).resolves({ ARN, Name: 'prod/db', VersionIdsToStages: {} });
     const { secrets } = testPorts();

@@ -181,6 +181,23 @@ describe('decodeEvent', () => {
       expect(idOf(decision)).toBe('prod/orders-db');
     });
 
+    // An event forwarded from the secret's region to its consumers' keeps its own region: the
+    // name is that region's secret, not a namesake in the region that handles the event.
+    it('reads a name in the region the event comes from', () => {
+      const event = { ...loadEvent('put-secret-value.no-response.name.json'), region: 'us-east-1' };
+      expect(check(decodeEvent(event)).target).toEqual({ kind: 'secret', secretId: 'prod/orders-db', region: 'us-east-1' });
+    });
+
+    it("keeps an ARN's own region whatever region the event comes from", () => {
+      const event = { ...loadEvent('put-secret-value.current.json'), region: 'us-east-1' };
+      expect(check(decodeEvent(event)).target).toMatchObject({ secretId: ARN, arn: { region: 'eu-west-1' } });
+    });
+
+    it('reads a name in the home region when the event carries no region (an event written by hand)', () => {
+      const { region: _, ...event } = loadEvent('put-secret-value.no-response.name.json');
+      expect(check(decodeEvent(event)).target).toEqual({ kind: 'secret', secretId: 'prod/orders-db' });
+    });
+
     it('falls back to requestParameters.secretId (a partial ARN) when responseElements is null', () => {
       const decision = check(decodeEvent(loadEvent('put-secret-value.no-response.partial-arn.json')));
       expect(idOf(decision)).toBe('arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db');
@@ -460,6 +477,10 @@ describe('decodeEvent', () => {
       const event = loadEvent('put-secret-value.no-response.name.json');
       event.detail.requestParameters = null;
       expectMalformed(event);
+    });
+
+    it('rejects an event that names a secret by name and comes from a region that is none', () => {
+      expectMalformed({ ...loadEvent('put-secret-value.no-response.name.json'), region: 'eu west 1' });
     });
 
     it('rejects a PutSecretValue event whose only secret ids are empty strings', () => {

@@ -67,4 +67,17 @@ describe('accountOf, regionOf and targetText', () => {
     expect([accountOf(arn), regionOf(arn), targetText(arn)]).toEqual(['111122223333', 'eu-west-1', SECRET]);
     expect([accountOf(name), regionOf(name), targetText(name)]).toEqual([undefined, undefined, 'prod/db']);
   });
+
+  it("name the region a plain name is read in when it came with one (an event's), and an ARN's own region whatever came with it", () => {
+    const name = parseTarget('prod/db', 'us-east-1')!;
+    expect(name).toEqual({ kind: 'secret', secretId: 'prod/db', region: 'us-east-1' });
+    expect([accountOf(name), regionOf(name), targetText(name)]).toEqual([undefined, 'us-east-1', 'prod/db']);
+    expect(regionOf(parseTarget(SECRET, 'us-east-1')!)).toBe('eu-west-1');
+    expect(regionOf(parseTarget('arn:aws:ssm:eu-west-1:111122223333:parameter/prod/token', 'us-east-1')!)).toBe('eu-west-1');
+  });
+
+  it('refuse a plain name that comes with a region that is none, before any AWS call builds a hostname of it', () => {
+    expect(checkTarget('prod/db', 'us east 1')).toEqual({ problem: '"prod/db" in "us east 1", which is not a region name' });
+    expect(checkTarget('prod/db', '../../etc')).toMatchObject({ problem: expect.stringContaining('not a region name') });
+  });
 });

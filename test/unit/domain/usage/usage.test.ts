@@ -178,7 +178,8 @@ describe('usageMap', () => {
           {
             kind: 'other-region',
             message:
-              "in us-east-1, not in the consumers' region (eu-west-1): a change reaches them only through the deployment in us-east-1",
+              "in us-east-1, not in the consumers' region (eu-west-1): a change reaches them at the next scheduled reconcile in eu-west-1, " +
+              'at once if the deployment in us-east-1 forwards its secret events to eu-west-1 (forwardSecretEventsTo)',
             consumers: ['web'],
           },
         ],
@@ -195,7 +196,8 @@ describe('usageMap', () => {
         [
           {
             kind: 'other-account',
-            message: "in account 444455556666, not the consumers' (111122223333): its changes are not seen here",
+            message:
+              "in account 444455556666, not the consumers' (111122223333): its changes are not handled (a secret of another account is refused)",
             consumers: ['web'],
           },
         ],
