@@ -8,7 +8,6 @@ import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { rebuildIndex } from '../../functions/app/refresh-index';
 import { createStateTable } from '../../functions/aws/state-table/admin';
-import { tableIndexStore } from '../../functions/aws/state-table/index-store';
 import type { IndexEntry } from '../../functions/domain/index/entries';
 import type { SecretReference } from '../../functions/domain/references/references';
 import type { IndexStore } from '../../functions/ports/index-store';
