@@ -40,7 +40,7 @@ import type { Ports } from './ports';
 import type { OnProgress } from './progress';
 import { describeRecord, Redeployer, type Work, type WorkResult } from './redeploy';
 import { writeServiceEntries } from './refresh-index';
-import { scanAccount } from './scan-account';
+import { revisionReferences, scanAccount } from './scan-account';
 import { warnDeletion } from './warnings';
 
 /** How a reconcile runs. */
@@ -321,7 +321,10 @@ class Run {
     let desired = due;
     if (service.taskDefinition !== consumer.taskDefinition) {
       // The index is behind: judge the task definition the next deployment starts.
-      const all = await this.ports.ecs.taskDefinitionReferences(service.taskDefinition);
+      // The revision cache lives in the state table, which a run without the ledger does not touch.
+      const all = this.options.useLedger
+        ? await revisionReferences(this.ports, service.taskDefinition, { store: !dryRun })
+        : await this.ports.ecs.taskDefinitionReferences(service.taskDefinition);
       if (!dryRun) await writeServiceEntries(this.ports, service.serviceArn, service, all);
       const references = await referencesTo(all, this.secret, (ref) => this.ports.secrets.resolve(ref));
       current = { ...consumer, taskDefinition: service.taskDefinition, references, live: service };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UnknownSecretError } from '../domain/errors';
+import { errorLine, UnknownSecretError } from '../domain/errors';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';
 import { diffIndex, entriesFor, type IndexDiff, type IndexEntry, type IndexMeta, type MissingSecret } from '../domain/index/entries';
@@ -10,22 +10,30 @@ import type { SecretReference } from '../domain/references/references';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { Ports } from './ports';
 import type { OnProgress } from './progress';
-import { scanAccount } from './scan-account';
+import { type AccountScan, revisionReferences, scanAccount } from './scan-account';
 
 /** What a rebuild did. */
 export interface RebuildSummary extends IndexMeta {
   entriesWritten: number;
   entriesRemoved: number;
   unresolvedReferences: string[];
+  /** Task definitions described (the others in use were in the revision cache). */
+  taskDefinitionsDescribed: number;
+  /** Revisions dropped from the cache: no service or standalone task uses them any more. */
+  revisionsDropped: number;
 }
 
 /**
- * Rebuilds the index from a full scan: every service's task definition (each described once),
- * every reference resolved to its secret's full ARN, then only the differences written.
- * Entries of deleted services, or of task definitions that dropped a reference, are removed.
+ * Rebuilds the index from a full scan: every service's task definition (each described once,
+ * unless the revision cache holds it), every reference resolved to its secret's full ARN, then
+ * only the differences written. Entries of deleted services, or of task definitions that dropped
+ * a reference, are removed; so are cached revisions no longer in use.
  */
 export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promise<RebuildSummary> {
-  const scan = await scanAccount(ports, onProgress);
+  // The stored index and the revision cache, in one read: only revisions never seen are described.
+  const stored = await ports.index.stored();
+  const scan = await scanAccount(ports, onProgress, stored.revisions);
+  await cacheRevisions(ports, scan.described);
   const unresolved = new Map<string, Set<string>>();
   const desired: IndexEntry[] = [];
   const serviceSecrets = new Map<string, string[]>();
@@ -54,16 +62,16 @@ export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promi
     };
     desired.push(...(await indexEntriesOf(ports, resource, scan.references.get(task.taskDefinition) ?? [], unresolved)));
   }
-  const stored = await ports.index.allEntries();
-  const diff = diffIndex(stored, desired);
+  const diff = diffIndex(stored.entries, desired);
   // Pairs without a ledger record: new ones, and any indexed before the ledger existed.
   const recorded = new Set([...(await ports.ledger.allRecords()).values()].flatMap((l) => l.services.map(pairId)));
   await writeBaselines(
     ports,
     desired.filter((e) => e.kind === 'service' && !recorded.has(pairId({ secretArn: e.secretArn, serviceArn: e.resourceArn }))),
   );
-  await ports.index.apply(diff, changedServiceSecrets(stored, serviceSecrets));
+  await ports.index.apply(diff, changedServiceSecrets(stored.entries, serviceSecrets));
   await forgetRemovedPairs(ports, diff);
+  const revisionsDropped = await dropUnusedRevisions(ports, [...stored.revisions.keys()], scan);
   const meta: IndexMeta = {
     builtAt: ports.clock.now().toISOString(),
     clusters: scan.clusters.length,
@@ -79,7 +87,37 @@ export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promi
     entriesWritten: diff.put.length,
     entriesRemoved: diff.remove.length,
     unresolvedReferences: [...unresolved.keys()].sort(),
+    taskDefinitionsDescribed: scan.described.size,
+    revisionsDropped,
   };
+}
+
+/**
+ * Caches the revisions a scan described. Best effort: a revision left uncached is described
+ * again by the next rebuild, which is all a failed write costs.
+ */
+async function cacheRevisions(ports: Ports, described: Map<string, SecretReference[]>): Promise<void> {
+  if (described.size === 0) return;
+  await ports.index.cacheRevisions(described).catch((error: unknown) => {
+    ports.log.warn('revision cache not written', { revisions: described.size, error: errorLine(error) });
+  });
+}
+
+/**
+ * Drops from the cache the revisions that no service or standalone task of the scan uses (the
+ * cache must not grow for ever); rows written since the cache was read are left to the next
+ * rebuild. Best effort, as writing it. Returns how many were dropped.
+ */
+async function dropUnusedRevisions(ports: Ports, cached: string[], scan: AccountScan): Promise<number> {
+  const unused = cached.filter((arn) => !scan.references.has(arn));
+  if (unused.length === 0) return 0;
+  return ports.index.dropRevisions(unused).then(
+    () => unused.length,
+    (error: unknown) => {
+      ports.log.warn('unused revisions not dropped from the cache', { revisions: unused.length, error: errorLine(error) });
+      return 0;
+    },
+  );
 }
 
 /**
@@ -109,7 +147,7 @@ function changedServiceSecrets(stored: IndexEntry[], desired: Map<string, string
 export async function reindexService(ports: Ports, clusterArn: string, serviceArn: string): Promise<ServiceSnapshot | undefined> {
   const [service] = await ports.ecs.describeServices(clusterArn, [serviceArn]);
   const live = service?.status === 'ACTIVE' ? service : undefined;
-  const references = live ? await ports.ecs.taskDefinitionReferences(live.taskDefinition) : [];
+  const references = live ? await revisionReferences(ports, live.taskDefinition, { store: true }) : [];
   await writeServiceEntries(ports, serviceArn, live, references);
   return live;
 }

@@ -1,5 +1,7 @@
+import { errorLine } from '../domain/errors';
 import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import type { SecretReference } from '../domain/references/references';
+import type { CachedRevisions } from '../ports/index-store';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { Ports } from './ports';
 import type { OnProgress } from './progress';
@@ -28,14 +30,21 @@ export interface AccountScan {
   standaloneTasks: StandaloneTask[];
   /** Task definition ARN -> its references, for every task definition in use. */
   references: Map<string, SecretReference[]>;
+  /** The task definitions among them that were described (not found in the revision cache). */
+  described: Map<string, SecretReference[]>;
 }
 
 /**
  * Lists every (configured) cluster, its services and standalone tasks, and describes each distinct
- * task definition once. Cost grows with the account: used to build the index, and as the
+ * task definition once, but for those whose references `cached` holds (the revision cache: a
+ * revision never changes). Cost grows with the account: used to build the index, and as the
  * fallback when there is none.
  */
-export async function scanAccount(ports: Pick<Ports, 'config' | 'ecs'>, onProgress?: OnProgress): Promise<AccountScan> {
+export async function scanAccount(
+  ports: Pick<Ports, 'config' | 'ecs'>,
+  onProgress?: OnProgress,
+  cached: CachedRevisions = new Map(),
+): Promise<AccountScan> {
   const clusters = await listClusters(ports);
   const progress: ScanProgress = { clusters: clusters.length, clustersDone: 0, services: 0, taskDefinitions: 0 };
   const services: ServiceSnapshot[] = [];
@@ -50,18 +59,53 @@ export async function scanAccount(ports: Pick<Ports, 'config' | 'ecs'>, onProgre
   });
   // Deleted services stay listed for a while as INACTIVE (DRAINING while they stop): nothing to index or redeploy.
   const unique = [...new Map(services.map((s) => [s.serviceArn, s])).values()].filter((s) => s.status === 'ACTIVE');
-  const references = await referencesOfAll(ports, [
-    ...unique.map((s) => s.taskDefinition),
-    ...standaloneTasks.map((t) => t.taskDefinition),
-  ]);
+  const { references, described } = await referencesOfAll(
+    ports,
+    [...unique.map((s) => s.taskDefinition), ...standaloneTasks.map((t) => t.taskDefinition)],
+    cached,
+  );
   progress.taskDefinitions = references.size;
   onProgress?.({ phase: 'scan', ...progress });
-  return { clusters, services: unique, standaloneTasks, references };
+  return { clusters, services: unique, standaloneTasks, references, described };
 }
 
-/** The references of every distinct task definition of `arns`, with bounded concurrency. */
-async function referencesOfAll(ports: Pick<Ports, 'ecs'>, arns: string[]): Promise<Map<string, SecretReference[]>> {
+/**
+ * The references of every distinct task definition of `arns`: from the cache when it holds them
+ * (a row it could not read counts as unseen), otherwise described, with bounded concurrency.
+ */
+async function referencesOfAll(
+  ports: Pick<Ports, 'ecs'>,
+  arns: string[],
+  cached: CachedRevisions,
+): Promise<Pick<AccountScan, 'references' | 'described'>> {
   const distinct = [...new Set(arns)].filter((arn) => arn !== '');
-  const refs = await mapWithConcurrency(distinct, TASK_DEFINITION_CONCURRENCY, (arn) => ports.ecs.taskDefinitionReferences(arn));
-  return new Map(distinct.map((arn, i) => [arn, refs[i]]));
+  const unseen = distinct.filter((arn) => cached.get(arn) === undefined);
+  const refs = await mapWithConcurrency(unseen, TASK_DEFINITION_CONCURRENCY, (arn) => ports.ecs.taskDefinitionReferences(arn));
+  const described = new Map(unseen.map((arn, i) => [arn, refs[i]]));
+  const references = new Map(distinct.map((arn) => [arn, described.get(arn) ?? (cached.get(arn) as SecretReference[])]));
+  return { references, described };
+}
+
+/**
+ * The references of one task definition revision: from the revision cache, otherwise described
+ * and, when `store`, cached. The cache only saves calls: a cache that cannot be read or written
+ * (a throttled table, a corrupt row) costs a DescribeTaskDefinition, never the caller's work.
+ */
+export async function revisionReferences(
+  ports: Pick<Ports, 'ecs' | 'index' | 'log'>,
+  taskDefinitionArn: string,
+  options: { store: boolean },
+): Promise<SecretReference[]> {
+  const hit = await ports.index.cachedRevision(taskDefinitionArn).catch((error: unknown) => {
+    ports.log.warn('revision cache not read', { taskDefinition: taskDefinitionArn, error: errorLine(error) });
+    return undefined;
+  });
+  if (hit) return hit;
+  const references = await ports.ecs.taskDefinitionReferences(taskDefinitionArn);
+  if (options.store) {
+    await ports.index.cacheRevisions(new Map([[taskDefinitionArn, references]])).catch((error: unknown) => {
+      ports.log.warn('revision cache not written', { taskDefinition: taskDefinitionArn, error: errorLine(error) });
+    });
+  }
+  return references;
 }

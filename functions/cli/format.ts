@@ -163,7 +163,8 @@ export function rebuildRendering(summary: RebuildSummary, stateTable: string): R
     table: (style) =>
       [
         `index rebuilt in "${escapeControl(stateTable)}": ${plural(summary.clusters, 'cluster')}, ${plural(summary.services, 'service')}, ` +
-          `${plural(summary.taskDefinitions, 'task definition')}, ${plural(summary.secrets, 'secret')} referenced, ` +
+          `${plural(summary.taskDefinitions, 'task definition')} (${summary.taskDefinitionsDescribed} described, the others cached), ` +
+          `${plural(summary.secrets, 'secret')} referenced, ` +
           `${plural(summary.standaloneTasks, 'standalone task')}; ${plural(summary.entriesWritten, 'entry', 'entries')} written, ` +
           `${summary.entriesRemoved} removed\n`,
         ...summary.unresolvedReferences.map((ref) =>

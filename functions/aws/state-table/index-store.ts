@@ -1,7 +1,8 @@
 import { BatchWriteCommand, GetCommand, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { IndexDiff, IndexEntry, IndexMeta } from '../../domain/index/entries';
-import type { IndexStore } from '../../ports/index-store';
+import type { CachedRevisions, IndexStore } from '../../ports/index-store';
 import { chunk } from '../../util/concurrency';
+import { fromRevisionRow, REVISION_PREFIX, REVISION_SORT_KEY, revisionKey, revisionOf, toRevisionRow } from './revisions';
 import { send, type Table } from './table';
 
 const META_KEY = { pk: 'INDEX', sk: 'META' };
@@ -12,16 +13,18 @@ const BATCH_WRITE_LIMIT = 25;
 /** The index store on the state table. */
 export function tableIndexStore(table: Table): IndexStore {
   const TableName = table.name;
-  const collect = (pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>) =>
+  const items = (pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>) =>
     send(table, async () => {
-      const items: Record<string, unknown>[] = [];
-      for await (const page of pages) items.push(...(page.Items ?? []));
-      return items.map(toEntry);
+      const found: Record<string, unknown>[] = [];
+      for await (const page of pages) found.push(...(page.Items ?? []));
+      return found;
     });
+  const collect = async (pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>) => (await items(pages)).map(toEntry);
 
   // A secret's partition also holds its ledger records: index entries are the SERVICE# and TASK# items.
   const entryFilter = 'begins_with(sk, :service) OR begins_with(sk, :task)';
   const entryPrefixes = { ':service': 'SERVICE#', ':task': 'TASK#' };
+  const allEntriesFilter = `begins_with(pk, :secret) AND (${entryFilter})`;
   return {
     // One Query; more pages only past 1 MB.
     entriesOf: (secretArn) =>
@@ -43,11 +46,38 @@ export function tableIndexStore(table: Table): IndexStore {
           { client: table.client },
           {
             TableName,
-            FilterExpression: `begins_with(pk, :secret) AND (${entryFilter})`,
+            FilterExpression: allEntriesFilter,
             ExpressionAttributeValues: { ':secret': 'SECRET#', ...entryPrefixes },
           },
         ),
       ),
+
+    // The Scan of allEntries also returns the cache rows: reading the cache costs no call of its own.
+    async stored() {
+      const found = await items(
+        paginateScan(
+          { client: table.client },
+          {
+            TableName,
+            FilterExpression: `(${allEntriesFilter}) OR (begins_with(pk, :revision) AND sk = :references)`,
+            ExpressionAttributeValues: {
+              ':secret': 'SECRET#',
+              ...entryPrefixes,
+              ':revision': REVISION_PREFIX,
+              ':references': REVISION_SORT_KEY,
+            },
+          },
+        ),
+      );
+      const entries = [];
+      const revisions: CachedRevisions = new Map();
+      for (const item of found) {
+        const revision = revisionOf(item);
+        if (revision === undefined) entries.push(toEntry(item));
+        else revisions.set(revision, fromRevisionRow(item));
+      }
+      return { entries, revisions };
+    },
 
     async meta() {
       const out = await send(table, () => table.client.send(new GetCommand({ TableName, Key: META_KEY })));
@@ -79,6 +109,24 @@ export function tableIndexStore(table: Table): IndexStore {
       ];
       for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) await batchWrite(table, batch);
     },
+
+    async cachedRevision(taskDefinitionArn) {
+      const out = await send(table, () => table.client.send(new GetCommand({ TableName, Key: revisionKey(taskDefinitionArn) })));
+      return out.Item ? fromRevisionRow(out.Item) : undefined;
+    },
+
+    async cacheRevisions(revisions) {
+      const requests = [...revisions]
+        .map(([arn, references]) => toRevisionRow(arn, references))
+        .filter((row) => row !== undefined)
+        .map((Item) => ({ PutRequest: { Item } }));
+      for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) await batchWrite(table, batch);
+    },
+
+    async dropRevisions(taskDefinitionArns) {
+      const requests = [...new Set(taskDefinitionArns)].map((arn) => ({ DeleteRequest: { Key: revisionKey(arn) } }));
+      for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) await batchWrite(table, batch);
+    },
   };
 }
 
@@ -87,7 +135,7 @@ async function batchWrite(table: Table, batch: Record<string, unknown>[]): Promi
   let pending: Record<string, Record<string, unknown>[]> | undefined = { [table.name]: batch };
   for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
     if (attempt > 0) {
-      if (attempt > 8) throw new Error(`DynamoDB left ${pending[table.name]?.length ?? 0} index writes unprocessed after 8 retries`);
+      if (attempt > 8) throw new Error(`DynamoDB left ${pending[table.name]?.length ?? 0} writes unprocessed after 8 retries`);
       await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
     }
     const requestItems: Record<string, Record<string, unknown>[]> = pending;

@@ -19,13 +19,15 @@ export const indexCommand: CliCommand = {
       .summary('rebuild the index from a full scan of the account')
       .description(
         'Rebuilds the index from a full scan of the account (or of --clusters): every service and standalone task, each task ' +
-          'definition described once, every reference resolved to its secret; writes only the differences. A progress line on a terminal.',
+          'definition revision described once and kept in the state table (a revision never changes: later rebuilds describe only ' +
+          'new ones), every reference resolved to its secret; writes only the differences. A progress line on a terminal.',
       )
       .addOption(commandOption.clusters())
       .addHelpText(
         'after',
         awsCallsHelp([
-          'DynamoDB DescribeTable; ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition',
+          'DynamoDB DescribeTable; ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition ' +
+            '(revisions not described before)',
           'Secrets Manager DescribeSecret (once per secret); DynamoDB Scan, BatchWriteItem, PutItem',
         ]),
       )

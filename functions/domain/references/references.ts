@@ -25,6 +25,13 @@ export type ReferenceField =
   | 'repositoryCredentials'
   | 'fsxWindowsFileServerVolumeConfiguration';
 
+/**
+ * The version of {@link SecretReference}'s shape and of what {@link extractReferences} finds, as
+ * the revision cache stores it. Bump it when either changes: cached revisions of another format
+ * are then described again instead of being read with the old rules.
+ */
+export const REFERENCES_FORMAT = 1;
+
 /** One place where a task definition reads a secret or parameter when a task starts. */
 export interface SecretReference {
   field: ReferenceField;

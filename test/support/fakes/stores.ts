@@ -4,7 +4,8 @@ import type { Target } from '../../../functions/domain/identity/target';
 import { diffIndex, type IndexDiff, type IndexEntry, type IndexMeta } from '../../../functions/domain/index/entries';
 import type { LedgerRecord, SecretLedger, SecretRecord } from '../../../functions/domain/ledger/record';
 import type { SecretState } from '../../../functions/domain/plan/secret-state';
-import type { IndexStore } from '../../../functions/ports/index-store';
+import type { SecretReference } from '../../../functions/domain/references/references';
+import type { CachedRevisions, IndexStore, StoredIndex } from '../../../functions/ports/index-store';
 import type { Ledger } from '../../../functions/ports/ledger';
 import type { MetricName, Metrics } from '../../../functions/ports/metrics';
 import type { Notification, Notifier } from '../../../functions/ports/notifier';
@@ -98,9 +99,17 @@ export class FakeSecrets implements SecretStore {
   }
 }
 
-/** The index in memory. */
+/** The index and the revision cache in memory. */
 export class MemoryIndexStore implements IndexStore {
   readonly entries = new Map<string, IndexEntry>();
+  /** The revision cache: undefined stands for a row that cannot be read (corrupt, or another format). */
+  readonly revisions: CachedRevisions = new Map();
+  /** Calls to the revision cache, by method. */
+  readonly revisionCalls: Record<'cachedRevision' | 'cacheRevisions' | 'dropRevisions', number> = {
+    cachedRevision: 0,
+    cacheRevisions: 0,
+    dropRevisions: 0,
+  };
   private built?: IndexMeta;
   private readonly secretsByService = new Map<string, string[]>();
 
@@ -110,6 +119,25 @@ export class MemoryIndexStore implements IndexStore {
 
   async allEntries(): Promise<IndexEntry[]> {
     return structuredClone([...this.entries.values()]);
+  }
+
+  async stored(): Promise<StoredIndex> {
+    return { entries: await this.allEntries(), revisions: structuredClone(this.revisions) };
+  }
+
+  async cachedRevision(taskDefinitionArn: string): Promise<SecretReference[] | undefined> {
+    this.revisionCalls.cachedRevision += 1;
+    return structuredClone(this.revisions.get(taskDefinitionArn));
+  }
+
+  async cacheRevisions(revisions: Map<string, SecretReference[]>): Promise<void> {
+    this.revisionCalls.cacheRevisions += 1;
+    for (const [arn, references] of revisions) this.revisions.set(arn, structuredClone(references));
+  }
+
+  async dropRevisions(taskDefinitionArns: string[]): Promise<void> {
+    this.revisionCalls.dropRevisions += 1;
+    for (const arn of taskDefinitionArns) this.revisions.delete(arn);
   }
 
   async meta(): Promise<IndexMeta | undefined> {

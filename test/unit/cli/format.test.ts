@@ -139,12 +139,16 @@ describe('rebuildRendering', () => {
     entriesWritten: 1,
     entriesRemoved: 0,
     unresolvedReferences: ['prod/gone'],
+    taskDefinitionsDescribed: 1,
+    revisionsDropped: 0,
   };
 
   // Regression: "1 clusters".
   it('says "1 cluster" and "2 services"', () => {
     const text = rebuildRendering(summary, 'state').table({ color: false });
-    expect(text).toContain('1 cluster, 2 services, 1 task definition, 1 secret referenced, 0 standalone tasks; 1 entry written, 0 removed');
+    expect(text).toContain(
+      '1 cluster, 2 services, 1 task definition (1 described, the others cached), 1 secret referenced, 0 standalone tasks; 1 entry written, 0 removed',
+    );
     expect(text).toContain('warning: reference to a missing secret: prod/gone');
   });
 
