@@ -2,6 +2,7 @@ import type { Ports } from '../../../functions/app/ports';
 import { type Config, loadConfig } from '../../../functions/config';
 import type { RunRequest } from '../../../functions/domain/decode/run-request';
 import { extractReferences } from '../../../functions/domain/references/references';
+import type { SharedBucket } from '../../../functions/domain/rollout/rate-limiter';
 import type { Continuation } from '../../../functions/ports/continuation';
 import { silentLogger } from '../../../functions/ports/logger';
 import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
@@ -24,6 +25,8 @@ export interface FakeWorld {
   clock: VirtualClock;
   /** A continuation that keeps the requests, for a test to run them as the next invocation would. */
   continuation: Continuation & { requests: RunRequest[] };
+  /** The UpdateService bucket of the Lambda container the world's invocations run in (one, warm). */
+  updateBucket: SharedBucket;
 }
 
 export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
@@ -57,6 +60,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     metrics,
     clock,
     continuation: { requests, continueWith: async (r) => void requests.push(r) },
+    updateBucket: {},
   };
 }
 
