@@ -66,9 +66,12 @@ export class ReconcilerQueue {
    * Runs the queued deliveries one invocation at a time, in delivery order, until none is due by
    * `until` (all of them when omitted). A continuation is delivered when the run that asked for
    * it ends. Before each invocation `beforeEach` may change the world at that time (a deployment
-   * ends) and queue more; when nothing is due, time jumps to the next delivery.
+   * ends) and queue more; `afterEach` hears of each invocation that ended. When nothing is due,
+   * time jumps to the next delivery.
    */
-  async run(options: { until?: number; beforeEach?: (now: number) => void } = {}): Promise<Invocation[]> {
+  async run(
+    options: { until?: number; beforeEach?: (now: number) => void; afterEach?: (done: Invocation) => void } = {},
+  ): Promise<Invocation[]> {
     const ran: Invocation[] = [];
     for (;;) {
       options.beforeEach?.(this.world.clock.now().getTime());
@@ -87,6 +90,7 @@ export class ReconcilerQueue {
       const done = { kind: item.kind, outcome, at: item.at, start, end };
       this.invocations.push(done);
       ran.push(done);
+      options.afterEach?.(done);
       for (const request of this.world.continuation.requests.splice(0))
         this.deliver(`continuation (${request.kind})`, continuationPayload(request), end);
     }
