@@ -8,6 +8,8 @@ import type { AccountShape } from './account';
 import type { BundleResult } from './bundles';
 import { ECS_BUCKETS } from './limits';
 import type { CaseResult, TargetResult } from './targets';
+import type { MassRotationResult } from './virtual/mass-rotation';
+import type { WavesResult } from './virtual/waves';
 
 /** One seeded size. */
 export interface SizeSummary {
@@ -27,6 +29,8 @@ export interface RunResults {
   totalMs: number;
   sizes: SizeSummary[];
   cases: CaseResult[];
+  massRotations: MassRotationResult[];
+  waves: WavesResult[];
   bundles: BundleResult[];
   targets: TargetResult[];
   errors: string[];
@@ -67,9 +71,11 @@ export function seedingTable(sizes: SizeSummary[]): string {
   );
 }
 
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
 export function casesTable(cases: CaseResult[]): string {
   return table(
-    ['S', 'case', 'k', 'AWS calls', 'ECS calls', 'wall (moto)', 'ECS-limited', 'waits most', 'calls by operation'],
+    ['S', 'case', 'k', 'AWS calls', 'ECS calls', 'wall (moto)', 'ECS-limited', 'waits most', 'peak RSS / heap', 'calls by operation'],
     cases.map((c) => [
       String(c.size),
       c.name,
@@ -79,9 +85,99 @@ export function casesTable(cases: CaseResult[]): string {
       seconds(c.wallMs),
       `${c.projection.seconds.toFixed(1)} s`,
       c.projection.dominant,
+      c.memory ? `${mb(c.memory.peakRssBytes)} / ${mb(c.memory.peakHeapUsedBytes)}` : '',
       formatCounts(c.counts),
     ]),
-    ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'l'],
+    ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'l'],
+  );
+}
+
+export function massRotationTable(results: MassRotationResult[]): string {
+  return table(
+    [
+      'k',
+      'our bucket',
+      'events',
+      'Lambda',
+      'redeployed once',
+      'time',
+      '(k - 50) / 5',
+      'bound',
+      'invocations',
+      'UpdateService per invocation',
+      'throttled',
+      'ledger writes',
+      'calls by operation',
+    ],
+    results.map((r) => [
+      String(r.settings.k),
+      `${r.settings.ours.burst}, ${r.settings.ours.perSecond}/s`,
+      r.settings.events === 'one' ? '1 (PutSecretValue)' : "5 (a rotation's)",
+      `${r.settings.lambdaSeconds} s - ${r.marginSeconds} s`,
+      `${r.once} of ${r.settings.k}`,
+      `${r.seconds.toFixed(1)} s`,
+      `${r.issueSeconds.toFixed(1)} s`,
+      `${r.floorSeconds.toFixed(1)} s`,
+      String(r.invocations),
+      compactList(r.updatesPerInvocation),
+      String(r.throttles),
+      String(r.ledgerWrites),
+      formatCounts(r.counts),
+    ]),
+    ['r', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'l'],
+  );
+}
+
+/** `250 x 6, 208`: runs of equal values collapsed. */
+function compactList(values: number[]): string {
+  const runs: Array<[number, number]> = [];
+  for (const v of values) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] === v) last[1] += 1;
+    else runs.push([v, 1]);
+  }
+  return runs.map(([v, n]) => (n > 1 ? `${v} x ${n}` : String(v))).join(', ');
+}
+
+const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
+
+export function wavesTable(results: WavesResult[]): string {
+  return table(
+    ['scenario', 'wave', 'services', 'first UpdateService', 'last UpdateService', 'last deployment completed', 'next wave starts after'],
+    results.flatMap((r) =>
+      r.waves.map((w) => [
+        r.scenario === 'events' ? 'deployment events' : `events lost: schedule every ${r.settings.scheduleMinutes} min`,
+        String(w.wave),
+        String(w.services),
+        minutes(w.start),
+        minutes(w.updatesEnd),
+        minutes(w.deploymentsEnd),
+        w.waitForNext === undefined
+          ? `rollout completed at ${r.completedAt === undefined ? 'never' : minutes(r.completedAt)}`
+          : minutes(w.waitForNext),
+      ]),
+    ),
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+export function wavesCallsTable(results: WavesResult[]): string {
+  return table(
+    ['scenario', 'invocations of', 'invocations', 'AWS calls', 'calls by operation'],
+    results.flatMap((r) =>
+      r.calls.map((c) => {
+        let calls = 0;
+        for (const n of c.counts.values()) calls += n;
+        return [
+          r.scenario === 'events' ? 'deployment events' : 'events lost',
+          c.trigger,
+          String(c.invocations),
+          String(calls),
+          formatCounts(c.counts),
+        ];
+      }),
+    ),
+    ['l', 'l', 'r', 'r', 'l'],
   );
 }
 
@@ -146,6 +242,21 @@ export function renderResults(run: RunResults): string {
     '### Targets',
     '',
     targetsTable(run.targets),
+    ...(run.massRotations.length > 0
+      ? ['', '### A rotation of k services under ECS throttling (virtual time)', '', massRotationTable(run.massRotations)]
+      : []),
+    ...(run.waves.length > 0
+      ? [
+          '',
+          '### A rollout in waves (virtual time)',
+          '',
+          wavesTable(run.waves),
+          '',
+          'Calls by what started the invocations:',
+          '',
+          wavesCallsTable(run.waves),
+        ]
+      : []),
     '',
     '### Handler bundles',
     '',
