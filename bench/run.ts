@@ -113,7 +113,7 @@ async function main(): Promise<number> {
   const results = renderResults(run);
   console.log(results);
   if (options.write) {
-    writeResults(DOC, DEFAULT_HEADER, results);
+    writeResults(DOC, DEFAULT_HEADER, results, options.section);
     console.error(`\nresults written to ${DOC}`);
   }
   const failed = targets.filter((t) => !t.pass);

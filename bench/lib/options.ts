@@ -13,6 +13,8 @@ export interface Options {
   seedConcurrency: number;
   coldRuns: number;
   write: boolean;
+  /** The results section of docs/benchmarks.md to write. */
+  section: string;
   quick: boolean;
   verbose: boolean;
   help: boolean;
@@ -29,6 +31,7 @@ export const USAGE = `usage: npm run bench [-- OPTIONS]
   --seed-concurrency 8     creation calls in flight while seeding
   --cold-runs 5            require() runs per bundle (median reported)
   --write / --no-write     write docs/benchmarks.md (default: yes, except with --quick)
+  --section results        the results section of docs/benchmarks.md to write (large: the 10,000-service run)
   --verbose                log each case's calls by operation`;
 
 export class UsageError extends Error {}
@@ -43,6 +46,7 @@ export function parseOptions(argv: string[]): Options {
     seedConcurrency: 8,
     coldRuns: 5,
     write: true,
+    section: 'results',
     quick: false,
     verbose: false,
     help: false,
@@ -118,6 +122,12 @@ export function parseOptions(argv: string[]): Options {
       case '--no-write':
         write = false;
         break;
+      case '--section': {
+        const v = value();
+        if (v === undefined || !/^[a-z][a-z0-9-]*$/.test(v)) throw new UsageError(`${flag} needs a name (lower-case letters, digits, -)`);
+        options.section = v;
+        break;
+      }
       case '--verbose':
         options.verbose = true;
         break;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatCounts } from '../../test/support/call-counter';
 import type { AccountShape } from './account';
 import type { BundleResult } from './bundles';
-import { ECS_BUCKETS } from './limits';
+import { ECS_BUCKETS, OUR_UPDATE_SERVICE } from './limits';
 import type { CaseResult, TargetResult } from './targets';
 import type { MassRotationResult } from './virtual/mass-rotation';
 import type { WavesResult } from './virtual/waves';
@@ -75,7 +75,7 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
 export function casesTable(cases: CaseResult[]): string {
   return table(
-    ['S', 'case', 'k', 'AWS calls', 'ECS calls', 'wall (moto)', 'ECS-limited', 'waits most', 'peak RSS / heap', 'calls by operation'],
+    ['S', 'case', 'k', 'AWS calls', 'ECS calls', 'wall (moto)', 'projected', 'waits most', 'peak RSS / heap', 'calls by operation'],
     cases.map((c) => [
       String(c.size),
       c.name,
@@ -211,12 +211,20 @@ export function bundlesTable(bundles: BundleResult[]): string {
 export function limitsTable(): string {
   return table(
     ['ECS action', 'burst (bucket)', 'refill per second', 'value from'],
-    Object.entries(ECS_BUCKETS).map(([op, b]) => [
-      op,
-      String(b.burst),
-      String(b.refill),
-      b.source === 'issue' ? 'issue (ECS documentation)' : 'assumed (like the other reads)',
-    ]),
+    [
+      ...Object.entries(ECS_BUCKETS).map(([op, b]) => [
+        op,
+        String(b.burst),
+        String(b.refill),
+        b.source === 'issue' ? 'issue (ECS documentation)' : 'assumed (like the other reads)',
+      ]),
+      [
+        "UpdateService, the tool's own bucket",
+        String(OUR_UPDATE_SERVICE.burst),
+        String(OUR_UPDATE_SERVICE.refill),
+        'shipped default (UPDATE_SERVICE_BURST, UPDATE_SERVICE_RATE)',
+      ],
+    ],
     ['l', 'r', 'r', 'l'],
   );
 }
@@ -270,11 +278,13 @@ export function renderResults(run: RunResults): string {
   return parts.join('\n');
 }
 
-const START = '<!-- bench:results:start (written by npm run bench; edits inside are overwritten) -->';
-const END = '<!-- bench:results:end -->';
-
-/** Replaces the results section of the document (creating it under `header` when missing). */
-export function writeResults(path: string, header: string, results: string): void {
+/**
+ * Replaces a results section of the document (`results` by default; another name keeps the
+ * results of another command beside it), creating it under `header` when missing.
+ */
+export function writeResults(path: string, header: string, results: string, section = 'results'): void {
+  const START = `<!-- bench:${section}:start (written by npm run bench; edits inside are overwritten) -->`;
+  const END = `<!-- bench:${section}:end -->`;
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const start = current.indexOf(START);
   const end = current.indexOf(END);
