@@ -119,6 +119,7 @@ export async function benchmarkSize(
       const out = await probe({ case: which, env, account: MOTO_ACCOUNT });
       const result = record(name, k, { counts: new Map(out.counts), serviceOf: new Map(out.services), wallMs: out.wallMs });
       result.memory = { peakRssBytes: out.peakRssBytes, peakHeapUsedBytes: out.peakHeapUsedBytes };
+      result.cpuMs = out.cpuMs;
       return out;
     };
 

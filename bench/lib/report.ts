@@ -75,7 +75,7 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
 export function casesTable(cases: CaseResult[]): string {
   return table(
-    ['S', 'case', 'k', 'AWS calls', 'ECS calls', 'wall (moto)', 'projected', 'waits most', 'peak RSS / heap', 'calls by operation'],
+    ['S', 'case', 'k', 'AWS calls', 'ECS calls', 'wall (moto)', 'handler CPU', 'projected', 'waits most', 'peak RSS / heap', 'calls by operation'],
     cases.map((c) => [
       String(c.size),
       c.name,
@@ -83,12 +83,13 @@ export function casesTable(cases: CaseResult[]): string {
       String(c.calls),
       String(c.ecsCalls),
       seconds(c.wallMs),
+      c.cpuMs === undefined ? '' : seconds(c.cpuMs),
       `${c.projection.seconds.toFixed(1)} s`,
       c.projection.dominant,
       c.memory ? `${mb(c.memory.peakRssBytes)} / ${mb(c.memory.peakHeapUsedBytes)}` : '',
       formatCounts(c.counts),
     ]),
-    ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'l'],
+    ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'l'],
   );
 }
 

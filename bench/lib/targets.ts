@@ -37,6 +37,8 @@ export interface CaseResult {
   redeployed?: number;
   /** The handler's own memory, run in a child process with its heap capped (bench/lib/probe). */
   memory?: { peakRssBytes: number; peakHeapUsedBytes: number };
+  /** The handler's own CPU time (child process), milliseconds. */
+  cpuMs?: number;
 }
 
 export interface TargetResult {

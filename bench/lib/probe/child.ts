@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }, 5);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let result: ProbeOutput['result'];
   const run = { deadline: NO_DEADLINE, dryRun: false };
   switch (spec.case.kind) {
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     }
   }
   const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   const counts = counter.take();
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
     counts: [...counts],
     services: [...counter.serviceOf],
     wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     // ru_maxrss: the process's peak resident set, in kilobytes on Linux.
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     startRssBytes: startRss,

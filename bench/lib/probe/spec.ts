@@ -25,6 +25,8 @@ export interface ProbeOutput {
   counts: Array<[string, number]>;
   services: Array<[string, AwsService]>;
   wallMs: number;
+  /** CPU time the handler's process spent on the case (user + system): its own work, without moto's. */
+  cpuMs: number;
   /** The process's peak resident set (getrusage), its resident set before the case, and the peak V8 heap in use (sampled every 5 ms). */
   peakRssBytes: number;
   startRssBytes: number;

@@ -12,7 +12,7 @@
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import type { Counts } from '../../../test/support/call-counter';
 import { deploymentChange, scheduledEvent, secretEvents } from '../../../test/support/events';
-import { ReconcilerQueue } from '../../../test/support/fakes/invocations';
+import { type Invocation, ReconcilerQueue } from '../../../test/support/fakes/invocations';
 import { FAKE_ACCOUNT, FAKE_REGION, fakeWorld, seedFakes } from '../../../test/support/fakes/world';
 import { rotatedSecretName, syntheticPlan, tagWaves } from '../../../test/support/world';
 import { ECS_UPDATE_SERVICE, type Rate } from './mass-rotation';
@@ -112,11 +112,14 @@ export async function wavesRollout(scenario: 'events' | 'schedule', settings: Wa
 
   // Calls by what started each invocation: a deployment event, a continuation, the schedule.
   const byTrigger = new Map<string, CallsByTrigger>();
-  const afterEach = (done: { kind: string }) => {
-    const entry = byTrigger.get(done.kind) ?? { trigger: done.kind, invocations: 0, counts: new Map() };
+  const afterEach = (done: Invocation) => {
+    // A deployment event either only records how the deployment ended (the waiting), or also moves the rollout on.
+    const moved = done.outcome.kind === 'deployment' && done.outcome.progress.secrets.some((s) => s.report);
+    const kind = done.kind === 'deployment event' ? `deployment event, ${moved ? 'moved the rollout on' : 'recorded only'}` : done.kind;
+    const entry = byTrigger.get(kind) ?? { trigger: kind, invocations: 0, counts: new Map() };
     entry.invocations += 1;
     for (const [op, count] of calls.take()) entry.counts.set(op, (entry.counts.get(op) ?? 0) + count);
-    byTrigger.set(done.kind, entry);
+    byTrigger.set(kind, entry);
   };
   const completed = () => world.ledger.secrets.get(secretArn)?.rollout?.status === 'completed';
   const horizon = t0 + 6 * 3600_000;
