@@ -22,6 +22,8 @@ export interface AccountShape {
   indexEntries: number;
   /** Services with at least one entry (each gets one list-of-secrets item). */
   indexedServices: number;
+  /** (secret, service) pairs whose references follow a stage: the ledger baselines a first rebuild writes. */
+  baselinePairs: number;
 }
 
 /** The counts of a planned account. */
@@ -30,11 +32,15 @@ export function shapeOf(plan: SyntheticPlan): AccountShape {
   const referenced = new Set<string>();
   let indexEntries = 0;
   let indexedServices = 0;
+  let baselinePairs = 0;
   for (const service of plan.services) {
-    const secrets = new Set(plan.families[service.family].latest.map((r) => r.secret));
+    const refs = plan.families[service.family].latest;
+    const secrets = new Set(refs.map((r) => r.secret));
     for (const s of secrets) referenced.add(s);
     indexEntries += secrets.size;
     if (secrets.size > 0) indexedServices += 1;
+    // A pair pinned by every one of its references follows no stage: nothing to baseline.
+    baselinePairs += [...secrets].filter((s) => refs.some((r) => r.secret === s && r.form !== 'pinned')).length;
   }
   return {
     services: plan.services.length,
@@ -46,7 +52,21 @@ export function shapeOf(plan: SyntheticPlan): AccountShape {
     referencedSecrets: referenced.size,
     indexEntries,
     indexedServices,
+    baselinePairs,
   };
+}
+
+/** The services (by name) whose in-use task definition references the secret. */
+export function consumersOf(plan: SyntheticPlan, secret: string): string[] {
+  return plan.services.filter((s) => plan.families[s.family].latest.some((r) => r.secret === secret)).map((s) => s.name);
+}
+
+/** DescribeServices calls for these services: batches of ten per cluster. */
+export function describeBatches(plan: SyntheticPlan, services: string[]): number {
+  const names = new Set(services);
+  const perCluster = new Map<number, number>();
+  for (const s of plan.services) if (names.has(s.name)) perCluster.set(s.cluster, (perCluster.get(s.cluster) ?? 0) + 1);
+  return [...perCluster.values()].reduce((n, count) => n + Math.ceil(count / 10), 0);
 }
 
 /** The services a rotation of size k must redeploy (service ARNs), known once seeded. */
@@ -54,6 +74,8 @@ export interface SeededAccount {
   plan: SyntheticPlan;
   shape: AccountShape;
   secretArns: Map<string, string>;
+  /** Service name -> ARN. */
+  serviceArns: Map<string, string>;
   /** k -> ARNs of the services that use `bench/rotated-k<k>`. */
   affected: Map<number, Set<string>>;
   /** Creation calls sent, and how long seeding took. */
@@ -74,6 +96,7 @@ export async function seedAccount(
     plan,
     shape: shapeOf(plan),
     secretArns: new Map([...world.secrets.values()].map((s) => [s.name, s.arn])),
+    serviceArns: world.serviceArns,
     affected: new Map(plan.ks.map((k) => [k, new Set(serviceArns.slice(0, k))])),
     seedCalls: world.seedCalls,
     seedMs: world.seedMs,

@@ -60,6 +60,7 @@ export async function onDeploymentChange(
           inventory: 'index',
           origin: 'event',
           deadline: run.deadline,
+          ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
         });
         entry.report = result.report;
         if (result.unfinished && run.continuation) {

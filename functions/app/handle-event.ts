@@ -12,6 +12,7 @@ import { MalformedEventError } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
 import { type Report, targetIdentity } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
+import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import type { Continuation } from '../ports/continuation';
 import { onDeploymentChange, type ProgressOutcome } from './deployment-progress';
 import type { Ports } from './ports';
@@ -25,6 +26,12 @@ export interface RunContext {
   dryRun: boolean;
   /** Absent where a run has no deadline (the CLI): nothing is ever left over. */
   continuation?: Continuation;
+  /**
+   * The UpdateService bucket of the process, shared by its successive runs (a Lambda container's
+   * invocations): every run takes its tokens from it, whatever started it. Without it a run
+   * starts from the bucket its continuation carried, or a full one.
+   */
+  updateBucket?: SharedBucket;
 }
 
 /** What one event led to: a report about one secret, the summary of a reconcile of every secret, or a deployment's progress. */
@@ -92,6 +99,7 @@ export async function handleSignal(
     inventory: 'index',
     origin,
     deadline: run.deadline,
+    ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
     ...options,
   });
   if (result.unfinished && result.secretArn) {
@@ -107,7 +115,7 @@ export async function handleSignal(
 async function handleRequest(ports: Ports, request: RunRequest, run: RunContext): Promise<EventOutcome> {
   if (request.hop > MAX_HOPS) throw new MalformedEventError(`continuation hop ${request.hop} exceeds ${MAX_HOPS}: stopped as a loop`);
   if (request.kind === 'reconcile-all') {
-    const summary = await reconcileAll(ports, request, run.deadline, run.dryRun);
+    const summary = await reconcileAll(ports, request, run.deadline, run.dryRun, { sharedBucket: run.updateBucket });
     if (summary.continueFrom)
       await continueWith(run, { ...request, from: summary.continueFrom, bucket: summary.bucket, hop: request.hop + 1 });
     return { kind: 'schedule', summary };
@@ -126,6 +134,7 @@ async function continueSecret(ports: Ports, request: ContinueSecretRequest, run:
     origin: 'continuation',
     deadline: run.deadline,
     ...(request.bucket ? { bucket: request.bucket } : {}),
+    ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
   });
   if (result.unfinished) await continueWith(run, { ...request, bucket: result.bucket, hop: request.hop + 1 }, result.report);
   return result.report;

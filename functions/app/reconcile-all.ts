@@ -3,7 +3,7 @@ import { errorLine } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
 import { countOutcomes, type Outcome } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
-import type { BucketState } from '../domain/rollout/rate-limiter';
+import type { BucketState, SharedBucket } from '../domain/rollout/rate-limiter';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { Ports } from './ports';
 import type { OnProgress } from './progress';
@@ -38,12 +38,12 @@ export async function reconcileAll(
   request: ReconcileAllRequest,
   deadline: Deadline,
   dryRun: boolean,
-  options: { allWaves?: boolean; onProgress?: OnProgress } = {},
+  options: { allWaves?: boolean; onProgress?: OnProgress; sharedBucket?: SharedBucket } = {},
 ): Promise<ReconcileAllSummary> {
   const [entries, ledgers] = await Promise.all([ports.index.allEntries(), ports.ledger.allRecords()]);
   const all = [...new Set(entries.map((e) => e.secretArn))].sort();
   const secrets = request.from ? all.filter((arn) => arn >= (request.from as string)) : all;
-  const redeployer = new Redeployer(ports, deadline, request.bucket, false);
+  const redeployer = new Redeployer(ports, deadline, request.bucket, false, options.sharedBucket);
   const summary: ReconcileAllSummary = {
     secrets: all.length,
     reconciled: 0,

@@ -23,7 +23,7 @@ import { referencesTo } from '../domain/references/match';
 import type { SecretReference } from '../domain/references/references';
 import { type InventoryInfo, type Origin, type Report, type ServiceReport, toReportReference } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
-import type { BucketState } from '../domain/rollout/rate-limiter';
+import type { BucketState, SharedBucket } from '../domain/rollout/rate-limiter';
 import {
   type DeploymentState,
   decideWaves,
@@ -60,6 +60,8 @@ export interface ReconcileOptions {
   allWaves?: boolean;
   /** The UpdateService bucket handed over by the run this one continues. */
   bucket?: BucketState;
+  /** The UpdateService bucket this process's runs share (RunContext.updateBucket). */
+  sharedBucket?: SharedBucket;
   /** A redeployer shared with other reconciles of the same run (one bucket, one deadline). */
   redeployer?: Redeployer;
   /** Hears how a live scan and the redeploys advance (the CLI's progress display). */
@@ -124,7 +126,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
   if (secret.kind === 'secret') ports.secrets.remember(secret);
 
   const found = await findConsumers(ports, secret, options);
-  const redeployer = options.redeployer ?? new Redeployer(ports, options.deadline, options.bucket, options.force);
+  const redeployer = options.redeployer ?? new Redeployer(ports, options.deadline, options.bucket, options.force, options.sharedBucket);
   const secretRecord =
     found.ledger.secret && options.resuming ? { ...found.ledger.secret, rollout: options.resuming } : found.ledger.secret;
   const run = new Run(ports, secret, trigger, options, redeployer, secretRecord);

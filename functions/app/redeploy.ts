@@ -14,7 +14,15 @@ import {
   type Versions,
 } from '../domain/ledger/record';
 import { canStart, type Deadline } from '../domain/rollout/deadline';
-import { type BucketState, drained, fullBucket, type RateSettings, reserve } from '../domain/rollout/rate-limiter';
+import {
+  type BucketState,
+  drained,
+  fullBucket,
+  leanest,
+  type RateSettings,
+  reserve,
+  type SharedBucket,
+} from '../domain/rollout/rate-limiter';
 import type { Ledger } from '../ports/ledger';
 import type { Ports } from './ports';
 
@@ -61,19 +69,33 @@ export class Redeployer {
   private bucket: BucketState;
   private readonly rate: RateSettings;
 
+  /**
+   * `bucket` is the one a continuation carried; `shared` the one this process's runs share (a
+   * Lambda container's). The run starts from the leaner of the two, full only when neither is
+   * known, and keeps `shared` up to date with every token it takes: a run started by another
+   * event (a rotation emits up to five) or by the schedule does not burst again on top of a chain
+   * of continuations still at work, so the configured rate stays the function's whole rate.
+   */
   constructor(
     private readonly ports: Ports,
     private readonly deadline: Deadline,
     bucket: BucketState | undefined,
     private readonly force: boolean,
+    private readonly shared?: SharedBucket,
   ) {
     this.rate = { perSecond: ports.config.updateRate, burst: ports.config.updateBurst };
-    this.bucket = bucket ?? fullBucket(this.rate, this.nowMs());
+    this.bucket = leanest([bucket, shared?.state], this.rate, this.nowMs()) ?? fullBucket(this.rate, this.nowMs());
+    this.keep(this.bucket);
   }
 
   /** The bucket as this run leaves it, for a continuation. */
   bucketState(): BucketState {
     return this.bucket;
+  }
+
+  private keep(state: BucketState): void {
+    this.bucket = state;
+    if (this.shared) this.shared.state = state;
   }
 
   /** True while new work may still start. */
@@ -178,7 +200,7 @@ export class Redeployer {
         return this.recordDone(pending, 'redeploy', deploymentId, slot, `runs ${target} from now on`);
       } catch (error) {
         if (error instanceof ThrottledError) {
-          this.bucket = drained(this.bucket, this.rate, this.nowMs());
+          this.keep(drained(this.bucket, this.rate, this.nowMs()));
           throttled += 1;
           if (throttled >= MAX_THROTTLED) {
             await this.release(pending, `ECS throttled UpdateService ${throttled} times`);
@@ -274,7 +296,7 @@ export class Redeployer {
     if (!canStart(this.deadline, now)) return false;
     const { state, waitMs } = reserve(this.bucket, this.rate, now);
     if (!canStart(this.deadline, now, waitMs)) return false;
-    this.bucket = state;
+    this.keep(state);
     if (waitMs > 0) await this.ports.clock.sleep(waitMs);
     return true;
   }

@@ -30,6 +30,7 @@ export interface RebuildSummary extends IndexMeta {
  * a reference, are removed; so are cached revisions no longer in use.
  */
 export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promise<RebuildSummary> {
+  const started = ports.clock.now();
   // The stored index and the revision cache, in one read: only revisions never seen are described.
   const stored = await ports.index.stored();
   const scan = await scanAccount(ports, onProgress, stored.revisions);
@@ -68,6 +69,7 @@ export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promi
   await writeBaselines(
     ports,
     desired.filter((e) => e.kind === 'service' && !recorded.has(pairId({ secretArn: e.secretArn, serviceArn: e.resourceArn }))),
+    started,
   );
   await ports.index.apply(diff, changedServiceSecrets(stored.entries, serviceSecrets));
   await forgetRemovedPairs(ports, diff);
@@ -163,6 +165,7 @@ export async function writeServiceEntries(
   live: ServiceSnapshot | undefined,
   references: SecretReference[],
 ): Promise<void> {
+  const started = ports.clock.now();
   const resource = live && {
     kind: 'service' as const,
     resourceArn: serviceArn,
@@ -179,6 +182,7 @@ export async function writeServiceEntries(
   await writeBaselines(
     ports,
     desired.filter((e) => !previousSecrets.has(e.secretArn)),
+    started,
   );
   const diff = { put: desired, remove };
   await ports.index.apply(diff, new Map([[serviceArn, [...kept]]]));
@@ -187,17 +191,22 @@ export async function writeServiceEntries(
 
 /**
  * Baselines the ledger for service entries that have no record: their tasks run the versions
- * current now (read fresh, one DescribeSecret per secret). Written before the entries, so that a
- * reconcile never meets an entry without a record. A record that exists meanwhile is kept.
+ * current when indexing started. The state of each secret is the one read since `started` while
+ * resolving the references (a DescribeSecret only for a secret not read since): one DescribeSecret
+ * per secret for the whole rebuild. Reading it earlier is never less safe than reading it again
+ * now: tasks started before a rotation that lands mid-rebuild run the older version, and a
+ * baseline of the older version gets them redeployed, where the newer one would skip them.
+ * Written before the entries, so that a reconcile never meets an entry without a record. A record
+ * that exists meanwhile is kept.
  */
-async function writeBaselines(ports: Ports, entries: IndexEntry[]): Promise<void> {
+async function writeBaselines(ports: Ports, entries: IndexEntry[], started: Date): Promise<void> {
   const bySecret = new Map<string, IndexEntry[]>();
   for (const e of entries) bySecret.set(e.secretArn, [...(bySecret.get(e.secretArn) ?? []), e]);
   const writeId = randomUUID();
   await mapWithConcurrency([...bySecret], 8, async ([secretArn, list]) => {
     const target = parseTarget(secretArn);
     if (!target) return;
-    const state = await ports.secrets.describe(target).catch((error: unknown) => {
+    const state = await ports.secrets.describe(target, { readSince: started }).catch((error: unknown) => {
       if (error instanceof UnknownSecretError) return undefined;
       throw error;
     });

@@ -42,7 +42,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     config,
     table,
     clients,
-    secrets: awsSecretStore(clients),
+    secrets: awsSecretStore(clients, systemClock),
     ecs: awsEcs(clients),
     index: tableIndexStore(table),
     ledger: tableLedger(table),

@@ -4,6 +4,7 @@ import { UnknownSecretError } from '../domain/errors';
 import { locationOf, partialSecretArn, type SecretsManagerRef } from '../domain/identity/arn';
 import { type ParameterTarget, regionOf } from '../domain/identity/target';
 import type { SecretState } from '../domain/plan/secret-state';
+import { type Clock, systemClock } from '../ports/clock';
 import type { SecretStore } from '../ports/secrets';
 import type { AwsClients } from './clients';
 
@@ -13,8 +14,13 @@ import type { AwsClients } from './clients';
  * store, per region, under every spelling of a secret: a name names the same secret until it is
  * deleted, and references are resolved again whenever a task definition is indexed. A secret
  * that does not exist is never cached as missing.
+ *
+ * Every state read is also kept, by full ARN, with the time its request was sent: `describe`
+ * with `readSince` answers from it when that time is not earlier (an index rebuild baselines the
+ * ledger with the states it read while resolving references, rather than describing every
+ * secret a second time). A name or partial ARN always asks, and so does a secret last found missing.
  */
-export function awsSecretStore(clients: AwsClients): SecretStore {
+export function awsSecretStore(clients: AwsClients, clock: Clock = systemClock): SecretStore {
   const resolved = new Map<string, Map<string, Promise<string | undefined>>>();
   const cacheOf = (region: string | undefined) => {
     const key = region ?? '';
@@ -25,19 +31,41 @@ export function awsSecretStore(clients: AwsClients): SecretStore {
     }
     return cache;
   };
+  const read = new Map<string, { state: SecretState; at: number }>();
+  /** Reads a state, keeping it with the time the request was sent (the state is at least that recent). */
+  const readState = async (target: () => Promise<SecretState>, arn?: string): Promise<SecretState> => {
+    const at = clock.now().getTime();
+    try {
+      const state = await target();
+      if ((read.get(state.arn)?.at ?? Number.NEGATIVE_INFINITY) <= at) read.set(state.arn, { state, at });
+      return state;
+    } catch (error) {
+      // Missing now (or unreadable): whatever was read before no longer answers for it.
+      if (arn !== undefined) read.delete(arn);
+      throw error;
+    }
+  };
   const remember = (state: SecretState) => {
     const cache = cacheOf(locationOf(state.arn)?.region);
     for (const id of [state.arn, partialSecretArn(state.arn, state.name), state.name]) cache.set(id, Promise.resolve(state.arn));
   };
   const store: SecretStore = {
-    describe: (target) =>
-      target.kind === 'parameter' ? describeParameter(clients, target) : describeSecret(clients, target.secretId, regionOf(target)),
+    describe(target, options = {}) {
+      const id = target.kind === 'parameter' ? target.arn : target.secretId;
+      const known = options.readSince ? read.get(id) : undefined;
+      if (known && options.readSince && known.at >= options.readSince.getTime()) return Promise.resolve(known.state);
+      return readState(
+        () =>
+          target.kind === 'parameter' ? describeParameter(clients, target) : describeSecret(clients, target.secretId, regionOf(target)),
+        id,
+      );
+    },
     remember,
     resolve(ref: SecretsManagerRef) {
       const cache = cacheOf(ref.location.region);
       let arn = cache.get(ref.secretId);
       if (!arn) {
-        arn = describeSecret(clients, ref.secretId, ref.location.region).then(
+        arn = readState(() => describeSecret(clients, ref.secretId, ref.location.region), ref.secretId).then(
           (state) => {
             // Other task definitions may spell the same secret another way (name, partial or full ARN).
             remember(state);

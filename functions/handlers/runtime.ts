@@ -5,12 +5,15 @@ import { lambdaContinuation } from '../aws/continuation';
 import { type LambdaTelemetry, powertoolsTelemetry } from '../aws/powertools';
 import { loadConfig } from '../config';
 import { deadlineIn } from '../domain/rollout/deadline';
+import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import { escapeControl } from '../domain/text';
 
 /** What a Lambda container builds once and reuses for every invocation. */
 interface Container {
   ports: AwsPorts;
   telemetry: LambdaTelemetry;
+  /** The UpdateService bucket its invocations share (one at a time: the reconciler's reserved concurrency is 1). */
+  updateBucket: SharedBucket;
 }
 
 let container: Container | undefined;
@@ -24,7 +27,7 @@ function containerOf(context: Pick<Context, 'invokedFunctionArn'>): Container {
       log: telemetry.log,
       metrics: telemetry.metrics,
     });
-    container = { ports, telemetry };
+    container = { ports, telemetry, updateBucket: {} };
   }
   return container;
 }
@@ -64,6 +67,7 @@ export function lambdaRun(
     deadline: deadlineIn(ports.clock.now().getTime(), context.getRemainingTimeInMillis(), ports.config.deadlineMarginSeconds * 1000),
     dryRun,
     continuation: lambdaContinuation(ports.clients, reconciler),
+    ...(container ? { updateBucket: container.updateBucket } : {}),
   };
 }
 

@@ -45,6 +45,19 @@ describe('index and exactly-once redeploys against moto_server', () => {
     ).toEqual([...account.affectedByOrdersDb].sort());
   });
 
+  // Regression (found by the benchmark): the first rebuild described every secret a second time
+  // to baseline its consumers' ledger records, though resolving the references had just read it.
+  it('describes each secret once in a first rebuild, baselines included', async () => {
+    const counter = new CallCounter();
+    const summary = await rebuildIndex(emulator.ports({}, { instrument: counter.instrument }));
+    const counts = counter.take();
+    expect(summary.secrets).toBe(3);
+    // prod/orders-db's partial and full ARN in one task definition may resolve side by side
+    expect(counts.get('DescribeSecret')).toBeLessThanOrEqual(4);
+    // one baseline per (secret, service) pair that follows a stage, and the rebuild's own record
+    expect(counts.get('PutItem')).toBe(6 + 1);
+  });
+
   it('handles a rotation with one DescribeSecret, two queries, batched DescribeServices and one UpdateService per affected service', async () => {
     await rebuildIndex(emulator.ports());
     const counter = new CallCounter();

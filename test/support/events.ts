@@ -115,6 +115,11 @@ export function parameterChange(parameterArn: string, operation: string, origin:
   );
 }
 
+/** The EventBridge schedule's event (the reconcile schedule's rule, every 30 minutes as deployed). */
+export function scheduledEvent(origin: EventOrigin, rule = 'ecs-secret-redeploy-reconcile'): Json {
+  return envelope('aws.events', 'Scheduled Event', origin, {}, [`arn:aws:events:${origin.region}:${origin.account}:rule/${rule}`]);
+}
+
 /** ECS's "ECS Deployment State Change" event for one deployment of a service. */
 export function deploymentChange(serviceArn: string, eventName: string, deploymentId: string, origin: EventOrigin, reason?: string): Json {
   return envelope(

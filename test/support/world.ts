@@ -14,6 +14,7 @@ import {
   type Secret,
 } from '@aws-sdk/client-ecs';
 import { CreateSecretCommand, DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { WAVE_TAG } from '../../functions/domain/rollout/waves';
 import { mapWithConcurrency } from '../../functions/util/concurrency';
 import { MOTO_CLIENT_CONFIG } from './moto';
 
@@ -347,20 +348,26 @@ export interface SyntheticPlan extends WorldPlan {
   perCluster: number;
 }
 
+/** Options of a synthetic account. */
+export interface SyntheticOptions {
+  /** Shared secrets in the pool (default size / 10, at least 10); all are referenced while there are at least as many families. */
+  secrets?: number;
+}
+
 /**
  * Plans a synthetic account of `size` services with a rotated secret for each k of `ks` (k <= size):
  * services over 5 to 20 clusters, a task definition family per service (every fifth service past
  * the affected ones shares its neighbour's), 1 to 4 revisions per family, a pool of shared secrets,
  * and for each k a secret that exactly services 0..k-1 use, plus a look-alike used by another.
  */
-export function syntheticPlan(size: number, ks: number[]): SyntheticPlan {
+export function syntheticPlan(size: number, ks: number[], options: SyntheticOptions = {}): SyntheticPlan {
   const usable = [...new Set(ks.filter((k) => k <= size))].sort((a, b) => a - b);
   const kmax = usable.length > 0 ? usable[usable.length - 1] : 0;
   const clusterCount = Math.min(20, Math.max(5, Math.ceil(size / 200)));
   const perCluster = Math.max(10, Math.ceil(size / clusterCount / 10) * 10);
   const clusters = Math.ceil(size / perCluster);
   const clusterNames = Array.from({ length: clusters }, (_, c) => `bench-c${String(c + 1).padStart(2, '0')}`);
-  const poolSize = Math.max(10, Math.ceil(size / 10));
+  const poolSize = options.secrets ?? Math.max(10, Math.ceil(size / 10));
   const pool = Array.from({ length: poolSize }, (_, i) => `${POOL_PREFIX}${String(i).padStart(4, '0')}`);
 
   // Services 0..k-1 are the ones a rotation of size k affects: packed in cluster order, each on a
@@ -405,4 +412,18 @@ export function syntheticPlan(size: number, ks: number[]): SyntheticPlan {
   }
   const secretNames = [...pool, ...usable.map(rotatedSecretName), ...[...trapFor.values()].map((k) => `${rotatedSecretName(k)}-creds`)];
   return { size, ks: usable, clusterNames, perCluster, services, families: familyPlans, secretNames };
+}
+
+/**
+ * Puts services in rollout waves (tag `ecs-secret-redeploy:wave`): the first `counts[0]` services
+ * in wave 1, the next `counts[1]` in wave 2, and so on; the rest keep their tags.
+ */
+export function tagWaves<P extends WorldPlan>(plan: P, counts: number[]): P {
+  let next = 0;
+  const services = plan.services.map((service) => ({ ...service }));
+  counts.forEach((count, w) => {
+    for (const service of services.slice(next, next + count)) service.tags = { ...service.tags, [WAVE_TAG]: String(w + 1) };
+    next += count;
+  });
+  return { ...plan, services };
 }

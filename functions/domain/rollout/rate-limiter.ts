@@ -42,3 +42,27 @@ export function drained(state: BucketState, settings: RateSettings, nowMs: numbe
   const now = refilled(state, settings, nowMs);
   return { tokens: Math.min(now.tokens, 0), at: now.at };
 }
+
+/**
+ * The bucket that successive runs of one process share (a Lambda container's invocations, one at
+ * a time under the reconciler's reserved concurrency of 1): each run starts from the state the
+ * runs before it left, whatever event started it, and leaves its own there.
+ */
+export interface SharedBucket {
+  state?: BucketState;
+}
+
+/**
+ * Of the states known for one bucket (the one a continuation carried, the one the process kept),
+ * the one with fewer tokens once refilled to `nowMs`: whichever run spent last spent from it.
+ * Undefined when none is known.
+ */
+export function leanest(states: Array<BucketState | undefined>, settings: RateSettings, nowMs: number): BucketState | undefined {
+  let leanestState: BucketState | undefined;
+  for (const state of states) {
+    if (!state) continue;
+    const now = refilled(state, settings, nowMs);
+    if (!leanestState || now.tokens < leanestState.tokens) leanestState = now;
+  }
+  return leanestState;
+}

@@ -5,6 +5,7 @@ import type { RunRequest } from '../../../functions/domain/decode/run-request';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { extractReferences } from '../../../functions/domain/references/references';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
+import type { SharedBucket } from '../../../functions/domain/rollout/rate-limiter';
 import type { Continuation } from '../../../functions/ports/continuation';
 import { silentLogger } from '../../../functions/ports/logger';
 import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
@@ -27,6 +28,8 @@ export interface FakeWorld {
   clock: VirtualClock;
   /** A continuation that keeps the requests, for a test to run them as the next invocation would. */
   continuation: Continuation & { requests: RunRequest[] };
+  /** The UpdateService bucket of the Lambda container the world's invocations run in (one, warm). */
+  updateBucket: SharedBucket;
 }
 
 export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
@@ -60,6 +63,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     metrics,
     clock,
     continuation: { requests, continueWith: async (r) => void requests.push(r) },
+    updateBucket: {},
   };
 }
 

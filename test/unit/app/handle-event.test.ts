@@ -3,8 +3,9 @@ import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { continuationPayload, type RunRequest } from '../../../functions/domain/decode/run-request';
 import { MalformedEventError } from '../../../functions/domain/errors';
-import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
+import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { deploymentChange, secretEvents, serviceEvent } from '../../support/events';
+import { invocation as invocationOf, ReconcilerQueue, runChain as runChainOf } from '../../support/fakes/invocations';
 import { FAKE_ACCOUNT, FAKE_REGION, type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
 import { demoPlan, syntheticPlan } from '../../support/world';
 
@@ -32,17 +33,12 @@ async function setUp(plan = demoPlan()): Promise<void> {
 
 /** A Lambda invocation of `seconds`, with the stack's 10 s margin. */
 function invocation(seconds: number): RunContext {
-  return { deadline: deadlineIn(world.clock.now().getTime(), seconds * 1000, 10_000), dryRun: false, continuation: world.continuation };
+  return invocationOf(world, seconds);
 }
 
 /** Runs an event, then every continuation it leads to, each as a new invocation: what Lambda would do. */
 async function runChain(event: unknown, seconds: number): Promise<EventOutcome[]> {
-  const outcomes = [await handleEvent(world.ports, event, invocation(seconds))];
-  while (world.continuation.requests.length > 0) {
-    const request = world.continuation.requests.shift() as RunRequest;
-    outcomes.push(await handleEvent(world.ports, continuationPayload(request), invocation(seconds)));
-  }
-  return outcomes;
+  return (await runChainOf(world, event, seconds)).map((i) => i.outcome);
 }
 
 function secretArnOf(name: string): string {
@@ -189,6 +185,36 @@ describe('handleEvent: a rotation bigger than one invocation', () => {
     const last = outcomes.at(-1);
     expect(last?.kind).toBe('schedule');
     expect(last?.kind === 'schedule' && last.summary.continueFrom).toBeUndefined();
+  });
+
+  // Regression (found by the benchmark): each event of a rotation (up to five) started a run, and
+  // a chain of continuations, with a full bucket of its own. Serialised by the reserved
+  // concurrency of 1, the chains still took turns bursting: the function went past its configured
+  // rate, and at ECS's own rate ECS throttled it hundreds of times.
+  it("takes every run's UpdateService tokens from the container's one bucket, whichever event started it", async () => {
+    world.ports.config.updateRate = 2;
+    world.ports.config.updateBurst = 5;
+    world.ecs.throttleUpdatesLike({ perSecond: 2, burst: 5 });
+    const rotated = secretArnOf(`bench/rotated-k${K}`);
+    const version = world.secrets.rotate(rotated);
+    const events = secretEvents(rotated, ORIGIN);
+    const queue = new ReconcilerQueue(world, 20);
+    const t0 = world.clock.now().getTime();
+    for (const event of [
+      events.rotateSecret(),
+      events.putSecretValue(['AWSPENDING']),
+      events.updateSecretVersionStage('AWSCURRENT', version),
+      events.rotationSucceeded(),
+      events.labelUpdated('AWSCURRENT', version),
+    ])
+      queue.deliver('event', event, t0);
+
+    await queue.run();
+
+    expect([...world.ecs.updatesPerService().values()].filter((n) => n === 1)).toHaveLength(K);
+    expect(world.ecs.calls.UpdateService).toBe(K);
+    const last = Math.max(...world.ecs.updates.map((u) => u.at));
+    expect((last - t0) / 1000).toBeGreaterThanOrEqual((K - 5) / 2);
   });
 
   it('never continues where there is no deadline (the CLI)', async () => {

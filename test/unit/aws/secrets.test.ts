@@ -1,6 +1,7 @@
 import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { awsSecretStore } from '../../../functions/aws/secrets';
 import { UnknownSecretError } from '../../../functions/domain/errors';
 import { parseSecretsManagerRef } from '../../../functions/domain/identity/arn';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
@@ -111,5 +112,51 @@ describe('the secrets port on Secrets Manager and SSM', () => {
     const { secrets } = testPorts();
     await expect(secrets.resolve(ref('prod/db'))).rejects.toThrow('throttled');
     expect(await secrets.resolve(ref('prod/db'))).toBe(ARN);
+  });
+
+  describe('describe with readSince', () => {
+    const FULL = parseTarget(ARN) as Target;
+    let now = Date.parse('2026-11-23T10:00:00Z');
+    const clock = { now: () => new Date(now), sleep: async () => undefined };
+    const store = () => awsSecretStore({ secretsIn: () => new SecretsManagerClient({ region: 'eu-west-1' }) } as never, clock);
+
+    beforeEach(() => {
+      now = Date.parse('2026-11-23T10:00:00Z');
+      sm.on(DescribeSecretCommand)
+        .resolvesOnce({ ARN, Name: 'prod/db', VersionIdsToStages: { v1: ['AWSCURRENT'] } })
+        .resolves({ ARN, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'] } });
+    });
+
+    it('answers with the state read while resolving a reference since then: an index rebuild describes each secret once', async () => {
+      const secrets = store();
+      const started = new Date(now);
+      now += 1000;
+      await secrets.resolve(ref('prod/db'));
+      expect(await secrets.describe(FULL, { readSince: started })).toMatchObject({ versionIdsToStages: { v1: ['AWSCURRENT'] } });
+      expect(sm).toHaveReceivedCommandTimes(DescribeSecretCommand, 1);
+    });
+
+    it('asks again for a state read before then, and without readSince', async () => {
+      const secrets = store();
+      await secrets.resolve(ref('prod/db'));
+      now += 1000;
+      expect(await secrets.describe(FULL, { readSince: new Date(now) })).toMatchObject({ versionIdsToStages: { v2: ['AWSCURRENT'] } });
+      expect(await secrets.describe(FULL)).toMatchObject({ versionIdsToStages: { v2: ['AWSCURRENT'] } });
+      expect(sm).toHaveReceivedCommandTimes(DescribeSecretCommand, 3);
+    });
+
+    it('never answers for a secret found missing since', async () => {
+      sm.reset();
+      sm.on(DescribeSecretCommand)
+        .resolvesOnce({ ARN, Name: 'prod/db', VersionIdsToStages: { v1: ['AWSCURRENT'] } })
+        .rejectsOnce(notFound())
+        .resolves({ ARN, Name: 'prod/db', VersionIdsToStages: { v3: ['AWSCURRENT'] } });
+      const secrets = store();
+      const started = new Date(now);
+      await secrets.describe(FULL);
+      await expect(secrets.describe(FULL)).rejects.toThrow(UnknownSecretError);
+      expect(await secrets.describe(FULL, { readSince: started })).toMatchObject({ versionIdsToStages: { v3: ['AWSCURRENT'] } });
+      expect(sm).toHaveReceivedCommandTimes(DescribeSecretCommand, 3);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { deploymentChange, loadEvent, parameterChange, secretEvents, serviceEvent } from '../../support/events';
+import { deploymentChange, loadEvent, parameterChange, scheduledEvent, secretEvents, serviceEvent } from '../../support/events';
 
 const ORIGIN = { account: '111122223333', region: 'eu-west-1' };
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db-a1B2c3';
@@ -38,6 +38,7 @@ describe('event builders', () => {
       ),
       'ecs-deployment.completed.json',
     ],
+    ['Scheduled Event', scheduledEvent(ORIGIN), 'non-matching/scheduled-event.json'],
   ])('builds %s in the shape of its fixture', (_name, built, fixture) => {
     expect(shape(built)).toEqual(shape(loadEvent(fixture)));
   });

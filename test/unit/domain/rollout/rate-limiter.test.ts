@@ -2,6 +2,7 @@ import {
   type BucketState,
   drained,
   fullBucket,
+  leanest,
   type RateSettings,
   refilled,
   reserve,
@@ -109,5 +110,23 @@ describe('drained', () => {
   it('makes the next caller wait a full 1/perSecond', () => {
     const after = drained(fullBucket(SETTINGS, T0), SETTINGS, T0);
     expect(reserve(after, SETTINGS, T0).waitMs).toBe(500);
+  });
+});
+
+describe('leanest', () => {
+  it('is the state with fewer tokens once both are refilled to now, whichever was recorded last', () => {
+    const spentEarlier = { tokens: 0, at: T0 };
+    const spentLater = { tokens: 1, at: T0 + 1000 };
+    // refilled to T0 + 1000: 2 tokens against 1
+    expect(leanest([spentEarlier, spentLater], SETTINGS, T0 + 1000)).toEqual({ tokens: 1, at: T0 + 1000 });
+    expect(leanest([spentLater, spentEarlier], SETTINGS, T0 + 1000)).toEqual({ tokens: 1, at: T0 + 1000 });
+  });
+
+  it('keeps reservations not yet refilled (negative tokens)', () => {
+    expect(leanest([{ tokens: -2, at: T0 }, undefined], SETTINGS, T0 + 500)).toEqual({ tokens: -1, at: T0 + 500 });
+  });
+
+  it('knows nothing when no state is known: the caller starts full', () => {
+    expect(leanest([undefined, undefined], SETTINGS, T0)).toBeUndefined();
   });
 });
