@@ -16,7 +16,7 @@ import { emulatorClientConfig, rotatedSecretName, syntheticPlan } from '../../te
 import { consumersOf, describeBatches, type SeededAccount, seedAccount } from './account';
 import { naiveRedeploy } from './baseline';
 import { project } from './limits';
-import { LAMBDA_MEMORY_MB, type ProbeCase, type ProbeOutput, probe } from './probe';
+import { MEMORY_GOAL_MB, type ProbeCase, type ProbeOutput, probe } from './probe';
 import type { SizeSummary } from './report';
 import {
   type CaseName,
@@ -199,7 +199,7 @@ export async function benchmarkSize(
       record('baseline', k, { counts: counter.take(), serviceOf: counter.serviceOf, wallMs }).redeployed = naive.length;
       errors.push(...verify(size, k, 'baseline', naive, account));
     }
-    targets.push(...memoryTargets(cases, LAMBDA_MEMORY_MB));
+    targets.push(...memoryTargets(cases, MEMORY_GOAL_MB));
     return {
       summary: { size, shape: account.shape, seedCalls: account.seedCalls, seedMs: account.seedMs },
       cases,

@@ -262,14 +262,14 @@ export function scheduledTargets(result: CaseResult, shape: AccountShape, missed
   ];
 }
 
-/** The handler's peak memory, heap capped, within the functions' memorySize. */
+/** The handler's peak memory (resident set), heap capped, within the goal. */
 export function memoryTargets(results: CaseResult[], limitMb: number): TargetResult[] {
   return results
     .filter((r) => r.memory)
     .map((r) => {
       const peak = (r.memory?.peakRssBytes ?? 0) / 2 ** 20;
       return {
-        target: `${r.name}: handler peak memory within the function's ${limitMb} MB`,
+        target: `${r.name}: handler peak memory within ${limitMb} MB`,
         size: r.size,
         ...(r.k !== undefined ? { k: r.k } : {}),
         figure: `${peak.toFixed(0)} MB RSS, ${((r.memory?.peakHeapUsedBytes ?? 0) / 2 ** 20).toFixed(0)} MB heap`,

@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import type { ProbeOutput, ProbeSpec } from './spec';
 
 export const PROBE_HEAP_MB = 256;
-/** The functions' memorySize (serverless.yml provider.memorySize). */
-export const LAMBDA_MEMORY_MB = 512;
+/**
+ * The peak resident set a handler must stay within: issue 13's goal of 256 MB, half the functions'
+ * memorySize of 512 MB (serverless.yml), so that a smaller memorySize remains a choice.
+ */
+export const MEMORY_GOAL_MB = 256;
 
 export type { ProbeCase, ProbeOutput, ProbeResult, ProbeSpec } from './spec';
 
