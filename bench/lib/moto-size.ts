@@ -11,6 +11,7 @@ import { awsPorts } from '../../functions/aws/compose';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import { loadConfig } from '../../functions/config';
 import { type AwsService, type CallCounter, formatCounts, total, totalOf } from '../../test/support/call-counter';
+import { emulatorEnv, REGION } from '../../test/support/emulator';
 import { MOTO_ACCOUNT, startMoto } from '../../test/support/moto';
 import { emulatorClientConfig, rotatedSecretName, syntheticPlan } from '../../test/support/world';
 import { consumersOf, describeBatches, type SeededAccount, seedAccount } from './account';
@@ -28,8 +29,6 @@ import {
   scheduledTargets,
   type TargetResult,
 } from './targets';
-
-export const REGION = 'eu-west-1';
 
 /** An account size: S services and, optionally, the number of shared secrets. */
 export interface SizeSpec {
@@ -74,13 +73,8 @@ export async function benchmarkSize(
 
     // The function's environment as deployed (serverless.yml notificationBus: default): each completed run is published.
     const env = {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      STATE_TABLE: 'ecs-secret-redeploy',
+      ...emulatorEnv(moto.endpoint),
       EVENT_BUS_NAME: 'default',
-      LOG_LEVEL: 'silent',
       // moto does not throttle: the tool's own UpdateService rate is projected (bench/lib/limits.ts), not slept.
       UPDATE_SERVICE_RATE: '1000',
       UPDATE_SERVICE_BURST: '1000',

@@ -25,11 +25,10 @@ export interface Emulator {
   ports(config?: Partial<Config>, options?: ComposeOptions): AwsPorts;
 }
 
-/** Starts moto_server on a free loopback port; stop it with `emulator.moto.stop()`. */
-export async function startEmulator(): Promise<Emulator> {
-  const moto = await startMoto();
-  const env = {
-    AWS_ENDPOINT_URL: moto.endpoint,
+/** The environment of a function (or the CLI) run against the emulator at `endpoint`. */
+export function emulatorEnv(endpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
@@ -37,6 +36,12 @@ export async function startEmulator(): Promise<Emulator> {
     LOG_LEVEL: 'silent',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
+}
+
+/** Starts moto_server on a free loopback port; stop it with `emulator.moto.stop()`. */
+export async function startEmulator(): Promise<Emulator> {
+  const moto = await startMoto();
+  const env = emulatorEnv(moto.endpoint);
   // The SDK's default credential chain reads these from the process environment.
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
   return {
