@@ -109,6 +109,27 @@ interface Fixture {
   event: { source: string; 'detail-type': string; detail: unknown; resources?: string[] };
 }
 
+/** Puts every fixture on the bus, ten per PutEvents; returns the fixture's name by the event id EventBridge gave it. */
+async function publish(events: EventBridgeClient, all: Fixture[]): Promise<Map<string, string>> {
+  const fixtureOfEventId = new Map<string, string>();
+  for (let i = 0; i < all.length; i += 10) {
+    const batch = all.slice(i, i + 10);
+    const { Entries: entries = [], FailedEntryCount } = await events.send(
+      new PutEventsCommand({
+        Entries: batch.map(({ event }) => ({
+          Source: event.source,
+          DetailType: event['detail-type'],
+          Detail: JSON.stringify(event.detail),
+          Resources: event.resources ?? [],
+        })),
+      }),
+    );
+    expect(FailedEntryCount ?? 0).toBe(0);
+    for (const [j, entry] of entries.entries()) fixtureOfEventId.set(entry.EventId!, batch[j].name);
+  }
+  return fixtureOfEventId;
+}
+
 function loadFixtures(): Fixture[] {
   const fixtures: Fixture[] = [];
   for (const [prefix, dir] of Object.entries(FIXTURE_DIRS)) {
@@ -143,22 +164,7 @@ beforeAll(async () => {
     }
 
     // Publish every fixture; EventBridge names each event with the id PutEvents returns.
-    const fixtureOfEventId = new Map<string, string>();
-    for (let i = 0; i < fixtures.length; i += 10) {
-      const batch = fixtures.slice(i, i + 10);
-      const { Entries: entries = [], FailedEntryCount } = await events.send(
-        new PutEventsCommand({
-          Entries: batch.map(({ event }) => ({
-            Source: event.source,
-            DetailType: event['detail-type'],
-            Detail: JSON.stringify(event.detail),
-            Resources: event.resources ?? [],
-          })),
-        }),
-      );
-      expect(FailedEntryCount ?? 0).toBe(0);
-      for (const [j, entry] of entries.entries()) fixtureOfEventId.set(entry.EventId!, batch[j].name);
-    }
+    const fixtureOfEventId = await publish(events, fixtures);
 
     // moto delivers during PutEvents: drain every queue.
     delivered = new Map(fixtures.map((f) => [f.name, new Set<Rule>()]));
@@ -268,20 +274,7 @@ describe('forwarded from another region (infra/forward-secret-events.yml)', () =
         );
       }
       await drain(sqs);
-      for (let i = 0; i < fixtures.length; i += 10) {
-        const batch = fixtures.slice(i, i + 10);
-        const { FailedEntryCount } = await events.send(
-          new PutEventsCommand({
-            Entries: batch.map(({ event }) => ({
-              Source: event.source,
-              DetailType: event['detail-type'],
-              Detail: JSON.stringify(event.detail),
-              Resources: event.resources ?? [],
-            })),
-          }),
-        );
-        expect(FailedEntryCount ?? 0).toBe(0);
-      }
+      await publish(events, fixtures);
       const contentOf = (event: { 'detail-type'?: string; detail?: unknown }) => `${event['detail-type']} ${JSON.stringify(event.detail)}`;
       const fixturesOf = new Map<string, string[]>();
       for (const f of fixtures) fixturesOf.set(contentOf(f.event), [...(fixturesOf.get(contentOf(f.event)) ?? []), f.name]);
