@@ -52,23 +52,25 @@ describe('the secrets port on Secrets Manager and SSM', () => {
     );
   });
 
-  it("describes a secret named by name alone in the region it came with, on that region's client", async () => {
+  /** `prod/db` exists in us-east-1 too, as another secret: each region's client answers with its own. */
+  function prodDbInUsEast1(): string {
     const remote = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-XyZ123';
     sm.on(DescribeSecretCommand).callsFake(async (_input, getClient) => {
       const region = await (getClient() as SecretsManagerClient).config.region();
       return region === 'us-east-1' ? { ARN: remote, Name: 'prod/db' } : { ARN, Name: 'prod/db' };
     });
+    return remote;
+  }
+
+  it("describes a secret named by name alone in the region it came with, on that region's client", async () => {
+    const remote = prodDbInUsEast1();
     const { secrets } = testPorts();
     expect((await secrets.describe(parseTarget('prod/db', 'us-east-1') as Target)).arn).toBe(remote);
     expect((await secrets.describe(parseTarget('prod/db') as Target)).arn).toBe(ARN);
   });
 
   it('keeps the resolutions of two regions apart: the same name in two regions is two secrets', async () => {
-    const remote = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-XyZ123';
-    sm.on(DescribeSecretCommand).callsFake(async (_input, getClient) => {
-      const region = await (getClient() as SecretsManagerClient).config.region();
-      return region === 'us-east-1' ? { ARN: remote, Name: 'prod/db' } : { ARN, Name: 'prod/db' };
-    });
+    const remote = prodDbInUsEast1();
     const { secrets } = testPorts();
     const inUsEast1 = parseSecretsManagerRef('prod/db', { ...HOME, region: 'us-east-1' }) as NonNullable<
       ReturnType<typeof parseSecretsManagerRef>
