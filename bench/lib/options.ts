@@ -21,7 +21,7 @@ export interface Options {
 }
 
 export const USAGE = `usage: npm run bench [-- OPTIONS]
-  --quick                  smoke run: S=50, k=1,10, virtual k=400, waves 6,18,36, 3 cold-load runs; does not write docs/benchmarks.md
+  --quick                  smoke run: S=50, k=1,10, virtual k=400, waves 6,18,36, 3 cold-load runs (reported, not a gate); does not write docs/benchmarks.md
   --sizes 100,1000,3000:1000
                            account sizes against moto: S services[:N shared secrets] (default N = S/10)
   --k 1,10,100             services affected by the rotated secret, against moto (k <= S)
