@@ -7,7 +7,6 @@ import type { IndexEntry } from '../domain/index/entries';
 import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import {
-  baseline,
   deploymentChanged,
   describeVersions,
   type LedgerRecord,
@@ -20,7 +19,7 @@ import {
 import { eligibility } from '../domain/plan/eligibility';
 import { type SecretState, versionOfStage } from '../domain/plan/secret-state';
 import { referencesTo } from '../domain/references/match';
-import type { SecretReference } from '../domain/references/references';
+import { followedStage, type SecretReference } from '../domain/references/references';
 import { type InventoryInfo, type Origin, type Report, type ServiceReport, toReportReference } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { BucketState, SharedBucket } from '../domain/rollout/rate-limiter';
@@ -35,6 +34,8 @@ import {
 } from '../domain/rollout/waves';
 import type { Notification } from '../ports/notifier';
 import { mapWithConcurrency } from '../util/concurrency';
+import { commitRecord } from './commit-record';
+import { judgeFirstSight } from './first-sight';
 import { rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed } from './notifications';
 import type { Ports } from './ports';
 import type { OnProgress } from './progress';
@@ -216,12 +217,17 @@ class Run {
   /** One pass: what the ledger says, the live state of the consumers that are due, the waves, the redeploys. */
   private async assess(consumers: Consumer[], records: LedgerRecord[], all: Consumer[]): Promise<Step[]> {
     const recordOf = new Map(records.map((r) => [r.serviceArn, r]));
+    // Without a ledger (`--no-ledger`) nothing is recorded, and every eligible consumer is due.
+    // A consumer every reference of which is pinned follows no stage: it never has a record.
+    const unrecorded = consumers.filter((c) => !recordOf.has(c.serviceArn) && c.references.some((r) => followedStage(r) !== undefined));
+    const unseen = this.options.useLedger ? await this.describe(unrecorded) : new Map<string, ServiceSnapshot>();
+    for (const [serviceArn, record] of await this.firstSight(consumers, unseen)) recordOf.set(serviceArn, record);
     const steps: Step[] = [];
     const due: Array<{ consumer: Consumer; desired: Versions; force: boolean }> = [];
-    for (const consumer of consumers) {
+    for (const found of consumers) {
+      const consumer = unseen.has(found.serviceArn) ? { ...found, live: unseen.get(found.serviceArn) } : found;
       const verdict = this.verdict(consumer, recordOf.get(consumer.serviceArn));
       if ('due' in verdict) due.push({ consumer, desired: verdict.due, force: verdict.force });
-      else if ('baseline' in verdict) steps.push({ report: await this.recordBaseline(consumer, verdict.baseline) });
       else if ('until' in verdict) steps.push({ consumer, until: verdict.until });
       else steps.push({ report: verdict });
     }
@@ -255,30 +261,49 @@ class Run {
   }
 
   /**
-   * What the ledger alone says of a consumer: due (to these versions), a report, busy until a
-   * claim ends, or to be baselined: an indexed consumer without a record was indexed before the
-   * ledger existed, so what it runs is unknown; redeploying every such consumer at once (an
-   * upgrade's first scheduled run would) is worse than assuming, as indexing does, that it runs
-   * the current versions. A consumer found by a live scan (no index) has no record either: due.
+   * What the record says of a consumer: due (to these versions), a report, or busy until a
+   * claim ends. A consumer without a record was judged from evidence before (firstSight); one
+   * still without (ECS does not show the service, or a run without a ledger) is due, and its live
+   * check says why not.
    */
   private verdict(
     consumer: Consumer,
     record: LedgerRecord | undefined,
-  ): { due: Versions; force: boolean } | { baseline: Versions } | ServiceReport | { until: string } {
+  ): { due: Versions; force: boolean } | ServiceReport | { until: string } {
     const desired = desiredVersions(consumer.references, this.secret);
     if (desired.kind === 'pinned') return this.report(consumer, 'skipped', `pinned to ${desired.pins.join(', ')}`);
     if (desired.kind === 'unattached')
       return this.report(consumer, 'skipped', `stage ${desired.stages.join(', ')} is not attached to any version`);
-    if (!this.options.useLedger) return { due: desired.versions, force: false };
-    if (!record && !consumer.live) return { baseline: desired.versions };
+    if (!record) return { due: desired.versions, force: false };
     // After `resume`, a deployment of this rollout that failed before it is made again.
-    const retry = record !== undefined && this.failedBeforeResume(record);
+    const retry = this.failedBeforeResume(record);
     const decision = this.redeployer.decide(record, desired.versions, retry);
     if (decision.action === 'up-to-date') {
       return this.report(consumer, 'skipped', `up to date: runs ${describeRecord(record)}`, { desired: desired.versions, record });
     }
     if (decision.action === 'busy') return { until: decision.until };
     return { due: desired.versions, force: retry };
+  }
+
+  /**
+   * First records, judged from evidence, for the consumers met without one (`live`: their state
+   * as ECS shows it; one ECS does not show is left to its live check). Recorded, except in a dry
+   * run, where the judgement serves this run alone. When another run
+   * recorded the pair meanwhile, its record stands.
+   */
+  private async firstSight(consumers: Consumer[], live: Map<string, ServiceSnapshot>): Promise<Map<string, LedgerRecord>> {
+    const sightings = consumers
+      .filter((c) => live.has(c.serviceArn))
+      .map((c) => ({ serviceArn: c.serviceArn, references: c.references, service: live.get(c.serviceArn) }));
+    if (sightings.length === 0) return new Map();
+    const records = await judgeFirstSight(this.ports, this.secret, sightings, () => this.redeployer.stamp());
+    if (this.options.dryRun) return records;
+    await mapWithConcurrency([...records.values()], 8, async (record) => {
+      if (await commitRecord(this.ports.ledger, record, undefined).catch(() => false)) return;
+      const stored = await this.ports.ledger.read(record.secretArn, record.serviceArn).catch(() => undefined);
+      if (stored) records.set(record.serviceArn, stored);
+    });
+    return records;
   }
 
   private failedBeforeResume(record: LedgerRecord): boolean {
@@ -333,10 +358,9 @@ class Run {
       if (references.length === 0) {
         return this.report(current, 'skipped', `task definition ${lastPathSegment(service.taskDefinition)} does not reference the secret`);
       }
-      // Re-indexing wrote a baseline if the secret is new to this service: its new deployment reads the current versions.
-      const verdict = this.verdict({ ...current, live: undefined }, record);
-      if ('baseline' in verdict)
-        return this.report(current, 'skipped', `newly uses the secret: recorded as running ${this.versionsText(verdict.baseline)}`);
+      // A secret new to this service: judged from its deployment, as re-indexing just recorded it.
+      const known = record ?? (await this.firstSight([current], new Map([[service.serviceArn, service]]))).get(service.serviceArn);
+      const verdict = this.verdict(current, known);
       if (!('due' in verdict)) return verdict;
       desired = verdict.due;
     }
@@ -562,19 +586,6 @@ class Run {
         .split(',')
         .filter(Boolean)
         .map((pair) => pair.split('=') as [string, string]),
-    );
-  }
-
-  private async recordBaseline(consumer: Consumer, versions: Versions): Promise<ServiceReport> {
-    if (!this.options.dryRun)
-      await this.redeployer.note(baseline(this.secret.arn, consumer.serviceArn, versions, this.redeployer.stamp()), undefined);
-    return this.report(
-      consumer,
-      'skipped',
-      `not in the ledger yet (indexed before it existed): recorded as running ${this.versionsText(versions)}`,
-      {
-        desired: versions,
-      },
     );
   }
 

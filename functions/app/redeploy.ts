@@ -23,8 +23,9 @@ import {
   reserve,
   type SharedBucket,
 } from '../domain/rollout/rate-limiter';
-import type { Ledger } from '../ports/ledger';
+import { commitRecord } from './commit-record';
 import type { Ports } from './ports';
+import { readOtherSecrets, settleOtherSecrets } from './settle';
 
 /** A service that is due and may be redeployed, with what the ledger said when it was read. */
 export interface Work {
@@ -65,6 +66,8 @@ const MAX_BACKOFF_MS = 30_000;
  */
 export class Redeployer {
   readonly token = randomUUID();
+  /** States of other secrets this run reads are at least this recent. */
+  private readonly startedAt: Date;
   private writes = 0;
   private bucket: BucketState;
   private readonly rate: RateSettings;
@@ -83,6 +86,7 @@ export class Redeployer {
     private readonly force: boolean,
     private readonly shared?: SharedBucket,
   ) {
+    this.startedAt = ports.clock.now();
     this.rate = { perSecond: ports.config.updateRate, burst: ports.config.updateBurst };
     this.bucket = leanest([bucket, shared?.state], this.rate, this.nowMs()) ?? fullBucket(this.rate, this.nowMs());
     this.keep(this.bucket);
@@ -191,13 +195,16 @@ export class Redeployer {
   private async deploy(service: ServiceSnapshot, pending: LedgerRecord, rollout: RolloutSlot | undefined): Promise<WorkResult> {
     const prior = pending.claim?.priorDeploymentId;
     const slot = rollout ?? pending.claim?.rollout;
+    // Read before the call: the new deployment's tasks read these versions, or newer ones.
+    const others = await readOtherSecrets(this.ports, service.serviceArn, pending.secretArn, this.startedAt);
+    const settle = (deploymentId: string | undefined) =>
+      settleOtherSecrets(this.ports, service.serviceArn, others, deploymentId, () => this.stamp());
     let unknown = 0;
     let throttled = 0;
     for (;;) {
+      let sent: { deploymentId?: string };
       try {
-        const { deploymentId } = await this.ports.ecs.forceNewDeployment(service);
-        const target = describeVersions(pending.claim?.target ?? {}, kindOf(pending.secretArn));
-        return this.recordDone(pending, 'redeploy', deploymentId, slot, `runs ${target} from now on`);
+        sent = await this.ports.ecs.forceNewDeployment(service);
       } catch (error) {
         if (error instanceof ThrottledError) {
           this.keep(drained(this.bucket, this.rate, this.nowMs()));
@@ -217,14 +224,17 @@ export class Redeployer {
         if (error instanceof OutcomeUnknownError) {
           unknown += 1;
           const created = await this.deploymentSince(service, prior);
-          if (created)
-            return this.recordDone(
+          if (created) {
+            const result = await this.recordDone(
               pending,
               'recovered',
               created,
               slot,
               `UpdateService's answer was lost; ECS shows deployment ${created}: recorded, not sent again`,
             );
+            await settle(created);
+            return result;
+          }
           if (unknown >= MAX_UNKNOWN_OUTCOMES) {
             // Leave the claim: after its lease, the next run asks ECS again before sending anything.
             return { outcome: 'failed', reason: `${errorLine(error)}; no new deployment seen; checked again once the claim's lease ends` };
@@ -234,6 +244,10 @@ export class Redeployer {
         await this.release(pending, errorLine(error));
         return { outcome: 'failed', reason: `UpdateService failed: ${errorLine(error)}` };
       }
+      const target = describeVersions(pending.claim?.target ?? {}, kindOf(pending.secretArn));
+      const result = await this.recordDone(pending, 'redeploy', sent.deploymentId, slot, `runs ${target} from now on`);
+      await settle(sent.deploymentId);
+      return result;
     }
   }
 
@@ -317,36 +331,18 @@ function priorOf(service: ServiceSnapshot): { priorDeploymentId?: string } {
 /** `AWSCURRENT=v3, by deployment ecs-svc/1` (a parameter: `version 3, ...`) for reasons. */
 export function describeRecord(record: LedgerRecord | undefined): string {
   if (!record) return 'no record';
-  const deployment = record.deploymentId
+  if (record.stale) return `an older version than current (first seen: ${record.stale})`;
+  const how = record.deploymentId
     ? `, by deployment ${record.deploymentId}`
     : record.via === 'baseline'
       ? ', since it was indexed'
-      : '';
-  return `${describeVersions(record.versions, kindOf(record.secretArn))}${deployment}`;
+      : record.via === 'first-sight'
+        ? ', as its deployment was created after the version'
+        : '';
+  return `${describeVersions(record.versions, kindOf(record.secretArn))}${how}`;
 }
 
 /** A parameter's ARN names the ssm service; anything else here is a secret. */
 function kindOf(arn: string): 'secret' | 'parameter' {
   return arn.split(':')[2] === 'ssm' ? 'parameter' : 'secret';
-}
-
-/**
- * Compare-and-set of one ledger record. A write whose answer was lost may have been applied: the
- * SDK's retry then fails on our own write's condition, so a failed write is read back, and counts
- * as written when the stored record is ours.
- */
-export async function commitRecord(ledger: Ledger, next: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      if (await ledger.write(next, expectedRev)) return true;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    const stored = await ledger.read(next.secretArn, next.serviceArn);
-    if (stored?.writeId === next.writeId) return true;
-    if (lastError === undefined || stored?.rev !== expectedRev) return false;
-  }
-  throw lastError;
 }

@@ -4,10 +4,10 @@ import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';
 import { diffIndex, entriesFor, type IndexDiff, type IndexEntry, type IndexMeta, type MissingSecret } from '../domain/index/entries';
 import type { ServiceSnapshot } from '../domain/inventory/service';
-import { desiredVersions } from '../domain/ledger/desired';
-import { baseline, type LedgerRecord } from '../domain/ledger/record';
+import type { LedgerRecord } from '../domain/ledger/record';
 import type { SecretReference } from '../domain/references/references';
 import { mapWithConcurrency } from '../util/concurrency';
+import { judgeFirstSight } from './first-sight';
 import type { Ports } from './ports';
 import type { OnProgress } from './progress';
 import { type AccountScan, revisionReferences, scanAccount } from './scan-account';
@@ -21,6 +21,19 @@ export interface RebuildSummary extends IndexMeta {
   taskDefinitionsDescribed: number;
   /** Revisions dropped from the cache: no service or standalone task uses them any more. */
   revisionsDropped: number;
+  /**
+   * Consumers first seen by this rebuild whose running deployment is older than the version
+   * they follow (services with tasks): the next reconcile redeploys them, in waves.
+   */
+  stale: StaleConsumer[];
+}
+
+/** A consumer first seen running an older version than current, and why it is judged so. */
+export interface StaleConsumer {
+  secretArn: string;
+  serviceArn: string;
+  serviceName: string;
+  reason: string;
 }
 
 /**
@@ -66,10 +79,11 @@ export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promi
   const diff = diffIndex(stored.entries, desired);
   // Pairs without a ledger record: new ones, and any indexed before the ledger existed.
   const recorded = new Set([...(await ports.ledger.allRecords()).values()].flatMap((l) => l.services.map(pairId)));
-  await writeBaselines(
+  const stale = await recordFirstSight(
     ports,
     desired.filter((e) => e.kind === 'service' && !recorded.has(pairId({ secretArn: e.secretArn, serviceArn: e.resourceArn }))),
     started,
+    new Map(scan.services.map((s) => [s.serviceArn, s])),
   );
   await ports.index.apply(diff, changedServiceSecrets(stored.entries, serviceSecrets));
   await forgetRemovedPairs(ports, diff);
@@ -91,6 +105,7 @@ export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promi
     unresolvedReferences: [...unresolved.keys()].sort(),
     taskDefinitionsDescribed: scan.described.size,
     revisionsDropped,
+    stale,
   };
 }
 
@@ -156,8 +171,8 @@ export async function reindexService(ports: Ports, clusterArn: string, serviceAr
 
 /**
  * Replaces one service's index entries with those of its current task definition: a secret it
- * now references for the first time gets a ledger baseline, one it no longer references loses
- * its record.
+ * now references for the first time gets its first ledger record (judged from the evidence of
+ * `live`), one it no longer references loses its record.
  */
 export async function writeServiceEntries(
   ports: Ports,
@@ -179,10 +194,11 @@ export async function writeServiceEntries(
   const remove = [...previousSecrets]
     .filter((secretArn) => !kept.has(secretArn))
     .map((secretArn) => ({ secretArn, kind: 'service' as const, resourceArn: serviceArn }));
-  await writeBaselines(
+  await recordFirstSight(
     ports,
     desired.filter((e) => !previousSecrets.has(e.secretArn)),
     started,
+    new Map(live ? [[serviceArn, live]] : []),
   );
   const diff = { put: desired, remove };
   await ports.index.apply(diff, new Map([[serviceArn, [...kept]]]));
@@ -190,19 +206,25 @@ export async function writeServiceEntries(
 }
 
 /**
- * Baselines the ledger for service entries that have no record: their tasks run the versions
- * current when indexing started. The state of each secret is the one read since `started` while
- * resolving the references (a DescribeSecret only for a secret not read since): one DescribeSecret
- * per secret for the whole rebuild. Reading it earlier is never less safe than reading it again
- * now: tasks started before a rotation that lands mid-rebuild run the older version, and a
- * baseline of the older version gets them redeployed, where the newer one would skip them.
- * Written before the entries, so that a reconcile never meets an entry without a record. A record
- * that exists meanwhile is kept.
+ * First ledger records for service entries that have none, judged from evidence: each service's
+ * running deployment against the creation of the versions its references follow (one
+ * ListSecretVersionIds per secret that has such an entry). The state of each secret is the one
+ * read since `started` while resolving the references (a DescribeSecret only for a secret not
+ * read since): reading it earlier is never less safe than reading it again now, since a version
+ * promoted meanwhile makes the record behind, and the pair due. Written before the entries, so
+ * that a reconcile never meets an entry without a record. A record that exists meanwhile is
+ * kept. Returns the consumers judged stale (with tasks), for the rebuild's summary.
  */
-async function writeBaselines(ports: Ports, entries: IndexEntry[], started: Date): Promise<void> {
+async function recordFirstSight(
+  ports: Ports,
+  entries: IndexEntry[],
+  started: Date,
+  services: Map<string, ServiceSnapshot>,
+): Promise<StaleConsumer[]> {
   const bySecret = new Map<string, IndexEntry[]>();
   for (const e of entries) bySecret.set(e.secretArn, [...(bySecret.get(e.secretArn) ?? []), e]);
   const writeId = randomUUID();
+  const stale: StaleConsumer[] = [];
   await mapWithConcurrency([...bySecret], 8, async ([secretArn, list]) => {
     const target = parseTarget(secretArn);
     if (!target) return;
@@ -211,16 +233,21 @@ async function writeBaselines(ports: Ports, entries: IndexEntry[], started: Date
       throw error;
     });
     if (!state) return;
+    const sightings = list.map((e) => ({ serviceArn: e.resourceArn, references: e.references, service: services.get(e.resourceArn) }));
+    const records = await judgeFirstSight(ports, state, sightings, () => ({
+      now: ports.clock.now(),
+      writeId: `${writeId}/${randomUUID()}`,
+    }));
     for (const entry of list) {
-      const desired = desiredVersions(entry.references, state);
-      if (desired.kind !== 'follows') continue;
-      const record = baseline(secretArn, entry.resourceArn, desired.versions, {
-        now: ports.clock.now(),
-        writeId: `${writeId}/${entry.resourceArn}`,
-      });
-      await ports.ledger.write(record, undefined);
+      const record = records.get(entry.resourceArn);
+      if (!record) continue;
+      const written = await ports.ledger.write(record, undefined);
+      const service = services.get(entry.resourceArn);
+      if (written && record.stale && (service?.desiredCount ?? 1) > 0)
+        stale.push({ secretArn, serviceArn: entry.resourceArn, serviceName: entry.name, reason: record.stale });
     }
   });
+  return stale.sort((a, b) => a.secretArn.localeCompare(b.secretArn) || a.serviceName.localeCompare(b.serviceName));
 }
 
 /** The ledger records of service entries the index dropped: the pair starts afresh if it ever comes back. */

@@ -22,7 +22,7 @@ export type ConsumerState =
   | 'pinned'
   /** A followed stage is attached to no version. */
   | 'unattached'
-  /** Indexed before the ledger existed: the next reconcile records a baseline. */
+  /** Not recorded yet (indexed since the last reconcile): the next reconcile judges it from evidence. */
   | 'no-record';
 
 export interface ConsumerStatus {

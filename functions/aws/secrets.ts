@@ -1,4 +1,4 @@
-import { DescribeSecretCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, paginateListSecretVersionIds, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand } from '@aws-sdk/client-ssm';
 import { UnknownSecretError } from '../domain/errors';
 import { locationOf, partialSecretArn, type SecretsManagerRef } from '../domain/identity/arn';
@@ -61,6 +61,7 @@ export function awsSecretStore(clients: AwsClients, clock: Clock = systemClock):
       );
     },
     remember,
+    versionDates: (secret) => versionDates(clients, secret),
     resolve(ref: SecretsManagerRef) {
       const cache = cacheOf(ref.location.region);
       let arn = cache.get(ref.secretId);
@@ -106,6 +107,20 @@ async function describeSecret(clients: AwsClients, secretId: string, region: str
     }
     throw error;
   }
+}
+
+/** Creation time of each version holding a stage (ListSecretVersionIds: metadata only, every page). */
+async function versionDates(clients: AwsClients, secret: SecretState): Promise<Record<string, string>> {
+  if (secret.kind === 'parameter') {
+    const [version] = Object.keys(secret.versionIdsToStages);
+    return version !== undefined && secret.lastChangedDate ? { [version]: secret.lastChangedDate } : {};
+  }
+  const dates: Record<string, string> = {};
+  const client = clients.secretsIn(locationOf(secret.arn)?.region);
+  for await (const page of paginateListSecretVersionIds({ client }, { SecretId: secret.arn, MaxResults: 100 })) {
+    for (const v of page.Versions ?? []) if (v.VersionId && v.CreatedDate) dates[v.VersionId] = v.CreatedDate.toISOString();
+  }
+  return dates;
 }
 
 /**

@@ -170,6 +170,17 @@ export function rebuildRendering(summary: RebuildSummary, stateTable: string): R
         ...summary.unresolvedReferences.map((ref) =>
           paint(style, 'yellow', `warning: reference to a missing secret: ${escapeControl(ref)}\n`),
         ),
+        ...(summary.stale.length > 0
+          ? [
+              paint(
+                style,
+                'yellow',
+                `${plural(summary.stale.length, 'consumer')} first seen running a version older than current: ` +
+                  'the next reconcile redeploys them, in waves (see them first: "reconcile --dry-run")\n',
+              ),
+              ...summary.stale.map((s) => `  ${escapeControl(s.serviceName)}  ${escapeControl(s.secretArn)}: ${escapeControl(s.reason)}\n`),
+            ]
+          : []),
       ].join(''),
     text: () =>
       [
@@ -183,6 +194,7 @@ export function rebuildRendering(summary: RebuildSummary, stateTable: string): R
           summary.standaloneTasks,
         ]),
         ...summary.unresolvedReferences.map((ref) => textLine(['UNRESOLVED', ref])),
+        ...summary.stale.map((s) => textLine(['STALE', s.secretArn, s.serviceArn, s.reason])),
       ].join(''),
   };
 }

@@ -22,7 +22,13 @@ async function handle(event: unknown, context: Context): Promise<RefreshResult> 
       return result;
     }
     const summary = await rebuildIndex(ports);
-    ports.log.info('index rebuilt', { ...summary });
+    // The stale consumers are listed by the reconcile that redeploys them; here, how many.
+    ports.log.info('index rebuilt', { ...summary, stale: summary.stale.length });
+    if (summary.stale.length > 0)
+      ports.log.warn('consumers first seen running a version older than current: the next reconcile redeploys them', {
+        consumers: summary.stale.length,
+        first: summary.stale.slice(0, 20).map((s) => `${s.serviceName} (${s.secretArn})`),
+      });
     return { action: 'rebuilt', summary };
   });
 }

@@ -25,6 +25,12 @@ export interface SecretStore {
    * exists. Implementations cache answers under every spelling of the secret.
    */
   resolve(ref: SecretsManagerRef): Promise<string | undefined>;
+  /**
+   * When each version the secret's stages hold was created, by version id: Secrets Manager's
+   * ListSecretVersionIds (CreatedDate; it returns no value), a parameter's LastModifiedDate
+   * (its current version's, already in the state: no call).
+   */
+  versionDates(secret: SecretState): Promise<Record<string, string>>;
   /** Seeds the resolution cache with a secret just described. */
   remember(state: SecretState): void;
 }

@@ -87,7 +87,7 @@ export function ecsService(cluster: string, name: string, overrides: Partial<Ser
     desiredCount: 2,
     deploymentController: { type: 'ECS' },
     taskDefinition,
-    deployments: [{ id: `ecs-svc/${name}-1`, status: 'PRIMARY', taskDefinition }],
+    deployments: [{ id: `ecs-svc/${name}-1`, status: 'PRIMARY', taskDefinition, createdAt: new Date('2026-11-20T07:00:00Z') }],
     tags: [],
     ...overrides,
   };

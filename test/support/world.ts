@@ -18,8 +18,11 @@ import { WAVE_TAG } from '../../functions/domain/rollout/waves';
 import { mapWithConcurrency } from '../../functions/util/concurrency';
 import { MOTO_CLIENT_CONFIG } from './moto';
 
-/** How a task definition names a secret: full ARN, full ARN with a JSON key, partial ARN, plain name, or pinned to its first version. */
-export type RefForm = 'full' | 'json' | 'partial' | 'name' | 'pinned';
+/**
+ * How a task definition names a secret: full ARN, full ARN with a JSON key, partial ARN, plain
+ * name, pinned to its first version, or following AWSPREVIOUS.
+ */
+export type RefForm = 'full' | 'json' | 'partial' | 'name' | 'pinned' | 'previous';
 /** Where in a container definition the reference sits. */
 export type RefField = 'secrets' | 'log' | 'repo';
 
@@ -150,6 +153,7 @@ export function renderRef(ref: RefPlan, secret: SeededSecret): string {
     partial,
     name: ref.secret,
     pinned: `${secret.arn}:password::${secret.versionId}`,
+    previous: `${secret.arn}::AWSPREVIOUS:`,
   };
   return forms[ref.form];
 }

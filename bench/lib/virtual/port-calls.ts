@@ -136,6 +136,10 @@ export function countPortCalls(world: FakeWorld): PortCalls {
       return arn;
     },
     remember: (state) => secrets.remember(state),
+    versionDates: async (state) => {
+      if (state.kind === 'secret') add('ListSecretVersionIds');
+      return secrets.versionDates(state);
+    },
   };
   Object.assign(world.ports, { index: countedIndex, ledger: countedLedger, notifier: countedNotifier, secrets: countedSecrets });
 

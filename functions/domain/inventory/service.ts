@@ -50,3 +50,8 @@ export interface RunningTask {
 export function primaryDeploymentId(service: Pick<ServiceSnapshot, 'deployments'>): string | undefined {
   return service.deployments.find((d) => d.status === 'PRIMARY')?.id;
 }
+
+/** When the service's newest (PRIMARY) deployment was created: its tasks read their secrets no earlier. */
+export function primaryCreatedAt(service: Pick<ServiceSnapshot, 'deployments'>): string | undefined {
+  return service.deployments.find((d) => d.status === 'PRIMARY')?.createdAt;
+}

@@ -1,20 +1,33 @@
 /**
  * The deployed-version ledger: for each (service, secret) pair, the versions (one per stage its
  * references follow) that the service's running deployment was started with. A record changes
- * only by compare-and-set on `rev`, through the transitions below: baseline when the pair is
- * first indexed, claimed (`pending`) just before UpdateService, `done` once UpdateService is
+ * only by compare-and-set on `rev`, through the transitions below: first seen (judged from
+ * evidence, see first-sight.ts) wherever the pair is first met, claimed (`pending`) just before UpdateService, `done` once UpdateService is
  * known to have been applied, released when it is known not to have been.
  */
 
 import type { DeploymentState, Rollout } from '../rollout/waves';
+import type { FirstSight } from './first-sight';
+
+/**
+ * A stage no version holds (AWSPREVIOUS before the first rotation, a custom stage removed),
+ * recorded as such: once the stage gets a version, the record no longer holds it and the pair is
+ * due. No version id can be this text (Secrets Manager's are 32 to 64 characters, SSM's are
+ * numbers).
+ */
+export const NO_VERSION = '(none)';
 
 /** Stage -> version id, e.g. `{ AWSCURRENT: "v3" }`. */
 export type Versions = Record<string, string>;
 
 /** How the versions of a `done` record became known. */
 export type Via =
-  /** The version current when the pair was first indexed: what its tasks were started with. */
+  /** Written before records were judged from evidence: the version current when the pair was first indexed. */
   | 'baseline'
+  /** Judged from evidence when the pair was first seen: the running deployment's creation time against the versions'. */
+  | 'first-sight'
+  /** A redeploy for another secret of the service was applied after these versions were read: its tasks read them, or newer. */
+  | 'settled'
   /** Our UpdateService was applied (its answer said so). */
   | 'redeploy'
   /** After a lost answer or a crash, ECS showed a deployment created after the claim. */
@@ -55,6 +68,8 @@ export interface LedgerRecord {
   at: string;
   /** Set while a claim is in flight. */
   claim?: Claim;
+  /** Why the running deployment was judged, when first seen, to run an older version than current (kept until a redeploy). */
+  stale?: string;
   /** Why the last attempt did not redeploy (kept until the next success). */
   lastError?: string;
   /** The rollout (its key) and wave the last deployment belonged to, and that deployment's state as ECS told it. */
@@ -125,9 +140,40 @@ export interface Stamp {
   writeId: string;
 }
 
-/** The record of a pair first indexed: its tasks run the versions current now. */
-export function baseline(secretArn: string, serviceArn: string, versions: Versions, stamp: Stamp): LedgerRecord {
-  return { secretArn, serviceArn, versions, via: 'baseline', at: stamp.now.toISOString(), rev: 1, writeId: stamp.writeId };
+/** The first record of a pair, as the evidence judged it (see first-sight.ts). */
+export function firstSeen(secretArn: string, serviceArn: string, sight: FirstSight, stamp: Stamp): LedgerRecord {
+  return {
+    secretArn,
+    serviceArn,
+    versions: sight.versions,
+    via: 'first-sight',
+    ...(sight.stale.length > 0 ? { stale: sight.stale.map((s) => s.reason).join('; ') } : {}),
+    at: stamp.now.toISOString(),
+    rev: 1,
+    writeId: stamp.writeId,
+  };
+}
+
+/**
+ * The record once a deployment made for another secret of the service is known to have been
+ * created after `versions` were read: the stages the record follows advance to them. Null when
+ * it holds them already.
+ */
+export function settled(record: LedgerRecord, versions: Versions, deploymentId: string | undefined, stamp: Stamp): LedgerRecord | null {
+  const next: Versions = {};
+  for (const stage of Object.keys(record.versions)) next[stage] = versions[stage] ?? NO_VERSION;
+  if (versionKey(next) === versionKey(record.versions)) return null;
+  // The deployment of the other secret's rollout says nothing of this secret's rollout.
+  const { stale: _s, lastError: _e, rollout: _r, wave: _w, deployment: _d, ...rest } = record;
+  return {
+    ...rest,
+    versions: next,
+    via: 'settled',
+    ...(deploymentId ? { deploymentId } : {}),
+    at: stamp.now.toISOString(),
+    rev: record.rev + 1,
+    writeId: stamp.writeId,
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { diffIndex, type IndexDiff, type IndexEntry, type IndexMeta } from '../.
 import type { LedgerRecord, SecretLedger, SecretRecord } from '../../../functions/domain/ledger/record';
 import type { SecretState } from '../../../functions/domain/plan/secret-state';
 import type { SecretReference } from '../../../functions/domain/references/references';
+import type { Clock } from '../../../functions/ports/clock';
 import type { CachedRevisions, IndexStore, StoredIndex } from '../../../functions/ports/index-store';
 import type { Ledger } from '../../../functions/ports/ledger';
 import type { MetricName, Metrics } from '../../../functions/ports/metrics';
@@ -16,12 +17,17 @@ export class FakeSecrets implements SecretStore {
   readonly states = new Map<string, SecretState>();
   readonly calls: Record<string, number> = {};
   private versionSeq = 0;
+  /** `<arn>|<version>` -> when the version was created, on the clock given (the epoch without one). */
+  private readonly created = new Map<string, string>();
+
+  constructor(private readonly clock?: Clock) {}
 
   /** Adds a secret (or parameter) with one version holding AWSCURRENT; returns its state. */
   add(arn: string, name: string, kind: SecretState['kind'] = 'secret'): SecretState {
     const version = kind === 'parameter' ? '1' : this.nextVersion();
     const state: SecretState = { kind, arn, name, versionIdsToStages: { [version]: ['AWSCURRENT'] } };
     this.states.set(arn, state);
+    this.stampVersion(arn, version);
     return state;
   }
 
@@ -37,6 +43,7 @@ export class FakeSecrets implements SecretStore {
     }
     stages[version] = ['AWSCURRENT'];
     state.versionIdsToStages = stages;
+    this.stampVersion(arn, version);
     return version;
   }
 
@@ -76,6 +83,25 @@ export class FakeSecrets implements SecretStore {
   }
 
   remember(): void {}
+
+  async versionDates(secret: SecretState): Promise<Record<string, string>> {
+    if (secret.kind === 'secret') this.count('ListSecretVersionIds');
+    const dates: Record<string, string> = {};
+    for (const version of Object.keys(this.get(secret.arn).versionIdsToStages)) {
+      const created = this.created.get(`${secret.arn}|${version}`);
+      if (created) dates[version] = created;
+    }
+    return dates;
+  }
+
+  /** Sets when a version was created (a version made before the fake's clock started, say). */
+  setCreated(arn: string, version: string, at: Date): void {
+    this.created.set(`${arn}|${version}`, at.toISOString());
+  }
+
+  private stampVersion(arn: string, version: string): void {
+    this.created.set(`${arn}|${version}`, (this.clock?.now() ?? new Date(0)).toISOString());
+  }
 
   private find(id: string): SecretState | undefined {
     return [...this.states.values()].find(

@@ -35,7 +35,7 @@ export interface FakeWorld {
 export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const clock = new VirtualClock();
   const ecs = new FakeEcs(clock);
-  const secrets = new FakeSecrets();
+  const secrets = new FakeSecrets(clock);
   const index = new MemoryIndexStore();
   const ledger = new MemoryLedger();
   const notifier = new RecordingNotifier();

@@ -3,7 +3,7 @@ import { type ReconcileOptions, reconcile } from '../../../functions/app/reconci
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { ForeignAccountError, UnknownSecretError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
-import { claimed } from '../../../functions/domain/ledger/record';
+import { claimed, NO_VERSION } from '../../../functions/domain/ledger/record';
 import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
 import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
@@ -308,7 +308,7 @@ describe('reconcile: never lose a redeploy, never repeat one', () => {
 });
 
 describe('reconcile: what the index and the ledger do not know', () => {
-  it('baselines a consumer indexed before the ledger existed instead of redeploying it', async () => {
+  it('judges a consumer without a record from evidence: deployed after the current version, it is recorded as running it', async () => {
     const api = seeded.serviceArns.get('orders-api') as string;
     await world.ledger.remove(ordersDb, api);
 
@@ -316,10 +316,89 @@ describe('reconcile: what the index and the ledger do not know', () => {
 
     expect(report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
       outcome: 'skipped',
-      reason: expect.stringContaining('not in the ledger yet'),
+      reason: expect.stringContaining('as its deployment was created after the version'),
     });
-    expect(await world.ledger.read(ordersDb, api)).toMatchObject({ via: 'baseline' });
+    expect(await world.ledger.read(ordersDb, api)).toMatchObject({
+      via: 'first-sight',
+      versions: { AWSCURRENT: world.secrets.current(ordersDb) },
+    });
     expect(world.ecs.updates).toEqual([]);
+  });
+
+  // Regression: the ledger recorded every pair it had no record of as running the version current
+  // then, so the consumers of a rotation nobody deployed were never redeployed.
+  it('redeploys once the consumers first seen running a version older than current (installed after a rotation)', async () => {
+    world.clock.advance(60_000);
+    world.secrets.rotate(ordersDb);
+    for (const name of AFFECTED) await world.ledger.remove(ordersDb, seeded.serviceArns.get(name) as string);
+
+    const first = await run();
+    const second = await run();
+
+    expect(
+      first.report.services
+        .filter((s) => s.outcome === 'redeployed')
+        .map((s) => s.serviceName)
+        .sort(),
+    ).toEqual(AFFECTED);
+    expect(second.report.services.filter((s) => s.outcome === 'redeployed')).toEqual([]);
+    expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
+  });
+
+  it('lists the stale consumers in a dry run, with why, and records nothing', async () => {
+    world.clock.advance(60_000);
+    world.secrets.rotate(ordersDb);
+    const api = seeded.serviceArns.get('orders-api') as string;
+    await world.ledger.remove(ordersDb, api);
+
+    const { report } = await run({ dryRun: true });
+
+    expect(report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
+      outcome: 'would-redeploy',
+      reason: expect.stringMatching(
+        /runs an older version than current \(first seen: its deployment \(created .*\) is older than AWSCURRENT/,
+      ),
+    });
+    expect(await world.ledger.read(ordersDb, api)).toBeUndefined();
+    expect(world.ecs.updates).toEqual([]);
+  });
+
+  it("reads the versions' creation times once per reconcile, and not at all when every consumer has a record", async () => {
+    // The first rebuild read them once per secret; from here on, every pair has a record.
+    world.secrets.calls.ListSecretVersionIds = 0;
+    world.secrets.rotate(ordersDb);
+    await run();
+    expect(world.secrets.calls.ListSecretVersionIds).toBe(0);
+
+    for (const name of AFFECTED) await world.ledger.remove(ordersDb, seeded.serviceArns.get(name) as string);
+    await run();
+    expect(world.secrets.calls.ListSecretVersionIds).toBe(1);
+  });
+
+  // Regression: a consumer of AWSPREVIOUS of a secret never rotated got no record, and the first
+  // rotation recorded it as running the new AWSPREVIOUS: never redeployed.
+  it('records a followed stage that no version holds, so that the first rotation redeploys its consumer', async () => {
+    world = fakeWorld();
+    const plan = demoPlan();
+    plan.families.push({
+      name: 'previous-reader',
+      revisions: 1,
+      latest: [{ secret: 'prod/orders-db', form: 'previous', field: 'secrets', env: 'OLD_DB', container: 'old' }],
+      older: [],
+    });
+    plan.services.push({ name: 'previous-reader', cluster: 0, family: plan.families.length - 1, desiredCount: 1 });
+    seeded = seedFakes(world, plan);
+    ordersDb = seeded.secrets.get('prod/orders-db')?.arn as string;
+    await rebuildIndex(world.ports);
+    const reader = seeded.serviceArns.get('previous-reader') as string;
+    expect(await world.ledger.read(ordersDb, reader)).toMatchObject({ versions: { AWSPREVIOUS: NO_VERSION } });
+
+    world.clock.advance(60_000);
+    world.secrets.rotate(ordersDb);
+    const { report } = await run();
+
+    expect(report.services.find((s) => s.serviceName === 'previous-reader')).toMatchObject({ outcome: 'redeployed' });
+    expect(world.ecs.updatesPerService().get(reader)).toBe(1);
   });
 
   it('drops a service that no longer exists from the index and the ledger', async () => {

@@ -1,6 +1,6 @@
 import { Redeployer, type Work } from '../../../functions/app/redeploy';
 import type { ServiceSnapshot } from '../../../functions/domain/inventory/service';
-import { baseline, type LedgerRecord } from '../../../functions/domain/ledger/record';
+import { firstSeen, type LedgerRecord } from '../../../functions/domain/ledger/record';
 import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { clusterArn, secretArn, serviceArn, taskDefinitionArn } from '../../support/factories';
 import { type FakeWorld, fakeWorld } from '../../support/fakes/world';
@@ -21,7 +21,7 @@ beforeEach(async () => {
     taskDefinition: taskDefinitionArn('api:1'),
   });
   await world.ledger.write(
-    baseline(SECRET, service.serviceArn, { AWSCURRENT: 'v1' }, { now: world.clock.now(), writeId: 'seed' }),
+    firstSeen(SECRET, service.serviceArn, { versions: { AWSCURRENT: 'v1' }, stale: [] }, { now: world.clock.now(), writeId: 'seed' }),
     undefined,
   );
 });

@@ -141,6 +141,7 @@ describe('rebuildRendering', () => {
     unresolvedReferences: ['prod/gone'],
     taskDefinitionsDescribed: 1,
     revisionsDropped: 0,
+    stale: [],
   };
 
   // Regression: "1 clusters".
@@ -154,5 +155,29 @@ describe('rebuildRendering', () => {
 
   it('prints one INDEX record and one per unresolved reference as text', () => {
     expect(rebuildRendering(summary, 'state').text()).toBe('INDEX\t2026-11-20T08:00:00.000Z\t1\t2\t1\t1\t0\nUNRESOLVED\tprod/gone\n');
+  });
+
+  const stale = {
+    ...summary,
+    stale: [
+      {
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
+        serviceArn: 'svc',
+        serviceName: 'api',
+        reason: 'older',
+      },
+    ],
+  };
+
+  it('says how many consumers run an older version, and that the next reconcile redeploys them', () => {
+    const text = rebuildRendering(stale, 'state').table({ color: false });
+    expect(text).toContain('1 consumer first seen running a version older than current: the next reconcile redeploys them');
+    expect(text).toContain('  api  arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf: older');
+  });
+
+  it('prints one STALE record per stale consumer as text', () => {
+    expect(rebuildRendering(stale, 'state').text()).toContain(
+      'STALE\tarn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf\tsvc\tolder\n',
+    );
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -65,6 +65,8 @@ beforeEach(() => {
   scheduler.on(ListSchedulesCommand).resolves({ Schedules: [] });
   sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: { v1: ['AWSCURRENT'] } });
+  // v1 was created after the services' deployments: first seen, they run an older value.
+  sm.on(ListSecretVersionIdsCommand).resolves({ Versions: [{ VersionId: 'v1', CreatedDate: new Date('2026-11-20T08:00:00Z') }] });
   dynamo.on(DescribeTableCommand).resolves({ Table: { TableName: 'ecs-secret-redeploy' } });
   // The index was never built: the run scans.
   dynamo.on(QueryCommand).resolves({ Items: [] });
@@ -308,7 +310,9 @@ describe('output', () => {
     await main(['plan', 'prod/db', '--output', 'text'], streams);
     expect(streams.out.split('\n')[0]).toBe(`SECRET\t${SECRET}\tv1\tredeploy\tdry-run\t`);
     expect(streams.out).toContain(
-      `SERVICE\tweb\ta\twould-redeploy\t\twhat it runs is unknown (no ledger record); current is AWSCURRENT=v1\t${serviceArn('web', 'a')}\t1`,
+      'SERVICE\tweb\ta\twould-redeploy\t\truns an older version than current (first seen: its deployment (created ' +
+        '2026-11-20T07:00:00.000Z) is older than AWSCURRENT (v1, created 2026-11-20T08:00:00.000Z)); current is AWSCURRENT=v1\t' +
+        `${serviceArn('web', 'a')}\t1`,
     );
   });
 

@@ -1,15 +1,17 @@
 import {
-  baseline,
   type Claim,
   claimed,
   decideClaim,
   deploymentChanged,
   done,
+  firstSeen,
   holds,
   type LedgerRecord,
+  NO_VERSION,
   noTasks,
   released,
   type Stamp,
+  settled,
   type Versions,
   versionKey,
 } from '../../../../functions/domain/ledger/record';
@@ -73,7 +75,24 @@ describe('decideClaim', () => {
     ['a done record at the desired version', doneRecord({ AWSCURRENT: V2 }), false, 'up-to-date'],
     ['a done record with stages beyond the desired ones', doneRecord({ AWSCURRENT: V2, AWSPREVIOUS: V1, BLUE: V3 }), false, 'up-to-date'],
     ['a done record lacking a desired stage', doneRecord({ BLUE: V2 }), false, 'claim'],
-    ['a baseline at the desired version', baseline(SECRET, SERVICE, { AWSCURRENT: V2 }, stamp(0)), false, 'up-to-date'],
+    [
+      'first seen at the desired version',
+      firstSeen(SECRET, SERVICE, { versions: { AWSCURRENT: V2 }, stale: [] }, stamp(0)),
+      false,
+      'up-to-date',
+    ],
+    [
+      'first seen running an older version',
+      firstSeen(SECRET, SERVICE, { versions: {}, stale: [{ stage: 'AWSCURRENT', version: V2, reason: 'older' }] }, stamp(0)),
+      false,
+      'claim',
+    ],
+    [
+      'first seen with the stage held by no version',
+      firstSeen(SECRET, SERVICE, { versions: { AWSCURRENT: NO_VERSION }, stale: [] }, stamp(0)),
+      false,
+      'claim',
+    ],
     ['a released record still behind', doneRecord({ AWSCURRENT: V1 }, { lastError: 'ThrottledError' }), false, 'claim'],
     ['force on a record already at the desired version', doneRecord({ AWSCURRENT: V2 }), true, 'claim'],
     ['force with no record', undefined, true, 'claim'],
@@ -283,16 +302,60 @@ describe('noTasks', () => {
   });
 });
 
-describe('baseline', () => {
-  it('records the versions current when the pair is first indexed, revision 1, no deployment', () => {
-    expect(baseline(SECRET, SERVICE, { AWSCURRENT: V1 }, stamp(0, 'w-base'))).toEqual({
+describe('firstSeen', () => {
+  it('records the versions the evidence shows, revision 1, no deployment', () => {
+    expect(firstSeen(SECRET, SERVICE, { versions: { AWSCURRENT: V1 }, stale: [] }, stamp(0, 'w-first'))).toEqual({
       ...IDS,
       versions: { AWSCURRENT: V1 },
-      via: 'baseline',
+      via: 'first-sight',
       at: T0.toISOString(),
       rev: 1,
-      writeId: 'w-base',
+      writeId: 'w-first',
     });
+  });
+
+  it('keeps why a stale pair is behind', () => {
+    const stale = [
+      { stage: 'AWSCURRENT', version: V2, reason: 'deployment older than AWSCURRENT' },
+      { stage: 'BLUE', version: V3, reason: 'creation time unknown' },
+    ];
+    expect(firstSeen(SECRET, SERVICE, { versions: {}, stale }, stamp(0))).toMatchObject({
+      versions: {},
+      stale: 'deployment older than AWSCURRENT; creation time unknown',
+    });
+  });
+});
+
+describe('settled', () => {
+  const record = (versions: Versions, extra: Partial<LedgerRecord> = {}): LedgerRecord => ({
+    ...firstSeen(SECRET, SERVICE, { versions, stale: [] }, stamp(0)),
+    ...extra,
+  });
+
+  it('advances the stages the record follows to the versions read, with the deployment', () => {
+    const next = settled(record({ AWSCURRENT: V1 }), { AWSCURRENT: V2, AWSPREVIOUS: V1 }, 'ecs-svc/9', stamp(1, 'w-settle'));
+    expect(next).toMatchObject({ versions: { AWSCURRENT: V2 }, via: 'settled', deploymentId: 'ecs-svc/9', rev: 2, writeId: 'w-settle' });
+  });
+
+  it('is null when the record holds the versions read already', () => {
+    expect(settled(record({ AWSCURRENT: V2 }), { AWSCURRENT: V2, AWSPREVIOUS: V1 }, 'ecs-svc/9', stamp(1))).toBeNull();
+  });
+
+  it('records a stage no version held when read as held by none', () => {
+    expect(settled(record({ AWSPREVIOUS: V1 }), { AWSCURRENT: V2 }, undefined, stamp(1))?.versions).toEqual({ AWSPREVIOUS: NO_VERSION });
+  });
+
+  it('drops the staleness, the last error and the other rollout of the record it replaces', () => {
+    const next = settled(
+      record(
+        { AWSCURRENT: V1 },
+        { stale: 'older', lastError: 'x', rollout: 'AWSCURRENT=v1', wave: 2, deployment: { state: 'COMPLETED', at: 'y' } },
+      ),
+      { AWSCURRENT: V2 },
+      'ecs-svc/9',
+      stamp(1),
+    );
+    for (const field of ['stale', 'lastError', 'rollout', 'wave', 'deployment']) expect(next).not.toHaveProperty(field);
   });
 });
 
