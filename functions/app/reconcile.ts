@@ -91,6 +91,8 @@ interface Consumer {
   taskDefinition: string;
   /** Its references to this secret. */
   references: SecretReference[];
+  /** The other secrets its task definition references, as indexed (undefined: not known here). */
+  otherSecrets?: string[];
   /** Known already when found by a live scan. */
   live?: ServiceSnapshot;
 }
@@ -354,7 +356,8 @@ class Run {
         : await this.ports.ecs.taskDefinitionReferences(service.taskDefinition);
       if (!dryRun) await writeServiceEntries(this.ports, service.serviceArn, service, all);
       const references = await referencesTo(all, this.secret, (ref) => this.ports.secrets.resolve(ref));
-      current = { ...consumer, taskDefinition: service.taskDefinition, references, live: service };
+      const { otherSecrets: _, ...indexed } = consumer;
+      current = { ...indexed, taskDefinition: service.taskDefinition, references, live: service };
       if (references.length === 0) {
         return this.report(current, 'skipped', `task definition ${lastPathSegment(service.taskDefinition)} does not reference the secret`);
       }
@@ -377,7 +380,8 @@ class Run {
     if (warning) this.warnings.push(`${service.serviceName}: ${warning}`);
     this.waveOfService.set(service.serviceArn, wave);
     const decision = this.options.useLedger ? this.redeployer.decide(record, desired, force) : { action: 'claim' as const };
-    return { consumer: current, work: { secretArn: this.secret.arn, service, desired, record, decision, force }, wave };
+    const others = current.otherSecrets ? { otherSecrets: current.otherSecrets } : {};
+    return { consumer: current, work: { secretArn: this.secret.arn, service, desired, record, decision, force, ...others }, wave };
   }
 
   /**
@@ -654,6 +658,7 @@ async function findConsumers(ports: Ports, secret: SecretState, options: Reconci
         serviceName: e.name,
         taskDefinition: e.taskDefinition,
         references: e.references,
+        ...(e.otherSecrets ? { otherSecrets: e.otherSecrets } : {}),
       })),
     ledger,
     standaloneTasks: entries

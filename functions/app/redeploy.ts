@@ -36,6 +36,8 @@ export interface Work {
   decision: ClaimDecision;
   /** Redeploy even at the desired versions (a deployment that failed before `resume`). */
   force?: boolean;
+  /** The service's other secrets, as indexed; undefined: looked up before UpdateService. */
+  otherSecrets?: string[];
 }
 
 /** How one piece of work ended. `busy`: another run holds the claim; `deferred`: left for a new run. */
@@ -125,7 +127,7 @@ export class Redeployer {
         case 'busy':
           return { outcome: 'busy', until: decision.until };
         case 'mine':
-          return this.deploy(work.service, record as LedgerRecord, rollout);
+          return this.deploy(work, record as LedgerRecord, rollout);
         case 'recover': {
           // The claimer died or lost its answers: a deployment created since its claim is the one it made.
           const primary = primaryDeploymentId(work.service);
@@ -142,13 +144,13 @@ export class Redeployer {
           }
           const claim = await this.claim(work, record, rollout);
           if (claim === 'deadline') return DEADLINE;
-          if (claim !== 'conflict') return this.deploy(work.service, claim, rollout);
+          if (claim !== 'conflict') return this.deploy(work, claim, rollout);
           break;
         }
         case 'claim': {
           const claim = await this.claim(work, record, rollout);
           if (claim === 'deadline') return DEADLINE;
-          if (claim !== 'conflict') return this.deploy(work.service, claim, rollout);
+          if (claim !== 'conflict') return this.deploy(work, claim, rollout);
           break;
         }
       }
@@ -192,11 +194,12 @@ export class Redeployer {
   }
 
   /** UpdateService for a claimed record, then the record done; the claim released when ECS refused. */
-  private async deploy(service: ServiceSnapshot, pending: LedgerRecord, rollout: RolloutSlot | undefined): Promise<WorkResult> {
+  private async deploy(work: Work, pending: LedgerRecord, rollout: RolloutSlot | undefined): Promise<WorkResult> {
+    const { service } = work;
     const prior = pending.claim?.priorDeploymentId;
     const slot = rollout ?? pending.claim?.rollout;
     // Read before the call: the new deployment's tasks read these versions, or newer ones.
-    const others = await readOtherSecrets(this.ports, service.serviceArn, pending.secretArn, this.startedAt);
+    const others = await readOtherSecrets(this.ports, service.serviceArn, pending.secretArn, this.startedAt, work.otherSecrets);
     const settle = (deploymentId: string | undefined) =>
       settleOtherSecrets(this.ports, service.serviceArn, others, deploymentId, () => this.stamp());
     let unknown = 0;

@@ -270,7 +270,7 @@ function pairId(pair: Pick<LedgerRecord, 'secretArn' | 'serviceArn'>): string {
  */
 async function indexEntriesOf(
   ports: Ports,
-  resource: Omit<IndexEntry, 'secretArn' | 'references'>,
+  resource: Omit<IndexEntry, 'secretArn' | 'references' | 'otherSecrets'>,
   references: SecretReference[],
   unresolved: Map<string, Set<string>>,
 ): Promise<IndexEntry[]> {

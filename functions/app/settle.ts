@@ -14,13 +14,20 @@ export interface OtherSecrets {
 }
 
 /**
- * What the service's other indexed secrets' stages hold, as read since `readSince` (a state the
- * run already read will do: one DescribeSecret per secret per run). Best effort: without it, a
- * later change of another secret redeploys the service again, which is all a failure costs.
+ * What the stages of the service's other secrets hold, as read since `readSince` (a state the
+ * run already read will do: one DescribeSecret per secret per run). `known` are those its index
+ * entry names; without them, the index is asked. Best effort: without it, a later change of
+ * another secret redeploys the service again, which is all a failure costs.
  */
-export async function readOtherSecrets(ports: Ports, serviceArn: string, secretArn: string, readSince: Date): Promise<OtherSecrets> {
+export async function readOtherSecrets(
+  ports: Ports,
+  serviceArn: string,
+  secretArn: string,
+  readSince: Date,
+  known: string[] | undefined,
+): Promise<OtherSecrets> {
   try {
-    const arns = (await ports.index.secretsOfService(serviceArn)).filter((arn) => arn !== secretArn);
+    const arns = (known ?? (await ports.index.secretsOfService(serviceArn))).filter((arn) => arn !== secretArn);
     const states = await mapWithConcurrency(arns, 4, async (arn) => {
       const target = parseTarget(arn);
       return target ? { secretArn: arn, versions: stagesOf(await ports.secrets.describe(target, { readSince })) } : undefined;

@@ -22,8 +22,29 @@ export const MOTO_CLIENT_CONFIG = {
 /** moto's default account. */
 export const MOTO_ACCOUNT = '123456789012';
 
-/** The command that starts moto: `moto_server` on PATH unless MOTO_SERVER names another. */
-const MOTO_COMMAND = process.env.MOTO_SERVER ?? 'moto_server';
+/** The Python that has moto installed: `python3` on PATH unless MOTO_PYTHON names another. */
+const MOTO_PYTHON = process.env.MOTO_PYTHON ?? 'python3';
+
+/**
+ * moto_server, with the one answer where moto differs from AWS in a way the product depends on
+ * corrected before the server starts. AWS's ListSecretVersionIds answers each version's
+ * CreatedDate; moto 5.2 answers "now" for every version, though it stores the real time. First
+ * sight (a pair without a ledger record) compares that time with the deployment's creation.
+ */
+const MOTO_SCRIPT = `
+import json, sys
+from moto.secretsmanager.models import SecretsManagerBackend
+listed = SecretsManagerBackend.list_secret_version_ids
+def list_secret_version_ids(self, secret_id):
+    answer = json.loads(listed(self, secret_id))
+    versions = self.secrets[secret_id].versions
+    for version in answer["Versions"]:
+        version["CreatedDate"] = versions[version["VersionId"]]["createdate"]
+    return json.dumps(answer)
+SecretsManagerBackend.list_secret_version_ids = list_secret_version_ids
+from moto.server import main
+main(sys.argv[1:])
+`;
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
@@ -48,7 +69,7 @@ export interface MotoOptions {
 }
 
 /**
- * Starts `moto_server` (pip install "moto[server]") on a free loopback port and waits until it
+ * Starts moto's server (pip install "moto[server]") on a free loopback port and waits until it
  * answers. Fails with a clear message when it is not installed or does not come up.
  */
 export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
@@ -56,7 +77,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
   const endpoint = `http://127.0.0.1:${port}`;
   const log = options.detachedLog;
   const output = log ? openSync(log, 'a') : 'pipe';
-  const child = spawn(MOTO_COMMAND, ['-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(MOTO_PYTHON, ['-c', MOTO_SCRIPT, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', log ? output : 'ignore', output],
     detached: log !== undefined,
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: MOTO_CLIENT_CONFIG.region },
@@ -66,7 +87,9 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const pid = await new Promise<number>((resolve, reject) => {
-    child.once('error', (error) => reject(new Error(`cannot start ${MOTO_COMMAND} (pip install "moto[server]"): ${error.message}`)));
+    child.once('error', (error) =>
+      reject(new Error(`cannot start moto with ${MOTO_PYTHON} (pip install "moto[server]"): ${error.message}`)),
+    );
     child.once('spawn', () => resolve(child.pid as number));
   });
   const moto: MotoServer = { endpoint, port, pid, stop: () => stopProcess(child) };

@@ -153,6 +153,6 @@ function toItem(entry: IndexEntry): Record<string, unknown> {
 }
 
 function toEntry(item: Record<string, unknown>): IndexEntry {
-  const { secretArn, kind, resourceArn, clusterArn, name, taskDefinition, references } = item as unknown as IndexEntry;
-  return { secretArn, kind, resourceArn, clusterArn, name, taskDefinition, references };
+  const { secretArn, kind, resourceArn, clusterArn, name, taskDefinition, references, otherSecrets } = item as unknown as IndexEntry;
+  return { secretArn, kind, resourceArn, clusterArn, name, taskDefinition, references, ...(otherSecrets ? { otherSecrets } : {}) };
 }

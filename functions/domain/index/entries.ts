@@ -10,6 +10,11 @@ export interface IndexEntry {
   name: string;
   taskDefinition: string;
   references: SecretReference[];
+  /**
+   * The other secrets the same task definition references: a redeploy for this one settles the
+   * records of those. Absent in entries stored before it was kept (then looked up).
+   */
+  otherSecrets?: string[];
 }
 
 /** Counts stored with the index when it is built. */
@@ -59,7 +64,8 @@ export function diffIndex(stored: IndexEntry[], desired: IndexEntry[]): IndexDif
       old.taskDefinition !== e.taskDefinition ||
       old.name !== e.name ||
       old.clusterArn !== e.clusterArn ||
-      canonical(old.references) !== canonical(e.references)
+      canonical(old.references) !== canonical(e.references) ||
+      canonical(old.otherSecrets ?? null) !== canonical(e.otherSecrets ?? null)
     );
   });
   const remove = [...before.values()]
@@ -82,7 +88,7 @@ function canonical(value: unknown): string {
  * (secret, resource). References that resolve to no secret are left out.
  */
 export function entriesFor(
-  resource: Omit<IndexEntry, 'secretArn' | 'references'>,
+  resource: Omit<IndexEntry, 'secretArn' | 'references' | 'otherSecrets'>,
   resolved: { reference: SecretReference; secretArn?: string }[],
 ): IndexEntry[] {
   const bySecret = new Map<string, SecretReference[]>();
@@ -90,5 +96,11 @@ export function entriesFor(
     if (!secretArn) continue;
     bySecret.set(secretArn, [...(bySecret.get(secretArn) ?? []), reference]);
   }
-  return [...bySecret.entries()].map(([secretArn, references]) => ({ ...resource, secretArn, references }));
+  const secrets = [...bySecret.keys()].sort();
+  return [...bySecret.entries()].map(([secretArn, references]) => ({
+    ...resource,
+    secretArn,
+    references,
+    otherSecrets: secrets.filter((other) => other !== secretArn),
+  }));
 }

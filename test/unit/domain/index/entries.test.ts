@@ -85,6 +85,12 @@ describe('diffIndex', () => {
     expect(diffIndex([before], [after]).put).toEqual([after]);
   });
 
+  it("puts an entry whose resource's other secrets changed, or that was stored before it named them", () => {
+    expect(diffIndex([entry({ otherSecrets: [] })], [entry({ otherSecrets: [API_KEY] })]).put).toHaveLength(1);
+    expect(diffIndex([entry()], [entry({ otherSecrets: [] })]).put).toHaveLength(1);
+    expect(diffIndex([entry({ otherSecrets: [API_KEY] })], [entry({ otherSecrets: [API_KEY] })]).put).toEqual([]);
+  });
+
   it('puts an entry whose name or cluster changed', () => {
     expect(diffIndex([entry()], [entry({ name: 'orders' })]).put).toHaveLength(1);
     expect(diffIndex([entry()], [entry({ clusterArn: clusterArn('prod-2') })]).put).toHaveLength(1);
@@ -133,7 +139,7 @@ describe('entriesFor', () => {
     taskDefinition: taskDefinitionArn('orders-api:7'),
   };
 
-  it("groups a resource's references by the secret they resolve to", () => {
+  it("groups a resource's references by the secret they resolve to, each entry naming the resource's other secrets", () => {
     const a: SecretReference = smReference(`${DB}:username::`);
     const b: SecretReference = smReference(API_KEY);
     const c: SecretReference = smReference(`${DB}:password::`);
@@ -144,8 +150,8 @@ describe('entriesFor', () => {
         { reference: c, secretArn: DB },
       ]),
     ).toEqual([
-      { ...resource, secretArn: DB, references: [a, c] },
-      { ...resource, secretArn: API_KEY, references: [b] },
+      { ...resource, secretArn: DB, references: [a, c], otherSecrets: [API_KEY] },
+      { ...resource, secretArn: API_KEY, references: [b], otherSecrets: [DB] },
     ]);
   });
 
@@ -153,7 +159,7 @@ describe('entriesFor', () => {
     const resolved = smReference(DB);
     const unresolved = smReference(secretArn('prod/missing'));
     expect(entriesFor(resource, [{ reference: unresolved }, { reference: resolved, secretArn: DB }])).toEqual([
-      { ...resource, secretArn: DB, references: [resolved] },
+      { ...resource, secretArn: DB, references: [resolved], otherSecrets: [] },
     ]);
   });
 

@@ -1,0 +1,103 @@
+import { readOtherSecrets, settleOtherSecrets } from '../../../functions/app/settle';
+import { claimed, firstSeen, type LedgerRecord } from '../../../functions/domain/ledger/record';
+import { secretArn, serviceArn } from '../../support/factories';
+import { type FakeWorld, fakeWorld } from '../../support/fakes/world';
+
+const DB = secretArn('prod/db-AbCdEf');
+const KEY = secretArn('prod/key-GhIjKl');
+const SERVICE = serviceArn('web', 'api');
+
+let world: FakeWorld;
+let stampN = 0;
+const stamp = () => ({ now: world.clock.now(), writeId: `w${++stampN}` });
+
+function recordOf(secret: string, versions: Record<string, string>): LedgerRecord {
+  return firstSeen(secret, SERVICE, { versions, stale: [] }, stamp());
+}
+
+beforeEach(async () => {
+  world = fakeWorld();
+  world.secrets.add(DB, 'prod/db');
+  world.secrets.add(KEY, 'prod/key');
+  await world.index.apply(
+    {
+      put: [DB, KEY].map((secret) => ({
+        secretArn: secret,
+        kind: 'service' as const,
+        resourceArn: SERVICE,
+        clusterArn: 'c',
+        name: 'api',
+        taskDefinition: 't',
+        references: [],
+      })),
+      remove: [],
+    },
+    new Map([[SERVICE, [DB, KEY]]]),
+  );
+  await world.ledger.write(recordOf(KEY, { AWSCURRENT: world.secrets.current(KEY) }), undefined);
+});
+
+describe('one deployment settles every secret of its service', () => {
+  it('advances the record of another secret to the version read before UpdateService', async () => {
+    world.clock.advance(1000);
+    const rotated = world.secrets.rotate(KEY);
+    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), undefined);
+
+    await settleOtherSecrets(world.ports, SERVICE, others, 'ecs-svc/9', stamp);
+
+    expect(await world.ledger.read(KEY, SERVICE)).toMatchObject({
+      versions: { AWSCURRENT: rotated },
+      via: 'settled',
+      deploymentId: 'ecs-svc/9',
+    });
+  });
+
+  it('uses the other secrets the index entry names, without asking the index', async () => {
+    world.index.secretsOfService = async () => {
+      throw new Error('not asked');
+    };
+    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), [KEY]);
+    expect(others.states.map((s) => s.secretArn)).toEqual([KEY]);
+  });
+
+  it('leaves a record written after the versions were read: it may know a newer deployment', async () => {
+    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), undefined);
+    world.clock.advance(1000);
+    world.secrets.rotate(KEY);
+    const newer = recordOf(KEY, { AWSCURRENT: world.secrets.current(KEY) });
+    await world.ledger.write({ ...newer, rev: 2 }, 1);
+
+    await settleOtherSecrets(
+      world.ports,
+      SERVICE,
+      { ...others, states: [{ secretArn: KEY, versions: { AWSCURRENT: 'old' } }] },
+      'd',
+      stamp,
+    );
+
+    expect((await world.ledger.read(KEY, SERVICE))?.versions).toEqual(newer.versions);
+  });
+
+  it('leaves a record another run has claimed, and a pair without a record', async () => {
+    const record = (await world.ledger.read(KEY, SERVICE)) as LedgerRecord;
+    const claim = claimed(record, { secretArn: KEY, serviceArn: SERVICE }, { token: 'other', target: { AWSCURRENT: 'x' } }, 300, stamp());
+    await world.ledger.write(claim, record.rev);
+    world.clock.advance(1000);
+    const third = secretArn('prod/third-MnOpQr');
+    world.secrets.add(third, 'prod/third');
+    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), [KEY, third]);
+
+    await settleOtherSecrets(world.ports, SERVICE, others, 'd', stamp);
+
+    expect(await world.ledger.read(KEY, SERVICE)).toEqual(claim);
+    expect(await world.ledger.read(third, SERVICE)).toBeUndefined();
+  });
+
+  it('settles nothing, and fails nothing, when the other secrets cannot be read', async () => {
+    world.secrets.describe = async () => {
+      throw new Error('throttled');
+    };
+    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), [KEY]);
+    expect(others.states).toEqual([]);
+  });
+});
