@@ -12,6 +12,7 @@ import { reportRendering } from './format';
 /** What finding and judging the services of one secret costs (plan; redeploy and handle-event add their writes). */
 export const SIGNAL_CALLS = [
   'STS GetCallerIdentity; Secrets Manager DescribeSecret, or SSM DescribeParameters for a parameter',
+  'Secrets Manager ListSecretVersionIds (no value) once when a consumer has no ledger record yet: judged from evidence',
   'DynamoDB DescribeTable, Query, GetItem (index and ledger); ECS DescribeServices (with tags: the waves), and DescribeTaskDefinition for a service on a new task definition',
   'with --scan or --no-ledger, instead of the index: ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition',
 ];

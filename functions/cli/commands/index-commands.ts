@@ -28,7 +28,7 @@ export const indexCommand: CliCommand = {
         awsCallsHelp([
           'DynamoDB DescribeTable; ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition ' +
             '(revisions not described before)',
-          'Secrets Manager DescribeSecret (once per secret); DynamoDB Scan, BatchWriteItem, PutItem',
+          'Secrets Manager DescribeSecret (once per secret), ListSecretVersionIds (once per secret with a consumer first seen); DynamoDB Scan, BatchWriteItem, PutItem',
         ]),
       )
       .action(
