@@ -22,8 +22,18 @@ export interface AccountShape {
   indexEntries: number;
   /** Services with at least one entry (each gets one list-of-secrets item). */
   indexedServices: number;
-  /** (secret, service) pairs whose references follow a stage: the ledger baselines a first rebuild writes. */
+  /** (secret, service) pairs whose references follow a stage: the first records a first rebuild writes. */
   baselinePairs: number;
+  /** Secrets with such a pair: a first rebuild reads their versions' creation times once each. */
+  firstSeenSecrets: number;
+}
+
+/** What a redeploy's settling of the services' other secrets costs (see settleCounts). */
+export interface Settle {
+  /** Distinct other secrets: one DescribeSecret each per run. */
+  otherSecrets: number;
+  /** (service, other secret) pairs: one GetItem each, and a PutItem where the record advances. */
+  pairs: number;
 }
 
 /** The counts of a planned account. */
@@ -33,6 +43,7 @@ export function shapeOf(plan: SyntheticPlan): AccountShape {
   let indexEntries = 0;
   let indexedServices = 0;
   let baselinePairs = 0;
+  const firstSeen = new Set<string>();
   for (const service of plan.services) {
     const refs = plan.families[service.family].latest;
     const secrets = new Set(refs.map((r) => r.secret));
@@ -40,7 +51,9 @@ export function shapeOf(plan: SyntheticPlan): AccountShape {
     indexEntries += secrets.size;
     if (secrets.size > 0) indexedServices += 1;
     // A pair pinned by every one of its references follows no stage: nothing to baseline.
-    baselinePairs += [...secrets].filter((s) => refs.some((r) => r.secret === s && r.form !== 'pinned')).length;
+    const following = [...secrets].filter((s) => refs.some((r) => r.secret === s && r.form !== 'pinned'));
+    baselinePairs += following.length;
+    for (const s of following) firstSeen.add(s);
   }
   return {
     services: plan.services.length,
@@ -53,12 +66,31 @@ export function shapeOf(plan: SyntheticPlan): AccountShape {
     indexEntries,
     indexedServices,
     baselinePairs,
+    firstSeenSecrets: firstSeen.size,
   };
 }
 
 /** The services (by name) whose in-use task definition references the secret. */
 export function consumersOf(plan: SyntheticPlan, secret: string): string[] {
   return plan.services.filter((s) => plan.families[s.family].latest.some((r) => r.secret === secret)).map((s) => s.name);
+}
+
+/**
+ * What settling costs when these services are redeployed for `secret`: their task definitions'
+ * other secrets, each described once per run, and one ledger read per (service, other secret).
+ */
+export function settleCounts(plan: SyntheticPlan, services: string[], secret: string): Settle {
+  const names = new Set(services);
+  const others = new Set<string>();
+  let pairs = 0;
+  for (const s of plan.services) {
+    if (!names.has(s.name)) continue;
+    const secrets = new Set(plan.families[s.family].latest.map((r) => r.secret));
+    secrets.delete(secret);
+    for (const other of secrets) others.add(other);
+    pairs += secrets.size;
+  }
+  return { otherSecrets: others.size, pairs };
 }
 
 /** DescribeServices calls for these services: batches of ten per cluster. */

@@ -14,7 +14,7 @@ import { type AwsService, type CallCounter, formatCounts, total, totalOf } from 
 import { emulatorEnv, REGION } from '../../test/support/emulator';
 import { MOTO_ACCOUNT, startMoto } from '../../test/support/moto';
 import { emulatorClientConfig, rotatedSecretName, syntheticPlan } from '../../test/support/world';
-import { consumersOf, describeBatches, type SeededAccount, seedAccount } from './account';
+import { consumersOf, describeBatches, type SeededAccount, seedAccount, settleCounts } from './account';
 import { naiveRedeploy } from './baseline';
 import { project } from './limits';
 import { MEMORY_GOAL_MB, type ProbeCase, type ProbeOutput, probe } from './probe';
@@ -148,7 +148,11 @@ export async function benchmarkSize(
         }),
       );
       const consumers = consumersOf(plan, name);
-      missed.push({ consumers: consumers.length, describeBatches: describeBatches(plan, consumers) });
+      missed.push({
+        consumers: consumers.length,
+        describeBatches: describeBatches(plan, consumers),
+        settle: settleCounts(plan, consumers, name),
+      });
     }
     const drift = (await handlerCase('scheduled reconcile, missed rotations', undefined, { kind: 'schedule' })).result;
     cases[cases.length - 1].redeployed = drift.kind === 'schedule' ? drift.outcomes.redeployed : 0;
@@ -180,7 +184,8 @@ export async function benchmarkSize(
         errors.push(...verify(size, k, name, out.redeployed, account));
         if (inventory === 'index') {
           const affected = plan.services.slice(0, k).map((s) => s.name);
-          targets.push(...rotationTargets(cases[cases.length - 1], k, describeBatches(plan, affected)));
+          const settle = settleCounts(plan, affected, rotatedSecretName(k));
+          targets.push(...rotationTargets(cases[cases.length - 1], k, describeBatches(plan, affected), settle));
         }
       }
 

@@ -3,7 +3,7 @@
  */
 
 import { type Counts, formatCounts, total } from '../../test/support/call-counter';
-import type { AccountShape } from './account';
+import type { AccountShape, Settle } from './account';
 import type { BundleResult } from './bundles';
 import { type Projection, project } from './limits';
 import type { MassRotationResult } from './virtual/mass-rotation';
@@ -94,8 +94,9 @@ export function rebuildMinimum(shape: AccountShape, fresh: boolean, scanPages: n
 
 /**
  * The fewest calls of a first rebuild (on a table without index or ledger): those of
- * {@link rebuildMinimum}, a Scan of the index and one of the ledger (at least one page each), and
- * one conditional PutItem per (secret, service) pair that follows a stage: its ledger baseline.
+ * {@link rebuildMinimum}, a Scan of the index and one of the ledger (at least one page each),
+ * one conditional PutItem per (secret, service) pair that follows a stage: its first record,
+ * judged from evidence, with one ListSecretVersionIds per secret that has such a pair.
  * Conditional (it must not overwrite a record a reconcile wrote meanwhile), so not batched:
  * BatchWriteItem takes no condition. The secrets' states come from resolving the references:
  * no second DescribeSecret.
@@ -104,6 +105,7 @@ export function firstRebuildMinimum(shape: AccountShape, scanPages: number): Cou
   const minimum = rebuildMinimum(shape, true, scanPages);
   minimum.set('Scan', Math.max(2, scanPages));
   minimum.set('PutItem', (minimum.get('PutItem') ?? 0) + shape.baselinePairs);
+  if (shape.firstSeenSecrets > 0) minimum.set('ListSecretVersionIds', shape.firstSeenSecrets);
   return minimum;
 }
 
@@ -169,18 +171,24 @@ function listingTarget(result: CaseResult, shape: AccountShape, label: string): 
  * outgrows one page, as a Scan does); the batches; k
  * UpdateService; per service its claim and its record (two conditional PutItems) and the
  * rollout's own row once; and the run's events, 10 per PutEvents: one "Service Redeployed" per
- * service and the run's summary.
+ * service and the run's summary. Settling the services' other secrets adds one DescribeSecret per
+ * other secret and one GetItem per (service, other secret) (`settle`; none for services of one
+ * secret).
  */
-export function rotationMinimum(k: number, describeBatches: number, queryPages = 2): Counts {
-  return new Map([
-    ['DescribeSecret', 1],
+export function rotationMinimum(k: number, describeBatches: number, queryPages = 2, settle: Settle = NO_SETTLE): Counts {
+  const minimum: Counts = new Map([
+    ['DescribeSecret', 1 + settle.otherSecrets],
     ['Query', Math.max(2, queryPages)],
     ['DescribeServices', describeBatches],
     ['UpdateService', k],
     ['PutItem', 2 * k + 1],
     ['PutEvents', Math.ceil((k + 1) / 10)],
   ]);
+  if (settle.pairs > 0) minimum.set('GetItem', settle.pairs);
+  return minimum;
 }
+
+const NO_SETTLE: Settle = { otherSecrets: 0, pairs: 0 };
 
 /** True when every operation of `counts` stays within `minimum` (and none is outside it); the excess, if any. */
 function withinMinimum(counts: Counts, minimum: Counts): { pass: boolean; excess: string[] } {
@@ -193,15 +201,16 @@ function withinMinimum(counts: Counts, minimum: Counts): { pass: boolean; excess
 }
 
 /** Targets of one rotation through the index. */
-export function rotationTargets(result: CaseResult, k: number, describeBatches: number): TargetResult[] {
-  const minimum = rotationMinimum(k, describeBatches, result.counts.get('Query'));
+export function rotationTargets(result: CaseResult, k: number, describeBatches: number, settle: Settle = NO_SETTLE): TargetResult[] {
+  const minimum = rotationMinimum(k, describeBatches, result.counts.get('Query'), settle);
   const { pass, excess } = withinMinimum(result.counts, minimum);
   const others = [...result.projection.waitByAction].filter(([op, wait]) => op !== 'UpdateService' && wait > 0);
   const othersWait = others.reduce((sum, [, wait]) => sum + wait, 0);
   const updateWait = result.projection.waitByAction.get('UpdateService') ?? 0;
   return [
     {
-      target: 'rotation via index: calls by operation within 3k + ceil(k/10) + ceil((k+1)/10) + 4 (Query pages as answered)',
+      target:
+        'rotation via index: calls by operation within 3k + ceil(k/10) + ceil((k+1)/10) + 4 (Query pages as answered) + settling other secrets',
       size: result.size,
       k,
       figure: `${result.calls}${excess.length > 0 ? ` (above: ${excess.join(', ')})` : ''}`,
@@ -227,6 +236,7 @@ export function rotationTargets(result: CaseResult, k: number, describeBatches: 
 export interface MissedRotation {
   consumers: number;
   describeBatches: number;
+  settle: Settle;
 }
 
 /**
@@ -240,8 +250,14 @@ export function scheduledMinimum(shape: AccountShape, scanPages: number, missed:
     ['DescribeSecret', shape.referencedSecrets],
   ]);
   for (const m of missed) {
-    for (const [op, n] of rotationMinimum(m.consumers, m.describeBatches)) {
-      if (op === 'Query' || op === 'DescribeSecret') continue;
+    for (const [op, n] of rotationMinimum(m.consumers, m.describeBatches, 2, m.settle)) {
+      if (op === 'Query') continue;
+      // The secret itself was described with every other; an other secret settled before its own
+      // reconcile described it may be described once more.
+      if (op === 'DescribeSecret') {
+        minimum.set(op, (minimum.get(op) ?? 0) + m.settle.otherSecrets);
+        continue;
+      }
       minimum.set(op, (minimum.get(op) ?? 0) + n);
     }
   }

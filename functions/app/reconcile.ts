@@ -290,8 +290,8 @@ class Run {
   /**
    * First records, judged from evidence, for the consumers met without one (`live`: their state
    * as ECS shows it; one ECS does not show is left to its live check). Recorded, except in a dry
-   * run, where the judgement serves this run alone. When another run
-   * recorded the pair meanwhile, its record stands.
+   * run, where the judgement serves this run alone. When another run recorded the pair
+   * meanwhile, its record stands.
    */
   private async firstSight(consumers: Consumer[], live: Map<string, ServiceSnapshot>): Promise<Map<string, LedgerRecord>> {
     const sightings = consumers
@@ -362,7 +362,8 @@ class Run {
         return this.report(current, 'skipped', `task definition ${lastPathSegment(service.taskDefinition)} does not reference the secret`);
       }
       // A secret new to this service: judged from its deployment, as re-indexing just recorded it.
-      const known = record ?? (await this.firstSight([current], new Map([[service.serviceArn, service]]))).get(service.serviceArn);
+      const judged = !record && this.options.useLedger;
+      const known = judged ? (await this.firstSight([current], new Map([[service.serviceArn, service]]))).get(service.serviceArn) : record;
       const verdict = this.verdict(current, known);
       if (!('due' in verdict)) return verdict;
       desired = verdict.due;

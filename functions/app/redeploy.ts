@@ -25,7 +25,7 @@ import {
 } from '../domain/rollout/rate-limiter';
 import { commitRecord } from './commit-record';
 import type { Ports } from './ports';
-import { readOtherSecrets, settleOtherSecrets } from './settle';
+import { type DescribeOnce, describeOnce, readOtherSecrets, settleOtherSecrets } from './settle';
 
 /** A service that is due and may be redeployed, with what the ledger said when it was read. */
 export interface Work {
@@ -70,6 +70,8 @@ export class Redeployer {
   readonly token = randomUUID();
   /** States of other secrets this run reads are at least this recent. */
   private readonly startedAt: Date;
+  /** The states of the other secrets of the services this run redeploys, each read once. */
+  private readonly describeOther: DescribeOnce;
   private writes = 0;
   private bucket: BucketState;
   private readonly rate: RateSettings;
@@ -89,6 +91,7 @@ export class Redeployer {
     private readonly shared?: SharedBucket,
   ) {
     this.startedAt = ports.clock.now();
+    this.describeOther = describeOnce(ports, this.startedAt);
     this.rate = { perSecond: ports.config.updateRate, burst: ports.config.updateBurst };
     this.bucket = leanest([bucket, shared?.state], this.rate, this.nowMs()) ?? fullBucket(this.rate, this.nowMs());
     this.keep(this.bucket);
@@ -199,7 +202,14 @@ export class Redeployer {
     const prior = pending.claim?.priorDeploymentId;
     const slot = rollout ?? pending.claim?.rollout;
     // Read before the call: the new deployment's tasks read these versions, or newer ones.
-    const others = await readOtherSecrets(this.ports, service.serviceArn, pending.secretArn, this.startedAt, work.otherSecrets);
+    const others = await readOtherSecrets(
+      this.ports,
+      service.serviceArn,
+      pending.secretArn,
+      work.otherSecrets,
+      this.describeOther,
+      this.startedAt,
+    );
     const settle = (deploymentId: string | undefined) =>
       settleOtherSecrets(this.ports, service.serviceArn, others, deploymentId, () => this.stamp());
     let unknown = 0;

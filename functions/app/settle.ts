@@ -13,30 +13,49 @@ export interface OtherSecrets {
   states: Array<{ secretArn: string; versions: Versions }>;
 }
 
+/** Reads a secret's state at most once per run (the run shares one answer among its services). */
+export type DescribeOnce = (secretArn: string) => Promise<SecretState>;
+
 /**
- * What the stages of the service's other secrets hold, as read since `readSince` (a state the
- * run already read will do: one DescribeSecret per secret per run). `known` are those its index
- * entry names; without them, the index is asked. Best effort: without it, a later change of
- * another secret redeploys the service again, which is all a failure costs.
+ * What the stages of the service's other secrets hold, read since `readSince` by `describe`.
+ * `known` are those its index entry names; without them, the index is asked. Best effort:
+ * without it, a later change of another secret redeploys the service again, which is all a
+ * failure costs.
  */
 export async function readOtherSecrets(
   ports: Ports,
   serviceArn: string,
   secretArn: string,
-  readSince: Date,
   known: string[] | undefined,
+  describe: DescribeOnce,
+  readSince: Date,
 ): Promise<OtherSecrets> {
   try {
     const arns = (known ?? (await ports.index.secretsOfService(serviceArn))).filter((arn) => arn !== secretArn);
-    const states = await mapWithConcurrency(arns, 4, async (arn) => {
-      const target = parseTarget(arn);
-      return target ? { secretArn: arn, versions: stagesOf(await ports.secrets.describe(target, { readSince })) } : undefined;
-    });
-    return { readSince, states: states.filter((s) => s !== undefined) };
+    const states = await mapWithConcurrency(arns, 4, async (arn) => ({ secretArn: arn, versions: stagesOf(await describe(arn)) }));
+    return { readSince, states };
   } catch (error) {
     ports.log.warn('other secrets of a redeployed service not read', { service: serviceArn, error: errorLine(error) });
     return { readSince, states: [] };
   }
+}
+
+/**
+ * A {@link DescribeOnce} for one run: each secret described once (a state the store read since
+ * `readSince` will do), concurrent asks sharing the answer; a failure is not kept.
+ */
+export function describeOnce(ports: Ports, readSince: Date): DescribeOnce {
+  const states = new Map<string, Promise<SecretState>>();
+  return (arn) => {
+    let state = states.get(arn);
+    if (!state) {
+      const target = parseTarget(arn);
+      state = target ? ports.secrets.describe(target, { readSince }) : Promise.reject(new Error(`not a secret ARN: ${arn}`));
+      state.catch(() => states.delete(arn));
+      states.set(arn, state);
+    }
+    return state;
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readOtherSecrets, settleOtherSecrets } from '../../../functions/app/settle';
+import { describeOnce, readOtherSecrets, settleOtherSecrets } from '../../../functions/app/settle';
 import { claimed, firstSeen, type LedgerRecord } from '../../../functions/domain/ledger/record';
 import { secretArn, serviceArn } from '../../support/factories';
 import { type FakeWorld, fakeWorld } from '../../support/fakes/world';
@@ -41,7 +41,14 @@ describe('one deployment settles every secret of its service', () => {
   it('advances the record of another secret to the version read before UpdateService', async () => {
     world.clock.advance(1000);
     const rotated = world.secrets.rotate(KEY);
-    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), undefined);
+    const others = await readOtherSecrets(
+      world.ports,
+      SERVICE,
+      DB,
+      undefined,
+      describeOnce(world.ports, world.clock.now()),
+      world.clock.now(),
+    );
 
     await settleOtherSecrets(world.ports, SERVICE, others, 'ecs-svc/9', stamp);
 
@@ -56,12 +63,19 @@ describe('one deployment settles every secret of its service', () => {
     world.index.secretsOfService = async () => {
       throw new Error('not asked');
     };
-    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), [KEY]);
+    const others = await readOtherSecrets(world.ports, SERVICE, DB, [KEY], describeOnce(world.ports, world.clock.now()), world.clock.now());
     expect(others.states.map((s) => s.secretArn)).toEqual([KEY]);
   });
 
   it('leaves a record written after the versions were read: it may know a newer deployment', async () => {
-    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), undefined);
+    const others = await readOtherSecrets(
+      world.ports,
+      SERVICE,
+      DB,
+      undefined,
+      describeOnce(world.ports, world.clock.now()),
+      world.clock.now(),
+    );
     world.clock.advance(1000);
     world.secrets.rotate(KEY);
     const newer = recordOf(KEY, { AWSCURRENT: world.secrets.current(KEY) });
@@ -85,7 +99,14 @@ describe('one deployment settles every secret of its service', () => {
     world.clock.advance(1000);
     const third = secretArn('prod/third-MnOpQr');
     world.secrets.add(third, 'prod/third');
-    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), [KEY, third]);
+    const others = await readOtherSecrets(
+      world.ports,
+      SERVICE,
+      DB,
+      [KEY, third],
+      describeOnce(world.ports, world.clock.now()),
+      world.clock.now(),
+    );
 
     await settleOtherSecrets(world.ports, SERVICE, others, 'd', stamp);
 
@@ -93,11 +114,18 @@ describe('one deployment settles every secret of its service', () => {
     expect(await world.ledger.read(third, SERVICE)).toBeUndefined();
   });
 
+  it('describes each other secret once per run, however many of its services are redeployed', async () => {
+    const describe = describeOnce(world.ports, world.clock.now());
+    world.secrets.calls.DescribeSecret = 0;
+    await Promise.all([1, 2, 3].map(() => readOtherSecrets(world.ports, SERVICE, DB, [KEY], describe, world.clock.now())));
+    expect(world.secrets.calls.DescribeSecret).toBe(1);
+  });
+
   it('settles nothing, and fails nothing, when the other secrets cannot be read', async () => {
     world.secrets.describe = async () => {
       throw new Error('throttled');
     };
-    const others = await readOtherSecrets(world.ports, SERVICE, DB, world.clock.now(), [KEY]);
+    const others = await readOtherSecrets(world.ports, SERVICE, DB, [KEY], describeOnce(world.ports, world.clock.now()), world.clock.now());
     expect(others.states).toEqual([]);
   });
 });
