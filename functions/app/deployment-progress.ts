@@ -5,10 +5,10 @@ import { parseTarget } from '../domain/identity/target';
 import { deploymentChanged, type LedgerRecord } from '../domain/ledger/record';
 import type { Report } from '../domain/report/report';
 import type { DeploymentState } from '../domain/rollout/waves';
-import type { RunContext } from './handle-event';
-import type { Ports } from './ports';
+import type { Ports } from '../ports/ports';
 import { reconcile } from './reconcile';
 import { commitRecord } from './redeploy';
+import type { RunContext } from './run-context';
 
 /** What an ECS deployment event changed. */
 export interface ProgressOutcome {

@@ -34,9 +34,9 @@ import {
   waveOf,
 } from '../domain/rollout/waves';
 import type { Notification } from '../ports/notifier';
+import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed } from './notifications';
-import type { Ports } from './ports';
 import type { OnProgress } from './progress';
 import { describeRecord, Redeployer, type Work, type WorkResult } from './redeploy';
 import { writeServiceEntries } from './refresh-index';

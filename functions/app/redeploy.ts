@@ -24,7 +24,7 @@ import {
   type SharedBucket,
 } from '../domain/rollout/rate-limiter';
 import type { Ledger } from '../ports/ledger';
-import type { Ports } from './ports';
+import type { Ports } from '../ports/ports';
 
 /** A service that is due and may be redeployed, with what the ledger said when it was read. */
 export interface Work {

@@ -7,8 +7,8 @@ import type { ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import { baseline, type LedgerRecord } from '../domain/ledger/record';
 import type { SecretReference } from '../domain/references/references';
+import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Ports } from './ports';
 import type { OnProgress } from './progress';
 import { type AccountScan, revisionReferences, scanAccount } from './scan-account';
 

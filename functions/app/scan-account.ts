@@ -2,9 +2,9 @@ import { errorLine } from '../domain/errors';
 import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import type { SecretReference } from '../domain/references/references';
 import type { CachedRevisions } from '../ports/index-store';
+import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Ports } from './ports';
-import type { OnProgress } from './progress';
+import type { OnProgress, ScanProgress } from './progress';
 
 /** DescribeTaskDefinition refills at 20/s per account; stay well below. */
 const TASK_DEFINITION_CONCURRENCY = 8;
@@ -13,14 +13,6 @@ const TASK_DEFINITION_CONCURRENCY = 8;
 export async function listClusters(ports: Pick<Ports, 'config' | 'ecs'>): Promise<string[]> {
   if (ports.config.clusters.length > 0) return ports.config.clusters;
   return ports.ecs.listClusters();
-}
-
-/** Progress of a full scan, for a terminal display. */
-export interface ScanProgress {
-  clusters: number;
-  clustersDone: number;
-  services: number;
-  taskDefinitions: number;
 }
 
 /** Everything a full scan of the account finds. */

@@ -7,8 +7,8 @@ import { describeVersions, holds, type LedgerRecord, type Versions } from '../do
 import { versionOfStage } from '../domain/plan/secret-state';
 import type { Report } from '../domain/report/report';
 import type { Rollout } from '../domain/rollout/waves';
+import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Ports } from './ports';
 
 /** Where one consumer stands against the secret's current versions, from the ledger. */
 export type ConsumerState =

@@ -7,8 +7,8 @@ import type { IndexEntry } from '../domain/index/entries';
 import type { SecretRecord } from '../domain/ledger/record';
 import { type SecretState, versionOfStage } from '../domain/plan/secret-state';
 import { type Origin, type Report, targetIdentity } from '../domain/report/report';
+import type { Ports } from '../ports/ports';
 import { rotationFailed, scheduledForDeletion } from './notifications';
-import type { Ports } from './ports';
 
 /** The services and standalone tasks the index says use a secret. */
 interface Users {

@@ -1,10 +1,10 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { Ports } from '../app/ports';
 import type { Config } from '../config';
 import { EnvironmentError } from '../domain/errors';
 import { systemClock } from '../ports/clock';
 import { type Logger, silentLogger } from '../ports/logger';
 import { type Metrics, noMetrics } from '../ports/metrics';
+import type { Ports } from '../ports/ports';
 import { type AwsClients, buildClients, type Instrument } from './clients';
 import { awsEcs } from './ecs';
 import { consoleLogger } from './logger';

@@ -5,9 +5,10 @@
  */
 import { DescribeServicesCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { handleEvent, type RunContext } from '../../functions/app/handle-event';
+import { handleEvent } from '../../functions/app/handle-event';
 import { rebuildIndex } from '../../functions/app/refresh-index';
 import { resume } from '../../functions/app/resume';
+import type { RunContext } from '../../functions/app/run-context';
 import { secretStatus } from '../../functions/app/status';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';

@@ -1,13 +1,13 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handleSignal } from '../../functions/app/handle-event';
-import type { Ports } from '../../functions/app/ports';
 import { type AwsPorts, awsPorts, type ComposeOptions } from '../../functions/aws/compose';
 import { type Config, loadConfig } from '../../functions/config';
 import type { Signal } from '../../functions/domain/decode/events';
 import type { Report } from '../../functions/domain/report/report';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { silentLogger } from '../../functions/ports/logger';
+import type { Ports } from '../../functions/ports/ports';
 import { secretEvents as secretEventsIn } from './events';
 import { MOTO_ACCOUNT, type MotoServer, startMoto } from './moto';
 import { emulatorClientConfig } from './world';

@@ -1,4 +1,3 @@
-import type { Ports } from '../../../functions/app/ports';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../functions/app/reconcile';
 import { type Config, loadConfig } from '../../../functions/config';
 import type { RunRequest } from '../../../functions/domain/decode/run-request';
@@ -8,6 +7,7 @@ import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import type { SharedBucket } from '../../../functions/domain/rollout/rate-limiter';
 import type { Continuation } from '../../../functions/ports/continuation';
 import { silentLogger } from '../../../functions/ports/logger';
+import type { Ports } from '../../../functions/ports/ports';
 import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';

@@ -1,6 +1,7 @@
-import { type EventOutcome, handleEvent, MAX_HOPS, type RunContext } from '../../../functions/app/handle-event';
+import { type EventOutcome, handleEvent, MAX_HOPS } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
+import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload, type RunRequest } from '../../../functions/domain/decode/run-request';
 import { MalformedEventError } from '../../../functions/domain/errors';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';

@@ -1,7 +1,7 @@
-import type { RunContext } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { resume } from '../../../functions/app/resume';
+import type { RunContext } from '../../../functions/app/run-context';
 import { BadInputError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
