@@ -155,11 +155,35 @@ export async function reindexService(ports: Ports, clusterArn: string, serviceAr
 }
 
 /**
+ * Brings one service's index entries up to what a reconcile found live, when the index was
+ * behind: a service gone (or not ACTIVE) leaves the index; one on another task definition is
+ * indexed with that revision's references, which are returned. A dry run writes nothing; a run
+ * without the ledger does not touch the state table's revision cache.
+ */
+export async function repairServiceIndex(
+  ports: Ports,
+  serviceArn: string,
+  service: ServiceSnapshot | undefined,
+  options: { dryRun: boolean; useLedger: boolean },
+): Promise<SecretReference[]> {
+  const { dryRun } = options;
+  if (!service || service.status === 'INACTIVE') {
+    if (!dryRun) await writeServiceEntries(ports, serviceArn, undefined, []);
+    return [];
+  }
+  const all = options.useLedger
+    ? await revisionReferences(ports, service.taskDefinition, { store: !dryRun })
+    : await ports.ecs.taskDefinitionReferences(service.taskDefinition);
+  if (!dryRun) await writeServiceEntries(ports, service.serviceArn, service, all);
+  return all;
+}
+
+/**
  * Replaces one service's index entries with those of its current task definition: a secret it
  * now references for the first time gets a ledger baseline, one it no longer references loses
  * its record.
  */
-export async function writeServiceEntries(
+async function writeServiceEntries(
   ports: Ports,
   serviceArn: string,
   live: ServiceSnapshot | undefined,

@@ -75,6 +75,16 @@ export function versionKey(versions: Versions): string {
     .join(',');
 }
 
+/** The versions a key made by `versionKey` stands for (a rollout's key names the versions it rolls out). */
+export function versionsOfKey(key: string): Versions {
+  return Object.fromEntries(
+    key
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+}
+
 /**
  * Versions as a person reads them: `AWSCURRENT=v3` for a secret's stages, `version 3` for an SSM
  * parameter (whose one "stage" is its latest version).

@@ -12,6 +12,7 @@ import {
   type Stamp,
   type Versions,
   versionKey,
+  versionsOfKey,
 } from '../../../../functions/domain/ledger/record';
 import { secretArn, serviceArn } from '../../../support/factories';
 
@@ -310,6 +311,15 @@ describe('versionKey', () => {
   it('gives the same key for the same versions inserted in any order', () => {
     expect(versionKey({ a: '1', b: '2' })).toBe(versionKey({ b: '2', a: '1' }));
   });
+});
+
+describe('versionsOfKey', () => {
+  it.each<Versions>([{}, { AWSCURRENT: V1 }, { BLUE: V3, AWSPREVIOUS: V1, AWSCURRENT: V2 }])(
+    'reads back the versions of %p',
+    (versions) => {
+      expect(versionsOfKey(versionKey(versions))).toEqual(versions);
+    },
+  );
 });
 
 describe('holds', () => {
