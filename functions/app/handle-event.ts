@@ -11,6 +11,7 @@ import {
 import { MalformedEventError } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
 import { type Report, targetIdentity } from '../domain/report/report';
+import { textField } from '../domain/text';
 import type { Ports } from '../ports/ports';
 import { onDeploymentChange, type ProgressOutcome } from './deployment-progress';
 import { type ReconcileOptions, reconcile } from './reconcile';
@@ -38,13 +39,12 @@ export async function handleEvent(ports: Ports, event: unknown, run: RunContext)
   if (isEcsEvent(event)) {
     const change = decodeDeploymentEvent(event);
     const body = event as Record<string, unknown>;
-    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
     const trigger = {
       source: 'aws.ecs',
-      detailType: text(body['detail-type']),
+      detailType: textField(body['detail-type']),
       eventName: change.eventName,
-      eventId: text(body.id),
-      time: text(body.time),
+      eventId: textField(body.id),
+      time: textField(body.time),
     };
     return { kind: 'deployment', progress: await onDeploymentChange(ports, change, trigger, run) };
   }

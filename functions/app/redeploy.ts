@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorLine, OutcomeUnknownError, ThrottledError } from '../domain/errors';
+import { parseArn } from '../domain/identity/arn';
 import { primaryDeploymentId, type ServiceSnapshot } from '../domain/inventory/service';
 import {
   type ClaimDecision,
@@ -327,7 +328,7 @@ export function describeRecord(record: LedgerRecord | undefined): string {
 
 /** A parameter's ARN names the ssm service; anything else here is a secret. */
 function kindOf(arn: string): 'secret' | 'parameter' {
-  return arn.split(':')[2] === 'ssm' ? 'parameter' : 'secret';
+  return parseArn(arn)?.service === 'ssm' ? 'parameter' : 'secret';
 }
 
 /**
