@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errorLine, UnknownSecretError } from '../domain/errors';
+import { UnknownSecretError } from '../domain/errors';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';
 import { diffIndex, entriesFor, type IndexDiff, type IndexEntry, type IndexMeta, type MissingSecret } from '../domain/index/entries';
@@ -10,7 +10,8 @@ import type { SecretReference } from '../domain/references/references';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { OnProgress } from './progress';
-import { type AccountScan, revisionReferences, scanAccount } from './scan-account';
+import { cacheRevisions, dropUnusedRevisions, revisionReferences } from './revision-cache';
+import { scanAccount } from './scan-account';
 
 /** What a rebuild did. */
 export interface RebuildSummary extends IndexMeta {
@@ -92,34 +93,6 @@ export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promi
     taskDefinitionsDescribed: scan.described.size,
     revisionsDropped,
   };
-}
-
-/**
- * Caches the revisions a scan described. Best effort: a revision left uncached is described
- * again by the next rebuild, which is all a failed write costs.
- */
-async function cacheRevisions(ports: Ports, described: Map<string, SecretReference[]>): Promise<void> {
-  if (described.size === 0) return;
-  await ports.index.cacheRevisions(described).catch((error: unknown) => {
-    ports.log.warn('revision cache not written', { revisions: described.size, error: errorLine(error) });
-  });
-}
-
-/**
- * Drops from the cache the revisions that no service or standalone task of the scan uses (the
- * cache must not grow for ever); rows written since the cache was read are left to the next
- * rebuild. Best effort, as writing it. Returns how many were dropped.
- */
-async function dropUnusedRevisions(ports: Ports, cached: string[], scan: AccountScan): Promise<number> {
-  const unused = cached.filter((arn) => !scan.references.has(arn));
-  if (unused.length === 0) return 0;
-  return ports.index.dropRevisions(unused).then(
-    () => unused.length,
-    (error: unknown) => {
-      ports.log.warn('unused revisions not dropped from the cache', { revisions: unused.length, error: errorLine(error) });
-      return 0;
-    },
-  );
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Ledger } from './ledger';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Notifier } from './notifier';
+import type { RevisionCache } from './revision-cache';
 import type { SecretStore } from './secrets';
 
 /**
@@ -17,6 +18,7 @@ export interface Ports {
   secrets: SecretStore;
   ecs: EcsPort;
   index: IndexStore;
+  revisions: RevisionCache;
   ledger: Ledger;
   notifier: Notifier;
   clock: Clock;

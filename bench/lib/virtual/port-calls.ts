@@ -11,6 +11,7 @@
 import type { IndexStore } from '../../../functions/ports/index-store';
 import type { Ledger } from '../../../functions/ports/ledger';
 import type { Notifier } from '../../../functions/ports/notifier';
+import type { RevisionCache } from '../../../functions/ports/revision-cache';
 import type { SecretStore } from '../../../functions/ports/secrets';
 import type { Counts } from '../../../test/support/call-counter';
 import type { FakeWorld } from '../../../test/support/fakes/world';
@@ -36,7 +37,7 @@ export function countPortCalls(world: FakeWorld): PortCalls {
   const ledgerBytes = (secretArn?: string) =>
     size([...world.ledger.items.values()].filter((r) => secretArn === undefined || r.secretArn === secretArn)) +
     size([...world.ledger.secrets.values()].filter((r) => secretArn === undefined || r.secretArn === secretArn));
-  const revisionBytes = () => size([...world.index.revisions]);
+  const revisionBytes = () => size([...world.revisions.rows]);
   const tableBytes = () => entryBytes() + ledgerBytes() + revisionBytes();
 
   const index = world.ports.index;
@@ -70,17 +71,20 @@ export function countPortCalls(world: FakeWorld): PortCalls {
       add('Scan', pages(tableBytes()));
       return index.stored();
     },
+  };
+  const revisions = world.ports.revisions;
+  const countedRevisions: RevisionCache = {
     cachedRevision: async (taskDefinitionArn) => {
       add('GetItem');
-      return index.cachedRevision(taskDefinitionArn);
+      return revisions.cachedRevision(taskDefinitionArn);
     },
-    cacheRevisions: async (revisions) => {
-      add('BatchWriteItem', Math.ceil(revisions.size / 25));
-      return index.cacheRevisions(revisions);
+    cacheRevisions: async (rows) => {
+      add('BatchWriteItem', Math.ceil(rows.size / 25));
+      return revisions.cacheRevisions(rows);
     },
     dropRevisions: async (taskDefinitionArns) => {
       add('BatchWriteItem', Math.ceil(new Set(taskDefinitionArns).size / 25));
-      return index.dropRevisions(taskDefinitionArns);
+      return revisions.dropRevisions(taskDefinitionArns);
     },
   };
   const ledger = world.ports.ledger;
@@ -137,7 +141,13 @@ export function countPortCalls(world: FakeWorld): PortCalls {
     },
     remember: (state) => secrets.remember(state),
   };
-  Object.assign(world.ports, { index: countedIndex, ledger: countedLedger, notifier: countedNotifier, secrets: countedSecrets });
+  Object.assign(world.ports, {
+    index: countedIndex,
+    revisions: countedRevisions,
+    ledger: countedLedger,
+    notifier: countedNotifier,
+    secrets: countedSecrets,
+  });
 
   return {
     take() {

@@ -11,7 +11,7 @@ import type { Ports } from '../../../functions/ports/ports';
 import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
-import { FakeSecrets, MemoryIndexStore, MemoryLedger, RecordingMetrics, RecordingNotifier } from './stores';
+import { FakeSecrets, MemoryIndexStore, MemoryLedger, MemoryRevisionCache, RecordingMetrics, RecordingNotifier } from './stores';
 
 export const FAKE_ACCOUNT = '111122223333';
 export const FAKE_REGION = 'eu-west-1';
@@ -22,6 +22,7 @@ export interface FakeWorld {
   ecs: FakeEcs;
   secrets: FakeSecrets;
   index: MemoryIndexStore;
+  revisions: MemoryRevisionCache;
   ledger: MemoryLedger;
   notifier: RecordingNotifier;
   metrics: RecordingMetrics;
@@ -36,7 +37,8 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const clock = new VirtualClock();
   const ecs = new FakeEcs(clock);
   const secrets = new FakeSecrets();
-  const index = new MemoryIndexStore();
+  const revisions = new MemoryRevisionCache();
+  const index = new MemoryIndexStore(revisions);
   const ledger = new MemoryLedger();
   const notifier = new RecordingNotifier();
   const metrics = new RecordingMetrics();
@@ -46,6 +48,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     secrets,
     ecs,
     index,
+    revisions,
     ledger,
     notifier,
     clock,
@@ -58,6 +61,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     ecs,
     secrets,
     index,
+    revisions,
     ledger,
     notifier,
     metrics,
