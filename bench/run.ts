@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfig } from '../functions/config';
-import { CallCounter } from '../test/support/call-counter';
+import { CallCounter } from '../test/kit/call-counter';
 import { measureBundles } from './lib/bundles';
 import { benchmarkSize } from './lib/moto-size';
 import { type Options, parseOptions, USAGE, UsageError } from './lib/options';

@@ -6,7 +6,7 @@
  * docs/benchmarks.md.
  */
 import { loadConfig } from '../../functions/config';
-import type { Counts } from '../../test/support/call-counter';
+import type { Counts } from '../../test/kit/call-counter';
 
 export interface Bucket {
   burst: number;

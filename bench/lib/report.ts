@@ -3,7 +3,7 @@
  * docs/benchmarks.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { formatCounts } from '../../test/support/call-counter';
+import { formatCounts } from '../../test/kit/call-counter';
 import type { AccountShape } from './account';
 import type { BundleResult } from './bundles';
 import { ECS_BUCKETS, OUR_UPDATE_SERVICE } from './limits';

@@ -13,7 +13,7 @@ import { parseTarget } from '../domain/identity/target';
 import { type Report, targetIdentity } from '../domain/report/report';
 import { textField } from '../domain/text';
 import type { Ports } from '../ports/ports';
-import { onDeploymentChange, type ProgressOutcome } from './deployment-progress';
+import { onDeploymentChange, type ProgressOutcome } from './deployment-change';
 import { type ReconcileOptions, reconcile } from './reconcile';
 import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
 import type { RunContext } from './run-context';

@@ -12,11 +12,11 @@ import type { IndexEntry } from '../../functions/domain/index/entries';
 import type { SecretReference } from '../../functions/domain/references/references';
 import type { IndexStore } from '../../functions/ports/index-store';
 import type { RevisionCache } from '../../functions/ports/revision-cache';
-import { CallCounter } from '../support/call-counter';
-import { type Emulator, startEmulator } from '../support/emulator';
-import { secretArn, serviceArn, smReference, ssmReference, taskDefinitionArn } from '../support/factories';
-import { MemoryIndexStore, MemoryRevisionCache } from '../support/fakes/stores';
-import { registerTaskDefinition, seedDemoAccount } from '../support/world';
+import { CallCounter } from '../kit/call-counter';
+import { type Emulator, startEmulator } from '../kit/emulator';
+import { secretArn, serviceArn, smReference, ssmReference, taskDefinitionArn } from '../kit/factories';
+import { MemoryIndexStore, MemoryRevisionCache } from '../kit/fakes/stores';
+import { registerTaskDefinition, seedDemoAccount } from '../kit/simulated-account';
 
 let emulator: Emulator;
 let tables = 0;

@@ -3,14 +3,15 @@
  * deployed reconciler runs it: a Lambda invocation of a fixed timeout that stops claiming its
  * margin before the end and continues at once in a new invocation, the UpdateService bucket
  * carried over (issue 10). moto cannot throttle, so this runs on the in-memory ports in virtual
- * time (test/support/fakes): FakeEcs refuses an UpdateService past its token bucket, as ECS does.
+ * time (test/kit/fakes): FakeEcs refuses an UpdateService past its token bucket, as ECS does.
  */
 import { rebuildIndex } from '../../../functions/app/refresh-index';
-import type { Counts } from '../../../test/support/call-counter';
-import { secretEvents } from '../../../test/support/events';
-import { ReconcilerQueue } from '../../../test/support/fakes/invocations';
-import { FAKE_ACCOUNT, FAKE_REGION, fakeWorld, seedFakes } from '../../../test/support/fakes/world';
-import { rotatedSecretName, syntheticPlan } from '../../../test/support/world';
+import type { Counts } from '../../../test/kit/call-counter';
+import { secretEvents } from '../../../test/kit/events';
+import { fakeWorld, seedFakes } from '../../../test/kit/fakes/fake-world';
+import { ReconcilerQueue } from '../../../test/kit/fakes/invocations';
+import { rotatedSecretName, syntheticPlan } from '../../../test/kit/simulated-account';
+import { ACCOUNT, REGION } from '../../../test/kit/test-account';
 import { countPortCalls } from './port-calls';
 
 /** A token bucket: `burst` tokens, refilled at `perSecond`. */
@@ -81,7 +82,7 @@ export async function massRotation(settings: MassRotationSettings): Promise<Mass
 
   const secretArn = seeded.secrets.get(rotatedSecretName(k))?.arn as string;
   const version = world.secrets.rotate(secretArn);
-  const events = secretEvents(secretArn, { account: FAKE_ACCOUNT, region: FAKE_REGION });
+  const events = secretEvents(secretArn, { account: ACCOUNT, region: REGION });
   const delivered =
     settings.events === 'one'
       ? [events.putSecretValue()]

@@ -1,6 +1,6 @@
 /**
  * The AWS calls the AWS adapters would make for what the use cases ask of the in-memory ports
- * (test/support/fakes), so that runs in virtual time report calls by operation like the runs
+ * (test/kit/fakes), so that runs in virtual time report calls by operation like the runs
  * against moto. ECS calls are the fake's own counts (it counts as the adapter calls: one
  * DescribeServices per batch of ten, a throttled UpdateService included). The state table and
  * EventBridge follow functions/aws: one GetItem, PutItem or DeleteItem per record, a Query or
@@ -13,8 +13,8 @@ import type { Ledger } from '../../../functions/ports/ledger';
 import type { Notifier } from '../../../functions/ports/notifier';
 import type { RevisionCache } from '../../../functions/ports/revision-cache';
 import type { SecretStore } from '../../../functions/ports/secrets';
-import type { Counts } from '../../../test/support/call-counter';
-import type { FakeWorld } from '../../../test/support/fakes/world';
+import type { Counts } from '../../../test/kit/call-counter';
+import type { FakeWorld } from '../../../test/kit/fakes/fake-world';
 
 const MB = 1024 * 1024;
 

@@ -5,8 +5,8 @@ import { parseTarget, type Target } from '../../../functions/domain/identity/tar
 import type { ServiceSnapshot } from '../../../functions/domain/inventory/service';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import type { Logger } from '../../../functions/ports/logger';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan } from '../../support/world';
+import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { demoPlan } from '../../kit/simulated-account';
 
 /**
  * The revision cache: a task definition revision never changes, so a rebuild describes only the

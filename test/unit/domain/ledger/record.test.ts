@@ -14,7 +14,7 @@ import {
   versionKey,
   versionsOfKey,
 } from '../../../../functions/domain/ledger/record';
-import { secretArn, serviceArn } from '../../../support/factories';
+import { secretArn, serviceArn } from '../../../kit/factories';
 
 /*
  * The ledger is what makes redeploys exactly-once: every rule below is one way a run could

@@ -1,5 +1,5 @@
 import { countOutcomes, exitCodeOf, secretIdentity, toReportReference } from '../../../../functions/domain/report/report';
-import { DB, report, secretState, serviceReport, smReference, ssmReference, V_CURRENT } from '../../../support/factories';
+import { DB, report, secretState, serviceReport, smReference, ssmReference, V_CURRENT } from '../../../kit/factories';
 
 describe('exitCodeOf', () => {
   it('is 1 when any service failed', () => {

@@ -10,10 +10,10 @@ import { silentLogger } from '../../functions/ports/logger';
 import type { Ports } from '../../functions/ports/ports';
 import { secretEvents as secretEventsIn } from './events';
 import { MOTO_ACCOUNT, type MotoServer, startMoto } from './moto';
-import { emulatorClientConfig } from './world';
+import { emulatorClientConfig } from './simulated-account';
+import { REGION } from './test-account';
 
 export { MOTO_ACCOUNT };
-export const REGION = 'eu-west-1';
 
 /** A moto_server of one test file, with clients to seed it and the adapters for the code under test. */
 export interface Emulator {

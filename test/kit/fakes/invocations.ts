@@ -8,7 +8,7 @@ import { type EventOutcome, handleEvent } from '../../../functions/app/handle-ev
 import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload } from '../../../functions/domain/decode/run-request';
 import { deadlineIn } from '../../../functions/domain/rollout/deadline';
-import type { FakeWorld } from './world';
+import type { FakeWorld } from './fake-world';
 
 /**
  * A Lambda invocation of `seconds` starting now on the world's clock, with the stack's margin

@@ -8,13 +8,11 @@ import type { SharedBucket } from '../../../functions/domain/rollout/rate-limite
 import type { Continuation } from '../../../functions/ports/continuation';
 import { silentLogger } from '../../../functions/ports/logger';
 import type { Ports } from '../../../functions/ports/ports';
-import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
+import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../simulated-account';
+import { ACCOUNT, REGION } from '../test-account';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
 import { FakeSecrets, MemoryIndexStore, MemoryLedger, MemoryRevisionCache, RecordingMetrics, RecordingNotifier } from './stores';
-
-export const FAKE_ACCOUNT = '111122223333';
-export const FAKE_REGION = 'eu-west-1';
 
 /** Every port in memory, on a virtual clock, with handles to inspect and steer them. */
 export interface FakeWorld {
@@ -44,7 +42,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const metrics = new RecordingMetrics();
   const requests: RunRequest[] = [];
   const ports: Ports = {
-    config: { ...loadConfig({}), region: FAKE_REGION, ...config },
+    config: { ...loadConfig({}), region: REGION, ...config },
     secrets,
     ecs,
     index,
@@ -54,7 +52,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     clock,
     log: silentLogger,
     metrics,
-    accountId: async () => FAKE_ACCOUNT,
+    accountId: async () => ACCOUNT,
   };
   return {
     ports,
@@ -71,7 +69,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   };
 }
 
-const arn = (service: string, resource: string) => `arn:aws:${service}:${FAKE_REGION}:${FAKE_ACCOUNT}:${resource}`;
+const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 
 /** What seeding an account plan into the fakes created, by name. */
 export interface SeededFakes {
@@ -81,7 +79,7 @@ export interface SeededFakes {
 }
 
 /**
- * Creates a planned account (test/support/world.ts: the demo's, or a synthetic one of any size)
+ * Creates a planned account (test/kit/simulated-account.ts: the demo's, or a synthetic one of any size)
  * in the fakes: the same task definitions, read into references by the same code as the AWS path.
  */
 export function seedFakes(world: FakeWorld, plan: WorldPlan): SeededFakes {
