@@ -10,7 +10,7 @@
  *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule
  *   (issue 11).
  * - The handler bundles: size and cold load.
- * Prints the tables with the targets marked PASS/FAIL and writes them to docs/benchmarks.md.
+ * Prints the tables with the targets marked PASS/FAIL and writes them to docs/benchmark-results.md.
  * Exits 1 when a target fails or anything errors, 2 on bad arguments.
  */
 
@@ -36,7 +36,7 @@ import { ECS_UPDATE_SERVICE, type MassRotationResult, massRotation } from './lib
 import { type WavesResult, wavesRollout } from './lib/virtual/waves';
 
 const ROOT = resolve(__dirname, '../..');
-const DOC = resolve(ROOT, 'docs/benchmarks.md');
+const DOC = resolve(ROOT, 'docs/benchmark-results.md');
 
 async function main(): Promise<number> {
   let options: Options;
@@ -197,10 +197,10 @@ function codeVersion(): string {
   return `commit ${head.stdout.trim()}${dirty ? ' with uncommitted changes under functions/' : ''}`;
 }
 
-const DEFAULT_HEADER = `# Benchmarks
+const DEFAULT_HEADER = `# Benchmark results
 
-What one secret rotation and one index rebuild cost as the account grows: \`npm run bench\`
-(bench/run.ts). The results section below is rewritten by every full run.`;
+The figures of the last full runs of \`npm run bench\`; [benchmarks.md](benchmarks.md) says what each
+case measures and what each target holds. The sections below are rewritten by every full run.`;
 
 main().then(
   (code) => {

@@ -1,6 +1,6 @@
 /**
  * Tables of a benchmark run (Markdown, readable on a terminal too) and the results section of
- * docs/benchmarks.md.
+ * docs/benchmark-results.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatCounts } from '../../test/kit/call-counter';
@@ -242,7 +242,7 @@ export function limitsTable(): string {
   );
 }
 
-/** The whole report: what the terminal shows, and the results section of docs/benchmarks.md. */
+/** The whole report: what the terminal shows, and the results section of docs/benchmark-results.md. */
 export function renderResults(run: RunResults): string {
   const failed = run.targets.filter(failing).length;
   const over = run.targets.filter((t) => !t.pass && !failing(t)).length;
