@@ -6,9 +6,8 @@
  *   and for each k one rotation through the index, by a live scan, and by a hand-written baseline:
  *   AWS calls by operation, projected under the ECS rate limits, and the handler's peak memory.
  * - In virtual time on the in-memory ports (bench/lib/virtual): a rotation of k services under
- *   ECS's UpdateService throttling, through a chain of Lambda invocations (issue 10), and a
- *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule
- *   (issue 11).
+ *   ECS's UpdateService throttling, through a chain of Lambda invocations, and a
+ *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule.
  * - The handler bundles: size and cold load.
  * Prints the tables with the targets marked PASS/FAIL and writes them to docs/benchmark-results.md.
  * Exits 1 when a target fails or anything errors, 2 on bad arguments.
@@ -133,8 +132,8 @@ async function main(): Promise<number> {
 }
 
 /**
- * Issue 10: k services rotated under ECS's UpdateService bucket (50, 5/s) by 60 s Lambda
- * invocations: with our bucket at ECS's (the issue's figure), for one event and for the five of a
+ * k services rotated under ECS's UpdateService bucket (50, 5/s) by 60 s Lambda invocations:
+ * with our bucket at ECS's (the documented figure), for one event and for the five of a
  * rotation, and with the shipped default (10, 2/s).
  */
 async function runMassRotations(options: Options, log: (line: string) => void): Promise<MassRotationResult[]> {
@@ -160,7 +159,7 @@ async function runMassRotations(options: Options, log: (line: string) => void): 
   return results;
 }
 
-/** Issue 11: a rollout in waves at the shipped rate, deployments of 2 to 6 minutes, the deployed 300 s Lambda. */
+/** A rollout in waves at the shipped rate, deployments of 2 to 6 minutes, the deployed 300 s Lambda. */
 async function runWaves(options: Options, log: (line: string) => void): Promise<WavesResult[]> {
   if (options.waves.length === 0) return [];
   const shipped = loadConfig({});

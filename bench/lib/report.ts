@@ -129,7 +129,7 @@ export function massRotationTable(results: MassRotationResult[]): string {
       `${r.settings.lambdaSeconds} s - ${r.marginSeconds} s`,
       `${r.once} of ${r.settings.k}`,
       `${r.seconds.toFixed(1)} s`,
-      `${r.issueSeconds.toFixed(1)} s`,
+      `${r.ecsBucketSeconds.toFixed(1)} s`,
       `${r.floorSeconds.toFixed(1)} s`,
       String(r.invocations),
       compactList(r.updatesPerInvocation),
@@ -229,7 +229,7 @@ export function limitsTable(): string {
         op,
         String(b.burst),
         String(b.refill),
-        b.source === 'issue' ? 'issue (ECS documentation)' : 'assumed (like the other reads)',
+        b.source === 'documented' ? 'ECS documentation' : 'assumed (like the other reads)',
       ]),
       [
         "UpdateService, the tool's own bucket",

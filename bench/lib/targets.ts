@@ -1,5 +1,5 @@
 /**
- * The issue's targets, evaluated on measured figures. Each target yields one PASS/FAIL row.
+ * The benchmark's targets (docs/benchmarks.md), evaluated on measured figures. Each target yields one PASS/FAIL row.
  */
 
 import { type Counts, formatCounts, total } from '../../test/kit/call-counter';

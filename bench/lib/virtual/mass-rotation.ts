@@ -2,7 +2,7 @@
  * One rotation of a secret that k services use, under ECS's UpdateService bucket, run as the
  * deployed reconciler runs it: a Lambda invocation of a fixed timeout that stops claiming its
  * margin before the end and continues at once in a new invocation, the UpdateService bucket
- * carried over (issue 10). moto cannot throttle, so this runs on the in-memory ports in virtual
+ * carried over. moto cannot throttle, so this runs on the in-memory ports in virtual
  * time (test/kit/fakes): FakeEcs refuses an UpdateService past its token bucket, as ECS does.
  */
 import { rebuildIndex } from '../../../functions/app/refresh-index';
@@ -51,8 +51,8 @@ export interface MassRotationResult {
   seconds: number;
   /** The time no run can beat: the slower of the two buckets, (k - burst) / rate. */
   floorSeconds: number;
-  /** The figure the issue compares with: (k - ECS burst) / ECS rate. */
-  issueSeconds: number;
+  /** The floor at ECS's own bucket: (k - ECS burst) / ECS rate. */
+  ecsBucketSeconds: number;
   invocations: number;
   /** UpdateService calls per invocation. */
   updatesPerInvocation: number[];
@@ -112,7 +112,7 @@ export async function massRotation(settings: MassRotationSettings): Promise<Mass
     twice: counts.filter((n) => n > 1).length,
     seconds: (last - t0) / 1000,
     floorSeconds: Math.max(bucketFloor(k, settings.ecs), bucketFloor(k, settings.ours)),
-    issueSeconds: bucketFloor(k, settings.ecs),
+    ecsBucketSeconds: bucketFloor(k, settings.ecs),
     invocations: invocations.length,
     updatesPerInvocation,
     throttles: (world.ecs.calls.UpdateService ?? 0) - updateCallsBefore - world.ecs.updates.length,

@@ -1,5 +1,5 @@
 /**
- * A rollout in waves (issue 11), on the in-memory ports in virtual time: n services tagged
+ * A rollout in waves, on the in-memory ports in virtual time: n services tagged
  * `ecs-secret-redeploy:wave` 1, 2, 3, one secret rotated, ECS's UpdateService bucket, the
  * reconciler as deployed (its Lambda timeout and margin, reserved concurrency 1, one warm
  * container). Every deployment ends COMPLETED a few minutes after it was created (a fixed
