@@ -26,14 +26,15 @@ function notifications(ports: Ports, report: Report, run: RunRollout, trigger: T
         ...(s.deploymentId ? { deploymentId: s.deploymentId } : {}),
         wave: s.wave ?? ports.config.defaultWave,
         rollout: run.key,
-        origin: origin,
-        trigger: trigger,
+        origin,
+        trigger,
         ...(changedAt ? { secondsFromChange: Math.max(0, Math.round((now - changedAt) / 1000)) } : {}),
       }),
     );
   return [...redeployed, ...run.transitions];
 }
 
+/** The run's metrics: services redeployed and failed, drift, and how long after the change the redeploys came. */
 function emitMetrics(ports: Ports, report: Report, run: RunRollout): void {
   const redeployed = report.services.filter((s) => s.outcome === 'redeployed').length;
   const failed = report.services.filter((s) => s.outcome === 'failed').length;
