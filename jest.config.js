@@ -7,7 +7,7 @@
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': 'ts-jest' },
-  setupFilesAfterEnv: ['<rootDir>/test/support/setup.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/kit/setup.ts'],
 };
 
 module.exports = {

@@ -13,9 +13,9 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { Report } from '../functions/domain/report/report';
-import { secretEvents } from '../test/support/events';
-import { MOTO_ACCOUNT, type MotoServer, startMoto } from '../test/support/moto';
-import { emulatorClientConfig, primaryDeployments, seedDemoAccount } from '../test/support/world';
+import { secretEvents } from '../test/kit/events';
+import { MOTO_ACCOUNT, type MotoServer, startMoto } from '../test/kit/moto';
+import { emulatorClientConfig, primaryDeployments, seedDemoAccount } from '../test/kit/simulated-account';
 
 const REGION = 'eu-west-1';
 

@@ -1,8 +1,8 @@
 /**
- * The issue's targets, evaluated on measured figures. Each target yields one PASS/FAIL row.
+ * The benchmark's targets (docs/benchmarks.md), evaluated on measured figures. Each target yields one PASS/FAIL row.
  */
 
-import { type Counts, formatCounts, total } from '../../test/support/call-counter';
+import { type Counts, formatCounts, total } from '../../test/kit/call-counter';
 import type { AccountShape, Settle } from './account';
 import type { BundleResult } from './bundles';
 import { type Projection, project } from './limits';

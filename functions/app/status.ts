@@ -5,10 +5,10 @@ import type { Deployment, RunningTask, ServiceSnapshot } from '../domain/invento
 import { desiredVersions } from '../domain/ledger/desired';
 import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
 import { versionOfStage } from '../domain/plan/secret-state';
-import type { Report } from '../domain/report/report';
+import { type Report, secretIdentity } from '../domain/report/report';
 import type { Rollout } from '../domain/rollout/waves';
+import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Ports } from './ports';
 
 /** Where one consumer stands against the secret's current versions, from the ledger. */
 export type ConsumerState =
@@ -136,7 +136,7 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
   const version = current ? describeVersions(current, secret.kind) : (versionOfStage(secret, 'AWSCURRENT') ?? 'none');
   const taskPart = options.live ? `; ${olderTasks} task(s) still on older versions` : '';
   return {
-    secret: { arn: secret.arn, name: secret.name, versionId: versionOfStage(secret, 'AWSCURRENT'), kind: secret.kind },
+    secret: secretIdentity(secret),
     ...(ledger.secret?.rollout ? { rollout: ledger.secret.rollout } : {}),
     consumers,
     standaloneTasks: entries.filter((e) => e.kind === 'task').length,

@@ -3,9 +3,9 @@ import type { SecretsManagerRef } from '../domain/identity/arn';
 import { parseTarget, type Target } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
 import { type Consumer, type Lookup, nameInArn, type UsageMap, type Use, usageMap } from '../domain/usage/usage';
+import type { Ports } from '../ports/ports';
 import type { ScheduledTask, ScheduledTasks } from '../ports/schedules';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Ports } from './ports';
 import type { OnProgress } from './progress';
 import { scanAccount } from './scan-account';
 

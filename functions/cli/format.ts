@@ -1,4 +1,4 @@
-import type { ProgressOutcome } from '../app/deployment-progress';
+import type { ProgressOutcome } from '../app/deployment-change';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
 import type { RebuildSummary } from '../app/refresh-index';
 import type { SecretStatus } from '../app/status';

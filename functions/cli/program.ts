@@ -6,12 +6,12 @@ import { type Config, loadConfig } from '../config';
 import { escapeControl } from '../domain/text';
 import { silentLogger } from '../ports/logger';
 import type { Cli, CommandContext } from './command';
-import { COMMANDS } from './commands';
+import { COMMANDS } from './commands/registry';
 import { UsageError } from './exit';
 import type { Io } from './io';
 import { addGlobalOptions, type RawOptions, type Settings, settingsOf } from './options';
 import { type Format, rendered } from './output';
-import { progressReporter } from './progress';
+import { progressReporter } from './progress-reporter';
 
 const PROGRAM = 'ecs-secret-redeploy';
 

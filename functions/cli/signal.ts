@@ -1,5 +1,6 @@
-import { handleSignal, type RunContext } from '../app/handle-event';
+import { handleSignal } from '../app/handle-event';
 import type { ReconcileOptions } from '../app/reconcile';
+import type { RunContext } from '../app/run-context';
 import { stateTableExists } from '../aws/state-table/admin';
 import type { Signal } from '../domain/decode/events';
 import { BadInputError, StateTableMissingError } from '../domain/errors';

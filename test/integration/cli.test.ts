@@ -3,10 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { type Emulator, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
-import { deploymentChange } from '../support/events';
-import { startSilentServer } from '../support/silent-server';
-import { type DemoAccount, seedDemoAccount } from '../support/world';
+import { type Emulator, MOTO_ACCOUNT, secretEvents, startEmulator } from '../kit/emulator';
+import { deploymentChange } from '../kit/events';
+import { startSilentServer } from '../kit/silent-server';
+import { type DemoAccount, seedDemoAccount } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 const BIN = resolve(__dirname, '../../bin/ecs-secret-redeploy.js');
 let emulator: Emulator;

@@ -4,9 +4,10 @@ import { rebuildIndex } from '../../functions/app/refresh-index';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import { decodeEvent } from '../../functions/domain/decode/events';
 import type { Report } from '../../functions/domain/report/report';
-import { type Emulator, handle, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
-import { lambdaContext } from '../support/lambda';
-import { currentVersion, type DemoAccount, primaryDeployments, seedDemoAccount } from '../support/world';
+import { type Emulator, handle, MOTO_ACCOUNT, secretEvents, startEmulator } from '../kit/emulator';
+import { lambdaContext } from '../kit/lambda';
+import { currentVersion, type DemoAccount, primaryDeployments, seedDemoAccount } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 let emulator: Emulator;
 let account: DemoAccount;

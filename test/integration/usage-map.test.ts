@@ -10,8 +10,9 @@ import { buildUsageMap } from '../../functions/app/usage-map';
 import { awsScheduledTasks } from '../../functions/aws/schedules';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import type { SecretUsage, UsageMap } from '../../functions/domain/usage/usage';
-import { type Emulator, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
-import { type DemoAccount, emulatorClientConfig, registerTaskDefinition, seedDemoAccount } from '../support/world';
+import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
+import { type DemoAccount, emulatorClientConfig, registerTaskDefinition, seedDemoAccount } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 const BIN = resolve(__dirname, '../../bin/ecs-secret-redeploy.js');
 const ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/scheduled-tasks`;

@@ -1,26 +1,28 @@
-import { type EventOutcome, handleEvent, MAX_HOPS, type RunContext } from '../../../functions/app/handle-event';
+import { type EventOutcome, handleEvent, MAX_HOPS } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
+import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload, type RunRequest } from '../../../functions/domain/decode/run-request';
 import { MalformedEventError } from '../../../functions/domain/errors';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
-import { deploymentChange, secretEvents, serviceEvent } from '../../support/events';
-import { invocation as invocationOf, ReconcilerQueue, runChain as runChainOf } from '../../support/fakes/invocations';
-import { FAKE_ACCOUNT, FAKE_REGION, type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan, syntheticPlan } from '../../support/world';
+import { deploymentChange, secretEvents, serviceEvent } from '../../kit/events';
+import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { invocation as invocationOf, ReconcilerQueue, runChain as runChainOf } from '../../kit/fakes/invocations';
+import { demoPlan, syntheticPlan } from '../../kit/simulated-account';
+import { ACCOUNT, REGION } from '../../kit/test-account';
 
 let world: FakeWorld;
 let seeded: SeededFakes;
 
-const ORIGIN = { account: FAKE_ACCOUNT, region: FAKE_REGION };
+const ORIGIN = { account: ACCOUNT, region: REGION };
 const SCHEDULED = {
   version: '0',
   id: 'tick-1',
   'detail-type': 'Scheduled Event',
   source: 'aws.events',
-  account: FAKE_ACCOUNT,
+  account: ACCOUNT,
   time: '2026-11-23T10:00:00Z',
-  region: FAKE_REGION,
+  region: REGION,
   resources: [],
   detail: {},
 };

@@ -4,8 +4,8 @@ import { ForeignAccountError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import type { RunningTask } from '../../../functions/domain/inventory/service';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan } from '../../support/world';
+import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { demoPlan } from '../../kit/simulated-account';
 
 /*
  * The propagation report: how far the current versions of a secret have reached, from the ledger

@@ -11,16 +11,8 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dy
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildUsageMap, type UsagePorts } from '../../../functions/app/usage-map';
 import type { ScheduledTask, ScheduledTasks } from '../../../functions/ports/schedules';
-import {
-  clusterArn,
-  ecsService,
-  secretArn,
-  serviceArn,
-  smReference,
-  taskDefinitionArn,
-  taskDefinitionUsing,
-} from '../../support/factories';
-import { testPorts } from '../../support/ports';
+import { clusterArn, ecsService, secretArn, serviceArn, smReference, taskDefinitionArn, taskDefinitionUsing } from '../../kit/factories';
+import { testPorts } from '../../kit/ports';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);

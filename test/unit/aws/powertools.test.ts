@@ -1,7 +1,7 @@
 import { type LambdaTelemetry, powertoolsTelemetry } from '../../../functions/aws/powertools';
 import type { MetricName } from '../../../functions/ports/metrics';
-import { lambdaContext } from '../../support/lambda';
-import { type CapturedOutput, captureOutput, type Line } from '../../support/output';
+import { lambdaContext } from '../../kit/lambda';
+import { type CapturedOutput, captureOutput, type Line } from '../../kit/output';
 
 const ENV = { POWERTOOLS_SERVICE_NAME: 'redeploy-under-test', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
 const saved = Object.fromEntries(Object.keys(ENV).map((key) => [key, process.env[key]]));

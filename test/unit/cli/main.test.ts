@@ -18,10 +18,10 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Io, main } from '../../../functions/cli/main';
 import { version } from '../../../package.json';
-import { loadEvent } from '../../support/events';
-import { clusterArn, ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../support/factories';
-import { ACCOUNT, REGION } from '../../support/ports';
-import { RAW_UNSAFE } from '../../support/unsafe';
+import { loadEvent } from '../../kit/events';
+import { clusterArn, ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../kit/factories';
+import { ACCOUNT, REGION } from '../../kit/test-account';
+import { RAW_UNSAFE } from '../../kit/unsafe';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);

@@ -8,9 +8,8 @@ import type { ServiceSnapshot } from '../../functions/domain/inventory/service';
 import type { SecretState } from '../../functions/domain/plan/secret-state';
 import type { ReferenceField, SecretReference } from '../../functions/domain/references/references';
 import { type Outcome, type Report, type ServiceReport, toReportReference } from '../../functions/domain/report/report';
-import { ACCOUNT, REGION } from './ports';
+import { ACCOUNT, REGION } from './test-account';
 
-export { ACCOUNT, REGION };
 export const HOME: Location = { partition: 'aws', region: REGION, account: ACCOUNT };
 
 /** Full ARN of a secret in the home account and region. */

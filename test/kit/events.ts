@@ -1,6 +1,6 @@
 /**
  * The EventBridge events this service receives, built in their documented shapes (the fixtures in
- * test/fixtures/events; test/unit/support/events.test.ts pins each builder to its fixture). Used
+ * test/fixtures/events; test/unit/kit/events.test.ts pins each builder to its fixture). Used
  * by the tests, the demo and the benchmark, so that all three feed the handlers the same events.
  */
 import { readdirSync, readFileSync } from 'node:fs';

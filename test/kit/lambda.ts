@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { secretArn, smReference, taskDefinitionArn } from './factories';
-import { ACCOUNT, REGION } from './ports';
+import { ACCOUNT, REGION } from './test-account';
 
 /**
  * The part of a Lambda context the handlers read: their own ARN (which names the account), their

@@ -1,19 +1,19 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handleSignal } from '../../functions/app/handle-event';
-import type { Ports } from '../../functions/app/ports';
 import { type AwsPorts, awsPorts, type ComposeOptions } from '../../functions/aws/compose';
 import { type Config, loadConfig } from '../../functions/config';
 import type { Signal } from '../../functions/domain/decode/events';
 import type { Report } from '../../functions/domain/report/report';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { silentLogger } from '../../functions/ports/logger';
+import type { Ports } from '../../functions/ports/ports';
 import { secretEvents as secretEventsIn } from './events';
 import { MOTO_ACCOUNT, type MotoServer, startMoto } from './moto';
-import { emulatorClientConfig } from './world';
+import { emulatorClientConfig } from './simulated-account';
+import { REGION } from './test-account';
 
 export { MOTO_ACCOUNT };
-export const REGION = 'eu-west-1';
 
 /** A moto_server of one test file, with clients to seed it and the adapters for the code under test. */
 export interface Emulator {

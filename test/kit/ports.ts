@@ -1,9 +1,7 @@
 import { type AwsPorts, awsPorts, type ComposeOptions } from '../../functions/aws/compose';
 import { type Config, loadConfig } from '../../functions/config';
 import { silentLogger } from '../../functions/ports/logger';
-
-export const ACCOUNT = '111122223333';
-export const REGION = 'eu-west-1';
+import { ACCOUNT, REGION } from './test-account';
 
 /**
  * The AWS adapters for tests that mock the SDK (aws-sdk-client-mock intercepts the real client

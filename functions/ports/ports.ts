@@ -1,12 +1,13 @@
 import type { Config } from '../config';
-import type { Clock } from '../ports/clock';
-import type { EcsPort } from '../ports/ecs';
-import type { IndexStore } from '../ports/index-store';
-import type { Ledger } from '../ports/ledger';
-import type { Logger } from '../ports/logger';
-import type { Metrics } from '../ports/metrics';
-import type { Notifier } from '../ports/notifier';
-import type { SecretStore } from '../ports/secrets';
+import type { Clock } from './clock';
+import type { EcsPort } from './ecs';
+import type { IndexStore } from './index-store';
+import type { Ledger } from './ledger';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import type { Notifier } from './notifier';
+import type { RevisionCache } from './revision-cache';
+import type { SecretStore } from './secrets';
 
 /**
  * Everything a use case may touch. `aws/compose.ts` builds it from AWS clients; tests build it
@@ -17,6 +18,7 @@ export interface Ports {
   secrets: SecretStore;
   ecs: EcsPort;
   index: IndexStore;
+  revisions: RevisionCache;
   ledger: Ledger;
   notifier: Notifier;
   clock: Clock;

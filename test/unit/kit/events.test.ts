@@ -1,4 +1,4 @@
-import { deploymentChange, loadEvent, parameterChange, scheduledEvent, secretEvents, serviceEvent } from '../../support/events';
+import { deploymentChange, loadEvent, parameterChange, scheduledEvent, secretEvents, serviceEvent } from '../../kit/events';
 
 const ORIGIN = { account: '111122223333', region: 'eu-west-1' };
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db-a1B2c3';

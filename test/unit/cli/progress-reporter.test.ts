@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Io } from '../../../functions/cli/io';
-import { FEW_SERVICES, progressLine, progressReporter } from '../../../functions/cli/progress';
+import { FEW_SERVICES, progressLine, progressReporter } from '../../../functions/cli/progress-reporter';
 
 function stderr(columns = 200): Io & { err: string } {
   const io = {

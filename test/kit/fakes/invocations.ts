@@ -4,10 +4,11 @@
  * container, whose UpdateService bucket its invocations share), and a run that reaches its
  * deadline continues in a new invocation through the same asynchronous queue.
  */
-import { type EventOutcome, handleEvent, type RunContext } from '../../../functions/app/handle-event';
+import { type EventOutcome, handleEvent } from '../../../functions/app/handle-event';
+import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload } from '../../../functions/domain/decode/run-request';
 import { deadlineIn } from '../../../functions/domain/rollout/deadline';
-import type { FakeWorld } from './world';
+import type { FakeWorld } from './fake-world';
 
 /**
  * A Lambda invocation of `seconds` starting now on the world's clock, with the stack's margin

@@ -1,11 +1,11 @@
-import { onDeploymentChange } from '../../../functions/app/deployment-progress';
-import type { RunContext } from '../../../functions/app/handle-event';
+import { onDeploymentChange } from '../../../functions/app/deployment-change';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
+import type { RunContext } from '../../../functions/app/run-context';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan } from '../../support/world';
+import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { demoPlan } from '../../kit/simulated-account';
 
 /*
  * A rollout goes on as ECS tells how its deployments ended: orders-api in wave 1, orders-worker

@@ -1,4 +1,3 @@
-import type { Ports } from '../../../functions/app/ports';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../functions/app/reconcile';
 import { type Config, loadConfig } from '../../../functions/config';
 import type { RunRequest } from '../../../functions/domain/decode/run-request';
@@ -8,13 +7,12 @@ import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import type { SharedBucket } from '../../../functions/domain/rollout/rate-limiter';
 import type { Continuation } from '../../../functions/ports/continuation';
 import { silentLogger } from '../../../functions/ports/logger';
-import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../world';
+import type { Ports } from '../../../functions/ports/ports';
+import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../simulated-account';
+import { ACCOUNT, REGION } from '../test-account';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
-import { FakeSecrets, MemoryIndexStore, MemoryLedger, RecordingMetrics, RecordingNotifier } from './stores';
-
-export const FAKE_ACCOUNT = '111122223333';
-export const FAKE_REGION = 'eu-west-1';
+import { FakeSecrets, MemoryIndexStore, MemoryLedger, MemoryRevisionCache, RecordingMetrics, RecordingNotifier } from './stores';
 
 /** Every port in memory, on a virtual clock, with handles to inspect and steer them. */
 export interface FakeWorld {
@@ -22,6 +20,7 @@ export interface FakeWorld {
   ecs: FakeEcs;
   secrets: FakeSecrets;
   index: MemoryIndexStore;
+  revisions: MemoryRevisionCache;
   ledger: MemoryLedger;
   notifier: RecordingNotifier;
   metrics: RecordingMetrics;
@@ -36,28 +35,31 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const clock = new VirtualClock();
   const ecs = new FakeEcs(clock);
   const secrets = new FakeSecrets(clock);
-  const index = new MemoryIndexStore();
+  const revisions = new MemoryRevisionCache();
+  const index = new MemoryIndexStore(revisions);
   const ledger = new MemoryLedger();
   const notifier = new RecordingNotifier();
   const metrics = new RecordingMetrics();
   const requests: RunRequest[] = [];
   const ports: Ports = {
-    config: { ...loadConfig({}), region: FAKE_REGION, ...config },
+    config: { ...loadConfig({}), region: REGION, ...config },
     secrets,
     ecs,
     index,
+    revisions,
     ledger,
     notifier,
     clock,
     log: silentLogger,
     metrics,
-    accountId: async () => FAKE_ACCOUNT,
+    accountId: async () => ACCOUNT,
   };
   return {
     ports,
     ecs,
     secrets,
     index,
+    revisions,
     ledger,
     notifier,
     metrics,
@@ -67,7 +69,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   };
 }
 
-const arn = (service: string, resource: string) => `arn:aws:${service}:${FAKE_REGION}:${FAKE_ACCOUNT}:${resource}`;
+const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 
 /** What seeding an account plan into the fakes created, by name. */
 export interface SeededFakes {
@@ -77,7 +79,7 @@ export interface SeededFakes {
 }
 
 /**
- * Creates a planned account (test/support/world.ts: the demo's, or a synthetic one of any size)
+ * Creates a planned account (test/kit/simulated-account.ts: the demo's, or a synthetic one of any size)
  * in the fakes: the same task definitions, read into references by the same code as the AWS path.
  */
 export function seedFakes(world: FakeWorld, plan: WorldPlan): SeededFakes {

@@ -6,10 +6,11 @@ import type { LedgerRecord, SecretLedger, SecretRecord } from '../../../function
 import type { SecretState } from '../../../functions/domain/plan/secret-state';
 import type { SecretReference } from '../../../functions/domain/references/references';
 import type { Clock } from '../../../functions/ports/clock';
-import type { CachedRevisions, IndexStore, StoredIndex } from '../../../functions/ports/index-store';
+import type { IndexStore, StoredIndex } from '../../../functions/ports/index-store';
 import type { Ledger } from '../../../functions/ports/ledger';
 import type { MetricName, Metrics } from '../../../functions/ports/metrics';
 import type { Notification, Notifier } from '../../../functions/ports/notifier';
+import type { CachedRevisions, RevisionCache } from '../../../functions/ports/revision-cache';
 import type { SecretStore } from '../../../functions/ports/secrets';
 
 /** Secrets Manager and SSM in memory: states by full ARN, found by full ARN, partial ARN or name. */
@@ -125,19 +126,40 @@ export class FakeSecrets implements SecretStore {
   }
 }
 
-/** The index and the revision cache in memory. */
-export class MemoryIndexStore implements IndexStore {
-  readonly entries = new Map<string, IndexEntry>();
-  /** The revision cache: undefined stands for a row that cannot be read (corrupt, or another format). */
-  readonly revisions: CachedRevisions = new Map();
-  /** Calls to the revision cache, by method. */
-  readonly revisionCalls: Record<'cachedRevision' | 'cacheRevisions' | 'dropRevisions', number> = {
+/** The revision cache in memory. */
+export class MemoryRevisionCache implements RevisionCache {
+  /** Its rows: undefined stands for a row that cannot be read (corrupt, or another format). */
+  readonly rows: CachedRevisions = new Map();
+  /** Calls, by method. */
+  readonly calls: Record<'cachedRevision' | 'cacheRevisions' | 'dropRevisions', number> = {
     cachedRevision: 0,
     cacheRevisions: 0,
     dropRevisions: 0,
   };
+
+  async cachedRevision(taskDefinitionArn: string): Promise<SecretReference[] | undefined> {
+    this.calls.cachedRevision += 1;
+    return structuredClone(this.rows.get(taskDefinitionArn));
+  }
+
+  async cacheRevisions(revisions: Map<string, SecretReference[]>): Promise<void> {
+    this.calls.cacheRevisions += 1;
+    for (const [arn, references] of revisions) this.rows.set(arn, structuredClone(references));
+  }
+
+  async dropRevisions(taskDefinitionArns: string[]): Promise<void> {
+    this.calls.dropRevisions += 1;
+    for (const arn of taskDefinitionArns) this.rows.delete(arn);
+  }
+}
+
+/** The index in memory; a rebuild reads it with the revision cache it shares a table with. */
+export class MemoryIndexStore implements IndexStore {
+  readonly entries = new Map<string, IndexEntry>();
   private built?: IndexMeta;
   private readonly secretsByService = new Map<string, string[]>();
+
+  constructor(private readonly revisions = new MemoryRevisionCache()) {}
 
   async entriesOf(secretArn: string): Promise<IndexEntry[]> {
     return structuredClone([...this.entries.values()].filter((e) => e.secretArn === secretArn));
@@ -148,22 +170,7 @@ export class MemoryIndexStore implements IndexStore {
   }
 
   async stored(): Promise<StoredIndex> {
-    return { entries: await this.allEntries(), revisions: structuredClone(this.revisions) };
-  }
-
-  async cachedRevision(taskDefinitionArn: string): Promise<SecretReference[] | undefined> {
-    this.revisionCalls.cachedRevision += 1;
-    return structuredClone(this.revisions.get(taskDefinitionArn));
-  }
-
-  async cacheRevisions(revisions: Map<string, SecretReference[]>): Promise<void> {
-    this.revisionCalls.cacheRevisions += 1;
-    for (const [arn, references] of revisions) this.revisions.set(arn, structuredClone(references));
-  }
-
-  async dropRevisions(taskDefinitionArns: string[]): Promise<void> {
-    this.revisionCalls.dropRevisions += 1;
-    for (const arn of taskDefinitionArns) this.revisions.delete(arn);
+    return { entries: await this.allEntries(), revisions: structuredClone(this.revisions.rows) };
   }
 
   async meta(): Promise<IndexMeta | undefined> {

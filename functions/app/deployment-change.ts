@@ -5,10 +5,10 @@ import { parseTarget } from '../domain/identity/target';
 import { deploymentChanged, type LedgerRecord } from '../domain/ledger/record';
 import type { Report } from '../domain/report/report';
 import type { DeploymentState } from '../domain/rollout/waves';
+import type { Ports } from '../ports/ports';
 import { commitRecord } from './commit-record';
-import type { RunContext } from './handle-event';
-import type { Ports } from './ports';
 import { reconcile } from './reconcile';
+import type { RunContext } from './run-context';
 
 /** What an ECS deployment event changed. */
 export interface ProgressOutcome {
