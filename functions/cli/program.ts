@@ -3,6 +3,7 @@ import { version } from '../../package.json';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { consoleLogger } from '../aws/logger';
 import { type Config, loadConfig } from '../config';
+import { UnknownSecretError } from '../domain/errors';
 import { escapeControl } from '../domain/text';
 import { silentLogger } from '../ports/logger';
 import type { Cli, CommandContext } from './command';
@@ -12,6 +13,7 @@ import type { Io } from './io';
 import { addGlobalOptions, type RawOptions, type Settings, settingsOf } from './options';
 import { type Format, rendered } from './output';
 import { progressReporter } from './progress';
+import { regionOf } from './signal';
 
 const PROGRAM = 'ecs-secret-redeploy';
 
@@ -81,12 +83,28 @@ function runner(io: Io, state: RunState): Cli {
         const ctx = context(io, state, settings);
         try {
           state.exitCode = await body(ctx, ...(args.slice(0, -1) as A));
+        } catch (error) {
+          throw await located(ctx, error);
         } finally {
           ctx.progress.clear();
         }
       };
     },
   };
+}
+
+/**
+ * An unknown secret, named with where it was looked for: the same name may exist in another
+ * region or account than the one the run used.
+ */
+async function located(ctx: CommandContext, error: unknown): Promise<unknown> {
+  if (!(error instanceof UnknownSecretError) || / in [a-z]{2}(-[a-z]+)+-\d/.test(error.message)) return error;
+  const region = await regionOf(ctx);
+  const account = await ctx
+    .ports()
+    .accountId()
+    .catch(() => undefined);
+  return new UnknownSecretError(`${error.message} (in ${region}${account ? `, account ${account}` : ''})`, { cause: error });
 }
 
 function context(io: Io, state: RunState, settings: Settings): CommandContext {

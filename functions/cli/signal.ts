@@ -75,8 +75,21 @@ export async function ledgerChoice(ctx: CommandContext, useLedger: boolean): Pro
 export async function requireStateTable(ctx: CommandContext, alternative?: string): Promise<void> {
   const { table } = ctx.ports();
   if (!(await stateTableExists(table))) {
-    const hint = `run "ecs-secret-redeploy init"${alternative ? `, or ${alternative}` : ''}`;
-    throw new StateTableMissingError(`state table "${table.name}" does not exist (${hint})`);
+    // Named with its region: a --region where nothing is deployed must not read as "create a table here".
+    const region = await regionOf(ctx);
+    const hint = `check --region, or run "ecs-secret-redeploy init" to create it there${alternative ? `, or ${alternative}` : ''}`;
+    throw new StateTableMissingError(`state table "${table.name}" does not exist in ${region} (${hint})`);
+  }
+}
+
+/** The region the calls go to: the configured one, else the one the SDK found (profile). */
+export async function regionOf(ctx: CommandContext): Promise<string> {
+  const configured = ctx.config().region;
+  if (configured) return configured;
+  try {
+    return await ctx.ports().clients.dynamo.config.region();
+  } catch {
+    return 'no region';
   }
 }
 

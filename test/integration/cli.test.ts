@@ -77,7 +77,7 @@ describe('ecs-secret-redeploy CLI', () => {
     const refused = cli(['plan', 'prod/orders-db', '--json']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toBe(
-      'error: state table "ecs-secret-redeploy" does not exist (run "ecs-secret-redeploy init", or --no-ledger to run without the exactly-once guard)\n',
+      `error: state table "ecs-secret-redeploy" does not exist in ${REGION} (check --region, or run "ecs-secret-redeploy init" to create it there, or --no-ledger to run without the exactly-once guard)\n`,
     );
     expect(refused.stdout).toBe('');
 
@@ -203,7 +203,7 @@ describe('ecs-secret-redeploy CLI', () => {
   });
 
   it.each([
-    ['an unknown secret', ['plan', 'prod/no-such-secret'], 'secret not found: prod/no-such-secret'],
+    ['an unknown secret', ['plan', 'prod/no-such-secret'], `secret not found: prod/no-such-secret (in ${REGION}, account ${MOTO_ACCOUNT})`],
     [
       'a secret of another account',
       ['redeploy', 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:prod/db-AbCdEf'],

@@ -232,7 +232,12 @@ describe('exit codes', () => {
   });
 
   it.each([
-    ['an unknown secret', () => sm.on(DescribeSecretCommand).rejects(NOT_FOUND), ['plan', 'prod/nope'], 'secret not found: prod/nope'],
+    [
+      'an unknown secret',
+      () => sm.on(DescribeSecretCommand).rejects(NOT_FOUND),
+      ['plan', 'prod/nope'],
+      `secret not found: prod/nope (in ${REGION}, account ${ACCOUNT})`,
+    ],
     [
       'a secret of another account',
       () => undefined,
@@ -254,7 +259,7 @@ describe('exit codes', () => {
     const streams = io();
     expect(await main(['redeploy', 'prod/db', '--table', 'ecs-secret-redeplyo'], streams)).toBe(3);
     expect(streams.err).toBe(
-      'error: state table "ecs-secret-redeplyo" does not exist (run "ecs-secret-redeploy init", or --no-ledger to run without the exactly-once guard)\n',
+      'error: state table "ecs-secret-redeplyo" does not exist in eu-west-1 (check --region, or run "ecs-secret-redeploy init" to create it there, or --no-ledger to run without the exactly-once guard)\n',
     );
     expect(ecs).not.toHaveReceivedCommand(ListClustersCommand);
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
@@ -433,7 +438,7 @@ describe('secrets', () => {
     const streams = io();
     expect(await main(['secrets'], streams)).toBe(3);
     expect(streams.err).toBe(
-      'error: state table "ecs-secret-redeploy" does not exist (run "ecs-secret-redeploy init", or --scan to map the account by a live scan)\n',
+      'error: state table "ecs-secret-redeploy" does not exist in eu-west-1 (check --region, or run "ecs-secret-redeploy init" to create it there, or --scan to map the account by a live scan)\n',
     );
   });
 });
