@@ -8,6 +8,8 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': 'ts-jest' },
   setupFilesAfterEnv: ['<rootDir>/test/support/setup.ts'],
+  // The build's copy of package.json (dist/package.json) would collide with the real one.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.serverless/'],
 };
 
 module.exports = {

@@ -8,17 +8,22 @@ import { manualSignal } from '../../functions/domain/decode/manual-request';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';
 import { CallCounter } from '../support/call-counter';
 import { type Emulator, handle, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
+import { type MetricsSink, metricsSink } from '../support/output';
 import { currentVersion, type DemoAccount, primaryDeployments, registerTaskDefinition, seedDemoAccount } from '../support/world';
 
 let emulator: Emulator;
 let account: DemoAccount;
 
+// The handlers' metrics go to the test sink, not to the test output.
+let sink: MetricsSink;
 beforeAll(async () => {
+  sink = metricsSink();
   emulator = await startEmulator();
   account = await seedDemoAccount(emulator.ecs, emulator.sm);
 }, 60_000);
 
 afterAll(async () => {
+  sink.restore();
   await emulator?.moto.stop();
 });
 

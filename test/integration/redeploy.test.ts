@@ -6,12 +6,16 @@ import { decodeEvent } from '../../functions/domain/decode/events';
 import type { Report } from '../../functions/domain/report/report';
 import { type Emulator, handle, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
 import { lambdaContext } from '../support/lambda';
+import { type MetricsSink, metricsSink } from '../support/output';
 import { currentVersion, type DemoAccount, primaryDeployments, seedDemoAccount } from '../support/world';
 
 let emulator: Emulator;
 let account: DemoAccount;
 
+// The handlers' metrics go to the test sink, not to the test output.
+let sink: MetricsSink;
 beforeAll(async () => {
+  sink = metricsSink();
   emulator = await startEmulator();
   account = await seedDemoAccount(emulator.ecs, emulator.sm);
   const ports = emulator.ports();
@@ -20,6 +24,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  sink.restore();
   await emulator?.moto.stop();
 });
 

@@ -24,6 +24,7 @@ import { handler } from '../../../functions/handlers/on-secret-change';
 import { EVENTS_DIR, eventFixtureFiles, loadEvent } from '../../support/events';
 import { ecsService, serviceArn, taskDefinitionArn } from '../../support/factories';
 import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
+import { type MetricsSink, metricsSink } from '../../support/output';
 import { RAW_UNSAFE } from '../../support/unsafe';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261120);
@@ -259,7 +260,12 @@ function callCount(): number {
 }
 
 // Silent: a thousand reports of 70 KB strings would flood the test output.
-beforeAll(() => useLambdaEnvironment({ POWERTOOLS_LOG_LEVEL: 'SILENT' }));
+let sink: MetricsSink;
+beforeAll(() => {
+  useLambdaEnvironment({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
+  sink = metricsSink();
+});
+afterAll(() => sink.restore());
 beforeEach(arrangeWorld);
 
 describe('the account the fuzz events meet', () => {
