@@ -172,9 +172,14 @@ describe('ecs-secret-redeploy CLI', () => {
       wave: 1,
       deploymentId: expect.stringMatching(/^ecs-svc\//),
     });
-    expect(report.summary).toMatch(/^\d+ of 4 services fully on AWSCURRENT=\S+; \d+ task\(s\) still on older versions$/);
+    expect(report.summary).toMatch(
+      /^\d+ of 4 services fully on AWSCURRENT=\S+(; \d+ [a-z ]+(, \d+ [a-z ]+)*)?; \d+ task\(s\) still on older versions$/,
+    );
     const table = cli(['status', 'prod/orders-db']);
-    expect(table.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+STATE\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT/);
+    expect(table.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+NOW\s+TASKS CUR\/ALL/);
+    expect(Math.max(...table.stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(80);
+    const wide = cli(['status', 'prod/orders-db', '--wide']);
+    expect(wide.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+STATE\s+NOW\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT/);
   });
 
   it('moves a rollout on from an ECS deployment event, as the Lambda does', () => {
