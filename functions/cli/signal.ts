@@ -4,7 +4,7 @@ import { stateTableExists } from '../aws/state-table/admin';
 import type { Signal } from '../domain/decode/events';
 import { BadInputError, StateTableMissingError } from '../domain/errors';
 import { checkTarget, type Target } from '../domain/identity/target';
-import { exitCodeOf } from '../domain/report/report';
+import { exitCodeOf, type Report } from '../domain/report/report';
 import { NO_DEADLINE } from '../domain/rollout/deadline';
 import type { CommandContext } from './command';
 import { reportRendering } from './format';
@@ -40,16 +40,26 @@ export async function runSignal(
   run: SignalRun,
   origin: 'manual' | 'event' = 'manual',
 ): Promise<number> {
+  const report = await signalReport(ctx, signal, run, origin);
+  ctx.print(reportRendering(report));
+  return exitCodeOf(report);
+}
+
+/** Runs one signal through the whole pipeline and returns its report. */
+export async function signalReport(
+  ctx: CommandContext,
+  signal: Signal,
+  run: SignalRun,
+  origin: 'manual' | 'event' = 'manual',
+): Promise<Report> {
   const ports = ctx.ports();
-  const report = await handleSignal(ports, signal, cliRun(ctx, run.dryRun), origin, {
+  return handleSignal(ports, signal, cliRun(ctx, run.dryRun), origin, {
     force: run.force,
     allWaves: run.allWaves === true,
     inventory: run.scan ? 'scan' : 'index',
     ...(signal.action === 'check' ? await ledgerChoice(ctx, run.ledger) : {}),
     onProgress: ctx.progress.update,
   });
-  ctx.print(reportRendering(report));
-  return exitCodeOf(report);
 }
 
 /** The CLI runs without a deadline: it finishes what it starts, so it never continues elsewhere. */
