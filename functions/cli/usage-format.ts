@@ -4,9 +4,19 @@ import { how, usageMermaid } from '../domain/usage/mermaid';
 import type { SecretUsage, UsageMap } from '../domain/usage/usage';
 import { paint, plural, type Rendering, type Style, table, textLine } from './output';
 
-/** The usage map in every format, Mermaid included. */
-export function usageRendering(map: UsageMap): Rendering {
-  return { json: map, table: (style) => usageTable(map, style), text: () => usageText(map), mermaid: () => usageMermaid(map) };
+/**
+ * The usage map in every format. Mermaid comes in a ```mermaid fence, which is what GitHub and
+ * GitLab draw in a Markdown file or a pull request (a bare `flowchart LR` shows as text there);
+ * `fence: false` gives the graph alone, for a .mmd file or the Mermaid CLI.
+ */
+export function usageRendering(map: UsageMap, options: { fence?: boolean } = {}): Rendering {
+  const graph = () => usageMermaid(map);
+  return {
+    json: map,
+    table: (style) => usageTable(map, style),
+    text: () => usageText(map),
+    mermaid: () => (options.fence === false ? graph() : `\`\`\`mermaid\n${graph()}\`\`\`\n`),
+  };
 }
 
 function usageTable(map: UsageMap, style: Style): string {

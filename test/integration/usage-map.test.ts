@@ -138,7 +138,7 @@ describe('the secret-usage map against moto_server', () => {
   }, 60_000);
 
   it('prints the map as a Mermaid graph from the CLI', () => {
-    const run = spawnSync(process.execPath, [BIN, 'secrets', '--scan', '--output', 'mermaid'], {
+    const run = spawnSync(process.execPath, [BIN, 'secrets', '--scan', '--output', 'mermaid', '--no-fence'], {
       env: { ...process.env, ...emulator.env },
       encoding: 'utf8',
       timeout: 60_000,

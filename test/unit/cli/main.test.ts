@@ -426,7 +426,8 @@ describe('secrets', () => {
   it('prints the usage map as a Mermaid graph', async () => {
     const streams = io();
     expect(await main(['secrets', '--scan', '--output', 'mermaid'], streams)).toBe(0);
-    expect(streams.out).toMatch(/^flowchart LR\n/);
+    // Fenced: what a Markdown viewer draws.
+    expect(streams.out).toMatch(/^```mermaid\nflowchart LR\n[\s\S]*\n```\n$/);
     expect(streams.out).toContain('s1["prod/db (secret, eu-west-1)"]');
     expect(streams.out).toContain('s1 -->|"secrets SECRET_0"| c1');
     expect(events).toHaveReceivedCommand(ListRulesCommand);

@@ -76,6 +76,7 @@ describe('usageRendering', () => {
   it('offers the map as JSON and as a Mermaid graph', () => {
     const rendering = usageRendering(MAP);
     expect(rendering.json).toBe(MAP);
-    expect(rendering.mermaid?.()).toMatch(/^flowchart LR\n/);
+    expect(rendering.mermaid?.()).toMatch(/^```mermaid\nflowchart LR\n[\s\S]*\n```\n$/);
+    expect(usageRendering(MAP, { fence: false }).mermaid?.()).toMatch(/^flowchart LR\n[^`]*$/);
   });
 });
