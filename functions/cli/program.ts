@@ -14,6 +14,7 @@ import { addGlobalOptions, type RawOptions, type Settings, settingsOf } from './
 import { type Format, rendered } from './output';
 import { progressReporter } from './progress';
 import { regionOf } from './signal';
+import { callWatch } from './waiting';
 
 const PROGRAM = 'ecs-secret-redeploy';
 
@@ -86,6 +87,7 @@ function runner(io: Io, state: RunState): Cli {
         } catch (error) {
           throw await located(ctx, error);
         } finally {
+          ctx.stopWatching?.();
           ctx.progress.clear();
         }
       };
@@ -118,16 +120,23 @@ function context(io: Io, state: RunState, settings: Settings): CommandContext {
     state.config ??= loadConfig(io.env, settings.overrides, { maxAttempts: CLI_MAX_ATTEMPTS });
     return state.config;
   };
+  // Only where a person watches: a terminal, without --verbose's JSON lines.
+  const where = () => (state.config?.endpoint ? `"${escapeControl(state.config.endpoint)}"` : 'AWS');
+  const watch = io.stderrIsTty && !settings.verbose ? callWatch(progress.waiting, where) : undefined;
   return {
     io,
     settings,
     progress,
     config,
     ports: () => {
-      ports ??= awsPorts(config(), { log: settings.verbose ? consoleLogger(stderrLine) : silentLogger });
+      ports ??= awsPorts(config(), {
+        log: settings.verbose ? consoleLogger(stderrLine) : silentLogger,
+        ...(watch ? { instrument: watch.instrument } : {}),
+      });
       return ports;
     },
     note: (text) => stderrLine(`note: ${escapeControl(text)}\n`),
+    stopWatching: () => watch?.stop(),
     print: (rendering) => {
       progress.clear();
       io.stdout(rendered(rendering, settings.format, { color: settings.color }));
