@@ -66,6 +66,13 @@ function usageTable(map: UsageMap, style: Style): string {
       ),
     );
   }
+  if (map.unresolved.length > 0) {
+    lines.push('', 'References that name no secret it could describe (tasks that need them cannot start):');
+    for (const u of map.unresolved)
+      lines.push(
+        paint(style, 'red', `  ${escapeControl(u.reference)}: ${escapeControl(u.reason)} [${escapeControl(u.consumers.join(', '))}]`),
+      );
+  }
   for (const note of map.notes) lines.push('', paint(style, 'yellow', `note: ${escapeControl(note)}`));
   return `${lines.join('\n')}\n`;
 }
@@ -85,6 +92,7 @@ function usageText(map: UsageMap): string {
       ),
       ...s.attention.map((a) => textLine(['ATTENTION', s.arn, a.kind, a.message, a.consumers.join(',')])),
     ]),
+    ...map.unresolved.map((u) => textLine(['UNRESOLVED', u.reference, u.reason, u.consumers.join(',')])),
     ...map.notes.map((n) => textLine(['NOTE', n])),
   ].join('');
 }

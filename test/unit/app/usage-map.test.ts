@@ -67,7 +67,14 @@ describe('buildUsageMap', () => {
   });
 
   it('reads the consumers from the index when it was built, without scanning', async () => {
-    dynamo.on(GetCommand).resolves({ Item: { meta: { builtAt: '2026-11-20T08:00:00.000Z' } } });
+    dynamo.on(GetCommand).resolves({
+      Item: {
+        meta: {
+          builtAt: '2026-11-20T08:00:00.000Z',
+          missingSecrets: [{ reference: 'prod/gone', consumers: ['worker'], consumerCount: 1 }],
+        },
+      },
+    });
     dynamo.on(ScanCommand).resolves({
       Items: [
         {
@@ -84,7 +91,15 @@ describe('buildUsageMap', () => {
     const map = await buildUsageMap(ports(), { inventory: 'index' });
     expect(map.source).toBe('index');
     expect(map.secrets[0].consumers.map((c) => c.name)).toEqual(['api']);
-    expect(map.notes[0]).toMatch(/^consumers as indexed at 2026-11-20T08:00:00.000Z; references to secrets that did not exist then/);
+    expect(map.notes[0]).toBe('consumers as indexed at 2026-11-20T08:00:00.000Z; --scan reads the task definitions as they are now');
+    // A secret that no longer exists is listed with why, not left out: ECS cannot start what needs it.
+    expect(map.unresolved).toEqual([
+      {
+        reference: 'prod/gone',
+        reason: 'no such secret at the index rebuild of 2026-11-20T08:00:00.000Z: tasks that need it cannot start',
+        consumers: ['worker'],
+      },
+    ]);
     expect(ecs).not.toHaveReceivedCommand(ListClustersCommand);
   });
 
