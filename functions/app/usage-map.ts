@@ -1,5 +1,6 @@
 import { errorLine, UnknownSecretError } from '../domain/errors';
 import type { SecretsManagerRef } from '../domain/identity/arn';
+import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget, type Target } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
 import { type Consumer, type Lookup, nameInArn, type UnresolvedReference, type UsageMap, type Use, usageMap } from '../domain/usage/usage';
@@ -32,7 +33,7 @@ export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): P
   const notes: string[] = [];
   const unresolved: UnresolvedReference[] = [];
   const fromIndex = options.inventory === 'index' ? await indexedUses(ports, notes, unresolved) : undefined;
-  const listed = fromIndex ?? (await scannedUses(ports, options.onProgress));
+  const listed = fromIndex ?? (await scannedUses(ports, unresolved, options.onProgress));
   if (options.inventory === 'index' && !fromIndex) notes.push('the index was never built: consumers found by a live scan');
   const scheduled = await scheduledUses(ports, notes);
   const uses = [...listed, ...scheduled];
@@ -87,9 +88,25 @@ function indexedConsumer(entry: IndexEntry): Consumer {
 }
 
 /** Consumers from a live scan of the account (or of the configured clusters). */
-async function scannedUses(ports: UsagePorts, onProgress?: OnProgress): Promise<Unresolved[]> {
+async function scannedUses(ports: UsagePorts, unresolved: UnresolvedReference[], onProgress?: OnProgress): Promise<Unresolved[]> {
   const scan = await scanAccount(ports, onProgress);
   const of = (consumer: Consumer) => (scan.references.get(consumer.taskDefinition) ?? []).map((reference) => ({ consumer, reference }));
+  // References ECS cannot resolve as written (read with the others: no more calls), by reference.
+  const users = new Map<string, string[]>();
+  for (const consumer of [
+    ...scan.services.map((s) => ({ td: s.taskDefinition, name: s.serviceName })),
+    ...scan.standaloneTasks.map((t) => ({ td: t.taskDefinition, name: lastPathSegment(t.taskArn) })),
+  ])
+    users.set(consumer.td, [...(users.get(consumer.td) ?? []), consumer.name]);
+  const unusable = new Map<string, UnresolvedReference>();
+  for (const [taskDefinition, names] of users) {
+    for (const reference of (await ports.ecs.taskDefinitionUnusable?.(taskDefinition)) ?? []) {
+      const known = unusable.get(reference.valueFrom) ?? { reference: reference.valueFrom, reason: reference.reason, consumers: [] };
+      known.consumers = [...new Set([...known.consumers, ...names])].sort();
+      unusable.set(reference.valueFrom, known);
+    }
+  }
+  unresolved.push(...unusable.values());
   return [
     ...scan.services.flatMap((s) =>
       of({ kind: 'service', name: s.serviceName, arn: s.serviceArn, clusterArn: s.clusterArn, taskDefinition: s.taskDefinition }),

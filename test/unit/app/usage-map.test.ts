@@ -66,6 +66,25 @@ describe('buildUsageMap', () => {
     expect(sm).toHaveReceivedCommandTimes(DescribeSecretCommand, 1);
   });
 
+  it('lists the references ECS cannot resolve (a malformed valueFrom) with why, from the same DescribeTaskDefinition', async () => {
+    const malformed = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:';
+    ecs.on(ListServicesCommand).resolves({ serviceArns: [serviceArn('web', 'api'), serviceArn('web', 'broken')] });
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        ecsService('web', 'api', { taskDefinition: taskDefinitionArn('api:1') }),
+        ecsService('web', 'broken', { taskDefinition: taskDefinitionArn('broken:1') }),
+      ],
+    });
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: taskDefinitionArn('broken:1') }).resolves({
+      taskDefinition: taskDefinitionUsing('broken', [malformed]),
+    });
+    const map = await buildUsageMap(ports(), { inventory: 'scan' });
+    expect(map.unresolved).toEqual([
+      { reference: malformed, reason: 'not a Secrets Manager secret ARN or name ECS accepts', consumers: ['broken'] },
+    ]);
+    expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 2);
+  });
+
   it('reads the consumers from the index when it was built, without scanning', async () => {
     dynamo.on(GetCommand).resolves({
       Item: {
