@@ -97,12 +97,20 @@ function reconcileTable(run: ReconcileRun, style: Style): string {
     const acted = report.services.filter((s) => !['up-to-date', 'skipped'].includes(didOf(s)));
     const quiet = report.services.length - acted.length;
     const rest = quietCounts(report.services);
+    // What the full report says beside the services: never lost in the summary.
+    const asides = [
+      ...report.warnings.map((w) => paint(style, 'yellow', `  warning: ${escapeControl(w)}`)),
+      ...(report.standaloneTasks.length > 0
+        ? [`  ${plural(report.standaloneTasks.length, 'standalone task')} use it (not redeployed: restart them yourself)`]
+        : []),
+      ...(report.continued ? [`  continued: ${escapeControl(report.continued.reason)}`] : []),
+    ];
     if (report.action === 'ignore') {
-      lines.push('', `${name}: ignored: ${escapeControl(report.reason ?? '')}`);
+      lines.push('', `${name}: ignored: ${escapeControl(report.reason ?? '')}`, ...asides);
       continue;
     }
     if (acted.length === 0) {
-      lines.push('', `${name}: nothing to do${rest ? ` (${rest})` : ''}`);
+      lines.push('', `${name}: nothing to do${rest ? ` (${rest})` : ''}`, ...asides);
       continue;
     }
     lines.push('', `${name}:`);
@@ -118,6 +126,7 @@ function reconcileTable(run: ReconcileRun, style: Style): string {
     });
     lines.push(...table(['  SERVICE', 'CLUSTER', 'DID', 'WHY'], rows, style));
     if (quiet > 0) lines.push(`  and ${rest}`);
+    lines.push(...asides);
   }
   for (const { secret, error } of run.errors)
     lines.push('', paint(style, 'red', `${escapeControl(secret)}: error: ${escapeControl(error)}`));

@@ -14,6 +14,7 @@ const reports = [
   ]),
   report([serviceReport('payments', 'skipped', { cluster: clusterArn('batch'), reason: 'up to date: runs AWSCURRENT=v1' })], {
     secret: { arn: PAYMENTS, name: 'prod/payments', versionId: 'v1' },
+    warnings: ['the last rotation failed'],
   }),
 ];
 
@@ -42,6 +43,7 @@ describe('what reconcile prints', () => {
       '  and 1 skipped',
       '',
       'prod/payments: nothing to do (1 up to date)',
+      '  warning: the last rotation failed',
       '',
       `${secretArn('prod/gone-AbCdEf')}: error: secret not found`,
       '',
