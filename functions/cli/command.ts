@@ -41,6 +41,8 @@ export interface CommandContext {
   note(text: string): void;
   /** Prints the result on stdout in the chosen format. */
   print(rendering: Rendering): void;
+  /** Ends the notice of calls waited for (at the end of the command). */
+  stopWatching?(): void;
 }
 
 /** A help section listing the AWS calls a command makes: what a run costs and which permissions it needs. */

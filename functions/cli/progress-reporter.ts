@@ -7,6 +7,8 @@ export interface ProgressReporter {
   update: OnProgress;
   /** Removes the live line, before anything else is written to stderr and at the end. */
   clear(): void;
+  /** A line of its own on a terminal (a call waited for), or none: it takes the live line's place. */
+  waiting(line: string | undefined): void;
 }
 
 /** `live`: one line rewritten in place on a terminal; `json`: JSON lines (--verbose); `off`. */
@@ -19,11 +21,12 @@ const BAR_WIDTH = 20;
 const REDRAW_MS = 100;
 
 export function progressReporter(io: Io, mode: ProgressMode, now: () => number = Date.now): ProgressReporter {
-  if (mode === 'off') return { update: () => undefined, clear: () => undefined };
+  if (mode === 'off') return { update: () => undefined, clear: () => undefined, waiting: () => undefined };
   if (mode === 'json') {
     return {
       update: (progress) => io.stderr(`${safeJson({ level: 'info', message: 'progress', ...progress })}\n`),
       clear: () => undefined,
+      waiting: () => undefined,
     };
   }
   let shown = false;
@@ -38,11 +41,17 @@ export function progressReporter(io: Io, mode: ProgressMode, now: () => number =
       const final = progress.phase !== 'scan' && progress.done === progress.total;
       if (line === undefined || (!final && now() - drawnAt < REDRAW_MS)) return;
       drawnAt = now();
-      const width = Math.max(20, (io.columns ?? 80) - 1);
+      const width = Math.max(20, (io.columns || 80) - 1);
       io.stderr(`\r\u001b[2K${line.slice(0, width)}`);
       shown = true;
     },
     clear,
+    waiting(line) {
+      if (line === undefined) return clear();
+      const width = Math.max(20, (io.columns || 80) - 1);
+      io.stderr(`\r\u001b[2K${line.slice(0, width)}`);
+      shown = true;
+    },
   };
 }
 

@@ -38,3 +38,29 @@ export function captureOutput(): CapturedOutput {
     },
   };
 }
+
+/** The EMF documents the Lambda functions wrote, kept off the test output. */
+export interface MetricsSink {
+  documents(): Line[];
+  restore(): void;
+}
+
+/**
+ * The test sink for metrics: EMF documents written to stdout (Powertools writes them there, for
+ * CloudWatch) are kept here instead of reaching jest's output; everything else passes through.
+ * For tests that run a handler for what it does, not for what it logs.
+ */
+export function metricsSink(): MetricsSink {
+  const documents: Line[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = String(chunk);
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    if (lines.length > 0 && lines.every((line) => line.startsWith('{"_aws":'))) {
+      for (const line of lines) documents.push(JSON.parse(line) as Line);
+      return true;
+    }
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as never);
+  return { documents: () => documents, restore: () => spy.mockRestore() };
+}

@@ -34,6 +34,19 @@ async function warm(): Promise<LambdaTelemetry> {
 
 const metricsOf = (doc: Line) => doc._aws.CloudWatchMetrics[0];
 
+describe('the service name', () => {
+  it('is ecs-secret-redeploy in logs and metrics when POWERTOOLS_SERVICE_NAME is not set, never service_undefined', async () => {
+    delete process.env.POWERTOOLS_SERVICE_NAME;
+    const t = telemetry();
+    await t.invocation(lambdaContext, async () => {
+      t.log.info('hello');
+      t.metrics.add('ServicesRedeployed', 1);
+    });
+    expect(output.logs().map((line) => line.service)).toEqual(['ecs-secret-redeploy']);
+    expect(output.emf().map((doc) => doc.service)).toEqual(['ecs-secret-redeploy', 'ecs-secret-redeploy']);
+  });
+});
+
 describe('Powertools metrics (EMF)', () => {
   it('publishes what an invocation added as one EMF document: the namespace, the service dimension, each value', async () => {
     const t = await warm();

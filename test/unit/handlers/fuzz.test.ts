@@ -24,6 +24,7 @@ import { handler } from '../../../functions/handlers/on-secret-change';
 import { EVENTS_DIR, eventFixtureFiles, loadEvent } from '../../kit/events';
 import { ecsService, serviceArn, taskDefinitionArn } from '../../kit/factories';
 import { lambdaContext, useLambdaEnvironment } from '../../kit/lambda';
+import { type MetricsSink, metricsSink } from '../../kit/output';
 import { RAW_UNSAFE } from '../../kit/unsafe';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261120);
@@ -259,7 +260,12 @@ function callCount(): number {
 }
 
 // Silent: a thousand reports of 70 KB strings would flood the test output.
-beforeAll(() => useLambdaEnvironment({ POWERTOOLS_LOG_LEVEL: 'SILENT' }));
+let sink: MetricsSink;
+beforeAll(() => {
+  useLambdaEnvironment({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
+  sink = metricsSink();
+});
+afterAll(() => sink.restore());
 beforeEach(arrangeWorld);
 
 describe('the account the fuzz events meet', () => {

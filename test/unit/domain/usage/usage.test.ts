@@ -80,7 +80,7 @@ describe('usageMap', () => {
   });
 
   it('keeps the meta: when, how found, notes', () => {
-    expect(usageMap([], { ...META, notes: ['n'] })).toEqual({ ...META, notes: ['n'], secrets: [] });
+    expect(usageMap([], { ...META, notes: ['n'] })).toEqual({ ...META, notes: ['n'], secrets: [], unresolved: [] });
   });
 
   describe('attention', () => {
