@@ -186,6 +186,7 @@ export async function benchmarkSize(
         if (inventory === 'index') {
           const affected = plan.services.slice(0, k).map((s) => s.name);
           const settle = settleCounts(plan, affected, rotatedSecretName(k));
+          cases[cases.length - 1].settle = settle;
           targets.push(...rotationTargets(cases[cases.length - 1], k, describeBatches(plan, affected), settle));
         }
       }
