@@ -7,7 +7,6 @@ import type { IndexEntry } from '../domain/index/entries';
 import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import {
-  deploymentChanged,
   describeVersions,
   type LedgerRecord,
   noTasks,
@@ -23,20 +22,13 @@ import { followedStage, type SecretReference } from '../domain/references/refere
 import { type InventoryInfo, type Origin, type Report, type ServiceReport, toReportReference } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { BucketState, SharedBucket } from '../domain/rollout/rate-limiter';
-import {
-  type DeploymentState,
-  decideWaves,
-  type Member,
-  polledDeployment,
-  type Rollout,
-  type WaveDecision,
-  waveOf,
-} from '../domain/rollout/waves';
+import { type DeploymentState, decideWaves, type Member, type Rollout, type WaveDecision, waveOf } from '../domain/rollout/waves';
 import type { Notification } from '../ports/notifier';
 import { mapWithConcurrency } from '../util/concurrency';
 import { commitRecord } from './commit-record';
 import { judgeFirstSight } from './first-sight';
 import { rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed } from './notifications';
+import { pollDeployments } from './poll-deployments';
 import type { Ports } from './ports';
 import type { OnProgress } from './progress';
 import { describeRecord, Redeployer, type Work, type WorkResult } from './redeploy';
@@ -504,31 +496,12 @@ class Run {
   }
 
   /**
-   * The fallback for missed ECS deployment events (scheduled runs only): the rollout state of each
-   * deployment still in progress, as DescribeServices shows it (see polledDeployment), with the
-   * deployment timeout.
+   * The fallback for missed ECS deployment events (scheduled runs only): how each deployment still
+   * in progress stands, from ECS's deployment records or else rolloutState (see pollDeployments).
    */
   private async poll(deployed: LedgerRecord[], all: Consumer[]): Promise<LedgerRecord[]> {
-    const inFlight = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
-    if (inFlight.length === 0) return deployed;
     const clusterOf = new Map(all.map((c) => [c.serviceArn, c.clusterArn]));
-    const live = await this.describe(inFlight.map((r) => ({ serviceArn: r.serviceArn, clusterArn: clusterOf.get(r.serviceArn) ?? '' })));
-    return Promise.all(
-      deployed.map(async (record) => {
-        if (record.deployment?.state !== 'IN_PROGRESS') return record;
-        const ended = polledDeployment(
-          live.get(record.serviceArn),
-          record.deploymentId,
-          record.deployment.at,
-          this.ports.clock.now(),
-          this.ports.config.deploymentTimeoutMinutes,
-        );
-        if (!ended) return record;
-        const next = deploymentChanged(record, ended.state, ended.reason, this.redeployer.stamp());
-        await this.redeployer.note(next, record.rev);
-        return next;
-      }),
-    );
+    return pollDeployments(this.ports, deployed, clusterOf, this.redeployer);
   }
 
   private async execute(work: Work, wave: number): Promise<WorkResult> {

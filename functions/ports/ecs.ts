@@ -1,5 +1,6 @@
 import type { RunningTask, ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import type { SecretReference } from '../domain/references/references';
+import type { NotOffered, ServiceDeploymentBrief, ServiceDeploymentRecord } from '../domain/rollout/service-deployments';
 
 /** The ECS calls this service makes, in the domain's terms. Implementations page and batch. */
 export interface EcsPort {
@@ -22,4 +23,18 @@ export interface EcsPort {
    * ECS rejected it (not applied).
    */
   forceNewDeployment(service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>): Promise<{ deploymentId?: string }>;
+  /**
+   * ECS's records of the service's deployments created after `createdAfter` (ListServiceDeployments,
+   * all pages). `notOffered` where the endpoint does not offer the operation (an older endpoint,
+   * moto) or this role may not call it; from then on this adapter no longer asks.
+   */
+  listServiceDeployments(
+    service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>,
+    createdAfter: string,
+  ): Promise<ServiceDeploymentBrief[] | NotOffered>;
+  /**
+   * These service deployments as DescribeServiceDeployments shows them (batches of 20); those ECS
+   * does not know are left out. `notOffered` as for listServiceDeployments.
+   */
+  describeServiceDeployments(serviceDeploymentArns: string[]): Promise<ServiceDeploymentRecord[] | NotOffered>;
 }

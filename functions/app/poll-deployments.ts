@@ -1,0 +1,139 @@
+import type { ServiceSnapshot } from '../domain/inventory/service';
+import { deploymentChanged, type LedgerRecord, located, type Stamp } from '../domain/ledger/record';
+import {
+  type Ended,
+  isNotOffered,
+  judgeServiceDeployment,
+  oursAfterClaim,
+  type ServiceDeploymentRecord,
+  stopped,
+} from '../domain/rollout/service-deployments';
+import { polledDeployment } from '../domain/rollout/waves';
+import { mapWithConcurrency } from '../util/concurrency';
+import type { Ports } from './ports';
+
+/** What polling needs of the run: how to stamp and record what it learnt. */
+export interface PollWriter {
+  stamp(): Stamp;
+  /** Records a revision; a conflict only means the next run looks again. */
+  note(next: LedgerRecord, expectedRev: number | undefined): Promise<void>;
+}
+
+/** Said once per process: ECS's deployment records are not offered here, rolloutState is polled instead. */
+let fallbackSaid = false;
+
+/**
+ * The schedule's fallback for missed ECS deployment events: how each deployment of a rollout
+ * recorded IN_PROGRESS stands now. Where ECS offers its deployment records, they tell:
+ * ListServiceDeployments once per deployment (by service, created after our claim) finds ours,
+ * whose ARN the ledger then keeps; DescribeServiceDeployments, 20 per call, judges every one
+ * (see judgeServiceDeployment). Where it does not (moto, an older endpoint, a role without the
+ * permissions), or for a record written before claims were kept, DescribeServices' rolloutState
+ * does, as before (see polledDeployment). The deployment timeout counts from the end of the
+ * strategy's bake either way. Returns the records as they are now.
+ */
+export async function pollDeployments(
+  ports: Ports,
+  deployed: LedgerRecord[],
+  clusterOf: Map<string, string>,
+  writer: PollWriter,
+): Promise<LedgerRecord[]> {
+  const inFlight = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
+  if (inFlight.length === 0) return deployed;
+  const service = (r: LedgerRecord) => ({ serviceArn: r.serviceArn, clusterArn: clusterOf.get(r.serviceArn) ?? '' });
+  const now = ports.clock.now();
+  const timeout = ports.config.deploymentTimeoutMinutes;
+  const changed = new Map<string, LedgerRecord>();
+
+  // ECS's records: ours found once (after the claim), then described by ARN, 20 per call.
+  const arnOf = new Map<string, string>();
+  for (const r of inFlight) if (r.serviceDeploymentArn) arnOf.set(r.serviceArn, r.serviceDeploymentArn);
+  let offered = true;
+  const unknown = inFlight.filter((r) => !r.serviceDeploymentArn && r.deployment?.claimedAt);
+  await mapWithConcurrency(unknown, 4, async (record) => {
+    if (!offered) return;
+    const briefs = await ports.ecs.listServiceDeployments(service(record), record.deployment?.claimedAt as string);
+    if (isNotOffered(briefs)) {
+      offered = false;
+      sayFallback(ports, briefs.notOffered);
+      return;
+    }
+    const ours = oursAfterClaim(briefs, record.deployment?.claimedAt as string);
+    if (ours) arnOf.set(record.serviceArn, ours.arn);
+  });
+  const described = new Map<string, ServiceDeploymentRecord>();
+  if (offered && arnOf.size > 0) {
+    const records = await ports.ecs.describeServiceDeployments([...new Set(arnOf.values())]);
+    if (isNotOffered(records)) {
+      offered = false;
+      sayFallback(ports, records.notOffered);
+    } else {
+      for (const d of records) described.set(d.arn, d);
+    }
+  }
+
+  const fallback: LedgerRecord[] = [];
+  for (const record of inFlight) {
+    const arn = arnOf.get(record.serviceArn);
+    const deployment = arn ? described.get(arn) : undefined;
+    if (!offered || !arn || !deployment) {
+      fallback.push(record);
+      continue;
+    }
+    const since = record.deployment?.at as string;
+    let ended = judgeServiceDeployment(deployment, since, now, timeout);
+    if (ended?.state === 'FAILED' && stopped(deployment) && deployment.createdAt) {
+      // Stopped: by a newer deployment, or by someone. One more listing tells which.
+      const after = await ports.ecs.listServiceDeployments(service(record), deployment.createdAt);
+      const newer = isNotOffered(after) ? undefined : after.find((b) => b.arn !== deployment.arn);
+      if (newer) ended = judgeServiceDeployment(deployment, since, now, timeout, newer);
+    }
+    const next = ended ? deploymentChanged(record, ended.state, ended.reason, writer.stamp(), arn) : undefined;
+    if (next) changed.set(record.serviceArn, next);
+    else if (record.serviceDeploymentArn !== arn) changed.set(record.serviceArn, located(record, arn, writer.stamp()));
+  }
+
+  // rolloutState, where ECS's records do not tell.
+  if (fallback.length > 0) {
+    const live = await describeServices(ports, fallback.map(service));
+    for (const record of fallback) {
+      const ended: Ended | undefined = polledDeployment(
+        live.get(record.serviceArn),
+        record.deploymentId,
+        record.deployment?.at as string,
+        now,
+        timeout,
+      );
+      if (ended) changed.set(record.serviceArn, deploymentChanged(record, ended.state, ended.reason, writer.stamp()));
+    }
+  }
+
+  await mapWithConcurrency([...changed.values()], 8, async (next) => {
+    const before = deployed.find((r) => r.serviceArn === next.serviceArn);
+    await writer.note(next, before?.rev);
+  });
+  return deployed.map((r) => changed.get(r.serviceArn) ?? r);
+}
+
+function sayFallback(ports: Ports, why: string): void {
+  if (fallbackSaid) return;
+  fallbackSaid = true;
+  ports.log.info("ECS's deployment records (ListServiceDeployments) are not offered here: rollouts poll DescribeServices' rolloutState", {
+    reason: why,
+  });
+}
+
+async function describeServices(
+  ports: Ports,
+  services: Array<{ serviceArn: string; clusterArn: string }>,
+): Promise<Map<string, ServiceSnapshot>> {
+  const byCluster = new Map<string, string[]>();
+  for (const s of services) byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), s.serviceArn]);
+  const described = await Promise.all([...byCluster].map(([cluster, arns]) => ports.ecs.describeServices(cluster, arns)));
+  return new Map(described.flat().map((s) => [s.serviceArn, s]));
+}
+
+/** For tests: forget that the fallback was said. */
+export function resetFallbackNotice(): void {
+  fallbackSaid = false;
+}
