@@ -50,11 +50,14 @@ const GOING_ON = new Set(['PENDING', 'IN_PROGRESS']);
 
 /**
  * The deployment this service made after its claim: the first one ECS created at or after the
- * claim time (a later one is someone else's, or a newer deploy). Undefined when ECS lists none.
+ * claim time (a later one is someone else's, or a newer deploy); one that had finished by the
+ * claim is older, whatever its creation time says. Undefined when ECS lists none.
  */
 export function oursAfterClaim(briefs: ServiceDeploymentBrief[], claimedAt: string): ServiceDeploymentBrief | undefined {
   const claim = Date.parse(claimedAt);
-  const after = briefs.filter((b) => b.createdAt === undefined || Date.parse(b.createdAt) >= claim);
+  const after = briefs.filter(
+    (b) => (b.createdAt === undefined || Date.parse(b.createdAt) >= claim) && !(b.finishedAt && Date.parse(b.finishedAt) <= claim),
+  );
   return after.sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? ''))[0];
 }
 
@@ -121,7 +124,8 @@ export function judgeServiceDeployment(
   if (!GOING_ON.has(deployment.status)) {
     return { state: 'FAILED', reason: reasonText(`ECS reports the deployment ${deployment.status}`, [], deployment) };
   }
-  return pastTimeout(since, now, timeoutMinutes, expectedBakeMinutes(deployment.strategy), describeServiceDeployment(deployment));
+  const where = describeServiceDeployment(deployment);
+  return pastTimeout(since, now, timeoutMinutes, expectedBakeMinutes(deployment.strategy), where === deployment.status ? undefined : where);
 }
 
 /**

@@ -140,11 +140,13 @@ export class FakeEcs implements EcsPort {
   ): Promise<ServiceDeploymentBrief[] | NotOffered> {
     if (!this.offersServiceDeployments) return { notOffered: 'the endpoint does not know the operation (fake)' };
     this.count('ListServiceDeployments');
-    return [...this.serviceDeployments.values()]
-      .filter((d) => d.serviceArn === target.serviceArn && Date.parse(d.createdAt ?? '') > Date.parse(createdAfter))
-      .map(({ arn, serviceArn, status, statusReason, createdAt, startedAt, finishedAt }) =>
-        structuredClone({ arn, serviceArn, status, statusReason, createdAt, startedAt, finishedAt }),
-      );
+    // Inclusive: in virtual time a claim and its UpdateService share an instant.
+    const listed = [...this.serviceDeployments.values()].filter(
+      (d) => d.serviceArn === target.serviceArn && Date.parse(d.createdAt ?? '') >= Date.parse(createdAfter),
+    );
+    return listed.map(({ arn, serviceArn, status, statusReason, createdAt, startedAt, finishedAt }) =>
+      structuredClone({ arn, serviceArn, status, statusReason, createdAt, startedAt, finishedAt }),
+    );
   }
 
   async describeServiceDeployments(arns: string[]): Promise<ServiceDeploymentRecord[] | NotOffered> {

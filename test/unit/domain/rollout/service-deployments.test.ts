@@ -257,5 +257,7 @@ describe('oursAfterClaim: the deployment our UpdateService made', () => {
     ];
     expect(oursAfterClaim(briefs, T0)?.arn).toBe('ours');
     expect(oursAfterClaim([], T0)).toBeUndefined();
+    // Created at the claim's instant, but finished by then: an older one.
+    expect(oursAfterClaim([{ arn: 'older', status: 'ROLLBACK_SUCCESSFUL', createdAt: T0, finishedAt: T0 }], T0)).toBeUndefined();
   });
 });
