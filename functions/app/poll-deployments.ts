@@ -1,7 +1,10 @@
 import type { ServiceSnapshot } from '../domain/inventory/service';
 import { deploymentChanged, type LedgerRecord, located, type Stamp } from '../domain/ledger/record';
 import {
+  bakeEndsAt,
+  describeServiceDeployment,
   type Ended,
+  heldAtHook,
   isNotOffered,
   judgeServiceDeployment,
   oursAfterClaim,
@@ -45,32 +48,7 @@ export async function pollDeployments(
   const timeout = ports.config.deploymentTimeoutMinutes;
   const changed = new Map<string, LedgerRecord>();
 
-  // ECS's records: ours found once (after the claim), then described by ARN, 20 per call.
-  const arnOf = new Map<string, string>();
-  for (const r of inFlight) if (r.serviceDeploymentArn) arnOf.set(r.serviceArn, r.serviceDeploymentArn);
-  let offered = true;
-  const unknown = inFlight.filter((r) => !r.serviceDeploymentArn && r.deployment?.claimedAt);
-  await mapWithConcurrency(unknown, 4, async (record) => {
-    if (!offered) return;
-    const briefs = await ports.ecs.listServiceDeployments(service(record), record.deployment?.claimedAt as string);
-    if (isNotOffered(briefs)) {
-      offered = false;
-      sayFallback(ports, briefs.notOffered);
-      return;
-    }
-    const ours = oursAfterClaim(briefs, record.deployment?.claimedAt as string);
-    if (ours) arnOf.set(record.serviceArn, ours.arn);
-  });
-  const described = new Map<string, ServiceDeploymentRecord>();
-  if (offered && arnOf.size > 0) {
-    const records = await ports.ecs.describeServiceDeployments([...new Set(arnOf.values())]);
-    if (isNotOffered(records)) {
-      offered = false;
-      sayFallback(ports, records.notOffered);
-    } else {
-      for (const d of records) described.set(d.arn, d);
-    }
-  }
+  const { offered, arnOf, described } = await serviceDeploymentsOf(ports, inFlight, clusterOf);
 
   const fallback: LedgerRecord[] = [];
   for (const record of inFlight) {
@@ -113,6 +91,96 @@ export async function pollDeployments(
     await writer.note(next, before?.rev);
   });
   return deployed.map((r) => changed.get(r.serviceArn) ?? r);
+}
+
+/** ECS's records of the deployments the ledger holds: where offered, by service ARN. */
+export interface FoundDeployments {
+  /** False where ECS does not offer them (the caller reads rolloutState instead). */
+  offered: boolean;
+  /** Service ARN -> the service deployment ARN of its recorded deployment, where known or found. */
+  arnOf: Map<string, string>;
+  /** Service deployment ARN -> ECS's record of it. */
+  described: Map<string, ServiceDeploymentRecord>;
+}
+
+/**
+ * ECS's records of the deployments these ledger records name: found once by
+ * ListServiceDeployments (the service's first deployment created after the claim; a record
+ * written before claim times were kept is left out), then described by ARN, 20 per call.
+ */
+export async function serviceDeploymentsOf(
+  ports: Ports,
+  records: LedgerRecord[],
+  clusterOf: Map<string, string>,
+): Promise<FoundDeployments> {
+  const arnOf = new Map<string, string>();
+  const described = new Map<string, ServiceDeploymentRecord>();
+  for (const r of records) if (r.serviceDeploymentArn) arnOf.set(r.serviceArn, r.serviceDeploymentArn);
+  let offered = true;
+  const unknown = records.filter((r) => !r.serviceDeploymentArn && r.deployment?.claimedAt);
+  await mapWithConcurrency(unknown, 4, async (record) => {
+    if (!offered) return;
+    const claimedAt = record.deployment?.claimedAt as string;
+    const briefs = await ports.ecs.listServiceDeployments(
+      { serviceArn: record.serviceArn, clusterArn: clusterOf.get(record.serviceArn) ?? '' },
+      claimedAt,
+    );
+    if (isNotOffered(briefs)) {
+      offered = false;
+      sayFallback(ports, briefs.notOffered);
+      return;
+    }
+    const ours = oursAfterClaim(briefs, claimedAt);
+    if (ours) arnOf.set(record.serviceArn, ours.arn);
+  });
+  if (offered && arnOf.size > 0) {
+    const found = await ports.ecs.describeServiceDeployments([...new Set(arnOf.values())]);
+    if (isNotOffered(found)) {
+      offered = false;
+      sayFallback(ports, found.notOffered);
+    } else {
+      for (const d of found) described.set(d.arn, d);
+    }
+  }
+  return { offered, arnOf, described };
+}
+
+/** ECS's record of one consumer's deployment, as status shows it. */
+export interface ServiceDeploymentStatus {
+  arn: string;
+  /** PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_*... */
+  status: string;
+  lifecycleStage?: string;
+  /** A lifecycle hook holds it (awaiting action or running). */
+  heldAtHook?: boolean;
+  /** `IN_PROGRESS, BAKE_TIME`, `IN_PROGRESS, held at a lifecycle hook (PRE_SCALE_UP)`. */
+  text: string;
+  /** When its bake ends at the earliest (blue/green, linear, canary). */
+  bakeEndsAt?: string;
+  statusReason?: string;
+}
+
+/** The status fields of a consumer's deployment from ECS's records, when they hold it. */
+export function deploymentRecordStatus(
+  found: FoundDeployments,
+  record: LedgerRecord,
+  service: ServiceSnapshot | undefined,
+): { serviceDeployment?: ServiceDeploymentStatus } {
+  const arn = found.arnOf.get(record.serviceArn);
+  const deployment = arn ? found.described.get(arn) : undefined;
+  if (!deployment) return {};
+  const bake = bakeEndsAt(deployment, deployment.strategy ?? service?.strategy);
+  return {
+    serviceDeployment: {
+      arn: deployment.arn,
+      status: deployment.status,
+      ...(deployment.lifecycleStage ? { lifecycleStage: deployment.lifecycleStage } : {}),
+      ...(heldAtHook(deployment) ? { heldAtHook: true } : {}),
+      text: describeServiceDeployment(deployment),
+      ...(bake ? { bakeEndsAt: bake } : {}),
+      ...(deployment.statusReason ? { statusReason: deployment.statusReason } : {}),
+    },
+  };
 }
 
 function sayFallback(ports: Ports, why: string): void {

@@ -1,13 +1,14 @@
 import { ForeignAccountError } from '../domain/errors';
 import { locationOf } from '../domain/identity/arn';
 import type { Target } from '../domain/identity/target';
-import type { Deployment, RunningTask, ServiceSnapshot } from '../domain/inventory/service';
+import { type Deployment, describeStrategy, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
 import { versionOfStage } from '../domain/plan/secret-state';
 import type { Report } from '../domain/report/report';
 import type { Rollout } from '../domain/rollout/waves';
 import { mapWithConcurrency } from '../util/concurrency';
+import { deploymentRecordStatus, type ServiceDeploymentStatus, serviceDeploymentsOf } from './poll-deployments';
 import type { Ports } from './ports';
 
 /** Where one consumer stands against the secret's current versions, from the ledger. */
@@ -48,6 +49,10 @@ export interface ConsumerStatus {
   tasks?: { running: number; onOlderVersions: number };
   /** Runs the current versions everywhere: up to date, its deployment completed, no task left from before. */
   fullyOnCurrent: boolean;
+  /** Live: how ECS deploys it (`BLUE_GREEN (bake 90 min)`; ROLLING when it names no strategy). */
+  strategy?: string;
+  /** Live: ECS's record of the deployment that brought `runs`, where ECS offers its records. */
+  serviceDeployment?: ServiceDeploymentStatus;
 }
 
 export interface SecretStatus {
@@ -84,6 +89,14 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
         services.map((e) => ({ serviceArn: e.resourceArn, clusterArn: e.clusterArn })),
       )
     : new Map();
+  // ECS's records of the deployments the ledger holds (one listing each until the ledger keeps its ARN, then 20 per call).
+  const found = options.live
+    ? await serviceDeploymentsOf(
+        ports,
+        ledger.services.filter((r) => r.deploymentId && !r.claim),
+        new Map(services.map((e) => [e.resourceArn, e.clusterArn])),
+      )
+    : undefined;
 
   const consumers = await mapWithConcurrency(services, 4, async (entry): Promise<ConsumerStatus> => {
     const record = recordOf.get(entry.resourceArn);
@@ -124,6 +137,8 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
           : {}),
       ...(tasks && onOlder !== undefined ? { tasks: { running: tasks.length, onOlderVersions: onOlder } } : {}),
       fullyOnCurrent: state === 'up-to-date' && settled && (onOlder ?? 0) === 0,
+      ...(service ? { strategy: describeStrategy(service.strategy) } : {}),
+      ...(found && record ? deploymentRecordStatus(found, record, service) : {}),
     };
   });
   consumers.sort((a, b) => a.serviceName.localeCompare(b.serviceName));

@@ -281,9 +281,32 @@ function formatStatus(status: SecretStatus, style: Style): string {
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
     lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows, style));
+    lines.push(...strategyLines(status));
   }
   lines.push('', paint(style, status.done ? 'green' : 'yellow', status.summary));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One line per consumer that ECS deploys with a strategy other than a rolling update, or whose
+ * deployment ECS's records show: the strategy, the deployment's status and lifecycle stage, when
+ * its bake ends.
+ */
+function strategyLines(status: SecretStatus): string[] {
+  const shown = status.consumers.filter((c) => (c.strategy && c.strategy !== 'ROLLING') || c.serviceDeployment);
+  if (shown.length === 0) return [];
+  return [
+    '',
+    ...shown.map((c) => {
+      const d = c.serviceDeployment;
+      const parts = [
+        c.strategy ?? 'ROLLING',
+        ...(d ? [`deployment ${d.text}`] : []),
+        ...(d?.bakeEndsAt ? [`bake ends ${d.bakeEndsAt}`] : []),
+      ];
+      return escapeControl(`${c.serviceName}: ${parts.join('; ')}`);
+    }),
+  ];
 }
 
 function statusText(status: SecretStatus): string {
@@ -309,6 +332,20 @@ function statusText(status: SecretStatus): string {
         c.service,
       ]),
     ),
+    ...status.consumers
+      .filter((c) => (c.strategy && c.strategy !== 'ROLLING') || c.serviceDeployment)
+      .map((c) =>
+        textLine([
+          'STRATEGY',
+          c.serviceName,
+          c.strategy,
+          c.serviceDeployment?.status,
+          c.serviceDeployment?.lifecycleStage,
+          c.serviceDeployment?.heldAtHook ? 'held-at-hook' : '',
+          c.serviceDeployment?.bakeEndsAt,
+          c.service,
+        ]),
+      ),
     textLine(['SUMMARY', status.summary]),
   ].join('');
 }
