@@ -174,7 +174,9 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
         throw classified(error);
       });
       const deploymentId = out.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
-      return deploymentId ? { deploymentId } : {};
+      // The deployment just started is the service's current one: its record's ARN spares finding it later.
+      const serviceDeploymentArn = out.service?.currentServiceDeployment;
+      return { ...(deploymentId ? { deploymentId } : {}), ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}) };
     },
   };
 }

@@ -18,11 +18,14 @@ export interface EcsPort {
   taskDefinitionReferences(taskDefinitionArn: string): Promise<SecretReference[]>;
   /**
    * UpdateService with forceNewDeployment, sent once (never retried by the SDK: it is not
-   * idempotent); the new PRIMARY deployment's id. Throws ThrottledError when ECS refused it
+   * idempotent); the new PRIMARY deployment's id, and ECS's record of it (the service's
+   * `currentServiceDeployment`) where the endpoint names one. Throws ThrottledError when ECS refused it
    * (not applied), OutcomeUnknownError when no answer came (maybe applied), any other error when
    * ECS rejected it (not applied).
    */
-  forceNewDeployment(service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>): Promise<{ deploymentId?: string }>;
+  forceNewDeployment(
+    service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>,
+  ): Promise<{ deploymentId?: string; serviceDeploymentArn?: string }>;
   /**
    * ECS's records of the service's deployments created after `createdAfter` (ListServiceDeployments,
    * all pages). `notOffered` where the endpoint does not offer the operation (an older endpoint,

@@ -197,7 +197,8 @@ export function claimed(
 
 /**
  * The record once a deployment is known to have been created for the claim, in a rollout's wave:
- * its deployment is IN_PROGRESS until ECS says otherwise.
+ * its deployment is IN_PROGRESS until ECS says otherwise. `serviceDeploymentArn`: ECS's record of
+ * it, when UpdateService's answer named it (`currentServiceDeployment`).
  */
 export function done(
   pending: LedgerRecord,
@@ -205,6 +206,7 @@ export function done(
   deploymentId: string | undefined,
   stamp: Stamp,
   rollout?: RolloutSlot,
+  serviceDeploymentArn?: string,
 ): LedgerRecord {
   if (!pending.claim) throw new Error(`ledger: ${pending.serviceArn} has no claim to complete`);
   const at = stamp.now.toISOString();
@@ -214,6 +216,7 @@ export function done(
     versions: { ...pending.versions, ...pending.claim.target },
     via,
     ...(deploymentId ? { deploymentId } : {}),
+    ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}),
     at,
     // The claim time finds the deployment among ECS's records later: the first one created after it.
     ...(rollout

@@ -115,7 +115,9 @@ export class FakeEcs implements EcsPort {
     return structuredClone(this.taskDefinitions.get(taskDefinitionArn) ?? []);
   }
 
-  async forceNewDeployment(target: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>): Promise<{ deploymentId?: string }> {
+  async forceNewDeployment(
+    target: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>,
+  ): Promise<{ deploymentId?: string; serviceDeploymentArn?: string }> {
     this.count('UpdateService');
     const service = this.services.get(target.serviceArn);
     if (!service) throw Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException' });
@@ -131,7 +133,9 @@ export class FakeEcs implements EcsPort {
     if (fault instanceof Error) throw fault;
     const deploymentId = this.deploy(service);
     if (fault === 'lose-answer') throw new OutcomeUnknownError('UpdateService got no answer (socket hang up)');
-    return { deploymentId };
+    // The service's currentServiceDeployment, where the endpoint offers the records.
+    const serviceDeploymentArn = this.offersServiceDeployments ? this.serviceDeployments.get(deploymentId)?.arn : undefined;
+    return { deploymentId, ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}) };
   }
 
   async listServiceDeployments(

@@ -112,14 +112,29 @@ describe('ECS deployment records', () => {
     return (await record('orders-api'))?.deploymentId as string;
   }
 
-  it('learn where the deployment is, keep its ARN in the ledger, and list it only once', async () => {
+  it("keep the ARN UpdateService's answer names (currentServiceDeployment) beside the deploymentId: the poll only describes", async () => {
     const id = await firstWaveDeployed();
-    await run({ origin: 'schedule' });
-    await run({ origin: 'schedule' });
-
     const kept = await record('orders-api');
     expect(kept?.serviceDeploymentArn).toBe(world.ecs.serviceDeployments.get(id)?.arn);
     expect(kept?.deploymentId).toBe(id);
+
+    await run({ origin: 'schedule' });
+    await run({ origin: 'schedule' });
+
+    expect(world.ecs.calls.ListServiceDeployments).toBeUndefined();
+    expect(world.ecs.calls.DescribeServiceDeployments).toBe(2);
+  });
+
+  it('find a deployment recorded without its ARN (an answer that named none, a recovered claim) once: the first created after the claim', async () => {
+    const id = await firstWaveDeployed();
+    const stored = (await record('orders-api')) as NonNullable<Awaited<ReturnType<typeof record>>>;
+    const { serviceDeploymentArn: _, ...without } = stored;
+    await world.ledger.write({ ...without, rev: stored.rev + 1 }, stored.rev);
+
+    await run({ origin: 'schedule' });
+    await run({ origin: 'schedule' });
+
+    expect((await record('orders-api'))?.serviceDeploymentArn).toBe(world.ecs.serviceDeployments.get(id)?.arn);
     expect(world.ecs.calls.ListServiceDeployments).toBe(1);
     expect(world.ecs.calls.DescribeServiceDeployments).toBe(2);
   });
@@ -217,7 +232,7 @@ describe('ECS deployment records', () => {
   });
 
   it('are described 20 per call for the whole rollout', async () => {
-    // 45 consumers in wave 1 of a rollout: one listing each (once), then 3 DescribeServiceDeployments a poll.
+    // 45 consumers in wave 1 of a rollout: 3 DescribeServiceDeployments a poll, no listing (UpdateService named each).
     const plan = demoPlan();
     world = fakeWorld();
     seeded = seedFakes(world, {
@@ -235,7 +250,7 @@ describe('ECS deployment records', () => {
 
     const calls = (op: string) => (world.ecs.calls[op] ?? 0) - (before[op] ?? 0);
     expect(calls('UpdateService')).toBe(0);
-    expect(calls('ListServiceDeployments')).toBe(45);
+    expect(calls('ListServiceDeployments')).toBe(0);
     expect(calls('DescribeServiceDeployments')).toBe(6);
   });
 });

@@ -4,6 +4,7 @@ import {
   ECSClient,
   ListServiceDeploymentsCommand,
   type ServiceDeployment,
+  UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { notOfferedBecause } from '../../../functions/aws/ecs';
@@ -64,6 +65,25 @@ describe('the strategy of a service (DescribeServices deploymentConfiguration)',
     ],
   ])('reads %j', async (config, strategy) => {
     expect(await described(config)).toEqual(strategy);
+  });
+});
+
+describe('forceNewDeployment', () => {
+  it("names ECS's record of the deployment it started (the service's currentServiceDeployment), where ECS gives it", async () => {
+    ecs.on(UpdateServiceCommand).resolves({
+      service: ecsService('prod', 'orders-api', {
+        deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY' }],
+        currentServiceDeployment: deploymentArn('new'),
+      }),
+    });
+    expect(await testPorts().ecs.forceNewDeployment({ clusterArn: CLUSTER, serviceArn: SERVICE })).toEqual({
+      deploymentId: 'ecs-svc/2',
+      serviceDeploymentArn: deploymentArn('new'),
+    });
+    ecs
+      .on(UpdateServiceCommand)
+      .resolves({ service: ecsService('prod', 'orders-api', { deployments: [{ id: 'ecs-svc/3', status: 'PRIMARY' }] }) });
+    expect(await testPorts().ecs.forceNewDeployment({ clusterArn: CLUSTER, serviceArn: SERVICE })).toEqual({ deploymentId: 'ecs-svc/3' });
   });
 });
 

@@ -274,6 +274,13 @@ describe('deploymentChanged', () => {
     expect(found).toEqual({ ...inRollout(), serviceDeploymentArn: arn, rev: inRollout().rev + 1, writeId: 'w-found' });
   });
 
+  it("done() records ECS's record of the deployment beside its id, when UpdateService named it", () => {
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/orders-api/3';
+    const record = done(pendingRecord(ME), 'redeploy', 'ecs-svc/3', stamp(20), { key: 'k', wave: 1 }, arn);
+    expect(record).toMatchObject({ deploymentId: 'ecs-svc/3', serviceDeploymentArn: arn, deployment: { state: 'IN_PROGRESS' } });
+    expect(inRollout()).not.toHaveProperty('serviceDeploymentArn');
+  });
+
   it('a settled record drops the previous deployment record (it belongs to the other secret now)', () => {
     const arn = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/orders-api/3';
     const withArn = located(inRollout(), arn, stamp(60));
