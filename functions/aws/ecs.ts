@@ -4,6 +4,7 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  type ECSClient,
   ListServiceDeploymentsCommand,
   paginateListClusters,
   paginateListServices,
@@ -37,6 +38,17 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
   const revisions = new Map<string, Promise<SecretReference[]>>();
   // Once an endpoint showed it does not offer ECS's deployment records, this adapter stops asking.
   let notOffered: NotOffered | undefined;
+  // Asked once without retries first: an endpoint that does not know the operation says so at once
+  // (moto's answer would otherwise be retried AWS_MAX_ATTEMPTS times, seconds per adapter); any
+  // other error is asked again with retries (the reads are idempotent).
+  const read = async <O>(call: (client: ECSClient) => Promise<O>): Promise<O> => {
+    try {
+      return await call(clients.ecsOnce);
+    } catch (error) {
+      if (notOfferedBecause(error) !== undefined) throw error;
+      return call(ecs);
+    }
+  };
   const offered = async <T>(call: () => Promise<T>): Promise<T | NotOffered> => {
     if (notOffered) return notOffered;
     try {
@@ -141,7 +153,8 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
         // The SDK has no paginator for it: follow nextToken.
         let nextToken: string | undefined;
         do {
-          const page = await ecs.send(new ListServiceDeploymentsCommand({ ...input, ...(nextToken ? { nextToken } : {}) }));
+          const command = new ListServiceDeploymentsCommand({ ...input, ...(nextToken ? { nextToken } : {}) });
+          const page = await read((client) => client.send(command));
           nextToken = page.nextToken;
           for (const d of page.serviceDeployments ?? []) {
             if (!d.serviceDeploymentArn) continue;
@@ -161,7 +174,7 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
     describeServiceDeployments(serviceDeploymentArns) {
       return offered(async () => {
         const pages = await mapWithConcurrency(chunk(serviceDeploymentArns, DESCRIBE_SERVICE_DEPLOYMENTS_BATCH), 4, (arns) =>
-          ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: arns })),
+          read((client) => client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: arns }))),
         );
         // Deployments ECS does not know (or whose revision predates the records) come back in `failures`: left out.
         return pages.flatMap((page) => (page.serviceDeployments ?? []).map(toServiceDeployment).filter((d) => d !== undefined));

@@ -197,6 +197,19 @@ describe('where ECS deployment records are not offered', () => {
     expect(ecs).toHaveReceivedCommandTimes(DescribeServiceDeploymentsCommand, 0);
   });
 
+  it('asks once without retries, then again with them after any other error (the reads are idempotent)', async () => {
+    ecs
+      .on(DescribeServiceDeploymentsCommand)
+      .rejectsOnce(
+        Object.assign(new Error('We encountered an internal error'), { name: 'ServerException', $metadata: { httpStatusCode: 500 } }),
+      )
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: deploymentArn('x'), status: 'SUCCESSFUL' }] });
+    expect(await testPorts().ecs.describeServiceDeployments([deploymentArn('x')])).toEqual([
+      { arn: deploymentArn('x'), status: 'SUCCESSFUL' },
+    ]);
+    expect(ecs).toHaveReceivedCommandTimes(DescribeServiceDeploymentsCommand, 2);
+  });
+
   it('throws any other error as it is (throttling is not "not offered")', async () => {
     ecs
       .on(DescribeServiceDeploymentsCommand)
