@@ -27,13 +27,13 @@ let fallbackSaid = false;
 
 /**
  * The schedule's fallback for missed ECS deployment events: how each deployment of a rollout
- * recorded IN_PROGRESS stands now. Where ECS offers its deployment records, they tell:
- * ListServiceDeployments once per deployment (by service, created after our claim) finds ours,
- * whose ARN the ledger then keeps; DescribeServiceDeployments, 20 per call, judges every one
- * (see judgeServiceDeployment). Where it does not (moto, an older endpoint, a role without the
- * permissions), or for a record written before claims were kept, DescribeServices' rolloutState
- * does, as before (see polledDeployment). The deployment timeout counts from the end of the
- * strategy's bake either way. Returns the records as they are now.
+ * recorded IN_PROGRESS stands now. Where ECS offers its deployment records, they tell: the ledger
+ * keeps each one's ARN (from UpdateService's answer; else ListServiceDeployments finds it once,
+ * the service's first deployment created after our claim), and DescribeServiceDeployments, 20 per
+ * call, judges every one (see judgeServiceDeployment). Where it does not (moto, an older
+ * endpoint, a role without the permissions), or for a record written before claim times were
+ * kept, DescribeServices' rolloutState does, as before (see polledDeployment). The deployment
+ * timeout counts from the end of the strategy's bake either way. Returns the records as they are now.
  */
 export async function pollDeployments(
   ports: Ports,
@@ -153,7 +153,7 @@ export interface ServiceDeploymentStatus {
   lifecycleStage?: string;
   /** A lifecycle hook holds it (awaiting action or running). */
   heldAtHook?: boolean;
-  /** `IN_PROGRESS, BAKE_TIME`, `IN_PROGRESS, held at a lifecycle hook (PRE_SCALE_UP)`. */
+  /** `IN_PROGRESS, BAKE_TIME`, `IN_PROGRESS, held by a hook at PRE_SCALE_UP`. */
   text: string;
   /** When its bake ends at the earliest (blue/green, linear, canary). */
   bakeEndsAt?: string;

@@ -288,23 +288,22 @@ function formatStatus(status: SecretStatus, style: Style): string {
 }
 
 /**
- * One line per consumer that ECS deploys with a strategy other than a rolling update, or whose
- * deployment ECS's records show: the strategy, the deployment's status and lifecycle stage, when
- * its bake ends.
+ * Per consumer that ECS deploys with a strategy other than a rolling update, or whose deployment
+ * ECS's records show: its strategy, then (indented, each line within 80 columns) the deployment's
+ * status and lifecycle stage, and when its bake ends.
  */
 function strategyLines(status: SecretStatus): string[] {
   const shown = status.consumers.filter((c) => (c.strategy && c.strategy !== 'ROLLING') || c.serviceDeployment);
   if (shown.length === 0) return [];
   return [
     '',
-    ...shown.map((c) => {
+    ...shown.flatMap((c) => {
       const d = c.serviceDeployment;
-      const parts = [
-        c.strategy ?? 'ROLLING',
-        ...(d ? [`deployment ${d.text}`] : []),
-        ...(d?.bakeEndsAt ? [`bake ends ${d.bakeEndsAt}`] : []),
-      ];
-      return escapeControl(`${c.serviceName}: ${parts.join('; ')}`);
+      return [
+        `${c.serviceName}: ${c.strategy ?? 'ROLLING'}`,
+        ...(d ? [`  deployment ${d.text}`] : []),
+        ...(d?.bakeEndsAt ? [`  bake ends ${d.bakeEndsAt.replace(/\.\d+Z$/, 'Z')}`] : []),
+      ].map(escapeControl);
     }),
   ];
 }

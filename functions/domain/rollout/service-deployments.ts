@@ -73,10 +73,10 @@ export function heldAtHook(deployment: ServiceDeploymentRecord): boolean {
   );
 }
 
-/** Where a deployment stands, as a person reads it: `IN_PROGRESS, BAKE_TIME`, `IN_PROGRESS, held at a lifecycle hook (PRE_SCALE_UP)`. */
+/** Where a deployment stands, as a person reads it: `IN_PROGRESS, BAKE_TIME`, `IN_PROGRESS, held by a hook at PRE_SCALE_UP`. */
 export function describeServiceDeployment(deployment: ServiceDeploymentRecord): string {
   const stage = deployment.lifecycleStage;
-  if (heldAtHook(deployment)) return `${deployment.status}, held at a lifecycle hook${stage ? ` (${stage})` : ''}`;
+  if (heldAtHook(deployment)) return `${deployment.status}, held by a hook${stage ? ` at ${stage}` : ''}`;
   return stage ? `${deployment.status}, ${stage}` : deployment.status;
 }
 

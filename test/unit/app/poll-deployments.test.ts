@@ -195,7 +195,7 @@ describe('ECS deployment records', () => {
         {
           serviceName: 'orders-api',
           reason:
-            'still in progress after 152 minutes (deploymentTimeoutMinutes 60 after a bake of 90 minutes); IN_PROGRESS, held at a lifecycle hook (POST_TEST_TRAFFIC_SHIFT)',
+            'still in progress after 152 minutes (deploymentTimeoutMinutes 60 after a bake of 90 minutes); IN_PROGRESS, held by a hook at POST_TEST_TRAFFIC_SHIFT',
         },
       ],
     });

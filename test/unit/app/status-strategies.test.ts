@@ -54,10 +54,11 @@ describe('status of consumers deployed with a strategy', () => {
     expect(consumer(status, 'orders-worker')?.serviceDeployment).not.toHaveProperty('bakeEndsAt');
 
     const table = statusRendering(status).table(PLAIN);
-    expect(table).toContain(
-      `orders-api: BLUE_GREEN (bake 90 min); deployment IN_PROGRESS, BAKE_TIME; bake ends ${new Date(startedAt.getTime() + 90 * 60_000).toISOString()}`,
-    );
-    expect(table).toContain('orders-worker: ROLLING; deployment IN_PROGRESS');
+    const bakeEnds = new Date(startedAt.getTime() + 90 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    expect(table).toContain(`orders-api: BLUE_GREEN (bake 90 min)\n  deployment IN_PROGRESS, BAKE_TIME\n  bake ends ${bakeEnds}\n`);
+    expect(table).toContain('orders-worker: ROLLING\n  deployment IN_PROGRESS\n');
+    for (const line of table.split('\n').filter((l) => /^\S+: |^ {2}(deployment|bake)/.test(l)))
+      expect(line.length).toBeLessThanOrEqual(80);
     expect(statusRendering(status).text()).toMatch(/^STRATEGY\torders-api\tBLUE_GREEN \(bake 90 min\)\tIN_PROGRESS\tBAKE_TIME\t\t/m);
   });
 
@@ -74,10 +75,10 @@ describe('status of consumers deployed with a strategy', () => {
 
     expect(consumer(status, 'orders-api')?.serviceDeployment).toMatchObject({
       heldAtHook: true,
-      text: 'IN_PROGRESS, held at a lifecycle hook (POST_TEST_TRAFFIC_SHIFT)',
+      text: 'IN_PROGRESS, held by a hook at POST_TEST_TRAFFIC_SHIFT',
     });
     expect(statusRendering(status).table(PLAIN)).toContain(
-      'orders-api: BLUE_GREEN (bake 90 min); deployment IN_PROGRESS, held at a lifecycle hook',
+      'orders-api: BLUE_GREEN (bake 90 min)\n  deployment IN_PROGRESS, held by a hook at POST_TEST_TRAFFIC_SHIFT\n  bake ends ',
     );
   });
 

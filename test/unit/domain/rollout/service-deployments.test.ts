@@ -224,14 +224,10 @@ describe('a deployment as status shows it', () => {
     [{ status: 'PENDING' }, 'PENDING', false],
     [
       { status: 'IN_PROGRESS', lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', hooks: [{ status: 'AWAITING_ACTION', targetType: 'PAUSE' }] },
-      'IN_PROGRESS, held at a lifecycle hook (POST_TEST_TRAFFIC_SHIFT)',
+      'IN_PROGRESS, held by a hook at POST_TEST_TRAFFIC_SHIFT',
       true,
     ],
-    [
-      { status: 'IN_PROGRESS', hooks: [{ status: 'IN_PROGRESS', targetType: 'AWS_LAMBDA' }] },
-      'IN_PROGRESS, held at a lifecycle hook',
-      true,
-    ],
+    [{ status: 'IN_PROGRESS', hooks: [{ status: 'IN_PROGRESS', targetType: 'AWS_LAMBDA' }] }, 'IN_PROGRESS, held by a hook', true],
     [{ status: 'IN_PROGRESS', hooks: [{ status: 'SUCCEEDED' }] }, 'IN_PROGRESS', false],
     [{ status: 'SUCCESSFUL', lifecycleStage: 'CLEAN_UP', hooks: [{ status: 'AWAITING_ACTION' }] }, 'SUCCESSFUL, CLEAN_UP', false],
   ])('%j: %s', (change, text, held) => {
