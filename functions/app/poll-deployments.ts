@@ -7,6 +7,7 @@ import {
   heldAtHook,
   isNotOffered,
   judgeServiceDeployment,
+  mayBeOurs,
   oursAfterClaim,
   type ServiceDeploymentRecord,
   stopped,
@@ -115,32 +116,43 @@ export async function serviceDeploymentsOf(
 ): Promise<FoundDeployments> {
   const arnOf = new Map<string, string>();
   const described = new Map<string, ServiceDeploymentRecord>();
-  for (const r of records) if (r.serviceDeploymentArn) arnOf.set(r.serviceArn, r.serviceDeploymentArn);
   let offered = true;
-  const unknown = records.filter((r) => !r.serviceDeploymentArn && r.deployment?.claimedAt);
-  await mapWithConcurrency(unknown, 4, async (record) => {
-    if (!offered) return;
-    const claimedAt = record.deployment?.claimedAt as string;
-    const briefs = await ports.ecs.listServiceDeployments(
-      { serviceArn: record.serviceArn, clusterArn: clusterOf.get(record.serviceArn) ?? '' },
-      claimedAt,
-    );
-    if (isNotOffered(briefs)) {
-      offered = false;
-      sayFallback(ports, briefs.notOffered);
-      return;
-    }
-    const ours = oursAfterClaim(briefs, claimedAt);
-    if (ours) arnOf.set(record.serviceArn, ours.arn);
+  const notOffered = (why: string) => {
+    offered = false;
+    sayFallback(ports, why);
+  };
+  const find = (unknown: LedgerRecord[]) =>
+    mapWithConcurrency(unknown, 4, async (record) => {
+      if (!offered) return;
+      const claimedAt = record.deployment?.claimedAt as string;
+      const briefs = await ports.ecs.listServiceDeployments(
+        { serviceArn: record.serviceArn, clusterArn: clusterOf.get(record.serviceArn) ?? '' },
+        claimedAt,
+      );
+      if (isNotOffered(briefs)) return notOffered(briefs.notOffered);
+      const ours = oursAfterClaim(briefs, claimedAt);
+      if (ours) arnOf.set(record.serviceArn, ours.arn);
+    });
+  const describe = async (arns: string[]) => {
+    if (!offered || arns.length === 0) return;
+    const found = await ports.ecs.describeServiceDeployments([...new Set(arns)]);
+    if (isNotOffered(found)) return notOffered(found.notOffered);
+    for (const d of found) described.set(d.arn, d);
+  };
+
+  for (const r of records) if (r.serviceDeploymentArn) arnOf.set(r.serviceArn, r.serviceDeploymentArn);
+  await find(records.filter((r) => !r.serviceDeploymentArn && r.deployment?.claimedAt));
+  await describe([...arnOf.values()]);
+  // An ARN kept from UpdateService's answer that names a deployment made before our claim (the
+  // answer named the one before ours) is not ours: found again, by the claim.
+  const misnamed = records.filter((r) => {
+    const d = r.serviceDeploymentArn ? described.get(r.serviceDeploymentArn) : undefined;
+    return d !== undefined && r.deployment?.claimedAt !== undefined && !mayBeOurs(d, r.deployment.claimedAt);
   });
-  if (offered && arnOf.size > 0) {
-    const found = await ports.ecs.describeServiceDeployments([...new Set(arnOf.values())]);
-    if (isNotOffered(found)) {
-      offered = false;
-      sayFallback(ports, found.notOffered);
-    } else {
-      for (const d of found) described.set(d.arn, d);
-    }
+  if (offered && misnamed.length > 0) {
+    for (const r of misnamed) arnOf.delete(r.serviceArn);
+    await find(misnamed);
+    await describe(misnamed.flatMap((r) => arnOf.get(r.serviceArn) ?? []));
   }
   return { offered, arnOf, described };
 }

@@ -54,11 +54,18 @@ const GOING_ON = new Set(['PENDING', 'IN_PROGRESS']);
  * claim is older, whatever its creation time says. Undefined when ECS lists none.
  */
 export function oursAfterClaim(briefs: ServiceDeploymentBrief[], claimedAt: string): ServiceDeploymentBrief | undefined {
-  const claim = Date.parse(claimedAt);
-  const after = briefs.filter(
-    (b) => (b.createdAt === undefined || Date.parse(b.createdAt) >= claim) && !(b.finishedAt && Date.parse(b.finishedAt) <= claim),
-  );
+  const after = briefs.filter((b) => mayBeOurs(b, claimedAt));
   return after.sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? ''))[0];
+}
+
+/**
+ * False for a deployment that cannot be the one our UpdateService started after `claimedAt`: ECS
+ * created it before the claim, or it had finished by then.
+ */
+export function mayBeOurs(deployment: ServiceDeploymentBrief, claimedAt: string): boolean {
+  const claim = Date.parse(claimedAt);
+  if (deployment.createdAt !== undefined && Date.parse(deployment.createdAt) < claim) return false;
+  return !(deployment.finishedAt && Date.parse(deployment.finishedAt) <= claim);
 }
 
 /** True for a deployment ECS stopped (or is stopping): a newer one may have replaced it. */

@@ -139,6 +139,28 @@ describe('ECS deployment records', () => {
     expect(world.ecs.calls.DescribeServiceDeployments).toBe(2);
   });
 
+  it("an ARN from UpdateService's answer that names the deployment before ours is found again by the claim", async () => {
+    const id = await firstWaveDeployed();
+    const ours = world.ecs.serviceDeployments.get(id);
+    const older = {
+      ...structuredClone(ours),
+      arn: `${ours?.arn}-older`,
+      status: 'ROLLBACK_SUCCESSFUL',
+      createdAt: '2020-01-01T00:00:00.000Z',
+    };
+    world.ecs.serviceDeployments.set('older', older as NonNullable<typeof ours>);
+    const stored = (await record('orders-api')) as NonNullable<Awaited<ReturnType<typeof record>>>;
+    await world.ledger.write({ ...stored, serviceDeploymentArn: older.arn, rev: stored.rev + 1 }, stored.rev);
+    world.clock.advance(10 * MINUTE);
+    world.ecs.settle(id, 'COMPLETED');
+
+    await run({ origin: 'schedule' });
+
+    expect(halts()).toEqual([]);
+    expect(await record('orders-api')).toMatchObject({ serviceDeploymentArn: ours?.arn, deployment: { state: 'COMPLETED' } });
+    expect(world.ecs.calls.ListServiceDeployments).toBe(1);
+  });
+
   it('a rollback after alarms fired during the bake halts the rollout with the alarm named', async () => {
     const id = await firstWaveDeployed();
     world.clock.advance(40 * MINUTE);

@@ -4,6 +4,7 @@ import {
   describeServiceDeployment,
   heldAtHook,
   judgeServiceDeployment,
+  mayBeOurs,
   oursAfterClaim,
   pastTimeout,
   type ServiceDeploymentRecord,
@@ -253,6 +254,9 @@ describe('oursAfterClaim: the deployment our UpdateService made', () => {
     ];
     expect(oursAfterClaim(briefs, T0)?.arn).toBe('ours');
     expect(oursAfterClaim([], T0)).toBeUndefined();
+    expect(mayBeOurs({ arn: 'x', status: 'IN_PROGRESS', createdAt: minutesAfter(-1).toISOString() }, T0)).toBe(false);
+    expect(mayBeOurs({ arn: 'x', status: 'IN_PROGRESS', createdAt: T0 }, T0)).toBe(true);
+    expect(mayBeOurs({ arn: 'x', status: 'IN_PROGRESS' }, T0)).toBe(true);
     // Created at the claim's instant, but finished by then: an older one.
     expect(oursAfterClaim([{ arn: 'older', status: 'ROLLBACK_SUCCESSFUL', createdAt: T0, finishedAt: T0 }], T0)).toBeUndefined();
   });
