@@ -171,7 +171,7 @@ async function runWaves(options: Options, log: (line: string) => void): Promise<
     scheduleMinutes: 30,
   };
   const results: WavesResult[] = [];
-  for (const scenario of ['events', 'schedule'] as const) {
+  for (const scenario of ['events', 'schedule', 'schedule-rollout-state'] as const) {
     const result = await wavesRollout(scenario, settings);
     log(
       `virtual waves ${options.waves.join('/')}, ${scenario}: completed ${result.completedAt === undefined ? 'never' : `${(result.completedAt / 60).toFixed(1)} min`} after the rotation, in ${(result.wallMs / 1000).toFixed(1)} s`,

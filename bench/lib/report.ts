@@ -159,7 +159,9 @@ export function wavesTable(results: WavesResult[]): string {
     ['scenario', 'wave', 'services', 'first UpdateService', 'last UpdateService', 'last deployment completed', 'next wave starts after'],
     results.flatMap((r) =>
       r.waves.map((w) => [
-        r.scenario === 'events' ? 'deployment events' : `events lost: schedule every ${r.settings.scheduleMinutes} min`,
+        r.scenario === 'events'
+          ? 'deployment events'
+          : `events lost: schedule every ${r.settings.scheduleMinutes} min${r.scenario === 'schedule' ? '' : ', rolloutState'}`,
         String(w.wave),
         String(w.services),
         minutes(w.start),
@@ -182,7 +184,7 @@ export function wavesCallsTable(results: WavesResult[]): string {
         let calls = 0;
         for (const n of c.counts.values()) calls += n;
         return [
-          r.scenario === 'events' ? 'deployment events' : 'events lost',
+          r.scenario === 'events' ? 'deployment events' : r.scenario === 'schedule' ? 'events lost' : 'events lost, rolloutState',
           c.trigger,
           String(c.invocations),
           String(calls),

@@ -7,7 +7,7 @@ import type { AccountShape, Settle } from './account';
 import type { BundleResult } from './bundles';
 import { type Projection, project } from './limits';
 import type { MassRotationResult } from './virtual/mass-rotation';
-import type { WavesResult } from './virtual/waves';
+import { type WavesResult, wavesScenarioText } from './virtual/waves';
 
 export const MAX_BUNDLE_BYTES = 800 * 1024;
 export const MAX_COLD_LOAD_MS = 150;
@@ -390,7 +390,7 @@ export function massRotationTargets(results: MassRotationResult[]): TargetResult
 /** A rollout in waves: exactly once, each wave after the one before ended, the rollout completed. */
 export function wavesTargets(results: WavesResult[]): TargetResult[] {
   return results.flatMap((r) => {
-    const what = `waves ${r.settings.waves.join('/')}, ${r.scenario === 'events' ? 'deployment events' : 'events lost, schedule polls'}`;
+    const what = `waves ${r.settings.waves.join('/')}, ${wavesScenarioText(r.scenario)}`;
     return [
       {
         target: `${what}: every service redeployed exactly once, waves in order`,
@@ -404,6 +404,25 @@ export function wavesTargets(results: WavesResult[]): TargetResult[] {
         limit: 'completed',
         pass: r.completedAt !== undefined,
       },
+      ...(r.scenario === 'schedule' ? [pollTarget(r, what)] : []),
     ];
   });
+}
+
+/**
+ * The schedule's poll reads ECS's deployment records 20 per DescribeServiceDeployments: each wave's
+ * deployments are polled once (the first schedule after they ended), and never listed (UpdateService
+ * named each record).
+ */
+function pollTarget(r: WavesResult, what: string): TargetResult {
+  const count = (op: string) => r.calls.reduce((n, c) => n + (c.counts.get(op) ?? 0), 0);
+  const bound = r.settings.waves.reduce((n, w) => n + Math.ceil(w / 20), 0);
+  const described = count('DescribeServiceDeployments');
+  const listed = count('ListServiceDeployments');
+  return {
+    target: `${what}: the poll describes ECS's deployment records 20 per call, lists none`,
+    figure: `${described} DescribeServiceDeployments, ${listed} ListServiceDeployments`,
+    limit: `at most ${bound} (sum of ceil(wave / 20)), 0`,
+    pass: described > 0 && described <= bound && listed === 0,
+  };
 }

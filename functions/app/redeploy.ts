@@ -216,7 +216,7 @@ export class Redeployer {
     let unknown = 0;
     let throttled = 0;
     for (;;) {
-      let sent: { deploymentId?: string };
+      let sent: { deploymentId?: string; serviceDeploymentArn?: string };
       try {
         sent = await this.ports.ecs.forceNewDeployment(service);
       } catch (error) {
@@ -259,7 +259,14 @@ export class Redeployer {
         return { outcome: 'failed', reason: `UpdateService failed: ${errorLine(error)}` };
       }
       const target = describeVersions(pending.claim?.target ?? {}, kindOf(pending.secretArn));
-      const result = await this.recordDone(pending, 'redeploy', sent.deploymentId, slot, `runs ${target} from now on`);
+      const result = await this.recordDone(
+        pending,
+        'redeploy',
+        sent.deploymentId,
+        slot,
+        `runs ${target} from now on`,
+        sent.serviceDeploymentArn,
+      );
       await settle(sent.deploymentId);
       return result;
     }
@@ -285,10 +292,11 @@ export class Redeployer {
     deploymentId: string | undefined,
     rollout: RolloutSlot | undefined,
     reason: string,
+    serviceDeploymentArn?: string,
   ): Promise<WorkResult> {
     const result: WorkResult = { outcome: 'redeployed', reason, ...(deploymentId ? { deploymentId } : {}) };
     try {
-      if (await this.commit(done(pending, via, deploymentId, this.stamp(), rollout), pending.rev)) return result;
+      if (await this.commit(done(pending, via, deploymentId, this.stamp(), rollout, serviceDeploymentArn), pending.rev)) return result;
       return { ...result, reason: `${reason} (the ledger changed meanwhile: the next run checks the deployment)` };
     } catch (error) {
       // The deployment exists; the claim stays pending and the next run finds the deployment.

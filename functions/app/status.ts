@@ -1,7 +1,7 @@
 import { ForeignAccountError } from '../domain/errors';
 import { locationOf } from '../domain/identity/arn';
 import type { Target } from '../domain/identity/target';
-import type { Deployment, RunningTask, ServiceSnapshot } from '../domain/inventory/service';
+import { type Deployment, describeStrategy, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
 import { versionOfStage } from '../domain/plan/secret-state';
@@ -9,6 +9,7 @@ import { type Report, secretIdentity } from '../domain/report/report';
 import type { Rollout } from '../domain/rollout/waves';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
+import { deploymentRecordStatus, type ServiceDeploymentStatus, serviceDeploymentsOf } from './poll-deployments';
 
 /** Where one consumer stands against the secret's current versions, from the ledger. */
 export type ConsumerState =
@@ -75,6 +76,10 @@ export interface ConsumerStatus {
   fullyOnCurrent: boolean;
   /** What is true now (what the table shows). */
   now: ConsumerNow;
+  /** Live: how ECS deploys it (`BLUE_GREEN (bake 90 min)`; ROLLING when it names no strategy). */
+  strategy?: string;
+  /** Live: ECS's record of the deployment that brought `runs`, where ECS offers its records. */
+  serviceDeployment?: ServiceDeploymentStatus;
 }
 
 export interface SecretStatus {
@@ -113,6 +118,14 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
         services.map((e) => ({ serviceArn: e.resourceArn, clusterArn: e.clusterArn })),
       )
     : new Map();
+  // ECS's records of the deployments the ledger holds (one listing each until the ledger keeps its ARN, then 20 per call).
+  const found = options.live
+    ? await serviceDeploymentsOf(
+        ports,
+        ledger.services.filter((r) => r.deploymentId && !r.claim),
+        new Map(services.map((e) => [e.resourceArn, e.clusterArn])),
+      )
+    : undefined;
 
   const consumers = await mapWithConcurrency(services, 4, async (entry): Promise<ConsumerStatus> => {
     const record = recordOf.get(entry.resourceArn);
@@ -155,6 +168,8 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
       ...(tasks && onOlder !== undefined ? { tasks: { running: tasks.length, onOlderVersions: onOlder } } : {}),
       fullyOnCurrent,
       now: nowOf(state, fullyOnCurrent, settled, deploymentState),
+      ...(service ? { strategy: describeStrategy(service.strategy) } : {}),
+      ...(found && record ? deploymentRecordStatus(found, record, service) : {}),
     };
   });
   consumers.sort((a, b) => a.serviceName.localeCompare(b.serviceName));

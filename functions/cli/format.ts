@@ -277,6 +277,7 @@ function formatCompactStatus(status: SecretStatus, style: Style): string {
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
     lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'TASKS CUR/ALL'], rows, style));
+    lines.push(...strategyLines(status));
   }
   lines.push('', paint(style, status.done ? 'green' : 'yellow', compactSummary(status)));
   return `${lines.join('\n')}\n`;
@@ -348,9 +349,31 @@ function formatStatus(status: SecretStatus, style: Style): string {
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
     lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'NOW', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows, style));
+    lines.push(...strategyLines(status));
   }
   lines.push('', paint(style, status.done ? 'green' : 'yellow', status.summary));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Per consumer that ECS deploys with a strategy other than a rolling update, or whose deployment
+ * ECS's records show: its strategy, then (indented, each line within 80 columns) the deployment's
+ * status and lifecycle stage, and when its bake ends.
+ */
+function strategyLines(status: SecretStatus): string[] {
+  const shown = status.consumers.filter((c) => (c.strategy && c.strategy !== 'ROLLING') || c.serviceDeployment);
+  if (shown.length === 0) return [];
+  return [
+    '',
+    ...shown.flatMap((c) => {
+      const d = c.serviceDeployment;
+      return [
+        `${c.serviceName}: ${c.strategy ?? 'ROLLING'}`,
+        ...(d ? [`  deployment ${d.text}`] : []),
+        ...(d?.bakeEndsAt ? [`  bake ends ${d.bakeEndsAt.replace(/\.\d+Z$/, 'Z')}`] : []),
+      ].map(escapeControl);
+    }),
+  ];
 }
 
 function statusText(status: SecretStatus): string {
@@ -377,6 +400,20 @@ function statusText(status: SecretStatus): string {
         c.now,
       ]),
     ),
+    ...status.consumers
+      .filter((c) => (c.strategy && c.strategy !== 'ROLLING') || c.serviceDeployment)
+      .map((c) =>
+        textLine([
+          'STRATEGY',
+          c.serviceName,
+          c.strategy,
+          c.serviceDeployment?.status,
+          c.serviceDeployment?.lifecycleStage,
+          c.serviceDeployment?.heldAtHook ? 'held-at-hook' : '',
+          c.serviceDeployment?.bakeEndsAt,
+          c.service,
+        ]),
+      ),
     textLine(['SUMMARY', status.summary]),
   ].join('');
 }

@@ -1,5 +1,6 @@
 import type { RunningTask, ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import type { SecretReference, UnusableReference } from '../domain/references/references';
+import type { NotOffered, ServiceDeploymentBrief, ServiceDeploymentRecord } from '../domain/rollout/service-deployments';
 
 /** The ECS calls this service makes, in the domain's terms. Implementations page and batch. */
 export interface EcsPort {
@@ -19,9 +20,26 @@ export interface EcsPort {
   taskDefinitionUnusable?(taskDefinitionArn: string): Promise<UnusableReference[]>;
   /**
    * UpdateService with forceNewDeployment, sent once (never retried by the SDK: it is not
-   * idempotent); the new PRIMARY deployment's id. Throws ThrottledError when ECS refused it
+   * idempotent); the new PRIMARY deployment's id, and ECS's record of it (the service's
+   * `currentServiceDeployment`) where the endpoint names one. Throws ThrottledError when ECS refused it
    * (not applied), OutcomeUnknownError when no answer came (maybe applied), any other error when
    * ECS rejected it (not applied).
    */
-  forceNewDeployment(service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>): Promise<{ deploymentId?: string }>;
+  forceNewDeployment(
+    service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>,
+  ): Promise<{ deploymentId?: string; serviceDeploymentArn?: string }>;
+  /**
+   * ECS's records of the service's deployments created after `createdAfter` (ListServiceDeployments,
+   * all pages). `notOffered` where the endpoint does not offer the operation (an older endpoint,
+   * moto) or this role may not call it; from then on this adapter no longer asks.
+   */
+  listServiceDeployments(
+    service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>,
+    createdAfter: string,
+  ): Promise<ServiceDeploymentBrief[] | NotOffered>;
+  /**
+   * These service deployments as DescribeServiceDeployments shows them (batches of 20); those ECS
+   * does not know are left out. `notOffered` as for listServiceDeployments.
+   */
+  describeServiceDeployments(serviceDeploymentArns: string[]): Promise<ServiceDeploymentRecord[] | NotOffered>;
 }

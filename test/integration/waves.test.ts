@@ -15,7 +15,7 @@ import { parseTarget, type Target } from '../../functions/domain/identity/target
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../functions/domain/rollout/waves';
 import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
-import { deploymentChange, secretEvents } from '../kit/events';
+import { deploymentChange, scheduledEvent, secretEvents } from '../kit/events';
 import { type DemoAccount, seedDemoAccount } from '../kit/simulated-account';
 import { REGION } from '../kit/test-account';
 
@@ -125,5 +125,34 @@ describe('waves against moto_server', () => {
     const done = await secretStatus(emulator.ports(), target());
     expect(done.rollout).toMatchObject({ status: 'completed' });
     expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 2, 'orders-ledger': 1 });
+  });
+
+  it('polls rolloutState on the schedule as before: moto offers no ECS deployment records, and the adapter asks for them once', async () => {
+    const ports = emulator.ports();
+    const service = { clusterArn: account.clusters.web, serviceArn: await serviceArn('orders-api') };
+    const listed = await ports.ecs.listServiceDeployments(service, new Date(0).toISOString());
+    expect(listed).toEqual({ notOffered: expect.stringMatching(/^the endpoint does not answer it like the ECS API/) });
+    expect(await ports.ecs.describeServiceDeployments(['arn:aws:ecs:eu-west-1:123456789012:service-deployment/web/orders-api/x'])).toBe(
+      listed,
+    );
+
+    // Every deployment seen so far, the first test's included (moto lists only the latest).
+    await deployments();
+    const before = Object.fromEntries(WEB.map((name) => [name, [...(seen.get(name) ?? [])]]));
+    await rotate();
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 0, 'orders-ledger': 0 });
+    // The schedule polls: moto's deployment stays IN_PROGRESS, so the rollout waits, halts nothing, and records no ECS record.
+    await handleEvent(emulator.ports(), scheduledEvent(ORIGIN), RUN);
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 0, 'orders-ledger': 0 });
+    const waiting = await secretStatus(emulator.ports(), target());
+    expect(waiting.rollout).toMatchObject({ status: 'in-progress' });
+    const api = waiting.consumers.find((c) => c.serviceName === 'orders-api');
+    expect(api?.deploymentState).toBe('IN_PROGRESS');
+    const record = await emulator.ports().ledger.read(account.secrets.ordersDb.arn, service.serviceArn);
+    expect(record?.deployment).toMatchObject({ state: 'IN_PROGRESS' });
+    expect(record).not.toHaveProperty('serviceDeploymentArn');
+
+    await ecsSays('orders-api', 'COMPLETED');
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 1, 'orders-ledger': 0 });
   });
 });

@@ -45,6 +45,8 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'ecs:DescribeServices',
     'ecs:ListTagsForResource',
     'ecs:UpdateService',
+    'ecs:ListServiceDeployments',
+    'ecs:DescribeServiceDeployments',
     'ecs:DescribeTasks',
     'ecs:DescribeTaskDefinition',
     'ecs:ListClusters',
@@ -201,6 +203,13 @@ describe('IAM: least privilege', () => {
     }
     expect(byAction('OnSecretChangeRole', 'ecs:UpdateService')).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/*' },
+    ]);
+    // The schedule's poll reads ECS's records of the deployments it made, in this account and region only.
+    expect(byAction('OnSecretChangeRole', 'ecs:ListServiceDeployments')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/*' },
+    ]);
+    expect(byAction('OnSecretChangeRole', 'ecs:DescribeServiceDeployments')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service-deployment/*' },
     ]);
     expect(byAction('OnSecretChangeRole', 'events:PutEvents')).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default' },

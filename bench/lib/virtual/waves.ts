@@ -3,11 +3,13 @@
  * `ecs-secret-redeploy:wave` 1, 2, 3, one secret rotated, ECS's UpdateService bucket, the
  * reconciler as deployed (its Lambda timeout and margin, reserved concurrency 1, one warm
  * container). Every deployment ends COMPLETED a few minutes after it was created (a fixed
- * pseudo-random draw per deployment). Two scenarios:
+ * pseudo-random draw per deployment). Three scenarios:
  * - `events`: ECS's "ECS Deployment State Change" events reach the reconciler when each deployment
  *   ends (the last one of a wave releases the next);
  * - `schedule`: those events are lost; the reconcile schedule (every 30 minutes as deployed) polls
- *   the deployments' rolloutState and releases the next wave.
+ *   ECS's deployment records (DescribeServiceDeployments, 20 per call) and releases the next wave;
+ * - `schedule-rollout-state`: the same where ECS offers no deployment records (an older endpoint):
+ *   the poll reads DescribeServices' rolloutState, as every poll did before the records.
  */
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import type { Counts } from '../../../test/kit/call-counter';
@@ -48,7 +50,7 @@ export interface CallsByTrigger {
 }
 
 export interface WavesResult {
-  scenario: 'events' | 'schedule';
+  scenario: WavesScenario;
   settings: WavesSettings;
   waves: WaveFigures[];
   /** Seconds from the rotation to the rollout recorded completed (undefined if it never was). */
@@ -71,7 +73,15 @@ function random(seed: number): () => number {
   };
 }
 
-export async function wavesRollout(scenario: 'events' | 'schedule', settings: WavesSettings): Promise<WavesResult> {
+export type WavesScenario = 'events' | 'schedule' | 'schedule-rollout-state';
+
+/** The scenario as the report names it. */
+export function wavesScenarioText(scenario: WavesScenario): string {
+  if (scenario === 'events') return 'deployment events';
+  return scenario === 'schedule' ? 'events lost, schedule polls deployment records' : 'events lost, schedule polls rolloutState';
+}
+
+export async function wavesRollout(scenario: WavesScenario, settings: WavesSettings): Promise<WavesResult> {
   const started = performance.now();
   const n = settings.waves.reduce((a, b) => a + b, 0);
   const world = fakeWorld({ updateRate: settings.ours.perSecond, updateBurst: settings.ours.burst, notificationBus: 'default' });
@@ -81,6 +91,7 @@ export async function wavesRollout(scenario: 'events' | 'schedule', settings: Wa
   const calls = countPortCalls(world);
   calls.take();
   world.ecs.throttleUpdatesLike(ECS_UPDATE_SERVICE);
+  world.ecs.offersServiceDeployments = scenario !== 'schedule-rollout-state';
   const waveOf = new Map(
     plan.services.map((s) => [seeded.serviceArns.get(s.name) as string, Number(s.tags?.['ecs-secret-redeploy:wave'])]),
   );
@@ -126,7 +137,7 @@ export async function wavesRollout(scenario: 'events' | 'schedule', settings: Wa
   const horizon = t0 + 6 * 3600_000;
   let tick = t0 + settings.scheduleMinutes * 60_000;
   while (!completed() && world.clock.now().getTime() < horizon) {
-    if (scenario === 'schedule') {
+    if (scenario !== 'events') {
       queue.deliver('scheduled reconcile', scheduledEvent(origin), tick);
       tick += settings.scheduleMinutes * 60_000;
       await queue.run({ until: tick - 1, beforeEach, afterEach });

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Trigger } from '../../domain/decode/events';
 import { lastPathSegment, locationOf } from '../../domain/identity/arn';
-import { deploymentChanged, type LedgerRecord, type SecretRecord, versionsOfKey } from '../../domain/ledger/record';
+import { type LedgerRecord, type SecretRecord, versionsOfKey } from '../../domain/ledger/record';
 import type { SecretState } from '../../domain/plan/secret-state';
 import { secretIdentity } from '../../domain/report/report';
-import {
-  type DeploymentState,
-  decideWaves,
-  type Member,
-  polledDeployment,
-  type Rollout,
-  type WaveDecision,
-} from '../../domain/rollout/waves';
+import { type DeploymentState, decideWaves, type Member, type Rollout, type WaveDecision } from '../../domain/rollout/waves';
 import type { Notification } from '../../ports/notifier';
 import type { Ports } from '../../ports/ports';
 import { rolloutCompleted, rolloutHalted } from '../notifications';
+import { pollDeployments } from '../poll-deployments';
 import type { Redeployer, Work } from '../redeploy';
-import { type Consumer, describeLive } from './consumers';
+import type { Consumer } from './consumers';
 import type { ReconcileOptions } from './options';
 
 /** The rollout one reconcile works on: its waves, its record in the ledger, its transitions. */
@@ -176,34 +170,12 @@ export class RunRollout {
   }
 
   /**
-   * The fallback for missed ECS deployment events (scheduled runs only): the rollout state of each
-   * deployment still in progress, as DescribeServices shows it (see polledDeployment), with the
-   * deployment timeout.
+   * The fallback for missed ECS deployment events (scheduled runs only): how each deployment still
+   * in progress stands, from ECS's deployment records or else rolloutState (see pollDeployments).
    */
   private async poll(deployed: LedgerRecord[], all: Consumer[]): Promise<LedgerRecord[]> {
-    const inFlight = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
-    if (inFlight.length === 0) return deployed;
     const clusterOf = new Map(all.map((c) => [c.serviceArn, c.clusterArn]));
-    const live = await describeLive(
-      this.ports,
-      inFlight.map((r) => ({ serviceArn: r.serviceArn, clusterArn: clusterOf.get(r.serviceArn) ?? '' })),
-    );
-    return Promise.all(
-      deployed.map(async (record) => {
-        if (record.deployment?.state !== 'IN_PROGRESS') return record;
-        const ended = polledDeployment(
-          live.get(record.serviceArn),
-          record.deploymentId,
-          record.deployment.at,
-          this.ports.clock.now(),
-          this.ports.config.deploymentTimeoutMinutes,
-        );
-        if (!ended) return record;
-        const next = deploymentChanged(record, ended.state, ended.reason, this.redeployer.stamp());
-        await this.redeployer.note(next, record.rev);
-        return next;
-      }),
-    );
+    return pollDeployments(this.ports, deployed, clusterOf, this.redeployer);
   }
 
   /** True when the secret lives in another region than this deployment's (known only when the region is configured). */

@@ -63,6 +63,8 @@ export interface LedgerRecord {
   via: Via;
   /** The deployment that brought `versions` (absent for a baseline). */
   deploymentId?: string;
+  /** ECS's record of that deployment (ListServiceDeployments), once a poll found it. */
+  serviceDeploymentArn?: string;
   /** When `versions` were recorded. */
   at: string;
   /** Set while a claim is in flight. */
@@ -74,7 +76,7 @@ export interface LedgerRecord {
   /** The rollout (its key) and wave the last deployment belonged to, and that deployment's state as ECS told it. */
   rollout?: string;
   wave?: number;
-  deployment?: { state: DeploymentState; reason?: string; at: string };
+  deployment?: { state: DeploymentState; reason?: string; at: string; claimedAt?: string };
   /** Incremented by every write; writes are conditional on the revision read. */
   rev: number;
   /** Identifies the write that produced this revision, so that a writer whose answer was lost recognises its own write. */
@@ -178,7 +180,7 @@ export function settled(record: LedgerRecord, versions: Versions, deploymentId: 
   for (const stage of Object.keys(record.versions)) next[stage] = versions[stage] ?? NO_VERSION;
   if (versionKey(next) === versionKey(record.versions)) return null;
   // The deployment of the other secret's rollout says nothing of this secret's rollout.
-  const { stale: _s, lastError: _e, rollout: _r, wave: _w, deployment: _d, ...rest } = record;
+  const { stale: _s, lastError: _e, rollout: _r, wave: _w, deployment: _d, serviceDeploymentArn: _a, ...rest } = record;
   return {
     ...rest,
     versions: next,
@@ -209,7 +211,8 @@ export function claimed(
 
 /**
  * The record once a deployment is known to have been created for the claim, in a rollout's wave:
- * its deployment is IN_PROGRESS until ECS says otherwise.
+ * its deployment is IN_PROGRESS until ECS says otherwise. `serviceDeploymentArn`: ECS's record of
+ * it, when UpdateService's answer named it (`currentServiceDeployment`).
  */
 export function done(
   pending: LedgerRecord,
@@ -217,6 +220,7 @@ export function done(
   deploymentId: string | undefined,
   stamp: Stamp,
   rollout?: RolloutSlot,
+  serviceDeploymentArn?: string,
 ): LedgerRecord {
   if (!pending.claim) throw new Error(`ledger: ${pending.serviceArn} has no claim to complete`);
   const at = stamp.now.toISOString();
@@ -226,21 +230,41 @@ export function done(
     versions: { ...pending.versions, ...pending.claim.target },
     via,
     ...(deploymentId ? { deploymentId } : {}),
+    ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}),
     at,
-    ...(rollout ? { rollout: rollout.key, wave: rollout.wave, deployment: { state: 'IN_PROGRESS' as const, at } } : {}),
+    // The claim time finds the deployment among ECS's records later: the first one created after it.
+    ...(rollout
+      ? { rollout: rollout.key, wave: rollout.wave, deployment: { state: 'IN_PROGRESS' as const, at, claimedAt: pending.claim.claimedAt } }
+      : {}),
     rev: pending.rev + 1,
     writeId: stamp.writeId,
   };
 }
 
-/** The record once ECS told how its deployment ended (or moved on). */
-export function deploymentChanged(record: LedgerRecord, state: DeploymentState, reason: string | undefined, stamp: Stamp): LedgerRecord {
+/**
+ * The record once ECS told how its deployment ended (or moved on); `serviceDeploymentArn`, when
+ * ECS's record of the deployment told it.
+ */
+export function deploymentChanged(
+  record: LedgerRecord,
+  state: DeploymentState,
+  reason: string | undefined,
+  stamp: Stamp,
+  serviceDeploymentArn?: string,
+): LedgerRecord {
+  const { claimedAt } = record.deployment ?? {};
   return {
     ...record,
-    deployment: { state, ...(reason ? { reason } : {}), at: stamp.now.toISOString() },
+    ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}),
+    deployment: { state, ...(reason ? { reason } : {}), at: stamp.now.toISOString(), ...(claimedAt ? { claimedAt } : {}) },
     rev: record.rev + 1,
     writeId: stamp.writeId,
   };
+}
+
+/** The record once ECS's record of its deployment in progress was found: later polls describe it directly. */
+export function located(record: LedgerRecord, serviceDeploymentArn: string, stamp: Stamp): LedgerRecord {
+  return { ...record, serviceDeploymentArn, rev: record.rev + 1, writeId: stamp.writeId };
 }
 
 /**

@@ -6,7 +6,8 @@
  * them, the decision as a value.
  */
 
-import type { Deployment } from '../inventory/service';
+import { type Deployment, type DeploymentStrategy, expectedBakeMinutes } from '../inventory/service';
+import { pastTimeout } from './service-deployments';
 
 /** Tag whose integer value puts a service in a wave. */
 export const WAVE_TAG = 'ecs-secret-redeploy:wave';
@@ -113,14 +114,15 @@ function wavesOf(members: Member[]): number[] {
 }
 
 /**
- * What polling ECS (the schedule's fallback for missed deployment events) says of a deployment
- * recorded IN_PROGRESS: how it ended, or undefined while it goes on. A deployment ECS no longer
- * lists was replaced by a newer one, whose tasks read the current versions too: completed. Past
- * `timeoutMinutes` (0: never) one still in progress counts as failed: without the circuit breaker
- * ECS never reports FAILED, and the waves after it would wait for ever.
+ * What polling ECS (the schedule's fallback for missed deployment events, where ECS's deployment
+ * records are not offered) says of a deployment recorded IN_PROGRESS: how it ended, or undefined
+ * while it goes on. A deployment ECS no longer lists was replaced by a newer one, whose tasks read
+ * the current versions too: completed. Past `timeoutMinutes` (0: never) after the bake its
+ * service's strategy prescribes, one still in progress counts as failed: without the circuit
+ * breaker ECS never reports FAILED, and the waves after it would wait for ever.
  */
 export function polledDeployment(
-  service: { deployments: Deployment[] } | undefined,
+  service: { deployments: Deployment[]; strategy?: DeploymentStrategy } | undefined,
   deploymentId: string | undefined,
   startedAt: string,
   now: Date,
@@ -135,12 +137,5 @@ export function polledDeployment(
   if (deployment.rolloutState === 'COMPLETED' || deployment.rolloutState === 'FAILED') {
     return { state: deployment.rolloutState, ...(deployment.rolloutStateReason ? { reason: deployment.rolloutStateReason } : {}) };
   }
-  const minutes = (now.getTime() - Date.parse(startedAt)) / 60_000;
-  if (timeoutMinutes > 0 && minutes > timeoutMinutes) {
-    return {
-      state: 'FAILED',
-      reason: `still in progress after ${Math.floor(minutes)} minutes (deploymentTimeoutMinutes ${timeoutMinutes})`,
-    };
-  }
-  return undefined;
+  return pastTimeout(startedAt, now, timeoutMinutes, expectedBakeMinutes(service.strategy));
 }

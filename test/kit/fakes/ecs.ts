@@ -3,6 +3,7 @@ import { sameCluster } from '../../../functions/domain/identity/arn';
 import type { RunningTask, ServiceSnapshot, StandaloneTask } from '../../../functions/domain/inventory/service';
 import type { SecretReference } from '../../../functions/domain/references/references';
 import { type BucketState, fullBucket, type RateSettings, refilled } from '../../../functions/domain/rollout/rate-limiter';
+import type { NotOffered, ServiceDeploymentBrief, ServiceDeploymentRecord } from '../../../functions/domain/rollout/service-deployments';
 import type { EcsPort } from '../../../functions/ports/ecs';
 import type { VirtualClock } from './clock';
 
@@ -30,6 +31,12 @@ export class FakeEcs implements EcsPort {
   readonly calls: Record<string, number> = {};
   /** Decides the fate of each UpdateService; undefined: it succeeds. */
   fault?: (service: ServiceSnapshot) => UpdateFault | undefined;
+  /**
+   * ECS's deployment records (ListServiceDeployments, DescribeServiceDeployments) by deployment
+   * id, one per UpdateService; `false` plays an endpoint without them (moto, an older one).
+   */
+  offersServiceDeployments = true;
+  readonly serviceDeployments = new Map<string, ServiceDeploymentRecord>();
   private deploymentSeq = 0;
   private bucket?: { settings: RateSettings; state: BucketState };
 
@@ -108,7 +115,9 @@ export class FakeEcs implements EcsPort {
     return structuredClone(this.taskDefinitions.get(taskDefinitionArn) ?? []);
   }
 
-  async forceNewDeployment(target: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>): Promise<{ deploymentId?: string }> {
+  async forceNewDeployment(
+    target: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>,
+  ): Promise<{ deploymentId?: string; serviceDeploymentArn?: string }> {
     this.count('UpdateService');
     const service = this.services.get(target.serviceArn);
     if (!service) throw Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException' });
@@ -124,12 +133,56 @@ export class FakeEcs implements EcsPort {
     if (fault instanceof Error) throw fault;
     const deploymentId = this.deploy(service);
     if (fault === 'lose-answer') throw new OutcomeUnknownError('UpdateService got no answer (socket hang up)');
-    return { deploymentId };
+    // The service's currentServiceDeployment, where the endpoint offers the records.
+    const serviceDeploymentArn = this.offersServiceDeployments ? this.serviceDeployments.get(deploymentId)?.arn : undefined;
+    return { deploymentId, ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}) };
+  }
+
+  async listServiceDeployments(
+    target: Pick<ServiceSnapshot, 'clusterArn' | 'serviceArn'>,
+    createdAfter: string,
+  ): Promise<ServiceDeploymentBrief[] | NotOffered> {
+    if (!this.offersServiceDeployments) return { notOffered: 'the endpoint does not know the operation (fake)' };
+    this.count('ListServiceDeployments');
+    // Inclusive: in virtual time a claim and its UpdateService share an instant.
+    const listed = [...this.serviceDeployments.values()].filter(
+      (d) => d.serviceArn === target.serviceArn && Date.parse(d.createdAt ?? '') >= Date.parse(createdAfter),
+    );
+    return listed.map(({ arn, serviceArn, status, statusReason, createdAt, startedAt, finishedAt }) =>
+      structuredClone({ arn, serviceArn, status, statusReason, createdAt, startedAt, finishedAt }),
+    );
+  }
+
+  async describeServiceDeployments(arns: string[]): Promise<ServiceDeploymentRecord[] | NotOffered> {
+    if (!this.offersServiceDeployments) return { notOffered: 'the endpoint does not know the operation (fake)' };
+    this.count('DescribeServiceDeployments', Math.ceil(arns.length / 20));
+    const byArn = new Map([...this.serviceDeployments.values()].map((d) => [d.arn, d]));
+    return arns
+      .map((arn) => byArn.get(arn))
+      .filter((d): d is ServiceDeploymentRecord => d !== undefined)
+      .map((d) => structuredClone(d));
+  }
+
+  /** Changes ECS's record of a deployment (its status, stage, alarms...), as ECS would while it runs. */
+  updateServiceDeployment(deploymentId: string, change: Partial<ServiceDeploymentRecord>): ServiceDeploymentRecord {
+    const record = this.serviceDeployments.get(deploymentId);
+    if (!record) throw new Error(`no service deployment for ${deploymentId}`);
+    Object.assign(record, change);
+    return record;
   }
 
   /** A new PRIMARY deployment of the service's task definition, as UpdateService makes it. */
   deploy(service: ServiceSnapshot): string {
     const id = this.nextDeploymentId();
+    const now = this.clock.now().toISOString();
+    this.serviceDeployments.set(id, {
+      arn: `${service.serviceArn.replace(':service/', ':service-deployment/')}/${id.replace('ecs-svc/', '')}`,
+      serviceArn: service.serviceArn,
+      status: 'IN_PROGRESS',
+      createdAt: now,
+      startedAt: now,
+      ...(service.strategy ? { strategy: structuredClone(service.strategy) } : {}),
+    });
     service.deployments = [
       {
         id,
@@ -155,6 +208,15 @@ export class FakeEcs implements EcsPort {
       d.id === deploymentId ? { ...d, rolloutState: state, ...(reason ? { rolloutStateReason: reason } : {}) } : d,
     );
     service.deployments = state === 'COMPLETED' ? ended.filter((d) => d.id === deploymentId) : ended;
+    const record = this.serviceDeployments.get(deploymentId);
+    if (record) {
+      const failed = {
+        status: 'ROLLBACK_SUCCESSFUL',
+        circuitBreaker: { status: 'TRIGGERED' },
+        ...(reason ? { statusReason: reason } : {}),
+      };
+      Object.assign(record, state === 'COMPLETED' ? { status: 'SUCCESSFUL' } : failed, { finishedAt: this.clock.now().toISOString() });
+    }
     return service;
   }
 

@@ -7,6 +7,7 @@ import {
   firstSeen,
   holds,
   type LedgerRecord,
+  located,
   NO_VERSION,
   noTasks,
   released,
@@ -261,8 +262,30 @@ describe('deploymentChanged', () => {
       state,
       reason: 'ECS deployment circuit breaker: tasks failed to start.',
       at: at(90).toISOString(),
+      // The claim time stays: ECS's records of the deployment are found by it.
+      claimedAt: inRollout().deployment?.claimedAt,
     });
     expect(record).toMatchObject({ rev: inRollout().rev + 1, writeId: 'w-ecs', deploymentId: 'ecs-svc/3', versions: { AWSCURRENT: V2 } });
+  });
+
+  it("records ECS's record of the deployment when given, and located() alone keeps it for later polls", () => {
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/orders-api/3';
+    expect(deploymentChanged(inRollout(), 'COMPLETED', undefined, stamp(90), arn).serviceDeploymentArn).toBe(arn);
+    const found = located(inRollout(), arn, stamp(60, 'w-found'));
+    expect(found).toEqual({ ...inRollout(), serviceDeploymentArn: arn, rev: inRollout().rev + 1, writeId: 'w-found' });
+  });
+
+  it("done() records ECS's record of the deployment beside its id, when UpdateService named it", () => {
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/orders-api/3';
+    const record = done(pendingRecord(ME), 'redeploy', 'ecs-svc/3', stamp(20), { key: 'k', wave: 1 }, arn);
+    expect(record).toMatchObject({ deploymentId: 'ecs-svc/3', serviceDeploymentArn: arn, deployment: { state: 'IN_PROGRESS' } });
+    expect(inRollout()).not.toHaveProperty('serviceDeploymentArn');
+  });
+
+  it('a settled record drops the previous deployment record (it belongs to the other secret now)', () => {
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/orders-api/3';
+    const withArn = located(inRollout(), arn, stamp(60));
+    expect(settled(withArn, { AWSCURRENT: 'v9' }, 'ecs-svc/9', stamp(70))).not.toHaveProperty('serviceDeploymentArn');
   });
 
   it('keeps no reason when ECS gave none', () => {

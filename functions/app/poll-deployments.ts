@@ -1,0 +1,219 @@
+import type { ServiceSnapshot } from '../domain/inventory/service';
+import { deploymentChanged, type LedgerRecord, located, type Stamp } from '../domain/ledger/record';
+import {
+  bakeEndsAt,
+  describeServiceDeployment,
+  type Ended,
+  heldAtHook,
+  isNotOffered,
+  judgeServiceDeployment,
+  mayBeOurs,
+  oursAfterClaim,
+  type ServiceDeploymentRecord,
+  stopped,
+} from '../domain/rollout/service-deployments';
+import { polledDeployment } from '../domain/rollout/waves';
+import type { Ports } from '../ports/ports';
+import { mapWithConcurrency } from '../util/concurrency';
+
+/** What polling needs of the run: how to stamp and record what it learnt. */
+export interface PollWriter {
+  stamp(): Stamp;
+  /** Records a revision; a conflict only means the next run looks again. */
+  note(next: LedgerRecord, expectedRev: number | undefined): Promise<void>;
+}
+
+/** Said once per process: ECS's deployment records are not offered here, rolloutState is polled instead. */
+let fallbackSaid = false;
+
+/**
+ * The schedule's fallback for missed ECS deployment events: how each deployment of a rollout
+ * recorded IN_PROGRESS stands now. Where ECS offers its deployment records, they tell: the ledger
+ * keeps each one's ARN (from UpdateService's answer; else ListServiceDeployments finds it once,
+ * the service's first deployment created after our claim), and DescribeServiceDeployments, 20 per
+ * call, judges every one (see judgeServiceDeployment). Where it does not (moto, an older
+ * endpoint, a role without the permissions), or for a record written before claim times were
+ * kept, DescribeServices' rolloutState does, as before (see polledDeployment). The deployment
+ * timeout counts from the end of the strategy's bake either way. Returns the records as they are now.
+ */
+export async function pollDeployments(
+  ports: Ports,
+  deployed: LedgerRecord[],
+  clusterOf: Map<string, string>,
+  writer: PollWriter,
+): Promise<LedgerRecord[]> {
+  const inFlight = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
+  if (inFlight.length === 0) return deployed;
+  const service = (r: LedgerRecord) => ({ serviceArn: r.serviceArn, clusterArn: clusterOf.get(r.serviceArn) ?? '' });
+  const now = ports.clock.now();
+  const timeout = ports.config.deploymentTimeoutMinutes;
+  const changed = new Map<string, LedgerRecord>();
+
+  const { offered, arnOf, described } = await serviceDeploymentsOf(ports, inFlight, clusterOf);
+
+  const fallback: LedgerRecord[] = [];
+  for (const record of inFlight) {
+    const arn = arnOf.get(record.serviceArn);
+    const deployment = arn ? described.get(arn) : undefined;
+    if (!offered || !arn || !deployment) {
+      fallback.push(record);
+      continue;
+    }
+    const since = record.deployment?.at as string;
+    let ended = judgeServiceDeployment(deployment, since, now, timeout);
+    if (ended?.state === 'FAILED' && stopped(deployment) && deployment.createdAt) {
+      // Stopped: by a newer deployment, or by someone. One more listing tells which.
+      const after = await ports.ecs.listServiceDeployments(service(record), deployment.createdAt);
+      const newer = isNotOffered(after) ? undefined : after.find((b) => b.arn !== deployment.arn);
+      if (newer) ended = judgeServiceDeployment(deployment, since, now, timeout, newer);
+    }
+    const next = ended ? deploymentChanged(record, ended.state, ended.reason, writer.stamp(), arn) : undefined;
+    if (next) changed.set(record.serviceArn, next);
+    else if (record.serviceDeploymentArn !== arn) changed.set(record.serviceArn, located(record, arn, writer.stamp()));
+  }
+
+  // rolloutState, where ECS's records do not tell.
+  if (fallback.length > 0) {
+    const live = await describeServices(ports, fallback.map(service));
+    for (const record of fallback) {
+      const ended: Ended | undefined = polledDeployment(
+        live.get(record.serviceArn),
+        record.deploymentId,
+        record.deployment?.at as string,
+        now,
+        timeout,
+      );
+      if (ended) changed.set(record.serviceArn, deploymentChanged(record, ended.state, ended.reason, writer.stamp()));
+    }
+  }
+
+  await mapWithConcurrency([...changed.values()], 8, async (next) => {
+    const before = deployed.find((r) => r.serviceArn === next.serviceArn);
+    await writer.note(next, before?.rev);
+  });
+  return deployed.map((r) => changed.get(r.serviceArn) ?? r);
+}
+
+/** ECS's records of the deployments the ledger holds: where offered, by service ARN. */
+export interface FoundDeployments {
+  /** False where ECS does not offer them (the caller reads rolloutState instead). */
+  offered: boolean;
+  /** Service ARN -> the service deployment ARN of its recorded deployment, where known or found. */
+  arnOf: Map<string, string>;
+  /** Service deployment ARN -> ECS's record of it. */
+  described: Map<string, ServiceDeploymentRecord>;
+}
+
+/**
+ * ECS's records of the deployments these ledger records name: found once by
+ * ListServiceDeployments (the service's first deployment created after the claim; a record
+ * written before claim times were kept is left out), then described by ARN, 20 per call.
+ */
+export async function serviceDeploymentsOf(
+  ports: Ports,
+  records: LedgerRecord[],
+  clusterOf: Map<string, string>,
+): Promise<FoundDeployments> {
+  const arnOf = new Map<string, string>();
+  const described = new Map<string, ServiceDeploymentRecord>();
+  let offered = true;
+  const notOffered = (why: string) => {
+    offered = false;
+    sayFallback(ports, why);
+  };
+  const find = (unknown: LedgerRecord[]) =>
+    mapWithConcurrency(unknown, 4, async (record) => {
+      if (!offered) return;
+      const claimedAt = record.deployment?.claimedAt as string;
+      const briefs = await ports.ecs.listServiceDeployments(
+        { serviceArn: record.serviceArn, clusterArn: clusterOf.get(record.serviceArn) ?? '' },
+        claimedAt,
+      );
+      if (isNotOffered(briefs)) return notOffered(briefs.notOffered);
+      const ours = oursAfterClaim(briefs, claimedAt);
+      if (ours) arnOf.set(record.serviceArn, ours.arn);
+    });
+  const describe = async (arns: string[]) => {
+    if (!offered || arns.length === 0) return;
+    const found = await ports.ecs.describeServiceDeployments([...new Set(arns)]);
+    if (isNotOffered(found)) return notOffered(found.notOffered);
+    for (const d of found) described.set(d.arn, d);
+  };
+
+  for (const r of records) if (r.serviceDeploymentArn) arnOf.set(r.serviceArn, r.serviceDeploymentArn);
+  await find(records.filter((r) => !r.serviceDeploymentArn && r.deployment?.claimedAt));
+  await describe([...arnOf.values()]);
+  // An ARN kept from UpdateService's answer that names a deployment made before our claim (the
+  // answer named the one before ours) is not ours: found again, by the claim.
+  const misnamed = records.filter((r) => {
+    const d = r.serviceDeploymentArn ? described.get(r.serviceDeploymentArn) : undefined;
+    return d !== undefined && r.deployment?.claimedAt !== undefined && !mayBeOurs(d, r.deployment.claimedAt);
+  });
+  if (offered && misnamed.length > 0) {
+    for (const r of misnamed) arnOf.delete(r.serviceArn);
+    await find(misnamed);
+    await describe(misnamed.flatMap((r) => arnOf.get(r.serviceArn) ?? []));
+  }
+  return { offered, arnOf, described };
+}
+
+/** ECS's record of one consumer's deployment, as status shows it. */
+export interface ServiceDeploymentStatus {
+  arn: string;
+  /** PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_*... */
+  status: string;
+  lifecycleStage?: string;
+  /** A lifecycle hook holds it (awaiting action or running). */
+  heldAtHook?: boolean;
+  /** `IN_PROGRESS, BAKE_TIME`, `IN_PROGRESS, held by a hook at PRE_SCALE_UP`. */
+  text: string;
+  /** When its bake ends at the earliest (blue/green, linear, canary). */
+  bakeEndsAt?: string;
+  statusReason?: string;
+}
+
+/** The status fields of a consumer's deployment from ECS's records, when they hold it. */
+export function deploymentRecordStatus(
+  found: FoundDeployments,
+  record: LedgerRecord,
+  service: ServiceSnapshot | undefined,
+): { serviceDeployment?: ServiceDeploymentStatus } {
+  const arn = found.arnOf.get(record.serviceArn);
+  const deployment = arn ? found.described.get(arn) : undefined;
+  if (!deployment) return {};
+  const bake = bakeEndsAt(deployment, deployment.strategy ?? service?.strategy);
+  return {
+    serviceDeployment: {
+      arn: deployment.arn,
+      status: deployment.status,
+      ...(deployment.lifecycleStage ? { lifecycleStage: deployment.lifecycleStage } : {}),
+      ...(heldAtHook(deployment) ? { heldAtHook: true } : {}),
+      text: describeServiceDeployment(deployment),
+      ...(bake ? { bakeEndsAt: bake } : {}),
+      ...(deployment.statusReason ? { statusReason: deployment.statusReason } : {}),
+    },
+  };
+}
+
+function sayFallback(ports: Ports, why: string): void {
+  if (fallbackSaid) return;
+  fallbackSaid = true;
+  ports.log.info("ECS's deployment records (ListServiceDeployments) are not offered here: rollouts poll DescribeServices' rolloutState", {
+    reason: why,
+  });
+}
+
+async function describeServices(
+  ports: Ports,
+  services: Array<{ serviceArn: string; clusterArn: string }>,
+): Promise<Map<string, ServiceSnapshot>> {
+  const byCluster = new Map<string, string[]>();
+  for (const s of services) byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), s.serviceArn]);
+  const described = await Promise.all([...byCluster].map(([cluster, arns]) => ports.ecs.describeServices(cluster, arns)));
+  return new Map(described.flat().map((s) => [s.serviceArn, s]));
+}
+
+/** For tests: forget that the fallback was said. */
+export function resetFallbackNotice(): void {
+  fallbackSaid = false;
+}
