@@ -15,6 +15,7 @@ import type { Deadline } from '../domain/rollout/deadline';
 import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import type { Continuation } from '../ports/continuation';
 import { onDeploymentChange, type ProgressOutcome } from './deployment-progress';
+import { fromAllowedSender } from './event-sender';
 import type { Ports } from './ports';
 import { type ReconcileOptions, reconcile } from './reconcile';
 import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
@@ -64,7 +65,8 @@ export async function handleEvent(ports: Ports, event: unknown, run: RunContext)
     };
     return { kind: 'deployment', progress: await onDeploymentChange(ports, change, trigger, run) };
   }
-  return { kind: 'report', report: await handleSignal(ports, decodeEvent(event), run, 'event') };
+  const signal = await fromAllowedSender(ports, decodeEvent(event));
+  return { kind: 'report', report: await handleSignal(ports, signal, run, 'event') };
 }
 
 /** Reconciles what a signal names (or reports why not), continuing in a new run what the deadline cut. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Trigger } from '../domain/decode/events';
-import { ForeignAccountError } from '../domain/errors';
 import { lastPathSegment, locationOf } from '../domain/identity/arn';
+import { assertAllowedOwner } from '../domain/identity/owners';
 import { accountOf, type Target, targetText } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
 import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
@@ -111,9 +111,9 @@ const BUSY_POLL_MS = 5000;
 export async function reconcile(ports: Ports, target: Target, trigger: Trigger, options: ReconcileOptions): Promise<ReconcileResult> {
   const base = { trigger, origin: options.origin, dryRun: options.dryRun, services: [], standaloneTasks: [], warnings: [] };
   const account = await ports.accountId();
-  assertOwnAccount(targetText(target), accountOf(target), account);
+  assertAllowedOwner(targetText(target), accountOf(target), account, ports.config.secretOwners);
   const secret = await ports.secrets.describe(target);
-  assertOwnAccount(secret.arn, locationOf(secret.arn)?.account, account);
+  assertAllowedOwner(secret.arn, locationOf(secret.arn)?.account, account, ports.config.secretOwners);
   const identity = { arn: secret.arn, name: secret.name, versionId: versionOfStage(secret, 'AWSCURRENT'), kind: secret.kind };
   if (secret.deletedDate) {
     const report = await warnDeletion(ports, target, trigger, {
@@ -696,10 +696,4 @@ async function scanConsumers(
   const standaloneTasks: StandaloneTask[] = [];
   for (const task of scan.standaloneTasks) if ((await referencesOf(task.taskDefinition)).length > 0) standaloneTasks.push(task);
   return { consumers, ledger, standaloneTasks, inventory: { source: 'scan', note } };
-}
-
-function assertOwnAccount(secretId: string, secretAccount: string | undefined, account: string): void {
-  if (secretAccount !== undefined && secretAccount !== account) {
-    throw new ForeignAccountError(`secret ${secretId} belongs to account ${secretAccount}, not to this account (${account})`);
-  }
 }

@@ -50,7 +50,11 @@ export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): P
     reference: use.reference,
     lookup: lookups.get(subjectOf(use).key) as Lookup,
   }));
-  return usageMap(resolved, { generatedAt: ports.clock.now().toISOString(), source: fromIndex ? 'index' : 'scan', notes });
+  return usageMap(
+    resolved,
+    { generatedAt: ports.clock.now().toISOString(), source: fromIndex ? 'index' : 'scan', notes },
+    ports.config.secretOwners,
+  );
 }
 
 /** A use before its secret is described; `secretArn` when the index already resolved it. */

@@ -8,6 +8,7 @@ function secret(name: string, consumers: SecretUsage['consumers'], overrides: Pa
     kind: 'secret',
     region: 'eu-west-1',
     account: '111122223333',
+    ownership: 'own',
     found: true,
     consumers,
     attention: [],
