@@ -57,6 +57,11 @@ describe('usageMermaid', () => {
     ]);
   });
 
+  it('names the account of a secret that another account owns', () => {
+    const shared = secret('shared/db', [consumer('api', 'web')], { account: '444455556666', ownership: 'allowed-owner' });
+    expect(usageMermaid(map([shared]))).toContain('    s1["shared/db (secret, eu-west-1, account 444455556666)"]');
+  });
+
   it('puts scheduled tasks apart with their schedule, and marks secrets that need attention', () => {
     const nightly = consumer('nightly', 'jobs', {
       kind: 'scheduled-task',
