@@ -6,14 +6,13 @@
  *   and for each k one rotation through the index, by a live scan, and by a hand-written baseline:
  *   AWS calls by operation, projected under the ECS rate limits, and the handler's peak memory.
  * - In virtual time on the in-memory ports (bench/lib/virtual): a rotation of k services under
- *   ECS's UpdateService throttling, through a chain of Lambda invocations (issue 10), and a
- *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule
- *   (issue 11).
+ *   ECS's UpdateService throttling, through a chain of Lambda invocations, and a
+ *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule.
  * - A consumer account of secrets owned by two other accounts, against one moto_server acting as
  *   all three (bench/lib/owner-accounts.ts): the index rebuild and a scheduled reconcile, cold and
  *   warm, with the AssumeRole calls they make.
  * - The handler bundles: size and cold load.
- * Prints the tables with the targets marked PASS/FAIL and writes them to docs/benchmarks.md.
+ * Prints the tables with the targets marked PASS/FAIL and writes them to docs/benchmark-results.md.
  * Exits 1 when a target fails or anything errors, 2 on bad arguments.
  */
 
@@ -21,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfig } from '../functions/config';
-import { CallCounter } from '../test/support/call-counter';
+import { CallCounter } from '../test/kit/call-counter';
 import { measureBundles } from './lib/bundles';
 import { benchmarkSize } from './lib/moto-size';
 import { type Options, parseOptions, USAGE, UsageError } from './lib/options';
@@ -40,7 +39,7 @@ import { ECS_UPDATE_SERVICE, type MassRotationResult, massRotation } from './lib
 import { type WavesResult, wavesRollout } from './lib/virtual/waves';
 
 const ROOT = resolve(__dirname, '../..');
-const DOC = resolve(ROOT, 'docs/benchmarks.md');
+const DOC = resolve(ROOT, 'docs/benchmark-results.md');
 
 async function main(): Promise<number> {
   let options: Options;
@@ -149,8 +148,8 @@ async function main(): Promise<number> {
 }
 
 /**
- * Issue 10: k services rotated under ECS's UpdateService bucket (50, 5/s) by 60 s Lambda
- * invocations: with our bucket at ECS's (the issue's figure), for one event and for the five of a
+ * k services rotated under ECS's UpdateService bucket (50, 5/s) by 60 s Lambda invocations:
+ * with our bucket at ECS's (the documented figure), for one event and for the five of a
  * rotation, and with the shipped default (10, 2/s).
  */
 async function runMassRotations(options: Options, log: (line: string) => void): Promise<MassRotationResult[]> {
@@ -176,7 +175,7 @@ async function runMassRotations(options: Options, log: (line: string) => void): 
   return results;
 }
 
-/** Issue 11: a rollout in waves at the shipped rate, deployments of 2 to 6 minutes, the deployed 300 s Lambda. */
+/** A rollout in waves at the shipped rate, deployments of 2 to 6 minutes, the deployed 300 s Lambda. */
 async function runWaves(options: Options, log: (line: string) => void): Promise<WavesResult[]> {
   if (options.waves.length === 0) return [];
   const shipped = loadConfig({});
@@ -213,10 +212,10 @@ function codeVersion(): string {
   return `commit ${head.stdout.trim()}${dirty ? ' with uncommitted changes under functions/' : ''}`;
 }
 
-const DEFAULT_HEADER = `# Benchmarks
+const DEFAULT_HEADER = `# Benchmark results
 
-What one secret rotation and one index rebuild cost as the account grows: \`npm run bench\`
-(bench/run.ts). The results section below is rewritten by every full run.`;
+The figures of the last full runs of \`npm run bench\`; [benchmarks.md](benchmarks.md) says what each
+case measures and what each target holds. The sections below are rewritten by every full run.`;
 
 main().then(
   (code) => {

@@ -11,7 +11,7 @@ export interface Config {
   profile?: string;
   /** Endpoint of a local emulator (AWS_ENDPOINT_URL); undefined in AWS. */
   endpoint?: string;
-  /** DynamoDB state table holding the index and the idempotency records. */
+  /** DynamoDB state table: the index, the revision cache and the ledger. */
   stateTable: string;
   /** Cluster names or ARNs to manage; empty means every cluster of the account. */
   clusters: string[];

@@ -13,11 +13,14 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { Report } from '../functions/domain/report/report';
-import { secretEvents } from '../test/support/events';
-import { MOTO_ACCOUNT, type MotoServer, startMoto } from '../test/support/moto';
-import { emulatorClientConfig, primaryDeployments, seedDemoAccount } from '../test/support/world';
+import { secretEvents } from '../test/kit/events';
+import { MOTO_ACCOUNT, type MotoServer, startMoto } from '../test/kit/moto';
+import { emulatorClientConfig, primaryDeployments, seedDemoAccount } from '../test/kit/simulated-account';
 
 const REGION = 'eu-west-1';
+
+/** The change the demo suggests making by hand: a new value for prod/orders-db, with the AWS CLI. */
+const ROTATE_COMMAND = `aws secretsmanager put-secret-value --secret-id prod/orders-db --secret-string '{"password":"rotated-by-you"}'`;
 
 async function main(): Promise<void> {
   const keep = process.argv.slice(2).includes('--keep');
@@ -48,13 +51,23 @@ function kept(moto: MotoServer, dir: string): void {
       `moto_server keeps running with the demo's account: ${moto.endpoint}, pid ${moto.pid} (also in ${pidFile}).`,
       'Try the CLI on it, in this shell:',
       '',
-      `  export AWS_ENDPOINT_URL=${moto.endpoint} AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing`,
+      // AWS_DEFAULT_REGION too: the AWS CLI v1 reads no other.
+      `  export AWS_ENDPOINT_URL=${moto.endpoint} AWS_REGION=${REGION} AWS_DEFAULT_REGION=${REGION} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing`,
       `  ${cli} plan prod/orders-db`,
       `  ${cli} redeploy prod/orders-db --dry-run`,
       `  ${cli} index show`,
       `  ${cli} secrets`,
       `  ${cli} secrets --output mermaid`,
       `  ${cli} status prod/orders-db`,
+      '',
+      'Everything is on the current versions now. Change a secret (the AWS CLI, on the emulator), then watch:',
+      '',
+      `  ${ROTATE_COMMAND}`,
+      `  ${cli} status prod/orders-db      # who is behind now`,
+      `  ${cli} reconcile                  # redeploys them, once`,
+      `  ${cli} status prod/orders-db --watch --interval 2 --timeout 20`,
+      '',
+      "(moto never completes a deployment: --watch shows them 'deploying' until --timeout.)",
       '',
       `Stop it with: kill ${moto.pid}`,
     ].join('\n'),

@@ -1,11 +1,11 @@
 /**
- * What the benchmark needs to know about a synthetic account (test/support/world.ts plans and
+ * What the benchmark needs to know about a synthetic account (test/kit/simulated-account.ts plans and
  * seeds it, for the tests and the demo as well): its counts, from which the minimum costs of a
  * rebuild derive, and which services each rotation must redeploy.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type SyntheticPlan, seedWorld } from '../../test/support/world';
+import { type SyntheticPlan, seedWorld } from '../../test/kit/simulated-account';
 
 /** Counts that describe the account, and the minimum a rebuild must spend on it. */
 export interface AccountShape {

@@ -6,23 +6,23 @@
  * docs/benchmarks.md.
  */
 import { loadConfig } from '../../functions/config';
-import type { Counts } from '../../test/support/call-counter';
+import type { Counts } from '../../test/kit/call-counter';
 
 export interface Bucket {
   burst: number;
   /** Tokens per second. */
   refill: number;
-  /** `issue`: the figure the issue quotes from the ECS documentation; `assumed`: no figure found, same as the other read actions. */
-  source: 'issue' | 'assumed';
+  /** `documented`: the figure quoted from the ECS documentation; `assumed`: no figure found, same as the other read actions. */
+  source: 'documented' | 'assumed';
 }
 
 /** ECS token buckets per action (default quotas, per account and Region). */
 export const ECS_BUCKETS: Record<string, Bucket> = {
-  UpdateService: { burst: 50, refill: 5, source: 'issue' },
-  DescribeTaskDefinition: { burst: 50, refill: 20, source: 'issue' },
-  DescribeServices: { burst: 100, refill: 20, source: 'issue' },
-  ListServices: { burst: 100, refill: 20, source: 'issue' },
-  ListClusters: { burst: 50, refill: 20, source: 'issue' },
+  UpdateService: { burst: 50, refill: 5, source: 'documented' },
+  DescribeTaskDefinition: { burst: 50, refill: 20, source: 'documented' },
+  DescribeServices: { burst: 100, refill: 20, source: 'documented' },
+  ListServices: { burst: 100, refill: 20, source: 'documented' },
+  ListClusters: { burst: 50, refill: 20, source: 'documented' },
   ListTasks: { burst: 100, refill: 20, source: 'assumed' },
   DescribeTasks: { burst: 100, refill: 20, source: 'assumed' },
 };

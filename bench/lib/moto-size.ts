@@ -10,10 +10,11 @@ import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { awsPorts } from '../../functions/aws/compose';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import { loadConfig } from '../../functions/config';
-import { type AwsService, type CallCounter, formatCounts, total, totalOf } from '../../test/support/call-counter';
-import { emulatorEnv, REGION } from '../../test/support/emulator';
-import { MOTO_ACCOUNT, startMoto } from '../../test/support/moto';
-import { emulatorClientConfig, rotatedSecretName, syntheticPlan } from '../../test/support/world';
+import { type AwsService, type CallCounter, formatCounts, total, totalOf } from '../../test/kit/call-counter';
+import { emulatorEnv } from '../../test/kit/emulator';
+import { MOTO_ACCOUNT, startMoto } from '../../test/kit/moto';
+import { emulatorClientConfig, rotatedSecretName, syntheticPlan } from '../../test/kit/simulated-account';
+import { REGION } from '../../test/kit/test-account';
 import { consumersOf, describeBatches, type SeededAccount, seedAccount, settleCounts } from './account';
 import { naiveRedeploy } from './baseline';
 import { project } from './limits';
@@ -185,6 +186,7 @@ export async function benchmarkSize(
         if (inventory === 'index') {
           const affected = plan.services.slice(0, k).map((s) => s.name);
           const settle = settleCounts(plan, affected, rotatedSecretName(k));
+          cases[cases.length - 1].settle = settle;
           targets.push(...rotationTargets(cases[cases.length - 1], k, describeBatches(plan, affected), settle));
         }
       }

@@ -13,7 +13,7 @@ export interface Options {
   seedConcurrency: number;
   coldRuns: number;
   write: boolean;
-  /** The results section of docs/benchmarks.md to write. */
+  /** The results section of docs/benchmark-results.md to write. */
   section: string;
   quick: boolean;
   verbose: boolean;
@@ -21,7 +21,7 @@ export interface Options {
 }
 
 export const USAGE = `usage: npm run bench [-- OPTIONS]
-  --quick                  smoke run: S=50, k=1,10, virtual k=400, waves 6,18,36, 3 cold-load runs (reported, not a gate); does not write docs/benchmarks.md
+  --quick                  smoke run: S=50, k=1,10, virtual k=400, waves 6,18,36, 3 cold-load runs (reported, not a gate); does not write docs/benchmark-results.md
   --sizes 100,1000,3000:1000
                            account sizes against moto: S services[:N shared secrets] (default N = S/10)
   --k 1,10,100             services affected by the rotated secret, against moto (k <= S)
@@ -30,8 +30,8 @@ export const USAGE = `usage: npm run bench [-- OPTIONS]
   --missed 3               shared secrets rotated with their events lost before a scheduled reconcile
   --seed-concurrency 8     creation calls in flight while seeding
   --cold-runs 5            require() runs per bundle (median reported)
-  --write / --no-write     write docs/benchmarks.md (default: yes, except with --quick)
-  --section results        the results section of docs/benchmarks.md to write (large: the 10,000-service run)
+  --write / --no-write     write docs/benchmark-results.md (default: yes, except with --quick)
+  --section results        the results section of docs/benchmark-results.md to write (large: the 10,000-service run)
   --verbose                log each case's calls by operation`;
 
 export class UsageError extends Error {}

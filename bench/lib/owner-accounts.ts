@@ -1,7 +1,7 @@
 /**
  * A consumer account whose services read secrets of central secrets accounts (issue "Secrets
  * owned by another account"), against one moto_server acting as every account
- * (test/support/accounts.ts): `owners` owner accounts hold `secretsPerOwner` secrets each; the
+ * (test/kit/accounts.ts): `owners` owner accounts hold `secretsPerOwner` secrets each; the
  * consumer runs one service per secret, referencing it by full ARN. Measured: the first index
  * rebuild, then a scheduled reconcile after a few rotations whose events were lost, in a fresh
  * process (a cold Lambda container: every owner's read role assumed once) and again in the same
@@ -18,11 +18,12 @@ import { loadConfig } from '../../functions/config';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { silentLogger } from '../../functions/ports/logger';
 import { mapWithConcurrency } from '../../functions/util/concurrency';
-import { accountClientConfig, actAs, createOwnerReadRole } from '../../test/support/accounts';
-import { CallCounter, type Counts, formatCounts, total } from '../../test/support/call-counter';
-import { emulatorEnv, REGION } from '../../test/support/emulator';
-import { startMoto } from '../../test/support/moto';
-import { createClusters, createSecret, createService, registerTaskDefinition } from '../../test/support/world';
+import { accountClientConfig, actAs, createOwnerReadRole } from '../../test/kit/accounts';
+import { CallCounter, type Counts, formatCounts, total } from '../../test/kit/call-counter';
+import { emulatorEnv } from '../../test/kit/emulator';
+import { startMoto } from '../../test/kit/moto';
+import { createClusters, createSecret, createService, registerTaskDefinition } from '../../test/kit/simulated-account';
+import { REGION } from '../../test/kit/test-account';
 import { table } from './report';
 import type { TargetResult } from './targets';
 

@@ -1,9 +1,9 @@
 /**
  * Tables of a benchmark run (Markdown, readable on a terminal too) and the results section of
- * docs/benchmarks.md.
+ * docs/benchmark-results.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { formatCounts } from '../../test/support/call-counter';
+import { formatCounts } from '../../test/kit/call-counter';
 import type { AccountShape } from './account';
 import type { BundleResult } from './bundles';
 import { ECS_BUCKETS, OUR_UPDATE_SERVICE } from './limits';
@@ -132,7 +132,7 @@ export function massRotationTable(results: MassRotationResult[]): string {
       `${r.settings.lambdaSeconds} s - ${r.marginSeconds} s`,
       `${r.once} of ${r.settings.k}`,
       `${r.seconds.toFixed(1)} s`,
-      `${r.issueSeconds.toFixed(1)} s`,
+      `${r.ecsBucketSeconds.toFixed(1)} s`,
       `${r.floorSeconds.toFixed(1)} s`,
       String(r.invocations),
       compactList(r.updatesPerInvocation),
@@ -232,7 +232,7 @@ export function limitsTable(): string {
         op,
         String(b.burst),
         String(b.refill),
-        b.source === 'issue' ? 'issue (ECS documentation)' : 'assumed (like the other reads)',
+        b.source === 'documented' ? 'ECS documentation' : 'assumed (like the other reads)',
       ]),
       [
         "UpdateService, the tool's own bucket",
@@ -245,7 +245,7 @@ export function limitsTable(): string {
   );
 }
 
-/** The whole report: what the terminal shows, and the results section of docs/benchmarks.md. */
+/** The whole report: what the terminal shows, and the results section of docs/benchmark-results.md. */
 export function renderResults(run: RunResults): string {
   const failed = run.targets.filter(failing).length;
   const over = run.targets.filter((t) => !t.pass && !failing(t)).length;

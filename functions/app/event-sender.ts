@@ -1,7 +1,7 @@
 import type { Signal } from '../domain/decode/events';
 import { ForeignAccountError } from '../domain/errors';
 import { describeOwners, ownershipOf, targetOfSender } from '../domain/identity/owners';
-import type { Ports } from './ports';
+import type { Ports } from '../ports/ports';
 
 /**
  * Checks the account an EventBridge event comes from. This account's own events, and those an

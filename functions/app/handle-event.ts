@@ -11,29 +11,14 @@ import {
 import { MalformedEventError } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
 import { type Report, targetIdentity } from '../domain/report/report';
-import type { Deadline } from '../domain/rollout/deadline';
-import type { SharedBucket } from '../domain/rollout/rate-limiter';
-import type { Continuation } from '../ports/continuation';
-import { onDeploymentChange, type ProgressOutcome } from './deployment-progress';
+import { textField } from '../domain/text';
+import type { Ports } from '../ports/ports';
+import { onDeploymentChange, type ProgressOutcome } from './deployment-change';
 import { fromAllowedSender } from './event-sender';
-import type { Ports } from './ports';
 import { type ReconcileOptions, reconcile } from './reconcile';
 import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
+import type { RunContext } from './run-context';
 import { warnDeletion, warnRotationFailed } from './warnings';
-
-/** How a run is bounded, and how it hands over what it could not finish. */
-export interface RunContext {
-  deadline: Deadline;
-  dryRun: boolean;
-  /** Absent where a run has no deadline (the CLI): nothing is ever left over. */
-  continuation?: Continuation;
-  /**
-   * The UpdateService bucket of the process, shared by its successive runs (a Lambda container's
-   * invocations): every run takes its tokens from it, whatever started it. Without it a run
-   * starts from the bucket its continuation carried, or a full one.
-   */
-  updateBucket?: SharedBucket;
-}
 
 /** What one event led to: a report about one secret, the summary of a reconcile of every secret, or a deployment's progress. */
 export type EventOutcome =
@@ -55,13 +40,12 @@ export async function handleEvent(ports: Ports, event: unknown, run: RunContext)
   if (isEcsEvent(event)) {
     const change = decodeDeploymentEvent(event);
     const body = event as Record<string, unknown>;
-    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
     const trigger = {
       source: 'aws.ecs',
-      detailType: text(body['detail-type']),
+      detailType: textField(body['detail-type']),
       eventName: change.eventName,
-      eventId: text(body.id),
-      time: text(body.time),
+      eventId: textField(body.id),
+      time: textField(body.time),
     };
     return { kind: 'deployment', progress: await onDeploymentChange(ports, change, trigger, run) };
   }

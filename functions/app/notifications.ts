@@ -3,7 +3,7 @@ import type { Notification } from '../ports/notifier';
 
 /**
  * The events this service puts on its notification bus (source `ecs-secret-redeploy`), for the
- * alerting a team hooks to them. Their detail shapes are documented in the README.
+ * alerting a team hooks to them. Their detail shapes are documented in docs/events.md.
  */
 export const DETAIL_TYPES = {
   serviceRedeployed: 'Service Redeployed',

@@ -1,4 +1,10 @@
-import type { ScanProgress } from './scan-account';
+/** Progress of a full scan, for a terminal display. */
+export interface ScanProgress {
+  clusters: number;
+  clustersDone: number;
+  services: number;
+  taskDefinitions: number;
+}
 
 /**
  * How far a long use case has come, for a progress display. Use cases report through an optional

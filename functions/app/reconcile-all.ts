@@ -1,11 +1,11 @@
 import type { ReconcileAllRequest } from '../domain/decode/run-request';
 import { errorLine } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
-import { countOutcomes, type Outcome } from '../domain/report/report';
+import { countOutcomes, type Outcome, type Report } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { BucketState, SharedBucket } from '../domain/rollout/rate-limiter';
+import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Ports } from './ports';
 import type { OnProgress } from './progress';
 import { reconcile } from './reconcile';
 import { Redeployer } from './redeploy';
@@ -38,7 +38,7 @@ export async function reconcileAll(
   request: ReconcileAllRequest,
   deadline: Deadline,
   dryRun: boolean,
-  options: { allWaves?: boolean; onProgress?: OnProgress; sharedBucket?: SharedBucket } = {},
+  options: { allWaves?: boolean; onProgress?: OnProgress; sharedBucket?: SharedBucket; onReport?: (report: Report) => void } = {},
 ): Promise<ReconcileAllSummary> {
   const [entries, ledgers] = await Promise.all([ports.index.allEntries(), ports.ledger.allRecords()]);
   const all = [...new Set(entries.map((e) => e.secretArn))].sort();
@@ -74,6 +74,7 @@ export async function reconcileAll(
         preloaded: { entries, ledger: ledgers.get(secretArn) ?? { services: [] } },
       });
       summary.reconciled += 1;
+      options.onReport?.(report);
       for (const [outcome, n] of Object.entries(countOutcomes(report))) summary.outcomes[outcome as Outcome] += n;
       if (report.drift) summary.drift.push({ secret: secretArn, services: report.drift.services });
       if (cut) unfinished.push(secretArn);

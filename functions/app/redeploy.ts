@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorLine, OutcomeUnknownError, ThrottledError } from '../domain/errors';
+import { parseArn } from '../domain/identity/arn';
 import { primaryDeploymentId, type ServiceSnapshot } from '../domain/inventory/service';
 import {
   type ClaimDecision,
@@ -23,8 +24,8 @@ import {
   reserve,
   type SharedBucket,
 } from '../domain/rollout/rate-limiter';
+import type { Ports } from '../ports/ports';
 import { commitRecord } from './commit-record';
-import type { Ports } from './ports';
 import { type DescribeOnce, describeOnce, readOtherSecrets, settleOtherSecrets } from './settle';
 
 /** A service that is due and may be redeployed, with what the ledger said when it was read. */
@@ -357,5 +358,5 @@ export function describeRecord(record: LedgerRecord | undefined): string {
 
 /** A parameter's ARN names the ssm service; anything else here is a secret. */
 function kindOf(arn: string): 'secret' | 'parameter' {
-  return arn.split(':')[2] === 'ssm' ? 'parameter' : 'secret';
+  return parseArn(arn)?.service === 'ssm' ? 'parameter' : 'secret';
 }

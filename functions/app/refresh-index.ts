@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { errorLine, UnknownSecretError } from '../domain/errors';
+import { UnknownSecretError } from '../domain/errors';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';
 import { diffIndex, entriesFor, type IndexDiff, type IndexEntry, type IndexMeta, type MissingSecret } from '../domain/index/entries';
 import type { ServiceSnapshot } from '../domain/inventory/service';
 import type { LedgerRecord } from '../domain/ledger/record';
 import type { SecretReference } from '../domain/references/references';
+import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
-import { judgeFirstSight } from './first-sight';
-import type { Ports } from './ports';
+import { firstSightRecords } from './first-sight';
 import type { OnProgress } from './progress';
-import { type AccountScan, revisionReferences, scanAccount } from './scan-account';
+import { cacheRevisions, dropUnusedRevisions, revisionReferences } from './revision-cache';
+import { scanAccount } from './scan-account';
 
 /** What a rebuild did. */
 export interface RebuildSummary extends IndexMeta {
@@ -110,34 +111,6 @@ export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promi
 }
 
 /**
- * Caches the revisions a scan described. Best effort: a revision left uncached is described
- * again by the next rebuild, which is all a failed write costs.
- */
-async function cacheRevisions(ports: Ports, described: Map<string, SecretReference[]>): Promise<void> {
-  if (described.size === 0) return;
-  await ports.index.cacheRevisions(described).catch((error: unknown) => {
-    ports.log.warn('revision cache not written', { revisions: described.size, error: errorLine(error) });
-  });
-}
-
-/**
- * Drops from the cache the revisions that no service or standalone task of the scan uses (the
- * cache must not grow for ever); rows written since the cache was read are left to the next
- * rebuild. Best effort, as writing it. Returns how many were dropped.
- */
-async function dropUnusedRevisions(ports: Ports, cached: string[], scan: AccountScan): Promise<number> {
-  const unused = cached.filter((arn) => !scan.references.has(arn));
-  if (unused.length === 0) return 0;
-  return ports.index.dropRevisions(unused).then(
-    () => unused.length,
-    (error: unknown) => {
-      ports.log.warn('unused revisions not dropped from the cache', { revisions: unused.length, error: errorLine(error) });
-      return 0;
-    },
-  );
-}
-
-/**
  * The services whose set of secrets differs from the stored index, with their new set (empty for
  * a service that left the index): only their list-of-secrets items need writing.
  */
@@ -170,11 +143,35 @@ export async function reindexService(ports: Ports, clusterArn: string, serviceAr
 }
 
 /**
+ * Brings one service's index entries up to what a reconcile found live, when the index was
+ * behind: a service gone (or not ACTIVE) leaves the index; one on another task definition is
+ * indexed with that revision's references, which are returned. A dry run writes nothing; a run
+ * without the ledger does not touch the state table's revision cache.
+ */
+export async function repairServiceIndex(
+  ports: Ports,
+  serviceArn: string,
+  service: ServiceSnapshot | undefined,
+  options: { dryRun: boolean; useLedger: boolean },
+): Promise<SecretReference[]> {
+  const { dryRun } = options;
+  if (!service || service.status === 'INACTIVE') {
+    if (!dryRun) await writeServiceEntries(ports, serviceArn, undefined, []);
+    return [];
+  }
+  const all = options.useLedger
+    ? await revisionReferences(ports, service.taskDefinition, { store: !dryRun })
+    : await ports.ecs.taskDefinitionReferences(service.taskDefinition);
+  if (!dryRun) await writeServiceEntries(ports, service.serviceArn, service, all);
+  return all;
+}
+
+/**
  * Replaces one service's index entries with those of its current task definition: a secret it
  * now references for the first time gets its first ledger record (judged from the evidence of
  * `live`), one it no longer references loses its record.
  */
-export async function writeServiceEntries(
+async function writeServiceEntries(
   ports: Ports,
   serviceArn: string,
   live: ServiceSnapshot | undefined,
@@ -234,16 +231,12 @@ async function recordFirstSight(
     });
     if (!state) return;
     const sightings = list.map((e) => ({ serviceArn: e.resourceArn, references: e.references, service: services.get(e.resourceArn) }));
-    const records = await judgeFirstSight(ports, state, sightings, () => ({
-      now: ports.clock.now(),
-      writeId: `${writeId}/${randomUUID()}`,
-    }));
+    const stamp = () => ({ now: ports.clock.now(), writeId: `${writeId}/${randomUUID()}` });
+    const records = await firstSightRecords(ports, state, sightings, stamp, { record: true });
     for (const entry of list) {
       const record = records.get(entry.resourceArn);
-      if (!record) continue;
-      const written = await ports.ledger.write(record, undefined);
       const service = services.get(entry.resourceArn);
-      if (written && record.stale && (service?.desiredCount ?? 1) > 0)
+      if (record?.stale && (service?.desiredCount ?? 1) > 0)
         stale.push({ secretArn, serviceArn: entry.resourceArn, serviceName: entry.name, reason: record.stale });
     }
   });

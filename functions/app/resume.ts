@@ -3,9 +3,9 @@ import { BadInputError } from '../domain/errors';
 import type { Target } from '../domain/identity/target';
 import type { SecretRecord } from '../domain/ledger/record';
 import type { Report } from '../domain/report/report';
-import type { RunContext } from './handle-event';
-import type { Ports } from './ports';
+import type { Ports } from '../ports/ports';
 import { reconcile } from './reconcile';
+import type { RunContext } from './run-context';
 
 /**
  * Continues a halted rollout after a fix: the rollout is in progress again, the deployments that

@@ -1,10 +1,9 @@
-import { errorLine } from '../domain/errors';
 import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import type { SecretReference } from '../domain/references/references';
-import type { CachedRevisions } from '../ports/index-store';
+import type { Ports } from '../ports/ports';
+import type { CachedRevisions } from '../ports/revision-cache';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Ports } from './ports';
-import type { OnProgress } from './progress';
+import type { OnProgress, ScanProgress } from './progress';
 
 /** DescribeTaskDefinition refills at 20/s per account; stay well below. */
 const TASK_DEFINITION_CONCURRENCY = 8;
@@ -13,14 +12,6 @@ const TASK_DEFINITION_CONCURRENCY = 8;
 export async function listClusters(ports: Pick<Ports, 'config' | 'ecs'>): Promise<string[]> {
   if (ports.config.clusters.length > 0) return ports.config.clusters;
   return ports.ecs.listClusters();
-}
-
-/** Progress of a full scan, for a terminal display. */
-export interface ScanProgress {
-  clusters: number;
-  clustersDone: number;
-  services: number;
-  taskDefinitions: number;
 }
 
 /** Everything a full scan of the account finds. */
@@ -84,28 +75,4 @@ async function referencesOfAll(
   const described = new Map(unseen.map((arn, i) => [arn, refs[i]]));
   const references = new Map(distinct.map((arn) => [arn, described.get(arn) ?? (cached.get(arn) as SecretReference[])]));
   return { references, described };
-}
-
-/**
- * The references of one task definition revision: from the revision cache, otherwise described
- * and, when `store`, cached. The cache only saves calls: a cache that cannot be read or written
- * (a throttled table, a corrupt row) costs a DescribeTaskDefinition, never the caller's work.
- */
-export async function revisionReferences(
-  ports: Pick<Ports, 'ecs' | 'index' | 'log'>,
-  taskDefinitionArn: string,
-  options: { store: boolean },
-): Promise<SecretReference[]> {
-  const hit = await ports.index.cachedRevision(taskDefinitionArn).catch((error: unknown) => {
-    ports.log.warn('revision cache not read', { taskDefinition: taskDefinitionArn, error: errorLine(error) });
-    return undefined;
-  });
-  if (hit) return hit;
-  const references = await ports.ecs.taskDefinitionReferences(taskDefinitionArn);
-  if (options.store) {
-    await ports.index.cacheRevisions(new Map([[taskDefinitionArn, references]])).catch((error: unknown) => {
-      ports.log.warn('revision cache not written', { taskDefinition: taskDefinitionArn, error: errorLine(error) });
-    });
-  }
-  return references;
 }

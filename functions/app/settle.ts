@@ -2,9 +2,9 @@ import { errorLine } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
 import { type Stamp, settled, type Versions } from '../domain/ledger/record';
 import type { SecretState } from '../domain/plan/secret-state';
+import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { commitRecord } from './commit-record';
-import type { Ports } from './ports';
 
 /** The stages of a service's other secrets, read before its UpdateService was sent. */
 export interface OtherSecrets {

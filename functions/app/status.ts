@@ -5,10 +5,10 @@ import type { Deployment, RunningTask, ServiceSnapshot } from '../domain/invento
 import { desiredVersions } from '../domain/ledger/desired';
 import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
 import { versionOfStage } from '../domain/plan/secret-state';
-import type { Report } from '../domain/report/report';
+import { type Report, secretIdentity } from '../domain/report/report';
 import type { Rollout } from '../domain/rollout/waves';
+import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Ports } from './ports';
 
 /** Where one consumer stands against the secret's current versions, from the ledger. */
 export type ConsumerState =
@@ -24,6 +24,31 @@ export type ConsumerState =
   | 'unattached'
   /** Not recorded yet (indexed since the last reconcile): the next reconcile judges it from evidence. */
   | 'no-record';
+
+/**
+ * What is true of one consumer now, in the words a reader checks the summary against: the ledger's
+ * state, completed by what ECS shows of the deployment that brought it there.
+ */
+export type ConsumerNow =
+  /** Every task runs the current versions. */
+  | 'on current'
+  /** Its deployment for the current versions is in progress. */
+  | 'deploying'
+  /** Its deployment for the current versions failed (circuit breaker, or stopped). */
+  | 'deploy failed'
+  /** Its deployment completed, but tasks from an older deployment still run. */
+  | 'old tasks'
+  /** A run has claimed it and is redeploying it. */
+  | 'redeploying'
+  /** Behind: the next reconcile redeploys it. */
+  | 'due'
+  /** No ledger record yet: the next reconcile records what it runs. */
+  | 'no record'
+  | 'pinned'
+  | 'unattached';
+
+/** Those that change without anyone running anything: ECS is at work on them. */
+export const MOVING: ReadonlySet<ConsumerNow> = new Set(['deploying', 'redeploying', 'old tasks']);
 
 export interface ConsumerStatus {
   service: string;
@@ -48,6 +73,8 @@ export interface ConsumerStatus {
   tasks?: { running: number; onOlderVersions: number };
   /** Runs the current versions everywhere: up to date, its deployment completed, no task left from before. */
   fullyOnCurrent: boolean;
+  /** What is true now (what the table shows). */
+  now: ConsumerNow;
 }
 
 export interface SecretStatus {
@@ -57,6 +84,8 @@ export interface SecretStatus {
   standaloneTasks: number;
   /** Consumers by state. */
   counts: Record<ConsumerState, number>;
+  /** Consumers by what is true now. */
+  now: Partial<Record<ConsumerNow, number>>;
   /** "N of M services fully on version X; K tasks still on older versions". */
   summary: string;
   /** True when nothing is left to do or to wait for: every consumer fully on the current versions (pinned ones aside). */
@@ -87,8 +116,8 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     const record = recordOf.get(entry.resourceArn);
     const base = { service: entry.resourceArn, serviceName: entry.name, cluster: entry.clusterArn };
     const desired = desiredVersions(entry.references, secret);
-    if (desired.kind === 'pinned') return { ...base, state: 'pinned', fullyOnCurrent: false };
-    if (desired.kind === 'unattached') return { ...base, state: 'unattached', fullyOnCurrent: false };
+    if (desired.kind === 'pinned') return { ...base, state: 'pinned', fullyOnCurrent: false, now: 'pinned' };
+    if (desired.kind === 'unattached') return { ...base, state: 'unattached', fullyOnCurrent: false, now: 'unattached' };
     const state = stateOf(record, desired.versions);
     const service: ServiceSnapshot | undefined = live.get(entry.resourceArn);
     const deployment = record?.deploymentId ? service?.deployments.find((d) => d.id === record.deploymentId) : undefined;
@@ -97,6 +126,7 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     const tasks = service ? await ports.ecs.runningTasks(service) : undefined;
     const onOlder = tasks && countOlder(tasks, state, record, service?.deployments ?? []);
     const settled = !record?.deploymentId || deploymentState === 'COMPLETED' || deploymentState === 'replaced by a newer deployment';
+    const fullyOnCurrent = state === 'up-to-date' && settled && (onOlder ?? 0) === 0;
     return {
       ...base,
       state,
@@ -121,7 +151,8 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
           ? { deploymentReason: record.deployment.reason }
           : {}),
       ...(tasks && onOlder !== undefined ? { tasks: { running: tasks.length, onOlderVersions: onOlder } } : {}),
-      fullyOnCurrent: state === 'up-to-date' && settled && (onOlder ?? 0) === 0,
+      fullyOnCurrent,
+      now: nowOf(state, fullyOnCurrent, settled, deploymentState),
     };
   });
   consumers.sort((a, b) => a.serviceName.localeCompare(b.serviceName));
@@ -133,15 +164,32 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
   const current = following[0]?.current;
   const version = current ? describeVersions(current, secret.kind) : (versionOfStage(secret, 'AWSCURRENT') ?? 'none');
   const taskPart = options.live ? `; ${olderTasks} task(s) still on older versions` : '';
+  const now: Partial<Record<ConsumerNow, number>> = {};
+  for (const c of following) now[c.now] = (now[c.now] ?? 0) + 1;
+  const others = Object.entries(now)
+    .filter(([what]) => what !== 'on current')
+    .map(([what, n]) => `${n} ${what}`);
+  const nowPart = others.length > 0 ? `; ${others.join(', ')}` : '';
   return {
-    secret: { arn: secret.arn, name: secret.name, versionId: versionOfStage(secret, 'AWSCURRENT'), kind: secret.kind },
+    secret: secretIdentity(secret),
     ...(ledger.secret?.rollout ? { rollout: ledger.secret.rollout } : {}),
     consumers,
     standaloneTasks: entries.filter((e) => e.kind === 'task').length,
     counts,
-    summary: `${fully} of ${following.length} services fully on ${version}${taskPart}`,
+    now,
+    summary: `${fully} of ${following.length} services fully on ${version}${nowPart}${taskPart}`,
     done: fully === following.length,
   };
+}
+
+function nowOf(state: ConsumerState, fullyOnCurrent: boolean, settled: boolean, deploymentState: string | undefined): ConsumerNow {
+  if (state === 'due') return 'due';
+  if (state === 'pending') return 'redeploying';
+  if (state === 'no-record') return 'no record';
+  if (state === 'pinned' || state === 'unattached') return state;
+  if (fullyOnCurrent) return 'on current';
+  if (deploymentState === 'FAILED' || deploymentState === 'STOPPED') return 'deploy failed';
+  return settled ? 'old tasks' : 'deploying';
 }
 
 function stateOf(record: LedgerRecord | undefined, current: Versions): ConsumerState {

@@ -1,11 +1,12 @@
 import { errorLine, UnknownSecretError } from '../domain/errors';
 import type { SecretsManagerRef } from '../domain/identity/arn';
+import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget, type Target } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
-import { type Consumer, type Lookup, nameInArn, type UsageMap, type Use, usageMap } from '../domain/usage/usage';
+import { type Consumer, type Lookup, nameInArn, type UnresolvedReference, type UsageMap, type Use, usageMap } from '../domain/usage/usage';
+import type { Ports } from '../ports/ports';
 import type { ScheduledTask, ScheduledTasks } from '../ports/schedules';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { Ports } from './ports';
 import type { OnProgress } from './progress';
 import { scanAccount } from './scan-account';
 
@@ -30,8 +31,9 @@ const DESCRIBE_CONCURRENCY = 8;
  */
 export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): Promise<UsageMap> {
   const notes: string[] = [];
-  const fromIndex = options.inventory === 'index' ? await indexedUses(ports, notes) : undefined;
-  const listed = fromIndex ?? (await scannedUses(ports, options.onProgress));
+  const unresolved: UnresolvedReference[] = [];
+  const fromIndex = options.inventory === 'index' ? await indexedUses(ports, notes, unresolved) : undefined;
+  const listed = fromIndex ?? (await scannedUses(ports, unresolved, options.onProgress));
   if (options.inventory === 'index' && !fromIndex) notes.push('the index was never built: consumers found by a live scan');
   const scheduled = await scheduledUses(ports, notes);
   const uses = [...listed, ...scheduled];
@@ -52,7 +54,12 @@ export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): P
   }));
   return usageMap(
     resolved,
-    { generatedAt: ports.clock.now().toISOString(), source: fromIndex ? 'index' : 'scan', notes },
+    {
+      generatedAt: ports.clock.now().toISOString(),
+      source: fromIndex ? 'index' : 'scan',
+      notes,
+      unresolved,
+    },
     ports.config.secretOwners,
   );
 }
@@ -61,12 +68,19 @@ export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): P
 type Unresolved = Omit<Use, 'lookup'> & { secretArn?: string };
 
 /** Consumers from the index; undefined when it was never built. */
-async function indexedUses(ports: UsagePorts, notes: string[]): Promise<Unresolved[] | undefined> {
+async function indexedUses(ports: UsagePorts, notes: string[], unresolved: UnresolvedReference[]): Promise<Unresolved[] | undefined> {
   const meta = await ports.index.meta();
   if (!meta) return undefined;
-  notes.push(
-    `consumers as indexed at ${meta.builtAt}; references to secrets that did not exist then are not in the index (--scan finds them)`,
-  );
+  notes.push(`consumers as indexed at ${meta.builtAt}; --scan reads the task definitions as they are now`);
+  // The rebuild recorded the references to secrets that did not exist: worth seeing before a rotation.
+  for (const missing of meta.missingSecrets ?? []) {
+    const more = missing.consumerCount - missing.consumers.length;
+    unresolved.push({
+      reference: missing.reference,
+      reason: `no such secret at the index rebuild of ${meta.builtAt}: tasks that need it cannot start`,
+      consumers: more > 0 ? [...missing.consumers, `${more} more`] : missing.consumers,
+    });
+  }
   const entries = await ports.index.allEntries();
   return entries.flatMap((entry) =>
     entry.references.map((reference) => ({ consumer: indexedConsumer(entry), reference, secretArn: entry.secretArn })),
@@ -78,9 +92,25 @@ function indexedConsumer(entry: IndexEntry): Consumer {
 }
 
 /** Consumers from a live scan of the account (or of the configured clusters). */
-async function scannedUses(ports: UsagePorts, onProgress?: OnProgress): Promise<Unresolved[]> {
+async function scannedUses(ports: UsagePorts, unresolved: UnresolvedReference[], onProgress?: OnProgress): Promise<Unresolved[]> {
   const scan = await scanAccount(ports, onProgress);
   const of = (consumer: Consumer) => (scan.references.get(consumer.taskDefinition) ?? []).map((reference) => ({ consumer, reference }));
+  // References ECS cannot resolve as written (read with the others: no more calls), by reference.
+  const users = new Map<string, string[]>();
+  for (const consumer of [
+    ...scan.services.map((s) => ({ td: s.taskDefinition, name: s.serviceName })),
+    ...scan.standaloneTasks.map((t) => ({ td: t.taskDefinition, name: lastPathSegment(t.taskArn) })),
+  ])
+    users.set(consumer.td, [...(users.get(consumer.td) ?? []), consumer.name]);
+  const unusable = new Map<string, UnresolvedReference>();
+  for (const [taskDefinition, names] of users) {
+    for (const reference of (await ports.ecs.taskDefinitionUnusable?.(taskDefinition)) ?? []) {
+      const known = unusable.get(reference.valueFrom) ?? { reference: reference.valueFrom, reason: reference.reason, consumers: [] };
+      known.consumers = [...new Set([...known.consumers, ...names])].sort();
+      unusable.set(reference.valueFrom, known);
+    }
+  }
+  unresolved.push(...unusable.values());
   return [
     ...scan.services.flatMap((s) =>
       of({ kind: 'service', name: s.serviceName, arn: s.serviceArn, clusterArn: s.clusterArn, taskDefinition: s.taskDefinition }),

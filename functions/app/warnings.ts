@@ -5,10 +5,10 @@ import type { Target } from '../domain/identity/target';
 import { targetText } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
 import type { SecretRecord } from '../domain/ledger/record';
-import { type SecretState, versionOfStage } from '../domain/plan/secret-state';
-import { type Origin, type Report, targetIdentity } from '../domain/report/report';
+import type { SecretState } from '../domain/plan/secret-state';
+import { type Origin, type Report, secretIdentity, targetIdentity } from '../domain/report/report';
+import type { Ports } from '../ports/ports';
 import { rotationFailed, scheduledForDeletion } from './notifications';
-import type { Ports } from './ports';
 
 /** The services and standalone tasks the index says use a secret. */
 interface Users {
@@ -34,7 +34,7 @@ function ignoreReport(secret: Report['secret'], trigger: Trigger, origin: Origin
  */
 export async function warnRotationFailed(ports: Ports, target: Target, trigger: Trigger, dryRun: boolean): Promise<Report> {
   const secret = await describeOrUndefined(ports, target);
-  const identity = secret ? identityOf(secret) : targetIdentity(target);
+  const identity = secret ? secretIdentity(secret) : targetIdentity(target);
   const users = await usersOf(ports, secret?.arn ?? targetText(target));
   const report = ignoreReport(
     identity,
@@ -73,7 +73,7 @@ export async function warnDeletion(
   options: { dryRun: boolean; origin: Origin; secret?: SecretState; entries?: IndexEntry[]; record?: SecretRecord },
 ): Promise<Report> {
   const secret = options.secret ?? (await describeOrUndefined(ports, target));
-  const identity = secret ? identityOf(secret) : targetIdentity(target);
+  const identity = secret ? secretIdentity(secret) : targetIdentity(target);
   const deletionDate = secret?.deletedDate ?? (secret ? undefined : 'now: deleted without a recovery window');
   const arn = secret?.arn ?? targetText(target);
   if (!deletionDate)
@@ -116,10 +116,6 @@ async function describeOrUndefined(ports: Ports, target: Target): Promise<Secret
     if (error instanceof UnknownSecretError) return undefined;
     throw error;
   });
-}
-
-function identityOf(secret: SecretState): Report['secret'] {
-  return { arn: secret.arn, name: secret.name, versionId: versionOfStage(secret, 'AWSCURRENT'), kind: secret.kind };
 }
 
 function names(users: Users): string {

@@ -1,10 +1,10 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { Ports } from '../app/ports';
 import type { Config } from '../config';
 import { EnvironmentError } from '../domain/errors';
 import { systemClock } from '../ports/clock';
 import { type Logger, silentLogger } from '../ports/logger';
 import { type Metrics, noMetrics } from '../ports/metrics';
+import type { Ports } from '../ports/ports';
 import { type AwsClients, buildClients, type Credentials, type Instrument } from './clients';
 import { awsEcs } from './ecs';
 import { consoleLogger } from './logger';
@@ -12,6 +12,7 @@ import { eventBridgeNotifier } from './notifier';
 import { awsSecretStore } from './secrets';
 import { tableIndexStore } from './state-table/index-store';
 import { tableLedger } from './state-table/ledger';
+import { tableRevisionCache } from './state-table/revisions';
 import type { Table } from './state-table/table';
 
 /** Options for {@link awsPorts}. */
@@ -55,6 +56,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     secrets: awsSecretStore(clients, systemClock, { owners: config.secretOwners, accountId }),
     ecs: awsEcs(clients),
     index: tableIndexStore(table),
+    revisions: tableRevisionCache(table),
     ledger: tableLedger(table),
     notifier: eventBridgeNotifier(clients, config.notificationBus),
     clock: systemClock,

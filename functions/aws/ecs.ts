@@ -11,7 +11,7 @@ import {
 import { OutcomeUnknownError, ThrottledError } from '../domain/errors';
 import { lastPathSegment, sameCluster } from '../domain/identity/arn';
 import type { ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
-import { extractReferences, type SecretReference } from '../domain/references/references';
+import { extractReferences, type SecretReference, type UnusableReference, unusableReferences } from '../domain/references/references';
 import type { EcsPort } from '../ports/ecs';
 import { chunk, mapWithConcurrency } from '../util/concurrency';
 import type { AwsClients } from './clients';
@@ -27,7 +27,22 @@ const DESCRIBE_TASKS_BATCH = 100;
  */
 export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
   const { ecs } = clients;
-  const revisions = new Map<string, Promise<SecretReference[]>>();
+  const revisions = new Map<string, Promise<{ references: SecretReference[]; unusable: UnusableReference[] }>>();
+  const revision = (taskDefinition: string) => {
+    let found = revisions.get(taskDefinition);
+    if (!found) {
+      found = ecs
+        .send(new DescribeTaskDefinitionCommand({ taskDefinition }))
+        .then((out) =>
+          out.taskDefinition
+            ? { references: extractReferences(out.taskDefinition), unusable: unusableReferences(out.taskDefinition) }
+            : { references: [], unusable: [] },
+        );
+      found.catch(() => revisions.delete(taskDefinition));
+      revisions.set(taskDefinition, found);
+    }
+    return found;
+  };
 
   const describeServices = async (cluster: string, serviceArns: string[]): Promise<ServiceSnapshot[]> => {
     const pages = await mapWithConcurrency(chunk(serviceArns, DESCRIBE_SERVICES_BATCH), 4, (services) =>
@@ -98,15 +113,11 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
     },
 
     taskDefinitionReferences(taskDefinition) {
-      let found = revisions.get(taskDefinition);
-      if (!found) {
-        found = ecs
-          .send(new DescribeTaskDefinitionCommand({ taskDefinition }))
-          .then((out) => (out.taskDefinition ? extractReferences(out.taskDefinition) : []));
-        found.catch(() => revisions.delete(taskDefinition));
-        revisions.set(taskDefinition, found);
-      }
-      return found;
+      return revision(taskDefinition).then((r) => r.references);
+    },
+
+    taskDefinitionUnusable(taskDefinition) {
+      return revision(taskDefinition).then((r) => r.unusable);
     },
 
     async forceNewDeployment(service) {

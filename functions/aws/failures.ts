@@ -43,7 +43,11 @@ const REFUSED = new Set([
   'MissingAuthenticationTokenException',
 ]);
 
-type SdkError = Error & { code?: string; $metadata?: { httpStatusCode?: number; attempts?: number }; $response?: unknown };
+type SdkError = Error & {
+  code?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number; requestId?: string };
+  $response?: unknown;
+};
 
 /** Classifies an SDK error; undefined when the error does not come from the SDK or the network. */
 export function awsFailure(error: unknown, where: Destination = {}): AwsFailure | undefined {
@@ -61,13 +65,36 @@ export function awsFailure(error: unknown, where: Destination = {}): AwsFailure 
     return environment(`${endpoint} did not answer in time${attempts} (see --connect-timeout and --read-timeout)`);
   }
   if (e.code && NETWORK_CODES[e.code]) return environment(`cannot reach ${endpoint}${attempts}: ${NETWORK_CODES[e.code]} (${e.code})`);
-  if (e.$response !== undefined && (e.name === 'SyntaxError' || /deserialization error/i.test(e.message))) {
-    const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+  if (notAnAwsAnswer(e)) {
+    const code = e.$metadata?.httpStatusCode ?? httpStatusOf(e.$response);
+    const status = code ? ` (HTTP ${code})` : '';
     return environment(`${endpoint} did not answer like an AWS API${status}: check --endpoint-url or AWS_ENDPOINT_URL`);
   }
   if (REFUSED.has(e.name)) return environment(`AWS refused the call: ${errorLine(shortened(e))}`);
   if (e.$metadata !== undefined) return { kind: 'aws', message: errorLine(shortened(e)) };
   return undefined;
+}
+
+/**
+ * The names the SDK gives an error when the answer carried no error code: an AWS API always names
+ * its errors (header or body), so these come from something else answering at that address.
+ */
+const NAMELESS = new Set(['Unknown', 'UnknownError', 'NotFound']);
+
+/**
+ * An HTTP answer that no AWS API gives, whatever its status and body: a body that is not the
+ * protocol's JSON or XML (HTML, empty where an error was due), or an error without an error code.
+ * An answer that carries an AWS request id is AWS's, whatever it says.
+ */
+function notAnAwsAnswer(e: SdkError): boolean {
+  if (e.$response === undefined || e.$metadata?.requestId) return false;
+  if (e.name === 'SyntaxError' || /deserialization error|XML parse error/i.test(e.message)) return true;
+  return NAMELESS.has(e.name) && (e.name !== 'NotFound' || e.message === 'Unknown' || e.message === 'UnknownError');
+}
+
+function httpStatusOf(response: unknown): number | undefined {
+  const status = (response as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
 }
 
 /** The error with its message cut to a readable length. */

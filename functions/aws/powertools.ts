@@ -15,6 +15,9 @@ const UNITS: Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]> = 
   SecondsFromChangeToDeploy: MetricUnit.Seconds,
 };
 
+/** The service name of logs and metrics when POWERTOOLS_SERVICE_NAME is not set. */
+export const DEFAULT_SERVICE_NAME = 'ecs-secret-redeploy';
+
 /**
  * Keys Powertools writes itself and drops from a log line's fields (with a warning). The port
  * promises every field, so a field of one of these names is written as `field_<name>` instead
@@ -48,9 +51,11 @@ export interface LambdaTelemetry {
  * container: Powertools tells a cold start from a warm one by the instance's first use.
  */
 export function powertoolsTelemetry(options: PowertoolsOptions): LambdaTelemetry {
-  const logger = new PowertoolsLogger(options.silent ? { logLevel: 'SILENT' } : {});
+  // The stack sets POWERTOOLS_SERVICE_NAME; without it Powertools would write "service_undefined".
+  const service = process.env.POWERTOOLS_SERVICE_NAME?.trim() ? {} : { serviceName: DEFAULT_SERVICE_NAME };
+  const logger = new PowertoolsLogger({ ...service, ...(options.silent ? { logLevel: 'SILENT' } : {}) });
   // Its own warnings (a bad dimension, say) become JSON log lines like the rest.
-  const metrics = new PowertoolsMetrics({ namespace: options.namespace, logger });
+  const metrics = new PowertoolsMetrics({ namespace: options.namespace, logger, ...service });
   const write =
     (level: 'info' | 'warn') =>
     (message: string, fields: Record<string, unknown> = {}) =>

@@ -4,11 +4,11 @@ import type { Config } from '../config';
 import type { Io } from './io';
 import type { Settings } from './options';
 import type { Format, Rendering } from './output';
-import type { ProgressReporter } from './progress';
+import type { ProgressReporter } from './progress-reporter';
 
 /**
  * One command of the CLI, in a file of its own under `commands/`: adding a command is writing
- * one of these and listing it in `commands/index.ts`.
+ * one of these and listing it in `commands/registry.ts`.
  */
 export interface CliCommand {
   /** Adds the command, its arguments, its own options and its help to the program. */
@@ -41,6 +41,8 @@ export interface CommandContext {
   note(text: string): void;
   /** Prints the result on stdout in the chosen format. */
   print(rendering: Rendering): void;
+  /** Ends the notice of calls waited for (at the end of the command). */
+  stopWatching?(): void;
 }
 
 /** A help section listing the AWS calls a command makes: what a run costs and which permissions it needs. */

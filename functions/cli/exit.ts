@@ -3,7 +3,7 @@ import { awsFailure, type Destination } from '../aws/failures';
 import { BadInputError, EnvironmentError, errorLine } from '../domain/errors';
 import { escapeControl } from '../domain/text';
 
-/** The exit codes, as the README lists them. */
+/** The exit codes, as docs/cli.md lists them. */
 export const EXIT = {
   /** Done, including "nothing to do". */
   done: 0,

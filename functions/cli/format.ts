@@ -1,7 +1,7 @@
-import type { ProgressOutcome } from '../app/deployment-progress';
+import type { ProgressOutcome } from '../app/deployment-change';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
 import type { RebuildSummary } from '../app/refresh-index';
-import type { SecretStatus } from '../app/status';
+import type { ConsumerNow, SecretStatus } from '../app/status';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';
 import type { IndexEntry, IndexMeta, MissingSecret } from '../domain/index/entries';
@@ -201,8 +201,10 @@ export function rebuildRendering(summary: RebuildSummary, stateTable: string): R
 
 /** A reconcile of every indexed secret, summed up, in every format. */
 export function scheduleRendering(summary: ReconcileAllSummary): Rendering {
+  // The rate limiter's state is for the run that continues this one, not for a reader.
+  const { bucket: _bucket, ...shown } = summary;
   return {
-    json: summary,
+    json: shown,
     table: (style) => {
       const lines = [`reconciled ${summary.reconciled} of ${plural(summary.secrets, 'indexed secret')}`];
       lines.push(
@@ -228,9 +230,94 @@ export function scheduleRendering(summary: ReconcileAllSummary): Rendering {
   };
 }
 
-/** Where every consumer of a secret stands, and how far the rollout of its current versions has reached. */
-export function statusRendering(status: SecretStatus): Rendering {
-  return { json: status, table: (style) => formatStatus(status, style), text: () => statusText(status) };
+/**
+ * Where every consumer of a secret stands, and how far the rollout of its current versions has
+ * reached: a table that fits 80 columns, or with `wide` every detail (versions, deployment).
+ */
+export function statusRendering(status: SecretStatus, options: { wide?: boolean } = {}): Rendering {
+  return {
+    json: status,
+    table: (style) => (options.wide ? formatStatus(status, style) : formatCompactStatus(status, style)),
+    text: () => statusText(status),
+  };
+}
+
+const NOW_COLORS: Record<ConsumerNow, Color | undefined> = {
+  'on current': 'green',
+  deploying: 'yellow',
+  redeploying: 'yellow',
+  'old tasks': 'yellow',
+  due: 'yellow',
+  'deploy failed': 'red',
+  'no record': 'dim',
+  pinned: 'dim',
+  unattached: 'dim',
+};
+
+/** Widest a name may be in the 80-column table; longer ones are cut with "…" (--wide shows them whole). */
+const COMPACT_SERVICE = 28;
+const COMPACT_CLUSTER = 14;
+
+/** The text cut to `max` characters, the cut marked. */
+export function fitted(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The status in 80 columns: per consumer what is true now; versions are those on the secret line. */
+function formatCompactStatus(status: SecretStatus, style: Style): string {
+  const lines = statusHeading(status, style);
+  lines.push('');
+  if (status.consumers.length === 0) lines.push('No indexed service uses this secret.');
+  else {
+    const rows = status.consumers.map((c) => [
+      fitted(c.serviceName, COMPACT_SERVICE),
+      fitted(lastPathSegment(c.cluster), COMPACT_CLUSTER),
+      c.wave === undefined ? '-' : String(c.wave),
+      { text: c.now, color: NOW_COLORS[c.now] },
+      c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
+    ]);
+    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'TASKS CUR/ALL'], rows, style));
+  }
+  lines.push('', paint(style, status.done ? 'green' : 'yellow', compactSummary(status)));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The summary without the version (the secret line has it): counts that add up to the rows. */
+function compactSummary(status: SecretStatus): string {
+  const following = status.consumers.filter((c) => c.now !== 'pinned' && c.now !== 'unattached');
+  const onCurrent = status.now['on current'] ?? 0;
+  const others = Object.entries(status.now)
+    .filter(([what]) => what !== 'on current')
+    .map(([what, n]) => `${n} ${what}`);
+  const olderTasks = status.consumers.reduce((n, c) => n + (c.tasks?.onOlderVersions ?? 0), 0);
+  const tasks = status.consumers.some((c) => c.tasks) ? [`${plural(olderTasks, 'task')} on older versions`] : [];
+  return [`${onCurrent} of ${plural(following.length, 'service')} on current`, ...others, ...tasks].join('; ');
+}
+
+/** The secret and its current version, and the rollout: the lines above either table. */
+function statusHeading(status: SecretStatus, style: Style): string[] {
+  const secret = escapeControl(status.secret.name ?? status.secret.arn ?? '');
+  const lines = [
+    `secret:  ${secret} (${status.secret.kind === 'parameter' ? 'version' : 'AWSCURRENT'} ${status.secret.versionId ?? 'none'})`,
+  ];
+  const { rollout } = status;
+  if (rollout) {
+    lines.push(`rollout: ${rollout.status}, started ${rollout.startedAt}`);
+    if (rollout.halted)
+      lines.push(
+        paint(style, 'red', `halted at wave ${rollout.halted.wave} since ${rollout.halted.at}`),
+        paint(style, 'red', `(fix it, then: ecs-secret-redeploy resume ${escapeControl(status.secret.name ?? status.secret.arn ?? '')})`),
+      );
+    for (const failed of rollout.halted?.failed ?? [])
+      lines.push(
+        paint(
+          style,
+          'red',
+          `  failed: ${escapeControl(lastPathSegment(failed.serviceArn))} ${escapeControl(failed.reason ?? '')}`.trimEnd(),
+        ),
+      );
+  }
+  return lines;
 }
 
 const STATE_COLORS: Record<SecretStatus['consumers'][number]['state'], Color | undefined> = {
@@ -242,30 +329,9 @@ const STATE_COLORS: Record<SecretStatus['consumers'][number]['state'], Color | u
   'no-record': 'dim',
 };
 
+/** Every detail of every consumer (--wide): the versions it runs and must run, its deployment. */
 function formatStatus(status: SecretStatus, style: Style): string {
-  const secret = escapeControl(status.secret.name ?? status.secret.arn ?? '');
-  const lines = [
-    `secret:  ${secret} (${status.secret.kind === 'parameter' ? 'version' : 'AWSCURRENT'} ${status.secret.versionId ?? 'none'})`,
-  ];
-  const { rollout } = status;
-  if (rollout) {
-    const halted = rollout.halted
-      ? paint(
-          style,
-          'red',
-          `: halted at wave ${rollout.halted.wave} since ${rollout.halted.at} (fix it, then: ecs-secret-redeploy resume ${status.secret.name ?? status.secret.arn})`,
-        )
-      : '';
-    lines.push(`rollout: ${rollout.status}, started ${rollout.startedAt}${halted}`);
-    for (const failed of rollout.halted?.failed ?? [])
-      lines.push(
-        paint(
-          style,
-          'red',
-          `  failed: ${escapeControl(lastPathSegment(failed.serviceArn))} ${escapeControl(failed.reason ?? '')}`.trimEnd(),
-        ),
-      );
-  }
+  const lines = statusHeading(status, style);
   lines.push('');
   if (status.consumers.length === 0) lines.push('No indexed service uses this secret.');
   else {
@@ -275,12 +341,13 @@ function formatStatus(status: SecretStatus, style: Style): string {
       lastPathSegment(c.cluster),
       c.wave === undefined ? '-' : String(c.wave),
       { text: c.state, color: STATE_COLORS[c.state] },
+      { text: c.now, color: NOW_COLORS[c.now] },
       versions(c.runs),
       versions(c.current),
       c.deploymentId ? `${c.deploymentId} ${c.deploymentState ?? ''}`.trim() : c.via === 'baseline' ? '(since indexed)' : '-',
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
-    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows, style));
+    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'NOW', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows, style));
   }
   lines.push('', paint(style, status.done ? 'green' : 'yellow', status.summary));
   return `${lines.join('\n')}\n`;
@@ -307,6 +374,7 @@ function statusText(status: SecretStatus): string {
         c.tasks?.running,
         c.tasks?.onOlderVersions,
         c.service,
+        c.now,
       ]),
     ),
     textLine(['SUMMARY', status.summary]),

@@ -3,15 +3,18 @@ import { version } from '../../package.json';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { consoleLogger } from '../aws/logger';
 import { type Config, loadConfig } from '../config';
+import { UnknownSecretError } from '../domain/errors';
 import { escapeControl } from '../domain/text';
 import { silentLogger } from '../ports/logger';
 import type { Cli, CommandContext } from './command';
-import { COMMANDS } from './commands';
+import { COMMANDS } from './commands/registry';
 import { UsageError } from './exit';
 import type { Io } from './io';
 import { addGlobalOptions, type RawOptions, type Settings, settingsOf } from './options';
 import { type Format, rendered } from './output';
-import { progressReporter } from './progress';
+import { progressReporter } from './progress-reporter';
+import { regionOf } from './signal';
+import { callWatch } from './waiting';
 
 const PROGRAM = 'ecs-secret-redeploy';
 
@@ -81,12 +84,29 @@ function runner(io: Io, state: RunState): Cli {
         const ctx = context(io, state, settings);
         try {
           state.exitCode = await body(ctx, ...(args.slice(0, -1) as A));
+        } catch (error) {
+          throw await located(ctx, error);
         } finally {
+          ctx.stopWatching?.();
           ctx.progress.clear();
         }
       };
     },
   };
+}
+
+/**
+ * An unknown secret, named with where it was looked for: the same name may exist in another
+ * region or account than the one the run used.
+ */
+async function located(ctx: CommandContext, error: unknown): Promise<unknown> {
+  if (!(error instanceof UnknownSecretError) || / in [a-z]{2}(-[a-z]+)+-\d/.test(error.message)) return error;
+  const region = await regionOf(ctx);
+  const account = await ctx
+    .ports()
+    .accountId()
+    .catch(() => undefined);
+  return new UnknownSecretError(`${error.message} (in ${region}${account ? `, account ${account}` : ''})`, { cause: error });
 }
 
 function context(io: Io, state: RunState, settings: Settings): CommandContext {
@@ -100,16 +120,23 @@ function context(io: Io, state: RunState, settings: Settings): CommandContext {
     state.config ??= loadConfig(io.env, settings.overrides, { maxAttempts: CLI_MAX_ATTEMPTS });
     return state.config;
   };
+  // Only where a person watches: a terminal, without --verbose's JSON lines.
+  const where = () => (state.config?.endpoint ? `"${escapeControl(state.config.endpoint)}"` : 'AWS');
+  const watch = io.stderrIsTty && !settings.verbose ? callWatch(progress.waiting, where) : undefined;
   return {
     io,
     settings,
     progress,
     config,
     ports: () => {
-      ports ??= awsPorts(config(), { log: settings.verbose ? consoleLogger(stderrLine) : silentLogger });
+      ports ??= awsPorts(config(), {
+        log: settings.verbose ? consoleLogger(stderrLine) : silentLogger,
+        ...(watch ? { instrument: watch.instrument } : {}),
+      });
       return ports;
     },
     note: (text) => stderrLine(`note: ${escapeControl(text)}\n`),
+    stopWatching: () => watch?.stop(),
     print: (rendering) => {
       progress.clear();
       io.stdout(rendered(rendering, settings.format, { color: settings.color }));

@@ -1,10 +1,11 @@
-import { handleSignal, type RunContext } from '../app/handle-event';
+import { handleSignal } from '../app/handle-event';
 import type { ReconcileOptions } from '../app/reconcile';
+import type { RunContext } from '../app/run-context';
 import { stateTableExists } from '../aws/state-table/admin';
 import type { Signal } from '../domain/decode/events';
 import { BadInputError, StateTableMissingError } from '../domain/errors';
 import { checkTarget, type Target } from '../domain/identity/target';
-import { exitCodeOf } from '../domain/report/report';
+import { exitCodeOf, type Report } from '../domain/report/report';
 import { NO_DEADLINE } from '../domain/rollout/deadline';
 import type { CommandContext } from './command';
 import { reportRendering } from './format';
@@ -41,16 +42,26 @@ export async function runSignal(
   run: SignalRun,
   origin: 'manual' | 'event' = 'manual',
 ): Promise<number> {
+  const report = await signalReport(ctx, signal, run, origin);
+  ctx.print(reportRendering(report));
+  return exitCodeOf(report);
+}
+
+/** Runs one signal through the whole pipeline and returns its report. */
+export async function signalReport(
+  ctx: CommandContext,
+  signal: Signal,
+  run: SignalRun,
+  origin: 'manual' | 'event' = 'manual',
+): Promise<Report> {
   const ports = ctx.ports();
-  const report = await handleSignal(ports, signal, cliRun(ctx, run.dryRun), origin, {
+  return handleSignal(ports, signal, cliRun(ctx, run.dryRun), origin, {
     force: run.force,
     allWaves: run.allWaves === true,
     inventory: run.scan ? 'scan' : 'index',
     ...(signal.action === 'check' ? await ledgerChoice(ctx, run.ledger) : {}),
     onProgress: ctx.progress.update,
   });
-  ctx.print(reportRendering(report));
-  return exitCodeOf(report);
 }
 
 /** The CLI runs without a deadline: it finishes what it starts, so it never continues elsewhere. */
@@ -76,8 +87,21 @@ export async function ledgerChoice(ctx: CommandContext, useLedger: boolean): Pro
 export async function requireStateTable(ctx: CommandContext, alternative?: string): Promise<void> {
   const { table } = ctx.ports();
   if (!(await stateTableExists(table))) {
-    const hint = `run "ecs-secret-redeploy init"${alternative ? `, or ${alternative}` : ''}`;
-    throw new StateTableMissingError(`state table "${table.name}" does not exist (${hint})`);
+    // Named with its region: a --region where nothing is deployed must not read as "create a table here".
+    const region = await regionOf(ctx);
+    const hint = `check --region, or run "ecs-secret-redeploy init" to create it there${alternative ? `, or ${alternative}` : ''}`;
+    throw new StateTableMissingError(`state table "${table.name}" does not exist in ${region} (${hint})`);
+  }
+}
+
+/** The region the calls go to: the configured one, else the one the SDK found (profile). */
+export async function regionOf(ctx: CommandContext): Promise<string> {
+  const configured = ctx.config().region;
+  if (configured) return configured;
+  try {
+    return await ctx.ports().clients.dynamo.config.region();
+  } catch {
+    return 'no region';
   }
 }
 

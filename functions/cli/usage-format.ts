@@ -4,9 +4,19 @@ import { how, usageMermaid } from '../domain/usage/mermaid';
 import type { SecretUsage, UsageMap } from '../domain/usage/usage';
 import { paint, plural, type Rendering, type Style, table, textLine } from './output';
 
-/** The usage map in every format, Mermaid included. */
-export function usageRendering(map: UsageMap): Rendering {
-  return { json: map, table: (style) => usageTable(map, style), text: () => usageText(map), mermaid: () => usageMermaid(map) };
+/**
+ * The usage map in every format. Mermaid comes in a ```mermaid fence, which is what GitHub and
+ * GitLab draw in a Markdown file or a pull request (a bare `flowchart LR` shows as text there);
+ * `fence: false` gives the graph alone, for a .mmd file or the Mermaid CLI.
+ */
+export function usageRendering(map: UsageMap, options: { fence?: boolean } = {}): Rendering {
+  const graph = () => usageMermaid(map);
+  return {
+    json: map,
+    table: (style) => usageTable(map, style),
+    text: () => usageText(map),
+    mermaid: () => (options.fence === false ? graph() : `\`\`\`mermaid\n${graph()}\`\`\`\n`),
+  };
 }
 
 function usageTable(map: UsageMap, style: Style): string {
@@ -57,6 +67,13 @@ function usageTable(map: UsageMap, style: Style): string {
       ),
     );
   }
+  if (map.unresolved.length > 0) {
+    lines.push('', 'References that name no secret it could describe (tasks that need them cannot start):');
+    for (const u of map.unresolved)
+      lines.push(
+        paint(style, 'red', `  ${escapeControl(u.reference)}: ${escapeControl(u.reason)} [${escapeControl(u.consumers.join(', '))}]`),
+      );
+  }
   for (const note of map.notes) lines.push('', paint(style, 'yellow', `note: ${escapeControl(note)}`));
   return `${lines.join('\n')}\n`;
 }
@@ -76,6 +93,7 @@ function usageText(map: UsageMap): string {
       ),
       ...s.attention.map((a) => textLine(['ATTENTION', s.arn, a.kind, a.message, a.consumers.join(',')])),
     ]),
+    ...map.unresolved.map((u) => textLine(['UNRESOLVED', u.reference, u.reason, u.consumers.join(',')])),
     ...map.notes.map((n) => textLine(['NOTE', n])),
   ].join('');
 }

@@ -37,6 +37,14 @@ export function quoted(text: string, max = 200): string {
   return `"${escapeControl(text.slice(0, end))}…" (${text.length} characters)`;
 }
 
+/**
+ * A string field of outside input as this service keeps it: escaped (it ends up in reasons,
+ * reports and logs), cut to `max` characters when given; undefined when absent, empty or not a string.
+ */
+export function textField(value: unknown, max?: number): string | undefined {
+  return typeof value === 'string' && value !== '' ? escapeControl(value.slice(0, max)) : undefined;
+}
+
 /** JSON text of a value with the unsafe characters that JSON.stringify keeps raw escaped too; still valid JSON. */
 export function safeJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, codePoint);

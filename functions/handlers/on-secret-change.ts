@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { ProgressOutcome } from '../app/deployment-progress';
+import type { ProgressOutcome } from '../app/deployment-change';
 import { handleEvent } from '../app/handle-event';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
 import type { Report } from '../domain/report/report';

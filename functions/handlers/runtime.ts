@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { RunContext } from '../app/handle-event';
+import type { RunContext } from '../app/run-context';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { lambdaContinuation } from '../aws/continuation';
 import { type LambdaTelemetry, powertoolsTelemetry } from '../aws/powertools';

@@ -1,5 +1,5 @@
 import type { RunningTask, ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
-import type { SecretReference } from '../domain/references/references';
+import type { SecretReference, UnusableReference } from '../domain/references/references';
 
 /** The ECS calls this service makes, in the domain's terms. Implementations page and batch. */
 export interface EcsPort {
@@ -15,6 +15,8 @@ export interface EcsPort {
   runningTasks(service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceName'>): Promise<RunningTask[]>;
   /** The secret references of one task definition revision (revisions are immutable: cacheable). */
   taskDefinitionReferences(taskDefinitionArn: string): Promise<SecretReference[]>;
+  /** The references of one task definition revision that ECS cannot resolve as written (read with the others; optional). */
+  taskDefinitionUnusable?(taskDefinitionArn: string): Promise<UnusableReference[]>;
   /**
    * UpdateService with forceNewDeployment, sent once (never retried by the SDK: it is not
    * idempotent); the new PRIMARY deployment's id. Throws ThrottledError when ECS refused it

@@ -3,10 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { type Emulator, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
-import { deploymentChange } from '../support/events';
-import { startSilentServer } from '../support/silent-server';
-import { type DemoAccount, seedDemoAccount } from '../support/world';
+import { type Emulator, MOTO_ACCOUNT, secretEvents, startEmulator } from '../kit/emulator';
+import { deploymentChange } from '../kit/events';
+import { startSilentServer } from '../kit/silent-server';
+import { type DemoAccount, seedDemoAccount } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 const BIN = resolve(__dirname, '../../bin/ecs-secret-redeploy.js');
 let emulator: Emulator;
@@ -77,7 +78,7 @@ describe('ecs-secret-redeploy CLI', () => {
     const refused = cli(['plan', 'prod/orders-db', '--json']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toBe(
-      'error: state table "ecs-secret-redeploy" does not exist (run "ecs-secret-redeploy init", or --no-ledger to run without the exactly-once guard)\n',
+      `error: state table "ecs-secret-redeploy" does not exist in ${REGION} (check --region, or run "ecs-secret-redeploy init" to create it there, or --no-ledger to run without the exactly-once guard)\n`,
     );
     expect(refused.stdout).toBe('');
 
@@ -172,9 +173,14 @@ describe('ecs-secret-redeploy CLI', () => {
       wave: 1,
       deploymentId: expect.stringMatching(/^ecs-svc\//),
     });
-    expect(report.summary).toMatch(/^\d+ of 4 services fully on AWSCURRENT=\S+; \d+ task\(s\) still on older versions$/);
+    expect(report.summary).toMatch(
+      /^\d+ of 4 services fully on AWSCURRENT=\S+(; \d+ [a-z ]+(, \d+ [a-z ]+)*)?; \d+ task\(s\) still on older versions$/,
+    );
     const table = cli(['status', 'prod/orders-db']);
-    expect(table.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+STATE\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT/);
+    expect(table.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+NOW\s+TASKS CUR\/ALL/);
+    expect(Math.max(...table.stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(80);
+    const wide = cli(['status', 'prod/orders-db', '--wide']);
+    expect(wide.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+STATE\s+NOW\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT/);
   });
 
   it('moves a rollout on from an ECS deployment event, as the Lambda does', () => {
@@ -203,7 +209,7 @@ describe('ecs-secret-redeploy CLI', () => {
   });
 
   it.each([
-    ['an unknown secret', ['plan', 'prod/no-such-secret'], 'secret not found: prod/no-such-secret'],
+    ['an unknown secret', ['plan', 'prod/no-such-secret'], `secret not found: prod/no-such-secret (in ${REGION}, account ${MOTO_ACCOUNT})`],
     [
       'a secret of another account',
       ['redeploy', 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:prod/db-AbCdEf'],

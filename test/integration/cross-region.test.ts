@@ -17,8 +17,8 @@ import { ForeignAccountError } from '../../functions/domain/errors';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';
 import type { Report } from '../../functions/domain/report/report';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
-import { type Emulator, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
-import { type EventOrigin, parameterChange, secretEvents } from '../support/events';
+import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
+import { type EventOrigin, parameterChange, secretEvents } from '../kit/events';
 import {
   createClusters,
   createSecret,
@@ -26,7 +26,8 @@ import {
   emulatorClientConfig,
   registerTaskDefinition,
   type SeededSecret,
-} from '../support/world';
+} from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 /** Where the secrets live; REGION (eu-west-1) is where the consumers and the deployment are. */
 const SECRET_REGION = 'us-east-1';

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 const DEMO = resolve(__dirname, '../../dist/scripts/demo.js');
 const BIN = resolve(__dirname, '../../bin/ecs-secret-redeploy.js');
@@ -75,12 +76,14 @@ describe('npm run demo -- --keep', () => {
 
   it('lets the CLI run on the demo world with the printed environment', () => {
     const env = exported(output);
-    expect(Object.keys(env).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY']);
-    const run = spawnSync(process.execPath, [BIN, 'plan', 'prod/orders-db', '--json'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    expect(Object.keys(env).sort()).toEqual([
+      'AWS_ACCESS_KEY_ID',
+      'AWS_DEFAULT_REGION',
+      'AWS_ENDPOINT_URL',
+      'AWS_REGION',
+      'AWS_SECRET_ACCESS_KEY',
+    ]);
+    const run = cliOnDemo(['plan', 'prod/orders-db', '--json']);
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.inventory).toEqual({ source: 'index' });
@@ -92,4 +95,58 @@ describe('npm run demo -- --keep', () => {
       ['orders-worker', 'skipped'],
     ]);
   });
+
+  it('ends with a command that changes a secret: run as printed, the next reconcile redeploys its services once', async () => {
+    const rotate = output
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line.startsWith('aws secretsmanager put-secret-value '));
+    if (!rotate) throw new Error(`the demo printed no command that changes a secret:\n${output}`);
+    expect(output.indexOf(rotate)).toBeGreaterThan(output.indexOf('  npx ecs-secret-redeploy status prod/orders-db\n'));
+    expect(output).toContain('  npx ecs-secret-redeploy reconcile ');
+    expect(output).toContain('  npx ecs-secret-redeploy status prod/orders-db --watch');
+    await runAsPrinted(rotate);
+
+    const first = cliOnDemo(['reconcile', '--json']);
+    expect(first.status).toBe(0);
+    const redeployed = (run: ReturnType<typeof cliOnDemo>) =>
+      JSON.parse(run.stdout)
+        .reports.flatMap((r: { services: Array<{ serviceName: string; outcome: string }> }) => r.services)
+        .filter((s: { outcome: string }) => s.outcome === 'redeployed')
+        .map((s: { serviceName: string }) => s.serviceName)
+        .sort();
+    expect(redeployed(first)).toEqual(['orders-api', 'orders-ledger', 'orders-worker']);
+    expect(redeployed(cliOnDemo(['reconcile', '--json']))).toEqual([]);
+  });
 });
+
+/** The CLI on the demo's emulator, with the environment the demo printed. */
+function cliOnDemo(args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...exported(output) },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+/**
+ * The demo's command, with the environment it printed: through the AWS CLI when it is installed
+ * (these machines have v1, which reads AWS_DEFAULT_REGION only), else the same call with the SDK.
+ */
+async function runAsPrinted(command: string): Promise<void> {
+  const printed = exported(output);
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...printed };
+  if (spawnSync('aws', ['--version'], { env }).status === 0) {
+    const run = spawnSync('sh', ['-c', command], { env, encoding: 'utf8', timeout: 60_000 });
+    if (run.status !== 0) throw new Error(`"${command}" failed (${run.status}): ${run.stderr}`);
+    return;
+  }
+  const secretId = /--secret-id (\S+)/.exec(command)?.[1];
+  const secretString = /--secret-string '([^']*)'/.exec(command)?.[1];
+  const sm = new SecretsManagerClient({
+    endpoint: printed.AWS_ENDPOINT_URL,
+    region: printed.AWS_DEFAULT_REGION,
+    credentials: { accessKeyId: printed.AWS_ACCESS_KEY_ID, secretAccessKey: printed.AWS_SECRET_ACCESS_KEY },
+  });
+  await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString }));
+}

@@ -17,8 +17,8 @@ import { decodeEvent } from '../../functions/domain/decode/events';
 import { continuationPayload, type RunRequest } from '../../functions/domain/decode/run-request';
 import type { Report } from '../../functions/domain/report/report';
 import { deadlineIn, NO_DEADLINE } from '../../functions/domain/rollout/deadline';
-import { type Emulator, handle, MOTO_ACCOUNT, secretEvents, startEmulator } from '../support/emulator';
-import { currentVersion, type DemoAccount, seedDemoAccount } from '../support/world';
+import { type Emulator, handle, MOTO_ACCOUNT, secretEvents, startEmulator } from '../kit/emulator';
+import { currentVersion, type DemoAccount, seedDemoAccount } from '../kit/simulated-account';
 
 let emulator: Emulator;
 let account: DemoAccount;

@@ -9,7 +9,6 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateServiceCommand } from '@aws-sdk/client-ecs';
 import { ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import type { Ports } from '../../functions/app/ports';
 import { reconcileAll } from '../../functions/app/reconcile-all';
 import { rebuildIndex } from '../../functions/app/refresh-index';
 import { createStateTable } from '../../functions/aws/state-table/admin';
@@ -18,8 +17,9 @@ import { manualSignal } from '../../functions/domain/decode/manual-request';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';
 import type { Report } from '../../functions/domain/report/report';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
-import { type Emulator, handle, secretEvents, startEmulator } from '../support/emulator';
-import { type DemoAccount, primaryDeployments, registerTaskDefinition, seedDemoAccount } from '../support/world';
+import type { Ports } from '../../functions/ports/ports';
+import { type Emulator, handle, secretEvents, startEmulator } from '../kit/emulator';
+import { type DemoAccount, primaryDeployments, registerTaskDefinition, seedDemoAccount } from '../kit/simulated-account';
 
 let emulator: Emulator;
 let account: DemoAccount;

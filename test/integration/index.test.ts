@@ -6,19 +6,25 @@ import { createStateTable } from '../../functions/aws/state-table/admin';
 import { decodeEvent } from '../../functions/domain/decode/events';
 import { manualSignal } from '../../functions/domain/decode/manual-request';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';
-import { CallCounter } from '../support/call-counter';
-import { type Emulator, handle, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
-import { currentVersion, type DemoAccount, primaryDeployments, registerTaskDefinition, seedDemoAccount } from '../support/world';
+import { CallCounter } from '../kit/call-counter';
+import { type Emulator, handle, MOTO_ACCOUNT, secretEvents, startEmulator } from '../kit/emulator';
+import { type MetricsSink, metricsSink } from '../kit/output';
+import { currentVersion, type DemoAccount, primaryDeployments, registerTaskDefinition, seedDemoAccount } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 let emulator: Emulator;
 let account: DemoAccount;
 
+// The handlers' metrics go to the test sink, not to the test output.
+let sink: MetricsSink;
 beforeAll(async () => {
+  sink = metricsSink();
   emulator = await startEmulator();
   account = await seedDemoAccount(emulator.ecs, emulator.sm);
 }, 60_000);
 
 afterAll(async () => {
+  sink.restore();
   await emulator?.moto.stop();
 });
 

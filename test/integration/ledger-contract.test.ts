@@ -9,9 +9,9 @@ import { createStateTable } from '../../functions/aws/state-table/admin';
 import { tableLedger } from '../../functions/aws/state-table/ledger';
 import type { LedgerRecord, SecretRecord } from '../../functions/domain/ledger/record';
 import type { Ledger } from '../../functions/ports/ledger';
-import { type Emulator, startEmulator } from '../support/emulator';
-import { secretArn, serviceArn } from '../support/factories';
-import { MemoryLedger } from '../support/fakes/stores';
+import { type Emulator, startEmulator } from '../kit/emulator';
+import { secretArn, serviceArn } from '../kit/factories';
+import { MemoryLedger } from '../kit/fakes/stores';
 
 let emulator: Emulator;
 let tables = 0;

@@ -1,6 +1,6 @@
 /**
  * Secrets owned by a central secrets account, against ONE moto_server acting as four accounts
- * (test/support/accounts.ts): the owner 111111111111 holds a secret and an SSM parameter; the
+ * (test/kit/accounts.ts): the owner 111111111111 holds a secret and an SSM parameter; the
  * consumers 222222222222 and 333333333333 each run this service, allowed to manage the owner's
  * secrets, and services that reference them by full ARN. 444444444444 is not allowed: a service
  * of 222222222222 references its secret too. moto does not answer DescribeSecret of another
@@ -24,11 +24,12 @@ import { ForeignAccountError } from '../../functions/domain/errors';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';
 import type { Report } from '../../functions/domain/report/report';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
-import { type AccountCredentials, accountClientConfig, accountEnv, actAs, createOwnerReadRole } from '../support/accounts';
-import { CallCounter } from '../support/call-counter';
-import { type Emulator, REGION, startEmulator } from '../support/emulator';
-import { parameterChange, secretEvents } from '../support/events';
-import { createClusters, createSecret, createService, registerTaskDefinition, type SeededSecret } from '../support/world';
+import { type AccountCredentials, accountClientConfig, accountEnv, actAs, createOwnerReadRole } from '../kit/accounts';
+import { CallCounter } from '../kit/call-counter';
+import { type Emulator, startEmulator } from '../kit/emulator';
+import { parameterChange, secretEvents } from '../kit/events';
+import { createClusters, createSecret, createService, registerTaskDefinition, type SeededSecret } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 const OWNER = '111111111111';
 const CONSUMERS = ['222222222222', '333333333333'] as const;

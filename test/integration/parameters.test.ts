@@ -2,9 +2,10 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { rebuildIndex } from '../../functions/app/refresh-index';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import { decodeEvent } from '../../functions/domain/decode/events';
-import { type Emulator, handle, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
-import { parameterChange } from '../support/events';
-import { createClusters, createService, emulatorClientConfig, primaryDeployments, registerTaskDefinition } from '../support/world';
+import { type Emulator, handle, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
+import { parameterChange } from '../kit/events';
+import { createClusters, createService, emulatorClientConfig, primaryDeployments, registerTaskDefinition } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 let emulator: Emulator;
 let cluster: string;

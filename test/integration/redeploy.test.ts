@@ -4,14 +4,19 @@ import { rebuildIndex } from '../../functions/app/refresh-index';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import { decodeEvent } from '../../functions/domain/decode/events';
 import type { Report } from '../../functions/domain/report/report';
-import { type Emulator, handle, MOTO_ACCOUNT, REGION, secretEvents, startEmulator } from '../support/emulator';
-import { lambdaContext } from '../support/lambda';
-import { currentVersion, type DemoAccount, primaryDeployments, seedDemoAccount } from '../support/world';
+import { type Emulator, handle, MOTO_ACCOUNT, secretEvents, startEmulator } from '../kit/emulator';
+import { lambdaContext } from '../kit/lambda';
+import { type MetricsSink, metricsSink } from '../kit/output';
+import { currentVersion, type DemoAccount, primaryDeployments, seedDemoAccount } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 let emulator: Emulator;
 let account: DemoAccount;
 
+// The handlers' metrics go to the test sink, not to the test output.
+let sink: MetricsSink;
 beforeAll(async () => {
+  sink = metricsSink();
   emulator = await startEmulator();
   account = await seedDemoAccount(emulator.ecs, emulator.sm);
   const ports = emulator.ports();
@@ -20,6 +25,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  sink.restore();
   await emulator?.moto.stop();
 });
 

@@ -11,11 +11,12 @@ import { createStateTable } from '../../functions/aws/state-table/admin';
 import type { IndexEntry } from '../../functions/domain/index/entries';
 import type { SecretReference } from '../../functions/domain/references/references';
 import type { IndexStore } from '../../functions/ports/index-store';
-import { CallCounter } from '../support/call-counter';
-import { type Emulator, startEmulator } from '../support/emulator';
-import { secretArn, serviceArn, smReference, ssmReference, taskDefinitionArn } from '../support/factories';
-import { MemoryIndexStore } from '../support/fakes/stores';
-import { registerTaskDefinition, seedDemoAccount } from '../support/world';
+import type { RevisionCache } from '../../functions/ports/revision-cache';
+import { CallCounter } from '../kit/call-counter';
+import { type Emulator, startEmulator } from '../kit/emulator';
+import { secretArn, serviceArn, smReference, ssmReference, taskDefinitionArn } from '../kit/factories';
+import { MemoryIndexStore, MemoryRevisionCache } from '../kit/fakes/stores';
+import { registerTaskDefinition, seedDemoAccount } from '../kit/simulated-account';
 
 let emulator: Emulator;
 let tables = 0;
@@ -55,47 +56,62 @@ const ENTRY: IndexEntry = {
   references: [API_REFS[0]],
 };
 
+/** The index and the revision cache, which share the state table (and one Scan). */
+type Stores = { index: IndexStore; revisions: RevisionCache };
+
 describe.each([
-  ['the state table on moto_server', async (): Promise<IndexStore> => (await freshTable()).index],
-  ['the in-memory store of the unit tests', async (): Promise<IndexStore> => new MemoryIndexStore()],
+  [
+    'the state table on moto_server',
+    async (): Promise<Stores> => {
+      const { index, revisions } = await freshTable();
+      return { index, revisions };
+    },
+  ],
+  [
+    'the in-memory stores of the unit tests',
+    async (): Promise<Stores> => {
+      const revisions = new MemoryRevisionCache();
+      return { index: new MemoryIndexStore(revisions), revisions };
+    },
+  ],
 ])('revision cache contract: %s', (_, make) => {
   it('reads back what it cached, an empty list too, and nothing for a revision never cached', async () => {
-    const store = await make();
-    await store.cacheRevisions(
+    const { revisions } = await make();
+    await revisions.cacheRevisions(
       new Map([
         [API_1, API_REFS],
         [PLAIN, []],
       ]),
     );
-    expect(await store.cachedRevision(API_1)).toEqual(API_REFS);
-    expect(await store.cachedRevision(PLAIN)).toEqual([]);
-    expect(await store.cachedRevision(API_2)).toBeUndefined();
+    expect(await revisions.cachedRevision(API_1)).toEqual(API_REFS);
+    expect(await revisions.cachedRevision(PLAIN)).toEqual([]);
+    expect(await revisions.cachedRevision(API_2)).toBeUndefined();
   });
 
   it('reads the index entries and the cached revisions together, apart from each other', async () => {
-    const store = await make();
-    await store.apply({ put: [ENTRY], remove: [] }, new Map([[ENTRY.resourceArn, [DB]]]));
-    await store.cacheRevisions(new Map([[API_1, API_REFS]]));
+    const { index, revisions } = await make();
+    await index.apply({ put: [ENTRY], remove: [] }, new Map([[ENTRY.resourceArn, [DB]]]));
+    await revisions.cacheRevisions(new Map([[API_1, API_REFS]]));
 
-    const stored = await store.stored();
+    const stored = await index.stored();
 
     expect(stored.entries).toEqual([ENTRY]);
     expect(stored.revisions).toEqual(new Map([[API_1, API_REFS]]));
-    expect(await store.allEntries()).toEqual([ENTRY]);
+    expect(await index.allEntries()).toEqual([ENTRY]);
   });
 
   it('drops revisions, and leaves the others', async () => {
-    const store = await make();
-    await store.cacheRevisions(
+    const { index, revisions } = await make();
+    await revisions.cacheRevisions(
       new Map([
         [API_1, API_REFS],
         [API_2, API_REFS],
         [PLAIN, []],
       ]),
     );
-    await store.dropRevisions([API_1, PLAIN]);
-    expect([...(await store.stored()).revisions.keys()]).toEqual([API_2]);
-    expect(await store.cachedRevision(API_1)).toBeUndefined();
+    await revisions.dropRevisions([API_1, PLAIN]);
+    expect([...(await index.stored()).revisions.keys()]).toEqual([API_2]);
+    expect(await revisions.cachedRevision(API_1)).toBeUndefined();
   });
 });
 
@@ -105,21 +121,21 @@ describe('revision cache on the state table', () => {
     const ports = await freshTable(counter);
     const revisions = new Map(Array.from({ length: 60 }, (_, i) => [taskDefinitionArn(`family-${i}:1`), i % 2 === 0 ? API_REFS : []]));
 
-    await ports.index.cacheRevisions(revisions);
+    await ports.revisions.cacheRevisions(revisions);
     expect(Object.fromEntries(counter.take())).toEqual({ BatchWriteItem: 3 });
 
     const stored = await ports.index.stored();
     expect(Object.fromEntries(counter.take())).toEqual({ Scan: 1 });
     expect(stored.revisions).toEqual(revisions);
 
-    await ports.index.dropRevisions([...revisions.keys()]);
+    await ports.revisions.dropRevisions([...revisions.keys()]);
     expect(Object.fromEntries(counter.take())).toEqual({ BatchWriteItem: 3 });
     expect((await ports.index.stored()).revisions.size).toBe(0);
   });
 
   it('reads a row of another format, or of an unexpected shape, as unseen, and keeps it out of the index and the ledger', async () => {
     const ports = await freshTable();
-    await ports.index.cacheRevisions(new Map([[API_1, API_REFS]]));
+    await ports.revisions.cacheRevisions(new Map([[API_1, API_REFS]]));
     const put = (Item: Record<string, unknown>) => ports.table.client.send(new PutCommand({ TableName: ports.table.name, Item }));
     const key = (arn: string) => ({ pk: `REVISION#${arn}`, sk: 'REFERENCES' });
     await put({ ...key(API_2), format: 999, references: API_REFS });
@@ -137,8 +153,8 @@ describe('revision cache on the state table', () => {
         [broken, undefined],
       ]),
     );
-    expect(await ports.index.cachedRevision(API_2)).toBeUndefined();
-    expect(await ports.index.cachedRevision(broken)).toBeUndefined();
+    expect(await ports.revisions.cachedRevision(API_2)).toBeUndefined();
+    expect(await ports.revisions.cachedRevision(broken)).toBeUndefined();
     expect(stored.entries).toEqual([]);
     expect(await ports.index.allEntries()).toEqual([]);
     expect((await ports.ledger.allRecords()).size).toBe(0);

@@ -10,8 +10,9 @@ import { buildUsageMap } from '../../functions/app/usage-map';
 import { awsScheduledTasks } from '../../functions/aws/schedules';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import type { SecretUsage, UsageMap } from '../../functions/domain/usage/usage';
-import { type Emulator, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
-import { type DemoAccount, emulatorClientConfig, registerTaskDefinition, seedDemoAccount } from '../support/world';
+import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
+import { type DemoAccount, emulatorClientConfig, registerTaskDefinition, seedDemoAccount } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 const BIN = resolve(__dirname, '../../bin/ecs-secret-redeploy.js');
 const ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/scheduled-tasks`;
@@ -134,11 +135,11 @@ describe('the secret-usage map against moto_server', () => {
     expect(byName(indexed, 'prod/orders-db').consumers.map((c) => c.name)).toEqual(
       byName(map, 'prod/orders-db').consumers.map((c) => c.name),
     );
-    expect(indexed.notes[0]).toContain('references to secrets that did not exist then are not in the index');
+    expect(indexed.notes[0]).toContain('--scan reads the task definitions as they are now');
   }, 60_000);
 
   it('prints the map as a Mermaid graph from the CLI', () => {
-    const run = spawnSync(process.execPath, [BIN, 'secrets', '--scan', '--output', 'mermaid'], {
+    const run = spawnSync(process.execPath, [BIN, 'secrets', '--scan', '--output', 'mermaid', '--no-fence'], {
       env: { ...process.env, ...emulator.env },
       encoding: 'utf8',
       timeout: 60_000,

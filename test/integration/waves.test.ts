@@ -5,17 +5,19 @@
  */
 import { DescribeServicesCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { handleEvent, type RunContext } from '../../functions/app/handle-event';
+import { handleEvent } from '../../functions/app/handle-event';
 import { rebuildIndex } from '../../functions/app/refresh-index';
 import { resume } from '../../functions/app/resume';
+import type { RunContext } from '../../functions/app/run-context';
 import { secretStatus } from '../../functions/app/status';
 import { createStateTable } from '../../functions/aws/state-table/admin';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../functions/domain/rollout/waves';
-import { type Emulator, MOTO_ACCOUNT, REGION, startEmulator } from '../support/emulator';
-import { deploymentChange, secretEvents } from '../support/events';
-import { type DemoAccount, seedDemoAccount } from '../support/world';
+import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
+import { deploymentChange, secretEvents } from '../kit/events';
+import { type DemoAccount, seedDemoAccount } from '../kit/simulated-account';
+import { REGION } from '../kit/test-account';
 
 const ORIGIN = { account: MOTO_ACCOUNT, region: REGION };
 const RUN: RunContext = { deadline: NO_DEADLINE, dryRun: false };

@@ -61,7 +61,7 @@ import {
 import { GetBucketLocationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { MOTO_CLIENT_CONFIG, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_CLIENT_CONFIG, type MotoServer, startMoto } from '../kit/moto';
 import { ensurePackaged, type Json, type Packaged, REGION, ROOT, resourcesOfType, STACK_NAME, STAGE } from './template';
 
 jest.setTimeout(120_000);

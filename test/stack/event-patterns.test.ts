@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { decodeEvent } from '../../functions/domain/decode/events';
-import { MOTO_ACCOUNT, MOTO_CLIENT_CONFIG, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT, MOTO_CLIENT_CONFIG, type MotoServer, startMoto } from '../kit/moto';
 import { ROOT } from './template';
 
 jest.setTimeout(60_000);

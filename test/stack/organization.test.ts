@@ -77,7 +77,7 @@ import {
   type ServiceParameter,
   toMemberTemplate,
 } from '../../scripts/org/stackset-template';
-import { MOTO_ACCOUNT, MOTO_CLIENT_CONFIG, type MotoServer, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT, MOTO_CLIENT_CONFIG, type MotoServer, startMoto } from '../kit/moto';
 import {
   ensurePackaged,
   type Json,

@@ -194,7 +194,7 @@ describe('IAM: least privilege', () => {
       expect(byAction(role, 'dynamodb:GetItem')).toEqual([{ 'Fn::GetAtt': ['StateTable', 'Arn'] }]);
       expect(byAction(role, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }]);
       // Every region of the account: a task definition may read a secret or parameter of another
-      // region, whose versions the reconcile reads there (README "Secrets in another region").
+      // region, whose versions the reconcile reads there (docs/how-it-works.md, "Secrets in another region").
       expect(byAction(role, 'secretsmanager:DescribeSecret')).toEqual([
         { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*' },
       ]);

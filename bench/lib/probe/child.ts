@@ -12,8 +12,8 @@ import { loadConfig } from '../../../functions/config';
 import { decodeEvent } from '../../../functions/domain/decode/events';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { silentLogger } from '../../../functions/ports/logger';
-import { CallCounter } from '../../../test/support/call-counter';
-import { scheduledEvent, secretEvents } from '../../../test/support/events';
+import { CallCounter } from '../../../test/kit/call-counter';
+import { scheduledEvent, secretEvents } from '../../../test/kit/events';
 import type { ProbeOutput, ProbeSpec } from './spec';
 
 async function main(): Promise<void> {

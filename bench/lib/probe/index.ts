@@ -10,7 +10,7 @@ import type { ProbeOutput, ProbeSpec } from './spec';
 
 export const PROBE_HEAP_MB = 256;
 /**
- * The peak resident set a handler must stay within: issue 13's goal of 256 MB, half the functions'
+ * The peak resident set a handler must stay within: a goal of 256 MB, half the functions'
  * memorySize of 512 MB (serverless.yml), so that a smaller memorySize remains a choice.
  */
 export const MEMORY_GOAL_MB = 256;

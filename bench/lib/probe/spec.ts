@@ -1,5 +1,5 @@
 /** What a probe (./child.ts) runs, and what it answers. */
-import type { AwsService } from '../../../test/support/call-counter';
+import type { AwsService } from '../../../test/kit/call-counter';
 
 export type ProbeCase = { kind: 'rebuild' } | { kind: 'schedule' } | { kind: 'rotation'; secretArn: string; inventory: 'index' | 'scan' };
 

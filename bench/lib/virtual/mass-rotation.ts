@@ -2,15 +2,16 @@
  * One rotation of a secret that k services use, under ECS's UpdateService bucket, run as the
  * deployed reconciler runs it: a Lambda invocation of a fixed timeout that stops claiming its
  * margin before the end and continues at once in a new invocation, the UpdateService bucket
- * carried over (issue 10). moto cannot throttle, so this runs on the in-memory ports in virtual
- * time (test/support/fakes): FakeEcs refuses an UpdateService past its token bucket, as ECS does.
+ * carried over. moto cannot throttle, so this runs on the in-memory ports in virtual
+ * time (test/kit/fakes): FakeEcs refuses an UpdateService past its token bucket, as ECS does.
  */
 import { rebuildIndex } from '../../../functions/app/refresh-index';
-import type { Counts } from '../../../test/support/call-counter';
-import { secretEvents } from '../../../test/support/events';
-import { ReconcilerQueue } from '../../../test/support/fakes/invocations';
-import { FAKE_ACCOUNT, FAKE_REGION, fakeWorld, seedFakes } from '../../../test/support/fakes/world';
-import { rotatedSecretName, syntheticPlan } from '../../../test/support/world';
+import type { Counts } from '../../../test/kit/call-counter';
+import { secretEvents } from '../../../test/kit/events';
+import { fakeWorld, seedFakes } from '../../../test/kit/fakes/fake-world';
+import { ReconcilerQueue } from '../../../test/kit/fakes/invocations';
+import { rotatedSecretName, syntheticPlan } from '../../../test/kit/simulated-account';
+import { ACCOUNT, REGION } from '../../../test/kit/test-account';
 import { countPortCalls } from './port-calls';
 
 /** A token bucket: `burst` tokens, refilled at `perSecond`. */
@@ -50,8 +51,8 @@ export interface MassRotationResult {
   seconds: number;
   /** The time no run can beat: the slower of the two buckets, (k - burst) / rate. */
   floorSeconds: number;
-  /** The figure the issue compares with: (k - ECS burst) / ECS rate. */
-  issueSeconds: number;
+  /** The floor at ECS's own bucket: (k - ECS burst) / ECS rate. */
+  ecsBucketSeconds: number;
   invocations: number;
   /** UpdateService calls per invocation. */
   updatesPerInvocation: number[];
@@ -81,7 +82,7 @@ export async function massRotation(settings: MassRotationSettings): Promise<Mass
 
   const secretArn = seeded.secrets.get(rotatedSecretName(k))?.arn as string;
   const version = world.secrets.rotate(secretArn);
-  const events = secretEvents(secretArn, { account: FAKE_ACCOUNT, region: FAKE_REGION });
+  const events = secretEvents(secretArn, { account: ACCOUNT, region: REGION });
   const delivered =
     settings.events === 'one'
       ? [events.putSecretValue()]
@@ -111,7 +112,7 @@ export async function massRotation(settings: MassRotationSettings): Promise<Mass
     twice: counts.filter((n) => n > 1).length,
     seconds: (last - t0) / 1000,
     floorSeconds: Math.max(bucketFloor(k, settings.ecs), bucketFloor(k, settings.ours)),
-    issueSeconds: bucketFloor(k, settings.ecs),
+    ecsBucketSeconds: bucketFloor(k, settings.ecs),
     invocations: invocations.length,
     updatesPerInvocation,
     throttles: (world.ecs.calls.UpdateService ?? 0) - updateCallsBefore - world.ecs.updates.length,

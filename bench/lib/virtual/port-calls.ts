@@ -1,6 +1,6 @@
 /**
  * The AWS calls the AWS adapters would make for what the use cases ask of the in-memory ports
- * (test/support/fakes), so that runs in virtual time report calls by operation like the runs
+ * (test/kit/fakes), so that runs in virtual time report calls by operation like the runs
  * against moto. ECS calls are the fake's own counts (it counts as the adapter calls: one
  * DescribeServices per batch of ten, a throttled UpdateService included). The state table and
  * EventBridge follow functions/aws: one GetItem, PutItem or DeleteItem per record, a Query or
@@ -11,9 +11,10 @@
 import type { IndexStore } from '../../../functions/ports/index-store';
 import type { Ledger } from '../../../functions/ports/ledger';
 import type { Notifier } from '../../../functions/ports/notifier';
+import type { RevisionCache } from '../../../functions/ports/revision-cache';
 import type { SecretStore } from '../../../functions/ports/secrets';
-import type { Counts } from '../../../test/support/call-counter';
-import type { FakeWorld } from '../../../test/support/fakes/world';
+import type { Counts } from '../../../test/kit/call-counter';
+import type { FakeWorld } from '../../../test/kit/fakes/fake-world';
 
 const MB = 1024 * 1024;
 
@@ -36,7 +37,7 @@ export function countPortCalls(world: FakeWorld): PortCalls {
   const ledgerBytes = (secretArn?: string) =>
     size([...world.ledger.items.values()].filter((r) => secretArn === undefined || r.secretArn === secretArn)) +
     size([...world.ledger.secrets.values()].filter((r) => secretArn === undefined || r.secretArn === secretArn));
-  const revisionBytes = () => size([...world.index.revisions]);
+  const revisionBytes = () => size([...world.revisions.rows]);
   const tableBytes = () => entryBytes() + ledgerBytes() + revisionBytes();
 
   const index = world.ports.index;
@@ -70,17 +71,20 @@ export function countPortCalls(world: FakeWorld): PortCalls {
       add('Scan', pages(tableBytes()));
       return index.stored();
     },
+  };
+  const revisions = world.ports.revisions;
+  const countedRevisions: RevisionCache = {
     cachedRevision: async (taskDefinitionArn) => {
       add('GetItem');
-      return index.cachedRevision(taskDefinitionArn);
+      return revisions.cachedRevision(taskDefinitionArn);
     },
-    cacheRevisions: async (revisions) => {
-      add('BatchWriteItem', Math.ceil(revisions.size / 25));
-      return index.cacheRevisions(revisions);
+    cacheRevisions: async (rows) => {
+      add('BatchWriteItem', Math.ceil(rows.size / 25));
+      return revisions.cacheRevisions(rows);
     },
     dropRevisions: async (taskDefinitionArns) => {
       add('BatchWriteItem', Math.ceil(new Set(taskDefinitionArns).size / 25));
-      return index.dropRevisions(taskDefinitionArns);
+      return revisions.dropRevisions(taskDefinitionArns);
     },
   };
   const ledger = world.ports.ledger;
@@ -141,7 +145,13 @@ export function countPortCalls(world: FakeWorld): PortCalls {
       return secrets.versionDates(state);
     },
   };
-  Object.assign(world.ports, { index: countedIndex, ledger: countedLedger, notifier: countedNotifier, secrets: countedSecrets });
+  Object.assign(world.ports, {
+    index: countedIndex,
+    revisions: countedRevisions,
+    ledger: countedLedger,
+    notifier: countedNotifier,
+    secrets: countedSecrets,
+  });
 
   return {
     take() {

@@ -1,5 +1,5 @@
 /**
- * A rollout in waves (issue 11), on the in-memory ports in virtual time: n services tagged
+ * A rollout in waves, on the in-memory ports in virtual time: n services tagged
  * `ecs-secret-redeploy:wave` 1, 2, 3, one secret rotated, ECS's UpdateService bucket, the
  * reconciler as deployed (its Lambda timeout and margin, reserved concurrency 1, one warm
  * container). Every deployment ends COMPLETED a few minutes after it was created (a fixed
@@ -10,11 +10,12 @@
  *   the deployments' rolloutState and releases the next wave.
  */
 import { rebuildIndex } from '../../../functions/app/refresh-index';
-import type { Counts } from '../../../test/support/call-counter';
-import { deploymentChange, scheduledEvent, secretEvents } from '../../../test/support/events';
-import { type Invocation, ReconcilerQueue } from '../../../test/support/fakes/invocations';
-import { FAKE_ACCOUNT, FAKE_REGION, fakeWorld, seedFakes } from '../../../test/support/fakes/world';
-import { rotatedSecretName, syntheticPlan, tagWaves } from '../../../test/support/world';
+import type { Counts } from '../../../test/kit/call-counter';
+import { deploymentChange, scheduledEvent, secretEvents } from '../../../test/kit/events';
+import { fakeWorld, seedFakes } from '../../../test/kit/fakes/fake-world';
+import { type Invocation, ReconcilerQueue } from '../../../test/kit/fakes/invocations';
+import { rotatedSecretName, syntheticPlan, tagWaves } from '../../../test/kit/simulated-account';
+import { ACCOUNT, REGION } from '../../../test/kit/test-account';
 import { ECS_UPDATE_SERVICE, type Rate } from './mass-rotation';
 import { countPortCalls } from './port-calls';
 
@@ -84,7 +85,7 @@ export async function wavesRollout(scenario: 'events' | 'schedule', settings: Wa
     plan.services.map((s) => [seeded.serviceArns.get(s.name) as string, Number(s.tags?.['ecs-secret-redeploy:wave'])]),
   );
 
-  const origin = { account: FAKE_ACCOUNT, region: FAKE_REGION };
+  const origin = { account: ACCOUNT, region: REGION };
   const secretArn = seeded.secrets.get(rotatedSecretName(n))?.arn as string;
   world.secrets.rotate(secretArn);
   const t0 = world.clock.now().getTime();

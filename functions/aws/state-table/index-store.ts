@@ -1,14 +1,12 @@
-import { BatchWriteCommand, GetCommand, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { IndexDiff, IndexEntry, IndexMeta } from '../../domain/index/entries';
-import type { CachedRevisions, IndexStore } from '../../ports/index-store';
+import type { IndexStore } from '../../ports/index-store';
+import type { CachedRevisions } from '../../ports/revision-cache';
 import { chunk } from '../../util/concurrency';
-import { fromRevisionRow, REVISION_PREFIX, REVISION_SORT_KEY, revisionKey, revisionOf, toRevisionRow } from './revisions';
-import { send, type Table } from './table';
+import { fromRevisionRow, REVISION_PREFIX, REVISION_SORT_KEY, revisionOf } from './revisions';
+import { BATCH_WRITE_LIMIT, batchWrite, send, type Table } from './table';
 
 const META_KEY = { pk: 'INDEX', sk: 'META' };
-
-/** BatchWriteItem takes at most 25 requests. */
-const BATCH_WRITE_LIMIT = 25;
 
 /** The index store on the state table. */
 export function tableIndexStore(table: Table): IndexStore {
@@ -109,39 +107,7 @@ export function tableIndexStore(table: Table): IndexStore {
       ];
       for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) await batchWrite(table, batch);
     },
-
-    async cachedRevision(taskDefinitionArn) {
-      const out = await send(table, () => table.client.send(new GetCommand({ TableName, Key: revisionKey(taskDefinitionArn) })));
-      return out.Item ? fromRevisionRow(out.Item) : undefined;
-    },
-
-    async cacheRevisions(revisions) {
-      const requests = [...revisions]
-        .map(([arn, references]) => toRevisionRow(arn, references))
-        .filter((row) => row !== undefined)
-        .map((Item) => ({ PutRequest: { Item } }));
-      for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) await batchWrite(table, batch);
-    },
-
-    async dropRevisions(taskDefinitionArns) {
-      const requests = [...new Set(taskDefinitionArns)].map((arn) => ({ DeleteRequest: { Key: revisionKey(arn) } }));
-      for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) await batchWrite(table, batch);
-    },
   };
-}
-
-/** One BatchWriteItem, with what DynamoDB left unprocessed sent again after a growing pause. */
-async function batchWrite(table: Table, batch: Record<string, unknown>[]): Promise<void> {
-  let pending: Record<string, Record<string, unknown>[]> | undefined = { [table.name]: batch };
-  for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-    if (attempt > 0) {
-      if (attempt > 8) throw new Error(`DynamoDB left ${pending[table.name]?.length ?? 0} writes unprocessed after 8 retries`);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
-    }
-    const requestItems: Record<string, Record<string, unknown>[]> = pending;
-    const out = await send(table, () => table.client.send(new BatchWriteCommand({ RequestItems: requestItems as never })));
-    pending = out.UnprocessedItems as Record<string, Record<string, unknown>[]> | undefined;
-  }
 }
 
 function sortKey(kind: IndexEntry['kind'], resourceArn: string): string {

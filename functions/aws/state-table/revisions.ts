@@ -1,4 +1,8 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { REFERENCES_FORMAT, type SecretReference } from '../../domain/references/references';
+import type { RevisionCache } from '../../ports/revision-cache';
+import { chunk } from '../../util/concurrency';
+import { BATCH_WRITE_LIMIT, batchWrite, send, type Table } from './table';
 
 /**
  * Rows of the revision cache: one per task definition revision, `REVISION#<task definition
@@ -13,6 +17,31 @@ export const REVISION_SORT_KEY = 'REFERENCES';
  * references would come near that is not cached (it is described at every rebuild instead).
  */
 const MAX_ROW_CHARS = 300_000;
+
+/** The revision cache on the state table. */
+export function tableRevisionCache(table: Table): RevisionCache {
+  return {
+    async cachedRevision(taskDefinitionArn) {
+      const out = await send(table, () =>
+        table.client.send(new GetCommand({ TableName: table.name, Key: revisionKey(taskDefinitionArn) })),
+      );
+      return out.Item ? fromRevisionRow(out.Item) : undefined;
+    },
+
+    async cacheRevisions(revisions) {
+      const requests = [...revisions]
+        .map(([arn, references]) => toRevisionRow(arn, references))
+        .filter((row) => row !== undefined)
+        .map((Item) => ({ PutRequest: { Item } }));
+      for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) await batchWrite(table, batch);
+    },
+
+    async dropRevisions(taskDefinitionArns) {
+      const requests = [...new Set(taskDefinitionArns)].map((arn) => ({ DeleteRequest: { Key: revisionKey(arn) } }));
+      for (const batch of chunk(requests, BATCH_WRITE_LIMIT)) await batchWrite(table, batch);
+    },
+  };
+}
 
 export function revisionKey(taskDefinitionArn: string): { pk: string; sk: string } {
   return { pk: `${REVISION_PREFIX}${taskDefinitionArn}`, sk: REVISION_SORT_KEY };

@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateTableMissingError } from '../../domain/errors';
 
 /**
@@ -35,5 +35,22 @@ export async function send<T>(table: Table, call: () => Promise<T>): Promise<T> 
       throw new StateTableMissingError(`state table "${table.name}" does not exist (run "ecs-secret-redeploy init")`, { cause: error });
     }
     throw error;
+  }
+}
+
+/** BatchWriteItem takes at most 25 requests. */
+export const BATCH_WRITE_LIMIT = 25;
+
+/** One BatchWriteItem, with what DynamoDB left unprocessed sent again after a growing pause. */
+export async function batchWrite(table: Table, batch: Record<string, unknown>[]): Promise<void> {
+  let pending: Record<string, Record<string, unknown>[]> | undefined = { [table.name]: batch };
+  for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+    if (attempt > 0) {
+      if (attempt > 8) throw new Error(`DynamoDB left ${pending[table.name]?.length ?? 0} writes unprocessed after 8 retries`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+    }
+    const requestItems: Record<string, Record<string, unknown>[]> = pending;
+    const out = await send(table, () => table.client.send(new BatchWriteCommand({ RequestItems: requestItems as never })));
+    pending = out.UnprocessedItems as Record<string, Record<string, unknown>[]> | undefined;
   }
 }

@@ -1,12 +1,12 @@
 import { reconcileAll } from '../../app/reconcile-all';
 import { manualSignal } from '../../domain/decode/manual-request';
+import type { Report } from '../../domain/report/report';
 import { NO_DEADLINE } from '../../domain/rollout/deadline';
 import { awsCallsHelp, type CliCommand, SECRET_ARGUMENT } from '../command';
-import { EXIT } from '../exit';
-import { scheduleRendering } from '../format';
 import { commandOption } from '../options';
 import { REPORT_FORMATS } from '../output';
-import { cliRun, REDEPLOY_CALLS, requireStateTable, runSignal, targetArgument } from '../signal';
+import { type ReconcileRun, reconcileExitCode, reconcileRendering, reconcileRunOf, reconcileRunOfAll } from '../reconcile-format';
+import { cliRun, REDEPLOY_CALLS, requireStateTable, signalReport, targetArgument } from '../signal';
 
 interface ReconcileCommandOptions {
   dryRun?: boolean;
@@ -21,7 +21,11 @@ export const reconcileCommand: CliCommand = {
       .description(
         'Compares the versions each consumer was last deployed with (the ledger) to the versions the secret stages point to now, ' +
           'and redeploys, once and in waves, those behind: what the scheduled reconcile does for every indexed secret, and what ' +
-          'catches a change whose event never came. With SECRET arguments, only those.',
+          'catches a change whose event never came. With SECRET arguments, only those.\n\n' +
+          'Prints per secret what it did to each service (redeployed, would redeploy, waiting, failed; those up to date ' +
+          'or skipped counted), the services found behind with no run on them (missed changes), and a summary line; ' +
+          "--output json carries each secret's report, --output text one RECONCILE record (with the origin: cli) and a " +
+          'SERVICE record per service.',
       )
       .argument('[SECRET...]', SECRET_ARGUMENT)
       .addOption(commandOption.dryRun())
@@ -40,20 +44,24 @@ export const reconcileCommand: CliCommand = {
           const targets = secrets.map(targetArgument);
           await requireStateTable(ctx);
           const run = { dryRun: options.dryRun === true, force: false, scan: false, ledger: true, allWaves: options.allWaves === true };
+          const dryRun = cliRun(ctx, run.dryRun).dryRun;
+          const reports: Report[] = [];
+          let printed: ReconcileRun;
           if (targets.length > 0) {
-            let code: number = EXIT.done;
-            for (const target of targets) code = Math.max(code, await runSignal(ctx, manualSignal(target), run));
-            return code;
+            for (const target of targets) reports.push(await signalReport(ctx, manualSignal(target), run));
+            printed = reconcileRunOf(reports, dryRun);
+          } else {
+            const summary = await reconcileAll(
+              ctx.ports(),
+              { kind: 'reconcile-all', trigger: { source: 'manual' }, hop: 0 },
+              NO_DEADLINE,
+              dryRun,
+              { allWaves: run.allWaves, onProgress: ctx.progress.update, onReport: (report) => reports.push(report) },
+            );
+            printed = reconcileRunOfAll(summary, reports, dryRun);
           }
-          const summary = await reconcileAll(
-            ctx.ports(),
-            { kind: 'reconcile-all', trigger: { source: 'manual' }, hop: 0 },
-            NO_DEADLINE,
-            cliRun(ctx, run.dryRun).dryRun,
-            { allWaves: run.allWaves, onProgress: ctx.progress.update },
-          );
-          ctx.print(scheduleRendering(summary));
-          return summary.outcomes.failed > 0 || summary.errors.length > 0 ? EXIT.failed : EXIT.done;
+          ctx.print(reconcileRendering(printed));
+          return reconcileExitCode(printed);
         }),
       );
   },

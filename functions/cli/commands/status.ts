@@ -4,13 +4,19 @@ import { quoted } from '../../domain/text';
 import { awsCallsHelp, type CliCommand, SECRET_ARGUMENT } from '../command';
 import { EXIT } from '../exit';
 import { statusRendering } from '../format';
-import { REPORT_FORMATS } from '../output';
+import { REPORT_FORMATS, textLine } from '../output';
 import { requireStateTable, targetArgument } from '../signal';
+import { CLEAR_SCREEN, clockTime, watchStatus } from '../watch';
 
 interface StatusOptions {
   watch?: boolean;
   interval: string;
+  timeout: string;
+  wide?: boolean;
 }
+
+/** Refreshes with nothing in progress before --watch stops: the change may not have been picked up yet. */
+const IDLE_REFRESHES = 3;
 
 export const statusCommand: CliCommand = {
   register(program, cli) {
@@ -18,36 +24,68 @@ export const statusCommand: CliCommand = {
       .command('status')
       .summary("how far SECRET's current versions have reached: each consumer, its deployment, its tasks on older versions")
       .description(
-        'Where every consumer of SECRET stands: the versions its running deployment was started with (the ledger) against ' +
-          'those the stages point to now, its wave, the deployment started for the current versions and its rolloutState, ' +
-          'and the running tasks that older deployments started; then the rollout (in progress, halted and why, completed) ' +
-          'and a summary line. Changes nothing. --watch prints it again every --interval seconds until every consumer runs ' +
-          'the current versions or the rollout halts.',
+        'Where every consumer of SECRET stands now: on current (every task runs the current versions), deploying (its ' +
+          'deployment for them is in progress), deploy failed, old tasks (its deployment completed, older tasks still run), ' +
+          'redeploying (a run holds it), due (the next reconcile redeploys it), no record, pinned; its wave and the running ' +
+          'tasks on the current versions; then the rollout and a summary line whose counts are those of the rows. --wide ' +
+          'adds the versions each runs and must run (the ledger) and its deployment. Changes nothing.\n\n' +
+          '--watch refreshes every --interval seconds (redrawn in place on a terminal, with the time of the refresh; ' +
+          'appended on a pipe) and stops with a line saying why: every consumer on the current versions (exit 0), the ' +
+          'rollout halted or a deployment failed (exit 1), nothing in progress for three refreshes (what is left waits for ' +
+          'a reconcile; exit 0), or --timeout (exit 0).',
       )
       .argument('<SECRET>', SECRET_ARGUMENT)
-      .option('--watch', 'refresh until every consumer is fully on the current versions, or the rollout halts')
+      .option('--wide', 'every detail: the versions each consumer runs and must run, its deployment (wider than 80 columns)')
+      .option('--watch', 'refresh until nothing more will change: see above')
       .option('--interval <seconds>', 'seconds between refreshes with --watch, 1 to 3600', '10')
+      .option('--timeout <seconds>', 'stop --watch after this many seconds, 1 to 86400', '1800')
       .addHelpText(
         'after',
         awsCallsHelp([
           'STS GetCallerIdentity; Secrets Manager DescribeSecret (or SSM DescribeParameters); DynamoDB DescribeTable, Query (index and ledger)',
-          'ECS DescribeServices (per ten consumers), ListTasks and DescribeTasks per consumer',
+          'ECS DescribeServices (per ten consumers), ListTasks and DescribeTasks per consumer; with --watch, all of these per refresh',
         ]),
       )
       .action(
         cli.action(REPORT_FORMATS, async (ctx, secret: string, options: StatusOptions) => {
           const target = targetArgument(secret);
-          const interval = Number(options.interval);
-          if (!/^\d{1,4}$/.test(options.interval) || interval < 1 || interval > 3600)
-            throw new BadInputError(`--interval must be a whole number of seconds from 1 to 3600, got ${quoted(options.interval, 20)}`);
+          const interval = wholeSeconds('--interval', options.interval, 3600);
+          const timeout = wholeSeconds('--timeout', options.timeout, 86400);
           await requireStateTable(ctx);
-          for (;;) {
-            const status = await secretStatus(ctx.ports(), target);
-            ctx.print(statusRendering(status));
-            if (!options.watch || status.done || status.rollout?.status === 'halted') return EXIT.done;
-            await new Promise((resolve) => setTimeout(resolve, interval * 1000));
+          const read = () => secretStatus(ctx.ports(), target);
+          if (!options.watch) {
+            ctx.print(statusRendering(await read(), { wide: options.wide }));
+            return EXIT.done;
           }
+          // Redrawn in place only where a person looks at it: a terminal, in the table format.
+          const redraw = ctx.io.stdoutIsTty && ctx.settings.format === 'table';
+          const end = await watchStatus(
+            {
+              read,
+              show: (status, at) => {
+                if (redraw) ctx.io.stdout(CLEAR_SCREEN);
+                ctx.print(statusRendering(status, { wide: options.wide }));
+                if (ctx.settings.format === 'table')
+                  ctx.io.stdout(
+                    redraw ? `\nrefreshed ${clockTime(at)}, every ${interval}s (Ctrl-C to stop)\n` : `refreshed ${at.toISOString()}\n\n`,
+                  );
+                else if (ctx.settings.format === 'text') ctx.io.stdout(textLine(['REFRESHED', at.toISOString()]));
+              },
+              sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+              now: Date.now,
+            },
+            { intervalMs: interval * 1000, timeoutMs: timeout * 1000, idleRefreshes: IDLE_REFRESHES, secret },
+          );
+          ctx.io.stderr(`${end.line}\n`);
+          return end.code;
         }),
       );
   },
 };
+
+function wholeSeconds(option: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!/^\d{1,5}$/.test(value) || n < 1 || n > max)
+    throw new BadInputError(`${option} must be a whole number of seconds from 1 to ${max}, got ${quoted(value, 20)}`);
+  return n;
+}

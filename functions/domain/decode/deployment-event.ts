@@ -1,6 +1,6 @@
 import { MalformedEventError } from '../errors';
 import { isServiceArn } from '../identity/arn';
-import { escapeControl, quoted } from '../text';
+import { quoted, textField } from '../text';
 
 /** An ECS "ECS Deployment State Change" event, decoded: which service, which deployment, what happened. */
 export interface DeploymentChange {
@@ -33,7 +33,7 @@ export function decodeDeploymentEvent(input: unknown): DeploymentChange {
   if (!serviceArn) throw new MalformedEventError('ECS Deployment State Change event without a service ARN in resources');
   const detail = isObject(event.detail) ? event.detail : {};
   // ECS's words end up in reports, events and logs: escaped, and cut to a sane length.
-  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? escapeControl(value.slice(0, 2000)) : undefined);
+  const text = (value: unknown) => textField(value, 2000);
   return {
     serviceArn,
     ...(text(detail.eventName) ? { eventName: text(detail.eventName) } : {}),

@@ -1,6 +1,6 @@
 import { MalformedEventError } from '../errors';
 import { checkTarget, parseTarget, type Target } from '../identity/target';
-import { escapeControl } from '../text';
+import { escapeControl, textField } from '../text';
 
 /** What set a run off, as it appears in the report. */
 export interface Trigger {
@@ -56,9 +56,9 @@ export function decodeEvent(input: unknown): Signal {
   const trigger: Trigger = {
     source,
     detailType,
-    eventId: stringOr(input.id),
-    time: stringOr(input.time),
-    account: stringOr(input.account),
+    eventId: textField(input.id),
+    time: textField(input.time),
+    account: textField(input.account),
   };
   // A secret named by name alone is read in the region the event comes from: an event forwarded
   // from the secret's region to its consumers' must not name a namesake in the consumers' region.
@@ -72,14 +72,14 @@ export function decodeEvent(input: unknown): Signal {
 }
 
 function decodeApiCall(detail: Json, base: Trigger, region: string | undefined): Signal {
-  const eventName = stringOr(detail.eventName);
+  const eventName = textField(detail.eventName);
   const trigger = { ...base, eventName };
   if (!eventName) throw new MalformedEventError('CloudTrail event without detail.eventName');
   const request = isObject(detail.requestParameters) ? detail.requestParameters : {};
   const response = isObject(detail.responseElements) ? detail.responseElements : {};
   // Responses before Feb 2024 spelled the field "aRN"; UpdateSecret's may be null altogether.
-  const secretId = stringOr(response.arn) ?? stringOr(response.aRN) ?? stringOr(request.secretId);
-  const errorCode = stringOr(detail.errorCode);
+  const secretId = textField(response.arn) ?? textField(response.aRN) ?? textField(request.secretId);
+  const errorCode = textField(detail.errorCode);
   if (errorCode) return ignore(trigger, `the ${eventName} call failed (${errorCode}): nothing changed`, secretId, region);
   if (eventName === 'DeleteSecret') {
     if (!secretId) throw new MalformedEventError('DeleteSecret event names no secret (requestParameters.secretId)');
@@ -93,10 +93,10 @@ function decodeApiCall(detail: Json, base: Trigger, region: string | undefined):
 }
 
 function decodeServiceEvent(detail: Json, base: Trigger, region: string | undefined): Signal {
-  const eventName = stringOr(detail.eventName);
+  const eventName = textField(detail.eventName);
   const trigger = { ...base, eventName };
   const extra = isObject(detail.additionalEventData) ? detail.additionalEventData : {};
-  const secretId = stringOr(extra.SecretId);
+  const secretId = textField(extra.SecretId);
   if ((eventName === 'RotationFailed' || eventName === 'RotationAbandoned') && secretId) {
     return { action: 'warn', warning: 'rotation-failed', target: targetIn(secretId, region), trigger };
   }
@@ -109,23 +109,23 @@ function decodeServiceEvent(detail: Json, base: Trigger, region: string | undefi
 function decodeLabelUpdated(event: Json, detail: Json, base: Trigger, region: string | undefined): Signal {
   const trigger = { ...base, eventName: 'Secret Label Updated' };
   const resources = Array.isArray(event.resources) ? event.resources : [];
-  const secretId = stringOr(resources[0]);
-  if (!secretId || !stringOr(detail.labelUpdated))
+  const secretId = textField(resources[0]);
+  if (!secretId || !textField(detail.labelUpdated))
     throw new MalformedEventError('Secret Label Updated event needs resources[0] and detail.labelUpdated');
   return { action: 'check', target: targetIn(secretId, region), trigger };
 }
 
 function decodeParameterChange(event: Json, detail: Json, base: Trigger): Signal {
-  const operation = stringOr(detail.operation);
+  const operation = textField(detail.operation);
   const trigger = { ...base, eventName: operation };
   const resources = Array.isArray(event.resources) ? event.resources : [];
-  const parameterArn = stringOr(resources[0]);
+  const parameterArn = textField(resources[0]);
   if (!operation || !parameterArn?.includes(':parameter/')) {
     throw new MalformedEventError('Parameter Store Change event needs detail.operation and the parameter ARN in resources[0]');
   }
   // A Create or Update that failed its validation (an aws:ec2:image value is checked after the call) changed nothing.
   if (detail.exception !== undefined)
-    return ignore(trigger, `the ${operation} failed (${stringOr(detail.exception) ?? 'exception'}): nothing changed`, parameterArn);
+    return ignore(trigger, `the ${operation} failed (${textField(detail.exception) ?? 'exception'}): nothing changed`, parameterArn);
   if (operation === 'Create' || operation === 'Update') return { action: 'check', target: targetIn(parameterArn), trigger };
   if (operation === 'Delete')
     return ignore(trigger, 'a deleted parameter is never a reason to redeploy (new tasks would fail to start)', parameterArn);
@@ -149,9 +149,4 @@ function targetIn(id: string, region?: string): Target {
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A string field of the event, escaped: it ends up in reasons, reports and logs. */
-function stringOr(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? escapeControl(value) : undefined;
 }

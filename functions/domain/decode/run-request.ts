@@ -1,6 +1,7 @@
 import { MalformedEventError } from '../errors';
 import { parseArn } from '../identity/arn';
 import type { BucketState } from '../rollout/rate-limiter';
+import { textField } from '../text';
 import type { Trigger } from './events';
 
 /** Where a scheduled reconcile (or its continuation) starts: every indexed secret, or those from this ARN on. */
@@ -42,15 +43,14 @@ export function isContinuation(input: unknown): boolean {
 
 /** The request of a scheduled event: reconcile every indexed secret. */
 export function scheduledRequest(input: Json): ReconcileAllRequest {
-  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   return {
     kind: 'reconcile-all',
     trigger: {
       source: 'schedule',
       detailType: 'Scheduled Event',
-      eventId: text(input.id),
-      time: text(input.time),
-      account: text(input.account),
+      eventId: textField(input.id),
+      time: textField(input.time),
+      account: textField(input.account),
     },
     hop: 0,
   };

@@ -7,7 +7,6 @@
  */
 
 import type { DeploymentState, Rollout } from '../rollout/waves';
-import type { FirstSight } from './first-sight';
 
 /**
  * A stage no version holds (AWSPREVIOUS before the first rotation, a custom stage removed),
@@ -90,6 +89,16 @@ export function versionKey(versions: Versions): string {
     .join(',');
 }
 
+/** The versions a key made by `versionKey` stands for (a rollout's key names the versions it rolls out). */
+export function versionsOfKey(key: string): Versions {
+  return Object.fromEntries(
+    key
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+}
+
 /**
  * Versions as a person reads them: `AWSCURRENT=v3` for a secret's stages, `version 3` for an SSM
  * parameter (whose one "stage" is its latest version).
@@ -140,8 +149,13 @@ export interface Stamp {
   writeId: string;
 }
 
-/** The first record of a pair, as the evidence judged it (see first-sight.ts). */
-export function firstSeen(secretArn: string, serviceArn: string, sight: FirstSight, stamp: Stamp): LedgerRecord {
+/** The first record of a pair, as the evidence judged it (a FirstSight, see first-sight.ts). */
+export function firstSeen(
+  secretArn: string,
+  serviceArn: string,
+  sight: { versions: Versions; stale: ReadonlyArray<{ reason: string }> },
+  stamp: Stamp,
+): LedgerRecord {
   return {
     secretArn,
     serviceArn,

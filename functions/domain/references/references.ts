@@ -82,6 +82,49 @@ export function extractReferences(taskDefinition: TaskDefinitionDoc): SecretRefe
   return found;
 }
 
+/** A reference ECS cannot resolve as written: the task fails to start. */
+export interface UnusableReference {
+  field: ReferenceField;
+  container?: string;
+  volume?: string;
+  name?: string;
+  valueFrom: string;
+  reason: string;
+}
+
+/**
+ * The references of a task definition that name no Secrets Manager secret or SSM parameter in a
+ * form ECS accepts (what {@link extractReferences} leaves out), each with why.
+ */
+export function unusableReferences(taskDefinition: TaskDefinitionDoc): UnusableReference[] {
+  const home = taskDefinition.taskDefinitionArn ? locationOf(taskDefinition.taskDefinitionArn) : undefined;
+  if (!home) return [];
+  const found: UnusableReference[] = [];
+  const check = (field: ReferenceField, valueFrom: string | undefined, where: Partial<UnusableReference>, plainNameIs: Store) => {
+    if (!valueFrom || classify(valueFrom, home, plainNameIs)) return;
+    const store = valueFrom.startsWith('arn:') ? valueFrom.split(':')[2] : plainNameIs;
+    const reason =
+      store === 'secretsmanager'
+        ? 'not a Secrets Manager secret ARN or name ECS accepts'
+        : store === 'ssm'
+          ? 'not an SSM parameter ARN or name ECS accepts'
+          : `an ARN of ${store || 'no service'}, not of Secrets Manager or SSM`;
+    found.push({ field, ...where, valueFrom, reason });
+  };
+  for (const container of taskDefinition.containerDefinitions ?? []) {
+    const where = { container: container.name };
+    for (const secret of container.secrets ?? []) check('secrets', secret.valueFrom, { ...where, name: secret.name }, 'ssm');
+    for (const option of container.logConfiguration?.secretOptions ?? [])
+      check('logConfiguration.secretOptions', option.valueFrom, { ...where, name: option.name }, 'ssm');
+    check('repositoryCredentials', container.repositoryCredentials?.credentialsParameter, where, 'secretsmanager');
+  }
+  for (const volume of taskDefinition.volumes ?? []) {
+    const parameter = volume.fsxWindowsFileServerVolumeConfiguration?.authorizationConfig?.credentialsParameter;
+    check('fsxWindowsFileServerVolumeConfiguration', parameter, { volume: volume.name }, 'ssm');
+  }
+  return found;
+}
+
 type Store = SecretReference['store'];
 
 /**

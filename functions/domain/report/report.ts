@@ -2,6 +2,7 @@ import type { Trigger } from '../decode/events';
 import { parseArn } from '../identity/arn';
 import { type Target, targetText } from '../identity/target';
 import type { StandaloneTask } from '../inventory/service';
+import { type SecretState, versionOfStage } from '../plan/secret-state';
 import type { SecretReference } from '../references/references';
 
 /** What happened to one service. */
@@ -95,6 +96,11 @@ export function countOutcomes(report: Pick<Report, 'services'>): Record<Outcome,
 /** 0 when every service ended well (including "nothing to do"), 1 when any failed. */
 export function exitCodeOf(report: Report): 0 | 1 {
   return report.services.some((s) => s.outcome === 'failed') ? 1 : 0;
+}
+
+/** How a report names a secret it described, with the version AWSCURRENT holds. */
+export function secretIdentity(secret: SecretState): Report['secret'] {
+  return { arn: secret.arn, name: secret.name, versionId: versionOfStage(secret, 'AWSCURRENT'), kind: secret.kind };
 }
 
 /** How a report names a secret it could not describe: by ARN when given one, else by name. */

@@ -86,6 +86,18 @@ export interface SecretUsage {
   attention: Attention[];
 }
 
+/**
+ * A reference the map cannot resolve to a secret it can describe (a secret that no longer
+ * exists, as the index recorded it): a task definition that ECS cannot start, listed with why.
+ */
+export interface UnresolvedReference {
+  /** The `valueFrom` (or credentialsParameter) as written. */
+  reference: string;
+  reason: string;
+  /** Names of the services and tasks whose task definition makes it. */
+  consumers: string[];
+}
+
 export interface UsageMap {
   generatedAt: string;
   /** How the consumers were found: the index, or a live scan. */
@@ -93,13 +105,19 @@ export interface UsageMap {
   /** What the map may miss, and why (read by people, printed with it). */
   notes: string[];
   secrets: SecretUsage[];
+  /** References that name nothing the map could describe, with the reason. */
+  unresolved: UnresolvedReference[];
 }
 
 /**
  * Groups the uses by secret (full ARN), consumers by kind and name, and applies the attention
  * rules; `owners` are the accounts whose secrets the deployment manages besides the consumers' own.
  */
-export function usageMap(uses: Use[], meta: Omit<UsageMap, 'secrets'>, owners: SecretOwners = OWN_ACCOUNT_ONLY): UsageMap {
+export function usageMap(
+  uses: Use[],
+  meta: Omit<UsageMap, 'secrets' | 'unresolved'> & { unresolved?: UnresolvedReference[] },
+  owners: SecretOwners = OWN_ACCOUNT_ONLY,
+): UsageMap {
   const bySecret = new Map<string, Use[]>();
   for (const use of uses) {
     const arn = use.lookup.found ? use.lookup.state.arn : use.lookup.arn;
@@ -107,7 +125,8 @@ export function usageMap(uses: Use[], meta: Omit<UsageMap, 'secrets'>, owners: S
   }
   const secrets = [...bySecret.entries()].map(([arn, list]) => secretUsage(arn, list, owners));
   secrets.sort((a, b) => a.name.localeCompare(b.name) || a.arn.localeCompare(b.arn));
-  return { ...meta, secrets };
+  const unresolved = [...(meta.unresolved ?? [])].sort((a, b) => a.reference.localeCompare(b.reference));
+  return { ...meta, secrets, unresolved };
 }
 
 const KIND_ORDER: Record<Consumer['kind'], number> = { service: 0, task: 1, 'scheduled-task': 2 };

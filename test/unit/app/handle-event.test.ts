@@ -1,26 +1,28 @@
-import { type EventOutcome, handleEvent, MAX_HOPS, type RunContext } from '../../../functions/app/handle-event';
+import { type EventOutcome, handleEvent, MAX_HOPS } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
+import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload, type RunRequest } from '../../../functions/domain/decode/run-request';
 import { ForeignAccountError, MalformedEventError } from '../../../functions/domain/errors';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
-import { deploymentChange, secretEvents, serviceEvent } from '../../support/events';
-import { invocation as invocationOf, ReconcilerQueue, runChain as runChainOf } from '../../support/fakes/invocations';
-import { FAKE_ACCOUNT, FAKE_REGION, type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan, syntheticPlan } from '../../support/world';
+import { deploymentChange, secretEvents, serviceEvent } from '../../kit/events';
+import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { invocation as invocationOf, ReconcilerQueue, runChain as runChainOf } from '../../kit/fakes/invocations';
+import { demoPlan, syntheticPlan } from '../../kit/simulated-account';
+import { ACCOUNT, REGION } from '../../kit/test-account';
 
 let world: FakeWorld;
 let seeded: SeededFakes;
 
-const ORIGIN = { account: FAKE_ACCOUNT, region: FAKE_REGION };
+const ORIGIN = { account: ACCOUNT, region: REGION };
 const SCHEDULED = {
   version: '0',
   id: 'tick-1',
   'detail-type': 'Scheduled Event',
   source: 'aws.events',
-  account: FAKE_ACCOUNT,
+  account: ACCOUNT,
   time: '2026-11-23T10:00:00Z',
-  region: FAKE_REGION,
+  region: REGION,
   resources: [],
   detail: {},
 };
@@ -61,17 +63,17 @@ describe('handleEvent', () => {
     const ordersDb = secretArnOf('prod/orders-db');
     world.secrets.rotate(ordersDb);
     const before = world.ecs.calls.UpdateService ?? 0;
-    const foreign = { account: '444444444444', region: FAKE_REGION };
+    const foreign = { account: '444444444444', region: REGION };
 
     await expect(handleEvent(world.ports, secretEvents(ordersDb, foreign).rotationSucceeded(), invocation(300))).rejects.toThrow(
-      `event from account 444444444444, which is neither this account (${FAKE_ACCOUNT}) nor an allowed owner (none)`,
+      `event from account 444444444444, which is neither this account (${ACCOUNT}) nor an allowed owner (none)`,
     );
     world.ports.config.secretOwners = { kind: 'accounts', accounts: ['111111111111'] };
     await expect(handleEvent(world.ports, secretEvents(ordersDb, foreign).putSecretValue(), invocation(300))).rejects.toThrow(
       ForeignAccountError,
     );
     // An allowed owner's event names a resource of its own account only.
-    const owner = { account: '111111111111', region: FAKE_REGION };
+    const owner = { account: '111111111111', region: REGION };
     await expect(handleEvent(world.ports, secretEvents(ordersDb, owner).labelUpdated('AWSCURRENT', 'v9'), invocation(300))).rejects.toThrow(
       'an event of account 111111111111 names',
     );

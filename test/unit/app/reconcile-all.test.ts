@@ -2,8 +2,8 @@ import { reconcileAll } from '../../../functions/app/reconcile-all';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan } from '../../support/world';
+import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { demoPlan } from '../../kit/simulated-account';
 
 /* A reconcile of every indexed secret, as the CLI runs it (the schedule's path is in handle-event.test.ts). */
 

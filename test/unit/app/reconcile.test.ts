@@ -6,8 +6,8 @@ import { parseTarget, type Target } from '../../../functions/domain/identity/tar
 import { claimed, NO_VERSION } from '../../../functions/domain/ledger/record';
 import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan } from '../../support/world';
+import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { demoPlan } from '../../kit/simulated-account';
 
 const TRIGGER = { source: 'aws.secretsmanager', eventName: 'PutSecretValue' };
 const AFFECTED = ['orders-api', 'orders-ledger', 'orders-worker'];

@@ -2,8 +2,8 @@ import { Redeployer, type Work } from '../../../functions/app/redeploy';
 import type { ServiceSnapshot } from '../../../functions/domain/inventory/service';
 import { firstSeen, type LedgerRecord } from '../../../functions/domain/ledger/record';
 import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
-import { clusterArn, secretArn, serviceArn, taskDefinitionArn } from '../../support/factories';
-import { type FakeWorld, fakeWorld } from '../../support/fakes/world';
+import { clusterArn, secretArn, serviceArn, taskDefinitionArn } from '../../kit/factories';
+import { type FakeWorld, fakeWorld } from '../../kit/fakes/fake-world';
 
 const SECRET = secretArn('prod/db-AbCdEf');
 const TARGET = { AWSCURRENT: 'v2' };

@@ -1,13 +1,13 @@
-import type { RunContext } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { resume } from '../../../functions/app/resume';
+import type { RunContext } from '../../../functions/app/run-context';
 import { BadInputError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan } from '../../support/world';
+import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { demoPlan } from '../../kit/simulated-account';
 
 /*
  * `resume`: a rollout halted by a failed deployment goes on after a fix. orders-api is in wave 1,

@@ -5,8 +5,8 @@ import { parseTarget, type Target } from '../../../functions/domain/identity/tar
 import type { ServiceSnapshot } from '../../../functions/domain/inventory/service';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import type { Logger } from '../../../functions/ports/logger';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan } from '../../support/world';
+import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { demoPlan } from '../../kit/simulated-account';
 
 /**
  * The revision cache: a task definition revision never changes, so a rebuild describes only the
@@ -58,7 +58,7 @@ describe('rebuild with the revision cache', () => {
 
     expect(first).toEqual(scan);
     expect(first.DescribeTaskDefinition).toBe(inUse().length);
-    expect([...world.index.revisions.keys()].sort()).toEqual(inUse());
+    expect([...world.revisions.rows.keys()].sort()).toEqual(inUse());
   });
 
   it('describes no task definition on a second rebuild, and builds the same index', async () => {
@@ -80,7 +80,7 @@ describe('rebuild with the revision cache', () => {
   it('caches a revision without references too, as an empty list, and does not describe it again', async () => {
     const plain = newRevision('payments', []);
     await rebuildIndex(world.ports);
-    expect(world.index.revisions.get(plain)).toEqual([]);
+    expect(world.revisions.rows.get(plain)).toEqual([]);
 
     const calls = await ecsCalls(() => rebuildIndex(world.ports));
     expect(calls.DescribeTaskDefinition).toBeUndefined();
@@ -95,9 +95,9 @@ describe('rebuild with the revision cache', () => {
       expect(await rebuildIndex(world.ports)).toMatchObject({ taskDefinitionsDescribed: 1, revisionsDropped: 1 });
     });
     expect(calls.DescribeTaskDefinition).toBe(1);
-    expect(world.index.revisions.has(next)).toBe(true);
-    expect(world.index.revisions.has(old)).toBe(false);
-    expect([...world.index.revisions.keys()].sort()).toEqual(inUse());
+    expect(world.revisions.rows.has(next)).toBe(true);
+    expect(world.revisions.rows.has(old)).toBe(false);
+    expect([...world.revisions.rows.keys()].sort()).toEqual(inUse());
 
     expect((await ecsCalls(() => rebuildIndex(world.ports))).DescribeTaskDefinition).toBeUndefined();
   });
@@ -111,33 +111,33 @@ describe('rebuild with the revision cache', () => {
     service('payments').status = 'INACTIVE';
 
     expect(await rebuildIndex(world.ports)).toMatchObject({ revisionsDropped: 1 });
-    expect(world.index.revisions.has(api)).toBe(true);
-    expect(world.index.revisions.has(payments)).toBe(false);
+    expect(world.revisions.rows.has(api)).toBe(true);
+    expect(world.revisions.rows.has(payments)).toBe(false);
   });
 
   it('describes again a revision whose cache row cannot be read, and replaces the row', async () => {
     await rebuildIndex(world.ports);
     const api = service('orders-api').taskDefinition;
-    world.index.revisions.set(api, undefined);
+    world.revisions.rows.set(api, undefined);
 
     const calls = await ecsCalls(() => rebuildIndex(world.ports));
 
     expect(calls.DescribeTaskDefinition).toBe(1);
-    expect(world.index.revisions.get(api)).toEqual(world.ecs.taskDefinitions.get(api));
+    expect(world.revisions.rows.get(api)).toEqual(world.ecs.taskDefinitions.get(api));
   });
 
   it('drops an unreadable row of a revision no longer used', async () => {
     await rebuildIndex(world.ports);
     const stale = `${service('orders-api').taskDefinition.replace(/:\d+$/, '')}:99`;
-    world.index.revisions.set(stale, undefined);
+    world.revisions.rows.set(stale, undefined);
     expect(await rebuildIndex(world.ports)).toMatchObject({ revisionsDropped: 1, taskDefinitionsDescribed: 0 });
-    expect(world.index.revisions.has(stale)).toBe(false);
+    expect(world.revisions.rows.has(stale)).toBe(false);
   });
 
   it('finishes the rebuild when the cache cannot be written, and describes those revisions again next time', async () => {
     const warnings: string[] = [];
     const log: Logger = { info: () => undefined, warn: (message) => void warnings.push(message) };
-    jest.spyOn(world.index, 'cacheRevisions').mockRejectedValueOnce(new Error('ProvisionedThroughputExceededException'));
+    jest.spyOn(world.revisions, 'cacheRevisions').mockRejectedValueOnce(new Error('ProvisionedThroughputExceededException'));
 
     const first = await rebuildIndex({ ...world.ports, log });
 
@@ -150,12 +150,12 @@ describe('rebuild with the revision cache', () => {
 
   it('hands the store what it described in one call, and what it drops in one (the adapter batches them)', async () => {
     await rebuildIndex(world.ports);
-    expect(world.index.revisionCalls).toEqual({ cachedRevision: 0, cacheRevisions: 1, dropRevisions: 0 });
+    expect(world.revisions.calls).toEqual({ cachedRevision: 0, cacheRevisions: 1, dropRevisions: 0 });
     for (const name of ['orders-api', 'orders-worker', 'payments']) newRevision(name);
     await rebuildIndex(world.ports);
-    expect(world.index.revisionCalls).toEqual({ cachedRevision: 0, cacheRevisions: 2, dropRevisions: 1 });
+    expect(world.revisions.calls).toEqual({ cachedRevision: 0, cacheRevisions: 2, dropRevisions: 1 });
     await rebuildIndex(world.ports);
-    expect(world.index.revisionCalls).toEqual({ cachedRevision: 0, cacheRevisions: 2, dropRevisions: 1 });
+    expect(world.revisions.calls).toEqual({ cachedRevision: 0, cacheRevisions: 2, dropRevisions: 1 });
   });
 });
 
@@ -170,13 +170,13 @@ describe('re-indexing one service with the revision cache', () => {
 
     expect(first).toEqual({ DescribeServices: 1, DescribeTaskDefinition: 1 });
     expect(second).toEqual({ DescribeServices: 1 });
-    expect(world.index.revisions.get(next)).toEqual(world.ecs.taskDefinitions.get(next));
+    expect(world.revisions.rows.get(next)).toEqual(world.ecs.taskDefinitions.get(next));
     expect((await world.index.entriesOf(seeded.secrets.get('prod/orders-db')?.arn as string)).map((e) => e.taskDefinition)).toContain(next);
   });
 
   it('describes the revision when the cache cannot be read', async () => {
     const api = service('orders-api');
-    jest.spyOn(world.index, 'cachedRevision').mockRejectedValueOnce(new Error('throttled'));
+    jest.spyOn(world.revisions, 'cachedRevision').mockRejectedValueOnce(new Error('throttled'));
     expect(await ecsCalls(() => reindexService(world.ports, api.clusterArn, api.serviceArn))).toEqual({
       DescribeServices: 1,
       DescribeTaskDefinition: 1,
@@ -204,17 +204,17 @@ describe('reconcile with the revision cache', () => {
 
     const dry = await ecsCalls(() => reconcile(world.ports, ordersDb(), TRIGGER, options({ dryRun: true })));
     expect(dry.DescribeTaskDefinition).toBe(1);
-    expect(world.index.revisions.has(next)).toBe(false);
+    expect(world.revisions.rows.has(next)).toBe(false);
 
     const real = await ecsCalls(() => reconcile(world.ports, ordersDb(), TRIGGER, options()));
     expect(real.DescribeTaskDefinition).toBe(1);
-    expect(world.index.revisions.get(next)).toEqual(world.ecs.taskDefinitions.get(next));
+    expect(world.revisions.rows.get(next)).toEqual(world.ecs.taskDefinitions.get(next));
   });
 
   it('describes nothing for a service on a newer revision the cache holds', async () => {
     await rebuildIndex(world.ports);
     const next = newRevision('orders-api');
-    await world.index.cacheRevisions(new Map([[next, world.ecs.taskDefinitions.get(next) ?? []]]));
+    await world.revisions.cacheRevisions(new Map([[next, world.ecs.taskDefinitions.get(next) ?? []]]));
     world.secrets.rotate(seeded.secrets.get('prod/orders-db')?.arn as string);
 
     const calls = await ecsCalls(() => reconcile(world.ports, ordersDb(), TRIGGER, options()));

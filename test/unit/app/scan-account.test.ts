@@ -9,8 +9,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { listClusters, scanAccount } from '../../../functions/app/scan-account';
 import { lastPathSegment } from '../../../functions/domain/identity/arn';
-import { clusterArn, ecsService, serviceArn, taskDefinitionArn, taskDefinitionUsing } from '../../support/factories';
-import { testPorts } from '../../support/ports';
+import { clusterArn, ecsService, serviceArn, taskDefinitionArn, taskDefinitionUsing } from '../../kit/factories';
+import { testPorts } from '../../kit/ports';
 
 const ecs = mockClient(ECSClient);
 

@@ -1,7 +1,7 @@
 import { describeOnce, readOtherSecrets, settleOtherSecrets } from '../../../functions/app/settle';
 import { claimed, firstSeen, type LedgerRecord } from '../../../functions/domain/ledger/record';
-import { secretArn, serviceArn } from '../../support/factories';
-import { type FakeWorld, fakeWorld } from '../../support/fakes/world';
+import { secretArn, serviceArn } from '../../kit/factories';
+import { type FakeWorld, fakeWorld } from '../../kit/fakes/fake-world';
 
 const DB = secretArn('prod/db-AbCdEf');
 const KEY = secretArn('prod/key-GhIjKl');

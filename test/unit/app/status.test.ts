@@ -4,8 +4,8 @@ import { ForeignAccountError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import type { RunningTask } from '../../../functions/domain/inventory/service';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan } from '../../support/world';
+import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { demoPlan } from '../../kit/simulated-account';
 
 /*
  * The propagation report: how far the current versions of a secret have reached, from the ledger
@@ -76,7 +76,11 @@ describe('secretStatus', () => {
     });
     expect(consumer(status, 'orders-worker')).toMatchObject({ state: 'due', tasks: { running: 2, onOlderVersions: 2 } });
     // Only orders-archiver (no task to replace) is fully on it: orders-ledger's deployment is still in progress.
-    expect(status.summary).toMatch(/^1 of 4 services fully on AWSCURRENT=\S+; 5 task\(s\) still on older versions$/);
+    expect(status.summary).toMatch(/^1 of 4 services fully on AWSCURRENT=\S+; 2 deploying, 1 due; 5 task\(s\) still on older versions$/);
+    // What the rows say adds up to the summary.
+    expect(consumer(status, 'orders-api')?.now).toBe('deploying');
+    expect(consumer(status, 'orders-worker')?.now).toBe('due');
+    expect(status.now).toEqual({ 'on current': 1, deploying: 2, due: 1 });
     expect(status.done).toBe(false);
     expect(status.rollout).toMatchObject({ status: 'in-progress' });
   });

@@ -11,16 +11,8 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dy
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildUsageMap, type UsagePorts } from '../../../functions/app/usage-map';
 import type { ScheduledTask, ScheduledTasks } from '../../../functions/ports/schedules';
-import {
-  clusterArn,
-  ecsService,
-  secretArn,
-  serviceArn,
-  smReference,
-  taskDefinitionArn,
-  taskDefinitionUsing,
-} from '../../support/factories';
-import { testPorts } from '../../support/ports';
+import { clusterArn, ecsService, secretArn, serviceArn, smReference, taskDefinitionArn, taskDefinitionUsing } from '../../kit/factories';
+import { testPorts } from '../../kit/ports';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
@@ -66,8 +58,34 @@ describe('buildUsageMap', () => {
     expect(sm).toHaveReceivedCommandTimes(DescribeSecretCommand, 1);
   });
 
+  it('lists the references ECS cannot resolve (a malformed valueFrom) with why, from the same DescribeTaskDefinition', async () => {
+    const malformed = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:';
+    ecs.on(ListServicesCommand).resolves({ serviceArns: [serviceArn('web', 'api'), serviceArn('web', 'broken')] });
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        ecsService('web', 'api', { taskDefinition: taskDefinitionArn('api:1') }),
+        ecsService('web', 'broken', { taskDefinition: taskDefinitionArn('broken:1') }),
+      ],
+    });
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: taskDefinitionArn('broken:1') }).resolves({
+      taskDefinition: taskDefinitionUsing('broken', [malformed]),
+    });
+    const map = await buildUsageMap(ports(), { inventory: 'scan' });
+    expect(map.unresolved).toEqual([
+      { reference: malformed, reason: 'not a Secrets Manager secret ARN or name ECS accepts', consumers: ['broken'] },
+    ]);
+    expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 2);
+  });
+
   it('reads the consumers from the index when it was built, without scanning', async () => {
-    dynamo.on(GetCommand).resolves({ Item: { meta: { builtAt: '2026-11-20T08:00:00.000Z' } } });
+    dynamo.on(GetCommand).resolves({
+      Item: {
+        meta: {
+          builtAt: '2026-11-20T08:00:00.000Z',
+          missingSecrets: [{ reference: 'prod/gone', consumers: ['worker'], consumerCount: 1 }],
+        },
+      },
+    });
     dynamo.on(ScanCommand).resolves({
       Items: [
         {
@@ -84,7 +102,15 @@ describe('buildUsageMap', () => {
     const map = await buildUsageMap(ports(), { inventory: 'index' });
     expect(map.source).toBe('index');
     expect(map.secrets[0].consumers.map((c) => c.name)).toEqual(['api']);
-    expect(map.notes[0]).toMatch(/^consumers as indexed at 2026-11-20T08:00:00.000Z; references to secrets that did not exist then/);
+    expect(map.notes[0]).toBe('consumers as indexed at 2026-11-20T08:00:00.000Z; --scan reads the task definitions as they are now');
+    // A secret that no longer exists is listed with why, not left out: ECS cannot start what needs it.
+    expect(map.unresolved).toEqual([
+      {
+        reference: 'prod/gone',
+        reason: 'no such secret at the index rebuild of 2026-11-20T08:00:00.000Z: tasks that need it cannot start',
+        consumers: ['worker'],
+      },
+    ]);
     expect(ecs).not.toHaveReceivedCommand(ListClustersCommand);
   });
 

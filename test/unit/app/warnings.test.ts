@@ -2,8 +2,8 @@ import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { warnDeletion, warnRotationFailed } from '../../../functions/app/warnings';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../support/fakes/world';
-import { demoPlan } from '../../support/world';
+import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { demoPlan } from '../../kit/simulated-account';
 
 /*
  * Warnings: a rotation that failed, a secret in use scheduled for deletion. Nothing is redeployed;

@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { buildClients } from '../../../functions/aws/clients';
 import { loadConfig } from '../../../functions/config';
-import { type SilentServer, startSilentServer } from '../../support/silent-server';
+import { type SilentServer, startSilentServer } from '../../kit/silent-server';
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
 let silent: SilentServer;

@@ -10,8 +10,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { OutcomeUnknownError, ThrottledError } from '../../../functions/domain/errors';
 import { lastPathSegment } from '../../../functions/domain/identity/arn';
-import { clusterArn, ecsService, serviceArn, taskDefinitionArn, taskDefinitionUsing } from '../../support/factories';
-import { testPorts } from '../../support/ports';
+import { clusterArn, ecsService, serviceArn, taskDefinitionArn, taskDefinitionUsing } from '../../kit/factories';
+import { testPorts } from '../../kit/ports';
 
 const ecs = mockClient(ECSClient);
 

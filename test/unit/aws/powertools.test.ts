@@ -1,7 +1,7 @@
 import { type LambdaTelemetry, powertoolsTelemetry } from '../../../functions/aws/powertools';
 import type { MetricName } from '../../../functions/ports/metrics';
-import { lambdaContext } from '../../support/lambda';
-import { type CapturedOutput, captureOutput, type Line } from '../../support/output';
+import { lambdaContext } from '../../kit/lambda';
+import { type CapturedOutput, captureOutput, type Line } from '../../kit/output';
 
 const ENV = { POWERTOOLS_SERVICE_NAME: 'redeploy-under-test', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
 const saved = Object.fromEntries(Object.keys(ENV).map((key) => [key, process.env[key]]));
@@ -33,6 +33,19 @@ async function warm(): Promise<LambdaTelemetry> {
 }
 
 const metricsOf = (doc: Line) => doc._aws.CloudWatchMetrics[0];
+
+describe('the service name', () => {
+  it('is ecs-secret-redeploy in logs and metrics when POWERTOOLS_SERVICE_NAME is not set, never service_undefined', async () => {
+    delete process.env.POWERTOOLS_SERVICE_NAME;
+    const t = telemetry();
+    await t.invocation(lambdaContext, async () => {
+      t.log.info('hello');
+      t.metrics.add('ServicesRedeployed', 1);
+    });
+    expect(output.logs().map((line) => line.service)).toEqual(['ecs-secret-redeploy']);
+    expect(output.emf().map((doc) => doc.service)).toEqual(['ecs-secret-redeploy', 'ecs-secret-redeploy']);
+  });
+});
 
 describe('Powertools metrics (EMF)', () => {
   it('publishes what an invocation added as one EMF document: the namespace, the service dimension, each value', async () => {

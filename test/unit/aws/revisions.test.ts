@@ -1,6 +1,6 @@
 import { fromRevisionRow, revisionOf, toRevisionRow } from '../../../functions/aws/state-table/revisions';
 import { REFERENCES_FORMAT, type SecretReference } from '../../../functions/domain/references/references';
-import { secretArn, smReference, ssmReference, taskDefinitionArn } from '../../support/factories';
+import { secretArn, smReference, ssmReference, taskDefinitionArn } from '../../kit/factories';
 
 const TD = taskDefinitionArn('orders-api:7');
 const REFERENCES: SecretReference[] = [

@@ -5,8 +5,8 @@ import { awsSecretStore } from '../../../functions/aws/secrets';
 import { UnknownSecretError } from '../../../functions/domain/errors';
 import { parseSecretsManagerRef } from '../../../functions/domain/identity/arn';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
-import { HOME, secretArn } from '../../support/factories';
-import { testPorts } from '../../support/ports';
+import { HOME, secretArn } from '../../kit/factories';
+import { testPorts } from '../../kit/ports';
 
 const sm = mockClient(SecretsManagerClient);
 const ssm = mockClient(SSMClient);

@@ -1,5 +1,5 @@
 import { formatReport, rebuildRendering } from '../../../functions/cli/format';
-import { clusterArn, DB, report, serviceReport, taskDefinitionArn, V_CURRENT } from '../../support/factories';
+import { clusterArn, DB, report, serviceReport, taskDefinitionArn, V_CURRENT } from '../../kit/factories';
 
 /** The table rows of a formatted report: from the header line up to the first blank line. */
 function tableOf(text: string): string[] {

@@ -18,10 +18,10 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Io, main } from '../../../functions/cli/main';
 import { version } from '../../../package.json';
-import { loadEvent } from '../../support/events';
-import { clusterArn, ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../support/factories';
-import { ACCOUNT, REGION } from '../../support/ports';
-import { RAW_UNSAFE } from '../../support/unsafe';
+import { loadEvent } from '../../kit/events';
+import { clusterArn, ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../kit/factories';
+import { ACCOUNT, REGION } from '../../kit/test-account';
+import { RAW_UNSAFE } from '../../kit/unsafe';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
@@ -234,7 +234,12 @@ describe('exit codes', () => {
   });
 
   it.each([
-    ['an unknown secret', () => sm.on(DescribeSecretCommand).rejects(NOT_FOUND), ['plan', 'prod/nope'], 'secret not found: prod/nope'],
+    [
+      'an unknown secret',
+      () => sm.on(DescribeSecretCommand).rejects(NOT_FOUND),
+      ['plan', 'prod/nope'],
+      `secret not found: prod/nope (in ${REGION}, account ${ACCOUNT})`,
+    ],
     [
       'a secret of another account',
       () => undefined,
@@ -256,7 +261,7 @@ describe('exit codes', () => {
     const streams = io();
     expect(await main(['redeploy', 'prod/db', '--table', 'ecs-secret-redeplyo'], streams)).toBe(3);
     expect(streams.err).toBe(
-      'error: state table "ecs-secret-redeplyo" does not exist (run "ecs-secret-redeploy init", or --no-ledger to run without the exactly-once guard)\n',
+      'error: state table "ecs-secret-redeplyo" does not exist in eu-west-1 (check --region, or run "ecs-secret-redeploy init" to create it there, or --no-ledger to run without the exactly-once guard)\n',
     );
     expect(ecs).not.toHaveReceivedCommand(ListClustersCommand);
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
@@ -425,7 +430,8 @@ describe('secrets', () => {
   it('prints the usage map as a Mermaid graph', async () => {
     const streams = io();
     expect(await main(['secrets', '--scan', '--output', 'mermaid'], streams)).toBe(0);
-    expect(streams.out).toMatch(/^flowchart LR\n/);
+    // Fenced: what a Markdown viewer draws.
+    expect(streams.out).toMatch(/^```mermaid\nflowchart LR\n[\s\S]*\n```\n$/);
     expect(streams.out).toContain('s1["prod/db (secret, eu-west-1)"]');
     expect(streams.out).toContain('s1 -->|"secrets SECRET_0"| c1');
     expect(events).toHaveReceivedCommand(ListRulesCommand);
@@ -437,7 +443,7 @@ describe('secrets', () => {
     const streams = io();
     expect(await main(['secrets'], streams)).toBe(3);
     expect(streams.err).toBe(
-      'error: state table "ecs-secret-redeploy" does not exist (run "ecs-secret-redeploy init", or --scan to map the account by a live scan)\n',
+      'error: state table "ecs-secret-redeploy" does not exist in eu-west-1 (check --region, or run "ecs-secret-redeploy init" to create it there, or --scan to map the account by a live scan)\n',
     );
   });
 });

@@ -6,6 +6,7 @@ const MAP: UsageMap = {
   generatedAt: '2026-11-20T08:00:00.000Z',
   source: 'scan',
   notes: ['EventBridge Scheduler schedules could not be listed (AccessDeniedException: no)'],
+  unresolved: [{ reference: 'prod/gone', reason: 'no such secret', consumers: ['worker'] }],
   secrets: [
     {
       arn: DB,
@@ -43,7 +44,7 @@ const MAP: UsageMap = {
 };
 
 describe('usageRendering', () => {
-  it('prints a summary table, what needs attention, each secret with its consumers, and the notes', () => {
+  it('prints a summary table, what needs attention, each secret with its consumers, the references it cannot resolve, and the notes', () => {
     expect(usageRendering(MAP).table({ color: false }).split('\n')).toEqual([
       '1 secret or parameter used by task definitions (found by scan)',
       '',
@@ -58,17 +59,21 @@ describe('usageRendering', () => {
       '  api       service                        web      api:3            secrets DB, version id v1',
       '  nightly   scheduled (cron(0 3 * * ? *))  jobs     export:2         secrets DB',
       '',
+      'References that name no secret it could describe (tasks that need them cannot start):',
+      '  prod/gone: no such secret [worker]',
+      '',
       'note: EventBridge Scheduler schedules could not be listed (AccessDeniedException: no)',
       '',
     ]);
   });
 
-  it('prints tab-separated SECRET, CONSUMER, ATTENTION and NOTE records as text', () => {
+  it('prints tab-separated SECRET, CONSUMER, ATTENTION, UNRESOLVED and NOTE records as text', () => {
     expect(usageRendering(MAP).text().split('\n')).toEqual([
       `SECRET\t${DB}\tprod/db\tsecret\teu-west-1\tfound\tv2\t`,
       `CONSUMER\t${DB}\tservice\tapi\tarn:aws:ecs:eu-west-1:111122223333:cluster/web\tarn:aws:ecs:eu-west-1:111122223333:task-definition/api:3\tsecrets DB, version id v1`,
       `CONSUMER\t${DB}\tscheduled-task\tnightly\tarn:aws:ecs:eu-west-1:111122223333:cluster/jobs\tarn:aws:ecs:eu-west-1:111122223333:task-definition/export:2\tsecrets DB`,
       `ATTENTION\t${DB}\tstale-pin\tpinned to version id v1, which is not current (it holds AWSPREVIOUS)\tapi`,
+      'UNRESOLVED\tprod/gone\tno such secret\tworker',
       'NOTE\tEventBridge Scheduler schedules could not be listed (AccessDeniedException: no)',
       '',
     ]);
@@ -77,6 +82,7 @@ describe('usageRendering', () => {
   it('offers the map as JSON and as a Mermaid graph', () => {
     const rendering = usageRendering(MAP);
     expect(rendering.json).toBe(MAP);
-    expect(rendering.mermaid?.()).toMatch(/^flowchart LR\n/);
+    expect(rendering.mermaid?.()).toMatch(/^```mermaid\nflowchart LR\n[\s\S]*\n```\n$/);
+    expect(usageRendering(MAP, { fence: false }).mermaid?.()).toMatch(/^flowchart LR\n[^`]*$/);
   });
 });

@@ -1,4 +1,4 @@
-import { escapeControl, quoted, safeJson } from '../../../functions/domain/text';
+import { escapeControl, quoted, safeJson, textField } from '../../../functions/domain/text';
 
 describe('escapeControl', () => {
   it.each([
@@ -49,5 +49,18 @@ describe('safeJson', () => {
 
   it('indents like JSON.stringify', () => {
     expect(safeJson({ a: 1 }, 2)).toBe('{\n  "a": 1\n}');
+  });
+});
+
+describe('textField', () => {
+  it.each<[unknown, number | undefined, string | undefined]>([
+    ['plain', undefined, 'plain'],
+    ['a\u202eb', undefined, 'a\\u202eb'],
+    ['abcdef', 3, 'abc'],
+    ['', undefined, undefined],
+    [42, undefined, undefined],
+    [undefined, undefined, undefined],
+  ])('%p (max %p) -> %p', (value, max, text) => {
+    expect(textField(value, max)).toBe(text);
   });
 });

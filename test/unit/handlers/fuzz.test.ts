@@ -17,14 +17,15 @@ import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ProgressOutcome } from '../../../functions/app/deployment-progress';
+import type { ProgressOutcome } from '../../../functions/app/deployment-change';
 import { BadInputError } from '../../../functions/domain/errors';
 import type { Report } from '../../../functions/domain/report/report';
 import { handler } from '../../../functions/handlers/on-secret-change';
-import { EVENTS_DIR, eventFixtureFiles, loadEvent } from '../../support/events';
-import { ecsService, serviceArn, taskDefinitionArn } from '../../support/factories';
-import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
-import { RAW_UNSAFE } from '../../support/unsafe';
+import { EVENTS_DIR, eventFixtureFiles, loadEvent } from '../../kit/events';
+import { ecsService, serviceArn, taskDefinitionArn } from '../../kit/factories';
+import { lambdaContext, useLambdaEnvironment } from '../../kit/lambda';
+import { type MetricsSink, metricsSink } from '../../kit/output';
+import { RAW_UNSAFE } from '../../kit/unsafe';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261120);
 const COUNT = 1200;
@@ -259,7 +260,12 @@ function callCount(): number {
 }
 
 // Silent: a thousand reports of 70 KB strings would flood the test output.
-beforeAll(() => useLambdaEnvironment({ POWERTOOLS_LOG_LEVEL: 'SILENT' }));
+let sink: MetricsSink;
+beforeAll(() => {
+  useLambdaEnvironment({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
+  sink = metricsSink();
+});
+afterAll(() => sink.restore());
 beforeEach(arrangeWorld);
 
 describe('the account the fuzz events meet', () => {

@@ -9,11 +9,11 @@ import { MalformedEventError, StateTableMissingError } from '../../../functions/
 import type { Report } from '../../../functions/domain/report/report';
 import { handler } from '../../../functions/handlers/on-secret-change';
 import { lambdaPorts } from '../../../functions/handlers/runtime';
-import { deploymentChange } from '../../support/events';
-import { ecsService, serviceArn } from '../../support/factories';
-import { indexItem, lambdaContext, ledgerItem, SECRET, useLambdaEnvironment } from '../../support/lambda';
-import { type CapturedOutput, captureOutput } from '../../support/output';
-import { RAW_UNSAFE } from '../../support/unsafe';
+import { deploymentChange } from '../../kit/events';
+import { ecsService, serviceArn } from '../../kit/factories';
+import { indexItem, lambdaContext, ledgerItem, SECRET, useLambdaEnvironment } from '../../kit/lambda';
+import { type CapturedOutput, captureOutput } from '../../kit/output';
+import { RAW_UNSAFE } from '../../kit/unsafe';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);

@@ -4,9 +4,9 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { mockClient } from 'aws-sdk-client-mock';
 import { ForeignAccountError, MalformedEventError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/redeploy-secret';
-import { ecsService, serviceArn } from '../../support/factories';
-import { indexItem, lambdaContext, ledgerItem, SECRET, useLambdaEnvironment } from '../../support/lambda';
-import { type CapturedOutput, captureOutput } from '../../support/output';
+import { ecsService, serviceArn } from '../../kit/factories';
+import { indexItem, lambdaContext, ledgerItem, SECRET, useLambdaEnvironment } from '../../kit/lambda';
+import { type CapturedOutput, captureOutput } from '../../kit/output';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);

@@ -4,9 +4,9 @@ import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Scan
 import { mockClient } from 'aws-sdk-client-mock';
 import { MalformedEventError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/refresh-index';
-import { ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../support/factories';
-import { lambdaContext, useLambdaEnvironment } from '../../support/lambda';
-import { type CapturedOutput, captureOutput } from '../../support/output';
+import { ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../kit/factories';
+import { lambdaContext, useLambdaEnvironment } from '../../kit/lambda';
+import { type CapturedOutput, captureOutput } from '../../kit/output';
 
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);

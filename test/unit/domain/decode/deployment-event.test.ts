@@ -1,6 +1,6 @@
 import { decodeDeploymentEvent, isEcsEvent } from '../../../../functions/domain/decode/deployment-event';
 import { MalformedEventError } from '../../../../functions/domain/errors';
-import { loadEvent } from '../../../support/events';
+import { loadEvent } from '../../../kit/events';
 
 /*
  * "ECS Deployment State Change" (source aws.ecs, resources[0] = service ARN, detail.eventName,

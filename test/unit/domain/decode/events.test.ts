@@ -1,7 +1,7 @@
 import { decodeEvent, type Signal } from '../../../../functions/domain/decode/events';
 import { BadInputError, MalformedEventError } from '../../../../functions/domain/errors';
 import { targetText } from '../../../../functions/domain/identity/target';
-import { eventFixtureFiles, loadEvent } from '../../../support/events';
+import { eventFixtureFiles, loadEvent } from '../../../kit/events';
 
 /*
  * The decoder is level-triggered (DESIGN "Shape" and "What counts as the secret changed"): an

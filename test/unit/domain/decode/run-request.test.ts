@@ -10,7 +10,7 @@ import {
   scheduledRequest,
 } from '../../../../functions/domain/decode/run-request';
 import { MalformedEventError } from '../../../../functions/domain/errors';
-import { loadEvent } from '../../../support/events';
+import { loadEvent } from '../../../kit/events';
 
 /*
  * A run is started by the schedule (EventBridge "Scheduled Event", fixture

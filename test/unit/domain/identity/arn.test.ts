@@ -14,7 +14,8 @@ import {
   sameCluster,
   secretNamePartOf,
 } from '../../../../functions/domain/identity/arn';
-import { ACCOUNT, clusterArn, HOME, secretArn, serviceArn, taskDefinitionArn } from '../../../support/factories';
+import { clusterArn, HOME, secretArn, serviceArn, taskDefinitionArn } from '../../../kit/factories';
+import { ACCOUNT } from '../../../kit/test-account';
 
 const SM = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret`;
 

@@ -1,6 +1,6 @@
 import { diffIndex, entriesFor, entryId, type IndexEntry } from '../../../../functions/domain/index/entries';
 import type { SecretReference } from '../../../../functions/domain/references/references';
-import { clusterArn, secretArn, serviceArn, smReference, taskDefinitionArn } from '../../../support/factories';
+import { clusterArn, secretArn, serviceArn, smReference, taskDefinitionArn } from '../../../kit/factories';
 
 const DB = secretArn('prod/db-AbCdEf');
 const API_KEY = secretArn('prod/api-key-Q1w2E3');

@@ -1,6 +1,6 @@
 import { type Desired, desiredVersions } from '../../../../functions/domain/ledger/desired';
 import type { SecretReference } from '../../../../functions/domain/references/references';
-import { HOME, secretArn, secretState, smReference, ssmReference } from '../../../support/factories';
+import { HOME, secretArn, secretState, smReference, ssmReference } from '../../../kit/factories';
 
 /*
  * DESIGN "Secrets Manager grammar": default AWSCURRENT; pinned to a version id never affected;

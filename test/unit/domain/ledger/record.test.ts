@@ -14,8 +14,9 @@ import {
   settled,
   type Versions,
   versionKey,
+  versionsOfKey,
 } from '../../../../functions/domain/ledger/record';
-import { secretArn, serviceArn } from '../../../support/factories';
+import { secretArn, serviceArn } from '../../../kit/factories';
 
 /*
  * The ledger is what makes redeploys exactly-once: every rule below is one way a run could
@@ -83,7 +84,7 @@ describe('decideClaim', () => {
     ],
     [
       'first seen running an older version',
-      firstSeen(SECRET, SERVICE, { versions: {}, stale: [{ stage: 'AWSCURRENT', version: V2, reason: 'older' }] }, stamp(0)),
+      firstSeen(SECRET, SERVICE, { versions: {}, stale: [{ reason: 'older' }] }, stamp(0)),
       false,
       'claim',
     ],
@@ -373,6 +374,15 @@ describe('versionKey', () => {
   it('gives the same key for the same versions inserted in any order', () => {
     expect(versionKey({ a: '1', b: '2' })).toBe(versionKey({ b: '2', a: '1' }));
   });
+});
+
+describe('versionsOfKey', () => {
+  it.each<Versions>([{}, { AWSCURRENT: V1 }, { BLUE: V3, AWSPREVIOUS: V1, AWSCURRENT: V2 }])(
+    'reads back the versions of %p',
+    (versions) => {
+      expect(versionsOfKey(versionKey(versions))).toEqual(versions);
+    },
+  );
 });
 
 describe('holds', () => {

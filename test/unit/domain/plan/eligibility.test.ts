@@ -1,6 +1,6 @@
 import type { ServiceSnapshot } from '../../../../functions/domain/inventory/service';
 import { type Eligibility, eligibility, OPT_OUT_TAG } from '../../../../functions/domain/plan/eligibility';
-import { clusterArn, serviceArn, taskDefinitionArn } from '../../../support/factories';
+import { clusterArn, serviceArn, taskDefinitionArn } from '../../../kit/factories';
 
 /*
  * DESIGN "Who is redeployed", for a service already known to be due. Carries the service and

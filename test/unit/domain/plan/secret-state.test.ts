@@ -1,5 +1,5 @@
 import { rotationPending, versionOfStage } from '../../../../functions/domain/plan/secret-state';
-import { secretState } from '../../../support/factories';
+import { secretState } from '../../../kit/factories';
 
 const V1 = '8c1f4e2a-9b3d-4c5e-a6f7-0b1c2d3e4f5a';
 const V2 = '5e7a9c1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d';

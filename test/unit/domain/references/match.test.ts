@@ -1,6 +1,7 @@
 import type { SecretsManagerRef } from '../../../../functions/domain/identity/arn';
 import { type ArnResolver, referencesTo } from '../../../../functions/domain/references/match';
-import { ACCOUNT, HOME, secretArn, smReference, ssmReference } from '../../../support/factories';
+import { HOME, secretArn, smReference, ssmReference } from '../../../kit/factories';
+import { ACCOUNT } from '../../../kit/test-account';
 
 /** The account's secrets: full ARN by name. */
 const DB = { arn: secretArn('prod/db-AbCdEf'), name: 'prod/db' };

@@ -1,7 +1,8 @@
 import type { ContainerDefinition, Volume } from '@aws-sdk/client-ecs';
 import type { Location } from '../../../../functions/domain/identity/arn';
 import { extractReferences, followedStage, pinOf } from '../../../../functions/domain/references/references';
-import { ACCOUNT, HOME, secretArn, smReference, ssmReference, taskDefinition, taskDefinitionArn } from '../../../support/factories';
+import { HOME, secretArn, smReference, ssmReference, taskDefinition, taskDefinitionArn } from '../../../kit/factories';
+import { ACCOUNT } from '../../../kit/test-account';
 
 const DB = secretArn('prod/db-AbCdEf');
 const PARAM = `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/orders/api-token`;

@@ -1,5 +1,5 @@
-import { countOutcomes, exitCodeOf, toReportReference } from '../../../../functions/domain/report/report';
-import { DB, report, serviceReport, smReference, ssmReference, V_CURRENT } from '../../../support/factories';
+import { countOutcomes, exitCodeOf, secretIdentity, toReportReference } from '../../../../functions/domain/report/report';
+import { DB, report, secretState, serviceReport, smReference, ssmReference, V_CURRENT } from '../../../kit/factories';
 
 describe('exitCodeOf', () => {
   it('is 1 when any service failed', () => {
@@ -77,5 +77,12 @@ describe('toReportReference', () => {
       valueFrom: 'arn:aws:ssm:eu-west-1:111122223333:parameter/share',
     });
     expect(Object.keys(reported)).not.toContain('container');
+  });
+});
+
+describe('secretIdentity', () => {
+  it('names a described secret by ARN, name, kind and the version AWSCURRENT holds', () => {
+    const state = secretState({ [V_CURRENT]: ['AWSCURRENT'], old: ['AWSPREVIOUS'] });
+    expect(secretIdentity(state)).toEqual({ arn: state.arn, name: state.name, versionId: V_CURRENT, kind: state.kind });
   });
 });

@@ -32,7 +32,7 @@ function consumer(
   };
 }
 
-const map = (secrets: SecretUsage[]): UsageMap => ({ generatedAt: 't', source: 'scan', notes: [], secrets });
+const map = (secrets: SecretUsage[]): UsageMap => ({ generatedAt: 't', source: 'scan', notes: [], secrets, unresolved: [] });
 
 describe('usageMermaid', () => {
   it('draws secrets, consumers grouped by cluster, and one labelled arrow per use', () => {

@@ -1,7 +1,8 @@
 import type { SecretState } from '../../../../functions/domain/plan/secret-state';
 import type { SecretReference } from '../../../../functions/domain/references/references';
 import { type Consumer, type Lookup, nameInArn, type Use, usageMap } from '../../../../functions/domain/usage/usage';
-import { ACCOUNT, clusterArn, secretArn, serviceArn, smReference, ssmReference, taskDefinitionArn } from '../../../support/factories';
+import { clusterArn, secretArn, serviceArn, smReference, ssmReference, taskDefinitionArn } from '../../../kit/factories';
+import { ACCOUNT } from '../../../kit/test-account';
 
 const DB = secretArn('prod/db-AbCdEf');
 const PARAM = `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/token`;
@@ -79,7 +80,7 @@ describe('usageMap', () => {
   });
 
   it('keeps the meta: when, how found, notes', () => {
-    expect(usageMap([], { ...META, notes: ['n'] })).toEqual({ ...META, notes: ['n'], secrets: [] });
+    expect(usageMap([], { ...META, notes: ['n'] })).toEqual({ ...META, notes: ['n'], secrets: [], unresolved: [] });
   });
 
   describe('attention', () => {

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { DeploymentChange } from '../domain/decode/deployment-event';
+import type { Trigger } from '../domain/decode/events';
+import { parseTarget } from '../domain/identity/target';
+import { deploymentChanged, type LedgerRecord } from '../domain/ledger/record';
+import type { Report } from '../domain/report/report';
+import type { DeploymentState } from '../domain/rollout/waves';
+import type { Ports } from '../ports/ports';
+import { commitRecord } from './commit-record';
+import { reconcile } from './reconcile';
+import type { RunContext } from './run-context';
+
+/** What an ECS deployment event changed. */
+export interface ProgressOutcome {
+  service: string;
+  deploymentId?: string;
+  state?: DeploymentState;
+  /** The secrets whose ledger recorded this deployment, and their rollouts continued (when it could change anything). */
+  secrets: Array<{ secret: string; recorded: boolean; report?: Report }>;
+  /** Why nothing was recorded, when nothing was. */
+  reason?: string;
+}
+
+/**
+ * An "ECS Deployment State Change" event: when the deployment is one this service made for a
+ * rollout, its record learns how it ended, and the rollout goes on if this could change it: a
+ * failure halts it; the last deployment in progress of its wave (and of the waves before) lets
+ * the next wave start, or completes the rollout. Any other deployment (the account's own) changes
+ * nothing. Missed events are made up by the scheduled reconcile, which polls rolloutState.
+ */
+export async function onDeploymentChange(
+  ports: Ports,
+  change: DeploymentChange,
+  trigger: Trigger,
+  run: RunContext,
+): Promise<ProgressOutcome> {
+  const state = stateOf(change.eventName);
+  const base = { service: change.serviceArn, ...(change.deploymentId ? { deploymentId: change.deploymentId } : {}) };
+  if (!state || !change.deploymentId)
+    return { ...base, secrets: [], reason: `${change.eventName ?? 'the event'} does not end a deployment` };
+  const secrets = await ports.index.secretsOfService(change.serviceArn);
+  const outcome: ProgressOutcome = { ...base, state, secrets: [] };
+  let known = false;
+  for (const secretArn of secrets) {
+    const record = await ports.ledger.read(secretArn, change.serviceArn);
+    if (!record || record.deploymentId !== change.deploymentId || !record.deployment) continue;
+    known = true;
+    // A duplicate, or an event arriving after the scheduled run polled the same state.
+    if (record.deployment.state === state) continue;
+    const next = deploymentChanged(record, state, change.reason, { now: ports.clock.now(), writeId: randomUUID() });
+    const recorded = await commitRecord(ports.ledger, next, record.rev);
+    const entry: ProgressOutcome['secrets'][number] = { secret: secretArn, recorded };
+    if (recorded && (await mayAdvance(ports, next))) {
+      const target = parseTarget(secretArn);
+      if (target) {
+        const result = await reconcile(ports, target, trigger, {
+          dryRun: run.dryRun,
+          force: false,
+          useLedger: true,
+          inventory: 'index',
+          origin: 'event',
+          deadline: run.deadline,
+          ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
+        });
+        entry.report = result.report;
+        if (result.unfinished && run.continuation) {
+          await run.continuation.continueWith({
+            kind: 'continue-secret',
+            secretArn,
+            origin: 'event',
+            trigger,
+            ...(result.bucket ? { bucket: result.bucket } : {}),
+            hop: 1,
+          });
+        }
+      }
+    }
+    outcome.secrets.push(entry);
+  }
+  if (outcome.secrets.length === 0)
+    outcome.reason = known ? `already recorded as ${state}` : 'not a deployment this service made for a rollout';
+  return outcome;
+}
+
+/**
+ * True when the rollout may change now: a failure (it halts), or no other deployment of the
+ * rollout still in progress (or claimed, about to be) in this wave or an earlier one (the next
+ * wave may start, or the rollout complete). Otherwise a completion changes nothing yet, and costs one Query.
+ */
+async function mayAdvance(ports: Ports, record: LedgerRecord): Promise<boolean> {
+  if (record.deployment?.state === 'FAILED') return true;
+  const { services } = await ports.ledger.records(record.secretArn);
+  const wave = record.wave ?? Number.POSITIVE_INFINITY;
+  const inFlight = (r: LedgerRecord) => {
+    const claimedFor = r.claim?.rollout;
+    if (claimedFor && claimedFor.key === record.rollout) return claimedFor.wave <= wave;
+    return r.rollout === record.rollout && r.deployment?.state === 'IN_PROGRESS' && (r.wave ?? 0) <= wave;
+  };
+  return !services.some((r) => r.serviceArn !== record.serviceArn && inFlight(r));
+}
+
+function stateOf(eventName: string | undefined): DeploymentState | undefined {
+  if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED') return 'COMPLETED';
+  if (eventName === 'SERVICE_DEPLOYMENT_FAILED') return 'FAILED';
+  return undefined;
+}

@@ -1,0 +1,62 @@
+import { errorLine } from '../domain/errors';
+import type { SecretReference } from '../domain/references/references';
+import type { Ports } from '../ports/ports';
+import type { AccountScan } from './scan-account';
+
+/*
+ * The revision cache: a task definition revision never changes, so its references are read from
+ * ECS once and kept. The cache only saves calls: a cache that cannot be read or written costs a
+ * DescribeTaskDefinition, never the caller's work.
+ */
+
+/**
+ * The references of one task definition revision: from the revision cache, otherwise described
+ * and, when `store`, cached. The cache only saves calls: a cache that cannot be read or written
+ * (a throttled table, a corrupt row) costs a DescribeTaskDefinition, never the caller's work.
+ */
+export async function revisionReferences(
+  ports: Pick<Ports, 'ecs' | 'revisions' | 'log'>,
+  taskDefinitionArn: string,
+  options: { store: boolean },
+): Promise<SecretReference[]> {
+  const hit = await ports.revisions.cachedRevision(taskDefinitionArn).catch((error: unknown) => {
+    ports.log.warn('revision cache not read', { taskDefinition: taskDefinitionArn, error: errorLine(error) });
+    return undefined;
+  });
+  if (hit) return hit;
+  const references = await ports.ecs.taskDefinitionReferences(taskDefinitionArn);
+  if (options.store) {
+    await ports.revisions.cacheRevisions(new Map([[taskDefinitionArn, references]])).catch((error: unknown) => {
+      ports.log.warn('revision cache not written', { taskDefinition: taskDefinitionArn, error: errorLine(error) });
+    });
+  }
+  return references;
+}
+
+/**
+ * Caches the revisions a scan described. Best effort: a revision left uncached is described
+ * again by the next rebuild, which is all a failed write costs.
+ */
+export async function cacheRevisions(ports: Ports, described: Map<string, SecretReference[]>): Promise<void> {
+  if (described.size === 0) return;
+  await ports.revisions.cacheRevisions(described).catch((error: unknown) => {
+    ports.log.warn('revision cache not written', { revisions: described.size, error: errorLine(error) });
+  });
+}
+
+/**
+ * Drops from the cache the revisions that no service or standalone task of the scan uses (the
+ * cache must not grow for ever); rows written since the cache was read are left to the next
+ * rebuild. Best effort, as writing it. Returns how many were dropped.
+ */
+export async function dropUnusedRevisions(ports: Ports, cached: string[], scan: AccountScan): Promise<number> {
+  const unused = cached.filter((arn) => !scan.references.has(arn));
+  if (unused.length === 0) return 0;
+  return ports.revisions.dropRevisions(unused).then(
+    () => unused.length,
+    (error: unknown) => {
+      ports.log.warn('unused revisions not dropped from the cache', { revisions: unused.length, error: errorLine(error) });
+      return 0;
+    },
+  );
+}

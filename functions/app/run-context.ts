@@ -1,0 +1,17 @@
+import type { Deadline } from '../domain/rollout/deadline';
+import type { SharedBucket } from '../domain/rollout/rate-limiter';
+import type { Continuation } from '../ports/continuation';
+
+/** How a run is bounded, and how it hands over what it could not finish. */
+export interface RunContext {
+  deadline: Deadline;
+  dryRun: boolean;
+  /** Absent where a run has no deadline (the CLI): nothing is ever left over. */
+  continuation?: Continuation;
+  /**
+   * The UpdateService bucket of the process, shared by its successive runs (a Lambda container's
+   * invocations): every run takes its tokens from it, whatever started it. Without it a run
+   * starts from the bucket its continuation carried, or a full one.
+   */
+  updateBucket?: SharedBucket;
+}

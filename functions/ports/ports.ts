@@ -1,0 +1,29 @@
+import type { Config } from '../config';
+import type { Clock } from './clock';
+import type { EcsPort } from './ecs';
+import type { IndexStore } from './index-store';
+import type { Ledger } from './ledger';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import type { Notifier } from './notifier';
+import type { RevisionCache } from './revision-cache';
+import type { SecretStore } from './secrets';
+
+/**
+ * Everything a use case may touch. `aws/compose.ts` builds it from AWS clients; tests build it
+ * from in-memory fakes.
+ */
+export interface Ports {
+  config: Config;
+  secrets: SecretStore;
+  ecs: EcsPort;
+  index: IndexStore;
+  revisions: RevisionCache;
+  ledger: Ledger;
+  notifier: Notifier;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  /** The account whose services are managed (resolved once, then cached). */
+  accountId(): Promise<string>;
+}

@@ -1,0 +1,151 @@
+import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../functions/app/reconcile';
+import { type Config, loadConfig } from '../../../functions/config';
+import type { RunRequest } from '../../../functions/domain/decode/run-request';
+import { parseTarget, type Target } from '../../../functions/domain/identity/target';
+import { extractReferences } from '../../../functions/domain/references/references';
+import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
+import type { SharedBucket } from '../../../functions/domain/rollout/rate-limiter';
+import type { Continuation } from '../../../functions/ports/continuation';
+import { silentLogger } from '../../../functions/ports/logger';
+import type { Ports } from '../../../functions/ports/ports';
+import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../simulated-account';
+import { ACCOUNT, REGION } from '../test-account';
+import { VirtualClock } from './clock';
+import { FakeEcs } from './ecs';
+import { FakeSecrets, MemoryIndexStore, MemoryLedger, MemoryRevisionCache, RecordingMetrics, RecordingNotifier } from './stores';
+
+/** Every port in memory, on a virtual clock, with handles to inspect and steer them. */
+export interface FakeWorld {
+  ports: Ports;
+  ecs: FakeEcs;
+  secrets: FakeSecrets;
+  index: MemoryIndexStore;
+  revisions: MemoryRevisionCache;
+  ledger: MemoryLedger;
+  notifier: RecordingNotifier;
+  metrics: RecordingMetrics;
+  clock: VirtualClock;
+  /** A continuation that keeps the requests, for a test to run them as the next invocation would. */
+  continuation: Continuation & { requests: RunRequest[] };
+  /** The UpdateService bucket of the Lambda container the world's invocations run in (one, warm). */
+  updateBucket: SharedBucket;
+}
+
+export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
+  const clock = new VirtualClock();
+  const ecs = new FakeEcs(clock);
+  const secrets = new FakeSecrets(clock);
+  const revisions = new MemoryRevisionCache();
+  const index = new MemoryIndexStore(revisions);
+  const ledger = new MemoryLedger();
+  const notifier = new RecordingNotifier();
+  const metrics = new RecordingMetrics();
+  const requests: RunRequest[] = [];
+  const ports: Ports = {
+    config: { ...loadConfig({}), region: REGION, ...config },
+    secrets,
+    ecs,
+    index,
+    revisions,
+    ledger,
+    notifier,
+    clock,
+    log: silentLogger,
+    metrics,
+    accountId: async () => ACCOUNT,
+  };
+  return {
+    ports,
+    ecs,
+    secrets,
+    index,
+    revisions,
+    ledger,
+    notifier,
+    metrics,
+    clock,
+    continuation: { requests, continueWith: async (r) => void requests.push(r) },
+    updateBucket: {},
+  };
+}
+
+const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+
+/** What seeding an account plan into the fakes created, by name. */
+export interface SeededFakes {
+  clusterArns: string[];
+  secrets: Map<string, SeededSecret>;
+  serviceArns: Map<string, string>;
+}
+
+/**
+ * Creates a planned account (test/kit/simulated-account.ts: the demo's, or a synthetic one of any size)
+ * in the fakes: the same task definitions, read into references by the same code as the AWS path.
+ */
+export function seedFakes(world: FakeWorld, plan: WorldPlan): SeededFakes {
+  const clusterArns = plan.clusterNames.map((name) => arn('ecs', `cluster/${name}`));
+  const secrets = new Map<string, SeededSecret>();
+  plan.secretNames.forEach((name, i) => {
+    const state = world.secrets.add(arn('secretsmanager', `secret:${name}-${suffix(i)}`), name);
+    secrets.set(name, { arn: state.arn, name, versionId: Object.keys(state.versionIdsToStages)[0] });
+  });
+  const render = (ref: Parameters<typeof renderRef>[0]) => renderRef(ref, secrets.get(ref.secret) as SeededSecret);
+  const latest = plan.families.map((family) => {
+    const taskDefinitionArn = arn('ecs', `task-definition/${family.name}:${family.revisions}`);
+    const containers = containerSpecs(family.latest, render, family.revisions).map(toContainerDefinition);
+    world.ecs.taskDefinitions.set(taskDefinitionArn, extractReferences({ taskDefinitionArn, containerDefinitions: containers }));
+    return taskDefinitionArn;
+  });
+  const serviceArns = new Map<string, string>();
+  for (const service of plan.services) {
+    const cluster = plan.clusterNames[service.cluster];
+    const serviceArn = arn('ecs', `service/${cluster}/${service.name}`);
+    world.ecs.addService({
+      clusterArn: clusterArns[service.cluster],
+      serviceArn,
+      serviceName: service.name,
+      desiredCount: service.desiredCount ?? 1,
+      taskDefinition: latest[service.family],
+      ...(service.tags ? { tags: service.tags } : {}),
+    });
+    serviceArns.set(service.name, serviceArn);
+  }
+  return { clusterArns, secrets, serviceArns };
+}
+
+/** The container definition ECS would hold for a planned container. */
+function toContainerDefinition({ name, secrets, logSecrets, repositoryCredentials }: ContainerSpec) {
+  return {
+    name,
+    ...(secrets ? { secrets } : {}),
+    ...(logSecrets ? { logConfiguration: { secretOptions: logSecrets } } : {}),
+    ...(repositoryCredentials ? { repositoryCredentials: { credentialsParameter: repositoryCredentials } } : {}),
+  };
+}
+
+/** A deterministic 6-character suffix, as Secrets Manager appends to a secret's name in its ARN. */
+function suffix(i: number): string {
+  return `Sx${String(i).padStart(4, '0')}`;
+}
+
+/**
+ * One reconcile of a secret as the reconciler runs it for an event (a PutSecretValue), for the
+ * schedule, or for a person; without a deadline unless `options` sets one.
+ */
+export function reconcileSecret(
+  world: FakeWorld,
+  secretArn: string,
+  origin: 'event' | 'schedule' | 'manual' = 'event',
+  options: Partial<ReconcileOptions> = {},
+): Promise<ReconcileResult> {
+  const trigger = origin === 'event' ? { source: 'aws.secretsmanager', eventName: 'PutSecretValue' } : { source: origin };
+  return reconcile(world.ports, parseTarget(secretArn) as Target, trigger, {
+    dryRun: false,
+    force: false,
+    useLedger: true,
+    inventory: 'index',
+    origin,
+    deadline: NO_DEADLINE,
+    ...options,
+  });
+}

@@ -1,0 +1,82 @@
+import type { ConsumerStatus, SecretStatus } from '../../../functions/app/status';
+import { statusRendering } from '../../../functions/cli/format';
+
+const ACCOUNT = '111122223333';
+const VERSION = '74d09f4f-0963-42e8-99e9-e409a6959d93';
+const OLD = '0c4b2a41-9d1e-4f43-8a63-51c1f0e2d7aa';
+const cluster = (name: string) => `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/${name}`;
+
+function consumer(name: string, clusterName: string, fields: Partial<ConsumerStatus>): ConsumerStatus {
+  return {
+    service: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/${clusterName}/${name}`,
+    serviceName: name,
+    cluster: cluster(clusterName),
+    state: 'up-to-date',
+    current: { AWSCURRENT: VERSION },
+    runs: { AWSCURRENT: VERSION },
+    fullyOnCurrent: false,
+    now: 'deploying',
+    ...fields,
+  };
+}
+
+/** The demo's account after a rotation: one service on current, three deploying, one pinned; long names too. */
+const status: SecretStatus = {
+  secret: { arn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:prod/orders-db-uUvAHy`, name: 'prod/orders-db', versionId: VERSION },
+  rollout: {
+    key: `AWSCURRENT=${VERSION}`,
+    status: 'in-progress',
+    startedAt: '2026-12-03T08:39:27.240Z',
+    changedAt: '2026-12-03T08:39:27.172Z',
+  },
+  consumers: [
+    consumer('orders-api', 'prod-web', {
+      wave: 1,
+      deploymentId: 'ecs-svc/100354355923782633',
+      deploymentState: 'IN_PROGRESS',
+      tasks: { running: 4, onOlderVersions: 2 },
+    }),
+    consumer('orders-archiver', 'prod-batch', { fullyOnCurrent: true, now: 'on current', tasks: { running: 0, onOlderVersions: 0 } }),
+    consumer('orders-ledger-reconciliation-worker-eu-central', 'payments-production-cluster', {
+      wave: 12,
+      deploymentId: 'ecs-svc/346662055813964250',
+      deploymentState: 'IN_PROGRESS',
+      tasks: { running: 120, onOlderVersions: 60 },
+    }),
+    consumer('orders-reports', 'prod-batch', { state: 'pinned', now: 'pinned', current: undefined, runs: undefined }),
+    consumer('orders-worker', 'prod-web', {
+      state: 'due',
+      now: 'due',
+      runs: { AWSCURRENT: OLD },
+      tasks: { running: 2, onOlderVersions: 2 },
+    }),
+  ],
+  standaloneTasks: 0,
+  counts: { 'up-to-date': 3, due: 1, pending: 0, pinned: 1, unattached: 0, 'no-record': 0 },
+  now: { deploying: 2, 'on current': 1, due: 1 },
+  summary: `1 of 4 services fully on AWSCURRENT=${VERSION}; 2 deploying, 1 due; 64 task(s) still on older versions`,
+  done: false,
+};
+
+describe('status as a table', () => {
+  const text = statusRendering(status).table({ color: false });
+
+  it('fits 80 columns by default, long names cut with "…"', () => {
+    expect(Math.max(...text.split('\n').map((line) => line.length))).toBeLessThanOrEqual(80);
+    expect(text).toMatchSnapshot();
+  });
+
+  it('says per consumer what is true now, and a summary whose counts are those of the rows', () => {
+    const rows = text.split('\n').filter((line) => line.startsWith('orders-'));
+    expect(rows.map((row) => row.split(/\s{2,}/)[3])).toEqual(['deploying', 'on current', 'deploying', 'pinned', 'due']);
+    expect(text).toContain('\n1 of 4 services on current; 2 deploying; 1 due; 64 tasks on older versions\n');
+  });
+
+  it('shows every detail with --wide: versions, deployment, the full names', () => {
+    const wide = statusRendering(status, { wide: true }).table({ color: false });
+    expect(wide).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+STATE\s+NOW\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT/);
+    expect(wide).toContain('orders-ledger-reconciliation-worker-eu-central  payments-production-cluster');
+    expect(wide).toContain('ecs-svc/346662055813964250 IN_PROGRESS');
+    expect(wide).toContain(`AWSCURRENT=${OLD}`);
+  });
+});
