@@ -8,6 +8,9 @@
  * - In virtual time on the in-memory ports (bench/lib/virtual): a rotation of k services under
  *   ECS's UpdateService throttling, through a chain of Lambda invocations, and a
  *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule.
+ * - A consumer account of secrets owned by two other accounts, against one moto_server acting as
+ *   all three (bench/lib/owner-accounts.ts): the index rebuild and a scheduled reconcile, cold and
+ *   warm, with the AssumeRole calls they make.
  * - The handler bundles: size and cold load.
  * Prints the tables with the targets marked PASS/FAIL and writes them to docs/benchmark-results.md.
  * Exits 1 when a target fails or anything errors, 2 on bad arguments.
@@ -21,6 +24,7 @@ import { CallCounter } from '../test/kit/call-counter';
 import { measureBundles } from './lib/bundles';
 import { benchmarkSize } from './lib/moto-size';
 import { type Options, parseOptions, USAGE, UsageError } from './lib/options';
+import { type OwnerAccountsResult, ownerAccountsBench, ownerAccountsTargets } from './lib/owner-accounts';
 import { type RunResults, renderResults, type SizeSummary, writeResults } from './lib/report';
 import {
   bundleTargets,
@@ -94,6 +98,17 @@ async function main(): Promise<number> {
     errors.push(`virtual time: ${(error as Error).stack ?? error}`);
   }
 
+  // A consumer of secrets owned by other accounts: the scheduled reconcile's calls and time.
+  const ownerAccounts: OwnerAccountsResult[] = [];
+  try {
+    const spec = { owners: 2, secretsPerOwner: options.quick ? 10 : 100, missed: Math.min(options.missed, 10) };
+    const result = await ownerAccountsBench(spec, log);
+    ownerAccounts.push(result);
+    targets.push(...ownerAccountsTargets(result));
+  } catch (error) {
+    errors.push(`owner accounts: ${(error as Error).stack ?? error}`);
+  }
+
   let bundles: Awaited<ReturnType<typeof measureBundles>> = [];
   try {
     log('bundling the handlers with esbuild and timing require()');
@@ -114,6 +129,7 @@ async function main(): Promise<number> {
     massRotations,
     waves,
     bundles,
+    ownerAccounts,
     targets,
     errors,
   };

@@ -1,5 +1,6 @@
 import { ConfigError } from './domain/errors';
 import { isRegion } from './domain/identity/arn';
+import { parseSecretOwners, type SecretOwners } from './domain/identity/owners';
 import { quoted } from './domain/text';
 
 /** Everything the service can be told from outside. Built once per process by {@link loadConfig}. */
@@ -50,10 +51,18 @@ export interface Config {
    * the variable Powertools reads, so that the stack sets it in one place.
    */
   metricsNamespace: string;
+  /**
+   * The accounts whose secrets this deployment manages besides its own (SECRET_OWNERS: account
+   * ids, or `organization`); a secret of any other account is refused.
+   */
+  secretOwners: SecretOwners;
+  /** The read-only role each owner account holds for this tool (OWNER_READ_ROLE), assumed to read its secrets' state. */
+  ownerReadRole: string;
 }
 
 export const DEFAULT_STATE_TABLE = 'ecs-secret-redeploy';
 export const DEFAULT_METRICS_NAMESPACE = 'ecs-secret-redeploy';
+export const DEFAULT_OWNER_READ_ROLE = 'ecs-secret-redeploy-owner-read';
 
 /** Defaults a caller may set differently (the CLI makes fewer attempts than a Lambda). */
 export type ConfigDefaults = Partial<Pick<Config, 'maxAttempts'>>;
@@ -88,6 +97,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     readTimeoutSeconds: wholeNumber('READ_TIMEOUT_SECONDS', env.READ_TIMEOUT_SECONDS, 10),
     logLevel: logLevel(env.LOG_LEVEL),
     metricsNamespace: nonEmpty(env.POWERTOOLS_METRICS_NAMESPACE) ?? DEFAULT_METRICS_NAMESPACE,
+    secretOwners: secretOwners(env.SECRET_OWNERS),
+    ownerReadRole: roleName(env.OWNER_READ_ROLE),
   };
   const merged = { ...config, ...definedOnly(overrides) };
   if (!Number.isInteger(merged.maxConcurrency) || merged.maxConcurrency < 1 || merged.maxConcurrency > 50) {
@@ -105,6 +116,21 @@ function region(env: Env): string | undefined {
     return value;
   }
   return undefined;
+}
+
+function secretOwners(raw: string | undefined): SecretOwners {
+  try {
+    return parseSecretOwners(raw);
+  } catch (error) {
+    throw new ConfigError(`SECRET_OWNERS ${(error as Error).message}`);
+  }
+}
+
+/** An IAM role name (path-less): what the owner accounts' read role is called. */
+function roleName(raw: string | undefined): string {
+  const value = nonEmpty(raw) ?? DEFAULT_OWNER_READ_ROLE;
+  if (!/^[\w+=,.@-]{1,64}$/.test(value)) throw new ConfigError(`OWNER_READ_ROLE must be an IAM role name, got ${quoted(value, 80)}`);
+  return value;
 }
 
 /** An http(s) URL, as the SDK takes it for every client. */

@@ -7,6 +7,7 @@ import { formatCounts } from '../../test/kit/call-counter';
 import type { AccountShape } from './account';
 import type { BundleResult } from './bundles';
 import { ECS_BUCKETS, OUR_UPDATE_SERVICE } from './limits';
+import { type OwnerAccountsResult, ownerAccountsTable } from './owner-accounts';
 import { type CaseResult, failing, type TargetResult } from './targets';
 import type { MassRotationResult } from './virtual/mass-rotation';
 import type { WavesResult } from './virtual/waves';
@@ -32,6 +33,8 @@ export interface RunResults {
   massRotations: MassRotationResult[];
   waves: WavesResult[];
   bundles: BundleResult[];
+  /** A consumer of owner-account secrets (bench/lib/owner-accounts.ts). */
+  ownerAccounts?: OwnerAccountsResult[];
   targets: TargetResult[];
   errors: string[];
 }
@@ -279,6 +282,14 @@ export function renderResults(run: RunResults): string {
           'Calls by what started the invocations:',
           '',
           wavesCallsTable(run.waves),
+        ]
+      : []),
+    ...(run.ownerAccounts && run.ownerAccounts.length > 0
+      ? [
+          '',
+          '### A consumer of secrets owned by other accounts (moto, one server for every account)',
+          '',
+          ownerAccountsTable(run.ownerAccounts),
         ]
       : []),
     '',

@@ -14,6 +14,7 @@ import { type Report, targetIdentity } from '../domain/report/report';
 import { textField } from '../domain/text';
 import type { Ports } from '../ports/ports';
 import { onDeploymentChange, type ProgressOutcome } from './deployment-change';
+import { fromAllowedSender } from './event-sender';
 import { type ReconcileOptions, reconcile } from './reconcile';
 import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
 import type { RunContext } from './run-context';
@@ -48,7 +49,8 @@ export async function handleEvent(ports: Ports, event: unknown, run: RunContext)
     };
     return { kind: 'deployment', progress: await onDeploymentChange(ports, change, trigger, run) };
   }
-  return { kind: 'report', report: await handleSignal(ports, decodeEvent(event), run, 'event') };
+  const signal = await fromAllowedSender(ports, decodeEvent(event));
+  return { kind: 'report', report: await handleSignal(ports, signal, run, 'event') };
 }
 
 /** Reconciles what a signal names (or reports why not), continuing in a new run what the deadline cut. */

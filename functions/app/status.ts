@@ -1,5 +1,5 @@
-import { ForeignAccountError } from '../domain/errors';
 import { locationOf } from '../domain/identity/arn';
+import { assertAllowedOwner } from '../domain/identity/owners';
 import type { Target } from '../domain/identity/target';
 import { type Deployment, describeStrategy, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
@@ -106,9 +106,7 @@ export interface SecretStatus {
 export async function secretStatus(ports: Ports, target: Target, options: { live: boolean } = { live: true }): Promise<SecretStatus> {
   const secret = await ports.secrets.describe(target);
   const account = await ports.accountId();
-  const owner = locationOf(secret.arn)?.account;
-  if (owner !== undefined && owner !== account)
-    throw new ForeignAccountError(`secret ${secret.arn} belongs to account ${owner}, not to this account (${account})`);
+  assertAllowedOwner(secret.arn, locationOf(secret.arn)?.account, account, ports.config.secretOwners);
   const [entries, ledger] = await Promise.all([ports.index.entriesOf(secret.arn), ports.ledger.records(secret.arn)]);
   const recordOf = new Map(ledger.services.map((r) => [r.serviceArn, r]));
   const services = entries.filter((e) => e.kind === 'service');

@@ -52,12 +52,16 @@ export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): P
     reference: use.reference,
     lookup: lookups.get(subjectOf(use).key) as Lookup,
   }));
-  return usageMap(resolved, {
-    generatedAt: ports.clock.now().toISOString(),
-    source: fromIndex ? 'index' : 'scan',
-    notes,
-    unresolved,
-  });
+  return usageMap(
+    resolved,
+    {
+      generatedAt: ports.clock.now().toISOString(),
+      source: fromIndex ? 'index' : 'scan',
+      notes,
+      unresolved,
+    },
+    ports.config.secretOwners,
+  );
 }
 
 /** A use before its secret is described; `secretArn` when the index already resolved it. */

@@ -8,6 +8,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
+import { assumedOwnerCredentials, type OwnerAccount } from './owner-credentials';
 
 /** The AWS SDK clients the adapters use, built once per process. */
 export interface AwsClients {
@@ -17,10 +18,14 @@ export interface AwsClients {
    * start a second deployment. The caller checks the service's deployments and retries itself.
    */
   ecsOnce: ECSClient;
-  /** Secrets Manager of a region (the home region when undefined). */
-  secretsIn(region?: string): SecretsManagerClient;
-  /** SSM Parameter Store of a region (metadata only: DescribeParameters). */
-  ssmIn(region?: string): SSMClient;
+  /**
+   * Secrets Manager of a region (the home region when undefined), with this deployment's own
+   * credentials, or with an owner account's read role (assumed once per owner, cached for the
+   * credentials' lifetime) for that owner's secrets.
+   */
+  secretsIn(region?: string, owner?: OwnerAccount): SecretsManagerClient;
+  /** SSM Parameter Store of a region (metadata only: DescribeParameters), with own or an owner account's credentials. */
+  ssmIn(region?: string, owner?: OwnerAccount): SSMClient;
   dynamo: DynamoDBDocumentClient;
   events: EventBridgeClient;
   /** Only for continuations: an asynchronous invoke of the reconciler. */
@@ -52,33 +57,45 @@ export function clientSettings(config: Config, region = config.region) {
   };
 }
 
-/** Builds every client, with {@link clientSettings}. Regional clients for other regions are built on first use. */
-export function buildClients(config: Config, instrument: Instrument = () => undefined): AwsClients {
-  const settings = (region = config.region) => clientSettings(config, region);
+/** Credentials to use instead of the SDK's default chain (tests that act as several accounts). */
+export type Credentials = NonNullable<ConstructorParameters<typeof STSClient>[0]>['credentials'];
+
+/**
+ * Builds every client, with {@link clientSettings}. Regional clients for other regions, and the
+ * clients of owner accounts, are built on first use.
+ */
+export function buildClients(config: Config, instrument: Instrument = () => undefined, credentials?: Credentials): AwsClients {
+  const settings = (region = config.region) => ({ ...clientSettings(config, region), ...(credentials ? { credentials } : {}) });
   const made = <T extends { middlewareStack: unknown }>(client: T): T => {
     instrument(client);
     return client;
   };
-  const perRegion = <T extends { middlewareStack: unknown }>(create: (region?: string) => T) => {
+  const sts = made(new STSClient(settings()));
+  const ownerCredentials = assumedOwnerCredentials(sts, config.ownerReadRole);
+  const perRegion = <T extends { middlewareStack: unknown }>(create: (region: string | undefined, owner?: OwnerAccount) => T) => {
     const clients = new Map<string, T>();
-    return (region?: string): T => {
-      const key = region ?? config.region ?? '';
+    return (region?: string, owner?: OwnerAccount): T => {
+      const key = `${owner ? `${owner.partition}:${owner.account}` : ''}/${region ?? config.region ?? ''}`;
       let client = clients.get(key);
       if (!client) {
-        client = made(create(region ?? config.region));
+        client = made(create(region ?? config.region, owner));
         clients.set(key, client);
       }
       return client;
     };
   };
+  const as = (region: string | undefined, owner?: OwnerAccount) => ({
+    ...settings(region),
+    ...(owner ? { credentials: ownerCredentials(owner) } : {}),
+  });
   return {
     ecs: made(new ECSClient(settings())),
     ecsOnce: made(new ECSClient({ ...settings(), maxAttempts: 1 })),
-    secretsIn: perRegion((region) => new SecretsManagerClient(settings(region))),
-    ssmIn: perRegion((region) => new SSMClient(settings(region))),
+    secretsIn: perRegion((region, owner) => new SecretsManagerClient(as(region, owner))),
+    ssmIn: perRegion((region, owner) => new SSMClient(as(region, owner))),
     dynamo: DynamoDBDocumentClient.from(made(new DynamoDBClient(settings())), { marshallOptions: { removeUndefinedValues: true } }),
     events: made(new EventBridgeClient(settings())),
     lambda: made(new LambdaClient(settings())),
-    sts: made(new STSClient(settings())),
+    sts,
   };
 }

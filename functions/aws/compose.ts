@@ -5,7 +5,7 @@ import { systemClock } from '../ports/clock';
 import { type Logger, silentLogger } from '../ports/logger';
 import { type Metrics, noMetrics } from '../ports/metrics';
 import type { Ports } from '../ports/ports';
-import { type AwsClients, buildClients, type Instrument } from './clients';
+import { type AwsClients, buildClients, type Credentials, type Instrument } from './clients';
 import { awsEcs } from './ecs';
 import { consoleLogger } from './logger';
 import { eventBridgeNotifier } from './notifier';
@@ -26,6 +26,8 @@ export interface ComposeOptions {
   instrument?: Instrument;
   /** Clients to use instead of building them (tests that mock the SDK). */
   clients?: AwsClients;
+  /** Credentials instead of the SDK's default chain (tests that act as several accounts of one emulator). */
+  credentials?: Credentials;
 }
 
 /** The ports on AWS, plus the state table they share (for `init` and the table check) and the clients (for a continuation, and adapters only the CLI builds). */
@@ -36,14 +38,22 @@ export interface AwsPorts extends Ports {
 
 /** Builds every adapter once from the configuration. */
 export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts {
-  const clients = options.clients ?? buildClients(config, options.instrument);
+  const clients = options.clients ?? buildClients(config, options.instrument, options.credentials);
   const table: Table = { client: clients.dynamo, name: config.stateTable };
   let account: Promise<string> | undefined = options.accountId ? Promise.resolve(options.accountId) : undefined;
+  const accountId = () => {
+    account ??= clients.sts.send(new GetCallerIdentityCommand({})).then((identity) => {
+      // An endpoint that is not an AWS API may answer anything, even an empty 200.
+      if (!identity.Account) throw new EnvironmentError('STS GetCallerIdentity answered without an account: is the endpoint an AWS API?');
+      return identity.Account;
+    });
+    return account;
+  };
   return {
     config,
     table,
     clients,
-    secrets: awsSecretStore(clients, systemClock),
+    secrets: awsSecretStore(clients, systemClock, { owners: config.secretOwners, accountId }),
     ecs: awsEcs(clients),
     index: tableIndexStore(table),
     revisions: tableRevisionCache(table),
@@ -52,13 +62,6 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     clock: systemClock,
     log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),
     metrics: options.metrics ?? noMetrics,
-    accountId() {
-      account ??= clients.sts.send(new GetCallerIdentityCommand({})).then((identity) => {
-        // An endpoint that is not an AWS API may answer anything, even an empty 200.
-        if (!identity.Account) throw new EnvironmentError('STS GetCallerIdentity answered without an account: is the endpoint an AWS API?');
-        return identity.Account;
-      });
-      return account;
-    },
+    accountId,
   };
 }

@@ -11,6 +11,7 @@ const UNITS: Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]> = 
   RolloutHalted: MetricUnit.Count,
   RolloutCompleted: MetricUnit.Count,
   DriftFound: MetricUnit.Count,
+  EventsRefused: MetricUnit.Count,
   SecondsFromChangeToDeploy: MetricUnit.Seconds,
 };
 

@@ -1,12 +1,24 @@
 import { DescribeSecretCommand, paginateListSecretVersionIds, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand } from '@aws-sdk/client-ssm';
 import { UnknownSecretError } from '../domain/errors';
-import { locationOf, partialSecretArn, type SecretsManagerRef } from '../domain/identity/arn';
-import { type ParameterTarget, regionOf } from '../domain/identity/target';
+import { type Location, locationOf, partialSecretArn, type SecretsManagerRef } from '../domain/identity/arn';
+import { OWN_ACCOUNT_ONLY, ownerToAssume, type SecretOwners } from '../domain/identity/owners';
+import { type ParameterTarget, regionOf, type Target } from '../domain/identity/target';
 import type { SecretState } from '../domain/plan/secret-state';
 import { type Clock, systemClock } from '../ports/clock';
 import type { SecretStore } from '../ports/secrets';
 import type { AwsClients } from './clients';
+import type { OwnerAccount } from './owner-credentials';
+
+/** Whose credentials read a secret: this deployment's own, or an allowed owner account's read role. */
+export interface OwnerReads {
+  owners: SecretOwners;
+  /** This deployment's account. */
+  accountId(): Promise<string>;
+}
+
+/** Own credentials for every secret (a deployment that manages its own account's secrets only). */
+const OWN_READS: OwnerReads = { owners: OWN_ACCOUNT_ONLY, accountId: () => Promise.resolve('') };
 
 /**
  * The secrets port on Secrets Manager (DescribeSecret) and SSM (DescribeParameters): versions and
@@ -20,10 +32,19 @@ import type { AwsClients } from './clients';
  * ledger with the states it read while resolving references, rather than describing every
  * secret a second time). A name or partial ARN always asks, and so does a secret last found missing.
  */
-export function awsSecretStore(clients: AwsClients, clock: Clock = systemClock): SecretStore {
+export function awsSecretStore(clients: AwsClients, clock: Clock = systemClock, reads: OwnerReads = OWN_READS): SecretStore {
+  /** The owner account to read as, for a secret in `location` (undefined: own credentials). */
+  const ownerOf = async (location: Pick<Location, 'account' | 'partition'> | undefined): Promise<OwnerAccount | undefined> => {
+    if (!location || (reads.owners.kind === 'accounts' && reads.owners.accounts.length === 0)) return undefined;
+    const account = ownerToAssume(location.account, await reads.accountId(), reads.owners);
+    return account === undefined ? undefined : { account, partition: location.partition };
+  };
+  const ownerOfTarget = (target: Target) =>
+    target.kind === 'parameter' ? ownerOf(target.location) : target.arn ? ownerOf(target.arn) : Promise.resolve(undefined);
   const resolved = new Map<string, Map<string, Promise<string | undefined>>>();
-  const cacheOf = (region: string | undefined) => {
-    const key = region ?? '';
+  // Per account and region: a plain name names a secret of the task definition's own account only.
+  const cacheOf = (location: Pick<Location, 'account' | 'region'> | undefined) => {
+    const key = `${location?.account ?? ''}/${location?.region ?? ''}`;
     let cache = resolved.get(key);
     if (!cache) {
       cache = new Map();
@@ -46,7 +67,7 @@ export function awsSecretStore(clients: AwsClients, clock: Clock = systemClock):
     }
   };
   const remember = (state: SecretState) => {
-    const cache = cacheOf(locationOf(state.arn)?.region);
+    const cache = cacheOf(locationOf(state.arn));
     for (const id of [state.arn, partialSecretArn(state.arn, state.name), state.name]) cache.set(id, Promise.resolve(state.arn));
   };
   const store: SecretStore = {
@@ -54,19 +75,21 @@ export function awsSecretStore(clients: AwsClients, clock: Clock = systemClock):
       const id = target.kind === 'parameter' ? target.arn : target.secretId;
       const known = options.readSince ? read.get(id) : undefined;
       if (known && options.readSince && known.at >= options.readSince.getTime()) return Promise.resolve(known.state);
-      return readState(
-        () =>
-          target.kind === 'parameter' ? describeParameter(clients, target) : describeSecret(clients, target.secretId, regionOf(target)),
-        id,
-      );
+      return readState(async () => {
+        const owner = await ownerOfTarget(target);
+        return target.kind === 'parameter'
+          ? describeParameter(clients, target, owner)
+          : describeSecret(clients, target.secretId, regionOf(target), owner);
+      }, id);
     },
     remember,
-    versionDates: (secret) => versionDates(clients, secret),
+    versionDates: async (secret) => versionDates(clients, secret, await ownerOf(locationOf(secret.arn))),
     resolve(ref: SecretsManagerRef) {
-      const cache = cacheOf(ref.location.region);
+      const cache = cacheOf(ref.location);
       let arn = cache.get(ref.secretId);
       if (!arn) {
-        arn = readState(() => describeSecret(clients, ref.secretId, ref.location.region), ref.secretId).then(
+        const owner = ref.isArn ? ownerOf(ref.location) : Promise.resolve(undefined);
+        arn = readState(async () => describeSecret(clients, ref.secretId, ref.location.region, await owner), ref.secretId).then(
           (state) => {
             // Other task definitions may spell the same secret another way (name, partial or full ARN).
             remember(state);
@@ -88,10 +111,18 @@ export function awsSecretStore(clients: AwsClients, clock: Clock = systemClock):
   return store;
 }
 
-/** DescribeSecret in the secret's own region. Throws {@link UnknownSecretError} when it does not exist. */
-async function describeSecret(clients: AwsClients, secretId: string, region: string | undefined): Promise<SecretState> {
+/**
+ * DescribeSecret in the secret's own region, as its owner account's read role when it belongs to
+ * an allowed owner. Throws {@link UnknownSecretError} when it does not exist.
+ */
+async function describeSecret(
+  clients: AwsClients,
+  secretId: string,
+  region: string | undefined,
+  owner: OwnerAccount | undefined,
+): Promise<SecretState> {
   try {
-    const out = await clients.secretsIn(region).send(new DescribeSecretCommand({ SecretId: secretId }));
+    const out = await clients.secretsIn(region, owner).send(new DescribeSecretCommand({ SecretId: secretId }));
     if (!out.ARN || !out.Name) throw new UnknownSecretError(`DescribeSecret returned no ARN for ${secretId}`);
     return {
       kind: 'secret',
@@ -110,13 +141,13 @@ async function describeSecret(clients: AwsClients, secretId: string, region: str
 }
 
 /** Creation time of each version holding a stage (ListSecretVersionIds: metadata only, every page). */
-async function versionDates(clients: AwsClients, secret: SecretState): Promise<Record<string, string>> {
+async function versionDates(clients: AwsClients, secret: SecretState, owner: OwnerAccount | undefined): Promise<Record<string, string>> {
   if (secret.kind === 'parameter') {
     const [version] = Object.keys(secret.versionIdsToStages);
     return version !== undefined && secret.lastChangedDate ? { [version]: secret.lastChangedDate } : {};
   }
   const dates: Record<string, string> = {};
-  const client = clients.secretsIn(locationOf(secret.arn)?.region);
+  const client = clients.secretsIn(locationOf(secret.arn)?.region, owner);
   for await (const page of paginateListSecretVersionIds({ client }, { SecretId: secret.arn, MaxResults: 100 })) {
     for (const v of page.Versions ?? []) if (v.VersionId && v.CreatedDate) dates[v.VersionId] = v.CreatedDate.toISOString();
   }
@@ -127,9 +158,10 @@ async function versionDates(clients: AwsClients, secret: SecretState): Promise<R
  * An SSM parameter's state in the shape of a secret's: its current version number holds
  * AWSCURRENT. Read with DescribeParameters, which returns metadata and never the value.
  */
-async function describeParameter(clients: AwsClients, target: ParameterTarget): Promise<SecretState> {
+async function describeParameter(clients: AwsClients, target: ParameterTarget, owner: OwnerAccount | undefined): Promise<SecretState> {
+  // A parameter of an owner account (shared through AWS RAM) is read as that owner: there, its name names it.
   const out = await clients
-    .ssmIn(target.location.region)
+    .ssmIn(target.location.region, owner)
     .send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [target.name] }] }));
   const parameter = out.Parameters?.find((p) => p.Name === target.name);
   if (!parameter || parameter.Version === undefined) throw new UnknownSecretError(`SSM parameter not found: ${target.name}`);

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { type Config, colorDisabled, isHttpUrl } from '../config';
 import { BadInputError } from '../domain/errors';
 import { isRegion, parseArn } from '../domain/identity/arn';
+import { parseSecretOwners, type SecretOwners } from '../domain/identity/owners';
 import { quoted } from '../domain/text';
 import { FORMATS, type Format } from './output';
 
@@ -17,6 +18,10 @@ export function addGlobalOptions(program: Command): void {
     .addOption(new Option('--output <format>', 'json, table or text; secrets also takes mermaid (default: table)'))
     .option('--json', 'the same as --output json')
     .option('--table <name>', 'state table: index and exactly-once ledger (default: STATE_TABLE, or "ecs-secret-redeploy")')
+    .option(
+      '--secret-owners <accounts>',
+      'other accounts whose secrets are managed too: account ids, comma-separated, or "organization" (default: SECRET_OWNERS, or none)',
+    )
     .option('--connect-timeout <seconds>', 'how long to wait for a connection to AWS; 0 waits for ever (default: 5)')
     .option('--read-timeout <seconds>', 'how long a connection may stay silent; 0 waits for ever (default: 10)')
     .option('--no-color', 'no colours in tables (also: NO_COLOR set)')
@@ -43,6 +48,7 @@ export interface RawOptions {
   output?: string;
   json?: boolean;
   table?: string;
+  secretOwners?: string;
   connectTimeout?: string;
   readTimeout?: string;
   color?: boolean;
@@ -83,6 +89,7 @@ export function settingsOf(
         (t) => /^[A-Za-z0-9_.-]{3,255}$/.test(t),
         'a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)',
       ),
+      secretOwners: raw.secretOwners === undefined ? undefined : secretOwners(raw.secretOwners),
       connectTimeoutSeconds: seconds('--connect-timeout', raw.connectTimeout),
       readTimeoutSeconds: seconds('--read-timeout', raw.readTimeout),
       clusters: raw.clusters === undefined ? undefined : clusters(raw.clusters),
@@ -113,6 +120,14 @@ function checked(option: string, value: string | undefined, valid: (v: string) =
 
 function seconds(option: string, value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number(checked(option, value, (v) => /^\d{1,6}$/.test(v), 'a whole number of seconds'));
+}
+
+function secretOwners(value: string): SecretOwners {
+  try {
+    return parseSecretOwners(value);
+  } catch (error) {
+    throw new BadInputError(`--secret-owners ${(error as Error).message}`);
+  }
 }
 
 function concurrency(value: string): number {

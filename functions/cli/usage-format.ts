@@ -27,11 +27,12 @@ function usageTable(map: UsageMap, style: Style): string {
     lines.push(
       '',
       ...table(
-        ['SECRET', 'KIND', 'REGION', 'CONSUMERS', 'ATTENTION'],
+        ['SECRET', 'KIND', 'REGION', 'OWNER', 'CONSUMERS', 'ATTENTION'],
         map.secrets.map((s) => [
           s.name,
           s.kind,
           s.region,
+          s.ownership === 'own' ? 'this account' : s.account,
           String(s.consumers.length),
           s.attention.length > 0 ? { text: String(s.attention.length), color: 'red' as const } : '-',
         ]),

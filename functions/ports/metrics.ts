@@ -11,6 +11,8 @@ export type MetricName =
   | 'RolloutHalted'
   /** A rollout reached every consumer. */
   | 'RolloutCompleted'
+  /** An event of an account that is neither this one nor an allowed owner (bad input: nothing redeployed). */
+  | 'EventsRefused'
   /** Services a scheduled reconcile found behind with no run on them: missed or failed events. */
   | 'DriftFound'
   /** From the change (its event's time, else the secret's last change) to the service's new deployment. */

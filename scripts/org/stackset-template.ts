@@ -566,6 +566,8 @@ export function buildMemberTemplate(options: BuildOptions): BuildResult {
   fs.mkdirSync(releaseDir, { recursive: true });
   fs.writeFileSync(path.join(releaseDir, 'member-template.json'), body);
   for (const { file } of member.artifacts) fs.copyFileSync(path.join(packageDir, file), path.join(releaseDir, file));
+  // The owner accounts' template travels with the release (infra/organization/owner-stackset.yml).
+  fs.copyFileSync(path.join(options.root, 'infra/organization/owner-account.yml'), path.join(releaseDir, 'owner-account.yml'));
   return { ...member, out: options.out, uploadDir, artifactKeyPrefix, parameters };
 }
 

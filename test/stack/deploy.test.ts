@@ -584,20 +584,25 @@ async function queueArnOf(url: string): Promise<string> {
 /**
  * moto gap: an inline policy created through CloudFormation is returned as Python's repr of the
  * document (`{'Version': '2012-10-17', ...}`), not URL-encoded JSON as IAM returns it. The
- * documents here hold no quotes of their own, so swapping the quotes recovers the JSON.
+ * documents here hold no quotes of their own, so swapping the quotes recovers the JSON. Another:
+ * a statement that an Fn::If leaves out (AWS::NoValue, e.g. ReadOwnerSecrets without secret
+ * owners) stays in moto's document as None; CloudFormation drops it.
  */
 function parsePolicyDocument(raw: string): { Statement: Json[] } {
   const text = decodeURIComponent(raw);
+  let document: { Statement: Array<Json | null> };
   try {
-    return JSON.parse(text);
+    document = JSON.parse(text);
   } catch {
-    return JSON.parse(
+    document = JSON.parse(
       text
         .replace(/'/g, '"')
         .replace(/\bTrue\b/g, 'true')
-        .replace(/\bFalse\b/g, 'false'),
+        .replace(/\bFalse\b/g, 'false')
+        .replace(/\bNone\b/g, 'null'),
     );
   }
+  return { ...document, Statement: document.Statement.filter((s): s is Json => s !== null) };
 }
 
 function packagedRolePolicyName(roleId: string): string {

@@ -61,6 +61,8 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'events:PutEvents',
     'sqs:SendMessage',
     'dynamodb:Scan',
+    // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
+    'sts:AssumeRole',
   ],
   RedeploySecretLambdaFunction: [
     'logs:CreateLogStream',
@@ -84,6 +86,8 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'lambda:InvokeFunction',
     'events:PutEvents',
     'sqs:SendMessage',
+    // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
+    'sts:AssumeRole',
   ],
   RefreshIndexLambdaFunction: [
     'logs:CreateLogStream',
@@ -104,6 +108,8 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'dynamodb:Scan',
     'dynamodb:BatchWriteItem',
     'sqs:SendMessage',
+    // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
+    'sts:AssumeRole',
   ],
 };
 
@@ -241,6 +247,9 @@ describe('functions', () => {
       DEPLOYMENT_TIMEOUT_MINUTES: '60',
       CLAIM_LEASE_SECONDS: '60',
       DEADLINE_MARGIN_SECONDS: '10',
+      // Other accounts whose secrets are managed (none by default), and their read role's name.
+      SECRET_OWNERS: { Ref: 'SecretOwners' },
+      OWNER_READ_ROLE: { Ref: 'OwnerReadRole' },
       RECONCILER_FUNCTION: 'ecs-secret-redeploy-ci-on-secret-change',
       AWS_MAX_ATTEMPTS: '8',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

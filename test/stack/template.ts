@@ -109,15 +109,25 @@ export function resourcesOfType(template: Template, type: string): Array<[string
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 }
 
-/** The statements of every IAM policy in the template, wherever CloudFormation allows one. */
+/**
+ * The statements of every IAM policy in the template, wherever CloudFormation allows one; a
+ * statement under a condition (`Fn::If`) counts with each of its branches.
+ */
 export function policyStatements(template: Template): Array<{ where: string; statement: Json }> {
   const found: Array<{ where: string; statement: Json }> = [];
+  const add = (where: string, s: unknown) => {
+    if (!s || typeof s !== 'object') return;
+    const branches = (s as Json)['Fn::If'];
+    if (Array.isArray(branches)) {
+      for (const [b, branch] of branches.slice(1).entries()) if (!isNoValue(branch)) add(`${where}.Fn::If[${b + 1}]`, branch);
+      return;
+    }
+    found.push({ where, statement: s as Json });
+  };
   const addDocument = (where: string, doc: unknown) => {
     if (!doc || typeof doc !== 'object') return;
     const statements = (doc as Json).Statement;
-    for (const [i, s] of (Array.isArray(statements) ? statements : [statements]).entries()) {
-      if (s && typeof s === 'object') found.push({ where: `${where}.Statement[${i}]`, statement: s as Json });
-    }
+    for (const [i, s] of (Array.isArray(statements) ? statements : [statements]).entries()) add(`${where}.Statement[${i}]`, s);
   };
   for (const [id, resource] of Object.entries(template.Resources)) {
     const props = resource.Properties ?? {};
@@ -142,6 +152,10 @@ export function policyStatements(template: Template): Array<{ where: string; sta
     }
   }
   return found;
+}
+
+function isNoValue(node: unknown): boolean {
+  return typeof node === 'object' && node !== null && (node as Json).Ref === 'AWS::NoValue';
 }
 
 export function asArray<T>(value: T | T[] | undefined): T[] {

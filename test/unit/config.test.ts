@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       readTimeoutSeconds: 10,
       logLevel: 'info',
       metricsNamespace: 'ecs-secret-redeploy',
+      secretOwners: { kind: 'accounts', accounts: [] },
+      ownerReadRole: 'ecs-secret-redeploy-owner-read',
     });
     expect(DEFAULT_STATE_TABLE).toBe('ecs-secret-redeploy');
   });
@@ -48,6 +50,8 @@ describe('loadConfig', () => {
       READ_TIMEOUT_SECONDS: '0',
       LOG_LEVEL: 'silent',
       POWERTOOLS_METRICS_NAMESPACE: 'acme/redeploys',
+      SECRET_OWNERS: '111111111111, 444444444444',
+      OWNER_READ_ROLE: 'acme-secret-reader',
     });
     expect(config).toEqual({
       region: 'eu-central-1',
@@ -69,7 +73,17 @@ describe('loadConfig', () => {
       readTimeoutSeconds: 0,
       logLevel: 'silent',
       metricsNamespace: 'acme/redeploys',
+      secretOwners: { kind: 'accounts', accounts: ['111111111111', '444444444444'] },
+      ownerReadRole: 'acme-secret-reader',
     });
+  });
+
+  it('reads the allowed secret owners: account ids, or the organization; refuses anything else', () => {
+    expect(loadConfig({ SECRET_OWNERS: 'Organization' }).secretOwners).toEqual({ kind: 'organization' });
+    expect(loadConfig({ SECRET_OWNERS: ' ' }).secretOwners).toEqual({ kind: 'accounts', accounts: [] });
+    expect(() => loadConfig({ SECRET_OWNERS: '111111111111,o-abc' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SECRET_OWNERS: '11111111111' })).toThrow(/SECRET_OWNERS must be "organization" or 12-digit account ids/);
+    expect(() => loadConfig({ OWNER_READ_ROLE: 'role/with/path' })).toThrow(/OWNER_READ_ROLE must be an IAM role name/);
   });
 
   it('takes a caller default for the attempts, which AWS_MAX_ATTEMPTS still overrides', () => {

@@ -1,6 +1,6 @@
 import type { Trigger } from '../../domain/decode/events';
-import { ForeignAccountError } from '../../domain/errors';
 import { locationOf } from '../../domain/identity/arn';
+import { assertAllowedOwner } from '../../domain/identity/owners';
 import { accountOf, type Target, targetText } from '../../domain/identity/target';
 import { type Report, secretIdentity } from '../../domain/report/report';
 import type { Ports } from '../../ports/ports';
@@ -24,9 +24,9 @@ export type { ReconcileOptions, ReconcileResult } from './options';
 export async function reconcile(ports: Ports, target: Target, trigger: Trigger, options: ReconcileOptions): Promise<ReconcileResult> {
   const base = { trigger, origin: options.origin, dryRun: options.dryRun, services: [], standaloneTasks: [], warnings: [] };
   const account = await ports.accountId();
-  assertOwnAccount(targetText(target), accountOf(target), account);
+  assertAllowedOwner(targetText(target), accountOf(target), account, ports.config.secretOwners);
   const secret = await ports.secrets.describe(target);
-  assertOwnAccount(secret.arn, locationOf(secret.arn)?.account, account);
+  assertAllowedOwner(secret.arn, locationOf(secret.arn)?.account, account, ports.config.secretOwners);
   if (secret.deletedDate) {
     const report = await warnDeletion(ports, target, trigger, {
       dryRun: options.dryRun || !options.useLedger,
@@ -59,10 +59,4 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
   if (run.unfinished) report.continued = { reason: 'this run reached its deadline; a new run continues the rest' };
   if (!options.dryRun) await announce(ports, report, run.rollout, trigger, options.origin);
   return { report, secretArn: secret.arn, unfinished: run.unfinished, bucket: redeployer.bucketState() };
-}
-
-function assertOwnAccount(secretId: string, secretAccount: string | undefined, account: string): void {
-  if (secretAccount !== undefined && secretAccount !== account) {
-    throw new ForeignAccountError(`secret ${secretId} belongs to account ${secretAccount}, not to this account (${account})`);
-  }
 }

@@ -26,7 +26,8 @@ export function usageMermaid(map: UsageMap): string {
   lines.push('  subgraph g0["secrets and parameters"]');
   for (const secret of map.secrets) {
     const kind = secret.kind === 'parameter' ? 'SSM parameter' : 'secret';
-    lines.push(`    ${secretIds.get(secret.arn)}["${label(`${secret.name} (${kind}, ${secret.region})`)}"]`);
+    const owner = secret.ownership === 'own' ? '' : `, account ${secret.account}`;
+    lines.push(`    ${secretIds.get(secret.arn)}["${label(`${secret.name} (${kind}, ${secret.region}${owner})`)}"]`);
   }
   lines.push('  end');
   [...groups.entries()].forEach(([group, consumers], i) => {

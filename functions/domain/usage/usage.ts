@@ -1,4 +1,5 @@
 import { locationOf, parameterNameOf, parseArn } from '../identity/arn';
+import { describeOwners, OWN_ACCOUNT_ONLY, type Ownership, ownershipOf, type SecretOwners } from '../identity/owners';
 import { type SecretState, versionOfStage } from '../plan/secret-state';
 import { followedStage, type SecretReference } from '../references/references';
 import { type ReportReference, toReportReference } from '../report/report';
@@ -70,7 +71,13 @@ export interface SecretUsage {
   name: string;
   kind: SecretState['kind'];
   region: string;
+  /** The account that owns it. */
   account: string;
+  /**
+   * How that account relates to the consumers': `own` (theirs), `allowed-owner` (an owner account
+   * this deployment manages secrets of, read through its read role), `not-allowed` (refused).
+   */
+  ownership: Ownership;
   found: boolean;
   /** The version AWSCURRENT points to (a parameter: its version number). */
   currentVersion?: string;
@@ -102,14 +109,21 @@ export interface UsageMap {
   unresolved: UnresolvedReference[];
 }
 
-/** Groups the uses by secret (full ARN), consumers by kind and name, and applies the attention rules. */
-export function usageMap(uses: Use[], meta: Omit<UsageMap, 'secrets' | 'unresolved'> & { unresolved?: UnresolvedReference[] }): UsageMap {
+/**
+ * Groups the uses by secret (full ARN), consumers by kind and name, and applies the attention
+ * rules; `owners` are the accounts whose secrets the deployment manages besides the consumers' own.
+ */
+export function usageMap(
+  uses: Use[],
+  meta: Omit<UsageMap, 'secrets' | 'unresolved'> & { unresolved?: UnresolvedReference[] },
+  owners: SecretOwners = OWN_ACCOUNT_ONLY,
+): UsageMap {
   const bySecret = new Map<string, Use[]>();
   for (const use of uses) {
     const arn = use.lookup.found ? use.lookup.state.arn : use.lookup.arn;
     bySecret.set(arn, [...(bySecret.get(arn) ?? []), use]);
   }
-  const secrets = [...bySecret.entries()].map(([arn, list]) => secretUsage(arn, list));
+  const secrets = [...bySecret.entries()].map(([arn, list]) => secretUsage(arn, list, owners));
   secrets.sort((a, b) => a.name.localeCompare(b.name) || a.arn.localeCompare(b.arn));
   const unresolved = [...(meta.unresolved ?? [])].sort((a, b) => a.reference.localeCompare(b.reference));
   return { ...meta, secrets, unresolved };
@@ -117,9 +131,10 @@ export function usageMap(uses: Use[], meta: Omit<UsageMap, 'secrets' | 'unresolv
 
 const KIND_ORDER: Record<Consumer['kind'], number> = { service: 0, task: 1, 'scheduled-task': 2 };
 
-function secretUsage(arn: string, uses: Use[]): SecretUsage {
+function secretUsage(arn: string, uses: Use[], owners: SecretOwners): SecretUsage {
   const { lookup } = uses[0];
   const location = locationOf(arn) ?? { partition: '', region: '', account: '' };
+  const home = homeOf(uses[0]);
   const consumers = new Map<string, ConsumerUsage>();
   for (const { consumer, reference } of uses) {
     const entry = consumers.get(consumer.arn) ?? { ...consumer, references: [] };
@@ -133,11 +148,12 @@ function secretUsage(arn: string, uses: Use[]): SecretUsage {
     kind: lookup.found ? lookup.state.kind : lookup.kind,
     region: location.region,
     account: location.account,
+    ownership: home && location.account !== '' ? ownershipOf(location.account, home.account, owners) : 'own',
     found: lookup.found,
     ...(state && versionOfStage(state, 'AWSCURRENT') ? { currentVersion: versionOfStage(state, 'AWSCURRENT') } : {}),
     ...(state?.deletedDate ? { deletedDate: state.deletedDate } : {}),
     consumers: [...consumers.values()].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name)),
-    attention: attentionOf(arn, uses),
+    attention: attentionOf(arn, uses, owners),
   };
 }
 
@@ -145,9 +161,10 @@ function secretUsage(arn: string, uses: Use[]): SecretUsage {
  * The rules, in the order they are listed: the secret is gone or going, a reference can no longer
  * get the value it names or not the current one, the secret lives in another region (its changes
  * reach the consumers at their region's scheduled reconcile, at once only with forwarding) or in
- * another account (not handled).
+ * another account that is not an allowed owner (not handled). A secret of an allowed owner is
+ * handled as the consumers' own.
  */
-function attentionOf(arn: string, uses: Use[]): Attention[] {
+function attentionOf(arn: string, uses: Use[], owners: SecretOwners): Attention[] {
   const found: Attention[] = [];
   const add = (kind: AttentionKind, message: string, who: Use[]) => {
     const names = [...new Set(who.map((u) => u.consumer.name))].sort();
@@ -170,12 +187,13 @@ function attentionOf(arn: string, uses: Use[]): Attention[] {
   }
   const secret = locationOf(arn);
   for (const use of uses) {
-    const home = locationOf(use.consumer.taskDefinition) ?? locationOf(use.consumer.clusterArn);
+    const home = homeOf(use);
     if (!secret || !home) continue;
-    if (secret.account !== home.account) {
+    if (ownershipOf(secret.account, home.account, owners) === 'not-allowed') {
+      const allowed = owners.kind === 'accounts' && owners.accounts.length === 0 ? '' : ` nor an allowed owner (${describeOwners(owners)})`;
       add(
         'other-account',
-        `in account ${secret.account}, not the consumers' (${home.account}): its changes are not handled (a secret of another account is refused)`,
+        `in account ${secret.account}, not the consumers' (${home.account})${allowed}: its changes are not handled (a secret of another account is refused)`,
         [use],
       );
     } else if (secret.region !== home.region) {
@@ -188,6 +206,11 @@ function attentionOf(arn: string, uses: Use[]): Attention[] {
     }
   }
   return found;
+}
+
+/** Where a consumer runs: its task definition's account and region. */
+function homeOf(use: Use) {
+  return locationOf(use.consumer.taskDefinition) ?? locationOf(use.consumer.clusterArn);
 }
 
 function referenceProblem(reference: SecretReference, state: SecretState): Pick<Attention, 'kind' | 'message'> | undefined {

@@ -3,7 +3,7 @@ import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload, type RunRequest } from '../../../functions/domain/decode/run-request';
-import { MalformedEventError } from '../../../functions/domain/errors';
+import { ForeignAccountError, MalformedEventError } from '../../../functions/domain/errors';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { deploymentChange, secretEvents, serviceEvent } from '../../kit/events';
 import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
@@ -57,6 +57,28 @@ describe('handleEvent', () => {
     const outcome = await handleEvent(world.ports, secretEvents(ordersDb, ORIGIN).labelUpdated('AWSPENDING', 'v9'), invocation(300));
 
     expect(outcome.kind === 'report' && outcome.report.services.filter((s) => s.outcome === 'redeployed').length).toBe(3);
+  });
+
+  it('refuses an event of an account that is neither this one nor an allowed owner: counted, nothing read or redeployed', async () => {
+    const ordersDb = secretArnOf('prod/orders-db');
+    world.secrets.rotate(ordersDb);
+    const before = world.ecs.calls.UpdateService ?? 0;
+    const foreign = { account: '444444444444', region: REGION };
+
+    await expect(handleEvent(world.ports, secretEvents(ordersDb, foreign).rotationSucceeded(), invocation(300))).rejects.toThrow(
+      `event from account 444444444444, which is neither this account (${ACCOUNT}) nor an allowed owner (none)`,
+    );
+    world.ports.config.secretOwners = { kind: 'accounts', accounts: ['111111111111'] };
+    await expect(handleEvent(world.ports, secretEvents(ordersDb, foreign).putSecretValue(), invocation(300))).rejects.toThrow(
+      ForeignAccountError,
+    );
+    // An allowed owner's event names a resource of its own account only.
+    const owner = { account: '111111111111', region: REGION };
+    await expect(handleEvent(world.ports, secretEvents(ordersDb, owner).labelUpdated('AWSCURRENT', 'v9'), invocation(300))).rejects.toThrow(
+      'an event of account 111111111111 names',
+    );
+    expect(world.metrics.sum('EventsRefused')).toBe(3);
+    expect(world.ecs.calls.UpdateService ?? 0).toBe(before);
   });
 
   it('reports an event it ignores without reading anything', async () => {

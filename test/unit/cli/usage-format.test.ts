@@ -14,6 +14,7 @@ const MAP: UsageMap = {
       kind: 'secret',
       region: 'eu-west-1',
       account: '111122223333',
+      ownership: 'own',
       found: true,
       currentVersion: 'v2',
       consumers: [
@@ -47,8 +48,8 @@ describe('usageRendering', () => {
     expect(usageRendering(MAP).table({ color: false }).split('\n')).toEqual([
       '1 secret or parameter used by task definitions (found by scan)',
       '',
-      'SECRET   KIND    REGION     CONSUMERS  ATTENTION',
-      'prod/db  secret  eu-west-1  2          1',
+      'SECRET   KIND    REGION     OWNER         CONSUMERS  ATTENTION',
+      'prod/db  secret  eu-west-1  this account  2          1',
       '',
       'Needs attention:',
       '  prod/db: pinned to version id v1, which is not current (it holds AWSPREVIOUS) [api]',

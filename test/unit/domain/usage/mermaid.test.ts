@@ -8,6 +8,7 @@ function secret(name: string, consumers: SecretUsage['consumers'], overrides: Pa
     kind: 'secret',
     region: 'eu-west-1',
     account: '111122223333',
+    ownership: 'own',
     found: true,
     consumers,
     attention: [],
@@ -54,6 +55,11 @@ describe('usageMermaid', () => {
       '  s2 -->|"secrets DB, key password"| c1',
       '',
     ]);
+  });
+
+  it('names the account of a secret that another account owns', () => {
+    const shared = secret('shared/db', [consumer('api', 'web')], { account: '444455556666', ownership: 'allowed-owner' });
+    expect(usageMermaid(map([shared]))).toContain('    s1["shared/db (secret, eu-west-1, account 444455556666)"]');
   });
 
   it('puts scheduled tasks apart with their schedule, and marks secrets that need attention', () => {

@@ -207,6 +207,26 @@ describe('usageMap', () => {
       expect(attentionOf(uses)).toEqual(expected);
     });
 
+    it("handles an allowed owner's secret as the consumers' own, and says which account owns each secret", () => {
+      const shared = 'arn:aws:secretsmanager:eu-west-1:444455556666:secret:shared/key-AbCdEf';
+      const other = 'arn:aws:secretsmanager:eu-west-1:777788889999:secret:other/key-AbCdEf';
+      const uses = [
+        use(service('web'), smReference(shared), found({ arn: shared })),
+        use(service('web'), smReference(other), found({ arn: other, name: 'other/key' })),
+        use(service('web'), smReference(DB)),
+      ];
+      const secrets = usageMap(uses, META, { kind: 'accounts', accounts: ['444455556666'] }).secrets;
+      const of = (arn: string) => secrets.find((s) => s.arn === arn);
+      expect(of(shared)).toMatchObject({ account: '444455556666', ownership: 'allowed-owner', attention: [] });
+      expect(of(DB)).toMatchObject({ account: ACCOUNT, ownership: 'own' });
+      expect(of(other)).toMatchObject({ account: '777788889999', ownership: 'not-allowed' });
+      expect(of(other)?.attention.map((a) => a.message)).toEqual([
+        `in account 777788889999, not the consumers' (${ACCOUNT}) nor an allowed owner (444455556666): its changes are not handled (a secret of another account is refused)`,
+      ]);
+      const organization = usageMap(uses, META, { kind: 'organization' }).secrets;
+      expect(organization.map((s) => s.ownership).sort()).toEqual(['allowed-owner', 'allowed-owner', 'own']);
+    });
+
     it('names every consumer a finding concerns, once', () => {
       const pinned = smReference(`${DB}:::${V1}`);
       expect(attentionOf([use(service('b'), pinned), use(service('a'), pinned), use(service('a'), { ...pinned, name: 'OTHER' })])).toEqual([
