@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { errorLine, OutcomeUnknownError, ThrottledError } from '../domain/errors';
-import { parseArn } from '../domain/identity/arn';
 import { primaryDeploymentId, type ServiceSnapshot } from '../domain/inventory/service';
 import {
   type ClaimDecision,
   claimed,
   decideClaim,
+  describeRecord,
   describeVersions,
   done,
+  kindOf,
   type LedgerRecord,
   type RolloutSlot,
   released,
@@ -15,18 +16,11 @@ import {
   type Versions,
 } from '../domain/ledger/record';
 import { canStart, type Deadline } from '../domain/rollout/deadline';
-import {
-  type BucketState,
-  drained,
-  fullBucket,
-  leanest,
-  type RateSettings,
-  reserve,
-  type SharedBucket,
-} from '../domain/rollout/rate-limiter';
+import type { BucketState, SharedBucket } from '../domain/rollout/rate-limiter';
 import type { Ports } from '../ports/ports';
 import { commitRecord } from './commit-record';
 import { type DescribeOnce, describeOnce, readOtherSecrets, settleOtherSecrets } from './settle';
+import { UpdatePacer } from './update-pacer';
 
 /** A service that is due and may be redeployed, with what the ledger said when it was read. */
 export interface Work {
@@ -74,43 +68,29 @@ export class Redeployer {
   /** The states of the other secrets of the services this run redeploys, each read once. */
   private readonly describeOther: DescribeOnce;
   private writes = 0;
-  private bucket: BucketState;
-  private readonly rate: RateSettings;
+  private readonly pacer: UpdatePacer;
 
-  /**
-   * `bucket` is the one a continuation carried; `shared` the one this process's runs share (a
-   * Lambda container's). The run starts from the leaner of the two, full only when neither is
-   * known, and keeps `shared` up to date with every token it takes: a run started by another
-   * event (a rotation emits up to five) or by the schedule does not burst again on top of a chain
-   * of continuations still at work, so the configured rate stays the function's whole rate.
-   */
+  /** `bucket` is the one a continuation carried; `shared` the one this process's runs share (see UpdatePacer). */
   constructor(
     private readonly ports: Ports,
     private readonly deadline: Deadline,
     bucket: BucketState | undefined,
     private readonly force: boolean,
-    private readonly shared?: SharedBucket,
+    shared?: SharedBucket,
   ) {
     this.startedAt = ports.clock.now();
     this.describeOther = describeOnce(ports, this.startedAt);
-    this.rate = { perSecond: ports.config.updateRate, burst: ports.config.updateBurst };
-    this.bucket = leanest([bucket, shared?.state], this.rate, this.nowMs()) ?? fullBucket(this.rate, this.nowMs());
-    this.keep(this.bucket);
+    this.pacer = new UpdatePacer(ports, deadline, bucket, shared);
   }
 
   /** The bucket as this run leaves it, for a continuation. */
   bucketState(): BucketState {
-    return this.bucket;
-  }
-
-  private keep(state: BucketState): void {
-    this.bucket = state;
-    if (this.shared) this.shared.state = state;
+    return this.pacer.bucketState();
   }
 
   /** True while new work may still start. */
   canStart(): boolean {
-    return canStart(this.deadline, this.nowMs());
+    return canStart(this.deadline, this.ports.clock.now().getTime());
   }
 
   /** What the ledger says about a record now, for this run; `force` claims it even at the desired versions. */
@@ -167,7 +147,7 @@ export class Redeployer {
 
   /** Redeploys without a ledger (`--no-ledger`): no exactly-once guard, every attempt is sent. */
   async redeployUnguarded(service: ServiceSnapshot): Promise<WorkResult> {
-    if (!(await this.takeToken())) return DEADLINE;
+    if (!(await this.pacer.takeToken())) return DEADLINE;
     try {
       const { deploymentId } = await this.ports.ecs.forceNewDeployment(service);
       return {
@@ -186,7 +166,7 @@ export class Redeployer {
     previous: LedgerRecord | undefined,
     rollout?: RolloutSlot,
   ): Promise<LedgerRecord | 'conflict' | 'deadline'> {
-    if (!(await this.takeToken())) return 'deadline';
+    if (!(await this.pacer.takeToken())) return 'deadline';
     const next = claimed(
       previous,
       { secretArn: work.secretArn, serviceArn: work.service.serviceArn },
@@ -221,14 +201,14 @@ export class Redeployer {
         sent = await this.ports.ecs.forceNewDeployment(service);
       } catch (error) {
         if (error instanceof ThrottledError) {
-          this.keep(drained(this.bucket, this.rate, this.nowMs()));
+          this.pacer.throttled();
           throttled += 1;
           if (throttled >= MAX_THROTTLED) {
             await this.release(pending, `ECS throttled UpdateService ${throttled} times`);
             return { outcome: 'failed', reason: `ECS throttled UpdateService ${throttled} times; it stays due for the next run` };
           }
           const pause = Math.min(MAX_BACKOFF_MS, 500 * 2 ** throttled) * (0.5 + Math.random() / 2);
-          if (!canStart(this.deadline, this.nowMs(), pause)) {
+          if (!canStart(this.deadline, this.ports.clock.now().getTime(), pause)) {
             await this.release(pending, "ECS throttled UpdateService until this run's deadline");
             return { outcome: 'deferred', reason: 'ECS throttled UpdateService; a new run continues' };
           }
@@ -325,21 +305,6 @@ export class Redeployer {
   private commit(next: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
     return commitRecord(this.ports.ledger, next, expectedRev);
   }
-
-  /** Waits for a rate token; false (and no token taken) when the wait would pass the deadline. */
-  private async takeToken(): Promise<boolean> {
-    const now = this.nowMs();
-    if (!canStart(this.deadline, now)) return false;
-    const { state, waitMs } = reserve(this.bucket, this.rate, now);
-    if (!canStart(this.deadline, now, waitMs)) return false;
-    this.keep(state);
-    if (waitMs > 0) await this.ports.clock.sleep(waitMs);
-    return true;
-  }
-
-  private nowMs(): number {
-    return this.ports.clock.now().getTime();
-  }
 }
 
 /** Nothing was claimed: the run reached its deadline first. */
@@ -348,23 +313,4 @@ const DEADLINE: WorkResult = { outcome: 'deferred', reason: 'this run reached it
 function priorOf(service: ServiceSnapshot): { priorDeploymentId?: string } {
   const id = primaryDeploymentId(service);
   return id ? { priorDeploymentId: id } : {};
-}
-
-/** `AWSCURRENT=v3, by deployment ecs-svc/1` (a parameter: `version 3, ...`) for reasons. */
-export function describeRecord(record: LedgerRecord | undefined): string {
-  if (!record) return 'no record';
-  if (record.stale) return `an older version than current (first seen: ${record.stale})`;
-  const how = record.deploymentId
-    ? `, by deployment ${record.deploymentId}`
-    : record.via === 'baseline'
-      ? ', since it was indexed'
-      : record.via === 'first-sight'
-        ? ', as its deployment was created after the version'
-        : '';
-  return `${describeVersions(record.versions, kindOf(record.secretArn))}${how}`;
-}
-
-/** A parameter's ARN names the ssm service; anything else here is a secret. */
-function kindOf(arn: string): 'secret' | 'parameter' {
-  return parseArn(arn)?.service === 'ssm' ? 'parameter' : 'secret';
 }

@@ -2,7 +2,15 @@ import type { Trigger } from '../../domain/decode/events';
 import { lastPathSegment } from '../../domain/identity/arn';
 import type { ServiceSnapshot } from '../../domain/inventory/service';
 import { desiredVersions } from '../../domain/ledger/desired';
-import { describeVersions, type LedgerRecord, noTasks, type SecretRecord, type Versions, versionKey } from '../../domain/ledger/record';
+import {
+  describeRecord,
+  describeVersions,
+  type LedgerRecord,
+  noTasks,
+  type SecretRecord,
+  type Versions,
+  versionKey,
+} from '../../domain/ledger/record';
 import { eligibility } from '../../domain/plan/eligibility';
 import type { SecretState } from '../../domain/plan/secret-state';
 import { referencesTo } from '../../domain/references/match';
@@ -12,7 +20,7 @@ import { waveOf } from '../../domain/rollout/waves';
 import type { Ports } from '../../ports/ports';
 import { mapWithConcurrency } from '../../util/concurrency';
 import { firstSightRecords } from '../first-sight';
-import { describeRecord, type Redeployer, type Work, type WorkResult } from '../redeploy';
+import type { Redeployer, Work, WorkResult } from '../redeploy';
 import { repairServiceIndex } from '../refresh-index';
 import { type Consumer, describeLive } from './consumers';
 import type { ReconcileOptions } from './options';

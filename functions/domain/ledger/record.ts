@@ -6,6 +6,7 @@
  * known to have been applied, released when it is known not to have been.
  */
 
+import { parseArn } from '../identity/arn';
 import type { DeploymentState, Rollout } from '../rollout/waves';
 
 /**
@@ -108,6 +109,25 @@ export function versionsOfKey(key: string): Versions {
 export function describeVersions(versions: Versions, kind: 'secret' | 'parameter'): string {
   if (kind === 'parameter' && Object.keys(versions).length === 1) return `version ${Object.values(versions)[0]}`;
   return versionKey(versions);
+}
+
+/** `AWSCURRENT=v3, by deployment ecs-svc/1` (a parameter: `version 3, ...`) for reasons. */
+export function describeRecord(record: LedgerRecord | undefined): string {
+  if (!record) return 'no record';
+  if (record.stale) return `an older version than current (first seen: ${record.stale})`;
+  const how = record.deploymentId
+    ? `, by deployment ${record.deploymentId}`
+    : record.via === 'baseline'
+      ? ', since it was indexed'
+      : record.via === 'first-sight'
+        ? ', as its deployment was created after the version'
+        : '';
+  return `${describeVersions(record.versions, kindOf(record.secretArn))}${how}`;
+}
+
+/** A parameter's ARN names the ssm service; anything else here is a secret. */
+export function kindOf(arn: string): 'secret' | 'parameter' {
+  return parseArn(arn)?.service === 'ssm' ? 'parameter' : 'secret';
 }
 
 /** True when the record holds every desired version (stages it holds beyond them do not matter). */
