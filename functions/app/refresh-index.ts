@@ -1,17 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { UnknownSecretError } from '../domain/errors';
-import { lastPathSegment } from '../domain/identity/arn';
+import type { Trigger } from '../domain/decode/events';
+import type { RebuildIndexRequest } from '../domain/decode/run-request';
+import { RebuildInProgressError, UnknownSecretError } from '../domain/errors';
+import { lastPathSegment, sameCluster } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';
 import { diffIndex, entriesFor, type IndexDiff, type IndexEntry, type IndexMeta, type MissingSecret } from '../domain/index/entries';
 import type { ServiceSnapshot } from '../domain/inventory/service';
 import type { LedgerRecord } from '../domain/ledger/record';
 import type { SecretReference } from '../domain/references/references';
+import { canStart, type Deadline, NO_DEADLINE } from '../domain/rollout/deadline';
+import type { Continuation } from '../ports/continuation';
+import type { StoredIndex } from '../ports/index-store';
 import type { Ports } from '../ports/ports';
+import type { RebuildLease, RebuildProgress } from '../ports/rebuild-store';
+import type { CachedRevisions } from '../ports/revision-cache';
 import { mapWithConcurrency } from '../util/concurrency';
 import { firstSightRecords } from './first-sight';
 import type { OnProgress } from './progress';
 import { cacheRevisions, dropUnusedRevisions, revisionReferences } from './revision-cache';
-import { scanAccount } from './scan-account';
+import { type AccountScan, listClusters, TASK_DEFINITION_CONCURRENCY } from './scan-account';
 
 /** What a rebuild did. */
 export interface RebuildSummary extends IndexMeta {
@@ -37,18 +44,274 @@ export interface StaleConsumer {
   reason: string;
 }
 
+/** How long a run may hold a rebuild without saving progress before another run may take it over. */
+export const REBUILD_LEASE_MS = 120_000;
+/** How long a build handed to a continuation waits for it before another run may take it over. */
+export const REBUILD_HANDOVER_MS = 300_000;
 /**
- * Rebuilds the index from a full scan: every service's task definition (each described once,
- * unless the revision cache holds it), every reference resolved to its secret's full ARN, then
- * only the differences written. Entries of deleted services, or of task definitions that dropped
- * a reference, are removed; so are cached revisions no longer in use.
+ * The most one page takes: a ListServices, up to ten DescribeServices and up to a hundred
+ * DescribeTaskDefinition at ECS's 20 a second. A page starts only when it can end before the deadline.
  */
-export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promise<RebuildSummary> {
-  const started = ports.clock.now();
+const PAGE_MS = 10_000;
+/** Kept for the final step (first sight, the index and cache writes): it starts only with this much left. */
+const FINAL_MS = 120_000;
+/** A rebuild's chain of continuations longer than this is a loop, not work (every run moves the build on by a page). */
+export const MAX_REBUILD_HOPS = 500;
+/** A build left unfinished this long is started over: what it listed is too old to index. */
+const MAX_BUILD_AGE_MS = 24 * 3600 * 1000;
+
+/** How a rebuild run is bounded, and where it came from. */
+export interface RebuildRun {
+  deadline: Deadline;
+  /** Where a run near its deadline hands the build over; without one (the CLI) a build that stops waits for the next run. */
+  continuation?: Continuation;
+  /** The continuation this run is (the build and the lease token handed over), absent for a run started afresh. */
+  resume?: RebuildIndexRequest;
+  /** Discards an unfinished build (whose lease ran out) and starts over. */
+  restart?: boolean;
+  trigger?: Trigger;
+  onProgress?: OnProgress;
+}
+
+/** What one rebuild run did. */
+export type RebuildOutcome =
+  /** The build completed in this run: the index was switched to it. */
+  | { status: 'complete'; summary: RebuildSummary; progress: RebuildProgress; resumed: boolean }
+  /** The run reached its deadline and handed the build to a new run (`continued`), or left it for the next one (`stopped`). */
+  | { status: 'continued' | 'stopped'; progress: RebuildProgress; resumed: boolean }
+  /** Another run holds the build (until `leaseUntil`), or took it over from this one: nothing was done. */
+  | { status: 'refused'; reason: string; progress?: RebuildProgress; leaseUntil?: string };
+
+/**
+ * Rebuilds the index from a full scan in one run without a deadline (the CLI, tests), resuming an
+ * unfinished build whose lease ran out. Throws {@link RebuildInProgressError} while another run
+ * holds the build.
+ */
+export async function rebuildIndex(ports: Ports, onProgress?: OnProgress, options: { restart?: boolean } = {}): Promise<RebuildSummary> {
+  const outcome = await runRebuild(ports, { deadline: NO_DEADLINE, ...(onProgress ? { onProgress } : {}), ...options });
+  if (outcome.status === 'complete') return outcome.summary;
+  if (outcome.status === 'refused') throw new RebuildInProgressError(outcome.reason);
+  throw new RebuildInProgressError('the index rebuild stopped before its end; run it again to go on');
+}
+
+/**
+ * One run of an index rebuild. The build lists each cluster's services a page at a time
+ * (ListServices, DescribeServices) and describes each task definition revision in use that the
+ * revision cache has not seen, writing the cache as it goes; after each page it records where it
+ * is (cluster, page token) and what it listed, in the state table, under a lease. A run near its
+ * deadline hands the build over through the continuation; a run started while another holds the
+ * lease is refused; one started after a lease ran out takes the build over where it stopped.
+ * The index entries, their ledger first-sight records and the meta are written only when every
+ * cluster is listed, in one final step: readers never see a half-built index.
+ */
+export async function runRebuild(ports: Ports, run: RebuildRun): Promise<RebuildOutcome> {
+  const owner = randomUUID();
+  const claimed = await claimBuild(ports, run, owner);
+  if ('refused' in claimed) return claimed.refused;
+  let { progress, lease } = claimed;
+  const { resumed } = claimed;
+  const now = () => ports.clock.now().getTime();
   // The stored index and the revision cache, in one read: only revisions never seen are described.
   const stored = await ports.index.stored();
-  const scan = await scanAccount(ports, onProgress, stored.revisions);
-  await cacheRevisions(ports, scan.described);
+  const cache: CachedRevisions = new Map(stored.revisions);
+  let units = 0;
+  const report = () =>
+    run.onProgress?.({
+      phase: 'scan',
+      clusters: progress.clusters.length,
+      clustersDone: progress.cluster,
+      services: progress.services,
+      taskDefinitions: progress.described,
+    });
+  report();
+  while (progress.cluster < progress.clusters.length) {
+    // Every run moves the build on by one page at least, whatever its deadline.
+    if (units > 0 && !canStart(run.deadline, now(), PAGE_MS)) return handOver(ports, run, progress, lease, resumed);
+    units += 1;
+    const cluster = progress.clusters[progress.cluster];
+    const page = await ports.ecs.listServicesPage(cluster, progress.pageToken);
+    const last = page.nextToken === undefined;
+    // Deleted services stay listed for a while as INACTIVE (DRAINING while they stop): nothing to index or redeploy.
+    const services = page.services.filter((s) => s.status === 'ACTIVE' && sameCluster(s.clusterArn, cluster)).map(compactSnapshot);
+    const standaloneTasks = last ? await ports.ecs.listStandaloneTasks(cluster) : [];
+    const described = await describeUnseen(
+      ports,
+      [...services.map((s) => s.taskDefinition), ...standaloneTasks.map((t) => t.taskDefinition)],
+      cache,
+    );
+    await cacheRevisions(ports, described);
+    await ports.rebuilds.savePage(progress.buildId, progress.pages, { services, standaloneTasks });
+    const next: RebuildProgress = {
+      ...progress,
+      cluster: last ? progress.cluster + 1 : progress.cluster,
+      pages: progress.pages + 1,
+      services: progress.services + services.length,
+      described: progress.described + described.size,
+    };
+    if (last) delete next.pageToken;
+    else next.pageToken = page.nextToken;
+    const renewed = await renew(ports, next, lease, owner);
+    if (!renewed) return lost(progress);
+    [progress, lease] = [next, renewed];
+    report();
+  }
+  if (units > 0 && !canStart(run.deadline, now(), FINAL_MS)) return handOver(ports, run, progress, lease, resumed);
+  // The last check that this run still holds the build before the index is switched to it.
+  const held = await renew(ports, progress, lease, owner);
+  if (!held) return lost(progress);
+  const summary = await completeBuild(ports, progress, stored, cache);
+  await ports.rebuilds.clear();
+  return { status: 'complete', summary, progress, resumed };
+}
+
+/** The build this run works on: the one handed to it, an unfinished one whose lease ran out, or a new one. */
+async function claimBuild(
+  ports: Ports,
+  run: RebuildRun,
+  owner: string,
+): Promise<{ progress: RebuildProgress; lease: RebuildLease; resumed: boolean } | { refused: RebuildOutcome }> {
+  const nowMs = ports.clock.now().getTime();
+  const lease = { owner, until: nowMs + REBUILD_LEASE_MS };
+  const found = await ports.rebuilds.current();
+  const refused = (reason: string, held = found): { refused: RebuildOutcome } => ({
+    refused: {
+      status: 'refused',
+      reason,
+      ...(held ? { progress: held.progress, leaseUntil: new Date(held.lease.until).toISOString() } : {}),
+    },
+  });
+  const takeOver = async (held: NonNullable<typeof found>) => {
+    const progress = { ...held.progress, runs: held.progress.runs + 1 };
+    return (await ports.rebuilds.save(progress, lease, held.lease))
+      ? { progress, lease, resumed: true }
+      : refused('another run took the index rebuild over at the same moment');
+  };
+  if (run.resume) {
+    if (!found || found.progress.buildId !== run.resume.buildId || found.lease.owner !== run.resume.token)
+      return refused('the index rebuild this continuation was to go on with has completed, or another run took it over', undefined);
+    return takeOver(found);
+  }
+  if (found && found.lease.until > nowMs) {
+    const { progress } = found;
+    return refused(
+      `an index rebuild is in flight (started ${progress.startedAt}, ${progress.cluster} of ${progress.clusters.length} clusters ` +
+        `and ${progress.services} services listed, run ${progress.runs}); its lease runs until ` +
+        `${new Date(found.lease.until).toISOString()}: it is not started twice. Wait for it, or run again once the lease has run out ` +
+        'to go on with it',
+    );
+  }
+  const tooOld = found !== undefined && nowMs - Date.parse(found.progress.startedAt) > MAX_BUILD_AGE_MS;
+  if (found && !run.restart && !tooOld) return takeOver(found);
+  if (found) await ports.rebuilds.clear();
+  const progress: RebuildProgress = {
+    buildId: randomUUID(),
+    startedAt: new Date(nowMs).toISOString(),
+    clusters: await listClusters(ports),
+    cluster: 0,
+    pages: 0,
+    services: 0,
+    described: 0,
+    runs: 1,
+  };
+  return (await ports.rebuilds.save(progress, lease, undefined))
+    ? { progress, lease, resumed: false }
+    : refused('another run started an index rebuild at the same moment', await ports.rebuilds.current());
+}
+
+/** Saves the build's progress with the lease extended, if this run still holds it; the new lease, or undefined when lost. */
+async function renew(ports: Ports, progress: RebuildProgress, lease: RebuildLease, owner: string): Promise<RebuildLease | undefined> {
+  const renewed = { owner, until: ports.clock.now().getTime() + REBUILD_LEASE_MS };
+  return (await ports.rebuilds.save(progress, renewed, lease)) ? renewed : undefined;
+}
+
+function lost(progress: RebuildProgress): RebuildOutcome {
+  return { status: 'refused', reason: 'another run took the index rebuild over (this run held it past its lease)', progress };
+}
+
+/**
+ * Near the deadline: the build goes to a new run at once, with a lease token only that run can
+ * use; without a continuation, the lease is given up, for the next run to go on with it.
+ */
+async function handOver(
+  ports: Ports,
+  run: RebuildRun,
+  progress: RebuildProgress,
+  lease: RebuildLease,
+  resumed: boolean,
+): Promise<RebuildOutcome> {
+  const nowMs = ports.clock.now().getTime();
+  if (!run.continuation) {
+    await ports.rebuilds.save(progress, { owner: lease.owner, until: nowMs }, lease);
+    return { status: 'stopped', progress, resumed };
+  }
+  const token = randomUUID();
+  const handed = { owner: token, until: nowMs + REBUILD_HANDOVER_MS };
+  if (!(await ports.rebuilds.save(progress, handed, lease))) return lost(progress);
+  try {
+    await run.continuation.continueWith({
+      kind: 'rebuild-index',
+      buildId: progress.buildId,
+      token,
+      trigger: run.resume?.trigger ?? run.trigger ?? { source: 'schedule' },
+      hop: (run.resume?.hop ?? 0) + 1,
+    });
+  } catch (error) {
+    // No continuation: the lease is given up at once, so that the retry (or the next schedule) goes on with the build.
+    await ports.rebuilds.save(progress, { owner: token, until: nowMs }, handed).catch(() => false);
+    throw error;
+  }
+  return { status: 'continued', progress, resumed };
+}
+
+/** Describes the revisions of `arns` that `cache` does not hold (a row it could not read counts as unseen), and adds them to it. */
+async function describeUnseen(ports: Ports, arns: string[], cache: CachedRevisions): Promise<Map<string, SecretReference[]>> {
+  const unseen = [...new Set(arns)].filter((arn) => arn !== '' && cache.get(arn) === undefined);
+  const references = await mapWithConcurrency(unseen, TASK_DEFINITION_CONCURRENCY, (arn) => ports.ecs.taskDefinitionReferences(arn));
+  const described = new Map(unseen.map((arn, i) => [arn, references[i]]));
+  for (const [arn, refs] of described) cache.set(arn, refs);
+  return described;
+}
+
+/**
+ * What a build keeps of a listed service: everything the index and first sight read, without
+ * the deployments older than the PRIMARY one.
+ */
+function compactSnapshot(service: ServiceSnapshot): ServiceSnapshot {
+  return { ...service, deployments: service.deployments.filter((d) => d.status === 'PRIMARY') };
+}
+
+/**
+ * The final step of a build whose every cluster is listed: the pages it kept, every reference
+ * resolved, then only the differences written. Entries of deleted services, or of task
+ * definitions that dropped a reference, are removed; so are cached revisions no longer in use.
+ */
+async function completeBuild(
+  ports: Ports,
+  progress: RebuildProgress,
+  stored: StoredIndex,
+  cache: CachedRevisions,
+): Promise<RebuildSummary> {
+  const started = ports.clock.now();
+  const listed = await ports.rebuilds.pages(progress.buildId, progress.pages);
+  const services = [...new Map(listed.services.map((s) => [s.serviceArn, s])).values()];
+  const standaloneTasks = [...new Map(listed.standaloneTasks.map((t) => [t.taskArn, t])).values()];
+  // A revision listed by an earlier run whose cache row could not be written or read is described now.
+  const late = await describeUnseen(
+    ports,
+    [...services.map((s) => s.taskDefinition), ...standaloneTasks.map((t) => t.taskDefinition)],
+    cache,
+  );
+  await cacheRevisions(ports, late);
+  const inUse = new Set(
+    [...services.map((s) => s.taskDefinition), ...standaloneTasks.map((t) => t.taskDefinition)].filter((a) => a !== ''),
+  );
+  const scan: AccountScan = {
+    clusters: progress.clusters,
+    services,
+    standaloneTasks,
+    references: new Map([...inUse].map((arn) => [arn, cache.get(arn) as SecretReference[]])),
+    described: new Map(),
+  };
   const unresolved = new Map<string, Set<string>>();
   const desired: IndexEntry[] = [];
   const serviceSecrets = new Map<string, string[]>();
@@ -104,7 +367,7 @@ export async function rebuildIndex(ports: Ports, onProgress?: OnProgress): Promi
     entriesWritten: diff.put.length,
     entriesRemoved: diff.remove.length,
     unresolvedReferences: [...unresolved.keys()].sort(),
-    taskDefinitionsDescribed: scan.described.size,
+    taskDefinitionsDescribed: progress.described + late.size,
     revisionsDropped,
     stale,
   };

@@ -1,6 +1,6 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MalformedEventError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/refresh-index';
@@ -86,8 +86,35 @@ describe('refresh-index handler', () => {
   it('rebuilds the whole index on a schedule', async () => {
     ecs.on(ListClustersCommand).resolves({ clusterArns: [] });
     dynamo.on(ScanCommand).resolves({ Items: [] });
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [] });
     const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, lambdaContext);
     expect(result).toMatchObject({ action: 'rebuilt', summary: { clusters: 0, services: 0 } });
+  });
+
+  it('refuses a scheduled rebuild while another invocation holds the rebuild in flight, and does nothing', async () => {
+    const progress = {
+      buildId: 'b-1',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      clusters: ['web'],
+      cluster: 0,
+      pages: 0,
+      services: 0,
+      described: 0,
+      runs: 1,
+    };
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: { pk: 'REBUILD', sk: 'STATE', progress, lease: { owner: 'other', until: Date.now() + 60_000 } } });
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, lambdaContext);
+    expect(result).toMatchObject({ action: 'refused', reason: expect.stringContaining('an index rebuild is in flight') });
+    expect(ecs.calls()).toEqual([]);
+    expect(dynamo).not.toHaveReceivedCommand(BatchWriteCommand);
+  });
+
+  it('refuses a continuation payload of a rebuild without a build id', async () => {
+    const payload = { 'ecs-secret-redeploy:continuation': { kind: 'rebuild-index', trigger: { source: 'schedule' }, hop: 1 } };
+    await expect(handler(payload, lambdaContext)).rejects.toThrow(MalformedEventError);
   });
 
   it('refuses an ECS event of another kind', async () => {
