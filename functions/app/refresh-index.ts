@@ -12,7 +12,7 @@ import { canStart, type Deadline, NO_DEADLINE } from '../domain/rollout/deadline
 import type { Continuation } from '../ports/continuation';
 import type { StoredIndex } from '../ports/index-store';
 import type { Ports } from '../ports/ports';
-import type { RebuildLease, RebuildProgress } from '../ports/rebuild-store';
+import type { ListedPage, RebuildLease, RebuildProgress } from '../ports/rebuild-store';
 import type { CachedRevisions } from '../ports/revision-cache';
 import { mapWithConcurrency } from '../util/concurrency';
 import { firstSightRecords } from './first-sight';
@@ -53,6 +53,10 @@ export const REBUILD_HANDOVER_MS = 300_000;
  * DescribeTaskDefinition at ECS's 20 a second. A page starts only when it can end before the deadline.
  */
 const PAGE_MS = 10_000;
+/** A run records where it is at least this often (and before it hands over): a run that dies loses no more listing. */
+const CHECKPOINT_MS = 60_000;
+/** Revisions described are cached as soon as this many are waiting: full BatchWriteItems (25 each). */
+const CACHE_BATCH = 100;
 /** Kept for the final step (first sight, the index and cache writes): it starts only with this much left. */
 const FINAL_MS = 120_000;
 /** A rebuild's chain of continuations longer than this is a loop, not work (every run moves the build on by a page). */
@@ -71,6 +75,8 @@ export interface RebuildRun {
   restart?: boolean;
   trigger?: Trigger;
   onProgress?: OnProgress;
+  /** Hears which build the run works on, and whether it goes on with one started before. */
+  onClaim?: (progress: RebuildProgress, resumed: boolean) => void;
 }
 
 /** What one rebuild run did. */
@@ -110,10 +116,36 @@ export async function runRebuild(ports: Ports, run: RebuildRun): Promise<Rebuild
   if ('refused' in claimed) return claimed.refused;
   let { progress, lease } = claimed;
   const { resumed } = claimed;
+  run.onClaim?.(progress, resumed);
   const now = () => ports.clock.now().getTime();
   // The stored index and the revision cache, in one read: only revisions never seen are described.
   const stored = await ports.index.stored();
   const cache: CachedRevisions = new Map(stored.revisions);
+  // Listed since the last checkpoint, and described but not yet cached.
+  let listed: ListedPage = { services: [], standaloneTasks: [] };
+  let uncached = new Map<string, SecretReference[]>();
+  const flushCache = async () => {
+    await cacheRevisions(ports, uncached);
+    uncached = new Map();
+  };
+  /**
+   * Records where the build is: the revisions described, the services listed since the last
+   * checkpoint (one page item), then the progress, with `next` as the lease. False when another
+   * run took the build over.
+   */
+  const checkpoint = async (next: RebuildLease): Promise<boolean> => {
+    await flushCache();
+    const saved = { ...progress };
+    if (listed.services.length + listed.standaloneTasks.length > 0) {
+      await ports.rebuilds.savePage(progress.buildId, progress.pages, listed);
+      saved.pages += 1;
+    }
+    if (!(await ports.rebuilds.save(saved, next, lease))) return false;
+    [progress, lease, listed] = [saved, next, { services: [], standaloneTasks: [] }];
+    lastCheckpoint = now();
+    return true;
+  };
+  let lastCheckpoint = now();
   let units = 0;
   const report = () =>
     run.onProgress?.({
@@ -126,7 +158,7 @@ export async function runRebuild(ports: Ports, run: RebuildRun): Promise<Rebuild
   report();
   while (progress.cluster < progress.clusters.length) {
     // Every run moves the build on by one page at least, whatever its deadline.
-    if (units > 0 && !canStart(run.deadline, now(), PAGE_MS)) return handOver(ports, run, progress, lease, resumed);
+    if (units > 0 && !canStart(run.deadline, now(), PAGE_MS)) return handOver(ports, run, () => progress, checkpoint, resumed);
     units += 1;
     const cluster = progress.clusters[progress.cluster];
     const page = await ports.ecs.listServicesPage(cluster, progress.pageToken);
@@ -139,27 +171,34 @@ export async function runRebuild(ports: Ports, run: RebuildRun): Promise<Rebuild
       [...services.map((s) => s.taskDefinition), ...standaloneTasks.map((t) => t.taskDefinition)],
       cache,
     );
-    await cacheRevisions(ports, described);
-    await ports.rebuilds.savePage(progress.buildId, progress.pages, { services, standaloneTasks });
-    const next: RebuildProgress = {
+    for (const [arn, references] of described) uncached.set(arn, references);
+    // The cache is written as the scan goes, in full batches: what was described is never described again.
+    if (uncached.size >= CACHE_BATCH) await flushCache();
+    listed.services.push(...services);
+    listed.standaloneTasks.push(...standaloneTasks);
+    progress = {
       ...progress,
       cluster: last ? progress.cluster + 1 : progress.cluster,
-      pages: progress.pages + 1,
       services: progress.services + services.length,
       described: progress.described + described.size,
     };
-    if (last) delete next.pageToken;
-    else next.pageToken = page.nextToken;
-    const renewed = await renew(ports, next, lease, owner);
-    if (!renewed) return lost(progress);
-    [progress, lease] = [next, renewed];
+    if (last) delete progress.pageToken;
+    else progress.pageToken = page.nextToken;
     report();
+    if (now() - lastCheckpoint >= CHECKPOINT_MS && !(await checkpoint({ owner, until: now() + REBUILD_LEASE_MS }))) return lost(progress);
   }
-  if (units > 0 && !canStart(run.deadline, now(), FINAL_MS)) return handOver(ports, run, progress, lease, resumed);
+  if (units > 0 && !canStart(run.deadline, now(), FINAL_MS)) return handOver(ports, run, () => progress, checkpoint, resumed);
   // The last check that this run still holds the build before the index is switched to it.
-  const held = await renew(ports, progress, lease, owner);
-  if (!held) return lost(progress);
-  const summary = await completeBuild(ports, progress, stored, cache);
+  await flushCache();
+  if (!(await ports.rebuilds.save(progress, { owner, until: now() + REBUILD_LEASE_MS }, lease))) return lost(progress);
+  const kept = await ports.rebuilds.pages(progress.buildId, progress.pages);
+  const summary = await completeBuild(
+    ports,
+    progress,
+    { services: [...kept.services, ...listed.services], standaloneTasks: [...kept.standaloneTasks, ...listed.standaloneTasks] },
+    stored,
+    cache,
+  );
   await ports.rebuilds.clear();
   return { status: 'complete', summary, progress, resumed };
 }
@@ -201,11 +240,14 @@ async function claimBuild(
     );
   }
   const tooOld = found !== undefined && nowMs - Date.parse(found.progress.startedAt) > MAX_BUILD_AGE_MS;
-  if (found && !run.restart && !tooOld) return takeOver(found);
+  // A build of other clusters (another --clusters) is not this one's to go on with.
+  const otherScope = found !== undefined && (found.progress.scope ?? []).join(',') !== ports.config.clusters.join(',');
+  if (found && !run.restart && !tooOld && !otherScope) return takeOver(found);
   if (found) await ports.rebuilds.clear();
   const progress: RebuildProgress = {
     buildId: randomUUID(),
     startedAt: new Date(nowMs).toISOString(),
+    scope: ports.config.clusters,
     clusters: await listClusters(ports),
     cluster: 0,
     pages: 0,
@@ -218,49 +260,45 @@ async function claimBuild(
     : refused('another run started an index rebuild at the same moment', await ports.rebuilds.current());
 }
 
-/** Saves the build's progress with the lease extended, if this run still holds it; the new lease, or undefined when lost. */
-async function renew(ports: Ports, progress: RebuildProgress, lease: RebuildLease, owner: string): Promise<RebuildLease | undefined> {
-  const renewed = { owner, until: ports.clock.now().getTime() + REBUILD_LEASE_MS };
-  return (await ports.rebuilds.save(progress, renewed, lease)) ? renewed : undefined;
-}
-
 function lost(progress: RebuildProgress): RebuildOutcome {
   return { status: 'refused', reason: 'another run took the index rebuild over (this run held it past its lease)', progress };
 }
 
 /**
  * Near the deadline: the build goes to a new run at once, with a lease token only that run can
- * use; without a continuation, the lease is given up, for the next run to go on with it.
+ * use; without a continuation, the lease is given up, for the next run to go on with it. Either
+ * way a checkpoint records where the build is first.
  */
 async function handOver(
   ports: Ports,
   run: RebuildRun,
-  progress: RebuildProgress,
-  lease: RebuildLease,
+  progress: () => RebuildProgress,
+  checkpoint: (next: RebuildLease) => Promise<boolean>,
   resumed: boolean,
 ): Promise<RebuildOutcome> {
   const nowMs = ports.clock.now().getTime();
   if (!run.continuation) {
-    await ports.rebuilds.save(progress, { owner: lease.owner, until: nowMs }, lease);
-    return { status: 'stopped', progress, resumed };
+    if (!(await checkpoint({ owner: randomUUID(), until: nowMs }))) return lost(progress());
+    return { status: 'stopped', progress: progress(), resumed };
   }
   const token = randomUUID();
   const handed = { owner: token, until: nowMs + REBUILD_HANDOVER_MS };
-  if (!(await ports.rebuilds.save(progress, handed, lease))) return lost(progress);
+  if (!(await checkpoint(handed))) return lost(progress());
+  const { buildId } = progress();
   try {
     await run.continuation.continueWith({
       kind: 'rebuild-index',
-      buildId: progress.buildId,
+      buildId,
       token,
       trigger: run.resume?.trigger ?? run.trigger ?? { source: 'schedule' },
       hop: (run.resume?.hop ?? 0) + 1,
     });
   } catch (error) {
     // No continuation: the lease is given up at once, so that the retry (or the next schedule) goes on with the build.
-    await ports.rebuilds.save(progress, { owner: token, until: nowMs }, handed).catch(() => false);
+    await ports.rebuilds.save(progress(), { owner: token, until: nowMs }, handed).catch(() => false);
     throw error;
   }
-  return { status: 'continued', progress, resumed };
+  return { status: 'continued', progress: progress(), resumed };
 }
 
 /** Describes the revisions of `arns` that `cache` does not hold (a row it could not read counts as unseen), and adds them to it. */
@@ -288,11 +326,11 @@ function compactSnapshot(service: ServiceSnapshot): ServiceSnapshot {
 async function completeBuild(
   ports: Ports,
   progress: RebuildProgress,
+  listed: ListedPage,
   stored: StoredIndex,
   cache: CachedRevisions,
 ): Promise<RebuildSummary> {
   const started = ports.clock.now();
-  const listed = await ports.rebuilds.pages(progress.buildId, progress.pages);
   const services = [...new Map(listed.services.map((s) => [s.serviceArn, s])).values()];
   const standaloneTasks = [...new Map(listed.standaloneTasks.map((t) => [t.taskArn, t])).values()];
   // A revision listed by an earlier run whose cache row could not be written or read is described now.

@@ -9,6 +9,8 @@ export interface RebuildProgress {
   buildId: string;
   /** When the build started (ISO). */
   startedAt: string;
+  /** The clusters configured when the build started (empty: every cluster of the account). */
+  scope?: string[];
   /** The clusters to scan, fixed when the build started. */
   clusters: string[];
   /** The index in `clusters` of the cluster being listed; `clusters.length` once every cluster is listed. */

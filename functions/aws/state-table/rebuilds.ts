@@ -65,8 +65,9 @@ export function tableRebuildStore(table: Table): RebuildStore {
     },
 
     async pages(buildId, pages) {
-      const items = await query(pagePrefix(buildId));
       const listed: ListedPage = { services: [], standaloneTasks: [] };
+      if (pages === 0) return listed;
+      const items = await query(pagePrefix(buildId));
       for (const item of items) {
         const page = Number((item.sk as string).slice(pagePrefix(buildId).length).split('#')[0]);
         if (!(page < pages)) continue;

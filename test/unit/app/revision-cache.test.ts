@@ -151,7 +151,7 @@ describe('rebuild with the revision cache', () => {
     expect((await ecsCalls(() => rebuildIndex(world.ports))).DescribeTaskDefinition).toBeUndefined();
   });
 
-  it('hands the store what it described as the scan goes, a call per page that described any, and what it drops in one', async () => {
+  it('hands the store what it described in batches as the scan goes, and what it drops in one', async () => {
     await rebuildIndex(world.ports);
     const pagesDescribing = world.revisions.calls.cacheRevisions;
     expect(pagesDescribing).toBeGreaterThanOrEqual(1);
