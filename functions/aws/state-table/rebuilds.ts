@@ -23,8 +23,9 @@ export function tableRebuildStore(table: Table): RebuildStore {
         { client: table.client },
         {
           TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': REBUILD_PARTITION, ':prefix': prefix },
+          // The whole partition for no prefix (DynamoDB refuses an empty one).
+          KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': REBUILD_PARTITION, ...(prefix ? { ':prefix': prefix } : {}) },
           ...(keysOnly ? { ProjectionExpression: 'pk, sk' } : {}),
           ConsistentRead: true,
         },
