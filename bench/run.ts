@@ -6,8 +6,9 @@
  *   and for each k one rotation through the index, by a live scan, and by a hand-written baseline:
  *   AWS calls by operation, projected under the ECS rate limits, and the handler's peak memory.
  * - In virtual time on the in-memory ports (bench/lib/virtual): a rotation of k services under
- *   ECS's UpdateService throttling, through a chain of Lambda invocations, and a
- *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule.
+ *   ECS's UpdateService throttling, through a chain of Lambda invocations, a
+ *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule, and
+ *   the first index rebuild of 40,000 in-use revisions through refresh-index's chain of invocations.
  * - The handler bundles: size and cold load.
  * Prints the tables with the targets marked PASS/FAIL and writes them to docs/benchmark-results.md.
  * Exits 1 when a target fails or anything errors, 2 on bad arguments.
@@ -26,11 +27,13 @@ import {
   bundleTargets,
   type CaseResult,
   failing,
+  firstRebuildTargets,
   independenceTargets,
   massRotationTargets,
   type TargetResult,
   wavesTargets,
 } from './lib/targets';
+import { type FirstRebuildResult, firstRebuild } from './lib/virtual/first-rebuild';
 import { ECS_UPDATE_SERVICE, type MassRotationResult, massRotation } from './lib/virtual/mass-rotation';
 import { type WavesResult, wavesRollout } from './lib/virtual/waves';
 
@@ -85,11 +88,14 @@ async function main(): Promise<number> {
 
   const massRotations: MassRotationResult[] = [];
   const waves: WavesResult[] = [];
+  const firstRebuilds: FirstRebuildResult[] = [];
   try {
     massRotations.push(...(await runMassRotations(options, log)));
     targets.push(...massRotationTargets(massRotations));
     waves.push(...(await runWaves(options, log)));
     targets.push(...wavesTargets(waves));
+    firstRebuilds.push(...(await runFirstRebuild(options, log)));
+    targets.push(...firstRebuildTargets(firstRebuilds));
   } catch (error) {
     errors.push(`virtual time: ${(error as Error).stack ?? error}`);
   }
@@ -113,6 +119,7 @@ async function main(): Promise<number> {
     cases,
     massRotations,
     waves,
+    firstRebuilds,
     bundles,
     targets,
     errors,
@@ -179,6 +186,21 @@ async function runWaves(options: Options, log: (line: string) => void): Promise<
     results.push(result);
   }
   return results;
+}
+
+/** The first index rebuild of a large account, under the ECS limits, through the refresh-index function's chain of invocations. */
+async function runFirstRebuild(options: Options, log: (line: string) => void): Promise<FirstRebuildResult[]> {
+  if (options.virtualRebuild === 0) return [];
+  const revisions = options.virtualRebuild;
+  const result = await firstRebuild({
+    revisions,
+    secrets: Math.max(1, Math.round(revisions / 10)),
+    lambdaSeconds: options.rebuildLambdaSeconds,
+  });
+  log(
+    `virtual first rebuild of ${revisions} revisions: ${result.completed ? 'completed' : 'NOT completed'} in ${result.seconds.toFixed(1)} s (limit ${result.limitSeconds.toFixed(1)} s), ${result.invocations.length} invocations, in ${(result.wallMs / 1000).toFixed(1)} s`,
+  );
+  return [result];
 }
 
 function machine(): string {
