@@ -114,9 +114,29 @@ export async function runRebuild(ports: Ports, run: RebuildRun): Promise<Rebuild
   const owner = randomUUID();
   const claimed = await claimBuild(ports, run, owner);
   if ('refused' in claimed) return claimed.refused;
+  run.onClaim?.(claimed.progress, claimed.resumed);
+  // What the table holds of the build, and under which lease: given up at once if this run fails.
+  const held = { progress: claimed.progress, lease: claimed.lease };
+  try {
+    return await carryOn(ports, run, owner, claimed, held);
+  } catch (error) {
+    // The retry of this invocation (a continuation with its token), or the next rebuild, goes on at once from the last checkpoint.
+    const release = { owner: run.resume?.token ?? randomUUID(), until: ports.clock.now().getTime() };
+    await ports.rebuilds.save(held.progress, release, held.lease).catch(() => false);
+    throw error;
+  }
+}
+
+/** The rest of a run once it holds the build: list and describe page by page, then complete it or hand it over. */
+async function carryOn(
+  ports: Ports,
+  run: RebuildRun,
+  owner: string,
+  claimed: { progress: RebuildProgress; lease: RebuildLease; resumed: boolean },
+  held: { progress: RebuildProgress; lease: RebuildLease },
+): Promise<RebuildOutcome> {
   let { progress, lease } = claimed;
   const { resumed } = claimed;
-  run.onClaim?.(progress, resumed);
   const now = () => ports.clock.now().getTime();
   // The stored index and the revision cache, in one read: only revisions never seen are described.
   const stored = await ports.index.stored();
@@ -142,6 +162,7 @@ export async function runRebuild(ports: Ports, run: RebuildRun): Promise<Rebuild
     }
     if (!(await ports.rebuilds.save(saved, next, lease))) return false;
     [progress, lease, listed] = [saved, next, { services: [], standaloneTasks: [] }];
+    Object.assign(held, { progress, lease });
     lastCheckpoint = now();
     return true;
   };
@@ -188,9 +209,13 @@ export async function runRebuild(ports: Ports, run: RebuildRun): Promise<Rebuild
     if (now() - lastCheckpoint >= CHECKPOINT_MS && !(await checkpoint({ owner, until: now() + REBUILD_LEASE_MS }))) return lost(progress);
   }
   if (units > 0 && !canStart(run.deadline, now(), FINAL_MS)) return handOver(ports, run, () => progress, checkpoint, resumed);
-  // The last check that this run still holds the build before the index is switched to it.
+  // The last check that this run still holds the build before the index is switched to it. The
+  // progress stays at the last checkpoint: a run that dies from here on leaves the listing since
+  // then to be done again, never a build that looks listed without the services to show for it.
   await flushCache();
-  if (!(await ports.rebuilds.save(progress, { owner, until: now() + REBUILD_LEASE_MS }, lease))) return lost(progress);
+  const finalLease = { owner, until: now() + REBUILD_LEASE_MS };
+  if (!(await ports.rebuilds.save(held.progress, finalLease, lease))) return lost(progress);
+  held.lease = finalLease;
   const kept = await ports.rebuilds.pages(progress.buildId, progress.pages);
   const summary = await completeBuild(
     ports,

@@ -178,3 +178,23 @@ describe('a rebuild started while another is in flight', () => {
     expect(described).toBeGreaterThan(0);
   });
 });
+
+describe('a rebuild run that fails', () => {
+  it('gives its lease up at once, at its last checkpoint, so that its retry goes on with the build', async () => {
+    await runRebuild(world.ports, { deadline: passed(), continuation: world.continuation });
+    const handed = world.continuation.requests.shift() as RebuildIndexRequest;
+    const checkpointed = world.rebuilds.state?.progress;
+    jest.spyOn(world.ports.ledger, 'allRecords').mockRejectedValueOnce(new Error('ProvisionedThroughputExceededException'));
+
+    await expect(runRebuild(world.ports, { deadline: NO_DEADLINE, resume: handed })).rejects.toThrow(
+      'ProvisionedThroughputExceededException',
+    );
+
+    // Nothing switched; the build where its last checkpoint left it, the lease the retry's.
+    expect(world.index.entries.size).toBe(0);
+    expect(world.rebuilds.state?.progress).toEqual({ ...checkpointed, runs: 2 });
+    expect(world.rebuilds.state?.lease).toEqual({ owner: handed.token, until: world.clock.now().getTime() });
+    expect(await runRebuild(world.ports, { deadline: NO_DEADLINE, resume: handed })).toMatchObject({ status: 'complete' });
+    expect(world.ecs.calls.DescribeTaskDefinition).toBe(inUse().length);
+  });
+});
