@@ -59,6 +59,8 @@ const CHECKPOINT_MS = 60_000;
 const CACHE_BATCH = 100;
 /** Kept for the final step (first sight, the index and cache writes): it starts only with this much left. */
 const FINAL_MS = 120_000;
+/** The lease of the final step, which renews none: the longest a Lambda invocation runs. */
+const FINAL_LEASE_MS = 900_000;
 /** A rebuild's chain of continuations longer than this is a loop, not work (every run moves the build on by a page). */
 export const MAX_REBUILD_HOPS = 500;
 /** A build left unfinished this long is started over: what it listed is too old to index. */
@@ -103,8 +105,9 @@ export async function rebuildIndex(ports: Ports, onProgress?: OnProgress, option
 /**
  * One run of an index rebuild. The build lists each cluster's services a page at a time
  * (ListServices, DescribeServices) and describes each task definition revision in use that the
- * revision cache has not seen, writing the cache as it goes; after each page it records where it
- * is (cluster, page token) and what it listed, in the state table, under a lease. A run near its
+ * revision cache has not seen, writing the cache as it goes; at least once a minute, and before
+ * it stops, it records where it is (cluster, page token) and what it listed since, in the state
+ * table, under a lease. A run near its
  * deadline hands the build over through the continuation; a run started while another holds the
  * lease is refused; one started after a lease ran out takes the build over where it stopped.
  * The index entries, their ledger first-sight records and the meta are written only when every
@@ -213,7 +216,8 @@ async function carryOn(
   // progress stays at the last checkpoint: a run that dies from here on leaves the listing since
   // then to be done again, never a build that looks listed without the services to show for it.
   await flushCache();
-  const finalLease = { owner, until: now() + REBUILD_LEASE_MS };
+  // The final step records nothing until its end: its lease lasts as long as a Lambda invocation can.
+  const finalLease = { owner, until: now() + FINAL_LEASE_MS };
   if (!(await ports.rebuilds.save(held.progress, finalLease, lease))) return lost(progress);
   held.lease = finalLease;
   const kept = await ports.rebuilds.pages(progress.buildId, progress.pages);
