@@ -12,8 +12,11 @@ import { RebuildInProgressError } from '../../functions/domain/errors';
 import type { LedgerRecord } from '../../functions/domain/ledger/record';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import type { Ports } from '../../functions/ports/ports';
+import type { RebuildProgress, RebuildStore } from '../../functions/ports/rebuild-store';
 import { CallCounter } from '../kit/call-counter';
 import { type Emulator, startEmulator } from '../kit/emulator';
+import { ecsService, serviceArn } from '../kit/factories';
+import { MemoryRebuildStore } from '../kit/fakes/rebuilds';
 import { createClusters, createService, registerTaskDefinition, seedDemoAccount } from '../kit/simulated-account';
 
 let emulator: Emulator;
@@ -117,5 +120,71 @@ describe('a first rebuild whose deadline runs out three times', () => {
     expect(await ports.rebuilds.save(stopped?.progress as never, { ...held, until: Date.now() - 1 }, held)).toBe(true);
     const outcome = await runRebuild(emulator.ports({ stateTable: table }), { deadline: NO_DEADLINE });
     expect(outcome).toMatchObject({ status: 'complete', resumed: true, progress: { runs: 2 } });
+  });
+});
+
+describe.each([
+  ['the state table on moto_server', async (): Promise<RebuildStore> => emulator.ports({ stateTable: await freshTable() }).rebuilds],
+  ['the in-memory store of the unit tests', async (): Promise<RebuildStore> => new MemoryRebuildStore()],
+])('rebuild store contract: %s', (_, make) => {
+  const progress: RebuildProgress = {
+    buildId: 'b-1',
+    startedAt: '2026-12-01T00:00:00.000Z',
+    clusters: ['web'],
+    cluster: 0,
+    pages: 0,
+    services: 0,
+    described: 0,
+    runs: 1,
+  };
+  const mine = { owner: 'run-1', until: 1_000 };
+
+  it('takes a build only when none is stored, and saves it only under the lease it read', async () => {
+    const store = await make();
+    expect(await store.current()).toBeUndefined();
+    expect(await store.save(progress, mine, undefined)).toBe(true);
+    expect(await store.save(progress, { owner: 'run-2', until: 2_000 }, undefined)).toBe(false);
+    expect(await store.save({ ...progress, pages: 1 }, { owner: 'run-2', until: 2_000 }, { owner: 'run-1', until: 999 })).toBe(false);
+    expect(await store.save({ ...progress, pages: 1 }, { owner: 'run-2', until: 2_000 }, mine)).toBe(true);
+    expect(await store.current()).toEqual({ progress: { ...progress, pages: 1 }, lease: { owner: 'run-2', until: 2_000 } });
+  });
+
+  it('keeps pages larger than one item allows, returns the pages asked for, and forgets everything on clear', async () => {
+    const store = await make();
+    await store.save(progress, mine, undefined);
+    // About 600 KB of services: more than a DynamoDB item holds.
+    const big = Array.from({ length: 600 }, (_, i) => {
+      const snapshot = { ...ecsService('web', `svc-${i}`), padding: 'x'.repeat(900) };
+      return {
+        clusterArn: snapshot.clusterArn as string,
+        serviceArn: serviceArn('web', `svc-${i}`),
+        serviceName: `svc-${i}`,
+        status: 'ACTIVE',
+        desiredCount: 1,
+        runningCount: 1,
+        deploymentController: 'ECS',
+        taskDefinition: snapshot.taskDefinition as string,
+        deployments: [{ id: `ecs-svc/${i}`, status: 'PRIMARY', createdAt: '2026-12-01T00:00:00.000Z' }],
+        tags: { padding: snapshot.padding },
+      };
+    });
+    const task = {
+      clusterArn: big[0].clusterArn,
+      taskArn: 'arn:aws:ecs:eu-west-1:111122223333:task/web/1',
+      taskDefinition: big[0].taskDefinition,
+    };
+    await store.savePage('b-1', 0, { services: big.slice(0, 300), standaloneTasks: [] });
+    await store.savePage('b-1', 1, { services: big.slice(300), standaloneTasks: [task] });
+    await store.savePage('b-1', 2, { services: [big[0]], standaloneTasks: [] });
+
+    const two = await store.pages('b-1', 2);
+    expect(two.services.map((s) => s.serviceName).sort()).toEqual(big.map((s) => s.serviceName).sort());
+    expect(two.standaloneTasks).toEqual([task]);
+    expect(await store.pages('b-1', 0)).toEqual({ services: [], standaloneTasks: [] });
+    expect(await store.pages('other', 3)).toEqual({ services: [], standaloneTasks: [] });
+
+    await store.clear();
+    expect(await store.current()).toBeUndefined();
+    expect(await store.pages('b-1', 3)).toEqual({ services: [], standaloneTasks: [] });
   });
 });
