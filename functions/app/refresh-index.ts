@@ -319,7 +319,7 @@ async function handOver(
       kind: 'rebuild-index',
       buildId,
       token,
-      trigger: run.resume?.trigger ?? run.trigger ?? { source: 'schedule' },
+      trigger: run.resume?.trigger ?? run.trigger ?? { source: 'manual' },
       hop: (run.resume?.hop ?? 0) + 1,
     });
   } catch (error) {

@@ -41,7 +41,7 @@ async function handle(event: unknown, context: Context): Promise<RefreshResult> 
       deadline: deadlineIn(ports.clock.now().getTime(), context.getRemainingTimeInMillis(), ports.config.deadlineMarginSeconds * 1000),
       continuation: lambdaContinuation(ports.clients, context.functionName),
       ...(resume ? { resume } : {}),
-      ...(isScheduledEvent(event) ? { trigger: scheduledRequest(event as Record<string, unknown>).trigger } : {}),
+      trigger: isScheduledEvent(event) ? scheduledRequest(event as Record<string, unknown>).trigger : { source: 'manual' },
     });
     if (outcome.status === 'refused') {
       ports.log.info('index rebuild not started: another run holds it', { reason: outcome.reason });
