@@ -6,8 +6,9 @@
  *   and for each k one rotation through the index, by a live scan, and by a hand-written baseline:
  *   AWS calls by operation, projected under the ECS rate limits, and the handler's peak memory.
  * - In virtual time on the in-memory ports (bench/lib/virtual): a rotation of k services under
- *   ECS's UpdateService throttling, through a chain of Lambda invocations, and a
- *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule.
+ *   ECS's UpdateService throttling, through a chain of Lambda invocations, a
+ *   rollout in waves whose deployments take minutes, driven by ECS events or by the schedule, and
+ *   the first index rebuild of 40,000 in-use revisions through refresh-index's chain of invocations.
  * - A consumer account of secrets owned by two other accounts, against one moto_server acting as
  *   all three (bench/lib/owner-accounts.ts): the index rebuild and a scheduled reconcile, cold and
  *   warm, with the AssumeRole calls they make.
@@ -30,11 +31,13 @@ import {
   bundleTargets,
   type CaseResult,
   failing,
+  firstRebuildTargets,
   independenceTargets,
   massRotationTargets,
   type TargetResult,
   wavesTargets,
 } from './lib/targets';
+import { type FirstRebuildResult, firstRebuild } from './lib/virtual/first-rebuild';
 import { ECS_UPDATE_SERVICE, type MassRotationResult, massRotation } from './lib/virtual/mass-rotation';
 import { type WavesResult, wavesRollout } from './lib/virtual/waves';
 
@@ -89,11 +92,14 @@ async function main(): Promise<number> {
 
   const massRotations: MassRotationResult[] = [];
   const waves: WavesResult[] = [];
+  const firstRebuilds: FirstRebuildResult[] = [];
   try {
     massRotations.push(...(await runMassRotations(options, log)));
     targets.push(...massRotationTargets(massRotations));
     waves.push(...(await runWaves(options, log)));
     targets.push(...wavesTargets(waves));
+    firstRebuilds.push(...(await runFirstRebuild(options, log)));
+    targets.push(...firstRebuildTargets(firstRebuilds));
   } catch (error) {
     errors.push(`virtual time: ${(error as Error).stack ?? error}`);
   }
@@ -128,6 +134,7 @@ async function main(): Promise<number> {
     cases,
     massRotations,
     waves,
+    firstRebuilds,
     bundles,
     ownerAccounts,
     targets,
@@ -195,6 +202,21 @@ async function runWaves(options: Options, log: (line: string) => void): Promise<
     results.push(result);
   }
   return results;
+}
+
+/** The first index rebuild of a large account, under the ECS limits, through the refresh-index function's chain of invocations. */
+async function runFirstRebuild(options: Options, log: (line: string) => void): Promise<FirstRebuildResult[]> {
+  if (options.virtualRebuild === 0) return [];
+  const revisions = options.virtualRebuild;
+  const result = await firstRebuild({
+    revisions,
+    secrets: Math.max(1, Math.round(revisions / 10)),
+    lambdaSeconds: options.rebuildLambdaSeconds,
+  });
+  log(
+    `virtual first rebuild of ${revisions} revisions: ${result.completed ? 'completed' : 'NOT completed'} in ${result.seconds.toFixed(1)} s (limit ${result.limitSeconds.toFixed(1)} s), ${result.invocations.length} invocations, in ${(result.wallMs / 1000).toFixed(1)} s`,
+  );
+  return [result];
 }
 
 function machine(): string {

@@ -8,6 +8,10 @@ export interface Options {
   virtualK: number;
   /** Services per wave of the rollout run in virtual time (empty: none). */
   waves: number[];
+  /** In-use task definition revisions of the first index rebuild run in virtual time (0: none). */
+  virtualRebuild: number;
+  /** The Lambda timeout of that rebuild's invocations, seconds. */
+  rebuildLambdaSeconds: number;
   /** Shared secrets rotated with their events missed, for the scheduled reconcile. */
   missed: number;
   seedConcurrency: number;
@@ -21,12 +25,15 @@ export interface Options {
 }
 
 export const USAGE = `usage: npm run bench [-- OPTIONS]
-  --quick                  smoke run: S=50, k=1,10, virtual k=400, waves 6,18,36, 3 cold-load runs (reported, not a gate); does not write docs/benchmark-results.md
+  --quick                  smoke run: S=50, k=1,10, virtual k=400, waves 6,18,36, a virtual first rebuild of 4,000 revisions in 60 s
+                           invocations, 3 cold-load runs (reported, not a gate); does not write docs/benchmark-results.md
   --sizes 100,1000,3000:1000
-                           account sizes against moto: S services[:N shared secrets] (default N = S/10)
+                           account sizes against moto: S services[:N shared secrets] (default N = S/10; none: skip)
   --k 1,10,100             services affected by the rotated secret, against moto (k <= S)
   --virtual-k 2000         k of the rotation under ECS throttling in virtual time (0: skip)
   --waves 50,150,300       services per wave of the rollout in virtual time (none: skip)
+  --virtual-rebuild 40000  in-use task definition revisions of a first index rebuild in virtual time (0: skip)
+  --rebuild-lambda 900     the Lambda timeout (seconds) of that rebuild's invocations
   --missed 3               shared secrets rotated with their events lost before a scheduled reconcile
   --seed-concurrency 8     creation calls in flight while seeding
   --cold-runs 5            require() runs per bundle (median reported)
@@ -42,6 +49,8 @@ export function parseOptions(argv: string[]): Options {
     ks: [1, 10, 100],
     virtualK: 2000,
     waves: [50, 150, 300],
+    virtualRebuild: 40_000,
+    rebuildLambdaSeconds: 900,
     missed: 3,
     seedConcurrency: 8,
     coldRuns: 5,
@@ -89,12 +98,22 @@ export function parseOptions(argv: string[]): Options {
           ks: [1, 10],
           virtualK: 400,
           waves: [6, 18, 36],
+          virtualRebuild: 4_000,
+          rebuildLambdaSeconds: 60,
           missed: 2,
           coldRuns: 3,
         });
         break;
-      case '--sizes':
-        options.sizes = sizes(flag, value());
+      case '--sizes': {
+        const v = value();
+        options.sizes = v === 'none' ? [] : sizes(flag, v);
+        break;
+      }
+      case '--virtual-rebuild':
+        options.virtualRebuild = one(flag, value(), 0);
+        break;
+      case '--rebuild-lambda':
+        options.rebuildLambdaSeconds = one(flag, value(), 30);
         break;
       case '--k':
         options.ks = integers(flag, value(), 1);

@@ -9,6 +9,7 @@ import type { BundleResult } from './bundles';
 import { ECS_BUCKETS, OUR_UPDATE_SERVICE } from './limits';
 import { type OwnerAccountsResult, ownerAccountsTable } from './owner-accounts';
 import { type CaseResult, failing, type TargetResult } from './targets';
+import type { FirstRebuildResult } from './virtual/first-rebuild';
 import type { MassRotationResult } from './virtual/mass-rotation';
 import type { WavesResult } from './virtual/waves';
 
@@ -32,6 +33,7 @@ export interface RunResults {
   cases: CaseResult[];
   massRotations: MassRotationResult[];
   waves: WavesResult[];
+  firstRebuilds: FirstRebuildResult[];
   bundles: BundleResult[];
   /** A consumer of owner-account secrets (bench/lib/owner-accounts.ts). */
   ownerAccounts?: OwnerAccountsResult[];
@@ -105,6 +107,24 @@ export function casesTable(cases: CaseResult[]): string {
       formatCounts(c.counts),
     ]),
     ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'l'],
+  );
+}
+
+export function firstRebuildTable(results: FirstRebuildResult[]): string {
+  return table(
+    ['revisions in use', 'Lambda', 'invocations', 'time', 'limit', 'per invocation: time, revisions described, peak heap', 'ECS calls'],
+    results.map((r) => [
+      String(r.settings.revisions),
+      `${r.settings.lambdaSeconds} s - ${r.marginSeconds} s`,
+      String(r.invocations.length),
+      `${r.seconds.toFixed(1)} s`,
+      `${r.limitSeconds.toFixed(1)} s`,
+      r.invocations.map((i) => `${i.seconds.toFixed(1)} s, ${i.described}, ${mb(i.peakHeapBytes)}`).join('; '),
+      Object.entries(r.ecsCalls)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', '),
+    ]),
+    ['r', 'l', 'r', 'r', 'r', 'l', 'l'],
   );
 }
 
@@ -271,6 +291,9 @@ export function renderResults(run: RunResults): string {
     targetsTable(run.targets),
     ...(run.massRotations.length > 0
       ? ['', '### A rotation of k services under ECS throttling (virtual time)', '', massRotationTable(run.massRotations)]
+      : []),
+    ...(run.firstRebuilds.length > 0
+      ? ['', '### A first index rebuild through a chain of Lambda invocations (virtual time)', '', firstRebuildTable(run.firstRebuilds)]
       : []),
     ...(run.waves.length > 0
       ? [

@@ -6,6 +6,7 @@ import { type Counts, formatCounts, total } from '../../test/kit/call-counter';
 import type { AccountShape, Settle } from './account';
 import type { BundleResult } from './bundles';
 import { type Projection, project } from './limits';
+import type { FirstRebuildResult } from './virtual/first-rebuild';
 import type { MassRotationResult } from './virtual/mass-rotation';
 import { type WavesResult, wavesScenarioText } from './virtual/waves';
 
@@ -79,7 +80,11 @@ export function listingMinimum(shape: AccountShape): Counts {
  * and each referenced secret once; read the stored index and the cache (one Scan page per 1 MB, as
  * answered); write what changed in batches of 25 (on a fresh table every entry plus one
  * list-of-secrets item per indexed service, and one cache row per in-use task definition; nothing
- * when the index is current); and record the rebuild (one PutItem).
+ * when the index is current); and record the rebuild (one PutItem). A rebuild that can go on in
+ * another run also keeps its own progress under a lease: read it (GetItem), take it and check it
+ * before switching the index (two conditional PutItems), delete it at the end (a Query of its
+ * partition, one BatchWriteItem); a run longer than a minute adds a checkpoint a minute, which
+ * no run here reaches.
  */
 export function rebuildMinimum(shape: AccountShape, fresh: boolean, scanPages: number): Counts {
   const writes = fresh ? Math.ceil((shape.indexEntries + shape.indexedServices) / 25) + Math.ceil(shape.inUseTaskDefinitions / 25) : 0;
@@ -88,8 +93,10 @@ export function rebuildMinimum(shape: AccountShape, fresh: boolean, scanPages: n
     ['DescribeTaskDefinition', fresh ? shape.inUseTaskDefinitions : 0],
     ['DescribeSecret', shape.referencedSecrets],
     ['Scan', Math.max(1, scanPages)],
-    ['BatchWriteItem', writes],
-    ['PutItem', 1],
+    ['BatchWriteItem', writes + 1],
+    ['PutItem', 1 + 2],
+    ['GetItem', 1],
+    ['Query', 1],
   ];
   return new Map(minimum.filter(([, n]) => n > 0));
 }
@@ -354,6 +361,49 @@ export function bundleTargets(bundles: BundleResult[], coldLoadGates: boolean): 
       ...(coldLoadGates ? {} : { advisory: true }),
     },
   ]);
+}
+
+/** The slack of a first rebuild's time over its limit (revisions / 20 s plus the listing). */
+export const FIRST_REBUILD_SLACK = 1.05;
+/** The most one refresh-index invocation may hold of the heap during a first rebuild. */
+export const FIRST_REBUILD_MEMORY_MB = 256;
+
+/**
+ * A first index rebuild in virtual time, through a chain of Lambda invocations: it completes,
+ * describes each revision once, indexes every service, takes no longer than describing the
+ * revisions at 20/s plus listing the services (with 5% slack), and no invocation's heap passes 256 MB.
+ */
+export function firstRebuildTargets(results: FirstRebuildResult[]): TargetResult[] {
+  return results.flatMap((r) => {
+    const what = `first rebuild of ${r.settings.revisions} in-use revisions, ${r.settings.lambdaSeconds} s Lambda (virtual)`;
+    const peak = Math.max(0, ...r.invocations.map((i) => i.peakHeapBytes)) / 2 ** 20;
+    return [
+      {
+        target: `${what}: completes through the continuation, the index complete`,
+        figure: `${r.completed ? 'completed' : 'not completed'} in ${r.invocations.length} invocations; ${r.indexEntries} index entries`,
+        limit: `complete; ${r.expectedEntries} entries`,
+        pass: r.completed && r.indexEntries === r.expectedEntries,
+      },
+      {
+        target: `${what}: each revision described once`,
+        figure: `${r.described} DescribeTaskDefinition, ${r.describedTwice} revisions twice`,
+        limit: `= ${r.settings.revisions}, none twice`,
+        pass: r.described === r.settings.revisions && r.describedTwice === 0,
+      },
+      {
+        target: `${what}: time within 5% of describing the revisions at 20/s plus listing the services`,
+        figure: `${r.seconds.toFixed(1)} s`,
+        limit: `<= ${(r.limitSeconds * FIRST_REBUILD_SLACK).toFixed(1)} s (${r.settings.revisions} / 20 + ${r.listingSeconds.toFixed(1)} s = ${r.limitSeconds.toFixed(1)} s)`,
+        pass: r.seconds <= r.limitSeconds * FIRST_REBUILD_SLACK + 1e-9,
+      },
+      {
+        target: `${what}: peak heap of one invocation`,
+        figure: `${peak.toFixed(0)} MB`,
+        limit: `< ${FIRST_REBUILD_MEMORY_MB} MB`,
+        pass: peak < FIRST_REBUILD_MEMORY_MB,
+      },
+    ];
+  });
 }
 
 /** A rotation of k services in virtual time: exactly once, as fast as the buckets allow and no faster, no throttle. */

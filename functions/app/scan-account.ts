@@ -6,7 +6,7 @@ import { mapWithConcurrency } from '../util/concurrency';
 import type { OnProgress, ScanProgress } from './progress';
 
 /** DescribeTaskDefinition refills at 20/s per account; stay well below. */
-const TASK_DEFINITION_CONCURRENCY = 8;
+export const TASK_DEFINITION_CONCURRENCY = 8;
 
 /** The clusters to manage: the configured ones, or every cluster of the account. */
 export async function listClusters(ports: Pick<Ports, 'config' | 'ecs'>): Promise<string[]> {

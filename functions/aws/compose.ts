@@ -12,6 +12,7 @@ import { eventBridgeNotifier } from './notifier';
 import { awsSecretStore } from './secrets';
 import { tableIndexStore } from './state-table/index-store';
 import { tableLedger } from './state-table/ledger';
+import { tableRebuildStore } from './state-table/rebuilds';
 import { tableRevisionCache } from './state-table/revisions';
 import type { Table } from './state-table/table';
 
@@ -57,6 +58,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     ecs: awsEcs(clients),
     index: tableIndexStore(table),
     revisions: tableRevisionCache(table),
+    rebuilds: tableRebuildStore(table),
     ledger: tableLedger(table),
     notifier: eventBridgeNotifier(clients, config.notificationBus),
     clock: systemClock,

@@ -6,6 +6,7 @@ import {
   DescribeTasksCommand,
   type ECSClient,
   ListServiceDeploymentsCommand,
+  ListServicesCommand,
   paginateListClusters,
   paginateListServices,
   paginateListTasks,
@@ -99,6 +100,15 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
       const described = await describeServices(cluster, [...arns]);
       // A listing may name services of another cluster (seen with moto); keep only this cluster's.
       return described.filter((s) => sameCluster(s.clusterArn, cluster));
+    },
+
+    async listServicesPage(cluster, pageToken) {
+      const page = await ecs.send(new ListServicesCommand({ cluster, maxResults: 100, ...(pageToken ? { nextToken: pageToken } : {}) }));
+      const described = await describeServices(cluster, [...new Set(page.serviceArns ?? [])]);
+      return {
+        services: described.filter((s) => sameCluster(s.clusterArn, cluster)),
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      };
     },
 
     describeServices,

@@ -47,6 +47,12 @@ export class ConfigError extends EnvironmentError {}
  */
 export class StateTableMissingError extends EnvironmentError {}
 
+/**
+ * Another index rebuild is in flight (it holds the rebuild's lease): a second one is refused
+ * rather than run beside it. The environment's state, not the input's fault: the CLI exits 3.
+ */
+export class RebuildInProgressError extends EnvironmentError {}
+
 /** ECS throttled the call: it was not applied, and may be sent again after a pause. */
 export class ThrottledError extends RedeployError {}
 

@@ -1,6 +1,6 @@
-import type { RunRequest } from '../domain/decode/run-request';
+import type { ContinuationRequest } from '../domain/decode/run-request';
 
 /** Starts a new run at once for the work a run could not finish before its deadline. */
 export interface Continuation {
-  continueWith(request: RunRequest): Promise<void>;
+  continueWith(request: ContinuationRequest): Promise<void>;
 }

@@ -8,6 +8,11 @@ export interface EcsPort {
   listClusters(): Promise<string[]>;
   /** Every service of a cluster (all pages), described with its tags. */
   listServices(cluster: string): Promise<ServiceSnapshot[]>;
+  /**
+   * One ListServices page of a cluster (from `pageToken`, the first page without), its services
+   * described with their tags, and the token of the next page (undefined after the last).
+   */
+  listServicesPage(cluster: string, pageToken?: string): Promise<{ services: ServiceSnapshot[]; nextToken?: string }>;
   /** These services of one cluster, described with their tags; services ECS no longer knows are left out. */
   describeServices(cluster: string, serviceArns: string[]): Promise<ServiceSnapshot[]>;
   /** Running tasks of a cluster that no service started. */

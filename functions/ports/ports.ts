@@ -6,6 +6,7 @@ import type { Ledger } from './ledger';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Notifier } from './notifier';
+import type { RebuildStore } from './rebuild-store';
 import type { RevisionCache } from './revision-cache';
 import type { SecretStore } from './secrets';
 
@@ -19,6 +20,8 @@ export interface Ports {
   ecs: EcsPort;
   index: IndexStore;
   revisions: RevisionCache;
+  /** The index rebuild in flight: its progress, lease and listed pages. */
+  rebuilds: RebuildStore;
   ledger: Ledger;
   notifier: Notifier;
   clock: Clock;

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { runRebuild } from '../../functions/app/refresh-index';
 import { type Emulator, MOTO_ACCOUNT, secretEvents, startEmulator } from '../kit/emulator';
 import { deploymentChange } from '../kit/events';
 import { startSilentServer } from '../kit/silent-server';
@@ -266,4 +267,32 @@ describe('ecs-secret-redeploy CLI', () => {
       await silent.close();
     }
   }, 70_000);
+
+  it('refuses an index rebuild while another holds it (exit 3), goes on with an interrupted one, or starts over with --restart', async () => {
+    const ports = emulator.ports();
+    // An interrupted rebuild: one cluster listed, its lease given up.
+    expect(await runRebuild(ports, { deadline: { stopAt: Date.now() } })).toMatchObject({ status: 'stopped' });
+    const stopped = await ports.rebuilds.current();
+    if (!stopped) throw new Error('test setup: no rebuild in flight');
+    const held = { owner: 'another-run', until: Date.now() + 60_000 };
+    await ports.rebuilds.save(stopped.progress, held, stopped.lease);
+
+    const refused = cli(['index', 'rebuild']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/^error: an index rebuild is in flight \(started .+; its lease runs until .+\n$/);
+    expect(cli(['index', 'rebuild', '--restart']).code).toBe(3);
+
+    await ports.rebuilds.save(stopped.progress, { ...held, until: Date.now() - 1 }, held);
+    const resumed = cli(['index', 'rebuild', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain('note: going on with the index rebuild started');
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ clusters: 2, entriesWritten: 0, entriesRemoved: 0 });
+    expect(await ports.rebuilds.current()).toBeUndefined();
+
+    expect(await runRebuild(ports, { deadline: { stopAt: Date.now() } })).toMatchObject({ status: 'stopped' });
+    const restarted = cli(['index', 'rebuild', '--restart']);
+    expect(restarted.code).toBe(0);
+    expect(restarted.stderr).not.toContain('going on with');
+    expect(await ports.rebuilds.current()).toBeUndefined();
+  });
 });

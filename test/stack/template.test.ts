@@ -105,8 +105,10 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:DeleteItem',
+    'dynamodb:Query',
     'dynamodb:Scan',
     'dynamodb:BatchWriteItem',
+    'lambda:InvokeFunction',
     'sqs:SendMessage',
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
     'sts:AssumeRole',
@@ -226,6 +228,10 @@ describe('IAM: least privilege', () => {
     };
     expect(byAction('OnSecretChangeRole', 'lambda:InvokeFunction')).toEqual([reconciler]);
     expect(byAction('RedeploySecretRole', 'lambda:InvokeFunction')).toEqual([reconciler]);
+    // A rebuild near its deadline continues in refresh-index itself, and only there.
+    expect(byAction('RefreshIndexRole', 'lambda:InvokeFunction')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ecs-secret-redeploy-ci-refresh-index' },
+    ]);
   });
 });
 

@@ -1,4 +1,6 @@
-import { rebuildIndex } from '../../app/refresh-index';
+import { runRebuild } from '../../app/refresh-index';
+import { RebuildInProgressError } from '../../domain/errors';
+import { NO_DEADLINE } from '../../domain/rollout/deadline';
 import { awsCallsHelp, type CliCommand, SECRET_ARGUMENT } from '../command';
 import { EXIT } from '../exit';
 import { indexRendering, rebuildRendering } from '../format';
@@ -20,24 +22,44 @@ export const indexCommand: CliCommand = {
       .description(
         'Rebuilds the index from a full scan of the account (or of --clusters): every service and standalone task, each task ' +
           'definition revision described once and kept in the state table (a revision never changes: later rebuilds describe only ' +
-          'new ones), every reference resolved to its secret; writes only the differences. A progress line on a terminal.',
+          'new ones), every reference resolved to its secret; writes only the differences. A progress line on a terminal. ' +
+          'Where it is is kept in the state table as it goes: a rebuild that was interrupted (here, or in the refresh-index ' +
+          'function) goes on where it stopped, and the index changes only when the whole scan is done. While another rebuild ' +
+          'is running (it holds a lease, renewed as it goes) this one is refused, exit 3.',
       )
       .addOption(commandOption.clusters())
+      .option('--restart', 'start over instead of going on with an interrupted rebuild (revisions already described stay cached)')
       .addHelpText(
         'after',
         awsCallsHelp([
           'DynamoDB DescribeTable; ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition ' +
             '(revisions not described before)',
-          'Secrets Manager DescribeSecret (once per secret), ListSecretVersionIds (once per secret with a consumer first seen); DynamoDB Scan, BatchWriteItem, PutItem',
+          'Secrets Manager DescribeSecret (once per secret), ListSecretVersionIds (once per secret with a consumer first seen); DynamoDB Scan, ' +
+            'BatchWriteItem, PutItem, GetItem, Query (the progress of the rebuild, in the REBUILD partition)',
         ]),
       )
       .action(
-        cli.action(REPORT_FORMATS, async (ctx) => {
+        cli.action(REPORT_FORMATS, async (ctx, options: { restart?: boolean }) => {
           // Checked first: a scan of a large account must not end in a missing table.
           await requireStateTable(ctx);
           const ports = ctx.ports();
-          const summary = await rebuildIndex(ports, ctx.progress.update);
-          ctx.print(rebuildRendering(summary, ports.table.name));
+          const outcome = await runRebuild(ports, {
+            deadline: NO_DEADLINE,
+            restart: options.restart === true,
+            onProgress: ctx.progress.update,
+            onClaim: (progress, resumed) => {
+              if (resumed)
+                ctx.note(
+                  `going on with the index rebuild started ${progress.startedAt} (run ${progress.runs}): ${progress.cluster} of ` +
+                    `${progress.clusters.length} clusters and ${progress.services} services listed, ${progress.described} task ` +
+                    'definitions described; --restart starts over',
+                );
+            },
+          });
+          // No deadline: a run that is not refused completes.
+          if (outcome.status !== 'complete')
+            throw new RebuildInProgressError(outcome.status === 'refused' ? outcome.reason : 'the index rebuild stopped before its end');
+          ctx.print(rebuildRendering(outcome.summary, ports.table.name));
           return EXIT.done;
         }),
       );

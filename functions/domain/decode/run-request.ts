@@ -26,6 +26,21 @@ export interface ContinueSecretRequest {
 
 export type RunRequest = ReconcileAllRequest | ContinueSecretRequest;
 
+/**
+ * A run of the refresh-index function that goes on with the index rebuild another run left at
+ * its deadline: the build, and the lease token that run handed over with it.
+ */
+export interface RebuildIndexRequest {
+  kind: 'rebuild-index';
+  buildId: string;
+  token: string;
+  trigger: Trigger;
+  hop: number;
+}
+
+/** What a run may hand over to a new one. */
+export type ContinuationRequest = RunRequest | RebuildIndexRequest;
+
 /** The field that marks this service's own continuation payloads. */
 export const CONTINUATION_KEY = 'ecs-secret-redeploy:continuation';
 
@@ -57,7 +72,7 @@ export function scheduledRequest(input: Json): ReconcileAllRequest {
 }
 
 /** The payload that continues `request` in a new run. */
-export function continuationPayload(request: RunRequest): Json {
+export function continuationPayload(request: ContinuationRequest): Json {
   return { [CONTINUATION_KEY]: request };
 }
 
@@ -89,6 +104,29 @@ export function decodeContinuation(input: unknown): RunRequest {
     return { kind: 'continue-secret', secretArn: body.secretArn, origin: body.origin, ...common };
   }
   throw new MalformedEventError(`continuation of unknown kind "${String(body.kind)}"`);
+}
+
+/** True for a continuation payload of an index rebuild (the refresh-index function's own). */
+export function isRebuildContinuation(input: unknown): boolean {
+  return (
+    isContinuation(input) &&
+    isObject((input as Json)[CONTINUATION_KEY]) &&
+    ((input as Json)[CONTINUATION_KEY] as Json).kind === 'rebuild-index'
+  );
+}
+
+/** Decodes an index rebuild's continuation payload; throws {@link MalformedEventError} for any other shape. */
+export function decodeRebuildContinuation(input: unknown): RebuildIndexRequest {
+  const body = isObject(input) ? input[CONTINUATION_KEY] : undefined;
+  if (!isObject(body) || body.kind !== 'rebuild-index') throw new MalformedEventError('not an index rebuild continuation');
+  if (!isObject(body.trigger) || typeof body.trigger.source !== 'string')
+    throw new MalformedEventError('continuation payload without a request and its trigger');
+  if (typeof body.hop !== 'number' || !Number.isInteger(body.hop) || body.hop < 1)
+    throw new MalformedEventError('continuation payload without a positive hop count');
+  const id = /^[A-Za-z0-9-]{1,64}$/;
+  if (typeof body.buildId !== 'string' || !id.test(body.buildId) || typeof body.token !== 'string' || !id.test(body.token))
+    throw new MalformedEventError('index rebuild continuation without a build id and lease token');
+  return { kind: 'rebuild-index', buildId: body.buildId, token: body.token, trigger: body.trigger as unknown as Trigger, hop: body.hop };
 }
 
 function isObject(value: unknown): value is Json {

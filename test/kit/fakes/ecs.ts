@@ -2,7 +2,7 @@ import { OutcomeUnknownError, ThrottledError } from '../../../functions/domain/e
 import { sameCluster } from '../../../functions/domain/identity/arn';
 import type { RunningTask, ServiceSnapshot, StandaloneTask } from '../../../functions/domain/inventory/service';
 import type { SecretReference } from '../../../functions/domain/references/references';
-import { type BucketState, fullBucket, type RateSettings, refilled } from '../../../functions/domain/rollout/rate-limiter';
+import { type BucketState, fullBucket, type RateSettings, refilled, reserve } from '../../../functions/domain/rollout/rate-limiter';
 import type { NotOffered, ServiceDeploymentBrief, ServiceDeploymentRecord } from '../../../functions/domain/rollout/service-deployments';
 import type { EcsPort } from '../../../functions/ports/ecs';
 import type { VirtualClock } from './clock';
@@ -39,12 +39,25 @@ export class FakeEcs implements EcsPort {
   readonly serviceDeployments = new Map<string, ServiceDeploymentRecord>();
   private deploymentSeq = 0;
   private bucket?: { settings: RateSettings; state: BucketState };
+  /** Read actions paced by ECS's buckets (a caller waits for its token on the virtual clock), by operation. */
+  private paced = new Map<string, { settings: RateSettings; state: BucketState }>();
+  /** Services per ListServices page (the adapter asks for 100, ECS's most). */
+  pageSize = 100;
 
   constructor(private readonly clock: VirtualClock) {}
 
   /** ECS's own UpdateService bucket: ECS throttles past it. */
   throttleUpdatesLike(settings: RateSettings): void {
     this.bucket = { settings, state: fullBucket(settings, this.clock.now().getTime()) };
+  }
+
+  /**
+   * Paces read actions by ECS's token buckets, as a client that waits out throttling would see
+   * them: each call waits for its token on the virtual clock (DescribeServices: one per batch of ten).
+   */
+  paceReadsLike(buckets: Record<string, RateSettings>): void {
+    const now = this.clock.now().getTime();
+    for (const [operation, settings] of Object.entries(buckets)) this.paced.set(operation, { settings, state: fullBucket(settings, now) });
   }
 
   /** Adds (or replaces) a service, with one PRIMARY deployment of its task definition. */
@@ -89,8 +102,20 @@ export class FakeEcs implements EcsPort {
     return this.describeServices(cluster, arns);
   }
 
+  async listServicesPage(cluster: string, pageToken?: string): Promise<{ services: ServiceSnapshot[]; nextToken?: string }> {
+    this.count('ListServices');
+    await this.pace('ListServices');
+    const arns = [...this.services.values()].filter((s) => sameCluster(s.clusterArn, cluster)).map((s) => s.serviceArn);
+    const from = pageToken === undefined ? 0 : Number(pageToken);
+    const page = arns.slice(from, from + this.pageSize);
+    const services = await this.describeServices(cluster, page);
+    const next = from + this.pageSize;
+    return { services, ...(next < arns.length ? { nextToken: String(next) } : {}) };
+  }
+
   async describeServices(cluster: string, serviceArns: string[]): Promise<ServiceSnapshot[]> {
     this.count('DescribeServices', Math.ceil(serviceArns.length / 10));
+    await this.pace('DescribeServices', Math.ceil(serviceArns.length / 10));
     return serviceArns
       .map((arn) => this.services.get(arn))
       .filter((s): s is ServiceSnapshot => s !== undefined && sameCluster(s.clusterArn, cluster))
@@ -112,6 +137,7 @@ export class FakeEcs implements EcsPort {
 
   async taskDefinitionReferences(taskDefinitionArn: string): Promise<SecretReference[]> {
     this.count('DescribeTaskDefinition');
+    await this.pace('DescribeTaskDefinition');
     return structuredClone(this.taskDefinitions.get(taskDefinitionArn) ?? []);
   }
 
@@ -223,6 +249,17 @@ export class FakeEcs implements EcsPort {
   private nextDeploymentId(): string {
     this.deploymentSeq += 1;
     return `ecs-svc/${String(this.deploymentSeq).padStart(19, '0')}`;
+  }
+
+  /** Waits for `n` tokens of the operation's bucket, when it is paced. */
+  private async pace(operation: string, n = 1): Promise<void> {
+    const bucket = this.paced.get(operation);
+    if (!bucket) return;
+    for (let i = 0; i < n; i++) {
+      const { state, waitMs } = reserve(bucket.state, bucket.settings, this.clock.now().getTime());
+      bucket.state = state;
+      if (waitMs > 0) await this.clock.sleep(waitMs);
+    }
   }
 
   private count(operation: string, n = 1): void {

@@ -1,6 +1,6 @@
 import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../functions/app/reconcile';
 import { type Config, loadConfig } from '../../../functions/config';
-import type { RunRequest } from '../../../functions/domain/decode/run-request';
+import type { ContinuationRequest } from '../../../functions/domain/decode/run-request';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { extractReferences } from '../../../functions/domain/references/references';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
@@ -12,6 +12,7 @@ import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type 
 import { ACCOUNT, REGION } from '../test-account';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
+import { MemoryRebuildStore } from './rebuilds';
 import { FakeSecrets, MemoryIndexStore, MemoryLedger, MemoryRevisionCache, RecordingMetrics, RecordingNotifier } from './stores';
 
 /** Every port in memory, on a virtual clock, with handles to inspect and steer them. */
@@ -21,12 +22,13 @@ export interface FakeWorld {
   secrets: FakeSecrets;
   index: MemoryIndexStore;
   revisions: MemoryRevisionCache;
+  rebuilds: MemoryRebuildStore;
   ledger: MemoryLedger;
   notifier: RecordingNotifier;
   metrics: RecordingMetrics;
   clock: VirtualClock;
   /** A continuation that keeps the requests, for a test to run them as the next invocation would. */
-  continuation: Continuation & { requests: RunRequest[] };
+  continuation: Continuation & { requests: ContinuationRequest[] };
   /** The UpdateService bucket of the Lambda container the world's invocations run in (one, warm). */
   updateBucket: SharedBucket;
 }
@@ -37,16 +39,18 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const secrets = new FakeSecrets(clock);
   const revisions = new MemoryRevisionCache();
   const index = new MemoryIndexStore(revisions);
+  const rebuilds = new MemoryRebuildStore();
   const ledger = new MemoryLedger();
   const notifier = new RecordingNotifier();
   const metrics = new RecordingMetrics();
-  const requests: RunRequest[] = [];
+  const requests: ContinuationRequest[] = [];
   const ports: Ports = {
     config: { ...loadConfig({}), region: REGION, ...config },
     secrets,
     ecs,
     index,
     revisions,
+    rebuilds,
     ledger,
     notifier,
     clock,
@@ -60,6 +64,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     secrets,
     index,
     revisions,
+    rebuilds,
     ledger,
     notifier,
     metrics,

@@ -1,6 +1,14 @@
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListClustersCommand,
+  ListServicesCommand,
+  ListTasksCommand,
+} from '@aws-sdk/client-ecs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MalformedEventError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/refresh-index';
@@ -11,6 +19,7 @@ import { type CapturedOutput, captureOutput } from '../../kit/output';
 const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
+const lambda = mockClient(LambdaClient);
 const SECRET = secretArn('prod/db-AbCdEf');
 const OLD_SECRET = secretArn('prod/old-AbCdEf');
 
@@ -33,7 +42,7 @@ let output: CapturedOutput;
 
 beforeEach(() => {
   output = captureOutput();
-  for (const mock of [ecs, sm, dynamo]) mock.reset();
+  for (const mock of [ecs, sm, dynamo, lambda]) mock.reset();
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, Name: 'prod/db', VersionIdsToStages: {} });
   dynamo.on(BatchWriteCommand).resolves({});
   dynamo.on(PutCommand).resolves({});
@@ -86,8 +95,63 @@ describe('refresh-index handler', () => {
   it('rebuilds the whole index on a schedule', async () => {
     ecs.on(ListClustersCommand).resolves({ clusterArns: [] });
     dynamo.on(ScanCommand).resolves({ Items: [] });
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [] });
     const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, lambdaContext);
     expect(result).toMatchObject({ action: 'rebuilt', summary: { clusters: 0, services: 0 } });
+  });
+
+  it('refuses a scheduled rebuild while another invocation holds the rebuild in flight, and does nothing', async () => {
+    const progress = {
+      buildId: 'b-1',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      clusters: ['web'],
+      cluster: 0,
+      pages: 0,
+      services: 0,
+      described: 0,
+      runs: 1,
+    };
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: { pk: 'REBUILD', sk: 'STATE', progress, lease: { owner: 'other', until: Date.now() + 60_000 } } });
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, lambdaContext);
+    expect(result).toMatchObject({ action: 'refused', reason: expect.stringContaining('an index rebuild is in flight') });
+    expect(ecs.calls()).toEqual([]);
+    expect(dynamo).not.toHaveReceivedCommand(BatchWriteCommand);
+  });
+
+  it('hands a rebuild near its deadline to a new invocation of itself, which goes on with the build', async () => {
+    ecs.on(ListClustersCommand).resolves({ clusterArns: ['web', 'batch'] });
+    ecs.on(ListServicesCommand).resolves({ serviceArns: [serviceArn('web', 'api')] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'api')] });
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinitionUsing('api', [SECRET]) });
+    dynamo.on(ScanCommand).resolves({ Items: [] });
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    // Less time left than the stack's margin: one page, then the rest in a new invocation.
+    const nearEnd = { ...lambdaContext, getRemainingTimeInMillis: () => 5_000 };
+
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', id: 'e-1', detail: {} }, nearEnd);
+
+    expect(result).toMatchObject({ action: 'rebuilding', status: 'continued', progress: { cluster: 1, pages: 1, runs: 1 } });
+    const [invoke] = lambda.commandCalls(InvokeCommand);
+    expect(invoke.args[0].input).toMatchObject({ FunctionName: lambdaContext.functionName, InvocationType: 'Event' });
+    const payload = JSON.parse(String(invoke.args[0].input.Payload));
+    expect(payload['ecs-secret-redeploy:continuation']).toMatchObject({ kind: 'rebuild-index', hop: 1, trigger: { source: 'schedule' } });
+    // No index entry written before the build completes.
+    const writes = dynamo
+      .commandCalls(BatchWriteCommand)
+      .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat()) as Record<string, any>[];
+    expect(writes.filter((w) => String(w.PutRequest?.Item.pk).startsWith('SECRET#'))).toEqual([]);
+    expect(writes.some((w) => String(w.PutRequest?.Item.pk).startsWith('REVISION#'))).toBe(true);
+  });
+
+  it('refuses a continuation payload of a rebuild without a build id', async () => {
+    const payload = { 'ecs-secret-redeploy:continuation': { kind: 'rebuild-index', trigger: { source: 'schedule' }, hop: 1 } };
+    await expect(handler(payload, lambdaContext)).rejects.toThrow(MalformedEventError);
   });
 
   it('refuses an ECS event of another kind', async () => {

@@ -3,8 +3,11 @@ import {
   type ContinueSecretRequest,
   continuationPayload,
   decodeContinuation,
+  decodeRebuildContinuation,
   isContinuation,
+  isRebuildContinuation,
   isScheduledEvent,
+  type RebuildIndexRequest,
   type ReconcileAllRequest,
   type RunRequest,
   scheduledRequest,
@@ -154,5 +157,35 @@ describe('continuation payloads', () => {
     ])('rejects %s', (_label, input) => {
       expect(() => decodeContinuation(input)).toThrow(MalformedEventError);
     });
+  });
+});
+
+describe('index rebuild continuations', () => {
+  const request: RebuildIndexRequest = {
+    kind: 'rebuild-index',
+    buildId: '0b6f2a57-7e42-4b8e-9a53-3c1f1f2f9b10',
+    token: '9d1c3f4e-2b5a-4c6d-8e7f-0a1b2c3d4e5f',
+    trigger: { source: 'schedule' },
+    hop: 2,
+  };
+
+  it('round-trips through the payload refresh-index sends itself', () => {
+    const payload = continuationPayload(request);
+    expect(isRebuildContinuation(payload)).toBe(true);
+    expect(decodeRebuildContinuation(JSON.parse(JSON.stringify(payload)))).toEqual(request);
+  });
+
+  it('is not the reconciler’s: its decoder refuses the kind', () => {
+    expect(() => decodeContinuation(continuationPayload(request))).toThrow(MalformedEventError);
+    expect(isRebuildContinuation(continuationPayload({ kind: 'reconcile-all', trigger: { source: 'schedule' }, hop: 1 }))).toBe(false);
+  });
+
+  it.each([
+    ['no build id', { ...request, buildId: undefined }],
+    ['a token with other characters', { ...request, token: 'a b' }],
+    ['hop 0', { ...request, hop: 0 }],
+    ['no trigger', { ...request, trigger: undefined }],
+  ])('refuses %s', (_, body) => {
+    expect(() => decodeRebuildContinuation({ 'ecs-secret-redeploy:continuation': body })).toThrow(MalformedEventError);
   });
 });
