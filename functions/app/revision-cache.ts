@@ -1,7 +1,9 @@
 import { errorLine } from '../domain/errors';
 import type { SecretReference } from '../domain/references/references';
 import type { Ports } from '../ports/ports';
-import type { AccountScan } from './scan-account';
+import type { CachedRevisions } from '../ports/revision-cache';
+import { mapWithConcurrency } from '../util/concurrency';
+import { type AccountScan, TASK_DEFINITION_CONCURRENCY } from './scan-account';
 
 /*
  * The revision cache: a task definition revision never changes, so its references are read from
@@ -59,4 +61,13 @@ export async function dropUnusedRevisions(ports: Ports, cached: string[], scan: 
       return 0;
     },
   );
+}
+
+/** Describes the revisions of `arns` that `cache` does not hold (a row it could not read counts as unseen), and adds them to it. */
+export async function describeUnseen(ports: Ports, arns: string[], cache: CachedRevisions): Promise<Map<string, SecretReference[]>> {
+  const unseen = [...new Set(arns)].filter((arn) => arn !== '' && cache.get(arn) === undefined);
+  const references = await mapWithConcurrency(unseen, TASK_DEFINITION_CONCURRENCY, (arn) => ports.ecs.taskDefinitionReferences(arn));
+  const described = new Map(unseen.map((arn, i) => [arn, references[i]]));
+  for (const [arn, refs] of described) cache.set(arn, refs);
+  return described;
 }

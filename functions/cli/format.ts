@@ -1,6 +1,6 @@
 import type { ProgressOutcome } from '../app/deployment-change';
+import type { RebuildSummary } from '../app/rebuild-complete';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
-import type { RebuildSummary } from '../app/refresh-index';
 import type { ConsumerNow, SecretStatus } from '../app/status';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';

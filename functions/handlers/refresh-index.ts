@@ -1,5 +1,7 @@
 import type { Context } from 'aws-lambda';
-import { MAX_REBUILD_HOPS, type RebuildSummary, reindexService, runRebuild } from '../app/refresh-index';
+import { reindexService } from '../app/index-writes';
+import type { RebuildSummary } from '../app/rebuild-complete';
+import { MAX_REBUILD_HOPS, runRebuild } from '../app/refresh-index';
 import { lambdaContinuation } from '../aws/continuation';
 import { decodeDeploymentEvent, isEcsEvent } from '../domain/decode/deployment-event';
 import { decodeRebuildContinuation, isRebuildContinuation, isScheduledEvent, scheduledRequest } from '../domain/decode/run-request';

@@ -1,5 +1,5 @@
 import { handleEvent } from '../../app/handle-event';
-import { reindexService } from '../../app/refresh-index';
+import { reindexService } from '../../app/index-writes';
 import { decodeDeploymentEvent, isEcsEvent } from '../../domain/decode/deployment-event';
 import { decodeEvent } from '../../domain/decode/events';
 import { isScheduledEvent } from '../../domain/decode/run-request';

@@ -1,5 +1,6 @@
+import { reindexService } from '../../../functions/app/index-writes';
 import { type ReconcileOptions, reconcile } from '../../../functions/app/reconcile';
-import { rebuildIndex, reindexService } from '../../../functions/app/refresh-index';
+import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { scanAccount } from '../../../functions/app/scan-account';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import type { ServiceSnapshot } from '../../../functions/domain/inventory/service';
