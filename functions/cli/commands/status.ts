@@ -3,9 +3,9 @@ import { BadInputError } from '../../domain/errors';
 import { quoted } from '../../domain/text';
 import { awsCallsHelp, type CliCommand, SECRET_ARGUMENT } from '../command';
 import { EXIT } from '../exit';
-import { statusRendering } from '../format';
 import { REPORT_FORMATS, textLine } from '../output';
 import { requireStateTable, targetArgument } from '../signal';
+import { statusRendering } from '../status-format';
 import { CLEAR_SCREEN, clockTime, watchStatus } from '../watch';
 
 interface StatusOptions {

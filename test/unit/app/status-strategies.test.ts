@@ -1,7 +1,7 @@
 import { resetFallbackNotice } from '../../../functions/app/poll-deployments';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { secretStatus } from '../../../functions/app/status';
-import { statusRendering } from '../../../functions/cli/format';
+import { statusRendering } from '../../../functions/cli/status-format';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
 import { demoPlan } from '../../kit/simulated-account';

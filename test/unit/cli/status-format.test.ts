@@ -1,5 +1,5 @@
 import type { ConsumerStatus, SecretStatus } from '../../../functions/app/status';
-import { statusRendering } from '../../../functions/cli/format';
+import { statusRendering } from '../../../functions/cli/status-format';
 
 const ACCOUNT = '111122223333';
 const VERSION = '74d09f4f-0963-42e8-99e9-e409a6959d93';

@@ -1,0 +1,193 @@
+import type { ConsumerNow, SecretStatus } from '../app/status';
+import { lastPathSegment } from '../domain/identity/arn';
+import { describeVersions } from '../domain/ledger/record';
+import { escapeControl } from '../domain/text';
+import { type Color, paint, plural, type Rendering, type Style, table, textLine } from './output';
+
+/**
+ * Where every consumer of a secret stands, and how far the rollout of its current versions has
+ * reached: a table that fits 80 columns, or with `wide` every detail (versions, deployment).
+ */
+export function statusRendering(status: SecretStatus, options: { wide?: boolean } = {}): Rendering {
+  return {
+    json: status,
+    table: (style) => (options.wide ? formatStatus(status, style) : formatCompactStatus(status, style)),
+    text: () => statusText(status),
+  };
+}
+
+const NOW_COLORS: Record<ConsumerNow, Color | undefined> = {
+  'on current': 'green',
+  deploying: 'yellow',
+  redeploying: 'yellow',
+  'old tasks': 'yellow',
+  due: 'yellow',
+  'deploy failed': 'red',
+  'no record': 'dim',
+  pinned: 'dim',
+  unattached: 'dim',
+};
+
+/** Widest a name may be in the 80-column table; longer ones are cut with "…" (--wide shows them whole). */
+const COMPACT_SERVICE = 28;
+const COMPACT_CLUSTER = 14;
+
+/** The text cut to `max` characters, the cut marked. */
+function fitted(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The status in 80 columns: per consumer what is true now; versions are those on the secret line. */
+function formatCompactStatus(status: SecretStatus, style: Style): string {
+  const lines = statusHeading(status, style);
+  lines.push('');
+  if (status.consumers.length === 0) lines.push('No indexed service uses this secret.');
+  else {
+    const rows = status.consumers.map((c) => [
+      fitted(c.serviceName, COMPACT_SERVICE),
+      fitted(lastPathSegment(c.cluster), COMPACT_CLUSTER),
+      c.wave === undefined ? '-' : String(c.wave),
+      { text: c.now, color: NOW_COLORS[c.now] },
+      c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
+    ]);
+    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'TASKS CUR/ALL'], rows, style));
+    lines.push(...strategyLines(status));
+  }
+  lines.push('', paint(style, status.done ? 'green' : 'yellow', compactSummary(status)));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The summary without the version (the secret line has it): counts that add up to the rows. */
+function compactSummary(status: SecretStatus): string {
+  const following = status.consumers.filter((c) => c.now !== 'pinned' && c.now !== 'unattached');
+  const onCurrent = status.now['on current'] ?? 0;
+  const others = Object.entries(status.now)
+    .filter(([what]) => what !== 'on current')
+    .map(([what, n]) => `${n} ${what}`);
+  const olderTasks = status.consumers.reduce((n, c) => n + (c.tasks?.onOlderVersions ?? 0), 0);
+  const tasks = status.consumers.some((c) => c.tasks) ? [`${plural(olderTasks, 'task')} on older versions`] : [];
+  return [`${onCurrent} of ${plural(following.length, 'service')} on current`, ...others, ...tasks].join('; ');
+}
+
+/** The secret and its current version, and the rollout: the lines above either table. */
+function statusHeading(status: SecretStatus, style: Style): string[] {
+  const secret = escapeControl(status.secret.name ?? status.secret.arn ?? '');
+  const lines = [
+    `secret:  ${secret} (${status.secret.kind === 'parameter' ? 'version' : 'AWSCURRENT'} ${status.secret.versionId ?? 'none'})`,
+  ];
+  const { rollout } = status;
+  if (rollout) {
+    lines.push(`rollout: ${rollout.status}, started ${rollout.startedAt}`);
+    if (rollout.halted)
+      lines.push(
+        paint(style, 'red', `halted at wave ${rollout.halted.wave} since ${rollout.halted.at}`),
+        paint(style, 'red', `(fix it, then: ecs-secret-redeploy resume ${escapeControl(status.secret.name ?? status.secret.arn ?? '')})`),
+      );
+    for (const failed of rollout.halted?.failed ?? [])
+      lines.push(
+        paint(
+          style,
+          'red',
+          `  failed: ${escapeControl(lastPathSegment(failed.serviceArn))} ${escapeControl(failed.reason ?? '')}`.trimEnd(),
+        ),
+      );
+  }
+  return lines;
+}
+
+const STATE_COLORS: Record<SecretStatus['consumers'][number]['state'], Color | undefined> = {
+  'up-to-date': 'green',
+  due: 'yellow',
+  pending: 'yellow',
+  pinned: 'dim',
+  unattached: 'dim',
+  'no-record': 'dim',
+};
+
+/** Every detail of every consumer (--wide): the versions it runs and must run, its deployment. */
+function formatStatus(status: SecretStatus, style: Style): string {
+  const lines = statusHeading(status, style);
+  lines.push('');
+  if (status.consumers.length === 0) lines.push('No indexed service uses this secret.');
+  else {
+    const versions = (v: Record<string, string> | undefined) => (v ? describeVersions(v, status.secret.kind ?? 'secret') : '-');
+    const rows = status.consumers.map((c) => [
+      c.serviceName,
+      lastPathSegment(c.cluster),
+      c.wave === undefined ? '-' : String(c.wave),
+      { text: c.state, color: STATE_COLORS[c.state] },
+      { text: c.now, color: NOW_COLORS[c.now] },
+      versions(c.runs),
+      versions(c.current),
+      c.deploymentId ? `${c.deploymentId} ${c.deploymentState ?? ''}`.trim() : c.via === 'baseline' ? '(since indexed)' : '-',
+      c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
+    ]);
+    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'NOW', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows, style));
+    lines.push(...strategyLines(status));
+  }
+  lines.push('', paint(style, status.done ? 'green' : 'yellow', status.summary));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Per consumer that ECS deploys with a strategy other than a rolling update, or whose deployment
+ * ECS's records show: its strategy, then (indented, each line within 80 columns) the deployment's
+ * status and lifecycle stage, and when its bake ends.
+ */
+function strategyLines(status: SecretStatus): string[] {
+  const shown = status.consumers.filter((c) => (c.strategy && c.strategy !== 'ROLLING') || c.serviceDeployment);
+  if (shown.length === 0) return [];
+  return [
+    '',
+    ...shown.flatMap((c) => {
+      const d = c.serviceDeployment;
+      return [
+        `${c.serviceName}: ${c.strategy ?? 'ROLLING'}`,
+        ...(d ? [`  deployment ${d.text}`] : []),
+        ...(d?.bakeEndsAt ? [`  bake ends ${d.bakeEndsAt.replace(/\.\d+Z$/, 'Z')}`] : []),
+      ].map(escapeControl);
+    }),
+  ];
+}
+
+function statusText(status: SecretStatus): string {
+  return [
+    textLine([
+      'SECRET',
+      status.secret.arn ?? status.secret.name,
+      status.secret.versionId,
+      status.rollout?.status,
+      status.done ? 'done' : 'not-done',
+    ]),
+    ...status.consumers.map((c) =>
+      textLine([
+        'CONSUMER',
+        lastPathSegment(c.cluster),
+        c.serviceName,
+        c.state,
+        c.wave,
+        c.deploymentId,
+        c.deploymentState,
+        c.tasks?.running,
+        c.tasks?.onOlderVersions,
+        c.service,
+        c.now,
+      ]),
+    ),
+    ...status.consumers
+      .filter((c) => (c.strategy && c.strategy !== 'ROLLING') || c.serviceDeployment)
+      .map((c) =>
+        textLine([
+          'STRATEGY',
+          c.serviceName,
+          c.strategy,
+          c.serviceDeployment?.status,
+          c.serviceDeployment?.lifecycleStage,
+          c.serviceDeployment?.heldAtHook ? 'held-at-hook' : '',
+          c.serviceDeployment?.bakeEndsAt,
+          c.service,
+        ]),
+      ),
+    textLine(['SUMMARY', status.summary]),
+  ].join('');
+}
