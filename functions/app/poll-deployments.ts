@@ -15,6 +15,7 @@ import {
 import { polledDeployment } from '../domain/rollout/waves';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
+import { describeLive } from './describe-live';
 
 /** What polling needs of the run: how to stamp and record what it learnt. */
 export interface PollWriter {
@@ -74,7 +75,7 @@ export async function pollDeployments(
 
   // rolloutState, where ECS's records do not tell.
   if (fallback.length > 0) {
-    const live = await describeServices(ports, fallback.map(service));
+    const live = await describeLive(ports, fallback.map(service));
     for (const record of fallback) {
       const ended: Ended | undefined = polledDeployment(
         live.get(record.serviceArn),
@@ -201,16 +202,6 @@ function sayFallback(ports: Ports, why: string): void {
   ports.log.info("ECS's deployment records (ListServiceDeployments) are not offered here: rollouts poll DescribeServices' rolloutState", {
     reason: why,
   });
-}
-
-async function describeServices(
-  ports: Ports,
-  services: Array<{ serviceArn: string; clusterArn: string }>,
-): Promise<Map<string, ServiceSnapshot>> {
-  const byCluster = new Map<string, string[]>();
-  for (const s of services) byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), s.serviceArn]);
-  const described = await Promise.all([...byCluster].map(([cluster, arns]) => ports.ecs.describeServices(cluster, arns)));
-  return new Map(described.flat().map((s) => [s.serviceArn, s]));
 }
 
 /** For tests: forget that the fallback was said. */

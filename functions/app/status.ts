@@ -9,6 +9,7 @@ import { type Report, secretIdentity } from '../domain/report/report';
 import type { Rollout } from '../domain/rollout/waves';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
+import { describeLive } from './describe-live';
 import { deploymentRecordStatus, type ServiceDeploymentStatus, serviceDeploymentsOf } from './poll-deployments';
 
 /** Where one consumer stands against the secret's current versions, from the ledger. */
@@ -111,7 +112,7 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
   const recordOf = new Map(ledger.services.map((r) => [r.serviceArn, r]));
   const services = entries.filter((e) => e.kind === 'service');
   const live = options.live
-    ? await describeAll(
+    ? await describeLive(
         ports,
         services.map((e) => ({ serviceArn: e.resourceArn, clusterArn: e.clusterArn })),
       )
@@ -229,14 +230,4 @@ function countOlder(tasks: RunningTask[], state: ConsumerState, record: LedgerRe
     !listed || (listed.createdAt !== undefined && d.createdAt !== undefined && Date.parse(d.createdAt) > Date.parse(listed.createdAt));
   const newer = new Set(deployments.filter((d) => d.id !== ours && isNewer(d)).map((d) => d.id));
   return tasks.filter((t) => t.startedBy !== ours && !(t.startedBy && newer.has(t.startedBy))).length;
-}
-
-async function describeAll(
-  ports: Ports,
-  services: Array<{ serviceArn: string; clusterArn: string }>,
-): Promise<Map<string, ServiceSnapshot>> {
-  const byCluster = new Map<string, string[]>();
-  for (const s of services) byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), s.serviceArn]);
-  const described = await Promise.all([...byCluster].map(([cluster, arns]) => ports.ecs.describeServices(cluster, arns)));
-  return new Map(described.flat().map((s) => [s.serviceArn, s]));
 }

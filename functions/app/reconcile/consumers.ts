@@ -92,19 +92,3 @@ async function scanConsumers(
   for (const task of scan.standaloneTasks) if ((await referencesOf(task.taskDefinition)).length > 0) standaloneTasks.push(task);
   return { consumers, ledger, standaloneTasks, inventory: { source: 'scan', note } };
 }
-
-/** DescribeServices (batches of ten, per cluster) for the consumers not already seen live. */
-export async function describeLive(
-  ports: Ports,
-  consumers: Array<{ serviceArn: string; clusterArn: string; live?: ServiceSnapshot }>,
-): Promise<Map<string, ServiceSnapshot>> {
-  const live = new Map<string, ServiceSnapshot>();
-  const byCluster = new Map<string, string[]>();
-  for (const c of consumers) {
-    if (c.live) live.set(c.serviceArn, c.live);
-    else byCluster.set(c.clusterArn, [...(byCluster.get(c.clusterArn) ?? []), c.serviceArn]);
-  }
-  const described = await Promise.all([...byCluster].map(([cluster, arns]) => ports.ecs.describeServices(cluster, arns)));
-  for (const service of described.flat()) live.set(service.serviceArn, service);
-  return live;
-}

@@ -19,10 +19,11 @@ import { type ServiceReport, toReportReference } from '../../domain/report/repor
 import { waveOf } from '../../domain/rollout/waves';
 import type { Ports } from '../../ports/ports';
 import { mapWithConcurrency } from '../../util/concurrency';
+import { describeLive } from '../describe-live';
 import { firstSightRecords } from '../first-sight';
 import { repairServiceIndex } from '../index-writes';
 import type { Redeployer, Work, WorkResult } from '../redeploy';
-import { type Consumer, describeLive } from './consumers';
+import type { Consumer } from './consumers';
 import type { ReconcileOptions } from './options';
 import { RunRollout } from './rollout';
 
