@@ -15,6 +15,11 @@ function recordOf(secret: string, versions: Record<string, string>): LedgerRecor
   return firstSeen(secret, SERVICE, { versions, stale: [] }, stamp());
 }
 
+/** The other secrets of SERVICE, read now for a redeploy of DB, by a run of its own. */
+function readNow(known: string[] | undefined) {
+  return readOtherSecrets(world.ports, SERVICE, DB, known, describeOnce(world.ports, world.clock.now()), world.clock.now());
+}
+
 beforeEach(async () => {
   world = fakeWorld();
   world.secrets.add(DB, 'prod/db');
@@ -41,14 +46,7 @@ describe('one deployment settles every secret of its service', () => {
   it('advances the record of another secret to the version read before UpdateService', async () => {
     world.clock.advance(1000);
     const rotated = world.secrets.rotate(KEY);
-    const others = await readOtherSecrets(
-      world.ports,
-      SERVICE,
-      DB,
-      undefined,
-      describeOnce(world.ports, world.clock.now()),
-      world.clock.now(),
-    );
+    const others = await readNow(undefined);
 
     await settleOtherSecrets(world.ports, SERVICE, others, 'ecs-svc/9', stamp);
 
@@ -63,19 +61,12 @@ describe('one deployment settles every secret of its service', () => {
     world.index.secretsOfService = async () => {
       throw new Error('not asked');
     };
-    const others = await readOtherSecrets(world.ports, SERVICE, DB, [KEY], describeOnce(world.ports, world.clock.now()), world.clock.now());
+    const others = await readNow([KEY]);
     expect(others.states.map((s) => s.secretArn)).toEqual([KEY]);
   });
 
   it('leaves a record written after the versions were read: it may know a newer deployment', async () => {
-    const others = await readOtherSecrets(
-      world.ports,
-      SERVICE,
-      DB,
-      undefined,
-      describeOnce(world.ports, world.clock.now()),
-      world.clock.now(),
-    );
+    const others = await readNow(undefined);
     world.clock.advance(1000);
     world.secrets.rotate(KEY);
     const newer = recordOf(KEY, { AWSCURRENT: world.secrets.current(KEY) });
@@ -99,14 +90,7 @@ describe('one deployment settles every secret of its service', () => {
     world.clock.advance(1000);
     const third = secretArn('prod/third-MnOpQr');
     world.secrets.add(third, 'prod/third');
-    const others = await readOtherSecrets(
-      world.ports,
-      SERVICE,
-      DB,
-      [KEY, third],
-      describeOnce(world.ports, world.clock.now()),
-      world.clock.now(),
-    );
+    const others = await readNow([KEY, third]);
 
     await settleOtherSecrets(world.ports, SERVICE, others, 'd', stamp);
 
@@ -125,7 +109,7 @@ describe('one deployment settles every secret of its service', () => {
     world.secrets.describe = async () => {
       throw new Error('throttled');
     };
-    const others = await readOtherSecrets(world.ports, SERVICE, DB, [KEY], describeOnce(world.ports, world.clock.now()), world.clock.now());
+    const others = await readNow([KEY]);
     expect(others.states).toEqual([]);
   });
 });
