@@ -14,6 +14,7 @@ import { reportRendering } from './format';
 export const SIGNAL_CALLS = [
   'STS GetCallerIdentity; Secrets Manager DescribeSecret, or SSM DescribeParameters for a parameter',
   'Secrets Manager ListSecretVersionIds (no value) once when a consumer has no ledger record yet: judged from evidence',
+  "for a secret of an allowed owner account: STS AssumeRole of the owner's read role, once per owner while its credentials last",
   'DynamoDB DescribeTable, Query, GetItem (index and ledger); ECS DescribeServices (with tags: the waves), and DescribeTaskDefinition for a service on a new task definition',
   'with --scan or --no-ledger, instead of the index: ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition',
 ];

@@ -119,7 +119,7 @@ function formatStatus(status: SecretStatus, style: Style): string {
       { text: c.now, color: NOW_COLORS[c.now] },
       versions(c.runs),
       versions(c.current),
-      c.deploymentId ? `${c.deploymentId} ${c.deploymentState ?? ''}`.trim() : c.via === 'baseline' ? '(since indexed)' : '-',
+      c.deploymentId ? `${c.deploymentId} ${c.deploymentState ?? ''}`.trim() : viaText(c.via),
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
     lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'NOW', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows, style));
@@ -190,4 +190,11 @@ function statusText(status: SecretStatus): string {
       ),
     textLine(['SUMMARY', status.summary]),
   ].join('');
+}
+
+/** Where a record without a deployment of ours came from, in the DEPLOYMENT column. */
+function viaText(via: SecretStatus['consumers'][number]['via']): string {
+  if (via === 'baseline') return '(since indexed)';
+  if (via === 'first-sight') return '(first seen)';
+  return '-';
 }

@@ -79,4 +79,17 @@ describe('status as a table', () => {
     expect(wide).toContain('ecs-svc/346662055813964250 IN_PROGRESS');
     expect(wide).toContain(`AWSCURRENT=${OLD}`);
   });
+
+  it.each([
+    ['first-sight', '(first seen)'],
+    ['baseline', '(since indexed)'],
+    ['no-tasks', '-'],
+  ] as const)('names where a record of kind %s without a deployment of ours came from, with --wide', (via, shown) => {
+    const one = { ...status, consumers: [consumer('orders-archiver', 'prod-batch', { via, now: 'on current' })] };
+    const row = statusRendering(one, { wide: true })
+      .table({ color: false })
+      .split('\n')
+      .find((line) => line.startsWith('orders-archiver'));
+    expect(row?.split(/\s{2,}/)).toContain(shown);
+  });
 });
