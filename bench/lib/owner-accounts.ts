@@ -21,6 +21,7 @@ import { mapWithConcurrency } from '../../functions/util/concurrency';
 import { accountClientConfig, actAs, createOwnerReadRole } from '../../test/kit/accounts';
 import { CallCounter, type Counts, formatCounts, total } from '../../test/kit/call-counter';
 import { emulatorEnv } from '../../test/kit/emulator';
+import { scheduledEvent } from '../../test/kit/events';
 import { startMoto } from '../../test/kit/moto';
 import { createClusters, createSecret, createService, registerTaskDefinition } from '../../test/kit/simulated-account';
 import { REGION } from '../../test/kit/test-account';
@@ -109,17 +110,7 @@ export async function ownerAccountsBench(spec: OwnerAccountsSpec, log: (line: st
     const scheduled = async (of: ReturnType<typeof container>) => {
       const outcome = await handleEvent(
         of.ports,
-        {
-          version: '0',
-          id: `schedule-${Date.now()}`,
-          'detail-type': 'Scheduled Event',
-          source: 'aws.events',
-          account: CONSUMER,
-          time: new Date().toISOString(),
-          region: REGION,
-          resources: [`arn:aws:events:${REGION}:${CONSUMER}:rule/ecs-secret-redeploy-bench-reconcile`],
-          detail: {},
-        },
+        scheduledEvent({ account: CONSUMER, region: REGION }, 'ecs-secret-redeploy-bench-reconcile'),
         { deadline: NO_DEADLINE, dryRun: false },
       );
       return (outcome as { summary: ReconcileAllSummary }).summary.outcomes.redeployed;

@@ -27,7 +27,7 @@ import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { type AccountCredentials, accountClientConfig, accountEnv, actAs, createOwnerReadRole } from '../kit/accounts';
 import { CallCounter } from '../kit/call-counter';
 import { type Emulator, startEmulator } from '../kit/emulator';
-import { parameterChange, secretEvents } from '../kit/events';
+import { parameterChange, scheduledEvent, secretEvents } from '../kit/events';
 import { createClusters, createSecret, createService, registerTaskDefinition, type SeededSecret } from '../kit/simulated-account';
 import { REGION } from '../kit/test-account';
 
@@ -118,17 +118,7 @@ async function deliver(to: Consumer, event: unknown): Promise<Report> {
 async function scheduledReconcile(of: Consumer): Promise<ReconcileAllSummary> {
   const outcome = await handleEvent(
     of.ports,
-    {
-      version: '0',
-      id: `schedule-${Date.now()}`,
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: of.account,
-      time: new Date().toISOString(),
-      region: REGION,
-      resources: [`arn:aws:events:${REGION}:${of.account}:rule/ecs-secret-redeploy-test-reconcile`],
-      detail: {},
-    },
+    scheduledEvent({ account: of.account, region: REGION }, 'ecs-secret-redeploy-test-reconcile'),
     { deadline: NO_DEADLINE, dryRun: false },
   );
   if (outcome.kind !== 'schedule') throw new Error(`expected a scheduled reconcile, got ${outcome.kind}`);

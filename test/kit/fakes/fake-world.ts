@@ -137,6 +137,11 @@ function suffix(i: number): string {
  * One reconcile of a secret as the reconciler runs it for an event (a PutSecretValue), for the
  * schedule, or for a person; without a deadline unless `options` sets one.
  */
+/** A reconcile's options as an event's run has them (the ledger, the index, no deadline), with overrides. */
+export function reconcileOptions(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
+  return { dryRun: false, force: false, useLedger: true, inventory: 'index', origin: 'event', deadline: NO_DEADLINE, ...overrides };
+}
+
 export function reconcileSecret(
   world: FakeWorld,
   secretArn: string,
@@ -144,13 +149,5 @@ export function reconcileSecret(
   options: Partial<ReconcileOptions> = {},
 ): Promise<ReconcileResult> {
   const trigger = origin === 'event' ? { source: 'aws.secretsmanager', eventName: 'PutSecretValue' } : { source: origin };
-  return reconcile(world.ports, parseTarget(secretArn) as Target, trigger, {
-    dryRun: false,
-    force: false,
-    useLedger: true,
-    inventory: 'index',
-    origin,
-    deadline: NO_DEADLINE,
-    ...options,
-  });
+  return reconcile(world.ports, parseTarget(secretArn) as Target, trigger, reconcileOptions({ origin, ...options }));
 }

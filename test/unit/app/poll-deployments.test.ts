@@ -4,10 +4,9 @@ import { type ReconcileOptions, reconcile } from '../../../functions/app/reconci
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import type { DeploymentStrategy } from '../../../functions/domain/inventory/service';
-import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
 import type { Logger } from '../../../functions/ports/logger';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { type FakeWorld, fakeWorld, reconcileOptions, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
 import { demoPlan } from '../../kit/simulated-account';
 
 /*
@@ -32,17 +31,8 @@ let ordersDb: string;
 let logged: Array<{ message: string; fields?: Record<string, unknown> }>;
 
 const arnOf = (name: string) => seeded.serviceArns.get(name) as string;
-const options = (overrides: Partial<ReconcileOptions> = {}): ReconcileOptions => ({
-  dryRun: false,
-  force: false,
-  useLedger: true,
-  inventory: 'index',
-  origin: 'event',
-  deadline: NO_DEADLINE,
-  ...overrides,
-});
 const run = (overrides: Partial<ReconcileOptions> = {}) =>
-  reconcile(world.ports, parseTarget(ordersDb) as Target, TRIGGER, options(overrides));
+  reconcile(world.ports, parseTarget(ordersDb) as Target, TRIGGER, reconcileOptions(overrides));
 const record = (name: string) => world.ledger.read(ordersDb, arnOf(name));
 const halts = () => world.notifier.published.filter((n) => n.detailType === DETAIL_TYPES.rolloutHalted);
 

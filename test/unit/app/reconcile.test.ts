@@ -4,9 +4,9 @@ import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { ForeignAccountError, UnknownSecretError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { claimed, NO_VERSION } from '../../../functions/domain/ledger/record';
-import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
+import { deadlineIn } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { type FakeWorld, fakeWorld, reconcileOptions, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
 import { demoPlan } from '../../kit/simulated-account';
 
 const TRIGGER = { source: 'aws.secretsmanager', eventName: 'PutSecretValue' };
@@ -16,16 +16,12 @@ let world: FakeWorld;
 let seeded: SeededFakes;
 let ordersDb: string;
 
-function options(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
-  return { dryRun: false, force: false, useLedger: true, inventory: 'index', origin: 'event', deadline: NO_DEADLINE, ...overrides };
-}
-
 function target(arn = ordersDb): Target {
   return parseTarget(arn) as Target;
 }
 
 async function run(overrides: Partial<ReconcileOptions> = {}) {
-  return reconcile(world.ports, target(), TRIGGER, options(overrides));
+  return reconcile(world.ports, target(), TRIGGER, reconcileOptions(overrides));
 }
 
 /** Names of the services UpdateService was applied to, with how many times. */
@@ -471,19 +467,28 @@ describe('reconcile: inputs it refuses or ignores', () => {
 
   it('refuses a name that resolves to a secret of another account', async () => {
     world.secrets.add('arn:aws:secretsmanager:eu-west-1:999999999999:secret:shared/db-AbCdEf', 'shared/db');
-    await expect(reconcile(world.ports, parseTarget('shared/db') as Target, TRIGGER, options())).rejects.toThrow(ForeignAccountError);
+    await expect(reconcile(world.ports, parseTarget('shared/db') as Target, TRIGGER, reconcileOptions())).rejects.toThrow(
+      ForeignAccountError,
+    );
   });
 
   it('refuses an ARN of another account before calling AWS', async () => {
     const before = world.secrets.calls.DescribeSecret;
     await expect(
-      reconcile(world.ports, parseTarget('arn:aws:secretsmanager:eu-west-1:999999999999:secret:x-AbCdEf') as Target, TRIGGER, options()),
+      reconcile(
+        world.ports,
+        parseTarget('arn:aws:secretsmanager:eu-west-1:999999999999:secret:x-AbCdEf') as Target,
+        TRIGGER,
+        reconcileOptions(),
+      ),
     ).rejects.toThrow(ForeignAccountError);
     expect(world.secrets.calls.DescribeSecret).toBe(before);
   });
 
   it('refuses a secret that does not exist', async () => {
-    await expect(reconcile(world.ports, parseTarget('prod/nope') as Target, TRIGGER, options())).rejects.toThrow(UnknownSecretError);
+    await expect(reconcile(world.ports, parseTarget('prod/nope') as Target, TRIGGER, reconcileOptions())).rejects.toThrow(
+      UnknownSecretError,
+    );
   });
 
   it('leaves the index as it is on a dry run, even for a service it finds on another task definition', async () => {
@@ -638,7 +643,7 @@ describe('reconcile: waves', () => {
     const changedAt = world.clock.now().toISOString();
     world.clock.advance(42_000);
 
-    await reconcile(world.ports, target(), { ...TRIGGER, time: changedAt }, options());
+    await reconcile(world.ports, target(), { ...TRIGGER, time: changedAt }, reconcileOptions());
 
     const redeployed = world.notifier.published.filter((n) => n.detailType === DETAIL_TYPES.serviceRedeployed);
     expect(redeployed.map((n) => n.detail)).toEqual([

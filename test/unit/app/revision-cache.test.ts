@@ -1,12 +1,11 @@
 import { reindexService } from '../../../functions/app/index-writes';
-import { type ReconcileOptions, reconcile } from '../../../functions/app/reconcile';
+import { reconcile } from '../../../functions/app/reconcile';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { scanAccount } from '../../../functions/app/scan-account';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import type { ServiceSnapshot } from '../../../functions/domain/inventory/service';
-import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import type { Logger } from '../../../functions/ports/logger';
-import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { type FakeWorld, fakeWorld, reconcileOptions, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
 import { demoPlan } from '../../kit/simulated-account';
 
 /**
@@ -192,15 +191,6 @@ describe('re-indexing one service with the revision cache', () => {
 });
 
 describe('reconcile with the revision cache', () => {
-  const options = (overrides: Partial<ReconcileOptions> = {}): ReconcileOptions => ({
-    dryRun: false,
-    force: false,
-    useLedger: true,
-    inventory: 'index',
-    origin: 'event',
-    deadline: NO_DEADLINE,
-    ...overrides,
-  });
   const ordersDb = () => parseTarget(seeded.secrets.get('prod/orders-db')?.arn as string) as Target;
   const TRIGGER = { source: 'aws.secretsmanager', eventName: 'PutSecretValue' };
 
@@ -209,11 +199,11 @@ describe('reconcile with the revision cache', () => {
     const next = newRevision('orders-api');
     world.secrets.rotate(seeded.secrets.get('prod/orders-db')?.arn as string);
 
-    const dry = await ecsCalls(() => reconcile(world.ports, ordersDb(), TRIGGER, options({ dryRun: true })));
+    const dry = await ecsCalls(() => reconcile(world.ports, ordersDb(), TRIGGER, reconcileOptions({ dryRun: true })));
     expect(dry.DescribeTaskDefinition).toBe(1);
     expect(world.revisions.rows.has(next)).toBe(false);
 
-    const real = await ecsCalls(() => reconcile(world.ports, ordersDb(), TRIGGER, options()));
+    const real = await ecsCalls(() => reconcile(world.ports, ordersDb(), TRIGGER, reconcileOptions()));
     expect(real.DescribeTaskDefinition).toBe(1);
     expect(world.revisions.rows.get(next)).toEqual(world.ecs.taskDefinitions.get(next));
   });
@@ -224,7 +214,7 @@ describe('reconcile with the revision cache', () => {
     await world.revisions.cacheRevisions(new Map([[next, world.ecs.taskDefinitions.get(next) ?? []]]));
     world.secrets.rotate(seeded.secrets.get('prod/orders-db')?.arn as string);
 
-    const calls = await ecsCalls(() => reconcile(world.ports, ordersDb(), TRIGGER, options()));
+    const calls = await ecsCalls(() => reconcile(world.ports, ordersDb(), TRIGGER, reconcileOptions()));
 
     expect(calls.DescribeTaskDefinition).toBeUndefined();
     expect(calls.UpdateService).toBe(3);
