@@ -6,9 +6,9 @@ import { deploymentChanged, type LedgerRecord } from '../domain/ledger/record';
 import type { Report } from '../domain/report/report';
 import type { DeploymentState } from '../domain/rollout/waves';
 import type { Ports } from '../ports/ports';
-import { commitRecord } from './commit-record';
+import { commitRecord } from './compare-and-set';
 import { reconcile } from './reconcile';
-import type { RunContext } from './run-context';
+import { type RunContext, reconcileOptions } from './run-context';
 
 /** What an ECS deployment event changed. */
 export interface ProgressOutcome {
@@ -48,20 +48,12 @@ export async function onDeploymentChange(
     // A duplicate, or an event arriving after the scheduled run polled the same state.
     if (record.deployment.state === state) continue;
     const next = deploymentChanged(record, state, change.reason, { now: ports.clock.now(), writeId: randomUUID() });
-    const recorded = await commitRecord(ports.ledger, next, record.rev);
+    const recorded = (await commitRecord(ports.ledger, next, record.rev)).written;
     const entry: ProgressOutcome['secrets'][number] = { secret: secretArn, recorded };
     if (recorded && (await mayAdvance(ports, next))) {
       const target = parseTarget(secretArn);
       if (target) {
-        const result = await reconcile(ports, target, trigger, {
-          dryRun: run.dryRun,
-          force: false,
-          useLedger: true,
-          inventory: 'index',
-          origin: 'event',
-          deadline: run.deadline,
-          ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
-        });
+        const result = await reconcile(ports, target, trigger, reconcileOptions(run, 'event'));
         entry.report = result.report;
         if (result.unfinished && run.continuation) {
           await run.continuation.continueWith({
@@ -90,11 +82,12 @@ export async function onDeploymentChange(
 async function mayAdvance(ports: Ports, record: LedgerRecord): Promise<boolean> {
   if (record.deployment?.state === 'FAILED') return true;
   const { services } = await ports.ledger.records(record.secretArn);
-  const wave = record.wave ?? Number.POSITIVE_INFINITY;
+  const wave = record.slot?.wave ?? Number.POSITIVE_INFINITY;
+  const key = record.slot?.key;
   const inFlight = (r: LedgerRecord) => {
-    const claimedFor = r.claim?.rollout;
-    if (claimedFor && claimedFor.key === record.rollout) return claimedFor.wave <= wave;
-    return r.rollout === record.rollout && r.deployment?.state === 'IN_PROGRESS' && (r.wave ?? 0) <= wave;
+    const claimedFor = r.state === 'claimed' ? r.claim.slot : undefined;
+    if (claimedFor && claimedFor.key === key) return claimedFor.wave <= wave;
+    return r.slot?.key === key && r.deployment?.state === 'IN_PROGRESS' && (r.slot?.wave ?? 0) <= wave;
   };
   return !services.some((r) => r.serviceArn !== record.serviceArn && inFlight(r));
 }

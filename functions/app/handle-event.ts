@@ -10,14 +10,14 @@ import {
 } from '../domain/decode/run-request';
 import { MalformedEventError } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
-import { type Report, targetIdentity } from '../domain/report/report';
+import { ignored, type Report, targetIdentity } from '../domain/report/report';
 import { textField } from '../domain/text';
 import type { Ports } from '../ports/ports';
 import { onDeploymentChange, type ProgressOutcome } from './deployment-change';
 import { fromAllowedSender } from './event-sender';
 import { type ReconcileOptions, reconcile } from './reconcile';
 import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
-import type { RunContext } from './run-context';
+import { type RunContext, reconcileOptions } from './run-context';
 import { warnDeletion, warnRotationFailed } from './warnings';
 
 /** What one event led to: a report about one secret, the summary of a reconcile of every secret, or a deployment's progress. */
@@ -65,29 +65,9 @@ export async function handleSignal(
     if (signal.warning === 'rotation-failed') return warnRotationFailed(ports, signal.target, signal.trigger, run.dryRun);
     return warnDeletion(ports, signal.target, signal.trigger, { dryRun: run.dryRun, origin });
   }
-  if (signal.action === 'ignore') {
-    return {
-      secret: targetIdentity(signal.target),
-      trigger: signal.trigger,
-      origin,
-      action: 'ignore',
-      reason: signal.reason,
-      dryRun: run.dryRun,
-      services: [],
-      standaloneTasks: [],
-      warnings: [],
-    };
-  }
-  const result = await reconcile(ports, signal.target, signal.trigger, {
-    dryRun: run.dryRun,
-    force: false,
-    useLedger: true,
-    inventory: 'index',
-    origin,
-    deadline: run.deadline,
-    ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
-    ...options,
-  });
+  if (signal.action === 'ignore')
+    return ignored(targetIdentity(signal.target), signal.trigger, { origin, dryRun: run.dryRun }, signal.reason);
+  const result = await reconcile(ports, signal.target, signal.trigger, reconcileOptions(run, origin, options));
   if (result.unfinished && result.secretArn) {
     await continueWith(
       run,
@@ -112,16 +92,12 @@ async function handleRequest(ports: Ports, request: RunRequest, run: RunContext)
 async function continueSecret(ports: Ports, request: ContinueSecretRequest, run: RunContext): Promise<Report> {
   const target = parseTarget(request.secretArn);
   if (!target) throw new MalformedEventError(`continuation names "${request.secretArn}", which is not a secret or parameter ARN`);
-  const result = await reconcile(ports, target, request.trigger, {
-    dryRun: run.dryRun,
-    force: false,
-    useLedger: true,
-    inventory: 'index',
-    origin: 'continuation',
-    deadline: run.deadline,
-    ...(request.bucket ? { bucket: request.bucket } : {}),
-    ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
-  });
+  const result = await reconcile(
+    ports,
+    target,
+    request.trigger,
+    reconcileOptions(run, 'continuation', request.bucket ? { bucket: request.bucket } : {}),
+  );
   if (result.unfinished) await continueWith(run, { ...request, bucket: result.bucket, hop: request.hop + 1 }, result.report);
   return result.report;
 }

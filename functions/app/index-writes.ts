@@ -4,11 +4,12 @@ import { parseTarget } from '../domain/identity/target';
 import { entriesFor, type IndexDiff, type IndexEntry } from '../domain/index/entries';
 import type { ServiceSnapshot } from '../domain/inventory/service';
 import type { LedgerRecord } from '../domain/ledger/record';
+import type { Reindex } from '../domain/plan/reconcile-plan';
 import type { SecretReference } from '../domain/references/references';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { firstSightRecords } from './first-sight';
-import { revisionReferences } from './revision-cache';
+import { cacheRevisions, revisionReferences } from './revision-cache';
 
 /** A consumer first seen running an older version than current, and why it is judged so. */
 export interface StaleConsumer {
@@ -34,25 +35,11 @@ export async function reindexService(ports: Ports, clusterArn: string, serviceAr
 /**
  * Brings one service's index entries up to what a reconcile found live, when the index was
  * behind: a service gone (or not ACTIVE) leaves the index; one on another task definition is
- * indexed with that revision's references, which are returned. A dry run writes nothing; a run
- * without the ledger does not touch the state table's revision cache.
+ * indexed with that revision's references (cached when the reconcile described them).
  */
-export async function repairServiceIndex(
-  ports: Ports,
-  serviceArn: string,
-  service: ServiceSnapshot | undefined,
-  options: { dryRun: boolean; useLedger: boolean },
-): Promise<SecretReference[]> {
-  const { dryRun } = options;
-  if (!service || service.status === 'INACTIVE') {
-    if (!dryRun) await writeServiceEntries(ports, serviceArn, undefined, []);
-    return [];
-  }
-  const all = options.useLedger
-    ? await revisionReferences(ports, service.taskDefinition, { store: !dryRun })
-    : await ports.ecs.taskDefinitionReferences(service.taskDefinition);
-  if (!dryRun) await writeServiceEntries(ports, service.serviceArn, service, all);
-  return all;
+export async function applyReindex(ports: Ports, reindex: Reindex): Promise<void> {
+  if (reindex.service && reindex.cache) await cacheRevisions(ports, new Map([[reindex.service.taskDefinition, reindex.references]]));
+  await writeServiceEntries(ports, reindex.serviceArn, reindex.service, reindex.references);
 }
 
 /**
@@ -119,9 +106,9 @@ export async function recordFirstSight(
       throw error;
     });
     if (!state) return;
-    const sightings = list.map((e) => ({ serviceArn: e.resourceArn, references: e.references, service: services.get(e.resourceArn) }));
+    const consumers = list.map((e) => ({ serviceArn: e.resourceArn, references: e.references, service: services.get(e.resourceArn) }));
     const stamp = () => ({ now: ports.clock.now(), writeId: `${writeId}/${randomUUID()}` });
-    const records = await firstSightRecords(ports, state, sightings, stamp, { record: true });
+    const records = await firstSightRecords(ports, state, consumers, stamp);
     for (const entry of list) {
       const record = records.get(entry.resourceArn);
       const service = services.get(entry.resourceArn);

@@ -1,5 +1,6 @@
 import type { ServiceSnapshot } from '../domain/inventory/service';
 import { deploymentChanged, type LedgerRecord, located, type Stamp } from '../domain/ledger/record';
+import type { LedgerWrite } from '../domain/plan/reconcile-plan';
 import {
   bakeEndsAt,
   describeServiceDeployment,
@@ -17,13 +18,6 @@ import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { describeLive } from './describe-live';
 
-/** What polling needs of the run: how to stamp and record what it learnt. */
-export interface PollWriter {
-  stamp(): Stamp;
-  /** Records a revision; a conflict only means the next run looks again. */
-  note(next: LedgerRecord, expectedRev: number | undefined): Promise<void>;
-}
-
 /** Said once per process: ECS's deployment records are not offered here, rolloutState is polled instead. */
 let fallbackSaid = false;
 
@@ -35,16 +29,17 @@ let fallbackSaid = false;
  * call, judges every one (see judgeServiceDeployment). Where it does not (moto, an older
  * endpoint, a role without the permissions), or for a record written before claim times were
  * kept, DescribeServices' rolloutState does, as before (see polledDeployment). The deployment
- * timeout counts from the end of the strategy's bake either way. Returns the records as they are now.
+ * timeout counts from the end of the strategy's bake either way. Returns the records as they are
+ * now, and the writes that record what was learnt.
  */
 export async function pollDeployments(
   ports: Ports,
   deployed: LedgerRecord[],
   clusterOf: Map<string, string>,
-  writer: PollWriter,
-): Promise<LedgerRecord[]> {
+  stamp: () => Stamp,
+): Promise<{ records: LedgerRecord[]; writes: LedgerWrite[] }> {
   const inFlight = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
-  if (inFlight.length === 0) return deployed;
+  if (inFlight.length === 0) return { records: deployed, writes: [] };
   const service = (r: LedgerRecord) => ({ serviceArn: r.serviceArn, clusterArn: clusterOf.get(r.serviceArn) ?? '' });
   const now = ports.clock.now();
   const timeout = ports.config.deploymentTimeoutMinutes;
@@ -68,9 +63,9 @@ export async function pollDeployments(
       const newer = isNotOffered(after) ? undefined : after.find((b) => b.arn !== deployment.arn);
       if (newer) ended = judgeServiceDeployment(deployment, since, now, timeout, newer);
     }
-    const next = ended ? deploymentChanged(record, ended.state, ended.reason, writer.stamp(), arn) : undefined;
+    const next = ended ? deploymentChanged(record, ended.state, ended.reason, stamp(), arn) : undefined;
     if (next) changed.set(record.serviceArn, next);
-    else if (record.serviceDeploymentArn !== arn) changed.set(record.serviceArn, located(record, arn, writer.stamp()));
+    else if (record.serviceDeploymentArn !== arn) changed.set(record.serviceArn, located(record, arn, stamp()));
   }
 
   // rolloutState, where ECS's records do not tell.
@@ -84,15 +79,15 @@ export async function pollDeployments(
         now,
         timeout,
       );
-      if (ended) changed.set(record.serviceArn, deploymentChanged(record, ended.state, ended.reason, writer.stamp()));
+      if (ended) changed.set(record.serviceArn, deploymentChanged(record, ended.state, ended.reason, stamp()));
     }
   }
 
-  await mapWithConcurrency([...changed.values()], 8, async (next) => {
-    const before = deployed.find((r) => r.serviceArn === next.serviceArn);
-    await writer.note(next, before?.rev);
+  const writes = deployed.flatMap((r) => {
+    const next = changed.get(r.serviceArn);
+    return next ? [{ next, expectedRev: r.rev }] : [];
   });
-  return deployed.map((r) => changed.get(r.serviceArn) ?? r);
+  return { records: deployed.map((r) => changed.get(r.serviceArn) ?? r), writes };
 }
 
 /** ECS's records of the deployments the ledger holds: where offered, by service ARN. */

@@ -9,6 +9,7 @@ import { mapWithConcurrency } from '../util/concurrency';
 import type { OnProgress } from './progress';
 import { reconcile } from './reconcile';
 import { Redeployer } from './redeploy';
+import { reconcileOptions } from './run-context';
 
 /** What a scheduled reconcile of every indexed secret found and did. */
 export interface ReconcileAllSummary {
@@ -43,7 +44,7 @@ export async function reconcileAll(
   const [entries, ledgers] = await Promise.all([ports.index.allEntries(), ports.ledger.allRecords()]);
   const all = [...new Set(entries.map((e) => e.secretArn))].sort();
   const secrets = request.from ? all.filter((arn) => arn >= (request.from as string)) : all;
-  const redeployer = new Redeployer(ports, deadline, request.bucket, false, options.sharedBucket);
+  const redeployer = new Redeployer(ports, deadline, request.bucket, options.sharedBucket);
   const summary: ReconcileAllSummary = {
     secrets: all.length,
     reconciled: 0,
@@ -62,17 +63,16 @@ export async function reconcileAll(
     const target = parseTarget(secretArn);
     if (!target) return;
     try {
-      const { report, unfinished: cut } = await reconcile(ports, target, request.trigger, {
-        dryRun,
-        force: false,
-        useLedger: true,
-        inventory: 'index',
-        origin: 'schedule',
-        deadline,
-        allWaves: options.allWaves === true,
-        redeployer,
-        preloaded: { entries, ledger: ledgers.get(secretArn) ?? { services: [] } },
-      });
+      const { report, unfinished: cut } = await reconcile(
+        ports,
+        target,
+        request.trigger,
+        reconcileOptions({ deadline, dryRun }, 'schedule', {
+          allWaves: options.allWaves === true,
+          redeployer,
+          preloaded: { entries, ledger: ledgers.get(secretArn) ?? { services: [] } },
+        }),
+      );
       summary.reconciled += 1;
       options.onReport?.(report);
       for (const [outcome, n] of Object.entries(countOutcomes(report))) summary.outcomes[outcome as Outcome] += n;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errorLine, OutcomeUnknownError, ThrottledError } from '../domain/errors';
 import { primaryDeploymentId, type ServiceSnapshot } from '../domain/inventory/service';
 import {
-  type ClaimDecision,
+  type ClaimedRecord,
   claimed,
   decideClaim,
   describeRecord,
@@ -10,35 +10,22 @@ import {
   done,
   kindOf,
   type LedgerRecord,
-  type RolloutSlot,
   released,
+  type Slot,
   type Stamp,
-  type Versions,
 } from '../domain/ledger/record';
+import type { Redeploy } from '../domain/plan/reconcile-plan';
 import { canStart, type Deadline } from '../domain/rollout/deadline';
 import type { BucketState, SharedBucket } from '../domain/rollout/rate-limiter';
+import type { Written } from '../ports/ledger';
 import type { Ports } from '../ports/ports';
-import { commitRecord } from './commit-record';
-import { type DescribeOnce, describeOnce, readOtherSecrets, settleOtherSecrets } from './settle';
+import { commitRecord } from './compare-and-set';
+import { type DescribeOnce, describeOnce, type OtherSecrets, readOtherSecrets, settleOtherSecrets } from './settle';
 import { UpdatePacer } from './update-pacer';
 
-/** A service that is due and may be redeployed, with what the ledger said when it was read. */
-export interface Work {
-  secretArn: string;
-  service: ServiceSnapshot;
-  desired: Versions;
-  record: LedgerRecord | undefined;
-  decision: ClaimDecision;
-  /** Redeploy even at the desired versions (a deployment that failed before `resume`). */
-  force?: boolean;
-  /** The service's other secrets, as indexed; undefined: looked up before UpdateService. */
-  otherSecrets?: string[];
-}
-
-/** How one piece of work ended. `busy`: another run holds the claim; `deferred`: left for a new run. */
-export type WorkResult =
+/** How one redeploy ended. `busy`: another run holds the claim; `deferred`: left for a new run. */
+export type RedeployResult =
   | { outcome: 'redeployed'; reason: string; deploymentId?: string }
-  | { outcome: 'would-redeploy'; reason: string }
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'failed'; reason: string }
   | { outcome: 'busy'; until: string }
@@ -54,10 +41,12 @@ const MAX_UNKNOWN_OUTCOMES = 3;
 const MAX_THROTTLED = 10;
 /** Longest pause after ECS throttled us. */
 const MAX_BACKOFF_MS = 30_000;
+/** Decisions about one record (each after a write that lost to another run's) before the run gives up on it. */
+const MAX_ROUNDS = 5;
 
 /**
  * One run's redeploys: its claim token, its UpdateService bucket, its deadline. Every service is
- * claimed in the ledger (two-phase: `pending` with a lease, then `done` with the deployment id)
+ * claimed in the ledger (two-phase: a claim with a lease, then done with the deployment id)
  * and UpdateService is sent once per attempt: after a lost answer the service's deployments are
  * checked before anything is sent again, and nothing is recorded done before ECS applied it.
  */
@@ -75,7 +64,6 @@ export class Redeployer {
     private readonly ports: Ports,
     private readonly deadline: Deadline,
     bucket: BucketState | undefined,
-    private readonly force: boolean,
     shared?: SharedBucket,
   ) {
     this.startedAt = ports.clock.now();
@@ -93,60 +81,78 @@ export class Redeployer {
     return canStart(this.deadline, this.ports.clock.now().getTime());
   }
 
-  /** What the ledger says about a record now, for this run; `force` claims it even at the desired versions. */
-  decide(record: LedgerRecord | undefined, desired: Versions, force = false): ClaimDecision {
-    return decideClaim(record, desired, this.ports.clock.now(), this.token, this.force || force);
+  /**
+   * Before any of these services' UpdateService is sent: the stages of their other secrets, and
+   * their records of them (see settleOtherSecrets), by service ARN.
+   */
+  readOthers(secretArn: string, redeploys: Redeploy[]): Promise<Map<string, OtherSecrets>> {
+    const services = redeploys.map((r) => ({
+      serviceArn: r.service.serviceArn,
+      ...(r.consumer.otherSecrets ? { otherSecrets: r.consumer.otherSecrets } : {}),
+    }));
+    return readOtherSecrets(this.ports, secretArn, services, this.describeOther, this.startedAt);
   }
 
   /**
    * Redeploys one due service, exactly once however the calls around it fail; the record then
    * names the rollout and wave it was redeployed in.
    */
-  async redeploy(work: Work, rollout?: RolloutSlot): Promise<WorkResult> {
-    let { record, decision } = work;
-    for (let round = 0; round < 5; round++) {
-      switch (decision.action) {
-        case 'up-to-date':
-          return { outcome: 'skipped', reason: `redeployed meanwhile by another run (${describeRecord(record)})` };
-        case 'busy':
-          return { outcome: 'busy', until: decision.until };
-        case 'mine':
-          return this.deploy(work, record as LedgerRecord, rollout);
-        case 'recover': {
-          // The claimer died or lost its answers: a deployment created since its claim is the one it made.
-          const primary = primaryDeploymentId(work.service);
-          if (record && primary && primary !== decision.claim.priorDeploymentId) {
-            const next = done(record, 'recovered', primary, this.stamp(), rollout ?? decision.claim.rollout);
-            if (await this.commit(next, record.rev)) {
-              return {
-                outcome: 'redeployed',
-                deploymentId: primary,
-                reason: `deployment ${primary} was created after an interrupted claim: recorded, not sent again`,
-              };
-            }
-            break;
-          }
-          const claim = await this.claim(work, record, rollout);
-          if (claim === 'deadline') return DEADLINE;
-          if (claim !== 'conflict') return this.deploy(work, claim, rollout);
-          break;
-        }
-        case 'claim': {
-          const claim = await this.claim(work, record, rollout);
-          if (claim === 'deadline') return DEADLINE;
-          if (claim !== 'conflict') return this.deploy(work, claim, rollout);
-          break;
-        }
-      }
-      // Someone else wrote the record since it was read: read it again and decide again.
-      record = await this.ports.ledger.read(work.secretArn, work.service.serviceArn);
-      decision = this.decide(record, work.desired, work.force);
+  async redeploy(work: Redeploy, secretArn: string, others?: OtherSecrets): Promise<RedeployResult> {
+    let claim: Claimed;
+    try {
+      claim = await this.claim(work, secretArn);
+    } catch (error) {
+      return {
+        outcome: 'failed',
+        reason: `the ledger could not be written (${errorLine(error)}); nothing was sent, the next run tries again`,
+      };
     }
-    return { outcome: 'failed', reason: 'the ledger record kept changing under this run; the next run tries again' };
+    return claim.kind === 'claimed' ? this.deploy(work, claim.record, others) : claim.result;
+  }
+
+  /**
+   * The record claimed for this run, or how the redeploy ended without sending anything. A
+   * record another run wrote meanwhile comes back from the write that lost to it, and is
+   * decided again.
+   */
+  private async claim(work: Redeploy, secretArn: string): Promise<Claimed> {
+    let { record, decision } = work;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      if (decision.action === 'up-to-date')
+        return ended({ outcome: 'skipped', reason: `redeployed meanwhile by another run (${describeRecord(record)})` });
+      if (decision.action === 'busy') return ended({ outcome: 'busy', until: decision.until });
+      if (decision.action === 'mine' && record?.state === 'claimed') return { kind: 'claimed', record };
+      // The claimer died or lost its answers: a deployment created since its claim is the one it made.
+      const primary = primaryDeploymentId(work.service);
+      let written: Written<LedgerRecord>;
+      if (decision.action === 'recover' && record?.state === 'claimed' && primary && primary !== decision.claim.priorDeploymentId) {
+        written = await this.commit(done(record, 'recovered', primary, this.stamp(), work.slot ?? record.claim.slot), record.rev);
+        if (written.written)
+          return ended({
+            outcome: 'redeployed',
+            deploymentId: primary,
+            reason: `deployment ${primary} was created after an interrupted claim: recorded, not sent again`,
+          });
+      } else {
+        if (!(await this.pacer.takeToken())) return ended(DEADLINE);
+        const next = claimed(
+          record,
+          { secretArn, serviceArn: work.service.serviceArn },
+          { token: this.token, target: work.desired, ...priorOf(work.service), ...(work.slot ? { slot: work.slot } : {}) },
+          this.ports.config.claimLeaseSeconds,
+          this.stamp(),
+        );
+        written = await this.commit(next, record?.rev);
+        if (written.written) return { kind: 'claimed', record: next };
+      }
+      record = written.stored;
+      decision = decideClaim(record, work.desired, this.ports.clock.now(), this.token, work.force);
+    }
+    return ended({ outcome: 'failed', reason: 'the ledger record kept changing under this run; the next run tries again' });
   }
 
   /** Redeploys without a ledger (`--no-ledger`): no exactly-once guard, every attempt is sent. */
-  async redeployUnguarded(service: ServiceSnapshot): Promise<WorkResult> {
+  async redeployUnguarded(service: ServiceSnapshot): Promise<RedeployResult> {
     if (!(await this.pacer.takeToken())) return DEADLINE;
     try {
       const { deploymentId } = await this.ports.ecs.forceNewDeployment(service);
@@ -160,37 +166,14 @@ export class Redeployer {
     }
   }
 
-  /** Takes a rate token and writes the claim: the claimed record, or why not. */
-  private async claim(
-    work: Work,
-    previous: LedgerRecord | undefined,
-    rollout?: RolloutSlot,
-  ): Promise<LedgerRecord | 'conflict' | 'deadline'> {
-    if (!(await this.pacer.takeToken())) return 'deadline';
-    const next = claimed(
-      previous,
-      { secretArn: work.secretArn, serviceArn: work.service.serviceArn },
-      { token: this.token, target: work.desired, ...priorOf(work.service), ...(rollout ? { rollout } : {}) },
-      this.ports.config.claimLeaseSeconds,
-      this.stamp(),
-    );
-    return (await this.commit(next, previous?.rev)) ? next : 'conflict';
-  }
-
-  /** UpdateService for a claimed record, then the record done; the claim released when ECS refused. */
-  private async deploy(work: Work, pending: LedgerRecord, rollout: RolloutSlot | undefined): Promise<WorkResult> {
+  /**
+   * UpdateService for a claimed record, then the record done; the claim released when ECS
+   * refused. `others` were read before: the new deployment's tasks read those versions, or newer.
+   */
+  private async deploy(work: Redeploy, pending: ClaimedRecord, others: OtherSecrets | undefined): Promise<RedeployResult> {
     const { service } = work;
-    const prior = pending.claim?.priorDeploymentId;
-    const slot = rollout ?? pending.claim?.rollout;
-    // Read before the call: the new deployment's tasks read these versions, or newer ones.
-    const others = await readOtherSecrets(
-      this.ports,
-      service.serviceArn,
-      pending.secretArn,
-      work.otherSecrets,
-      this.describeOther,
-      this.startedAt,
-    );
+    const prior = pending.claim.priorDeploymentId;
+    const slot = work.slot ?? pending.claim.slot;
     const settle = (deploymentId: string | undefined) =>
       settleOtherSecrets(this.ports, service.serviceArn, others, deploymentId, () => this.stamp());
     let unknown = 0;
@@ -238,7 +221,7 @@ export class Redeployer {
         await this.release(pending, errorLine(error));
         return { outcome: 'failed', reason: `UpdateService failed: ${errorLine(error)}` };
       }
-      const target = describeVersions(pending.claim?.target ?? {}, kindOf(pending.secretArn));
+      const target = describeVersions(pending.claim.target, kindOf(pending.secretArn));
       const result = await this.recordDone(
         pending,
         'redeploy',
@@ -267,16 +250,17 @@ export class Redeployer {
   }
 
   private async recordDone(
-    pending: LedgerRecord,
+    pending: ClaimedRecord,
     via: 'redeploy' | 'recovered',
     deploymentId: string | undefined,
-    rollout: RolloutSlot | undefined,
+    slot: Slot | undefined,
     reason: string,
     serviceDeploymentArn?: string,
-  ): Promise<WorkResult> {
-    const result: WorkResult = { outcome: 'redeployed', reason, ...(deploymentId ? { deploymentId } : {}) };
+  ): Promise<RedeployResult> {
+    const result: RedeployResult = { outcome: 'redeployed', reason, ...(deploymentId ? { deploymentId } : {}) };
     try {
-      if (await this.commit(done(pending, via, deploymentId, this.stamp(), rollout, serviceDeploymentArn), pending.rev)) return result;
+      if ((await this.commit(done(pending, via, deploymentId, this.stamp(), slot, serviceDeploymentArn), pending.rev)).written)
+        return result;
       return { ...result, reason: `${reason} (the ledger changed meanwhile: the next run checks the deployment)` };
     } catch (error) {
       // The deployment exists; the claim stays pending and the next run finds the deployment.
@@ -284,16 +268,9 @@ export class Redeployer {
     }
   }
 
-  private async release(pending: LedgerRecord, why: string): Promise<void> {
+  /** Drops the claim: UpdateService is known not to have been applied (a failure only leaves it to expire). */
+  private async release(pending: ClaimedRecord, why: string): Promise<void> {
     await this.commit(released(pending, why, this.stamp()), pending.rev).catch(() => undefined);
-  }
-
-  /**
-   * Records what this run learnt without redeploying (a baseline, a service with no task): a
-   * conflict or a failure only means the next run looks again, so neither fails the run.
-   */
-  async note(next: LedgerRecord, expectedRev: number | undefined): Promise<void> {
-    await this.commit(next, expectedRev).catch(() => undefined);
   }
 
   /** A stamp for a record this run writes. */
@@ -302,13 +279,20 @@ export class Redeployer {
     return { now: this.ports.clock.now(), writeId: `${this.token}/${this.writes}` };
   }
 
-  private commit(next: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
+  private commit(next: LedgerRecord, expectedRev: number | undefined): Promise<Written<LedgerRecord>> {
     return commitRecord(this.ports.ledger, next, expectedRev);
   }
 }
 
+/** What claiming came to: the record claimed for this run, or the redeploy ended without a call. */
+type Claimed = { kind: 'claimed'; record: ClaimedRecord } | { kind: 'ended'; result: RedeployResult };
+
+function ended(result: RedeployResult): Claimed {
+  return { kind: 'ended', result };
+}
+
 /** Nothing was claimed: the run reached its deadline first. */
-const DEADLINE: WorkResult = { outcome: 'deferred', reason: 'this run reached its deadline; a new run continues' };
+const DEADLINE: RedeployResult = { outcome: 'deferred', reason: 'this run reached its deadline; a new run continues' };
 
 function priorOf(service: ServiceSnapshot): { priorDeploymentId?: string } {
   const id = primaryDeploymentId(service);

@@ -3,9 +3,11 @@ import { BadInputError } from '../domain/errors';
 import type { Target } from '../domain/identity/target';
 import type { SecretRecord } from '../domain/ledger/record';
 import type { Report } from '../domain/report/report';
+import { resumeRollout } from '../domain/rollout/rollout';
 import type { Ports } from '../ports/ports';
+import { commitSecret } from './compare-and-set';
 import { reconcile } from './reconcile';
-import type { RunContext } from './run-context';
+import { type RunContext, reconcileOptions } from './run-context';
 
 /**
  * Continues a halted rollout after a fix: the rollout is in progress again, the deployments that
@@ -19,29 +21,20 @@ export async function resume(ports: Ports, target: Target, run: RunContext): Pro
   if (!record || rollout?.status !== 'halted') {
     throw new BadInputError(`no halted rollout of ${secret.name}: ${rollout ? `its rollout is ${rollout.status}` : 'it has no rollout'}`);
   }
-  const { halted: _, ...rest } = rollout;
   const resumed: SecretRecord = {
     ...record,
-    rollout: { ...rest, status: 'in-progress', resumedAt: ports.clock.now().toISOString() },
+    rollout: resumeRollout(rollout, ports.clock.now()),
     rev: record.rev + 1,
     writeId: randomUUID(),
   };
-  if (!run.dryRun && !(await ports.ledger.writeSecret(resumed, record.rev))) {
+  if (!run.dryRun && !(await commitSecret(ports.ledger, resumed, record.rev)).written) {
     throw new BadInputError(`the rollout of ${secret.name} changed meanwhile (resumed or superseded): look at its status again`);
   }
   const result = await reconcile(
     ports,
     target,
     { source: 'manual', eventName: 'resume' },
-    {
-      dryRun: run.dryRun,
-      force: false,
-      useLedger: true,
-      inventory: 'index',
-      origin: 'manual',
-      deadline: run.deadline,
-      ...(run.dryRun ? { resuming: resumed.rollout } : {}),
-    },
+    reconcileOptions(run, 'manual', run.dryRun ? { resuming: resumed.rollout } : {}),
   );
   if (result.unfinished && run.continuation && result.secretArn) {
     await run.continuation.continueWith({

@@ -21,18 +21,26 @@ export async function revisionReferences(
   taskDefinitionArn: string,
   options: { store: boolean },
 ): Promise<SecretReference[]> {
-  const hit = await ports.revisions.cachedRevision(taskDefinitionArn).catch((error: unknown) => {
-    ports.log.warn('revision cache not read', { taskDefinition: taskDefinitionArn, error: errorLine(error) });
-    return undefined;
-  });
-  if (hit) return hit;
-  const references = await ports.ecs.taskDefinitionReferences(taskDefinitionArn);
-  if (options.store) {
+  const { references, cached } = await readRevision(ports, taskDefinitionArn);
+  if (!cached && options.store) {
     await ports.revisions.cacheRevisions(new Map([[taskDefinitionArn, references]])).catch((error: unknown) => {
       ports.log.warn('revision cache not written', { taskDefinition: taskDefinitionArn, error: errorLine(error) });
     });
   }
   return references;
+}
+
+/** The references of one revision, from the cache or else described (`cached` false: worth caching). */
+export async function readRevision(
+  ports: Pick<Ports, 'ecs' | 'revisions' | 'log'>,
+  taskDefinitionArn: string,
+): Promise<{ references: SecretReference[]; cached: boolean }> {
+  const hit = await ports.revisions.cachedRevision(taskDefinitionArn).catch((error: unknown) => {
+    ports.log.warn('revision cache not read', { taskDefinition: taskDefinitionArn, error: errorLine(error) });
+    return undefined;
+  });
+  if (hit) return { references: hit, cached: true };
+  return { references: await ports.ecs.taskDefinitionReferences(taskDefinitionArn), cached: false };
 }
 
 /**

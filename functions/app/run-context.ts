@@ -1,6 +1,8 @@
+import type { Origin } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import type { Continuation } from '../ports/continuation';
+import type { ReconcileOptions } from './reconcile/options';
 
 /** How a run is bounded, and how it hands over what it could not finish. */
 export interface RunContext {
@@ -14,4 +16,22 @@ export interface RunContext {
    * starts from the bucket its continuation carried, or a full one.
    */
   updateBucket?: SharedBucket;
+}
+
+/**
+ * The options of a reconcile that a run makes for a trigger (an event, a continuation, the
+ * schedule, `resume`): the run's deadline, dry run and UpdateService bucket, the index and the
+ * ledger; `more` for what the trigger adds.
+ */
+export function reconcileOptions(run: RunContext, origin: Origin, more: Partial<ReconcileOptions> = {}): ReconcileOptions {
+  return {
+    dryRun: run.dryRun,
+    force: false,
+    useLedger: true,
+    inventory: 'index',
+    origin,
+    deadline: run.deadline,
+    ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
+    ...more,
+  };
 }

@@ -1,43 +1,67 @@
 import { errorLine } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
-import { type Stamp, settled, type Versions } from '../domain/ledger/record';
-import type { SecretState } from '../domain/plan/secret-state';
+import { type LedgerRecord, type Stamp, settled, type Versions } from '../domain/ledger/record';
+import { type SecretState, stageVersions } from '../domain/plan/secret-state';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
-import { commitRecord } from './commit-record';
+import { commitRecord } from './compare-and-set';
 
-/** The stages of a service's other secrets, read before its UpdateService was sent. */
+/** A service's other secrets as read before its UpdateService was sent: their stages, and its records of them. */
 export interface OtherSecrets {
-  /** No state was read before this time: a record written before it is older than what was read. */
+  /** No state was read before this time: a record written after it is newer than what was read. */
   readSince: Date;
-  states: Array<{ secretArn: string; versions: Versions }>;
+  pairs: Array<{ secretArn: string; versions: Versions; record?: LedgerRecord }>;
 }
 
 /** Reads a secret's state at most once per run (the run shares one answer among its services). */
 export type DescribeOnce = (secretArn: string) => Promise<SecretState>;
 
 /**
- * What the stages of the service's other secrets hold, read since `readSince` by `describe`.
- * `known` are those its index entry names; without them, the index is asked. Best effort:
- * without it, a later change of another secret redeploys the service again, which is all a
- * failure costs.
+ * For services about to be redeployed for `secretArn`: the stages of their other secrets (each
+ * secret described once, a state read since `readSince` will do) and the services' records of
+ * them, read in batches. `otherSecrets` are those an index entry names; without them, the index
+ * is asked. Best effort: without them, a later change of another secret redeploys the service
+ * again, which is all a failure costs.
  */
 export async function readOtherSecrets(
   ports: Ports,
-  serviceArn: string,
   secretArn: string,
-  known: string[] | undefined,
+  services: Array<{ serviceArn: string; otherSecrets?: string[] }>,
   describe: DescribeOnce,
   readSince: Date,
-): Promise<OtherSecrets> {
+): Promise<Map<string, OtherSecrets>> {
+  const others = new Map<string, OtherSecrets>();
   try {
-    const arns = (known ?? (await ports.index.secretsOfService(serviceArn))).filter((arn) => arn !== secretArn);
-    const states = await mapWithConcurrency(arns, 4, async (arn) => ({ secretArn: arn, versions: stagesOf(await describe(arn)) }));
-    return { readSince, states };
+    const arnsOf = await mapWithConcurrency(services, 4, async (s) => ({
+      serviceArn: s.serviceArn,
+      arns: (s.otherSecrets ?? (await ports.index.secretsOfService(s.serviceArn))).filter((arn) => arn !== secretArn),
+    }));
+    const versions = new Map<string, Versions>();
+    await mapWithConcurrency([...new Set(arnsOf.flatMap((s) => s.arns))], 4, async (arn) => {
+      try {
+        versions.set(arn, stageVersions(await describe(arn)));
+      } catch (error) {
+        ports.log.warn('another secret of a redeployed service not read', { secret: arn, error: errorLine(error) });
+      }
+    });
+    const pairs = arnsOf.flatMap((s) =>
+      s.arns.filter((arn) => versions.has(arn)).map((arn) => ({ secretArn: arn, serviceArn: s.serviceArn })),
+    );
+    const records = new Map((await ports.ledger.readMany(pairs)).map((r) => [`${r.secretArn}|${r.serviceArn}`, r]));
+    for (const { serviceArn, arns } of arnsOf) {
+      others.set(serviceArn, {
+        readSince,
+        pairs: arns.flatMap((arn) => {
+          const stages = versions.get(arn);
+          const record = records.get(`${arn}|${serviceArn}`);
+          return stages ? [{ secretArn: arn, versions: stages, ...(record ? { record } : {}) }] : [];
+        }),
+      });
+    }
   } catch (error) {
-    ports.log.warn('other secrets of a redeployed service not read', { service: serviceArn, error: errorLine(error) });
-    return { readSince, states: [] };
+    ports.log.warn('other secrets of redeployed services not read', { secret: secretArn, error: errorLine(error) });
   }
+  return others;
 }
 
 /**
@@ -63,30 +87,24 @@ export function describeOnce(ports: Ports, readSince: Date): DescribeOnce {
  * start, so once UpdateService is known to have been applied, the service's records of its other
  * secrets advance to the versions read before the call. Only records written before those
  * versions were read, and not claimed by a run in flight; never a pair without a record (first
- * sight judges it from the new deployment). Best effort, like reading them.
+ * sight judges it from the new deployment). Best effort, like reading them: a record changed
+ * since it was read keeps its change.
  */
 export async function settleOtherSecrets(
   ports: Ports,
   serviceArn: string,
-  others: OtherSecrets,
+  others: OtherSecrets | undefined,
   deploymentId: string | undefined,
   stamp: () => Stamp,
 ): Promise<void> {
-  await mapWithConcurrency(others.states, 4, async ({ secretArn, versions }) => {
+  await mapWithConcurrency(others?.pairs ?? [], 4, async ({ secretArn, versions, record }) => {
+    if (!others || record?.state !== 'settled' || Date.parse(record.at) > others.readSince.getTime()) return;
+    const next = settled(record, versions, deploymentId, stamp());
+    if (!next) return;
     try {
-      const record = await ports.ledger.read(secretArn, serviceArn);
-      if (!record || record.claim || Date.parse(record.at) > others.readSince.getTime()) return;
-      const next = settled(record, versions, deploymentId, stamp());
-      if (next) await commitRecord(ports.ledger, next, record.rev);
+      await commitRecord(ports.ledger, next, record.rev);
     } catch (error) {
       ports.log.warn('ledger of another secret not settled', { service: serviceArn, secret: secretArn, error: errorLine(error) });
     }
   });
-}
-
-/** Stage -> the version that holds it. */
-function stagesOf(state: SecretState): Versions {
-  const versions: Versions = {};
-  for (const [version, stages] of Object.entries(state.versionIdsToStages)) for (const stage of stages) versions[stage] = version;
-  return versions;
 }

@@ -6,7 +6,7 @@ import { desiredVersions } from '../domain/ledger/desired';
 import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
 import { versionOfStage } from '../domain/plan/secret-state';
 import { type Report, secretIdentity } from '../domain/report/report';
-import type { Rollout } from '../domain/rollout/waves';
+import type { Rollout } from '../domain/rollout/rollout';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { describeLive } from './describe-live';
@@ -121,7 +121,7 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
   const found = options.live
     ? await serviceDeploymentsOf(
         ports,
-        ledger.services.filter((r) => r.deploymentId && !r.claim),
+        ledger.services.filter((r) => r.deploymentId && r.state === 'settled'),
         new Map(services.map((e) => [e.resourceArn, e.clusterArn])),
       )
     : undefined;
@@ -151,8 +151,8 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
             via: record.via,
             since: record.at,
             ...(record.deploymentId ? { deploymentId: record.deploymentId } : {}),
-            ...(record.wave !== undefined ? { wave: record.wave } : {}),
-            ...(record.claim
+            ...(record.slot ? { wave: record.slot.wave } : {}),
+            ...(record.state === 'claimed'
               ? { claim: { claimedAt: record.claim.claimedAt, leaseUntil: record.claim.leaseUntil, target: record.claim.target } }
               : {}),
             ...(record.lastError ? { lastError: record.lastError } : {}),
@@ -210,7 +210,7 @@ function nowOf(state: ConsumerState, fullyOnCurrent: boolean, settled: boolean, 
 
 function stateOf(record: LedgerRecord | undefined, current: Versions): ConsumerState {
   if (!record) return 'no-record';
-  if (record.claim) return 'pending';
+  if (record.state === 'claimed') return 'pending';
   return holds(record.versions, current) ? 'up-to-date' : 'due';
 }
 

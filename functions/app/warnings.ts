@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Trigger } from '../domain/decode/events';
-import { UnknownSecretError } from '../domain/errors';
+import { errorLine, UnknownSecretError } from '../domain/errors';
 import type { Target } from '../domain/identity/target';
 import { targetText } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
-import type { SecretRecord } from '../domain/ledger/record';
+import type { SecretLedger, SecretRecord } from '../domain/ledger/record';
 import type { SecretState } from '../domain/plan/secret-state';
-import { type Origin, type Report, secretIdentity, targetIdentity } from '../domain/report/report';
+import { ignored, type Origin, type Report, secretIdentity, targetIdentity } from '../domain/report/report';
 import type { Ports } from '../ports/ports';
+import { commitSecret } from './compare-and-set';
 import { rotationFailed, scheduledForDeletion } from './notifications';
 
 /** The services and standalone tasks the index says use a secret. */
@@ -23,10 +24,6 @@ async function usersOf(ports: Ports, secretArn: string, entries?: IndexEntry[]):
 
 const named = (users: Users) => users.services.map((c) => ({ service: c.resourceArn, serviceName: c.name, cluster: c.clusterArn }));
 
-function ignoreReport(secret: Report['secret'], trigger: Trigger, origin: Origin, dryRun: boolean, reason: string): Report {
-  return { secret, trigger, origin, action: 'ignore', reason, dryRun, services: [], standaloneTasks: [], warnings: [] };
-}
-
 /**
  * A rotation failed or was abandoned: nothing is redeployed (the consumers keep the value they
  * run, which is still current), and the consumers are named on the bus (`Secret Rotation Failed`)
@@ -36,11 +33,10 @@ export async function warnRotationFailed(ports: Ports, target: Target, trigger: 
   const secret = await describeOrUndefined(ports, target);
   const identity = secret ? secretIdentity(secret) : targetIdentity(target);
   const users = await usersOf(ports, secret?.arn ?? targetText(target));
-  const report = ignoreReport(
+  const report = ignored(
     identity,
     trigger,
-    'event',
-    dryRun,
+    { origin: 'event', dryRun },
     `${trigger.eventName ?? 'the rotation'}: nothing is redeployed, the consumers keep the current value`,
   );
   if (users.services.length > 0)
@@ -64,37 +60,39 @@ export async function warnRotationFailed(ports: Ports, target: Target, trigger: 
 /**
  * A secret that services use is scheduled for deletion (or deleted at once): nothing is
  * redeployed (their new tasks would fail to start), and the consumers are announced on the bus
- * (`Referenced Secret Scheduled For Deletion`), once per deletion date.
+ * (`Referenced Secret Scheduled For Deletion`), once per deletion date. Without a ledger
+ * (`useLedger` false) nothing can say it was announced: it is not.
  */
 export async function warnDeletion(
   ports: Ports,
   target: Target,
   trigger: Trigger,
-  options: { dryRun: boolean; origin: Origin; secret?: SecretState; entries?: IndexEntry[]; record?: SecretRecord },
+  options: {
+    dryRun: boolean;
+    origin: Origin;
+    useLedger?: boolean;
+    secret?: SecretState;
+    /** The index entries and ledger of every secret, already read (the schedule's run). */
+    preloaded?: { entries: IndexEntry[]; ledger: SecretLedger };
+  },
 ): Promise<Report> {
   const secret = options.secret ?? (await describeOrUndefined(ports, target));
   const identity = secret ? secretIdentity(secret) : targetIdentity(target);
   const deletionDate = secret?.deletedDate ?? (secret ? undefined : 'now: deleted without a recovery window');
   const arn = secret?.arn ?? targetText(target);
   if (!deletionDate)
-    return ignoreReport(
-      identity,
-      trigger,
-      options.origin,
-      options.dryRun,
-      'the secret is not scheduled for deletion (restored, or the deletion failed)',
-    );
-  const report = ignoreReport(
-    identity,
-    trigger,
-    options.origin,
-    options.dryRun,
-    `secret is scheduled for deletion (${deletionDate}): new tasks could not start`,
+    return ignored(identity, trigger, options, 'the secret is not scheduled for deletion (restored, or the deletion failed)');
+  const report = ignored(identity, trigger, options, `secret is scheduled for deletion (${deletionDate}): new tasks could not start`);
+  const users = await usersOf(
+    ports,
+    arn,
+    options.preloaded?.entries.filter((e) => e.secretArn === arn),
   );
-  const users = await usersOf(ports, arn, options.entries);
   if (users.services.length === 0) return report;
   report.warnings.push(`${users.services.length} service(s) still use it: ${names(users)}`);
-  if (options.dryRun || !(await noteDeletion(ports, arn, deletionDate, options.record))) return report;
+  if (options.dryRun || options.useLedger === false) return report;
+  if (!(await noteDeletion(ports, arn, deletionDate, options.preloaded ? (options.preloaded.ledger.secret ?? null) : undefined)))
+    return report;
   const warning = await ports.notifier.publish([
     scheduledForDeletion({ secret: identity, deletionDate, consumers: named(users), standaloneTasks: users.tasks, trigger }),
   ]);
@@ -102,12 +100,21 @@ export async function warnDeletion(
   return report;
 }
 
-/** Records that this deletion was announced; false when it was already (once per deletion date). */
-async function noteDeletion(ports: Ports, secretArn: string, deletionDate: string, known?: SecretRecord): Promise<boolean> {
-  const record = known ?? (await ports.ledger.readSecret(secretArn));
+/**
+ * Records that this deletion was announced (`known`: the secret's row as already read, null
+ * when it has none); false when it was already, once per deletion date: by compare-and-set, so
+ * that of two runs only one announces, and a lost answer is not taken for a refusal.
+ */
+async function noteDeletion(ports: Ports, secretArn: string, deletionDate: string, known?: SecretRecord | null): Promise<boolean> {
+  const record = known === undefined ? await ports.ledger.readSecret(secretArn) : (known ?? undefined);
   if (record?.deletionNoticeFor === deletionDate) return false;
   const next: SecretRecord = { ...record, secretArn, deletionNoticeFor: deletionDate, rev: (record?.rev ?? 0) + 1, writeId: randomUUID() };
-  return ports.ledger.writeSecret(next, record?.rev).catch(() => false);
+  try {
+    return (await commitSecret(ports.ledger, next, record?.rev)).written;
+  } catch (error) {
+    ports.log.warn('deletion notice not recorded', { secret: secretArn, error: errorLine(error) });
+    return false;
+  }
 }
 
 /** The secret's state, or undefined once it no longer exists (deleted without recovery). */

@@ -28,6 +28,23 @@ const NETWORK_CODES: Record<string, string> = {
   ECONNABORTED: 'connection aborted',
 };
 
+/** Connection failures after which a request may have reached the service (unlike a refused or unresolved connection). */
+const LOST_MID_REQUEST = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+
+/**
+ * True when a call may have been applied although no answer says so: the service failed
+ * (5xx), or the connection was lost or timed out once the request could have reached it. A
+ * conditional write that failed this way is sent again, and its condition then tells.
+ */
+export function mayHaveBeenApplied(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as SdkError & { $fault?: string };
+  const status = e.$metadata?.httpStatusCode;
+  if (e.$fault === 'server' || (status !== undefined && status >= 500)) return true;
+  // Network and timeout errors come from the HTTP handler, which names them by code or by name, not by class.
+  return (e.code !== undefined && LOST_MID_REQUEST.has(e.code)) || e.name === 'TimeoutError' || /socket hang up/i.test(e.message);
+}
+
 /** The service refused the credentials or the permission: the caller's environment, not the input. */
 const REFUSED = new Set([
   'UnrecognizedClientException',

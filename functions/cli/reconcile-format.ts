@@ -38,7 +38,7 @@ export interface ReconcileRun {
 
 /** What was done to a service: a skip because it already runs the current versions is "up-to-date". */
 export function didOf(service: ServiceReport): Did {
-  if (service.outcome === 'skipped') return /^up to date\b/.test(service.reason ?? '') ? 'up-to-date' : 'skipped';
+  if (service.outcome === 'skipped') return service.kind === 'up-to-date' ? 'up-to-date' : 'skipped';
   return service.outcome;
 }
 

@@ -78,12 +78,12 @@ function statusHeading(status: SecretStatus, style: Style): string[] {
   const { rollout } = status;
   if (rollout) {
     lines.push(`rollout: ${rollout.status}, started ${rollout.startedAt}`);
-    if (rollout.halted)
+    if (rollout.status === 'halted')
       lines.push(
         paint(style, 'red', `halted at wave ${rollout.halted.wave} since ${rollout.halted.at}`),
         paint(style, 'red', `(fix it, then: ecs-secret-redeploy resume ${escapeControl(status.secret.name ?? status.secret.arn ?? '')})`),
       );
-    for (const failed of rollout.halted?.failed ?? [])
+    for (const failed of rollout.status === 'halted' ? rollout.halted.failed : [])
       lines.push(
         paint(
           style,

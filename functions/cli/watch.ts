@@ -58,7 +58,7 @@ export function watchEnd(status: SecretStatus, seen: { idle: number; elapsedMs: 
   if (status.rollout?.status === 'halted') {
     return {
       reason: 'halted',
-      line: `watch ended: the rollout halted at wave ${status.rollout.halted?.wave ?? '?'}; fix it, then: ecs-secret-redeploy resume ${options.secret}`,
+      line: `watch ended: the rollout halted at wave ${status.rollout.halted.wave}; fix it, then: ecs-secret-redeploy resume ${options.secret}`,
       code: EXIT.failed,
     };
   }

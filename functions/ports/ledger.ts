@@ -1,8 +1,21 @@
 import type { LedgerRecord, SecretLedger, SecretRecord } from '../domain/ledger/record';
 
 /**
- * The deployed-version ledger (the state table in AWS). Records change only by compare-and-set
- * on their revision; the transitions themselves are the domain's (domain/ledger/record.ts).
+ * What a conditional write did: written, or not because the stored row was no longer at the
+ * revision expected, with that row as it is (absent: there is none).
+ */
+export type Written<R> = { written: true } | { written: false; stored: R | undefined };
+
+/** A consumer's record in a secret's ledger. */
+export interface Pair {
+  secretArn: string;
+  serviceArn: string;
+}
+
+/**
+ * The deployed-version ledger (the state table in AWS). Rows change only by compare-and-set on
+ * their revision (app/compare-and-set.ts): the transitions themselves are the domain's
+ * (domain/ledger/record.ts, domain/rollout/rollout.ts).
  */
 export interface Ledger {
   /** One secret's ledger (its consumers' records and its own), read consistently. */
@@ -11,16 +24,18 @@ export interface Ledger {
   allRecords(): Promise<Map<string, SecretLedger>>;
   /** One record, read consistently. */
   read(secretArn: string, serviceArn: string): Promise<LedgerRecord | undefined>;
+  /** These records, read consistently (in batches); pairs without a record are left out. */
+  readMany(pairs: Pair[]): Promise<LedgerRecord[]>;
   /**
-   * Writes the record if the stored one is still at `expectedRev` (undefined: there is none).
-   * False on a conflict. A write whose answer was lost may have been applied: the caller reads
-   * back and recognises its own `writeId`.
+   * Writes the record if the stored one is still at `expectedRev` (undefined: there is none);
+   * otherwise returns the stored one. Throws OutcomeUnknownError when no answer came: the write
+   * may have been applied.
    */
-  write(record: LedgerRecord, expectedRev: number | undefined): Promise<boolean>;
+  write(record: LedgerRecord, expectedRev: number | undefined): Promise<Written<LedgerRecord>>;
   /** Forgets a pair: the service no longer uses the secret. */
   remove(secretArn: string, serviceArn: string): Promise<void>;
   /** The secret's own record, read consistently. */
   readSecret(secretArn: string): Promise<SecretRecord | undefined>;
   /** Writes the secret's own record if the stored one is still at `expectedRev`, like `write`. */
-  writeSecret(record: SecretRecord, expectedRev: number | undefined): Promise<boolean>;
+  writeSecret(record: SecretRecord, expectedRev: number | undefined): Promise<Written<SecretRecord>>;
 }

@@ -7,7 +7,14 @@ import { type Location, lastPathSegment, parseSecretsManagerRef } from '../../fu
 import type { ServiceSnapshot } from '../../functions/domain/inventory/service';
 import type { SecretState } from '../../functions/domain/plan/secret-state';
 import type { ReferenceField, SecretReference } from '../../functions/domain/references/references';
-import { type Outcome, type Report, type ServiceReport, toReportReference } from '../../functions/domain/report/report';
+import {
+  type Outcome,
+  type Report,
+  type ServiceReport,
+  type ServiceReportFields,
+  toReportReference,
+  type Verdict,
+} from '../../functions/domain/report/report';
 import { ACCOUNT, REGION } from './test-account';
 
 export const HOME: Location = { partition: 'aws', region: REGION, account: ACCOUNT };
@@ -106,17 +113,28 @@ export function taskDefinitionUsing(family: string, valueFroms: string[]): TaskD
 export const DB = secretArn('prod/db-AbCdEf');
 export const V_CURRENT = '5e7a9c1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
 
-/** A service's line of a report, with one reference to {@link DB}. */
-export function serviceReport(name: string, outcome: Outcome, overrides: Partial<ServiceReport> = {}): ServiceReport {
+/**
+ * A service's line of a report, with one reference to {@link DB}. An outcome alone gets the
+ * commonest kind: a skip whose reason says "up to date" is one, any other is ineligible; a wait is for a wave.
+ */
+export function serviceReport(name: string, outcome: Outcome | Verdict, overrides: Partial<ServiceReportFields> = {}): ServiceReport {
   const cluster = overrides.cluster ? lastPathSegment(overrides.cluster) : 'prod';
+  const verdict: Verdict =
+    typeof outcome !== 'string'
+      ? outcome
+      : outcome === 'skipped'
+        ? { outcome, kind: /^up to date\b/.test(overrides.reason ?? '') ? 'up-to-date' : 'ineligible' }
+        : outcome === 'waiting'
+          ? { outcome, kind: 'wave' }
+          : { outcome };
   return {
     cluster: clusterArn(cluster),
     service: serviceArn(cluster, name),
     serviceName: name,
     taskDefinition: taskDefinitionArn(`${name}:3`),
-    outcome,
     references: [toReportReference(smReference(DB))],
     ...overrides,
+    ...verdict,
   };
 }
 

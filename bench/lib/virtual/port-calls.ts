@@ -101,6 +101,10 @@ export function countPortCalls(world: FakeWorld): PortCalls {
       add('GetItem');
       return ledger.read(secretArn, serviceArn);
     },
+    readMany: async (pairs) => {
+      add('BatchGetItem', Math.ceil(new Set(pairs.map((p) => `${p.secretArn}|${p.serviceArn}`)).size / 100));
+      return ledger.readMany(pairs);
+    },
     write: async (record, expectedRev) => {
       add('PutItem');
       return ledger.write(record, expectedRev);

@@ -164,7 +164,8 @@ export async function wavesRollout(scenario: WavesScenario, settings: WavesSetti
   figures.forEach((f, i) => {
     if (i + 1 < figures.length) f.waitForNext = figures[i + 1].start - f.deploymentsEnd;
   });
-  const completedAt = world.ledger.secrets.get(secretArn)?.rollout?.completedAt;
+  const rollout = world.ledger.secrets.get(secretArn)?.rollout;
+  const completedAt = rollout?.status === 'completed' ? rollout.completedAt : undefined;
   return {
     scenario,
     settings,

@@ -3,7 +3,7 @@ import type { SecretLedger } from '../../domain/ledger/record';
 import type { Origin, Report } from '../../domain/report/report';
 import type { Deadline } from '../../domain/rollout/deadline';
 import type { BucketState, SharedBucket } from '../../domain/rollout/rate-limiter';
-import type { Rollout } from '../../domain/rollout/waves';
+import type { Rollout } from '../../domain/rollout/rollout';
 import type { OnProgress } from '../progress';
 import type { Redeployer } from '../redeploy';
 

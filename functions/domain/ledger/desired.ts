@@ -1,5 +1,5 @@
 import { type SecretState, versionOfStage } from '../plan/secret-state';
-import { followedStage, pinOf, type SecretReference } from '../references/references';
+import { followedStages, pinOf, type SecretReference } from '../references/references';
 import type { Versions } from './record';
 
 /** The versions a consumer's tasks must run, given its references to one secret and the secret's stages now. */
@@ -15,7 +15,7 @@ export type Desired =
   | { kind: 'unattached'; stages: string[] };
 
 export function desiredVersions(references: SecretReference[], secret: SecretState): Desired {
-  const stages = [...new Set(references.map(followedStage).filter((s): s is string => s !== undefined))].sort();
+  const stages = followedStages(references);
   if (stages.length === 0) {
     return { kind: 'pinned', pins: [...new Set(references.map(pinOf).filter((p): p is string => p !== undefined))] };
   }

@@ -1,4 +1,5 @@
 import { type SecretState, versionOfStage } from '../plan/secret-state';
+import { followedStages, type SecretReference } from '../references/references';
 import { NO_VERSION, type Versions } from './record';
 
 /** What the state shows about a consumer whose (service, secret) pair has no record yet. */
@@ -61,4 +62,12 @@ export function firstSight(stages: string[], secret: SecretState, evidence: Evid
     else versions[stage] = version;
   }
   return { versions, stale };
+}
+
+/**
+ * True when judging a consumer with these references at first sight needs the versions'
+ * creation times: it follows a stage that a version holds (one no version holds needs none).
+ */
+export function needsVersionDates(references: SecretReference[], secret: SecretState): boolean {
+  return followedStages(references).some((stage) => versionOfStage(secret, stage) !== undefined);
 }

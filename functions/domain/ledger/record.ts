@@ -1,13 +1,16 @@
 /**
  * The deployed-version ledger: for each (service, secret) pair, the versions (one per stage its
- * references follow) that the service's running deployment was started with. A record changes
- * only by compare-and-set on `rev`, through the transitions below: first seen (judged from
- * evidence, see first-sight.ts) wherever the pair is first met, claimed (`pending`) just before UpdateService, `done` once UpdateService is
- * known to have been applied, released when it is known not to have been.
+ * references follow) that the service's running deployment was started with. A record is
+ * `settled` (what runs is known) or `claimed` (a run is about to call, or has called,
+ * UpdateService). It changes only by compare-and-set on `rev`, through the transitions below:
+ * first seen (judged from evidence, see first-sight.ts) wherever the pair is first met, claimed
+ * just before UpdateService, done once UpdateService is known to have been applied, released
+ * when it is known not to have been.
  */
 
 import { parseArn } from '../identity/arn';
-import type { DeploymentState, Rollout } from '../rollout/waves';
+import type { Rollout } from '../rollout/rollout';
+import type { DeploymentState } from '../rollout/waves';
 
 /**
  * A stage no version holds (AWSPREVIOUS before the first rotation, a custom stage removed),
@@ -46,17 +49,17 @@ export interface Claim {
   target: Versions;
   /** The PRIMARY deployment before the claim: a different one later means a deployment was created since. */
   priorDeploymentId?: string;
-  /** The rollout and wave the redeploy belongs to: while in flight it holds back the waves after it. */
-  rollout?: RolloutSlot;
+  /** Where the redeploy belongs in a rollout: while in flight it holds back the waves after its own. */
+  slot?: Slot;
 }
 
-/** A rollout (its key) and one of its waves. */
-export interface RolloutSlot {
+/** A redeploy's place in a rollout: the rollout's key (the versions it rolls out, see versionKey) and its wave. */
+export interface Slot {
   key: string;
   wave: number;
 }
 
-export interface LedgerRecord {
+interface RecordFields {
   secretArn: string;
   serviceArn: string;
   /** What the running deployment was started with (before the claim, while pending). */
@@ -68,21 +71,31 @@ export interface LedgerRecord {
   serviceDeploymentArn?: string;
   /** When `versions` were recorded. */
   at: string;
-  /** Set while a claim is in flight. */
-  claim?: Claim;
   /** Why the running deployment was judged, when first seen, to run an older version than current (kept until a redeploy). */
   stale?: string;
   /** Why the last attempt did not redeploy (kept until the next success). */
   lastError?: string;
-  /** The rollout (its key) and wave the last deployment belonged to, and that deployment's state as ECS told it. */
-  rollout?: string;
-  wave?: number;
+  /** The rollout and wave the last deployment belonged to, and that deployment's state as ECS told it. */
+  slot?: Slot;
   deployment?: { state: DeploymentState; reason?: string; at: string; claimedAt?: string };
   /** Incremented by every write; writes are conditional on the revision read. */
   rev: number;
   /** Identifies the write that produced this revision, so that a writer whose answer was lost recognises its own write. */
   writeId: string;
 }
+
+/** What the running deployment was started with is known, and no run is redeploying the service. */
+export interface SettledRecord extends RecordFields {
+  state: 'settled';
+}
+
+/** A run holds a claim: it is about to call, or has called, UpdateService (`versions` are those from before). */
+export interface ClaimedRecord extends RecordFields {
+  state: 'claimed';
+  claim: Claim;
+}
+
+export type LedgerRecord = SettledRecord | ClaimedRecord;
 
 /** Canonical text of a set of versions, for comparisons and reports (`AWSCURRENT=v3`). */
 export function versionKey(versions: Versions): string {
@@ -154,8 +167,8 @@ export type ClaimDecision =
  */
 export function decideClaim(record: LedgerRecord | undefined, desired: Versions, now: Date, token: string, force = false): ClaimDecision {
   if (!record) return { action: 'claim' };
-  const { claim } = record;
-  if (claim) {
+  if (record.state === 'claimed') {
+    const { claim } = record;
     if (claim.token === token) return { action: 'mine', claim };
     if (Date.parse(claim.leaseUntil) > now.getTime()) return { action: 'busy', until: claim.leaseUntil };
     return { action: 'recover', claim };
@@ -172,13 +185,14 @@ export interface Stamp {
 }
 
 /** The first record of a pair, as the evidence judged it (a FirstSight, see first-sight.ts). */
-export function firstSeen(
+export function firstSightRecord(
   secretArn: string,
   serviceArn: string,
   sight: { versions: Versions; stale: ReadonlyArray<{ reason: string }> },
   stamp: Stamp,
-): LedgerRecord {
+): SettledRecord {
   return {
+    state: 'settled',
     secretArn,
     serviceArn,
     versions: sight.versions,
@@ -195,12 +209,12 @@ export function firstSeen(
  * created after `versions` were read: the stages the record follows advance to them. Null when
  * it holds them already.
  */
-export function settled(record: LedgerRecord, versions: Versions, deploymentId: string | undefined, stamp: Stamp): LedgerRecord | null {
+export function settled(record: SettledRecord, versions: Versions, deploymentId: string | undefined, stamp: Stamp): SettledRecord | null {
   const next: Versions = {};
   for (const stage of Object.keys(record.versions)) next[stage] = versions[stage] ?? NO_VERSION;
   if (versionKey(next) === versionKey(record.versions)) return null;
   // The deployment of the other secret's rollout says nothing of this secret's rollout.
-  const { stale: _s, lastError: _e, rollout: _r, wave: _w, deployment: _d, serviceDeploymentArn: _a, ...rest } = record;
+  const { stale: _s, lastError: _e, slot: _r, deployment: _d, serviceDeploymentArn: _a, ...rest } = record;
   return {
     ...rest,
     versions: next,
@@ -222,11 +236,11 @@ export function claimed(
   claim: Omit<Claim, 'claimedAt' | 'leaseUntil'>,
   leaseSeconds: number,
   stamp: Stamp,
-): LedgerRecord {
+): ClaimedRecord {
   const claimedAt = stamp.now.toISOString();
   const leaseUntil = new Date(stamp.now.getTime() + leaseSeconds * 1000).toISOString();
   const base = previous ?? { ...ids, versions: {}, via: 'baseline' as const, at: claimedAt, rev: 0 };
-  return { ...base, claim: { ...claim, claimedAt, leaseUntil }, rev: base.rev + 1, writeId: stamp.writeId };
+  return { ...base, state: 'claimed', claim: { ...claim, claimedAt, leaseUntil }, rev: base.rev + 1, writeId: stamp.writeId };
 }
 
 /**
@@ -235,16 +249,16 @@ export function claimed(
  * it, when UpdateService's answer named it (`currentServiceDeployment`).
  */
 export function done(
-  pending: LedgerRecord,
+  pending: ClaimedRecord,
   via: 'redeploy' | 'recovered',
   deploymentId: string | undefined,
   stamp: Stamp,
-  rollout?: RolloutSlot,
+  slot?: Slot,
   serviceDeploymentArn?: string,
-): LedgerRecord {
-  if (!pending.claim) throw new Error(`ledger: ${pending.serviceArn} has no claim to complete`);
+): SettledRecord {
   const at = stamp.now.toISOString();
   return {
+    state: 'settled',
     secretArn: pending.secretArn,
     serviceArn: pending.serviceArn,
     versions: { ...pending.versions, ...pending.claim.target },
@@ -253,9 +267,7 @@ export function done(
     ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}),
     at,
     // The claim time finds the deployment among ECS's records later: the first one created after it.
-    ...(rollout
-      ? { rollout: rollout.key, wave: rollout.wave, deployment: { state: 'IN_PROGRESS' as const, at, claimedAt: pending.claim.claimedAt } }
-      : {}),
+    ...(slot ? { slot, deployment: { state: 'IN_PROGRESS' as const, at, claimedAt: pending.claim.claimedAt } } : {}),
     rev: pending.rev + 1,
     writeId: stamp.writeId,
   };
@@ -265,13 +277,13 @@ export function done(
  * The record once ECS told how its deployment ended (or moved on); `serviceDeploymentArn`, when
  * ECS's record of the deployment told it.
  */
-export function deploymentChanged(
-  record: LedgerRecord,
+export function deploymentChanged<R extends LedgerRecord>(
+  record: R,
   state: DeploymentState,
   reason: string | undefined,
   stamp: Stamp,
   serviceDeploymentArn?: string,
-): LedgerRecord {
+): R {
   const { claimedAt } = record.deployment ?? {};
   return {
     ...record,
@@ -283,7 +295,7 @@ export function deploymentChanged(
 }
 
 /** The record once ECS's record of its deployment in progress was found: later polls describe it directly. */
-export function located(record: LedgerRecord, serviceDeploymentArn: string, stamp: Stamp): LedgerRecord {
+export function located<R extends LedgerRecord>(record: R, serviceDeploymentArn: string, stamp: Stamp): R {
   return { ...record, serviceDeploymentArn, rev: record.rev + 1, writeId: stamp.writeId };
 }
 
@@ -306,9 +318,9 @@ export interface SecretLedger {
 }
 
 /** The record once UpdateService is known not to have been applied: the claim is dropped, the service stays behind. */
-export function released(pending: LedgerRecord, error: string, stamp: Stamp): LedgerRecord {
+export function released(pending: ClaimedRecord, error: string, stamp: Stamp): SettledRecord {
   const { claim: _, ...rest } = pending;
-  return { ...rest, lastError: error, rev: pending.rev + 1, writeId: stamp.writeId };
+  return { ...rest, state: 'settled', lastError: error, rev: pending.rev + 1, writeId: stamp.writeId };
 }
 
 /** The record of a service that runs no task: nothing to redeploy, later tasks read the desired versions. */
@@ -317,8 +329,9 @@ export function noTasks(
   ids: { secretArn: string; serviceArn: string },
   desired: Versions,
   stamp: Stamp,
-): LedgerRecord {
+): SettledRecord {
   return {
+    state: 'settled',
     ...ids,
     versions: { ...previous?.versions, ...desired },
     via: 'no-tasks',

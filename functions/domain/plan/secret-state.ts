@@ -16,6 +16,13 @@ export function versionOfStage(state: SecretState, stage: string): string | unde
   return Object.entries(state.versionIdsToStages).find(([, stages]) => stages.includes(stage))?.[0];
 }
 
+/** Stage -> the version that holds it, for every stage of the secret. */
+export function stageVersions(state: SecretState): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const [version, stages] of Object.entries(state.versionIdsToStages)) for (const stage of stages) versions[stage] = version;
+  return versions;
+}
+
 /** True while a rotation prepares a new version that is not yet AWSCURRENT. */
 export function rotationPending(state: SecretState): boolean {
   const pending = versionOfStage(state, 'AWSPENDING');

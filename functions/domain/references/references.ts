@@ -162,6 +162,11 @@ export function followedStage(reference: SecretReference): string | undefined {
   return reference.secret?.versionStage ?? 'AWSCURRENT';
 }
 
+/** The stages a set of references follows, each once, in order. */
+export function followedStages(references: SecretReference[]): string[] {
+  return [...new Set(references.map(followedStage).filter((s): s is string => s !== undefined))].sort();
+}
+
 /** What pins a reference, in words (`version id 8c1f...`, `version 3`, `label blue`), or undefined. */
 export function pinOf(reference: SecretReference): string | undefined {
   if (reference.secret?.versionId) return `version id ${reference.secret.versionId}`;

@@ -5,8 +5,24 @@ import type { StandaloneTask } from '../inventory/service';
 import { type SecretState, versionOfStage } from '../plan/secret-state';
 import type { SecretReference } from '../references/references';
 
-/** What happened to one service. */
+/** What happened to one service: the five public words (scripts and alarms read them). */
 export type Outcome = 'redeployed' | 'would-redeploy' | 'waiting' | 'skipped' | 'failed';
+
+/**
+ * What a waiting consumer waits for: an earlier wave (`wave`), a halted rollout's `resume`, the
+ * claim of another run in flight (`claim`), or a new run, this one having reached its deadline
+ * (`continuation`).
+ */
+export type WaitingFor = 'wave' | 'resume' | 'claim' | 'continuation';
+
+/**
+ * Why a consumer is skipped: it runs the current versions already (`up-to-date`), it follows no
+ * stage that moves (`pinned`) or one no version holds (`unattached`), the service is `gone`, its
+ * task definition no longer references the secret (`unreferenced`), it runs no task
+ * (`no-tasks`), or it may not be redeployed (`ineligible`: opted out, outside the clusters, a
+ * deployment controller UpdateService cannot force, scaling to zero).
+ */
+export type SkippedAs = 'up-to-date' | 'pinned' | 'unattached' | 'gone' | 'unreferenced' | 'no-tasks' | 'ineligible';
 
 /** What started a run: an event, a person (CLI or manual invoke), the schedule, or a run that continues another. */
 export type Origin = 'event' | 'manual' | 'schedule' | 'continuation';
@@ -26,13 +42,11 @@ export interface ReportReference {
   parameterLabel?: string;
 }
 
-/** One service that was considered, with its outcome and why. */
-export interface ServiceReport {
+export interface ServiceReportFields {
   cluster: string;
   service: string;
   serviceName: string;
   taskDefinition: string;
-  outcome: Outcome;
   reason?: string;
   deploymentId?: string;
   /** Its wave (tag `ecs-secret-redeploy:wave`), when it takes part in a rollout. */
@@ -41,6 +55,18 @@ export interface ServiceReport {
   versions?: { from?: Record<string, string>; to: Record<string, string> };
   references: ReportReference[];
 }
+
+/**
+ * An outcome with, for a consumer waiting or skipped, its kind: what it waits for, or why it is
+ * left (the report's reason says it in words).
+ */
+export type Verdict =
+  | { outcome: 'redeployed' | 'would-redeploy' | 'failed' }
+  | { outcome: 'waiting'; kind: WaitingFor }
+  | { outcome: 'skipped'; kind: SkippedAs };
+
+/** One service that was considered, with its outcome and why. */
+export type ServiceReport = ServiceReportFields & Verdict;
 
 /** How the candidate services were found. */
 export interface InventoryInfo {
@@ -68,6 +94,16 @@ export interface Report {
   drift?: { services: string[] };
   /** Set when the run stopped before its end (its deadline) and a new run continues the rest. */
   continued?: { reason: string };
+}
+
+/** What ran a report: its trigger, its origin, and whether it was a dry run. */
+export function runFields(trigger: Trigger, run: { origin?: Origin; dryRun: boolean }): Pick<Report, 'trigger' | 'origin' | 'dryRun'> {
+  return { trigger, ...(run.origin ? { origin: run.origin } : {}), dryRun: run.dryRun };
+}
+
+/** The report of a run that acted on nothing, and why. */
+export function ignored(secret: Report['secret'], trigger: Trigger, run: { origin?: Origin; dryRun: boolean }, reason: string): Report {
+  return { secret, ...runFields(trigger, run), action: 'ignore', reason, services: [], standaloneTasks: [], warnings: [] };
 }
 
 /** The reported form of a reference. */

@@ -7,6 +7,7 @@
  */
 
 import { type Deployment, type DeploymentStrategy, expectedBakeMinutes } from '../inventory/service';
+import type { FailedDeployment, Rollout } from './rollout';
 import { pastTimeout } from './service-deployments';
 
 /** Tag whose integer value puts a service in a wave. */
@@ -24,26 +25,6 @@ export function waveOf(tags: Record<string, string>, defaultWave: number): { wav
   return { wave: defaultWave, warning: `tag ${WAVE_TAG}="${raw}" is not an integer: wave ${defaultWave}` };
 }
 
-/** The state of one rollout: the new versions of one secret reaching its consumers. */
-export interface Rollout {
-  /** The versions being rolled out (`versionKey` of the stages the consumers follow). */
-  key: string;
-  status: 'in-progress' | 'halted' | 'completed';
-  startedAt: string;
-  /** When the change was made: its event's time, else the secret's last change. */
-  changedAt?: string;
-  halted?: { at: string; wave: number; failed: FailedDeployment[] };
-  /** Set by `resume`: deployments that failed before it are redeployed. */
-  resumedAt?: string;
-  completedAt?: string;
-}
-
-export interface FailedDeployment {
-  serviceArn: string;
-  deploymentId?: string;
-  reason?: string;
-}
-
 /** A consumer that takes part in a rollout. */
 export type Member =
   /** Behind and eligible: to be redeployed in its wave. */
@@ -57,34 +38,42 @@ export interface WaveDecision {
   release: number | 'all' | undefined;
   /** Due members held back, with why. */
   waiting: Map<string, string>;
+  /** True when they are held because the rollout halted (they wait for `resume`), not for a wave. */
+  halted: boolean;
   /** A state change to record (once: the write is conditional). */
   transition?: { to: 'halted'; wave: number; failed: FailedDeployment[] } | { to: 'completed'; waves: number[] };
 }
 
 /**
- * The decision for a rollout's members. `allWaves` (a manual emergency) releases every due
- * member at once, halted or not.
+ * The decision for a rollout's members (`rollout`: as recorded; none before its first wave
+ * went). `allWaves` (a manual emergency) releases every due member at once, halted or not.
  */
-export function decideWaves(members: Member[], rollout: Pick<Rollout, 'status' | 'halted'>, allWaves = false): WaveDecision {
+export function decideWaves(members: Member[], rollout: Rollout | undefined, allWaves = false): WaveDecision {
   const due = members.filter((m) => m.kind === 'due');
   const deployed = members.filter((m): m is Extract<Member, { kind: 'deployed' }> => m.kind === 'deployed');
   const waiting = new Map<string, string>();
-  if (allWaves) return { release: due.length > 0 ? 'all' : undefined, waiting };
+  if (allWaves) return { release: due.length > 0 ? 'all' : undefined, waiting, halted: false };
 
   const failed = deployed.filter((m) => m.state === 'FAILED');
-  if (rollout.status === 'halted' || failed.length > 0) {
-    const halt = rollout.halted ?? { wave: Math.min(...failed.map((f) => f.wave)), failed: failed.map(toFailed) };
+  if (rollout?.status === 'halted' || failed.length > 0) {
+    const halt =
+      rollout?.status === 'halted' ? rollout.halted : { wave: Math.min(...failed.map((f) => f.wave)), failed: failed.map(toFailed) };
     const names = halt.failed.map((f) => members.find((m) => m.serviceArn === f.serviceArn)?.name ?? f.serviceArn).join(', ');
     for (const m of due)
       waiting.set(m.serviceArn, `rollout halted at wave ${halt.wave}: the deployment of ${names} failed; resume it once fixed`);
-    const transition = rollout.status === 'halted' ? undefined : { to: 'halted' as const, wave: halt.wave, failed: halt.failed };
-    return { release: undefined, waiting, ...(transition ? { transition } : {}) };
+    const transition = rollout?.status === 'halted' ? undefined : { to: 'halted' as const, wave: halt.wave, failed: halt.failed };
+    return { release: undefined, waiting, halted: true, ...(transition ? { transition } : {}) };
   }
 
   if (due.length === 0) {
     const inFlight = deployed.some((m) => m.state === 'IN_PROGRESS');
-    const completes = !inFlight && deployed.length > 0 && rollout.status === 'in-progress';
-    return { release: undefined, waiting, ...(completes ? { transition: { to: 'completed' as const, waves: wavesOf(deployed) } } : {}) };
+    const completes = !inFlight && deployed.length > 0 && rollout?.status === 'in-progress';
+    return {
+      release: undefined,
+      waiting,
+      halted: false,
+      ...(completes ? { transition: { to: 'completed' as const, waves: wavesOf(deployed) } } : {}),
+    };
   }
 
   const next = Math.min(...due.map((m) => m.wave));
@@ -95,10 +84,10 @@ export function decideWaves(members: Member[], rollout: Pick<Rollout, 'status' |
     const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
     for (const m of due)
       waiting.set(m.serviceArn, `wave ${m.wave}: waits for wave ${blockedBy} (${blocking.length} deployment(s) in progress: ${shown})`);
-    return { release: undefined, waiting };
+    return { release: undefined, waiting, halted: false };
   }
   for (const m of due) if (m.wave !== next) waiting.set(m.serviceArn, `wave ${m.wave}: waits for wave ${next} to complete`);
-  return { release: next, waiting };
+  return { release: next, waiting, halted: false };
 }
 
 function toFailed(m: Extract<Member, { kind: 'deployed' }>): FailedDeployment {

@@ -7,7 +7,7 @@ import type { SecretState } from '../../../functions/domain/plan/secret-state';
 import type { SecretReference } from '../../../functions/domain/references/references';
 import type { Clock } from '../../../functions/ports/clock';
 import type { IndexStore, StoredIndex } from '../../../functions/ports/index-store';
-import type { Ledger } from '../../../functions/ports/ledger';
+import type { Ledger, Pair, Written } from '../../../functions/ports/ledger';
 import type { MetricName, Metrics } from '../../../functions/ports/metrics';
 import type { Notification, Notifier } from '../../../functions/ports/notifier';
 import type { CachedRevisions, RevisionCache } from '../../../functions/ports/revision-cache';
@@ -215,6 +215,8 @@ export class MemoryLedger implements Ledger {
   readonly secrets = new Map<string, SecretRecord>();
   loseAnswers = 0;
   writes = 0;
+  /** readMany calls (BatchGetItem). */
+  batchReads = 0;
 
   async records(secretArn: string): Promise<SecretLedger> {
     const secret = this.secrets.get(secretArn);
@@ -232,7 +234,15 @@ export class MemoryLedger implements Ledger {
     return structuredClone(this.items.get(`${secretArn}|${serviceArn}`));
   }
 
-  async write(record: LedgerRecord, expectedRev: number | undefined): Promise<boolean> {
+  async readMany(pairs: Pair[]): Promise<LedgerRecord[]> {
+    this.batchReads += 1;
+    return pairs.flatMap((p) => {
+      const record = this.items.get(`${p.secretArn}|${p.serviceArn}`);
+      return record ? [structuredClone(record)] : [];
+    });
+  }
+
+  async write(record: LedgerRecord, expectedRev: number | undefined): Promise<Written<LedgerRecord>> {
     return this.put(this.items, `${record.secretArn}|${record.serviceArn}`, record, expectedRev);
   }
 
@@ -244,20 +254,22 @@ export class MemoryLedger implements Ledger {
     return structuredClone(this.secrets.get(secretArn));
   }
 
-  async writeSecret(record: SecretRecord, expectedRev: number | undefined): Promise<boolean> {
+  async writeSecret(record: SecretRecord, expectedRev: number | undefined): Promise<Written<SecretRecord>> {
     return this.put(this.secrets, record.secretArn, record, expectedRev);
   }
 
-  private put<T extends { rev: number }>(map: Map<string, T>, key: string, record: T, expectedRev: number | undefined): boolean {
+  /** A conditional write, as DynamoDB's with ALL_OLD: the stored row back on a failed condition; `loseAnswers` applies a write and loses its answer. */
+  private put<T extends { rev: number }>(map: Map<string, T>, key: string, record: T, expectedRev: number | undefined): Written<T> {
     this.writes += 1;
     const stored = map.get(key);
-    if (expectedRev === undefined ? stored !== undefined : stored?.rev !== expectedRev) return false;
+    if (expectedRev === undefined ? stored !== undefined : stored?.rev !== expectedRev)
+      return { written: false, stored: structuredClone(stored) };
     map.set(key, structuredClone(record));
     if (this.loseAnswers > 0) {
       this.loseAnswers -= 1;
       throw new OutcomeUnknownError('PutItem got no answer (socket hang up)');
     }
-    return true;
+    return { written: true };
   }
 }
 

@@ -285,7 +285,7 @@ describe('reconcile: never lose a redeploy, never repeat one', () => {
     expect(first.unfinished).toBe(true);
     expect(first.report.continued).toBeDefined();
     expect(first.report.services.filter((s) => s.outcome === 'waiting').length).toBeGreaterThan(0);
-    expect([...world.ledger.items.values()].filter((r) => r.claim)).toEqual([]);
+    expect([...world.ledger.items.values()].filter((r) => r.state === 'claimed')).toEqual([]);
     expect(second.unfinished).toBe(false);
     expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
   });

@@ -1,5 +1,5 @@
 import { describeOnce, readOtherSecrets, settleOtherSecrets } from '../../../functions/app/settle';
-import { claimed, firstSeen, type LedgerRecord } from '../../../functions/domain/ledger/record';
+import { claimed, firstSightRecord, type LedgerRecord } from '../../../functions/domain/ledger/record';
 import { secretArn, serviceArn } from '../../kit/factories';
 import { type FakeWorld, fakeWorld } from '../../kit/fakes/fake-world';
 
@@ -12,12 +12,14 @@ let stampN = 0;
 const stamp = () => ({ now: world.clock.now(), writeId: `w${++stampN}` });
 
 function recordOf(secret: string, versions: Record<string, string>): LedgerRecord {
-  return firstSeen(secret, SERVICE, { versions, stale: [] }, stamp());
+  return firstSightRecord(secret, SERVICE, { versions, stale: [] }, stamp());
 }
 
 /** The other secrets of SERVICE, read now for a redeploy of DB, by a run of its own. */
-function readNow(known: string[] | undefined) {
-  return readOtherSecrets(world.ports, SERVICE, DB, known, describeOnce(world.ports, world.clock.now()), world.clock.now());
+async function readNow(known: string[] | undefined) {
+  const services = [{ serviceArn: SERVICE, ...(known ? { otherSecrets: known } : {}) }];
+  const others = await readOtherSecrets(world.ports, DB, services, describeOnce(world.ports, world.clock.now()), world.clock.now());
+  return others.get(SERVICE);
 }
 
 beforeEach(async () => {
@@ -62,7 +64,20 @@ describe('one deployment settles every secret of its service', () => {
       throw new Error('not asked');
     };
     const others = await readNow([KEY]);
-    expect(others.states.map((s) => s.secretArn)).toEqual([KEY]);
+    expect(others?.pairs.map((s) => s.secretArn)).toEqual([KEY]);
+  });
+
+  it("reads the services' records of their other secrets in one batch, before anything is sent", async () => {
+    const second = serviceArn('web', 'worker');
+    const read = jest.spyOn(world.ledger, 'read');
+    const services = [SERVICE, second].map((serviceArn) => ({ serviceArn, otherSecrets: [KEY] }));
+
+    const others = await readOtherSecrets(world.ports, DB, services, describeOnce(world.ports, world.clock.now()), world.clock.now());
+
+    expect(world.ledger.batchReads).toBe(1);
+    expect(read).not.toHaveBeenCalled();
+    expect(others.get(SERVICE)?.pairs[0].record).toMatchObject({ secretArn: KEY, serviceArn: SERVICE });
+    expect(others.get(second)?.pairs).toEqual([{ secretArn: KEY, versions: { AWSCURRENT: world.secrets.current(KEY) } }]);
   });
 
   it('leaves a record written after the versions were read: it may know a newer deployment', async () => {
@@ -72,10 +87,11 @@ describe('one deployment settles every secret of its service', () => {
     const newer = recordOf(KEY, { AWSCURRENT: world.secrets.current(KEY) });
     await world.ledger.write({ ...newer, rev: 2 }, 1);
 
+    const [pair] = others?.pairs ?? [];
     await settleOtherSecrets(
       world.ports,
       SERVICE,
-      { ...others, states: [{ secretArn: KEY, versions: { AWSCURRENT: 'old' } }] },
+      others && { ...others, pairs: [{ ...pair, versions: { AWSCURRENT: 'old' } }] },
       'd',
       stamp,
     );
@@ -101,7 +117,9 @@ describe('one deployment settles every secret of its service', () => {
   it('describes each other secret once per run, however many of its services are redeployed', async () => {
     const describe = describeOnce(world.ports, world.clock.now());
     world.secrets.calls.DescribeSecret = 0;
-    await Promise.all([1, 2, 3].map(() => readOtherSecrets(world.ports, SERVICE, DB, [KEY], describe, world.clock.now())));
+    await Promise.all(
+      [1, 2, 3].map(() => readOtherSecrets(world.ports, DB, [{ serviceArn: SERVICE, otherSecrets: [KEY] }], describe, world.clock.now())),
+    );
     expect(world.secrets.calls.DescribeSecret).toBe(1);
   });
 
@@ -110,6 +128,6 @@ describe('one deployment settles every secret of its service', () => {
       throw new Error('throttled');
     };
     const others = await readNow([KEY]);
-    expect(others.states).toEqual([]);
+    expect(others?.pairs).toEqual([]);
   });
 });

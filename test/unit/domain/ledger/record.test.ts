@@ -1,16 +1,18 @@
 import {
   type Claim,
+  type ClaimedRecord,
   claimed,
   decideClaim,
   deploymentChanged,
   done,
-  firstSeen,
+  firstSightRecord,
   holds,
   type LedgerRecord,
   located,
   NO_VERSION,
   noTasks,
   released,
+  type SettledRecord,
   type Stamp,
   settled,
   type Versions,
@@ -40,8 +42,9 @@ const stamp = (secondsAfterT0: number, writeId = `w-${secondsAfterT0}`): Stamp =
 const ME = 'run-me';
 const OTHER = 'run-other';
 
-function doneRecord(versions: Versions, overrides: Partial<LedgerRecord> = {}): LedgerRecord {
+function doneRecord(versions: Versions, overrides: Partial<SettledRecord> = {}): SettledRecord {
   return {
+    state: 'settled',
     ...IDS,
     versions,
     via: 'redeploy',
@@ -63,8 +66,8 @@ function claimOf(token: string, target: Versions = { AWSCURRENT: V2 }): Claim {
   };
 }
 
-function pendingRecord(token: string, overrides: Partial<LedgerRecord> = {}): LedgerRecord {
-  return doneRecord({ AWSCURRENT: V1 }, { claim: claimOf(token), ...overrides });
+function pendingRecord(token: string, overrides: Partial<Omit<ClaimedRecord, 'state'>> = {}): ClaimedRecord {
+  return { ...doneRecord({ AWSCURRENT: V1 }), state: 'claimed', claim: claimOf(token), ...overrides };
 }
 
 describe('decideClaim', () => {
@@ -79,19 +82,19 @@ describe('decideClaim', () => {
     ['a done record lacking a desired stage', doneRecord({ BLUE: V2 }), false, 'claim'],
     [
       'first seen at the desired version',
-      firstSeen(SECRET, SERVICE, { versions: { AWSCURRENT: V2 }, stale: [] }, stamp(0)),
+      firstSightRecord(SECRET, SERVICE, { versions: { AWSCURRENT: V2 }, stale: [] }, stamp(0)),
       false,
       'up-to-date',
     ],
     [
       'first seen running an older version',
-      firstSeen(SECRET, SERVICE, { versions: {}, stale: [{ reason: 'older' }] }, stamp(0)),
+      firstSightRecord(SECRET, SERVICE, { versions: {}, stale: [{ reason: 'older' }] }, stamp(0)),
       false,
       'claim',
     ],
     [
       'first seen with the stage held by no version',
-      firstSeen(SECRET, SERVICE, { versions: { AWSCURRENT: NO_VERSION }, stale: [] }, stamp(0)),
+      firstSightRecord(SECRET, SERVICE, { versions: { AWSCURRENT: NO_VERSION }, stale: [] }, stamp(0)),
       false,
       'claim',
     ],
@@ -143,6 +146,7 @@ describe('claimed', () => {
 
   it('claims a pair that had no record: no versions known, revision 1, lease from now', () => {
     expect(claimed(undefined, IDS, CLAIM, LEASE_SECONDS, stamp(30, 'w-claim'))).toEqual({
+      state: 'claimed',
       ...IDS,
       versions: {},
       via: 'baseline',
@@ -158,6 +162,7 @@ describe('claimed', () => {
     const record = claimed(previous, IDS, CLAIM, LEASE_SECONDS, stamp(30, 'w-claim'));
     expect(record).toEqual({
       ...previous,
+      state: 'claimed',
       claim: { ...CLAIM, claimedAt: at(30).toISOString(), leaseUntil: at(30 + LEASE_SECONDS).toISOString() },
       rev: previous.rev + 1,
       writeId: 'w-claim',
@@ -185,19 +190,19 @@ describe('claimed', () => {
 
   it('keeps the prior deployment the new claimer passes', () => {
     const record = claimed(pendingRecord(OTHER), IDS, CLAIM, LEASE_SECONDS, stamp(LEASE_SECONDS));
-    expect(record.claim?.priorDeploymentId).toBe('ecs-svc/2222222222222222222');
+    expect(record.claim.priorDeploymentId).toBe('ecs-svc/2222222222222222222');
   });
 
   it("keeps the rollout and wave of the claim, and the previous deployment's state (a retry after resume reads it)", () => {
-    const failed = doneRecord({ AWSCURRENT: V2 }, { rollout: 'k', wave: 1, deployment: { state: 'FAILED', at: T0.toISOString() } });
-    const record = claimed(failed, IDS, { ...CLAIM, rollout: { key: 'k', wave: 1 } }, LEASE_SECONDS, stamp(10));
-    expect(record.claim?.rollout).toEqual({ key: 'k', wave: 1 });
+    const failed = doneRecord({ AWSCURRENT: V2 }, { slot: { key: 'k', wave: 1 }, deployment: { state: 'FAILED', at: T0.toISOString() } });
+    const record = claimed(failed, IDS, { ...CLAIM, slot: { key: 'k', wave: 1 } }, LEASE_SECONDS, stamp(10));
+    expect(record.claim.slot).toEqual({ key: 'k', wave: 1 });
     expect(record.deployment?.state).toBe('FAILED');
   });
 
   it.each([0, 1, 45.5, 900])('sets the lease %p seconds after the claim', (leaseSeconds) => {
     const record = claimed(undefined, IDS, CLAIM, leaseSeconds, stamp(0));
-    expect(Date.parse(record.claim?.leaseUntil ?? '') - T0.getTime()).toBe(leaseSeconds * 1000);
+    expect(Date.parse(record.claim.leaseUntil) - T0.getTime()).toBe(leaseSeconds * 1000);
   });
 });
 
@@ -211,6 +216,7 @@ describe('done', () => {
       stamp(10),
     );
     expect(done(pending, 'redeploy', 'ecs-svc/3333333333333333333', stamp(20, 'w-done-2'))).toEqual({
+      state: 'settled',
       ...IDS,
       // The union: stages the claim did not target keep their versions; the targeted ones move.
       versions: { AWSCURRENT: V2, BLUE: V3 },
@@ -232,23 +238,18 @@ describe('done', () => {
     expect(record).not.toHaveProperty('deploymentId');
   });
 
-  it('throws on a record without a claim: nothing is done that was never claimed', () => {
-    expect(() => done(doneRecord({ AWSCURRENT: V1 }), 'redeploy', 'ecs-svc/3', stamp(20))).toThrow(/no claim/);
-  });
-
   it('names the rollout and wave it was made in, its deployment IN_PROGRESS until ECS says otherwise', () => {
     const record = done(pendingRecord(ME), 'redeploy', 'ecs-svc/3', stamp(20), { key: `AWSCURRENT=${V2}`, wave: 2 });
     expect(record).toMatchObject({
-      rollout: `AWSCURRENT=${V2}`,
-      wave: 2,
+      slot: { key: `AWSCURRENT=${V2}`, wave: 2 },
       deployment: { state: 'IN_PROGRESS', at: at(20).toISOString() },
     });
   });
 
   it("forgets the previous rollout's deployment state when made outside a rollout (no ledger waves)", () => {
-    const pending = pendingRecord(ME, { rollout: 'AWSCURRENT=old', wave: 1, deployment: { state: 'FAILED', at: T0.toISOString() } });
+    const pending = pendingRecord(ME, { slot: { key: 'AWSCURRENT=old', wave: 1 }, deployment: { state: 'FAILED', at: T0.toISOString() } });
     const record = done(pending, 'redeploy', 'ecs-svc/3', stamp(20));
-    expect(record).not.toHaveProperty('rollout');
+    expect(record).not.toHaveProperty('slot');
     expect(record).not.toHaveProperty('deployment');
   });
 });
@@ -298,7 +299,13 @@ describe('released', () => {
     const pending = pendingRecord(ME);
     const record = released(pending, 'ThrottledError: rate exceeded', stamp(20, 'w-release'));
     const { claim: _, ...before } = pending;
-    expect(record).toEqual({ ...before, lastError: 'ThrottledError: rate exceeded', rev: pending.rev + 1, writeId: 'w-release' });
+    expect(record).toEqual({
+      ...before,
+      state: 'settled',
+      lastError: 'ThrottledError: rate exceeded',
+      rev: pending.rev + 1,
+      writeId: 'w-release',
+    });
     expect(record).not.toHaveProperty('claim');
   });
 });
@@ -306,6 +313,7 @@ describe('released', () => {
 describe('noTasks', () => {
   it('records the desired versions for a pair that had no record', () => {
     expect(noTasks(undefined, IDS, { AWSCURRENT: V2 }, stamp(20, 'w-idle'))).toEqual({
+      state: 'settled',
       ...IDS,
       versions: { AWSCURRENT: V2 },
       via: 'no-tasks',
@@ -326,9 +334,10 @@ describe('noTasks', () => {
   });
 });
 
-describe('firstSeen', () => {
+describe('firstSightRecord', () => {
   it('records the versions the evidence shows, revision 1, no deployment', () => {
-    expect(firstSeen(SECRET, SERVICE, { versions: { AWSCURRENT: V1 }, stale: [] }, stamp(0, 'w-first'))).toEqual({
+    expect(firstSightRecord(SECRET, SERVICE, { versions: { AWSCURRENT: V1 }, stale: [] }, stamp(0, 'w-first'))).toEqual({
+      state: 'settled',
       ...IDS,
       versions: { AWSCURRENT: V1 },
       via: 'first-sight',
@@ -343,7 +352,7 @@ describe('firstSeen', () => {
       { stage: 'AWSCURRENT', version: V2, reason: 'deployment older than AWSCURRENT' },
       { stage: 'BLUE', version: V3, reason: 'creation time unknown' },
     ];
-    expect(firstSeen(SECRET, SERVICE, { versions: {}, stale }, stamp(0))).toMatchObject({
+    expect(firstSightRecord(SECRET, SERVICE, { versions: {}, stale }, stamp(0))).toMatchObject({
       versions: {},
       stale: 'deployment older than AWSCURRENT; creation time unknown',
     });
@@ -351,8 +360,8 @@ describe('firstSeen', () => {
 });
 
 describe('settled', () => {
-  const record = (versions: Versions, extra: Partial<LedgerRecord> = {}): LedgerRecord => ({
-    ...firstSeen(SECRET, SERVICE, { versions, stale: [] }, stamp(0)),
+  const record = (versions: Versions, extra: Partial<SettledRecord> = {}): SettledRecord => ({
+    ...firstSightRecord(SECRET, SERVICE, { versions, stale: [] }, stamp(0)),
     ...extra,
   });
 
@@ -373,13 +382,13 @@ describe('settled', () => {
     const next = settled(
       record(
         { AWSCURRENT: V1 },
-        { stale: 'older', lastError: 'x', rollout: 'AWSCURRENT=v1', wave: 2, deployment: { state: 'COMPLETED', at: 'y' } },
+        { stale: 'older', lastError: 'x', slot: { key: 'AWSCURRENT=v1', wave: 2 }, deployment: { state: 'COMPLETED', at: 'y' } },
       ),
       { AWSCURRENT: V2 },
       'ecs-svc/9',
       stamp(1),
     );
-    for (const field of ['stale', 'lastError', 'rollout', 'wave', 'deployment']) expect(next).not.toHaveProperty(field);
+    for (const field of ['stale', 'lastError', 'slot', 'deployment']) expect(next).not.toHaveProperty(field);
   });
 });
 

@@ -1,4 +1,5 @@
-import { decideWaves, type Member, polledDeployment, type Rollout, WAVE_TAG, waveOf } from '../../../../functions/domain/rollout/waves';
+import type { Rollout } from '../../../../functions/domain/rollout/rollout';
+import { decideWaves, type Member, polledDeployment, WAVE_TAG, waveOf } from '../../../../functions/domain/rollout/waves';
 
 /*
  * The wave state machine: which wave of a rollout may go now, what waits and why, and when the
@@ -17,12 +18,14 @@ const deployed = (name: string, wave: number, state: 'IN_PROGRESS' | 'COMPLETED'
   ...(reason ? { reason } : {}),
 });
 
-const IN_PROGRESS: Pick<Rollout, 'status'> = { status: 'in-progress' };
-const HALTED: Pick<Rollout, 'status' | 'halted'> = {
+const STARTED = { key: 'AWSCURRENT=v2', startedAt: '2026-11-20T07:00:00.000Z' };
+const IN_PROGRESS: Rollout = { ...STARTED, status: 'in-progress' };
+const HALTED: Rollout = {
+  ...STARTED,
   status: 'halted',
   halted: { at: '2026-11-20T08:00:00.000Z', wave: 1, failed: [{ serviceArn: 'arn:a', reason: 'circuit breaker' }] },
 };
-const COMPLETED: Pick<Rollout, 'status'> = { status: 'completed' };
+const COMPLETED: Rollout = { ...STARTED, status: 'completed', completedAt: '2026-11-20T09:00:00.000Z' };
 
 describe('waveOf', () => {
   it.each([
@@ -50,7 +53,7 @@ describe('waveOf', () => {
 type Row = [
   string,
   Member[],
-  Pick<Rollout, 'status' | 'halted'>,
+  Rollout | undefined,
   {
     release: number | 'all' | undefined;
     waiting?: Record<string, RegExp>;

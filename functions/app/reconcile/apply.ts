@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { errorLine } from '../../domain/errors';
+import type { SecretRecord } from '../../domain/ledger/record';
+import { type Announcement, preview, type ReconcilePlan, reportRow } from '../../domain/plan/reconcile-plan';
+import type { SecretState } from '../../domain/plan/secret-state';
+import type { ServiceReport } from '../../domain/report/report';
+import type { Ports } from '../../ports/ports';
+import { mapWithConcurrency } from '../../util/concurrency';
+import { commitRecord, commitSecret } from '../compare-and-set';
+import { applyReindex } from '../index-writes';
+import type { Redeployer } from '../redeploy';
+import type { Gathered } from './gather';
+import type { ReconcileOptions } from './options';
+
+/** What applying one pass's plan came to. */
+export interface Applied {
+  rows: ServiceReport[];
+  /** Consumers another run's claim still holds: looked at again once it ends. */
+  busy: ReconcilePlan['busy'];
+  /** Work was left for a new run (the deadline came first). */
+  unfinished: boolean;
+  /** The rollout's changes this run recorded, to announce. */
+  announced: Announcement[];
+}
+
+/** Carries plans out: for real, or, in a dry run, as a preview that changes nothing. */
+export interface Executor {
+  apply(plan: ReconcilePlan, gathered: Gathered): Promise<Applied>;
+  /** True when consumers another run's claim holds are waited for (a preview reports them at once). */
+  waits: boolean;
+  /** True when the run's notifications and metrics are published. */
+  announces: boolean;
+}
+
+/** A dry run: the plan's redeploys as the rows they would be, nothing written, nothing sent. */
+export function previewer(secret: SecretState): Executor {
+  return {
+    apply: async (plan) => ({ rows: [...plan.rows, ...preview(plan, secret)], busy: plan.busy, unfinished: false, announced: [] }),
+    waits: false,
+    announces: false,
+  };
+}
+
+/**
+ * The plan applied: what was learnt recorded (first records, services without tasks, how the
+ * deployments polled stand), the index repaired, the rollout's change recorded, then the
+ * redeploys through the claim protocol (with the other secrets of their services read first, so
+ * that each deployment settles them).
+ */
+export function applier(ports: Ports, secret: SecretState, redeployer: Redeployer, options: ReconcileOptions): Executor {
+  return {
+    waits: true,
+    announces: true,
+    async apply(plan, gathered) {
+      await mapWithConcurrency([...gathered.polled, ...plan.writes], 8, async ({ next, expectedRev }) => {
+        // What was learnt without redeploying: a conflict or a failure only means the next run looks again.
+        await commitRecord(ports.ledger, next, expectedRev).catch((error: unknown) => {
+          ports.log.warn('ledger record not written', { service: next.serviceArn, error: errorLine(error) });
+        });
+      });
+      await mapWithConcurrency(plan.reindex, 4, (reindex) => applyReindex(ports, reindex));
+      const recorded = plan.change ? await recordRollout(ports, secret, gathered.secretRow, plan.change.next) : false;
+      const announced = recorded && plan.change?.announce ? [plan.change.announce] : [];
+
+      const others = options.useLedger && plan.redeploys.length > 0 ? await redeployer.readOthers(secret.arn, plan.redeploys) : new Map();
+      const onDone = (done: number) => options.onProgress?.({ phase: 'redeploy', done, total: plan.redeploys.length });
+      const results = await mapWithConcurrency(plan.redeploys, { limit: ports.config.maxConcurrency, onDone }, async (redeploy) => ({
+        redeploy,
+        result: options.useLedger
+          ? await redeployer.redeploy(redeploy, secret.arn, others.get(redeploy.service.serviceArn))
+          : await redeployer.redeployUnguarded(redeploy.service),
+      }));
+      const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced };
+      for (const { redeploy, result } of results) {
+        const { consumer, desired, record, slot } = redeploy;
+        const extra = { desired, ...(record ? { record } : {}), ...(slot ? { wave: slot.wave } : {}) };
+        if (result.outcome === 'busy') applied.busy.push({ consumer, until: result.until, ...(slot ? { wave: slot.wave } : {}) });
+        else if (result.outcome === 'deferred') {
+          applied.unfinished = true;
+          applied.rows.push(reportRow(consumer, { outcome: 'waiting', kind: 'continuation' }, result.reason, extra));
+        } else if (result.outcome === 'skipped')
+          applied.rows.push(reportRow(consumer, { outcome: 'skipped', kind: 'up-to-date' }, result.reason, extra));
+        else {
+          const deploymentId = result.outcome === 'redeployed' ? result.deploymentId : undefined;
+          applied.rows.push(
+            reportRow(consumer, { outcome: result.outcome }, result.reason, { ...extra, ...(deploymentId ? { deploymentId } : {}) }),
+          );
+        }
+      }
+      return applied;
+    },
+  };
+}
+
+/**
+ * Records the rollout's change in the secret's row, by compare-and-set: true when this run's
+ * write is the one recorded (a conflict means another run changed it meanwhile, and announces
+ * what it recorded itself).
+ */
+async function recordRollout(
+  ports: Ports,
+  secret: SecretState,
+  row: SecretRecord | undefined,
+  rollout: SecretRecord['rollout'],
+): Promise<boolean> {
+  const next: SecretRecord = { ...row, secretArn: secret.arn, rollout, rev: (row?.rev ?? 0) + 1, writeId: randomUUID() };
+  try {
+    return (await commitSecret(ports.ledger, next, row?.rev)).written;
+  } catch (error) {
+    ports.log.warn('rollout not recorded', { secret: secret.arn, error: errorLine(error) });
+    return false;
+  }
+}

@@ -1,0 +1,112 @@
+import type { ServiceSnapshot } from '../../domain/inventory/service';
+import { needsVersionDates } from '../../domain/ledger/first-sight';
+import type { SecretRecord } from '../../domain/ledger/record';
+import {
+  type Consumer,
+  deployedInRollout,
+  frameOf,
+  judgedByLedger,
+  type LedgerWrite,
+  type PlanContext,
+  type Seen,
+  type Snapshot,
+} from '../../domain/plan/reconcile-plan';
+import type { SecretState } from '../../domain/plan/secret-state';
+import { referencesTo } from '../../domain/references/match';
+import type { Ports } from '../../ports/ports';
+import { mapWithConcurrency } from '../../util/concurrency';
+import { describeLive } from '../describe-live';
+import { pollDeployments } from '../poll-deployments';
+import { readRevision } from '../revision-cache';
+import type { Found } from './consumers';
+import type { ReconcileOptions } from './options';
+
+/** What one pass of a reconcile read: the plan's snapshot, and what applying the plan needs besides. */
+export interface Gathered {
+  snapshot: Snapshot;
+  /** The secret's own row as read: the rollout's compare-and-set starts from its revision. */
+  secretRow?: SecretRecord;
+  /** What the schedule's poll learnt of this rollout's deployments, to record. */
+  polled: LedgerWrite[];
+}
+
+/**
+ * Reads, once, what the plan of one pass needs: the ledger (the first pass has it already), the
+ * live state of the consumers the ledger alone does not decide (DescribeServices, ten at a time
+ * per cluster), the references of a task definition that the index did not know a consumer
+ * runs, the versions' creation times when a consumer is first seen, and on the schedule how this
+ * rollout's deployments stand (the fallback for missed ECS events). `only`: the consumers to
+ * judge (a later pass looks again at those another run's claim held).
+ */
+export async function gather(
+  ports: Ports,
+  secret: SecretState,
+  found: Found,
+  options: ReconcileOptions,
+  ctx: PlanContext,
+  only?: Set<string>,
+): Promise<Gathered> {
+  const ledger = only ? await ports.ledger.records(secret.arn) : found.ledger;
+  const read = options.useLedger ? ledger.services : [];
+  const rollout = options.resuming ?? ledger.secret?.rollout;
+  const recordOf = new Map(read.map((r) => [r.serviceArn, r]));
+  const frame = frameOf({ secret, consumers: found.consumers, ...(rollout ? { rollout } : {}), versionCreated: {} });
+  const judged = only ? found.consumers.filter((c) => only.has(c.serviceArn)) : found.consumers;
+  const look = new Set(
+    judged
+      .filter((c) => judgedByLedger({ consumer: c, record: recordOf.get(c.serviceArn) }, frame, ctx) === undefined)
+      .map((c) => c.serviceArn),
+  );
+  const described = await describeLive(
+    ports,
+    judged.filter((c) => look.has(c.serviceArn) && !found.live.has(c.serviceArn)),
+  );
+  const seen = await mapWithConcurrency(judged, 8, async (consumer): Promise<Seen> => {
+    const record = recordOf.get(consumer.serviceArn);
+    const known = { consumer, ...(record ? { record } : {}) };
+    if (!look.has(consumer.serviceArn)) return known;
+    const live = found.live.get(consumer.serviceArn) ?? described.get(consumer.serviceArn) ?? 'gone';
+    const moved = live !== 'gone' && live.status !== 'INACTIVE' && live.taskDefinition !== consumer.taskDefinition;
+    return { ...known, live, ...(moved ? { current: await currentReferences(ports, live, secret, options) } : {}) };
+  });
+  const firstSeen = (s: Seen) => !s.record && s.live !== undefined && s.live !== 'gone' && s.live.status !== 'INACTIVE';
+  const evidence =
+    options.useLedger && seen.some((s) => firstSeen(s) && needsVersionDates(s.current?.toSecret ?? s.consumer.references, secret));
+  const versionCreated = evidence ? await ports.secrets.versionDates(secret) : {};
+  const { records, polled } = await poll(ports, read, found.consumers, frame, options, ctx);
+  return {
+    snapshot: { secret, consumers: found.consumers, seen, records, ...(rollout ? { rollout } : {}), versionCreated },
+    ...(ledger.secret ? { secretRow: ledger.secret } : {}),
+    polled,
+  };
+}
+
+/** The references of the task definition a consumer runs now, read once (the revision cache, else ECS). */
+async function currentReferences(
+  ports: Ports,
+  live: ServiceSnapshot,
+  secret: SecretState,
+  options: ReconcileOptions,
+): Promise<Seen['current']> {
+  const { references, cached } = options.useLedger
+    ? await readRevision(ports, live.taskDefinition)
+    : { references: await ports.ecs.taskDefinitionReferences(live.taskDefinition), cached: true };
+  const toSecret = await referencesTo(references, secret, (ref) => ports.secrets.resolve(ref));
+  return { references, toSecret, described: !cached };
+}
+
+/** On the schedule: how this rollout's deployments still in progress stand now (see pollDeployments). */
+async function poll(
+  ports: Ports,
+  records: Snapshot['records'],
+  consumers: Consumer[],
+  frame: ReturnType<typeof frameOf>,
+  options: ReconcileOptions,
+  ctx: PlanContext,
+): Promise<{ records: Snapshot['records']; polled: LedgerWrite[] }> {
+  if (!options.useLedger || options.origin !== 'schedule') return { records, polled: [] };
+  const clusterOf = new Map(consumers.map((c) => [c.serviceArn, c.clusterArn]));
+  const polled = await pollDeployments(ports, deployedInRollout(records, frame), clusterOf, ctx.stamp);
+  const now = new Map(polled.records.map((r) => [r.serviceArn, r]));
+  return { records: records.map((r) => now.get(r.serviceArn) ?? r), polled: polled.writes };
+}

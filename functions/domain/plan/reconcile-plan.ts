@@ -1,0 +1,463 @@
+/**
+ * What one reconcile of a secret does, decided from what it gathered: pure. For each consumer,
+ * a report row or a redeploy; the records to write (first sight, no tasks, deployments polled);
+ * the index entries to repair; the rollout's change and what to announce; drift and warnings.
+ * The use case gathers the snapshot, calls `planReconcile`, and applies the plan (a dry run
+ * previews it instead). A new way to deploy or a new reason to hold a consumer is a new kind of
+ * action or verdict here, never a new branch in the executor.
+ */
+
+import { lastPathSegment, locationOf } from '../identity/arn';
+import { primaryCreatedAt, type ServiceSnapshot } from '../inventory/service';
+import { type Desired, desiredVersions } from '../ledger/desired';
+import { firstSight } from '../ledger/first-sight';
+import {
+  type ClaimDecision,
+  decideClaim,
+  describeRecord,
+  describeVersions,
+  firstSightRecord,
+  type LedgerRecord,
+  noTasks,
+  type Slot,
+  type Stamp,
+  type Versions,
+  versionKey,
+} from '../ledger/record';
+import { followedStages, type SecretReference } from '../references/references';
+import { type Origin, type ServiceReport, toReportReference, type Verdict } from '../report/report';
+import { completeRollout, type FailedDeployment, haltRollout, type Rollout, startRollout } from '../rollout/rollout';
+import { decideWaves, type Member, waveOf } from '../rollout/waves';
+import { eligibility } from './eligibility';
+import type { SecretState } from './secret-state';
+
+/** A service whose task definition references the secret, as the index (or a live scan) found it. */
+export interface Consumer {
+  serviceArn: string;
+  clusterArn: string;
+  serviceName: string;
+  taskDefinition: string;
+  /** Its references to this secret. */
+  references: SecretReference[];
+  /** The other secrets its task definition references, as indexed (undefined: not known here). */
+  otherSecrets?: string[];
+}
+
+/** What a reconcile knows of one consumer it judges. */
+export interface Seen {
+  consumer: Consumer;
+  record?: LedgerRecord;
+  /** As ECS shows the service now, looked at when the ledger alone does not decide (see `judgedByLedger`); `gone` when ECS shows it no longer. */
+  live?: ServiceSnapshot | 'gone';
+  /**
+   * When it runs another task definition than indexed: that one's references (every secret's),
+   * those to this secret, and whether they were described rather than found in the revision cache.
+   */
+  current?: { references: SecretReference[]; toSecret: SecretReference[]; described: boolean };
+}
+
+/** Everything one plan is made from. */
+export interface Snapshot {
+  secret: SecretState;
+  /** Every consumer of the secret: their names, and the versions the rollout brings them to. */
+  consumers: Consumer[];
+  /** Those judged now. */
+  seen: Seen[];
+  /** The secret's ledger records, with what the schedule's poll learnt of their deployments. */
+  records: LedgerRecord[];
+  /** The rollout the secret's row records, whatever its versions. */
+  rollout?: Rollout;
+  /** Version id -> when it was created: the evidence for consumers first seen. */
+  versionCreated: Record<string, string>;
+}
+
+/** How this run plans. */
+export interface PlanContext {
+  now: Date;
+  /** This run's claim token. */
+  token: string;
+  stamp: () => Stamp;
+  /** False without a ledger (`--no-ledger`): every eligible consumer is due, nothing is recorded, no waves. */
+  ledger: boolean;
+  /** Redeploy even the consumers already at the current versions. */
+  force: boolean;
+  /** Release every wave at once (a manual emergency). */
+  allWaves: boolean;
+  origin: Origin;
+  /** When the change was made, for a rollout that starts now. */
+  changedAt?: string;
+  clusters: string[];
+  defaultWave: number;
+  /** This deployment's region, when configured: a secret of another region is no drift. */
+  region?: string;
+}
+
+/** A consumer to redeploy now, with what the ledger said when it was read. */
+export interface Redeploy {
+  /** As judged: on the task definition ECS shows, when the index was behind. */
+  consumer: Consumer;
+  service: ServiceSnapshot;
+  desired: Versions;
+  record?: LedgerRecord;
+  decision: ClaimDecision;
+  /** Redeploy even at the desired versions (forced, or a deployment that failed before `resume`). */
+  force: boolean;
+  /** Its place in the rollout (none without a ledger). */
+  slot?: Slot;
+}
+
+/** One service's index entries brought up to what ECS shows (`service` absent: it is gone). */
+export interface Reindex {
+  serviceArn: string;
+  service?: ServiceSnapshot;
+  references: SecretReference[];
+  /** The references were described, not read from the revision cache: cache them. */
+  cache?: boolean;
+}
+
+/** A record to write, conditionally on the revision read (none: the pair had no record). */
+export interface LedgerWrite {
+  next: LedgerRecord;
+  expectedRev: number | undefined;
+}
+
+/** A rollout's change, announced once the write that records it is known to be ours. */
+export type Announcement =
+  | { kind: 'rollout-halted'; wave: number; failed: Array<FailedDeployment & { serviceName: string }>; at: string }
+  | { kind: 'rollout-completed'; services: number; waves: number[]; startedAt: string; at: string };
+
+export interface ReconcilePlan {
+  /** The rollout's key: the versions the consumers are brought to. */
+  key: string;
+  /** The rollout of these versions once the plan is applied (none without a ledger, or before its first wave). */
+  rollout?: Rollout;
+  /** The rollout to record in the secret's row, and what to announce when that write is ours. */
+  change?: { next: Rollout; announce?: Announcement };
+  /** Rows decided now (skipped, waiting). */
+  rows: ServiceReport[];
+  /** Consumers another run's live claim holds (and its wave, in this rollout): looked at again once it ends, or reported waiting. */
+  busy: Array<{ consumer: Consumer; until: string; wave?: number }>;
+  /** Released now, in this order. */
+  redeploys: Redeploy[];
+  writes: LedgerWrite[];
+  reindex: Reindex[];
+  /** Services found behind by a scheduled run, with no run nor rollout on them: what events missed. */
+  drift: string[];
+  warnings: string[];
+}
+
+/** What a consumer's report row is made of beyond its verdict. */
+interface RowExtra {
+  desired?: Versions;
+  record?: LedgerRecord;
+  deploymentId?: string;
+}
+
+/** A row of the report for a consumer. */
+export function reportRow(consumer: Consumer, verdict: Verdict, reason: string, extra: RowExtra & { wave?: number } = {}): ServiceReport {
+  const from = extra.record && Object.keys(extra.record.versions).length > 0 ? extra.record.versions : undefined;
+  return {
+    cluster: consumer.clusterArn,
+    service: consumer.serviceArn,
+    serviceName: consumer.serviceName,
+    taskDefinition: consumer.taskDefinition,
+    ...verdict,
+    reason,
+    ...(extra.deploymentId ? { deploymentId: extra.deploymentId } : {}),
+    ...(extra.wave !== undefined ? { wave: extra.wave } : {}),
+    ...(extra.desired ? { versions: { ...(from ? { from } : {}), to: extra.desired } } : {}),
+    references: consumer.references.map(toReportReference),
+  };
+}
+
+/** How one consumer was judged. */
+type Judged =
+  | { kind: 'row'; row: ServiceReport }
+  | { kind: 'busy'; until: string }
+  | { kind: 'due'; redeploy: Omit<Redeploy, 'slot'>; wave: number };
+
+/** What every consumer of one plan is judged against: the secret, the rollout's key, the rollout of that key. */
+export interface Frame {
+  secret: SecretState;
+  key: string;
+  /** The rollout of `key` as recorded (none before its first wave went). */
+  rollout?: Rollout;
+  versionCreated: Record<string, string>;
+}
+
+/** The frame of a plan: the rollout's key from every consumer, and the recorded rollout if it is of that key. */
+export function frameOf(snapshot: Pick<Snapshot, 'secret' | 'consumers' | 'rollout' | 'versionCreated'>): Frame {
+  const key = rolloutKey(snapshot.consumers, snapshot.secret);
+  const rollout = snapshot.rollout?.key === key ? snapshot.rollout : undefined;
+  return { secret: snapshot.secret, key, ...(rollout ? { rollout } : {}), versionCreated: snapshot.versionCreated };
+}
+
+/** What judging the consumers adds beside their verdicts. */
+interface Effects {
+  writes: LedgerWrite[];
+  reindex: Reindex[];
+  warnings: string[];
+}
+
+/**
+ * What the ledger alone says of a consumer, before anyone looks at ECS: pinned, unattached, up
+ * to date, busy; undefined when its live state must decide (no record, or behind).
+ */
+export function judgedByLedger(seen: Pick<Seen, 'consumer' | 'record'>, frame: Frame, ctx: PlanContext): Judged | undefined {
+  const { consumer, record } = seen;
+  const desired = desiredVersions(consumer.references, frame.secret);
+  if (desired.kind !== 'follows') return notFollowing(consumer, desired);
+  if (!ctx.ledger || !record) return undefined;
+  const decision = decide(record, desired.versions, frame, ctx);
+  if (decision.action === 'up-to-date') return upToDate(consumer, record, desired.versions);
+  if (decision.action === 'busy') return { kind: 'busy', until: decision.until };
+  return undefined;
+}
+
+/** The plan of one reconcile. */
+export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePlan {
+  const frame = frameOf(snapshot);
+  const effects: Effects = { writes: [], reindex: [], warnings: [] };
+  const rows: ServiceReport[] = [];
+  const busy: ReconcilePlan['busy'] = [];
+  const due: Array<{ redeploy: Omit<Redeploy, 'slot'>; wave: number }> = [];
+  for (const seen of snapshot.seen) {
+    const judged = judgedByLedger(seen, frame, ctx) ?? judgeLive(seen, frame, ctx, effects);
+    if (judged.kind === 'row') rows.push(judged.row);
+    else if (judged.kind === 'busy') {
+      const slot = seen.record?.state === 'claimed' ? seen.record.claim.slot : undefined;
+      busy.push({ consumer: seen.consumer, until: judged.until, ...(slot?.key === frame.key ? { wave: slot.wave } : {}) });
+    } else due.push(judged);
+  }
+  const base = { key: frame.key, busy, writes: effects.writes, reindex: effects.reindex, warnings: effects.warnings };
+  if (!ctx.ledger) {
+    const redeploys = due.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key: frame.key, wave } }));
+    return { ...base, rows, redeploys, drift: [] };
+  }
+  return { ...base, ...planRollout(snapshot, frame, due, rows, ctx) };
+}
+
+/** The rows of a dry run: what the plan's redeploys would do, and nothing done. */
+export function preview(plan: ReconcilePlan, secret: SecretState): ServiceReport[] {
+  return plan.redeploys.map(({ consumer, record, desired, slot }) => {
+    const runs = record ? `runs ${describeRecord(record)}` : 'what it runs is unknown (no ledger record)';
+    return reportRow(consumer, { outcome: 'would-redeploy' }, `${runs}; current is ${describeVersions(desired, secret.kind)}`, {
+      desired,
+      ...(record ? { record } : {}),
+      ...(slot ? { wave: slot.wave } : {}),
+    });
+  });
+}
+
+/** The row of a consumer another run's claim holds. */
+export function busyRow(busy: ReconcilePlan['busy'][number]): ServiceReport {
+  return reportRow(busy.consumer, { outcome: 'waiting', kind: 'claim' }, `another run is redeploying it (its claim ends ${busy.until})`, {
+    ...(busy.wave !== undefined ? { wave: busy.wave } : {}),
+  });
+}
+
+/** The versions the consumers are brought to (every stage any of them follows): the rollout's key. */
+export function rolloutKey(consumers: Consumer[], secret: SecretState): string {
+  const versions: Versions = {};
+  for (const c of consumers) {
+    const desired = desiredVersions(c.references, secret);
+    if (desired.kind === 'follows') Object.assign(versions, desired.versions);
+  }
+  return versionKey(versions);
+}
+
+/**
+ * The records of this rollout whose deployment was made and is followed: those the schedule's
+ * poll asks ECS about, and the waves wait for. A deployment that failed before `resume` no
+ * longer counts (its service is redeployed again).
+ */
+export function deployedInRollout(records: LedgerRecord[], frame: Pick<Frame, 'key' | 'rollout'>): LedgerRecord[] {
+  return records.filter((r) => r.slot?.key === frame.key && r.deployment && !claimedFor(r, frame.key) && !failedBeforeResume(r, frame));
+}
+
+/** The consumer against ECS's view of it: gone, on another task definition, ineligible, without tasks, or due. */
+function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects): Judged {
+  const { secret } = frame;
+  const { live } = seen;
+  let { consumer, record } = seen;
+  if (!live || live === 'gone' || live.status === 'INACTIVE') {
+    if (ctx.ledger) effects.reindex.push({ serviceArn: consumer.serviceArn, references: [] });
+    return rowOf(consumer, { outcome: 'skipped', kind: 'gone' }, 'service no longer exists');
+  }
+  if (seen.current) {
+    // The index is behind: judge the task definition the next deployment starts, and repair the index.
+    const { references, described } = seen.current;
+    if (ctx.ledger) effects.reindex.push({ serviceArn: consumer.serviceArn, service: live, references, cache: described });
+    const { otherSecrets: _, ...indexed } = consumer;
+    consumer = { ...indexed, taskDefinition: live.taskDefinition, references: seen.current.toSecret };
+    if (consumer.references.length === 0)
+      return rowOf(
+        consumer,
+        { outcome: 'skipped', kind: 'unreferenced' },
+        `task definition ${lastPathSegment(live.taskDefinition)} does not reference the secret`,
+      );
+    const ledgerSays = judgedByLedger({ consumer, record }, frame, ctx);
+    if (ledgerSays) return ledgerSays;
+  }
+  const desired = desiredVersions(consumer.references, secret);
+  if (desired.kind !== 'follows') return notFollowing(consumer, desired);
+  if (ctx.ledger && !record) {
+    // First sight: what it runs is judged from evidence, and recorded.
+    const createdAt = primaryCreatedAt(live);
+    const sight = firstSight(followedStages(consumer.references), secret, {
+      versionCreated: frame.versionCreated,
+      ...(createdAt ? { deploymentCreatedAt: createdAt } : {}),
+    });
+    record = firstSightRecord(secret.arn, consumer.serviceArn, sight, ctx.stamp());
+    effects.writes.push({ next: record, expectedRev: undefined });
+    if (decide(record, desired.versions, frame, ctx).action === 'up-to-date') return upToDate(consumer, record, desired.versions);
+  }
+  const extra = { desired: desired.versions, ...(record ? { record } : {}) };
+  const eligible = eligibility(live, ctx.clusters);
+  if (eligible.action === 'skip') return rowOf(consumer, { outcome: 'skipped', kind: 'ineligible' }, eligible.reason, extra);
+  if (eligible.action === 'no-tasks') {
+    if (ctx.ledger) {
+      const ids = { secretArn: secret.arn, serviceArn: consumer.serviceArn };
+      effects.writes.push({ next: noTasks(record, ids, desired.versions, ctx.stamp()), expectedRev: record?.rev });
+    }
+    return rowOf(
+      consumer,
+      { outcome: 'skipped', kind: 'no-tasks' },
+      'no running tasks (desiredCount 0): new tasks read the current version anyway',
+      extra,
+    );
+  }
+  const { wave, warning } = waveOf(live.tags, ctx.defaultWave);
+  if (warning) effects.warnings.push(`${live.serviceName}: ${warning}`);
+  const retry = record !== undefined && failedBeforeResume(record, frame);
+  const decision: ClaimDecision = ctx.ledger ? decide(record, desired.versions, frame, ctx) : { action: 'claim' };
+  return {
+    kind: 'due',
+    wave,
+    redeploy: { consumer, service: live, desired: desired.versions, ...(record ? { record } : {}), decision, force: ctx.force || retry },
+  };
+}
+
+/** The waves: which due consumers go now, which wait and why; the rollout started, halted or completed. */
+function planRollout(
+  snapshot: Snapshot,
+  frame: Frame,
+  due: Array<{ redeploy: Omit<Redeploy, 'slot'>; wave: number }>,
+  rows: ServiceReport[],
+  ctx: PlanContext,
+): Pick<ReconcilePlan, 'rollout' | 'change' | 'redeploys' | 'drift' | 'rows'> {
+  const { key, rollout } = frame;
+  const names = new Map(snapshot.consumers.map((c) => [c.serviceArn, c.serviceName]));
+  const nameOf = (arn: string) => names.get(arn) ?? lastPathSegment(arn);
+  const dueArns = new Set(due.map((d) => d.redeploy.consumer.serviceArn));
+  const others = snapshot.records.filter((r) => !dueArns.has(r.serviceArn));
+  // A redeploy of this rollout that another run claimed is in flight: it holds back the waves after its own.
+  const inFlight: Member[] = others.flatMap((r) =>
+    r.state === 'claimed' && r.claim.slot?.key === key
+      ? [
+          {
+            kind: 'deployed' as const,
+            serviceArn: r.serviceArn,
+            name: nameOf(r.serviceArn),
+            wave: r.claim.slot.wave,
+            state: 'IN_PROGRESS' as const,
+          },
+        ]
+      : [],
+  );
+  const deployed: Member[] = deployedInRollout(others, frame).map((r) => ({
+    kind: 'deployed',
+    serviceArn: r.serviceArn,
+    name: nameOf(r.serviceArn),
+    wave: r.slot?.wave ?? ctx.defaultWave,
+    state: r.deployment?.state ?? 'IN_PROGRESS',
+    ...(r.deploymentId ? { deploymentId: r.deploymentId } : {}),
+    ...(r.deployment?.reason ? { reason: r.deployment.reason } : {}),
+  }));
+  const members: Member[] = [
+    ...due.map((d) => ({
+      kind: 'due' as const,
+      serviceArn: d.redeploy.consumer.serviceArn,
+      name: d.redeploy.consumer.serviceName,
+      wave: d.wave,
+    })),
+    ...inFlight,
+    ...deployed,
+  ];
+  // Due consumers of no rollout (or of one completed) mean the change's event never came: drift.
+  // Not those of a secret of another region, whose events reach this region only if that region
+  // forwards them: the schedule is how its changes arrive otherwise, by design.
+  const secretRegion = locationOf(frame.secret.arn)?.region;
+  const elsewhere = ctx.region !== undefined && secretRegion !== undefined && secretRegion !== ctx.region;
+  const drift =
+    ctx.origin === 'schedule' && (!rollout || rollout.status === 'completed') && !elsewhere
+      ? due.filter((d) => d.redeploy.record?.state !== 'claimed').map((d) => d.redeploy.consumer.serviceArn)
+      : [];
+
+  const decision = decideWaves(members, rollout, ctx.allWaves);
+  const go = due.filter((d) => decision.release === 'all' || d.wave === decision.release);
+  const held = due
+    .filter((d) => !go.includes(d))
+    .map(({ redeploy, wave }) =>
+      reportRow(
+        redeploy.consumer,
+        { outcome: 'waiting', kind: decision.halted ? 'resume' : 'wave' },
+        decision.waiting.get(redeploy.consumer.serviceArn) ?? 'waiting',
+        { desired: redeploy.desired, ...(redeploy.record ? { record: redeploy.record } : {}), wave },
+      ),
+    );
+  const redeploys = go.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key, wave } }));
+
+  const { transition } = decision;
+  const at = ctx.now.toISOString();
+  let change: ReconcilePlan['change'];
+  if (transition?.to === 'halted' && rollout) {
+    const failed = transition.failed.map((f) => ({ ...f, serviceName: nameOf(f.serviceArn) }));
+    change = {
+      next: haltRollout(rollout, ctx.now, transition.wave, transition.failed),
+      announce: { kind: 'rollout-halted', wave: transition.wave, failed, at },
+    };
+  } else if (transition?.to === 'completed' && rollout) {
+    change = {
+      next: completeRollout(rollout, ctx.now),
+      announce: { kind: 'rollout-completed', services: members.length, waves: transition.waves, startedAt: rollout.startedAt, at },
+    };
+  } else if (!rollout && redeploys.length > 0) {
+    change = { next: startRollout(key, ctx.now, ctx.changedAt ?? frame.secret.lastChangedDate) };
+  }
+  const after = change?.next ?? rollout;
+  return { ...(after ? { rollout: after } : {}), ...(change ? { change } : {}), rows: [...rows, ...held], redeploys, drift };
+}
+
+function decide(record: LedgerRecord | undefined, desired: Versions, frame: Frame, ctx: PlanContext): ClaimDecision {
+  const retry = record !== undefined && failedBeforeResume(record, frame);
+  return decideClaim(record, desired, ctx.now, ctx.token, ctx.force || retry);
+}
+
+/** A deployment of this rollout that failed before `resume`: it is made again. */
+function failedBeforeResume(record: LedgerRecord, frame: Pick<Frame, 'key' | 'rollout'>): boolean {
+  const resumedAt = frame.rollout?.resumedAt;
+  return (
+    resumedAt !== undefined &&
+    record.slot?.key === frame.key &&
+    record.deployment?.state === 'FAILED' &&
+    Date.parse(record.deployment.at) <= Date.parse(resumedAt)
+  );
+}
+
+function claimedFor(record: LedgerRecord, key: string): boolean {
+  return record.state === 'claimed' && record.claim.slot?.key === key;
+}
+
+function notFollowing(consumer: Consumer, desired: Exclude<Desired, { kind: 'follows' }>): Judged {
+  if (desired.kind === 'pinned') return rowOf(consumer, { outcome: 'skipped', kind: 'pinned' }, `pinned to ${desired.pins.join(', ')}`);
+  return rowOf(consumer, { outcome: 'skipped', kind: 'unattached' }, `stage ${desired.stages.join(', ')} is not attached to any version`);
+}
+
+function upToDate(consumer: Consumer, record: LedgerRecord, desired: Versions): Judged {
+  return rowOf(consumer, { outcome: 'skipped', kind: 'up-to-date' }, `up to date: runs ${describeRecord(record)}`, { desired, record });
+}
+
+function rowOf(consumer: Consumer, verdict: Verdict, reason: string, extra: RowExtra = {}): Judged {
+  return { kind: 'row', row: reportRow(consumer, verdict, reason, extra) };
+}
