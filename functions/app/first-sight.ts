@@ -8,7 +8,7 @@ import { mapWithConcurrency } from '../util/concurrency';
 import { commitRecord } from './compare-and-set';
 
 /** A consumer indexed for the first time: its references to the secret, and its live state. */
-export interface FirstSeen {
+export interface AtFirstSight {
   serviceArn: string;
   references: SecretReference[];
   /** As DescribeServices showed it; undefined when ECS did not (the pair is then judged stale). */
@@ -26,7 +26,7 @@ export interface FirstSeen {
 export async function firstSightRecords(
   ports: Ports,
   secret: SecretState,
-  consumers: FirstSeen[],
+  consumers: AtFirstSight[],
   stamp: () => Stamp,
 ): Promise<Map<string, LedgerRecord>> {
   const following = consumers.filter((c) => followedStages(c.references).length > 0);

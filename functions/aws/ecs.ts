@@ -315,7 +315,10 @@ function toServiceDeployment(d: ServiceDeployment): ServiceDeploymentRecord | un
   };
 }
 
-/** Names AWS and look-alikes answer an operation they do not know with. */
+/**
+ * Names AWS and look-alikes answer an operation they do not know with. The ECS client has no
+ * class for them (they are not in its model), so they are told apart by name.
+ */
 const UNKNOWN_OPERATION = new Set(['UnknownOperationException', 'InvalidAction', 'UnsupportedOperation', 'NotImplemented']);
 /** This role may not call it (a stack not updated yet): the rollouts go on the way they did before. */
 const NOT_ALLOWED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
@@ -333,6 +336,7 @@ export function notOfferedBecause(error: unknown): string | undefined {
   if (status === 501) return 'the endpoint does not know the operation (HTTP 501)';
   if (e.name && NOT_ALLOWED.has(e.name))
     return `this role may not call it (${e.name}): grant ecs:ListServiceDeployments and ecs:DescribeServiceDeployments`;
+  // An answer that is not the API's JSON comes with no error class at all: only its text tells.
   if (e.$response !== undefined && (e.name === 'SyntaxError' || /deserialization error|not been implemented/i.test(e.message ?? ''))) {
     return `the endpoint does not answer it like the ECS API${status ? ` (HTTP ${status})` : ''}`;
   }
@@ -347,6 +351,7 @@ export function notOfferedBecause(error: unknown): string | undefined {
 export function classified(error: unknown): unknown {
   const e = error as { name?: string; $retryable?: { throttling?: boolean }; $fault?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
+  // ThrottlingException is ECS's throttling answer, outside its model's error classes: named, or flagged by the SDK.
   if (e.name === 'ThrottlingException' || e.$retryable?.throttling) {
     return new ThrottledError(`UpdateService throttled: ${(error as Error).message}`, { cause: error });
   }

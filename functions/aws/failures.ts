@@ -66,7 +66,11 @@ type SdkError = Error & {
   $response?: unknown;
 };
 
-/** Classifies an SDK error; undefined when the error does not come from the SDK or the network. */
+/**
+ * Classifies an SDK error; undefined when the error does not come from the SDK or the network.
+ * These errors come from any client, the credential providers and the HTTP handler: no class
+ * is shared among them, so their names, codes and messages are what tells them apart.
+ */
 export function awsFailure(error: unknown, where: Destination = {}): AwsFailure | undefined {
   if (!(error instanceof Error)) return undefined;
   const e = error as SdkError;

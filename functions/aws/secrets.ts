@@ -133,7 +133,7 @@ async function describeSecret(
       lastChangedDate: out.LastChangedDate?.toISOString(),
     };
   } catch (error) {
-    if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') {
+    if (error instanceof ResourceNotFoundException) {
       throw new UnknownSecretError(`secret not found: ${secretId}`, { cause: error });
     }
     throw error;

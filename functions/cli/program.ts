@@ -100,13 +100,13 @@ function runner(io: Io, state: RunState): Cli {
  * region or account than the one the run used.
  */
 async function located(ctx: CommandContext, error: unknown): Promise<unknown> {
-  if (!(error instanceof UnknownSecretError) || / in [a-z]{2}(-[a-z]+)+-\d/.test(error.message)) return error;
+  if (!(error instanceof UnknownSecretError) || error.where) return error;
   const region = await regionOf(ctx);
   const account = await ctx
     .ports()
     .accountId()
     .catch(() => undefined);
-  return new UnknownSecretError(`${error.message} (in ${region}${account ? `, account ${account}` : ''})`, { cause: error });
+  return new UnknownSecretError(error.message, { cause: error, where: `${region}${account ? `, account ${account}` : ''}` });
 }
 
 function context(io: Io, state: RunState, settings: Settings): CommandContext {

@@ -23,7 +23,15 @@ export class RedeployError extends Error {
 export class BadInputError extends RedeployError {}
 
 /** The secret or parameter does not exist (or is not visible to this account). */
-export class UnknownSecretError extends BadInputError {}
+export class UnknownSecretError extends BadInputError {
+  /** Where it was looked for (a region, an account), once said in the message. */
+  readonly where?: string;
+
+  constructor(message: string, options?: { cause?: unknown; where?: string }) {
+    super(options?.where ? `${message} (in ${options.where})` : message, options);
+    if (options?.where) this.where = options.where;
+  }
+}
 
 /** The secret belongs to another account than the one whose services are managed. */
 export class ForeignAccountError extends BadInputError {}

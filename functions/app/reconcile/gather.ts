@@ -4,12 +4,13 @@ import type { SecretRecord } from '../../domain/ledger/record';
 import {
   type Consumer,
   deployedInRollout,
+  type Frame,
   frameOf,
-  judgedByLedger,
   type LedgerWrite,
   type PlanContext,
   type Seen,
   type Snapshot,
+  undecided,
 } from '../../domain/plan/reconcile-plan';
 import type { SecretState } from '../../domain/plan/secret-state';
 import { referencesTo } from '../../domain/references/match';
@@ -52,26 +53,29 @@ export async function gather(
   const recordOf = new Map(read.map((r) => [r.serviceArn, r]));
   const frame = frameOf({ secret, consumers: found.consumers, ...(rollout ? { rollout } : {}), versionCreated: {} });
   const judged = only ? found.consumers.filter((c) => only.has(c.serviceArn)) : found.consumers;
-  const look = new Set(
-    judged
-      .filter((c) => judgedByLedger({ consumer: c, record: recordOf.get(c.serviceArn) }, frame, ctx) === undefined)
-      .map((c) => c.serviceArn),
-  );
+  const look = undecided(judged, recordOf, frame, ctx);
   const described = await describeLive(
     ports,
-    judged.filter((c) => look.has(c.serviceArn) && !found.live.has(c.serviceArn)),
+    look.filter((c) => !found.live.has(c.serviceArn)),
   );
-  const seen = await mapWithConcurrency(judged, 8, async (consumer): Promise<Seen> => {
-    const record = recordOf.get(consumer.serviceArn);
-    const known = { consumer, ...(record ? { record } : {}) };
-    if (!look.has(consumer.serviceArn)) return known;
-    const live = found.live.get(consumer.serviceArn) ?? described.get(consumer.serviceArn) ?? 'gone';
-    const moved = live !== 'gone' && live.status !== 'INACTIVE' && live.taskDefinition !== consumer.taskDefinition;
-    return { ...known, live, ...(moved ? { current: await currentReferences(ports, live, secret, options) } : {}) };
+  const liveOf = new Map(look.map((c) => [c.serviceArn, found.live.get(c.serviceArn) ?? described.get(c.serviceArn) ?? ('gone' as const)]));
+  // The task definition a consumer runs now, where the index named another: its references, read once.
+  const moved = look.flatMap((c) => {
+    const live = liveOf.get(c.serviceArn);
+    return live && live !== 'gone' && live.status !== 'INACTIVE' && live.taskDefinition !== c.taskDefinition ? [live] : [];
   });
-  const firstSeen = (s: Seen) => !s.record && s.live !== undefined && s.live !== 'gone' && s.live.status !== 'INACTIVE';
+  const current = new Map(
+    await mapWithConcurrency(moved, 4, async (live) => [live.serviceArn, await currentReferences(ports, live, secret, options)] as const),
+  );
+  const seen = judged.map((consumer): Seen => {
+    const record = recordOf.get(consumer.serviceArn);
+    const live = liveOf.get(consumer.serviceArn);
+    const now = current.get(consumer.serviceArn);
+    return { consumer, ...(record ? { record } : {}), ...(live ? { live } : {}), ...(now ? { current: now } : {}) };
+  });
+  const atFirstSight = (s: Seen) => !s.record && s.live !== undefined && s.live !== 'gone' && s.live.status !== 'INACTIVE';
   const evidence =
-    options.useLedger && seen.some((s) => firstSeen(s) && needsVersionDates(s.current?.toSecret ?? s.consumer.references, secret));
+    options.useLedger && seen.some((s) => atFirstSight(s) && needsVersionDates(s.current?.toSecret ?? s.consumer.references, secret));
   const versionCreated = evidence ? await ports.secrets.versionDates(secret) : {};
   const { records, polled } = await poll(ports, read, found.consumers, frame, options, ctx);
   return {
@@ -100,7 +104,7 @@ async function poll(
   ports: Ports,
   records: Snapshot['records'],
   consumers: Consumer[],
-  frame: ReturnType<typeof frameOf>,
+  frame: Frame,
   options: ReconcileOptions,
   ctx: PlanContext,
 ): Promise<{ records: Snapshot['records']; polled: LedgerWrite[] }> {

@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceInUseException,
+  ResourceNotFoundException,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -26,7 +27,7 @@ export async function createStateTable(table: Table): Promise<boolean> {
       }),
     );
   } catch (error) {
-    if (error instanceof ResourceInUseException || (error as Error).name === 'ResourceInUseException') return false;
+    if (error instanceof ResourceInUseException) return false;
     throw error;
   }
   await waitUntilTableExists({ client: table.client, maxWaitTime: 120 }, { TableName });
@@ -42,7 +43,7 @@ export async function stateTableExists(table: Table): Promise<boolean> {
     await table.client.send(new DescribeTableCommand({ TableName: table.name }));
     return true;
   } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return false;
+    if (error instanceof ResourceNotFoundException) return false;
     throw error;
   }
 }

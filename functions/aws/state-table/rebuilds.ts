@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { ServiceSnapshot, StandaloneTask } from '../../domain/inventory/service';
 import type { ListedPage, RebuildLease, RebuildProgress, RebuildStore } from '../../ports/rebuild-store';
@@ -53,7 +54,7 @@ export function tableRebuildStore(table: Table): RebuildStore {
         await send(table, () => table.client.send(new PutCommand({ TableName, Item: { ...STATE_KEY, progress, lease }, ...condition })));
         return true;
       } catch (error) {
-        if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+        if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
     },

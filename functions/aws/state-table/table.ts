@@ -1,3 +1,4 @@
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateTableMissingError } from '../../domain/errors';
 
@@ -31,7 +32,7 @@ export async function send<T>(table: Table, call: () => Promise<T>): Promise<T> 
   try {
     return await call();
   } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') {
+    if (error instanceof ResourceNotFoundException) {
       throw new StateTableMissingError(`state table "${table.name}" does not exist (run "ecs-secret-redeploy init")`, { cause: error });
     }
     throw error;

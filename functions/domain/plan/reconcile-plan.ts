@@ -176,20 +176,37 @@ type Judged =
   | { kind: 'busy'; until: string }
   | { kind: 'due'; redeploy: Omit<Redeploy, 'slot'>; wave: number };
 
-/** What every consumer of one plan is judged against: the secret, the rollout's key, the rollout of that key. */
+/**
+ * What every consumer of one plan is judged against: the secret, the versions each consumer's
+ * indexed references must run, the rollout's key (all of them together), the rollout of that key.
+ */
 export interface Frame {
   secret: SecretState;
+  /** What each consumer's indexed references must run (by the references' array). */
+  desired: Map<SecretReference[], Desired>;
   key: string;
   /** The rollout of `key` as recorded (none before its first wave went). */
   rollout?: Rollout;
   versionCreated: Record<string, string>;
 }
 
-/** The frame of a plan: the rollout's key from every consumer, and the recorded rollout if it is of that key. */
+/** The frame of a plan: what each consumer must run, the rollout's key from them all, and the recorded rollout if it is of that key. */
 export function frameOf(snapshot: Pick<Snapshot, 'secret' | 'consumers' | 'rollout' | 'versionCreated'>): Frame {
-  const key = rolloutKey(snapshot.consumers, snapshot.secret);
+  const { secret, consumers } = snapshot;
+  const desired = new Map(consumers.map((c) => [c.references, desiredVersions(c.references, secret)]));
+  const versions: Versions = {};
+  for (const d of desired.values()) if (d.kind === 'follows') Object.assign(versions, d.versions);
+  const key = versionKey(versions);
   const rollout = snapshot.rollout?.key === key ? snapshot.rollout : undefined;
-  return { secret: snapshot.secret, key, ...(rollout ? { rollout } : {}), versionCreated: snapshot.versionCreated };
+  return { secret, desired, key, ...(rollout ? { rollout } : {}), versionCreated: snapshot.versionCreated };
+}
+
+/** The consumers the ledger alone does not decide (see judgedByLedger): their live state must be looked at. */
+export function undecided(consumers: Consumer[], records: Map<string, LedgerRecord>, frame: Frame, ctx: PlanContext): Consumer[] {
+  return consumers.filter((consumer) => {
+    const record = records.get(consumer.serviceArn);
+    return judgedByLedger({ consumer, ...(record ? { record } : {}) }, frame, ctx) === undefined;
+  });
 }
 
 /** What judging the consumers adds beside their verdicts. */
@@ -205,7 +222,7 @@ interface Effects {
  */
 export function judgedByLedger(seen: Pick<Seen, 'consumer' | 'record'>, frame: Frame, ctx: PlanContext): Judged | undefined {
   const { consumer, record } = seen;
-  const desired = desiredVersions(consumer.references, frame.secret);
+  const desired = desiredOf(consumer, frame);
   if (desired.kind !== 'follows') return notFollowing(consumer, desired);
   if (!ctx.ledger || !record) return undefined;
   const decision = decide(record, desired.versions, frame, ctx);
@@ -256,16 +273,6 @@ export function busyRow(busy: ReconcilePlan['busy'][number]): ServiceReport {
   });
 }
 
-/** The versions the consumers are brought to (every stage any of them follows): the rollout's key. */
-export function rolloutKey(consumers: Consumer[], secret: SecretState): string {
-  const versions: Versions = {};
-  for (const c of consumers) {
-    const desired = desiredVersions(c.references, secret);
-    if (desired.kind === 'follows') Object.assign(versions, desired.versions);
-  }
-  return versionKey(versions);
-}
-
 /**
  * The records of this rollout whose deployment was made and is followed: those the schedule's
  * poll asks ECS about, and the waves wait for. A deployment that failed before `resume` no
@@ -299,7 +306,7 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
     const ledgerSays = judgedByLedger({ consumer, record }, frame, ctx);
     if (ledgerSays) return ledgerSays;
   }
-  const desired = desiredVersions(consumer.references, secret);
+  const desired = desiredOf(consumer, frame);
   if (desired.kind !== 'follows') return notFollowing(consumer, desired);
   if (ctx.ledger && !record) {
     // First sight: what it runs is judged from evidence, and recorded.
@@ -427,6 +434,11 @@ function planRollout(
   }
   const after = change?.next ?? rollout;
   return { ...(after ? { rollout: after } : {}), ...(change ? { change } : {}), rows: [...rows, ...held], redeploys, drift };
+}
+
+/** What a consumer must run: known from the frame for its indexed references, worked out for those of another task definition. */
+function desiredOf(consumer: Consumer, frame: Frame): Desired {
+  return frame.desired.get(consumer.references) ?? desiredVersions(consumer.references, frame.secret);
 }
 
 function decide(record: LedgerRecord | undefined, desired: Versions, frame: Frame, ctx: PlanContext): ClaimDecision {

@@ -262,6 +262,40 @@ describe('reconcile: never lose a redeploy, never repeat one', () => {
     expect(report.services.find((s) => s.serviceName === 'orders-api')?.outcome).toBe('redeployed');
   });
 
+  // Regression: a consumer whose claim another run took between this run's look at ECS and its
+  // own claim was looked at again, after that claim's lease, through the snapshot taken before
+  // the other run's UpdateService: its deployment went unseen and a second one was sent.
+  it("records, not repeats, the deployment of a run that claimed the service under this run's feet and then died", async () => {
+    world.secrets.rotate(ordersDb);
+    const api = world.ecs.services.get(seeded.serviceArns.get('orders-api') as string);
+    if (!api) throw new Error('no orders-api');
+    const write = world.ledger.write.bind(world.ledger);
+    let raced = false;
+    world.ledger.write = async (record, rev) => {
+      if (!raced && record.serviceArn === api.serviceArn && record.state === 'claimed') {
+        raced = true;
+        const stored = await world.ledger.read(ordersDb, api.serviceArn);
+        const ids = { secretArn: ordersDb, serviceArn: api.serviceArn };
+        const claim = {
+          token: 'other-run',
+          target: { AWSCURRENT: world.secrets.current(ordersDb) },
+          priorDeploymentId: api.deployments[0].id,
+        };
+        await write(claimed(stored, ids, claim, 60, { now: world.clock.now(), writeId: 'other-run/1' }), stored?.rev);
+        world.ecs.deploy(api);
+      }
+      return write(record, rev);
+    };
+
+    const { report } = await run();
+
+    expect(deployed()['orders-api']).toBe(1);
+    expect(report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
+      outcome: 'redeployed',
+      reason: expect.stringContaining('created after an interrupted claim'),
+    });
+  });
+
   it('redeploys each service once when five runs reconcile the same change at once', async () => {
     world.secrets.rotate(ordersDb);
 
@@ -577,6 +611,45 @@ describe('reconcile: waves', () => {
     expect(again.report.services.find((s) => s.serviceName === 'orders-worker')?.reason).toMatch(
       /^rollout halted at wave 1: the deployment of orders-api failed; resume it once fixed$/,
     );
+  });
+
+  /** The answer to the next write of the secret's row that records this rollout status is lost, once that write is applied. */
+  function loseAnswerRecording(status: 'halted' | 'completed'): void {
+    const writeSecret = world.ledger.writeSecret.bind(world.ledger);
+    world.ledger.writeSecret = async (record, rev) => {
+      if (record.rollout?.status === status) world.ledger.loseAnswers = 1;
+      return writeSecret(record, rev);
+    };
+  }
+
+  // Regression: a lost answer to the write that halted the rollout read as a conflict, and
+  // Rollout Halted was never announced.
+  it('announces a halt once even when the answer to the write recording it is lost', async () => {
+    tagWaves();
+    world.secrets.rotate(ordersDb);
+    await run();
+    world.ecs.settle(await deploymentIdOf('orders-api'), 'FAILED', 'ECS deployment circuit breaker: tasks failed to start.');
+    loseAnswerRecording('halted');
+
+    await run({ origin: 'schedule' });
+    await run({ origin: 'schedule' });
+
+    expect(world.notifier.published.filter((n) => n.detailType === DETAIL_TYPES.rolloutHalted)).toHaveLength(1);
+    expect((await world.ledger.readSecret(ordersDb))?.rollout?.status).toBe('halted');
+  });
+
+  // Regression: the same for the write that completes the rollout.
+  it('announces a completion once even when the answer to the write recording it is lost', async () => {
+    world.secrets.rotate(ordersDb);
+    await run();
+    for (const name of AFFECTED) world.ecs.settle(await deploymentIdOf(name), 'COMPLETED');
+    loseAnswerRecording('completed');
+
+    await run({ origin: 'schedule' });
+    await run({ origin: 'schedule' });
+
+    expect(world.notifier.published.filter((n) => n.detailType === DETAIL_TYPES.rolloutCompleted)).toHaveLength(1);
+    expect(world.metrics.sum('RolloutCompleted')).toBe(1);
   });
 
   it('halts a rollout whose deployment is still in progress past the deployment timeout (no circuit breaker)', async () => {

@@ -160,7 +160,7 @@ describe('Redeployer', () => {
     const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
     const item = await work(redeployer);
     world.ledger.write = async () => {
-      throw Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' });
+      throw new Error('Requested resource not found');
     };
 
     expect(await redeploy(redeployer, item)).toMatchObject({

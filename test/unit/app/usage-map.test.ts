@@ -6,7 +6,7 @@ import {
   ListServicesCommand,
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildUsageMap, type UsagePorts } from '../../../functions/app/usage-map';
@@ -18,7 +18,7 @@ const ecs = mockClient(ECSClient);
 const sm = mockClient(SecretsManagerClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 const DB = secretArn('prod/db-AbCdEf');
-const NOT_FOUND = Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException' });
+const NOT_FOUND = new ResourceNotFoundException({ message: 'Secrets Manager can’t find the specified secret.', $metadata: {} });
 const NIGHTLY: ScheduledTask = {
   via: 'eventbridge-rule',
   name: 'nightly',

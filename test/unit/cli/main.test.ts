@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, ResourceNotFoundException as TableNotFound } from '@aws-sdk/client-dynamodb';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -11,7 +11,12 @@ import {
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  ListSecretVersionIdsCommand,
+  ResourceNotFoundException as SecretNotFound,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -33,7 +38,9 @@ const events = mockClient(EventBridgeClient);
 const scheduler = mockClient(SchedulerClient);
 const SECRET = secretArn('prod/db-AbCdEf');
 const PARAMETER = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/token`;
-const NOT_FOUND = Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException', $metadata: {} });
+/** What DynamoDB answers about a table that does not exist, and Secrets Manager about an unknown secret (the SDK's classes). */
+const NOT_FOUND = new TableNotFound({ message: 'Requested resource not found', $metadata: {} });
+const SECRET_NOT_FOUND = new SecretNotFound({ message: 'Secrets Manager can’t find the specified secret.', $metadata: {} });
 
 type Streams = Io & { out: string; err: string };
 
@@ -236,7 +243,7 @@ describe('exit codes', () => {
   it.each([
     [
       'an unknown secret',
-      () => sm.on(DescribeSecretCommand).rejects(NOT_FOUND),
+      () => sm.on(DescribeSecretCommand).rejects(SECRET_NOT_FOUND),
       ['plan', 'prod/nope'],
       `secret not found: prod/nope (in ${REGION}, account ${ACCOUNT})`,
     ],

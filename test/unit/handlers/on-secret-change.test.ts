@@ -1,3 +1,4 @@
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -188,7 +189,7 @@ describe('on-secret-change handler', () => {
   });
 
   it('fails loudly when the state table does not exist, instead of scanning', async () => {
-    dynamo.on(QueryCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+    dynamo.on(QueryCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
     await expect(handler(putSecretValue(), lambdaContext)).rejects.toThrow(StateTableMissingError);
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
   });

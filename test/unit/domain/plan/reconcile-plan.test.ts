@@ -1,0 +1,451 @@
+import type { ServiceSnapshot } from '../../../../functions/domain/inventory/service';
+import type { ClaimedRecord, LedgerRecord, SettledRecord } from '../../../../functions/domain/ledger/record';
+import {
+  busyRow,
+  type Consumer,
+  frameOf,
+  type PlanContext,
+  planReconcile,
+  preview,
+  type ReconcilePlan,
+  type Seen,
+  type Snapshot,
+  undecided,
+} from '../../../../functions/domain/plan/reconcile-plan';
+import type { Rollout } from '../../../../functions/domain/rollout/rollout';
+import { WAVE_TAG } from '../../../../functions/domain/rollout/waves';
+import { secretArn, secretState, serviceSnapshot, smReference, taskDefinitionArn } from '../../../kit/factories';
+
+/*
+ * The plan of one reconcile, on snapshots written out by hand: no fake world, no clock, no
+ * calls. Each row is what a reconcile gathered about one consumer and what the plan makes of
+ * it; the rollout's rows follow.
+ */
+
+const DB = secretArn('prod/db-AbCdEf');
+const NOW = new Date('2026-11-20T08:00:00.000Z');
+const EARLIER = '2026-11-20T07:00:00.000Z';
+const V1 = 'v1-8c1f4e2a';
+const V2 = 'v2-5e7a9c1b';
+/** AWSCURRENT on V2, V1 before it. */
+const SECRET = secretState({ [V2]: ['AWSCURRENT'], [V1]: ['AWSPREVIOUS'] }, { arn: DB });
+const KEY = `AWSCURRENT=${V2}`;
+
+let writes = 0;
+function ctx(overrides: Partial<PlanContext> = {}): PlanContext {
+  return {
+    now: NOW,
+    token: 'this-run',
+    stamp: () => ({ now: NOW, writeId: `this-run/${++writes}` }),
+    ledger: true,
+    force: false,
+    allWaves: false,
+    origin: 'event',
+    clusters: [],
+    defaultWave: 1,
+    ...overrides,
+  };
+}
+
+function live(name: string, overrides: Partial<ServiceSnapshot> = {}): ServiceSnapshot {
+  const service = serviceSnapshot({ serviceName: name, ...overrides });
+  return { ...service, taskDefinition: overrides.taskDefinition ?? taskDefinitionArn(`${name}:1`) };
+}
+
+function consumer(name: string, valueFrom = DB): Consumer {
+  const { serviceArn, clusterArn } = live(name);
+  return {
+    serviceArn,
+    clusterArn,
+    serviceName: name,
+    taskDefinition: taskDefinitionArn(`${name}:1`),
+    references: [smReference(valueFrom)],
+  };
+}
+
+function settled(name: string, versions: Record<string, string>, extra: Partial<SettledRecord> = {}): SettledRecord {
+  return {
+    state: 'settled',
+    secretArn: DB,
+    serviceArn: live(name).serviceArn,
+    versions,
+    via: 'redeploy',
+    deploymentId: `ecs-svc/${name}-1`,
+    at: EARLIER,
+    rev: 3,
+    writeId: 'w3',
+    ...extra,
+  };
+}
+
+function claimedBy(token: string, name: string, leaseUntil: string, slot?: { key: string; wave: number }): ClaimedRecord {
+  const claim = { token, claimedAt: EARLIER, leaseUntil, target: { AWSCURRENT: V2 }, priorDeploymentId: `ecs-svc/${name}-1` };
+  return { ...settled(name, { AWSCURRENT: V1 }), state: 'claimed', claim: { ...claim, ...(slot ? { slot } : {}) } };
+}
+
+function snapshot(seen: Seen[], extra: Partial<Snapshot> = {}): Snapshot {
+  const records = seen.flatMap((s) => (s.record ? [s.record] : []));
+  return {
+    secret: SECRET,
+    consumers: seen.map((s) => s.consumer),
+    seen,
+    records,
+    versionCreated: { [V1]: EARLIER, [V2]: EARLIER },
+    ...extra,
+  };
+}
+
+function rowOf(plan: ReconcilePlan, name: string) {
+  return plan.rows.find((r) => r.serviceName === name);
+}
+
+describe('planReconcile: one consumer', () => {
+  type Expect = {
+    verdict?: { outcome: string; kind?: string };
+    reason?: RegExp;
+    redeploy?: { action: string; force?: boolean };
+    busy?: boolean;
+    writes?: Array<Partial<LedgerRecord>>;
+    reindex?: { service: boolean; cache?: boolean };
+  };
+  const api = consumer('api');
+  const behind = settled('api', { AWSCURRENT: V1 });
+
+  it.each<[string, Seen, Expect]>([
+    [
+      'pinned to a version id: skipped, and ECS is not asked',
+      { consumer: consumer('api', `${DB}:::${V1}`) },
+      { verdict: { outcome: 'skipped', kind: 'pinned' }, reason: /^pinned to version id v1-8c1f4e2a$/ },
+    ],
+    [
+      'following a stage no version holds: skipped',
+      { consumer: consumer('api', `${DB}::BLUE:`) },
+      { verdict: { outcome: 'skipped', kind: 'unattached' }, reason: /^stage BLUE is not attached to any version$/ },
+    ],
+    [
+      'its record holds the current version: up to date',
+      { consumer: api, record: settled('api', { AWSCURRENT: V2 }) },
+      {
+        verdict: { outcome: 'skipped', kind: 'up-to-date' },
+        reason: /^up to date: runs AWSCURRENT=v2-5e7a9c1b, by deployment ecs-svc\/api-1$/,
+      },
+    ],
+    [
+      'another run holds a live claim on it: busy',
+      { consumer: api, record: claimedBy('other-run', 'api', '2026-11-20T08:00:30.000Z') },
+      { busy: true },
+    ],
+    [
+      "another run's claim has run out: recovered (ECS is asked what it did before anything is sent)",
+      { consumer: api, record: claimedBy('other-run', 'api', EARLIER), live: live('api') },
+      { redeploy: { action: 'recover' } },
+    ],
+    ['behind: redeployed', { consumer: api, record: behind, live: live('api') }, { redeploy: { action: 'claim', force: false } }],
+    [
+      'first seen, deployed after the current version was created: recorded as running it',
+      { consumer: api, live: live('api', { deployments: [{ id: 'ecs-svc/api-1', status: 'PRIMARY', createdAt: NOW.toISOString() }] }) },
+      {
+        verdict: { outcome: 'skipped', kind: 'up-to-date' },
+        reason: /as its deployment was created after the version/,
+        writes: [{ via: 'first-sight', versions: { AWSCURRENT: V2 }, rev: 1 }],
+      },
+    ],
+    [
+      'first seen, deployed before the current version was created: recorded as stale, and redeployed',
+      {
+        consumer: api,
+        live: live('api', { deployments: [{ id: 'ecs-svc/api-1', status: 'PRIMARY', createdAt: '2026-11-20T06:00:00.000Z' }] }),
+      },
+      {
+        redeploy: { action: 'claim' },
+        writes: [{ via: 'first-sight', versions: {}, stale: expect.stringContaining('is older than AWSCURRENT') }],
+      },
+    ],
+    [
+      'first seen without a creation time of its deployment: stale (a needless restart is recoverable, a missed one is not)',
+      { consumer: api, live: live('api', { deployments: [{ id: 'ecs-svc/api-1', status: 'PRIMARY' }] }) },
+      { redeploy: { action: 'claim' }, writes: [{ stale: 'ECS shows no creation time of its running deployment' }] },
+    ],
+    [
+      'gone: skipped, and the index forgets it',
+      { consumer: api, record: behind, live: 'gone' },
+      { verdict: { outcome: 'skipped', kind: 'gone' }, reason: /^service no longer exists$/, reindex: { service: false } },
+    ],
+    [
+      'INACTIVE: gone too',
+      { consumer: api, record: behind, live: live('api', { status: 'INACTIVE' }) },
+      { verdict: { outcome: 'skipped', kind: 'gone' }, reindex: { service: false } },
+    ],
+    [
+      'on a task definition that no longer references the secret: skipped, the index repaired',
+      {
+        consumer: api,
+        record: behind,
+        live: live('api', { taskDefinition: taskDefinitionArn('api:2') }),
+        current: { references: [], toSecret: [], described: true },
+      },
+      {
+        verdict: { outcome: 'skipped', kind: 'unreferenced' },
+        reason: /^task definition api:2 does not reference the secret$/,
+        reindex: { service: true, cache: true },
+      },
+    ],
+    [
+      'on a task definition that still references it, behind: redeployed on what it runs now',
+      {
+        consumer: api,
+        record: behind,
+        live: live('api', { taskDefinition: taskDefinitionArn('api:2') }),
+        current: { references: [smReference(DB)], toSecret: [smReference(DB)], described: false },
+      },
+      { redeploy: { action: 'claim' }, reindex: { service: true, cache: false } },
+    ],
+    [
+      'scaled to zero with nothing running: skipped, its record brought to the current version',
+      { consumer: api, record: behind, live: live('api', { desiredCount: 0, runningCount: 0 }) },
+      {
+        verdict: { outcome: 'skipped', kind: 'no-tasks' },
+        reason: /^no running tasks/,
+        writes: [{ via: 'no-tasks', versions: { AWSCURRENT: V2 }, rev: 4 }],
+      },
+    ],
+    [
+      'opted out by tag: skipped',
+      { consumer: api, record: behind, live: live('api', { tags: { 'ecs-secret-redeploy:ignore': 'true' } }) },
+      { verdict: { outcome: 'skipped', kind: 'ineligible' }, reason: /^opted out by tag/ },
+    ],
+    [
+      'deployed by CodeDeploy: skipped with the reason',
+      { consumer: api, record: behind, live: live('api', { deploymentController: 'CODE_DEPLOY' }) },
+      { verdict: { outcome: 'skipped', kind: 'ineligible' }, reason: /^deployment controller CODE_DEPLOY/ },
+    ],
+  ])('%s', (_label, seen, expected) => {
+    const plan = planReconcile(snapshot([seen]), ctx());
+
+    const row = rowOf(plan, 'api');
+    if (expected.verdict) expect(row).toMatchObject(expected.verdict);
+    if (expected.reason) expect(row?.reason).toMatch(expected.reason);
+    if (expected.redeploy) {
+      expect(plan.redeploys).toHaveLength(1);
+      expect(plan.redeploys[0].decision.action).toBe(expected.redeploy.action);
+      if (expected.redeploy.force !== undefined) expect(plan.redeploys[0].force).toBe(expected.redeploy.force);
+    } else expect(plan.redeploys).toEqual([]);
+    expect(plan.busy.length > 0).toBe(expected.busy === true);
+    expect(plan.writes.map((w) => w.next)).toEqual((expected.writes ?? []).map((w) => expect.objectContaining(w)));
+    expect(plan.reindex.map((r) => ({ service: r.service !== undefined, ...(r.cache !== undefined ? { cache: r.cache } : {}) }))).toEqual(
+      expected.reindex ? [expected.reindex] : [],
+    );
+  });
+
+  it('asks ECS only about the consumers the ledger does not decide', () => {
+    const seen = [
+      { consumer: consumer('pinned', `${DB}:::${V1}`) },
+      { consumer: consumer('current'), record: settled('current', { AWSCURRENT: V2 }) },
+      { consumer: consumer('busy'), record: claimedBy('other-run', 'busy', '2026-11-20T09:00:00.000Z') },
+      { consumer: consumer('behind'), record: settled('behind', { AWSCURRENT: V1 }) },
+      { consumer: consumer('unseen') },
+    ];
+    const records = new Map(seen.flatMap((s) => (s.record ? [[s.consumer.serviceArn, s.record] as const] : [])));
+
+    const look = undecided(
+      seen.map((s) => s.consumer),
+      records,
+      frameOf(snapshot(seen)),
+      ctx(),
+    );
+
+    expect(look.map((c) => c.serviceName)).toEqual(['behind', 'unseen']);
+  });
+
+  it('without a ledger: every eligible consumer is redeployed, nothing recorded, no waves', () => {
+    const seen = [
+      { consumer: consumer('a'), record: settled('a', { AWSCURRENT: V2 }), live: live('a') },
+      { consumer: consumer('b'), live: live('b', { tags: { [WAVE_TAG]: '2' } }) },
+    ];
+    const plan = planReconcile(snapshot(seen), ctx({ ledger: false }));
+
+    expect(plan.redeploys.map((r) => [r.consumer.serviceName, r.decision.action])).toEqual([
+      ['a', 'claim'],
+      ['b', 'claim'],
+    ]);
+    expect(plan.writes).toEqual([]);
+    expect(plan.change).toBeUndefined();
+  });
+
+  it('redeploys a consumer already at the current version when forced', () => {
+    const plan = planReconcile(
+      snapshot([{ consumer: consumer('api'), record: settled('api', { AWSCURRENT: V2 }), live: live('api') }]),
+      ctx({ force: true }),
+    );
+    expect(plan.redeploys.map((r) => [r.decision.action, r.force])).toEqual([['claim', true]]);
+  });
+
+  it('warns of a wave tag that is not an integer, and uses the default wave', () => {
+    const plan = planReconcile(
+      snapshot([
+        { consumer: consumer('api'), record: settled('api', { AWSCURRENT: V1 }), live: live('api', { tags: { [WAVE_TAG]: 'canary' } }) },
+      ]),
+      ctx(),
+    );
+    expect(plan.warnings).toEqual([`api: tag ${WAVE_TAG}="canary" is not an integer: wave 1`]);
+    expect(plan.redeploys[0].slot).toEqual({ key: KEY, wave: 1 });
+  });
+});
+
+describe('planReconcile: the rollout', () => {
+  const inProgress: Rollout = { key: KEY, status: 'in-progress', startedAt: EARLIER };
+  const due = (name: string, wave?: number): Seen => ({
+    consumer: consumer(name),
+    record: settled(name, { AWSCURRENT: V1 }),
+    live: live(name, wave === undefined ? {} : { tags: { [WAVE_TAG]: String(wave) } }),
+  });
+  const deployed = (name: string, wave: number, state: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED', reason?: string): LedgerRecord =>
+    settled(
+      name,
+      { AWSCURRENT: V2 },
+      {
+        deploymentId: `ecs-svc/${name}-2`,
+        slot: { key: KEY, wave },
+        deployment: { state, at: EARLIER, ...(reason ? { reason } : {}) },
+      },
+    );
+  /** A plan for the consumers seen, beside those other records are of (every one a consumer of the secret). */
+  const plan = (seen: Seen[], records: LedgerRecord[], rollout?: Rollout, overrides: Partial<PlanContext> = {}) => {
+    const others = records.map((r) => consumer(r.serviceArn.split('/').pop() as string));
+    const all = [...seen.flatMap((s) => (s.record ? [s.record] : [])), ...records];
+    const base = snapshot(seen, { records: all, ...(rollout ? { rollout } : {}) });
+    return planReconcile({ ...base, consumers: [...base.consumers, ...others] }, ctx(overrides));
+  };
+
+  it('starts the rollout with its lowest wave; the waves after it wait', () => {
+    const p = plan([due('a', 1), due('b', 2)], []);
+
+    expect(p.redeploys.map((r) => [r.consumer.serviceName, r.slot])).toEqual([['a', { key: KEY, wave: 1 }]]);
+    expect(rowOf(p, 'b')).toMatchObject({ outcome: 'waiting', kind: 'wave', reason: 'wave 2: waits for wave 1 to complete', wave: 2 });
+    expect(p.change).toEqual({ next: { key: KEY, status: 'in-progress', startedAt: NOW.toISOString() } });
+  });
+
+  it('starts it with the time of the change when the event gave one', () => {
+    const p = plan([due('a')], [], undefined, { changedAt: '2026-11-20T07:59:00.000Z' });
+    expect(p.change?.next).toMatchObject({ changedAt: '2026-11-20T07:59:00.000Z' });
+  });
+
+  it('holds a wave while a deployment of an earlier one is in progress, or claimed by another run', () => {
+    const inFlight = plan([due('b', 2)], [deployed('a', 1, 'IN_PROGRESS')], inProgress);
+    const claimed = plan([due('b', 2)], [claimedBy('other-run', 'a', '2026-11-20T09:00:00.000Z', { key: KEY, wave: 1 })], inProgress);
+
+    for (const p of [inFlight, claimed]) {
+      expect(p.redeploys).toEqual([]);
+      expect(rowOf(p, 'b')).toMatchObject({
+        outcome: 'waiting',
+        kind: 'wave',
+        reason: 'wave 2: waits for wave 1 (1 deployment(s) in progress: a)',
+      });
+      expect(p.change).toBeUndefined();
+    }
+  });
+
+  it('halts on a failed deployment, once, and announces it naming the service and ECS reason', () => {
+    const p = plan([due('b', 2)], [deployed('a', 1, 'FAILED', 'circuit breaker')], inProgress);
+
+    expect(rowOf(p, 'b')).toMatchObject({ outcome: 'waiting', kind: 'resume', reason: expect.stringMatching(/^rollout halted at wave 1/) });
+    expect(p.change?.next).toMatchObject({ status: 'halted', halted: { wave: 1, at: NOW.toISOString() } });
+    expect(p.change?.announce).toEqual({
+      kind: 'rollout-halted',
+      wave: 1,
+      at: NOW.toISOString(),
+      failed: [{ serviceArn: live('a').serviceArn, serviceName: 'a', deploymentId: 'ecs-svc/a-2', reason: 'circuit breaker' }],
+    });
+
+    const halted = p.change?.next as Rollout;
+    const again = plan([due('b', 2)], [deployed('a', 1, 'FAILED', 'circuit breaker')], halted);
+    expect(again.change).toBeUndefined();
+    expect(rowOf(again, 'b')).toMatchObject({ outcome: 'waiting', kind: 'resume' });
+  });
+
+  it('completes once every deployment of it completed, and announces it', () => {
+    const p = plan([], [deployed('a', 1, 'COMPLETED'), deployed('b', 2, 'COMPLETED')], inProgress);
+
+    expect(p.change?.next).toEqual({ ...inProgress, status: 'completed', completedAt: NOW.toISOString() });
+    expect(p.change?.announce).toEqual({
+      kind: 'rollout-completed',
+      services: 2,
+      waves: [1, 2],
+      startedAt: EARLIER,
+      at: NOW.toISOString(),
+    });
+  });
+
+  it('releases every wave at once with all waves, halted or not', () => {
+    const halted: Rollout = { ...inProgress, status: 'halted', halted: { at: EARLIER, wave: 1, failed: [] } };
+    const p = plan([due('a', 1), due('b', 2)], [], halted, { allWaves: true });
+    expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['a', 'b']);
+  });
+
+  it('redeploys again, in its wave, a deployment that failed before resume', () => {
+    const resumed: Rollout = { ...inProgress, resumedAt: NOW.toISOString() };
+    const failed = deployed('a', 1, 'FAILED');
+    const p = plan([{ consumer: consumer('a'), record: failed, live: live('a') }], [], resumed);
+    expect(p.redeploys.map((r) => [r.consumer.serviceName, r.decision.action, r.force])).toEqual([['a', 'claim', true]]);
+  });
+
+  it('starts a new rollout for newer versions, whatever the recorded one says', () => {
+    const older: Rollout = { key: `AWSCURRENT=${V1}`, startedAt: EARLIER, status: 'halted', halted: { at: EARLIER, wave: 1, failed: [] } };
+    const p = plan([due('a')], [], older);
+    expect(p.redeploys).toHaveLength(1);
+    expect(p.change?.next).toMatchObject({ key: KEY, status: 'in-progress' });
+  });
+
+  it.each<[string, Partial<PlanContext>, Rollout | undefined, string[]]>([
+    ['a scheduled run with no rollout finds drift', { origin: 'schedule' }, undefined, ['a']],
+    [
+      'a scheduled run after the rollout completed finds drift',
+      { origin: 'schedule' },
+      { ...inProgress, status: 'completed', completedAt: EARLIER },
+      ['a'],
+    ],
+    ['a scheduled run during a rollout finds none: the event came', { origin: 'schedule' }, inProgress, []],
+    ['a run for an event finds none', { origin: 'event' }, undefined, []],
+    [
+      'a secret of another region is no drift: the schedule is how its changes arrive',
+      { origin: 'schedule', region: 'us-east-1' },
+      undefined,
+      [],
+    ],
+  ])('%s', (_label, overrides, rollout, drift) => {
+    const p = plan([due('a')], [], rollout, overrides);
+    expect(p.drift.map((arn) => arn.split('/').pop())).toEqual(drift);
+  });
+});
+
+describe('preview and busy rows', () => {
+  it('says what a dry run would redeploy, and why, in its wave', () => {
+    const p = planReconcile(
+      snapshot([{ consumer: consumer('api'), record: settled('api', { AWSCURRENT: V1 }), live: live('api') }]),
+      ctx(),
+    );
+    expect(preview(p, SECRET)).toEqual([
+      expect.objectContaining({
+        outcome: 'would-redeploy',
+        reason: `runs AWSCURRENT=${V1}, by deployment ecs-svc/api-1; current is AWSCURRENT=${V2}`,
+        wave: 1,
+        versions: { from: { AWSCURRENT: V1 }, to: { AWSCURRENT: V2 } },
+      }),
+    ]);
+  });
+
+  it("says whose claim a waiting consumer waits for, in the claim's wave", () => {
+    const p = planReconcile(
+      snapshot([{ consumer: consumer('api'), record: claimedBy('other-run', 'api', '2026-11-20T09:00:00.000Z', { key: KEY, wave: 3 }) }]),
+      ctx(),
+    );
+    expect(p.busy.map(busyRow)).toEqual([
+      expect.objectContaining({
+        outcome: 'waiting',
+        kind: 'claim',
+        reason: 'another run is redeploying it (its claim ends 2026-11-20T09:00:00.000Z)',
+        wave: 3,
+      }),
+    ]);
+  });
+});
