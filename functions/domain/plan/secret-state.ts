@@ -26,8 +26,8 @@ export interface SecretState {
 export interface ReplicaStatus {
   region: string;
   /**
-   * `InSync`, `InProgress` or `Failed` (the SDK's StatusType). Kept as the service gave it: any
-   * other value is taken as not yet in sync.
+   * `InSync`, `InProgress` or `Failed` (the SDK's StatusType). Kept as the service gave it
+   * (`unknown` when it gave none): any other value is taken as not yet in sync.
    */
   status: string;
   /** e.g. "Secret with this name already exists in this region" for a Failed replication. */
