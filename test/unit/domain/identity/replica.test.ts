@@ -1,7 +1,8 @@
 import { arnInRegion, checkArnInRegion, isFullSecretArnOf } from '../../../../functions/domain/identity/replica';
 import { ACCOUNT } from '../../../kit/test-account';
 
-const sm = (partition: string, region: string, namePart: string) => `arn:${partition}:secretsmanager:${region}:${ACCOUNT}:secret:${namePart}`;
+const sm = (partition: string, region: string, namePart: string) =>
+  `arn:${partition}:secretsmanager:${region}:${ACCOUNT}:secret:${namePart}`;
 
 describe('the ARN of a replica', () => {
   it.each([

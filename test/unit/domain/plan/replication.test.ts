@@ -98,16 +98,52 @@ describe('replicaHold: may the consumers of a replica be redeployed now?', () =>
   it.each<[string, SecretState, SecretState | undefined, ReplicaHold['verdict'], string]>([
     ['a secret that is no replica', primary(), undefined, 'free', 'not a replica'],
     ['a replica InSync holding the primary version', replica(NEW), primary([inSync]), 'free', 'holds the primary'],
-    ['a replica InProgress, still on the old version', replica(OLD), primary([inProgress]), 'wait', 'InProgress: the replica does not hold AWSCURRENT v2'],
+    [
+      'a replica InProgress, still on the old version',
+      replica(OLD),
+      primary([inProgress]),
+      'wait',
+      'InProgress: the replica does not hold AWSCURRENT v2',
+    ],
     ['a replica InProgress that holds the version already', replica(NEW), primary([inProgress]), 'wait', 'is InProgress'],
-    ['a replica reported InSync but read before the copy landed', replica(OLD), primary([inSync]), 'wait', 'reported InSync but does not hold AWSCURRENT v2'],
-    ['a replica of a status AWS may add (Pending)', replica(OLD), primary([{ region: REPLICA_REGION, status: 'Pending' }]), 'wait', 'is Pending'],
+    [
+      'a replica reported InSync but read before the copy landed',
+      replica(OLD),
+      primary([inSync]),
+      'wait',
+      'reported InSync but does not hold AWSCURRENT v2',
+    ],
+    [
+      'a replica of a status AWS may add (Pending)',
+      replica(OLD),
+      primary([{ region: REPLICA_REGION, status: 'Pending' }]),
+      'wait',
+      'is Pending',
+    ],
     ['a replica whose replication failed', replica(OLD), primary([failed]), 'warn', 'failed: Secret with this name already exists'],
     ['a replica the primary no longer lists (promoted)', replica(OLD), primary([]), 'free', 'no longer lists a replica in eu-west-1'],
     ['a replica whose primary was not read', replica(OLD), undefined, 'free', 'was not read'],
-    ['a replica whose own answer says InProgress, primary not read', replica(OLD, { replicationStatus: [inProgress] }), undefined, 'wait', 'InProgress'],
-    ['a replica whose own answer says Failed, primary not read', replica(OLD, { replicationStatus: [failed] }), undefined, 'warn', 'failed'],
-    ['a primary given that is not its primary', replica(OLD), primary([inProgress], NEW, { arn: arnIn(PRIMARY_REGION).replace('AbCdEf', 'ZzZzZz') }), 'free', 'was not read'],
+    [
+      'a replica whose own answer says InProgress, primary not read',
+      replica(OLD, { replicationStatus: [inProgress] }),
+      undefined,
+      'wait',
+      'InProgress',
+    ],
+    [
+      'a replica whose own answer says Failed, primary not read',
+      replica(OLD, { replicationStatus: [failed] }),
+      undefined,
+      'warn',
+      'failed',
+    ],
+    [
+      'a primary given that is not its primary',
+      replica(OLD),
+      primary([inProgress], NEW, { arn: arnIn(PRIMARY_REGION).replace('AbCdEf', 'ZzZzZz') }),
+      'free',
+      'was not read',
+    ],
   ])('%s', (_, replicaState, primaryState, verdict, reason) => {
     const hold = replicaHold(replicaState, primaryState);
     expect(hold.verdict).toBe(verdict);
