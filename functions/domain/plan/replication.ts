@@ -90,7 +90,11 @@ export type ReplicaHold =
  * the stages the consumers follow (AWSCURRENT unless a reference names another). A `primary` that
  * is not this replica's primary is not used.
  */
-export function replicaHold(replica: SecretState, primary: SecretState | undefined, stages: readonly string[] = ['AWSCURRENT']): ReplicaHold {
+export function replicaHold(
+  replica: SecretState,
+  primary: SecretState | undefined,
+  stages: readonly string[] = ['AWSCURRENT'],
+): ReplicaHold {
   const role = replicationRole(replica);
   if (role.role !== 'replica') return { verdict: 'free', reason: 'not a replica' };
   const { region } = role;
@@ -148,12 +152,16 @@ export type ReplicaRecheck = { kind: 'none' } | { kind: 'recheck'; attempt: numb
  */
 export function replicaRecheck(hold: ReplicaHold, done: number, now: Date): ReplicaRecheck {
   if (hold.verdict === 'free') return { kind: 'none' };
-  if (hold.verdict === 'warn') return { kind: 'schedule', reason: 'a failed replication is retried by a person or by the next change of the primary, not by time' };
+  if (hold.verdict === 'warn')
+    return { kind: 'schedule', reason: 'a failed replication is retried by a person or by the next change of the primary, not by time' };
   // A count that is no index of the table (past its end, or not a count at all) re-checks no more.
   const delay = Number.isInteger(done) ? REPLICA_RECHECK_DELAYS_MINUTES[done] : undefined;
   if (delay === undefined) {
     const total = REPLICA_RECHECK_DELAYS_MINUTES.reduce((a, b) => a + b, 0);
-    return { kind: 'schedule', reason: `still not in sync after ${done} re-checks over ${total} minutes: the scheduled reconcile re-checks it` };
+    return {
+      kind: 'schedule',
+      reason: `still not in sync after ${done} re-checks over ${total} minutes: the scheduled reconcile re-checks it`,
+    };
   }
   return { kind: 'recheck', attempt: done + 1, at: new Date(now.getTime() + delay * 60_000).toISOString() };
 }

@@ -173,11 +173,14 @@ export class FakeSecrets implements SecretStore {
     // By full ARN at once (the states' key): a benchmark resolves tens of thousands of references.
     const byArn = this.states.get(id);
     if (byArn) return byArn;
-    const matches = [...this.states.values()].filter(
-      (s) => s.name === id || (s.kind === 'secret' && partialSecretArn(s.arn, s.name) === id),
-    );
     // A primary and its replicas share a name: only a partial ARN or the region tells them apart.
-    return matches.length > 1 ? matches.find((s) => locationOf(s.arn)?.region === region) : matches[0];
+    let first: SecretState | undefined;
+    for (const s of this.states.values()) {
+      if (s.name !== id && !(s.kind === 'secret' && partialSecretArn(s.arn, s.name) === id)) continue;
+      if (locationOf(s.arn)?.region === region) return s;
+      first ??= s;
+    }
+    return first;
   }
 
   private get(arn: string): SecretState {
