@@ -10,7 +10,6 @@
  * replica holds the change, never before (replication held open in the launcher, as AWS's is
  * asynchronous). The hold as an outcome (waiting) and its re-check come with the reconcile's plan.
  */
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -31,7 +30,13 @@ import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
 import { type EventOrigin, secretEvents } from '../kit/events';
 import { reconcileOptions } from '../kit/fakes/fake-world';
 import { HOLD_REPLICATION_TAG } from '../kit/moto';
-import { createClusters, createService, emulatorClientConfig, registerTaskDefinition } from '../kit/simulated-account';
+import {
+  newDeployments as countNewDeployments,
+  createClusters,
+  createService,
+  emulatorClientConfig,
+  registerTaskDefinition,
+} from '../kit/simulated-account';
 import { REGION } from '../kit/test-account';
 
 const PRIMARY_REGION = 'us-east-1';
@@ -76,18 +81,8 @@ afterAll(async () => {
 
 const describeTarget = (arn: string) => emulator.ports().secrets.describe(parseTarget(arn) as Target);
 
-async function deployments(): Promise<Map<string, Set<string>>> {
-  const out = await emulator.ecs.send(new DescribeServicesCommand({ cluster, services: SERVICES }));
-  return new Map((out.services ?? []).map((s) => [s.serviceName as string, new Set((s.deployments ?? []).map((d) => d.id as string))]));
-}
-
 /** How many new deployments each service got while `run` ran. */
-async function newDeployments(run: () => Promise<unknown>): Promise<Record<string, number>> {
-  const before = await deployments();
-  await run();
-  const after = await deployments();
-  return Object.fromEntries(SERVICES.map((name) => [name, [...(after.get(name) ?? [])].filter((id) => !before.get(name)?.has(id)).length]));
-}
+const newDeployments = (run: () => Promise<unknown>) => countNewDeployments(emulator.ecs, cluster, SERVICES, run);
 
 const none = Object.fromEntries(SERVICES.map((name) => [name, 0]));
 const replicaConsumersOnce = Object.fromEntries(REPLICA_CONSUMERS.map((name) => [name, 1]));
