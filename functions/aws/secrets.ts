@@ -1,10 +1,15 @@
-import { DescribeSecretCommand, paginateListSecretVersionIds, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  paginateListSecretVersionIds,
+  type ReplicationStatusType,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand } from '@aws-sdk/client-ssm';
 import { UnknownSecretError } from '../domain/errors';
 import { type Location, locationOf, partialSecretArn, type SecretsManagerRef } from '../domain/identity/arn';
 import { OWN_ACCOUNT_ONLY, ownerToAssume, type SecretOwners } from '../domain/identity/owners';
 import { type ParameterTarget, regionOf, type Target } from '../domain/identity/target';
-import type { SecretState } from '../domain/plan/secret-state';
+import type { ReplicaStatus, SecretState } from '../domain/plan/secret-state';
 import { type Clock, systemClock } from '../ports/clock';
 import type { SecretStore } from '../ports/secrets';
 import type { AwsClients } from './clients';
@@ -131,6 +136,8 @@ async function describeSecret(
       versionIdsToStages: out.VersionIdsToStages ?? {},
       deletedDate: out.DeletedDate?.toISOString(),
       lastChangedDate: out.LastChangedDate?.toISOString(),
+      primaryRegion: out.PrimaryRegion,
+      replicationStatus: replicationStatusOf(out.ReplicationStatus),
     };
   } catch (error) {
     if (error instanceof ResourceNotFoundException) {
@@ -138,6 +145,25 @@ async function describeSecret(
     }
     throw error;
   }
+}
+
+/** DescribeSecret's replicas and their status; an entry that names no region cannot be placed and is left out. */
+function replicationStatusOf(entries: ReplicationStatusType[] | undefined): ReplicaStatus[] | undefined {
+  if (entries === undefined) return undefined;
+  return entries.flatMap((entry) =>
+    entry.Region
+      ? [
+          {
+            region: entry.Region,
+            // The SDK knows InSync, InProgress and Failed; a status it does not know is kept as given.
+            status: entry.Status ?? 'unknown',
+            statusMessage: entry.StatusMessage,
+            kmsKeyId: entry.KmsKeyId,
+            lastAccessedDate: entry.LastAccessedDate?.toISOString(),
+          },
+        ]
+      : [],
+  );
 }
 
 /** Creation time of each version holding a stage (ListSecretVersionIds: metadata only, every page). */

@@ -5,7 +5,6 @@
  * eu-west-1 has a secret and a parameter of the same names, read by other services by name: a
  * cache or a client keyed by name alone, or a name read in the wrong region, moves the wrong ones.
  */
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type EventOutcome, handleEvent } from '../../functions/app/handle-event';
@@ -20,6 +19,7 @@ import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
 import { type EventOrigin, parameterChange, secretEvents } from '../kit/events';
 import {
+  newDeployments as countNewDeployments,
   createClusters,
   createSecret,
   createService,
@@ -75,19 +75,8 @@ afterAll(async () => {
   await emulator?.moto.stop();
 });
 
-/** The deployment ids of each service now. */
-async function deployments(): Promise<Map<string, Set<string>>> {
-  const out = await emulator.ecs.send(new DescribeServicesCommand({ cluster, services: SERVICES }));
-  return new Map((out.services ?? []).map((s) => [s.serviceName as string, new Set((s.deployments ?? []).map((d) => d.id as string))]));
-}
-
 /** How many new deployments each service got while `run` ran. */
-async function newDeployments(run: () => Promise<unknown>): Promise<Record<string, number>> {
-  const before = await deployments();
-  await run();
-  const after = await deployments();
-  return Object.fromEntries(SERVICES.map((name) => [name, [...(after.get(name) ?? [])].filter((id) => !before.get(name)?.has(id)).length]));
-}
+const newDeployments = (run: () => Promise<unknown>) => countNewDeployments(emulator.ecs, cluster, SERVICES, run);
 
 const none = Object.fromEntries(SERVICES.map((name) => [name, 0]));
 

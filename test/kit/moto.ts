@@ -19,6 +19,9 @@ export const MOTO_CLIENT_CONFIG = {
   credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
 };
 
+/** The tag on a primary secret that holds its replication to the regions it lists (see MOTO_SCRIPT). */
+export const HOLD_REPLICATION_TAG = 'moto:hold-replication';
+
 /** moto's default account. */
 export const MOTO_ACCOUNT = '123456789012';
 
@@ -26,10 +29,18 @@ export const MOTO_ACCOUNT = '123456789012';
 const MOTO_PYTHON = process.env.MOTO_PYTHON ?? 'python3';
 
 /**
- * moto_server, with the one answer where moto differs from AWS in a way the product depends on
- * corrected before the server starts. AWS's ListSecretVersionIds answers each version's
- * CreatedDate; moto 5.2 answers "now" for every version, though it stores the real time. First
- * sight (a pair without a ledger record) compares that time with the deployment's creation.
+ * moto_server, with the answers where moto differs from AWS in a way the product depends on
+ * corrected before the server starts:
+ * - AWS's ListSecretVersionIds answers each version's CreatedDate; moto 5.2 answers "now" for
+ *   every version, though it stores the real time. First sight (a pair without a ledger record)
+ *   compares that time with the deployment's creation.
+ * - AWS replicates a secret to its replica regions asynchronously ("Replication is asynchronous
+ *   and eventually consistent"): until the replica holds a change, the primary's
+ *   ReplicationStatus says InProgress and the replica keeps its versions. moto 5.2 shares the
+ *   primary's versions with every replica, so a replica is never behind. A test opens that window
+ *   with the tag {@link HOLD_REPLICATION_TAG} on the primary (value: the replica regions,
+ *   comma-separated): from then on those replicas keep the versions they had and report
+ *   InProgress; removing the tag lets them catch up (InSync).
  */
 const MOTO_SCRIPT = `
 import json, sys
@@ -42,6 +53,45 @@ def list_secret_version_ids(self, secret_id):
         version["CreatedDate"] = versions[version["VersionId"]]["createdate"]
     return json.dumps(answer)
 SecretsManagerBackend.list_secret_version_ids = list_secret_version_ids
+
+import copy
+from moto.secretsmanager.models import ReplicaSecret
+HOLD = "${HOLD_REPLICATION_TAG}"
+def replica_versions(self):
+    held = getattr(self, "held_versions", None)
+    return self.source.versions if held is None else held
+ReplicaSecret.versions = property(replica_versions)
+replica_to_dict = ReplicaSecret.to_dict
+def to_dict(self):
+    answer = replica_to_dict(self)
+    if getattr(self, "held_versions", None) is not None:
+        stages = {v: version["version_stages"] for v, version in self.held_versions.items()}
+        answer["VersionIdsToStages"] = stages
+        answer["SecretVersionsToStages"] = stages
+    return answer
+ReplicaSecret.to_dict = to_dict
+def hold_replication(secret):
+    regions = [r for t in (secret.tags or []) if t["Key"] == HOLD for r in t["Value"].split(",")]
+    for replica in getattr(secret, "replicas", []):
+        held = getattr(replica, "held_versions", None) is not None
+        if replica.region in regions and not held:
+            replica.held_versions = copy.deepcopy(secret.versions)
+            replica.config["Status"] = "InProgress"
+            replica.config.pop("StatusMessage", None)
+        elif replica.region not in regions and held:
+            replica.held_versions = None
+            replica.config["Status"] = "InSync"
+            replica.config["StatusMessage"] = "Replication succeeded"
+tag_resource = SecretsManagerBackend.tag_resource
+untag_resource = SecretsManagerBackend.untag_resource
+def tag(self, secret_id, tags):
+    tag_resource(self, secret_id, tags)
+    hold_replication(self.secrets[secret_id])
+def untag(self, secret_id, tag_keys):
+    untag_resource(self, secret_id, tag_keys)
+    hold_replication(self.secrets[secret_id])
+SecretsManagerBackend.tag_resource = tag
+SecretsManagerBackend.untag_resource = untag
 from moto.server import main
 main(sys.argv[1:])
 `;

@@ -248,6 +248,23 @@ export interface ServiceSpec {
   tags?: Record<string, string>;
 }
 
+/** How many new deployments each of `services` (names, in `cluster`) got while `run` ran. */
+export async function newDeployments(
+  ecs: ECSClient,
+  cluster: string,
+  services: string[],
+  run: () => Promise<unknown>,
+): Promise<Record<string, number>> {
+  const deployments = async () => {
+    const out = await ecs.send(new DescribeServicesCommand({ cluster, services }));
+    return new Map((out.services ?? []).map((s) => [s.serviceName as string, new Set((s.deployments ?? []).map((d) => d.id as string))]));
+  };
+  const before = await deployments();
+  await run();
+  const after = await deployments();
+  return Object.fromEntries(services.map((name) => [name, [...(after.get(name) ?? [])].filter((id) => !before.get(name)?.has(id)).length]));
+}
+
 /** Creates a service; returns its ARN. */
 export async function createService(ecs: ECSClient, spec: ServiceSpec): Promise<string> {
   const out = await ecs.send(

@@ -1,6 +1,7 @@
 import { OutcomeUnknownError, UnknownSecretError } from '../../../functions/domain/errors';
-import { partialSecretArn, type SecretsManagerRef } from '../../../functions/domain/identity/arn';
-import type { Target } from '../../../functions/domain/identity/target';
+import { locationOf, partialSecretArn, type SecretsManagerRef } from '../../../functions/domain/identity/arn';
+import { arnInRegion } from '../../../functions/domain/identity/replica';
+import { regionOf, type Target } from '../../../functions/domain/identity/target';
 import { diffIndex, type IndexDiff, type IndexEntry, type IndexMeta } from '../../../functions/domain/index/entries';
 import type { LedgerRecord, SecretLedger, SecretRecord } from '../../../functions/domain/ledger/record';
 import type { SecretState } from '../../../functions/domain/plan/secret-state';
@@ -12,6 +13,7 @@ import type { MetricName, Metrics } from '../../../functions/ports/metrics';
 import type { Notification, Notifier } from '../../../functions/ports/notifier';
 import type { CachedRevisions, RevisionCache } from '../../../functions/ports/revision-cache';
 import type { SecretStore } from '../../../functions/ports/secrets';
+import { REGION } from '../test-account';
 
 /** Secrets Manager and SSM in memory: states by full ARN, found by full ARN, partial ARN or name. */
 export class FakeSecrets implements SecretStore {
@@ -45,6 +47,7 @@ export class FakeSecrets implements SecretStore {
     stages[version] = ['AWSCURRENT'];
     state.versionIdsToStages = stages;
     this.stampVersion(arn, version);
+    this.replicate(arn);
     return version;
   }
 
@@ -60,6 +63,67 @@ export class FakeSecrets implements SecretStore {
     stages[version] = [...(stages[version] ?? []), stage];
     if (stage === 'AWSCURRENT' && previous && previous !== version) stages[previous] = [...(stages[previous] ?? []), 'AWSPREVIOUS'];
     state.versionIdsToStages = stages;
+    this.replicate(arn);
+  }
+
+  /**
+   * Replicates a secret to `region` (AddReplicaRegions): the replica has the primary's name,
+   * versions and suffix, and names the primary's region; the primary lists it. Returns the replica.
+   */
+  addReplica(primaryArn: string, region: string): SecretState {
+    const primary = this.get(primaryArn);
+    const arn = arnInRegion(primary, region);
+    if (!arn) throw new Error(`fake: ${primaryArn} cannot have a replica in ${region}`);
+    primary.replicationStatus = [
+      ...(primary.replicationStatus ?? []).filter((r) => r.region !== region),
+      { region, status: 'InSync', statusMessage: 'Replication succeeded' },
+    ];
+    const replica: SecretState = {
+      kind: 'secret',
+      arn,
+      name: primary.name,
+      versionIdsToStages: structuredClone(primary.versionIdsToStages),
+      primaryRegion: locationOf(primaryArn)?.region,
+    };
+    this.states.set(arn, replica);
+    for (const version of Object.keys(primary.versionIdsToStages)) {
+      const created = this.created.get(`${primaryArn}|${version}`);
+      if (created) this.created.set(`${arn}|${version}`, created);
+    }
+    return replica;
+  }
+
+  /**
+   * Sets how replication to a replica stands on its primary. While it is not InSync, changes of
+   * the primary do not reach the replica (AWS replicates asynchronously); back InSync, the replica
+   * holds the primary's versions again.
+   */
+  setReplication(replicaArn: string, status: string, statusMessage?: string): void {
+    const replica = this.get(replicaArn);
+    const region = locationOf(replicaArn)?.region;
+    const primaryArn = replica.primaryRegion && arnInRegion(replica, replica.primaryRegion);
+    const primary = primaryArn ? this.get(primaryArn) : undefined;
+    const entry = primary?.replicationStatus?.find((r) => r.region === region);
+    if (!primary || !entry) throw new Error(`fake: ${replicaArn} is no replica`);
+    entry.status = status;
+    if (statusMessage === undefined) delete entry.statusMessage;
+    else entry.statusMessage = statusMessage;
+    this.replicate(primary.arn);
+  }
+
+  /** Copies a primary's versions to its replicas that are InSync. */
+  private replicate(primaryArn: string): void {
+    const primary = this.get(primaryArn);
+    for (const entry of primary.replicationStatus ?? []) {
+      const arn = arnInRegion(primary, entry.region);
+      const replica = arn ? this.states.get(arn) : undefined;
+      if (!arn || !replica || entry.status !== 'InSync') continue;
+      replica.versionIdsToStages = structuredClone(primary.versionIdsToStages);
+      for (const version of Object.keys(primary.versionIdsToStages)) {
+        const created = this.created.get(`${primaryArn}|${version}`);
+        if (created) this.created.set(`${arn}|${version}`, created);
+      }
+    }
   }
 
   current(arn: string): string {
@@ -73,14 +137,14 @@ export class FakeSecrets implements SecretStore {
   async describe(target: Target): Promise<SecretState> {
     this.count(target.kind === 'parameter' ? 'DescribeParameters' : 'DescribeSecret');
     const id = target.kind === 'parameter' ? target.arn : target.secretId;
-    const state = this.find(id);
+    const state = this.find(id, regionOf(target));
     if (!state) throw new UnknownSecretError(`secret not found: ${id}`);
     return structuredClone(state);
   }
 
   async resolve(ref: SecretsManagerRef): Promise<string | undefined> {
     this.count('DescribeSecret');
-    return this.find(ref.secretId)?.arn;
+    return this.find(ref.secretId, ref.location.region)?.arn;
   }
 
   remember(): void {}
@@ -104,13 +168,19 @@ export class FakeSecrets implements SecretStore {
     this.created.set(`${arn}|${version}`, (this.clock?.now() ?? new Date(0)).toISOString());
   }
 
-  private find(id: string): SecretState | undefined {
+  /** A state by full ARN, partial ARN or name; a name is read in `region` (the home region unless told), as AWS does. */
+  private find(id: string, region = REGION): SecretState | undefined {
     // By full ARN at once (the states' key): a benchmark resolves tens of thousands of references.
     const byArn = this.states.get(id);
     if (byArn) return byArn;
-    return [...this.states.values()].find(
-      (s) => s.arn === id || s.name === id || (s.kind === 'secret' && partialSecretArn(s.arn, s.name) === id),
-    );
+    // A primary and its replicas share a name: only a partial ARN or the region tells them apart.
+    let first: SecretState | undefined;
+    for (const s of this.states.values()) {
+      if (s.name !== id && !(s.kind === 'secret' && partialSecretArn(s.arn, s.name) === id)) continue;
+      if (locationOf(s.arn)?.region === region) return s;
+      first ??= s;
+    }
+    return first;
   }
 
   private get(arn: string): SecretState {

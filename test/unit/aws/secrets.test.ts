@@ -32,6 +32,75 @@ describe('the secrets port on Secrets Manager and SSM', () => {
     });
   });
 
+  describe('replication facts, from DescribeSecret alone (the SDK shapes)', () => {
+    const PRIMARY = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf';
+    const lastRead = new Date('2026-11-20T08:00:00Z');
+
+    it("carries a primary's replicas and their status, dates as ISO text", async () => {
+      sm.on(DescribeSecretCommand).resolves({
+        ARN: PRIMARY,
+        Name: 'prod/db',
+        VersionIdsToStages: { v2: ['AWSCURRENT'] },
+        PrimaryRegion: 'us-east-1',
+        ReplicationStatus: [
+          {
+            Region: 'eu-west-1',
+            KmsKeyId: 'alias/aws/secretsmanager',
+            Status: 'InSync',
+            StatusMessage: 'Replication succeeded',
+            LastAccessedDate: lastRead,
+          },
+          { Region: 'ap-southeast-2', Status: 'Failed', StatusMessage: 'Secret with this name already exists in this region' },
+          { Region: 'eu-central-1', Status: 'InProgress' },
+        ],
+      });
+      const state = await testPorts().secrets.describe(parseTarget(PRIMARY) as Target);
+      expect(state).toMatchObject({ primaryRegion: 'us-east-1' });
+      expect(state.replicationStatus).toEqual([
+        {
+          region: 'eu-west-1',
+          status: 'InSync',
+          statusMessage: 'Replication succeeded',
+          kmsKeyId: 'alias/aws/secretsmanager',
+          lastAccessedDate: '2026-11-20T08:00:00.000Z',
+        },
+        { region: 'ap-southeast-2', status: 'Failed', statusMessage: 'Secret with this name already exists in this region' },
+        { region: 'eu-central-1', status: 'InProgress' },
+      ]);
+    });
+
+    it("carries a replica's PrimaryRegion, read on the replica region's client", async () => {
+      sm.on(DescribeSecretCommand).callsFake(async (input, getClient) => {
+        const region = await (getClient() as SecretsManagerClient).config.region();
+        if (region !== 'eu-west-1' || input.SecretId !== ARN) throw notFound();
+        return { ARN, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'] }, PrimaryRegion: 'us-east-1' };
+      });
+      const state = await testPorts().secrets.describe(parseTarget(ARN) as Target);
+      expect(state).toMatchObject({ arn: ARN, primaryRegion: 'us-east-1' });
+      expect(state.replicationStatus).toBeUndefined();
+    });
+
+    it('keeps a status the SDK does not know, and leaves out an entry without a region', async () => {
+      sm.on(DescribeSecretCommand).resolves({
+        ARN: PRIMARY,
+        Name: 'prod/db',
+        ReplicationStatus: [{ Region: 'eu-west-1', Status: 'Pending' as never }, { Status: 'InSync' }, { Region: 'eu-central-1' }],
+      });
+      const state = await testPorts().secrets.describe(parseTarget(PRIMARY) as Target);
+      expect(state.replicationStatus).toEqual([
+        { region: 'eu-west-1', status: 'Pending' },
+        { region: 'eu-central-1', status: 'unknown' },
+      ]);
+    });
+
+    it('has no replication facts for a secret never replicated', async () => {
+      sm.on(DescribeSecretCommand).resolves({ ARN, Name: 'prod/db', VersionIdsToStages: { v2: ['AWSCURRENT'] } });
+      const state = await testPorts().secrets.describe(parseTarget(ARN) as Target);
+      expect(state.primaryRegion).toBeUndefined();
+      expect(state.replicationStatus).toBeUndefined();
+    });
+  });
+
   it('describes a parameter by its version number, as a secret whose AWSCURRENT is that version', async () => {
     ssm.on(DescribeParametersCommand).resolves({ Parameters: [{ Name: '/prod/token', Version: 4 }] });
     const target = parseTarget('arn:aws:ssm:eu-west-1:111122223333:parameter/prod/token') as Target;

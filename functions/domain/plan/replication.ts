@@ -1,0 +1,167 @@
+import { locationOf } from '../identity/arn';
+import { arnInRegion } from '../identity/replica';
+import { type ReplicaStatus, type SecretState, versionOfStage } from './secret-state';
+
+/**
+ * A secret's place in Secrets Manager replication, and when the consumers of a replica may be
+ * redeployed. A replica has the primary's name and version ids; every change of the primary is
+ * copied to it asynchronously ("Replication is asynchronous and eventually consistent"). Its
+ * consumers read the replica, so a redeploy before the replica holds the change would start
+ * tasks on the old value.
+ */
+
+/** A replica as its primary lists it. */
+export interface ReplicaCopy {
+  region: string;
+  /** Its ARN (the primary's with the region replaced); undefined only for an entry that names no usable region. */
+  arn?: string;
+  status: ReplicaStatus;
+}
+
+/** Standalone (never replicated, or promoted), a primary with its replicas, or a replica. */
+export type ReplicationRole =
+  | { role: 'standalone' }
+  | { role: 'primary'; replicas: ReplicaCopy[] }
+  | {
+      role: 'replica';
+      /** The replica's own region. */
+      region: string;
+      primaryRegion: string;
+      /** The primary's ARN (the replica's with the region replaced). */
+      primaryArn?: string;
+      /** Its replication as the replica's own DescribeSecret reports it, when it does. */
+      status?: ReplicaStatus;
+    };
+
+/**
+ * The role DescribeSecret's answer shows. A replica is a secret whose `PrimaryRegion` is another
+ * region than its own (a primary may name its own region there); a primary is one that lists
+ * replicas in `ReplicationStatus` and is no replica.
+ */
+export function replicationRole(state: SecretState): ReplicationRole {
+  const region = locationOf(state.arn)?.region;
+  if (state.kind !== 'secret' || region === undefined) return { role: 'standalone' };
+  if (state.primaryRegion !== undefined && state.primaryRegion !== region) {
+    const status = state.replicationStatus?.find((r) => r.region === region);
+    const primaryArn = arnInRegion(state, state.primaryRegion);
+    return {
+      role: 'replica',
+      region,
+      primaryRegion: state.primaryRegion,
+      ...(primaryArn ? { primaryArn } : {}),
+      ...(status ? { status } : {}),
+    };
+  }
+  const replicas = (state.replicationStatus ?? [])
+    .filter((r) => r.region !== region)
+    .map((status) => ({ region: status.region, arn: arnInRegion(state, status.region), status }));
+  return replicas.length > 0 ? { role: 'primary', replicas } : { role: 'standalone' };
+}
+
+/** A followed stage whose version the replica does not hold yet. */
+export interface StageGap {
+  stage: string;
+  /** The version the primary's stage holds (undefined: the stage is on no version there). */
+  primaryVersion?: string;
+  /** The version the replica's stage holds now. */
+  replicaVersion?: string;
+}
+
+/**
+ * Whether the consumers of a secret may be redeployed now, as far as replication goes:
+ * - `free`: not a replica, or a replica `InSync` that holds the primary's version of every
+ *   followed stage (or one whose primary could not be read: its own stages are what its consumers
+ *   read, so the reconcile decides from them as for any secret);
+ * - `wait`: replication in progress (or any status but `InSync` and `Failed`), or reported
+ *   `InSync` while a followed stage is still on another version than the primary's (the two
+ *   regions were read a moment apart): the consumers wait, and the wait is re-checked;
+ * - `warn`: replication `Failed`. It does not resolve by itself, so it is not a wait: the
+ *   consumers are reconciled with what the replica holds, and the failure is reported with its
+ *   status message.
+ */
+export type ReplicaHold =
+  | { verdict: 'free'; reason: string }
+  | { verdict: 'wait'; reason: string; region: string; status: string; behind: StageGap[] }
+  | { verdict: 'warn'; reason: string; region: string; statusMessage?: string };
+
+/**
+ * The hold on a replica's consumers, from the replica's state and, when known, its primary's (the
+ * primary's `ReplicationStatus` entry for the replica's region, and its versions). `stages` are
+ * the stages the consumers follow (AWSCURRENT unless a reference names another). A `primary` that
+ * is not this replica's primary is not used.
+ */
+export function replicaHold(
+  replica: SecretState,
+  primary: SecretState | undefined,
+  stages: readonly string[] = ['AWSCURRENT'],
+): ReplicaHold {
+  const role = replicationRole(replica);
+  if (role.role !== 'replica') return { verdict: 'free', reason: 'not a replica' };
+  const { region } = role;
+  const known = primary !== undefined && role.primaryArn !== undefined && primary.arn === role.primaryArn ? primary : undefined;
+  const status = known ? known.replicationStatus?.find((r) => r.region === region) : role.status;
+  if (known && !status) {
+    return { verdict: 'free', reason: `${known.name} no longer lists a replica in ${region} (promoted to a standalone secret)` };
+  }
+  if (status?.status === 'Failed') {
+    const detail = status.statusMessage ? `: ${status.statusMessage}` : '';
+    return {
+      verdict: 'warn',
+      reason: `replication of ${replica.name} from ${role.primaryRegion} to ${region} failed${detail}`,
+      region,
+      ...(status.statusMessage ? { statusMessage: status.statusMessage } : {}),
+    };
+  }
+  const behind = known
+    ? stages
+        .map((stage) => ({ stage, primaryVersion: versionOfStage(known, stage), replicaVersion: versionOfStage(replica, stage) }))
+        .filter((gap) => gap.primaryVersion !== gap.replicaVersion)
+    : [];
+  const inSync = status === undefined || status.status === 'InSync';
+  if (inSync && behind.length === 0) {
+    return {
+      verdict: 'free',
+      reason: known
+        ? `the replica in ${region} holds the primary's versions`
+        : `the primary in ${role.primaryRegion} was not read: the replica's own stages decide`,
+    };
+  }
+  const state = status?.status ?? 'InSync';
+  const gaps = behind.map((g) => `${g.stage} ${g.primaryVersion ?? '(no version)'}`).join(', ');
+  const reason = inSync
+    ? `replica in ${region} reported InSync but does not hold ${gaps} yet`
+    : `replication from ${role.primaryRegion} to ${region} is ${state}${gaps ? `: the replica does not hold ${gaps} yet` : ''}`;
+  return { verdict: 'wait', reason, region, status: state, behind };
+}
+
+/**
+ * When a waiting replica is looked at again: 1, 2, 4 and 8 minutes after each look (15 minutes in
+ * all, inside one period of the default 30-minute scheduled reconcile, which re-checks it after
+ * that). Replication usually completes within seconds; the first re-check comes after a minute
+ * because a one-time EventBridge Scheduler schedule is the intended carrier.
+ */
+export const REPLICA_RECHECK_DELAYS_MINUTES: readonly number[] = [1, 2, 4, 8];
+
+/** What follows a hold: nothing, a re-check at a time, or the scheduled reconcile. */
+export type ReplicaRecheck = { kind: 'none' } | { kind: 'recheck'; attempt: number; at: string } | { kind: 'schedule'; reason: string };
+
+/**
+ * The bounded re-check of a hold, `done` re-checks of this wait having run already: a `wait` is
+ * re-checked until the delays are spent, then left to the schedule; a `warn` (a failed
+ * replication) is left to the schedule at once, since waiting changes nothing; `free` needs none.
+ */
+export function replicaRecheck(hold: ReplicaHold, done: number, now: Date): ReplicaRecheck {
+  if (hold.verdict === 'free') return { kind: 'none' };
+  if (hold.verdict === 'warn')
+    return { kind: 'schedule', reason: 'a failed replication is retried by a person or by the next change of the primary, not by time' };
+  // A count that is no index of the table (past its end, or not a count at all) re-checks no more.
+  const delay = Number.isInteger(done) ? REPLICA_RECHECK_DELAYS_MINUTES[done] : undefined;
+  if (delay === undefined) {
+    const total = REPLICA_RECHECK_DELAYS_MINUTES.reduce((a, b) => a + b, 0);
+    return {
+      kind: 'schedule',
+      reason: `still not in sync after ${done} re-checks over ${total} minutes: the scheduled reconcile re-checks it`,
+    };
+  }
+  return { kind: 'recheck', attempt: done + 1, at: new Date(now.getTime() + delay * 60_000).toISOString() };
+}

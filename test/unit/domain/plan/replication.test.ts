@@ -1,0 +1,224 @@
+import {
+  REPLICA_RECHECK_DELAYS_MINUTES,
+  type ReplicaHold,
+  replicaHold,
+  replicaRecheck,
+  replicationRole,
+} from '../../../../functions/domain/plan/replication';
+import type { ReplicaStatus, SecretState } from '../../../../functions/domain/plan/secret-state';
+import { ACCOUNT } from '../../../kit/test-account';
+
+const PRIMARY_REGION = 'us-east-1';
+const REPLICA_REGION = 'eu-west-1';
+const arnIn = (region: string) => `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:prod/db-AbCdEf`;
+const OLD = 'v1';
+const NEW = 'v2';
+
+const inSync: ReplicaStatus = { region: REPLICA_REGION, status: 'InSync', statusMessage: 'Replication succeeded' };
+const inProgress: ReplicaStatus = { region: REPLICA_REGION, status: 'InProgress' };
+const failed: ReplicaStatus = {
+  region: REPLICA_REGION,
+  status: 'Failed',
+  statusMessage: 'Secret with this name already exists in this region',
+};
+
+function primary(status: ReplicaStatus[] = [inSync], current = NEW, overrides: Partial<SecretState> = {}): SecretState {
+  return {
+    kind: 'secret',
+    arn: arnIn(PRIMARY_REGION),
+    name: 'prod/db',
+    versionIdsToStages: current === NEW ? { [OLD]: ['AWSPREVIOUS'], [NEW]: ['AWSCURRENT'] } : { [OLD]: ['AWSCURRENT'] },
+    replicationStatus: status,
+    ...overrides,
+  };
+}
+
+function replica(current: string, overrides: Partial<SecretState> = {}): SecretState {
+  return {
+    kind: 'secret',
+    arn: arnIn(REPLICA_REGION),
+    name: 'prod/db',
+    versionIdsToStages: current === NEW ? { [OLD]: ['AWSPREVIOUS'], [NEW]: ['AWSCURRENT'] } : { [OLD]: ['AWSCURRENT'] },
+    primaryRegion: PRIMARY_REGION,
+    ...overrides,
+  };
+}
+
+describe('replicationRole', () => {
+  it('tells a replica by a PrimaryRegion other than its own, with the primary ARN', () => {
+    expect(replicationRole(replica(NEW))).toEqual({
+      role: 'replica',
+      region: REPLICA_REGION,
+      primaryRegion: PRIMARY_REGION,
+      primaryArn: arnIn(PRIMARY_REGION),
+    });
+  });
+
+  it("keeps the replica's own entry when its DescribeSecret lists the primary's ReplicationStatus (as moto answers)", () => {
+    expect(replicationRole(replica(NEW, { replicationStatus: [inProgress] }))).toMatchObject({ role: 'replica', status: inProgress });
+  });
+
+  it('lists the replicas of a primary, each with its ARN in its region', () => {
+    const other: ReplicaStatus = { region: 'ap-southeast-2', status: 'InProgress' };
+    expect(replicationRole(primary([inSync, other]))).toEqual({
+      role: 'primary',
+      replicas: [
+        { region: REPLICA_REGION, arn: arnIn(REPLICA_REGION), status: inSync },
+        { region: 'ap-southeast-2', arn: arnIn('ap-southeast-2'), status: other },
+      ],
+    });
+  });
+
+  it.each<[string, string, Partial<SecretState>]>([
+    ['a secret never replicated', 'standalone', { replicationStatus: undefined }],
+    ['a secret whose replicas were all removed', 'standalone', { replicationStatus: [] }],
+    // AWS documents PrimaryRegion as "the Region the secret is in": on a primary it may be its own.
+    ['a primary whose PrimaryRegion is its own region', 'primary', { primaryRegion: PRIMARY_REGION }],
+  ])('calls %s %s', (_, role, overrides) => {
+    expect(replicationRole(primary([inSync], NEW, overrides)).role).toBe(role);
+  });
+
+  it('ignores an entry for its own region on a primary', () => {
+    expect(replicationRole(primary([{ region: PRIMARY_REGION, status: 'InSync' }]))).toEqual({ role: 'standalone' });
+  });
+
+  it('calls an SSM parameter standalone', () => {
+    const parameter: SecretState = {
+      kind: 'parameter',
+      arn: `arn:aws:ssm:${REPLICA_REGION}:${ACCOUNT}:parameter/prod/db`,
+      name: '/prod/db',
+      versionIdsToStages: { '3': ['AWSCURRENT'] },
+      primaryRegion: PRIMARY_REGION,
+    };
+    expect(replicationRole(parameter)).toEqual({ role: 'standalone' });
+  });
+});
+
+describe('replicaHold: may the consumers of a replica be redeployed now?', () => {
+  it.each<[string, SecretState, SecretState | undefined, ReplicaHold['verdict'], string]>([
+    ['a secret that is no replica', primary(), undefined, 'free', 'not a replica'],
+    ['a replica InSync holding the primary version', replica(NEW), primary([inSync]), 'free', 'holds the primary'],
+    [
+      'a replica InProgress, still on the old version',
+      replica(OLD),
+      primary([inProgress]),
+      'wait',
+      'InProgress: the replica does not hold AWSCURRENT v2',
+    ],
+    ['a replica InProgress that holds the version already', replica(NEW), primary([inProgress]), 'wait', 'is InProgress'],
+    [
+      'a replica reported InSync but read before the copy landed',
+      replica(OLD),
+      primary([inSync]),
+      'wait',
+      'reported InSync but does not hold AWSCURRENT v2',
+    ],
+    [
+      'a replica of a status AWS may add (Pending)',
+      replica(OLD),
+      primary([{ region: REPLICA_REGION, status: 'Pending' }]),
+      'wait',
+      'is Pending',
+    ],
+    ['a replica whose replication failed', replica(OLD), primary([failed]), 'warn', 'failed: Secret with this name already exists'],
+    ['a replica the primary no longer lists (promoted)', replica(OLD), primary([]), 'free', 'no longer lists a replica in eu-west-1'],
+    ['a replica whose primary was not read', replica(OLD), undefined, 'free', 'was not read'],
+    [
+      'a replica whose own answer says InProgress, primary not read',
+      replica(OLD, { replicationStatus: [inProgress] }),
+      undefined,
+      'wait',
+      'InProgress',
+    ],
+    [
+      'a replica whose own answer says Failed, primary not read',
+      replica(OLD, { replicationStatus: [failed] }),
+      undefined,
+      'warn',
+      'failed',
+    ],
+    [
+      'a primary given that is not its primary',
+      replica(OLD),
+      primary([inProgress], NEW, { arn: arnIn(PRIMARY_REGION).replace('AbCdEf', 'ZzZzZz') }),
+      'free',
+      'was not read',
+    ],
+  ])('%s', (_, replicaState, primaryState, verdict, reason) => {
+    const hold = replicaHold(replicaState, primaryState);
+    expect(hold.verdict).toBe(verdict);
+    expect(hold.reason).toContain(reason);
+  });
+
+  it('names the versions it waits for, per followed stage', () => {
+    const hold = replicaHold(replica(OLD), primary([inProgress]), ['AWSCURRENT', 'AWSPREVIOUS']);
+    expect(hold).toEqual({
+      verdict: 'wait',
+      reason: `replication from ${PRIMARY_REGION} to ${REPLICA_REGION} is InProgress: the replica does not hold AWSCURRENT v2, AWSPREVIOUS v1 yet`,
+      region: REPLICA_REGION,
+      status: 'InProgress',
+      behind: [
+        { stage: 'AWSCURRENT', primaryVersion: NEW, replicaVersion: OLD },
+        { stage: 'AWSPREVIOUS', primaryVersion: OLD, replicaVersion: undefined },
+      ],
+    });
+  });
+
+  it('waits for the stages the consumers follow only', () => {
+    // A custom stage the primary moved; consumers following AWSCURRENT only are not held by it.
+    const moved = primary([inSync], NEW);
+    moved.versionIdsToStages[OLD] = ['AWSPREVIOUS', 'BLUE'];
+    expect(replicaHold(replica(NEW), moved, ['AWSCURRENT']).verdict).toBe('free');
+    expect(replicaHold(replica(NEW), moved, ['BLUE']).verdict).toBe('wait');
+  });
+
+  it('waits after a roll-back of the primary until the replica follows it back', () => {
+    expect(replicaHold(replica(NEW), primary([inSync], OLD)).verdict).toBe('wait');
+  });
+
+  it('keeps the status message of a failed replication for the warning', () => {
+    expect(replicaHold(replica(OLD), primary([failed]))).toEqual({
+      verdict: 'warn',
+      reason: `replication of prod/db from ${PRIMARY_REGION} to ${REPLICA_REGION} failed: Secret with this name already exists in this region`,
+      region: REPLICA_REGION,
+      statusMessage: 'Secret with this name already exists in this region',
+    });
+  });
+});
+
+describe('replicaRecheck: the bounded re-check of a wait', () => {
+  const NOW = new Date('2026-11-20T09:00:00Z');
+  const wait = replicaHold(replica(OLD), primary([inProgress]));
+
+  it.each([
+    [0, 1, '2026-11-20T09:01:00.000Z'],
+    [1, 2, '2026-11-20T09:02:00.000Z'],
+    [2, 3, '2026-11-20T09:04:00.000Z'],
+    [3, 4, '2026-11-20T09:08:00.000Z'],
+  ])('after %i re-checks, re-checks once more (attempt %i) at %s', (done, attempt, at) => {
+    expect(replicaRecheck(wait, done, NOW)).toEqual({ kind: 'recheck', attempt, at });
+  });
+
+  it('leaves the wait to the scheduled reconcile once the delays are spent (15 minutes, inside its 30)', () => {
+    expect(REPLICA_RECHECK_DELAYS_MINUTES.reduce((a, b) => a + b, 0)).toBeLessThan(30);
+    expect(replicaRecheck(wait, REPLICA_RECHECK_DELAYS_MINUTES.length, NOW)).toEqual({
+      kind: 'schedule',
+      reason: expect.stringContaining('the scheduled reconcile re-checks it'),
+    });
+  });
+
+  it.each([-1, 1.5, Number.NaN])('re-checks no more for a count that is none (%p)', (done) => {
+    expect(replicaRecheck(wait, done, NOW).kind).toBe('schedule');
+  });
+
+  it('never re-checks a failed replication by time', () => {
+    expect(replicaRecheck(replicaHold(replica(OLD), primary([failed])), 0, NOW)).toEqual({
+      kind: 'schedule',
+      reason: expect.stringContaining('not by time'),
+    });
+  });
+
+  it('needs nothing for a free replica', () => {
+    expect(replicaRecheck(replicaHold(replica(NEW), primary([inSync])), 0, NOW)).toEqual({ kind: 'none' });
+  });
+});
