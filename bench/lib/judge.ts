@@ -92,7 +92,7 @@ export function judge<C>(row: Target<C>, c: C): TargetResult {
     from: from.basis === 'issue' ? `issue ${from.issue}` : `${from.basis}, issue ${from.issue}`,
     measured: row.measured,
     pass: bound.limits.every((limit) => holds(limit, figure.values[limit.of])),
-    ...(row.advisory?.(c) ? { advisory: true } : {}),
+    advisory: row.advisory?.(c),
   };
 }
 

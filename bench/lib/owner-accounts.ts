@@ -103,7 +103,7 @@ export async function ownerAccountsBench(spec: OwnerAccountsSpec, log: (line: st
         counts,
         calls: total(counts),
         wallMs: performance.now() - t0,
-        ...(redeployed === undefined ? {} : { redeployed }),
+        redeployed,
       });
     };
     const scheduled = async (of: ReturnType<typeof container>) => {

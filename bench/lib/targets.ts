@@ -281,7 +281,7 @@ export const TARGETS = {
     name: (c) => `handler peak memory within ${c.limitMb} MB`,
     from: { basis: 'issue', issue: 13 },
     measured: "the handler child's peak resident set (getrusage), its V8 heap capped (bench/lib/probe)",
-    where: (c) => ({ size: c.result.size, ...(c.result.k !== undefined ? { k: c.result.k } : {}) }),
+    where: (c) => ({ size: c.result.size, k: c.result.k }),
     bound: (c) => atMost('rss', c.limitMb, `<= ${c.limitMb} MB`),
     figure: (c) => {
       const rss = (c.result.memory?.peakRssBytes ?? 0) / 2 ** 20;
