@@ -32,7 +32,7 @@ import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
 import { smReference } from '../kit/factories';
 import { VirtualClock } from '../kit/fakes/clock';
 import { FakeEcs } from '../kit/fakes/ecs';
-import { createService } from '../kit/simulated-account';
+import { createService, type ServiceSpec } from '../kit/simulated-account';
 import { REGION } from '../kit/test-account';
 
 let emulator: Emulator;
@@ -48,15 +48,6 @@ afterAll(async () => {
 /** Both worlds play moto's account, so that the same ARNs are expected of both. */
 const HOME: Location = { partition: 'aws', region: REGION, account: MOTO_ACCOUNT };
 const arn = (resource: string) => `arn:aws:ecs:${REGION}:${MOTO_ACCOUNT}:${resource}`;
-
-interface ServiceSpec {
-  cluster: string;
-  name: string;
-  taskDefinition: string;
-  desiredCount?: number;
-  controller?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
-  tags?: Record<string, string>;
-}
 
 /** An ECS account to play the contract in: the port under test, and how to make what it reads. */
 interface World {
