@@ -23,18 +23,18 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../functions/config';
 import { CallCounter } from '../test/kit/call-counter';
 import { measureBundles } from './lib/bundles';
+import { failing, type TargetResult } from './lib/judge';
 import { benchmarkSize } from './lib/moto-size';
 import { type Options, parseOptions, USAGE, UsageError } from './lib/options';
-import { type OwnerAccountsResult, ownerAccountsBench, ownerAccountsTargets } from './lib/owner-accounts';
+import { type OwnerAccountsResult, ownerAccountsBench } from './lib/owner-accounts';
 import { type RunResults, renderResults, type SizeSummary, writeResults } from './lib/report';
 import {
   bundleTargets,
   type CaseResult,
-  failing,
   firstRebuildTargets,
   independenceTargets,
   massRotationTargets,
-  type TargetResult,
+  ownerAccountsTargets,
   wavesTargets,
 } from './lib/targets';
 import { type FirstRebuildResult, firstRebuild } from './lib/virtual/first-rebuild';

@@ -17,19 +17,12 @@ import { emulatorClientConfig, rotatedSecretName, syntheticPlan } from '../../te
 import { REGION } from '../../test/kit/test-account';
 import { consumersOf, describeBatches, type SeededAccount, seedAccount, settleCounts } from './account';
 import { naiveRedeploy } from './baseline';
+import type { TargetResult } from './judge';
 import { project } from './limits';
+import type { MissedRotation } from './minimums';
 import { MEMORY_GOAL_MB, type ProbeCase, type ProbeOutput, probe } from './probe';
 import type { SizeSummary } from './report';
-import {
-  type CaseName,
-  type CaseResult,
-  type MissedRotation,
-  memoryTargets,
-  rebuildTargets,
-  rotationTargets,
-  scheduledTargets,
-  type TargetResult,
-} from './targets';
+import { type CaseName, type CaseResult, memoryTargets, rebuildTargets, rotationTargets, scheduledTargets } from './targets';
 
 /** An account size: S services and, optionally, the number of shared secrets. */
 export interface SizeSpec {

@@ -26,7 +26,6 @@ import { startMoto } from '../../test/kit/moto';
 import { createClusters, createSecret, createService, registerTaskDefinition } from '../../test/kit/simulated-account';
 import { REGION } from '../../test/kit/test-account';
 import { table } from './report';
-import type { TargetResult } from './targets';
 
 export interface OwnerAccountsSpec {
   owners: number;
@@ -104,7 +103,7 @@ export async function ownerAccountsBench(spec: OwnerAccountsSpec, log: (line: st
         counts,
         calls: total(counts),
         wallMs: performance.now() - t0,
-        ...(redeployed === undefined ? {} : { redeployed }),
+        redeployed,
       });
     };
     const scheduled = async (of: ReturnType<typeof container>) => {
@@ -137,66 +136,6 @@ export async function ownerAccountsBench(spec: OwnerAccountsSpec, log: (line: st
   } finally {
     await moto.stop();
   }
-}
-
-/**
- * Targets: a cold container assumes each owner's read role once, whatever the number of secrets;
- * a warm one not at all; each owner secret is described once per scheduled reconcile; the missed
- * rotations are caught, each consumer redeployed once.
- */
-export function ownerAccountsTargets(result: OwnerAccountsResult): TargetResult[] {
-  const of = (name: OwnerAccountsCase['name']) => result.cases.find((c) => c.name === name);
-  const cold = of('scheduled reconcile, cold');
-  const warm = of('scheduled reconcile, warm');
-  const rebuild = of('index rebuild');
-  const size = result.services;
-  const assumes = (c?: OwnerAccountsCase) => c?.counts.get('AssumeRole') ?? 0;
-  const targets: TargetResult[] = [];
-  if (rebuild) {
-    targets.push({
-      target: 'owner secrets: AssumeRole per index rebuild',
-      size,
-      figure: String(assumes(rebuild)),
-      limit: `<= ${result.spec.owners} (one per owner account)`,
-      pass: assumes(rebuild) <= result.spec.owners,
-    });
-  }
-  if (cold) {
-    const describes = cold.counts.get('DescribeSecret') ?? 0;
-    targets.push(
-      {
-        target: 'owner secrets: AssumeRole per scheduled reconcile, cold container',
-        size,
-        figure: String(assumes(cold)),
-        limit: `<= ${result.spec.owners} (one per owner account)`,
-        pass: assumes(cold) <= result.spec.owners,
-      },
-      {
-        target: 'owner secrets: DescribeSecret per scheduled reconcile',
-        size,
-        figure: String(describes),
-        limit: `<= ${result.secrets} (one per secret)`,
-        pass: describes <= result.secrets,
-      },
-      {
-        target: 'owner secrets: missed rotations caught by the schedule',
-        size,
-        figure: `${cold.redeployed ?? 0} redeployed`,
-        limit: `= ${result.spec.missed}`,
-        pass: cold.redeployed === result.spec.missed,
-      },
-    );
-  }
-  if (warm) {
-    targets.push({
-      target: 'owner secrets: AssumeRole per scheduled reconcile, warm container',
-      size,
-      figure: String(assumes(warm)),
-      limit: '= 0 (credentials cached for their lifetime)',
-      pass: assumes(warm) === 0 && warm.redeployed === 0,
-    });
-  }
-  return targets;
 }
 
 /** The cases as a Markdown table. */

@@ -6,9 +6,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatCounts } from '../../test/kit/call-counter';
 import type { AccountShape } from './account';
 import type { BundleResult } from './bundles';
+import { failing, type TargetResult } from './judge';
 import { ECS_BUCKETS, OUR_UPDATE_SERVICE } from './limits';
 import { type OwnerAccountsResult, ownerAccountsTable } from './owner-accounts';
-import { type CaseResult, failing, type TargetResult } from './targets';
+import type { CaseResult } from './targets';
 import type { FirstRebuildResult } from './virtual/first-rebuild';
 import type { MassRotationResult } from './virtual/mass-rotation';
 import type { WavesResult } from './virtual/waves';
@@ -219,9 +220,10 @@ export function wavesCallsTable(results: WavesResult[]): string {
   );
 }
 
+/** Every target judged, one row each (bench/lib/targets.ts): its figure, its bound and where the bound comes from, how it is measured. */
 export function targetsTable(targets: TargetResult[]): string {
   return table(
-    ['target', 'S', 'k', 'figure', 'limit', 'result'],
+    ['target', 'S', 'k', 'figure', 'limit', 'result', 'bound from', 'measured as'],
     targets.map((t) => [
       t.target,
       t.size === undefined ? '' : String(t.size),
@@ -229,6 +231,8 @@ export function targetsTable(targets: TargetResult[]): string {
       t.figure,
       t.limit,
       t.pass ? 'PASS' : t.advisory ? 'OVER (reported only)' : 'FAIL',
+      t.from,
+      t.measured,
     ]),
   );
 }

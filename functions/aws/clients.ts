@@ -44,9 +44,10 @@ export type Instrument = (client: { middlewareStack: unknown }) => void;
  */
 export function clientSettings(config: Config, region = config.region) {
   return {
-    ...(region ? { region } : {}),
-    ...(config.profile ? { profile: config.profile } : {}),
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    // An undefined region, profile or endpoint is the SDK's default chain, as if left out.
+    region,
+    profile: config.profile,
+    endpoint: config.endpoint,
     retryMode: 'adaptive',
     maxAttempts: config.maxAttempts,
     requestHandler: new NodeHttpHandler({
@@ -65,7 +66,7 @@ export type Credentials = NonNullable<ConstructorParameters<typeof STSClient>[0]
  * clients of owner accounts, are built on first use.
  */
 export function buildClients(config: Config, instrument: Instrument = () => undefined, credentials?: Credentials): AwsClients {
-  const settings = (region = config.region) => ({ ...clientSettings(config, region), ...(credentials ? { credentials } : {}) });
+  const settings = (region = config.region) => ({ ...clientSettings(config, region), credentials });
   const made = <T extends { middlewareStack: unknown }>(client: T): T => {
     instrument(client);
     return client;

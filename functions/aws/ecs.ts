@@ -103,7 +103,7 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
     },
 
     async listServicesPage(cluster, pageToken) {
-      const page = await ecs.send(new ListServicesCommand({ cluster, maxResults: 100, ...(pageToken ? { nextToken: pageToken } : {}) }));
+      const page = await ecs.send(new ListServicesCommand({ cluster, maxResults: 100, nextToken: pageToken }));
       const described = await describeServices(cluster, [...new Set(page.serviceArns ?? [])]);
       return {
         services: described.filter((s) => sameCluster(s.clusterArn, cluster)),
@@ -174,7 +174,7 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
         // The SDK has no paginator for it: follow nextToken.
         let nextToken: string | undefined;
         do {
-          const command = new ListServiceDeploymentsCommand({ ...input, ...(nextToken ? { nextToken } : {}) });
+          const command = new ListServiceDeploymentsCommand({ ...input, nextToken });
           const page = await read((client) => client.send(command));
           nextToken = page.nextToken;
           for (const d of page.serviceDeployments ?? []) {

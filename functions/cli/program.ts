@@ -131,7 +131,7 @@ function context(io: Io, state: RunState, settings: Settings): CommandContext {
     ports: () => {
       ports ??= awsPorts(config(), {
         log: settings.verbose ? consoleLogger(stderrLine) : silentLogger,
-        ...(watch ? { instrument: watch.instrument } : {}),
+        instrument: watch?.instrument,
       });
       return ports;
     },

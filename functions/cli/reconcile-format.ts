@@ -67,7 +67,7 @@ function runOf(
     outcomes,
     drift: summary.drift,
     errors: summary.errors,
-    ...(summary.continueFrom ? { continueFrom: summary.continueFrom } : {}),
+    continueFrom: summary.continueFrom,
     reports: [...reports].sort((a, b) => secretName(a).localeCompare(secretName(b))),
   };
 }

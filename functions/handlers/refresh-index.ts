@@ -42,7 +42,7 @@ async function handle(event: unknown, context: Context): Promise<RefreshResult> 
     const outcome = await runRebuild(ports, {
       deadline: deadlineIn(ports.clock.now().getTime(), context.getRemainingTimeInMillis(), ports.config.deadlineMarginSeconds * 1000),
       continuation: lambdaContinuation(ports.clients, context.functionName),
-      ...(resume ? { resume } : {}),
+      resume,
       trigger: isScheduledEvent(event) ? scheduledRequest(event as Record<string, unknown>).trigger : { source: 'manual' },
     });
     if (outcome.status === 'refused') {

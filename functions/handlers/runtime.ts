@@ -67,7 +67,7 @@ export function lambdaRun(
     deadline: deadlineIn(ports.clock.now().getTime(), context.getRemainingTimeInMillis(), ports.config.deadlineMarginSeconds * 1000),
     dryRun,
     continuation: lambdaContinuation(ports.clients, reconciler),
-    ...(container ? { updateBucket: container.updateBucket } : {}),
+    updateBucket: container?.updateBucket,
   };
 }
 

@@ -1,4 +1,4 @@
-import { CreateServiceCommand, DeleteServiceCommand } from '@aws-sdk/client-ecs';
+import { CreateServiceCommand, DeleteServiceCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { rebuildIndex } from '../../functions/app/refresh-index';
@@ -91,12 +91,7 @@ describe('index and exactly-once redeploys against moto_server', () => {
   it('does not redeploy a service switched to a task definition without the reference after indexing', async () => {
     const ports = emulator.ports();
     const plain = await registerTaskDefinition(emulator.ecs, 'orders-api', [{ name: 'app' }]);
-    // moto's UpdateService keeps the old task definition on the PRIMARY deployment, unlike ECS; a
-    // service re-created under the same ARN gives the same picture: a new PRIMARY task definition.
-    await emulator.ecs.send(new DeleteServiceCommand({ cluster: account.clusters.web, service: 'orders-api', force: true }));
-    await emulator.ecs.send(
-      new CreateServiceCommand({ cluster: account.clusters.web, serviceName: 'orders-api', taskDefinition: plain, desiredCount: 2 }),
-    );
+    await emulator.ecs.send(new UpdateServiceCommand({ cluster: account.clusters.web, service: 'orders-api', taskDefinition: plain }));
     const before = await deploymentsOf(account.clusters.web, ['orders-api']);
     await rotate(account.secrets.ordersDb.arn);
 

@@ -53,7 +53,7 @@ async function serviceArn(name: string): Promise<string> {
   return (await describeWeb()).get(name)?.serviceArn as string;
 }
 
-/** Every deployment id seen per web service: moto lists only the latest, so the test keeps the history. */
+/** Every deployment id seen per web service, kept by the test: ECS stops listing a deployment once it is replaced and drained. */
 const seen = new Map<string, Set<string>>(WEB.map((name) => [name, new Set()]));
 
 /** The deployment ids of each web service, newest (PRIMARY) first. */
@@ -136,7 +136,7 @@ describe('waves against moto_server', () => {
       listed,
     );
 
-    // Every deployment seen so far, the first test's included (moto lists only the latest).
+    // Every deployment seen so far, the first test's included.
     await deployments();
     const before = Object.fromEntries(WEB.map((name) => [name, [...(seen.get(name) ?? [])]]));
     await rotate();

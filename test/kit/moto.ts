@@ -30,17 +30,30 @@ const MOTO_PYTHON = process.env.MOTO_PYTHON ?? 'python3';
 
 /**
  * moto_server, with the answers where moto differs from AWS in a way the product depends on
- * corrected before the server starts:
- * - AWS's ListSecretVersionIds answers each version's CreatedDate; moto 5.2 answers "now" for
- *   every version, though it stores the real time. First sight (a pair without a ledger record)
- *   compares that time with the deployment's creation.
- * - AWS replicates a secret to its replica regions asynchronously ("Replication is asynchronous
+ * corrected before the server starts (each names the AWS behaviour it restores):
+ * - ListSecretVersionIds: AWS answers each version's CreatedDate; moto 5.2 answers "now" for every
+ *   version, though it stores the real time. First sight (a pair without a ledger record) compares
+ *   that time with the deployment's creation.
+ * - UpdateService: in AWS, forceNewDeployment (or a task definition other than the service's)
+ *   starts a new PRIMARY deployment of the service's task definition, and the deployment it
+ *   replaces stays listed as ACTIVE while its tasks drain. moto 5.2 rewrites the PRIMARY
+ *   deployment's id and times in place (the old one vanishes), and starts nothing for a new task
+ *   definition (its PRIMARY deployment keeps the old one). A lost answer is resolved by looking for
+ *   a deployment created after the claim; status counts the tasks of older deployments.
+ * - ListTasks: AWS lists the named cluster's tasks only and, given serviceName, only that service's
+ *   (the tasks ECS starts for a service are in its group, "service:NAME"). moto 5.2 matches the
+ *   cluster's name anywhere in a task's cluster ARN ("web" lists the tasks of "prod-web") and
+ *   ignores serviceName.
+ * - Replication: AWS replicates a secret to its replica regions asynchronously ("Replication is asynchronous
  *   and eventually consistent"): until the replica holds a change, the primary's
  *   ReplicationStatus says InProgress and the replica keeps its versions. moto 5.2 shares the
  *   primary's versions with every replica, so a replica is never behind. A test opens that window
  *   with the tag {@link HOLD_REPLICATION_TAG} on the primary (value: the replica regions,
  *   comma-separated): from then on those replicas keep the versions they had and report
  *   InProgress; removing the tag lets them catch up (InSync).
+ * (Not corrected, because the adapters cope: ListServices leaks services of a cluster whose name
+ * ends with the one asked for, and no ECS listing ever paginates; test/kit/call-counter.ts counts
+ * the pages a real account would need.)
  */
 const MOTO_SCRIPT = `
 import json, sys
@@ -92,6 +105,38 @@ def untag(self, secret_id, tag_keys):
     hold_replication(self.secrets[secret_id])
 SecretsManagerBackend.tag_resource = tag
 SecretsManagerBackend.untag_resource = untag
+
+from moto.core.utils import utcnow
+from moto.ecs.models import EC2ContainerServiceBackend
+from moto.moto_api._internal import mock_random
+updated = EC2ContainerServiceBackend.update_service
+def update_service(self, properties):
+    service = self._get_service(properties.get("cluster", "default"), properties["service"].split("/")[-1])
+    before = [dict(d) for d in service.deployments]
+    task_definition = service.task_definition
+    force = properties.get("force_new_deployment", False)
+    service = updated(self, properties)
+    if before and (force or service.task_definition != task_definition):
+        deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+        now = utcnow()
+        primary = dict(before[0], id=deployment_id, status="PRIMARY", taskDefinition=service.task_definition,
+                       createdAt=now, updatedAt=now, rolloutState="IN_PROGRESS",
+                       rolloutStateReason=f"ECS deployment {deployment_id} in progress.")
+        service.deployments = [primary] + [dict(d, status="ACTIVE") for d in before if d["status"] != "INACTIVE"]
+    return service
+EC2ContainerServiceBackend.update_service = update_service
+
+listed_tasks = EC2ContainerServiceBackend.list_tasks
+def list_tasks(self, cluster_str=None, container_instance=None, family=None, started_by=None, service_name=None, desiredStatus=None):
+    tasks = listed_tasks(self, cluster_str, container_instance, family, started_by, service_name, desiredStatus)
+    if cluster_str:
+        cluster = self._get_cluster(cluster_str)
+        tasks = [t for t in tasks if t.cluster_arn == cluster.arn]
+    if service_name:
+        tasks = [t for t in tasks if t.group == f"service:{service_name}"]
+    return tasks
+EC2ContainerServiceBackend.list_tasks = list_tasks
+
 from moto.server import main
 main(sys.argv[1:])
 `;

@@ -130,7 +130,7 @@ export async function seedWorld(ecs: ECSClient, sm: SecretsManagerClient, plan: 
       name: service.name,
       taskDefinition: latestArns[service.family],
       desiredCount: service.desiredCount ?? 1,
-      ...(service.tags ? { tags: service.tags } : {}),
+      tags: service.tags,
     });
   });
   return {
@@ -176,7 +176,7 @@ export function containerSpecs(refs: RefPlan[], render: (ref: RefPlan) => string
       image: `public.ecr.aws/nginx/nginx:1.${revision}`,
       environment,
       ...(of('secrets').length > 0 ? { secrets: of('secrets') } : {}),
-      ...(repo ? { repositoryCredentials: render(repo) } : {}),
+      repositoryCredentials: repo ? render(repo) : undefined,
       ...(log.length > 0 ? { logSecrets: log } : {}),
     };
   });
@@ -218,9 +218,9 @@ export async function registerTaskDefinition(ecs: ECSClient, family: string, con
           memory: 128,
           essential: true,
           ...rest,
-          ...(secrets ? { secrets } : {}),
+          secrets,
           ...(logSecrets ? { logConfiguration: { logDriver: 'awsfirelens' as const, secretOptions: logSecrets } } : {}),
-          ...(repositoryCredentials ? { repositoryCredentials: { credentialsParameter: repositoryCredentials } } : {}),
+          repositoryCredentials: repositoryCredentials ? { credentialsParameter: repositoryCredentials } : undefined,
         };
       }),
     }),
@@ -274,7 +274,7 @@ export async function createService(ecs: ECSClient, spec: ServiceSpec): Promise<
       taskDefinition: spec.taskDefinition,
       desiredCount: spec.desiredCount ?? 2,
       deploymentController: { type: spec.controller ?? 'ECS' },
-      ...(spec.tags ? { tags: Object.entries(spec.tags).map(([key, value]) => ({ key, value })) } : {}),
+      tags: spec.tags ? Object.entries(spec.tags).map(([key, value]) => ({ key, value })) : undefined,
     }),
   );
   return out.service?.serviceArn as string;

@@ -1,6 +1,7 @@
 /**
  * Running the stack in every account and region of an organization (docs/organization.md):
- * - the member template the converter (scripts/org/stackset-template.ts) makes from `osls package`:
+ * - the member template the converter (scripts/org/stackset-template.ts) makes from `osls package`
+ *   (the conversion's own rules are unit tests: test/unit/scripts/org/member-template.test.ts):
  *   no deployment bucket, code from the regional artifact bucket, one CloudFormation parameter per
  *   serverless.yml param, no placeholder left, and, parameters at their defaults, exactly the
  *   packaged stack (IAM included);
@@ -67,16 +68,8 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { type BucketLocationConstraint, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  type BuildResult,
-  buildMemberTemplate,
-  type CfnTemplate,
-  placeholder,
-  placeholderPaths,
-  readServiceConfig,
-  type ServiceParameter,
-  toMemberTemplate,
-} from '../../scripts/org/stackset-template';
+import { type CfnTemplate, placeholderPaths } from '../../scripts/org/member-template';
+import { type BuildResult, buildMemberTemplate, readServiceConfig } from '../../scripts/org/stackset-template';
 import { MOTO_ACCOUNT, MOTO_CLIENT_CONFIG, type MotoServer, startMoto } from '../kit/moto';
 import {
   ensurePackaged,
@@ -185,90 +178,6 @@ describe('the member template', () => {
     delete expected.Outputs?.ServerlessDeploymentBucketName;
     return expected;
   }
-});
-
-describe('the converter', () => {
-  const zip = (file: string) => ({ S3Bucket: { Ref: 'ServerlessDeploymentBucket' }, S3Key: `serverless/svc/ci/1-2/${file}` });
-  const tiny = (resources: Template['Resources'] = {}, more: Partial<CfnTemplate> = {}): CfnTemplate => ({
-    Resources: {
-      ServerlessDeploymentBucket: { Type: 'AWS::S3::Bucket' },
-      ServerlessDeploymentBucketPolicy: { Type: 'AWS::S3::BucketPolicy', Properties: { Bucket: { Ref: 'ServerlessDeploymentBucket' } } },
-      Fn: { Type: 'AWS::Lambda::Function', Properties: { Code: zip('fn.zip'), Environment: { Variables: { A: placeholder('alpha') } } } },
-      ...resources,
-    },
-    ...more,
-  });
-  const params: ServiceParameter[] = [{ key: 'alpha', default: '7' }];
-  const convert = (template: CfnTemplate, parameters = params) =>
-    toMemberTemplate(template, { parameters, artifactKeyPrefix: 'svc/ci/1.0.0-abc', packagingRegion: 'eu-west-1' });
-
-  it('makes a whole value a Ref and a value inside a string a Sub, keeping literal ${...} literal', () => {
-    const { template } = convert(
-      tiny({
-        Topic: {
-          Type: 'AWS::SNS::Topic',
-          Properties: {
-            DisplayName: `x-${placeholder('alpha')}-\${aws:username}`,
-            TopicName: { 'Fn::Sub': `\${AWS::StackName}-${placeholder('alpha')}` },
-          },
-        },
-      }),
-    );
-    expect(template.Resources.Fn.Properties?.Environment).toEqual({ Variables: { A: { Ref: 'Alpha' } } });
-    expect(template.Resources.Topic.Properties).toEqual({
-      DisplayName: { 'Fn::Sub': 'x-${Alpha}-${!aws:username}' },
-      TopicName: { 'Fn::Sub': '${AWS::StackName}-${Alpha}' },
-    });
-    expect(template.Parameters?.Alpha).toEqual({ Type: 'Number', Default: '7' });
-  });
-
-  it('adopts a template parameter that defaults to a params value, keeping its constraints', () => {
-    const { template, parameterNames } = convert(
-      tiny(
-        { Rule: { Type: 'AWS::Events::Rule', Condition: 'On', Properties: { EventBusName: { Ref: 'BusArn' } } } },
-        {
-          Parameters: { BusArn: { Type: 'String', Default: placeholder('bus'), AllowedPattern: '^(arn:.+)?$' } },
-          Conditions: { On: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'BusArn' }, ''] }] } },
-        },
-      ),
-      [...params, { key: 'bus', default: '', description: 'the bus' }],
-    );
-    expect(parameterNames.bus).toBe('BusArn');
-    expect(template.Parameters?.BusArn).toEqual({ Type: 'String', Default: '', AllowedPattern: '^(arn:.+)?$', Description: 'the bus' });
-  });
-
-  it.each([
-    ['a params key the template never uses', tiny(), [...params, { key: 'beta', default: 'x' }], /no trace of params beta/],
-    ['a placeholder in a logical id', tiny({ [`Q${placeholder('alpha')}`]: { Type: 'AWS::SQS::Queue' } }), params, /logical id/],
-    [
-      'a placeholder as a Ref target',
-      tiny({ Q: { Type: 'AWS::SQS::Queue', Properties: { X: { Ref: placeholder('alpha') } } } }),
-      params,
-      /names a resource/,
-    ],
-    ['a placeholder in a description', tiny({}, { Description: placeholder('alpha') }), params, /evaluates no functions/],
-    [
-      'a placeholder of a key that is not a param',
-      tiny({ Q: { Type: 'AWS::SQS::Queue', Properties: { X: placeholder('gamma') } } }),
-      params,
-      /unknown params key "gamma"/,
-    ],
-    [
-      'the packaging region written literally',
-      tiny({ Q: { Type: 'AWS::SQS::Queue', Properties: { X: 'arn:aws:sqs:eu-west-1:1:q' } } }),
-      params,
-      /eu-west-1/,
-    ],
-    ['a key whose parameter name is taken', tiny({ Alpha: { Type: 'AWS::SQS::Queue' } }), params, /already Resources.Alpha/],
-    [
-      'a template without the deployment bucket',
-      { Resources: { Fn: { Type: 'AWS::Lambda::Function', Properties: { Code: zip('fn.zip') } } } },
-      [],
-      /no ServerlessDeploymentBucket/,
-    ],
-  ])('fails loudly on %s', (_what, template, parameters, message) => {
-    expect(() => convert(template as CfnTemplate, parameters as ServiceParameter[])).toThrow(message);
-  });
 });
 
 describe('cfn-lint', () => {

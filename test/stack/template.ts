@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { oslsPackage, withPackagingLock } from '../../scripts/osls-package';
 
 /** The repository root. */
 export const ROOT = path.resolve(__dirname, '../..');
@@ -39,24 +37,13 @@ const INPUTS = ['serverless.yml', 'infra', 'functions', 'package.json', 'package
 
 /**
  * The packaged stack (`npm run package`): reused when it is newer than every input, packaged
- * again otherwise. Test files run in parallel workers, so packaging happens under a lock.
+ * again otherwise. Test files run in parallel workers, and the StackSet script packages too: the
+ * check and the packaging happen under the one packaging lock (scripts/osls-package.ts).
  */
 export function ensurePackaged(): Packaged {
-  const lock = path.join(os.tmpdir(), `ecs-secret-redeploy-package-${createHash('sha1').update(ROOT).digest('hex').slice(0, 12)}.lock`);
-  acquire(lock);
-  try {
-    if (isStale()) {
-      execFileSync(path.join(ROOT, 'node_modules/.bin/osls'), ['package', '--stage', STAGE, '--region', REGION], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 120_000,
-        // Packaging reads no credentials and calls no AWS API; dummy ones make sure of it.
-        env: { ...withoutProfile(process.env), AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
-      });
-    }
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
+  withPackagingLock(ROOT, () => {
+    if (isStale()) oslsPackage(ROOT, ['--stage', STAGE, '--region', REGION], 120_000);
+  });
   const read = (file: string) => JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, file), 'utf8'));
   const state = read('serverless-state.json') as { package: { artifactDirectoryName: string } };
   return {
@@ -65,12 +52,6 @@ export function ensurePackaged(): Packaged {
     artifactDirectoryName: state.package.artifactDirectoryName,
     dir: PACKAGE_DIR,
   };
-}
-
-function withoutProfile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const copy = { ...env };
-  delete copy.AWS_PROFILE;
-  return copy;
 }
 
 function isStale(): boolean {
@@ -87,22 +68,6 @@ function newestMtime(file: string): number {
   const stat = fs.statSync(file);
   if (!stat.isDirectory()) return stat.mtimeMs;
   return fs.readdirSync(file).reduce((newest, entry) => Math.max(newest, newestMtime(path.join(file, entry))), stat.mtimeMs);
-}
-
-/** A lock directory (mkdir is atomic); one left behind by a killed run is taken over after 3 minutes. */
-function acquire(lock: string): void {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const since = fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
-      if (Date.now() - since > 180_000 || Date.now() > deadline) fs.rmSync(lock, { recursive: true, force: true });
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    }
-  }
 }
 
 export function resourcesOfType(template: Template, type: string): Array<[string, Resource]> {

@@ -128,7 +128,7 @@ export async function firstRebuild(settings: FirstRebuildSettings): Promise<Firs
       continuation: world.continuation,
       trigger: { source: 'schedule' },
       onProgress: sample,
-      ...(resume ? { resume } : {}),
+      resume,
     });
     sample();
     clearInterval(sampler);

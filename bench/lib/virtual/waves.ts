@@ -170,7 +170,7 @@ export async function wavesRollout(scenario: WavesScenario, settings: WavesSetti
     scenario,
     settings,
     waves: figures,
-    ...(completedAt ? { completedAt: (Date.parse(completedAt) - t0) / 1000 } : {}),
+    completedAt: completedAt ? (Date.parse(completedAt) - t0) / 1000 : undefined,
     exactlyOnce,
     inOrder: figures.every((f, i) => i === 0 || f.start >= figures[i - 1].deploymentsEnd),
     calls: [...byTrigger.values()],

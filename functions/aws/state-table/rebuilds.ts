@@ -27,7 +27,7 @@ export function tableRebuildStore(table: Table): RebuildStore {
           // The whole partition for no prefix (DynamoDB refuses an empty one).
           KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
           ExpressionAttributeValues: { ':pk': REBUILD_PARTITION, ...(prefix ? { ':prefix': prefix } : {}) },
-          ...(keysOnly ? { ProjectionExpression: 'pk, sk' } : {}),
+          ProjectionExpression: keysOnly ? 'pk, sk' : undefined,
           ConsistentRead: true,
         },
       );

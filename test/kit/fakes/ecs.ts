@@ -1,7 +1,13 @@
+import { ClientException, ServiceNotFoundException, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { OutcomeUnknownError, ThrottledError } from '../../../functions/domain/errors';
 import { sameCluster } from '../../../functions/domain/identity/arn';
 import type { RunningTask, ServiceSnapshot, StandaloneTask } from '../../../functions/domain/inventory/service';
-import type { SecretReference } from '../../../functions/domain/references/references';
+import {
+  extractReferences,
+  type SecretReference,
+  type UnusableReference,
+  unusableReferences,
+} from '../../../functions/domain/references/references';
 import { type BucketState, fullBucket, type RateSettings, refilled, reserve } from '../../../functions/domain/rollout/rate-limiter';
 import type { NotOffered, ServiceDeploymentBrief, ServiceDeploymentRecord } from '../../../functions/domain/rollout/service-deployments';
 import type { EcsPort } from '../../../functions/ports/ecs';
@@ -15,13 +21,19 @@ import type { VirtualClock } from './clock';
 export type UpdateFault = 'throttle' | 'lose-answer' | 'fail-unapplied' | Error;
 
 /**
- * ECS in memory: services with their deployments, task definitions with their references,
- * standalone tasks. UpdateService creates a PRIMARY deployment as ECS does; faults and an
- * UpdateService token bucket on a virtual clock can be switched on.
+ * ECS in memory: clusters, services with their deployments, task definitions with their
+ * references, standalone tasks. It keeps the contract the ECS adapter keeps on AWS
+ * (test/integration/ecs-contract.test.ts): UpdateService creates a PRIMARY deployment as ECS does,
+ * and errors are the SDK's. Faults and an UpdateService token bucket on a virtual clock can be
+ * switched on.
  */
 export class FakeEcs implements EcsPort {
   readonly services = new Map<string, ServiceSnapshot>();
+  /** Clusters created without services (those of the services are known from them). */
+  readonly clusters = new Set<string>();
   readonly taskDefinitions = new Map<string, SecretReference[]>();
+  /** The references ECS cannot resolve as written, by task definition (see {@link registerTaskDefinition}). */
+  readonly unusable = new Map<string, UnusableReference[]>();
   readonly standaloneTasks: StandaloneTask[] = [];
   /** Running tasks by service ARN (tests set them: the fake starts no task by itself). */
   readonly tasks = new Map<string, RunningTask[]>();
@@ -60,6 +72,17 @@ export class FakeEcs implements EcsPort {
     for (const [operation, settings] of Object.entries(buckets)) this.paced.set(operation, { settings, state: fullBucket(settings, now) });
   }
 
+  /** A cluster, with or without services. */
+  addCluster(clusterArn: string): void {
+    this.clusters.add(clusterArn);
+  }
+
+  /** A task definition revision, read into its references (and those ECS cannot resolve) as the adapter reads them. */
+  registerTaskDefinition(taskDefinition: TaskDefinition & { taskDefinitionArn: string }): void {
+    this.taskDefinitions.set(taskDefinition.taskDefinitionArn, extractReferences(taskDefinition));
+    this.unusable.set(taskDefinition.taskDefinitionArn, unusableReferences(taskDefinition));
+  }
+
   /** Adds (or replaces) a service, with one PRIMARY deployment of its task definition. */
   addService(
     service: Omit<ServiceSnapshot, 'deployments' | 'runningCount' | 'status' | 'tags' | 'deploymentController'> & Partial<ServiceSnapshot>,
@@ -93,12 +116,13 @@ export class FakeEcs implements EcsPort {
 
   async listClusters(): Promise<string[]> {
     this.count('ListClusters');
-    return [...new Set([...this.services.values()].map((s) => s.clusterArn))].sort();
+    return [...new Set([...this.clusters, ...[...this.services.values()].map((s) => s.clusterArn)])].sort();
   }
 
   async listServices(cluster: string): Promise<ServiceSnapshot[]> {
-    this.count('ListServices');
     const arns = [...this.services.values()].filter((s) => sameCluster(s.clusterArn, cluster)).map((s) => s.serviceArn);
+    // One ListServices per page, as the adapter follows them.
+    this.count('ListServices', Math.max(1, Math.ceil(arns.length / this.pageSize)));
     return this.describeServices(cluster, arns);
   }
 
@@ -123,22 +147,37 @@ export class FakeEcs implements EcsPort {
   }
 
   async listStandaloneTasks(cluster: string): Promise<StandaloneTask[]> {
-    this.count('ListTasks');
-    return this.standaloneTasks.filter((t) => sameCluster(t.clusterArn, cluster));
+    // The adapter lists the cluster's running tasks, describes them 100 at a time and keeps those no service started.
+    const inCluster = [
+      ...this.standaloneTasks.filter((t) => sameCluster(t.clusterArn, cluster)),
+      ...[...this.services.values()].filter((s) => sameCluster(s.clusterArn, cluster)).flatMap((s) => this.tasks.get(s.serviceArn) ?? []),
+    ];
+    this.countTaskReads(inCluster.length);
+    return structuredClone(this.standaloneTasks.filter((t) => sameCluster(t.clusterArn, cluster)));
   }
 
   async runningTasks(service: Pick<ServiceSnapshot, 'clusterArn' | 'serviceName'>): Promise<RunningTask[]> {
-    this.count('ListTasks');
     const found = [...this.services.values()].find(
       (s) => s.serviceName === service.serviceName && sameCluster(s.clusterArn, service.clusterArn),
     );
-    return structuredClone(found ? (this.tasks.get(found.serviceArn) ?? []) : []);
+    const tasks = found ? (this.tasks.get(found.serviceArn) ?? []) : [];
+    this.countTaskReads(tasks.length);
+    return structuredClone(tasks);
   }
 
+  /**
+   * Counted at every ask, unlike the adapter, which describes a revision once for its life: the
+   * use cases are judged on what they ask (their own revision cache), not on the adapter's memory.
+   */
   async taskDefinitionReferences(taskDefinitionArn: string): Promise<SecretReference[]> {
     this.count('DescribeTaskDefinition');
     await this.pace('DescribeTaskDefinition');
-    return structuredClone(this.taskDefinitions.get(taskDefinitionArn) ?? []);
+    return structuredClone(this.revision(taskDefinitionArn));
+  }
+
+  async taskDefinitionUnusable(taskDefinitionArn: string): Promise<UnusableReference[]> {
+    this.revision(taskDefinitionArn);
+    return structuredClone(this.unusable.get(taskDefinitionArn) ?? []);
   }
 
   async forceNewDeployment(
@@ -146,7 +185,7 @@ export class FakeEcs implements EcsPort {
   ): Promise<{ deploymentId?: string; serviceDeploymentArn?: string }> {
     this.count('UpdateService');
     const service = this.services.get(target.serviceArn);
-    if (!service) throw Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException' });
+    if (!service) throw new ServiceNotFoundException({ message: 'Service not found.', $metadata: { httpStatusCode: 400 } });
     if (this.bucket) {
       const now = this.clock.now().getTime();
       const state = refilled(this.bucket.state, this.bucket.settings, now);
@@ -197,6 +236,12 @@ export class FakeEcs implements EcsPort {
     return record;
   }
 
+  /** UpdateService with another task definition (the team's own deploy): the service names it, and a new PRIMARY deployment runs it. */
+  changeTaskDefinition(service: ServiceSnapshot, taskDefinition: string): string {
+    service.taskDefinition = taskDefinition;
+    return this.deploy(service);
+  }
+
   /** A new PRIMARY deployment of the service's task definition, as UpdateService makes it. */
   deploy(service: ServiceSnapshot): string {
     const id = this.nextDeploymentId();
@@ -244,6 +289,19 @@ export class FakeEcs implements EcsPort {
       Object.assign(record, state === 'COMPLETED' ? { status: 'SUCCESSFUL' } : failed, { finishedAt: this.clock.now().toISOString() });
     }
     return service;
+  }
+
+  /** A registered revision's references; ECS refuses to describe a revision it does not know. */
+  private revision(taskDefinitionArn: string): SecretReference[] {
+    const references = this.taskDefinitions.get(taskDefinitionArn);
+    if (!references) throw new ClientException({ message: 'Unable to describe task definition.', $metadata: { httpStatusCode: 400 } });
+    return references;
+  }
+
+  /** ListTasks and DescribeTasks per 100 tasks listed, as the adapter reads running tasks. */
+  private countTaskReads(listed: number): void {
+    this.count('ListTasks', Math.max(1, Math.ceil(listed / 100)));
+    if (listed > 0) this.count('DescribeTasks', Math.ceil(listed / 100));
   }
 
   private nextDeploymentId(): string {

@@ -122,9 +122,9 @@ export function seedFakes(world: FakeWorld, plan: WorldPlan): SeededFakes {
 function toContainerDefinition({ name, secrets, logSecrets, repositoryCredentials }: ContainerSpec) {
   return {
     name,
-    ...(secrets ? { secrets } : {}),
-    ...(logSecrets ? { logConfiguration: { secretOptions: logSecrets } } : {}),
-    ...(repositoryCredentials ? { repositoryCredentials: { credentialsParameter: repositoryCredentials } } : {}),
+    secrets,
+    logConfiguration: logSecrets ? { secretOptions: logSecrets } : undefined,
+    repositoryCredentials: repositoryCredentials ? { credentialsParameter: repositoryCredentials } : undefined,
   };
 }
 
