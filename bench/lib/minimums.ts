@@ -74,8 +74,8 @@ export function firstRebuildMinimum(shape: AccountShape, scanPages: number): Cou
  * UpdateService; per service its claim and its record (two conditional PutItems) and the
  * rollout's own row once; and the run's events, 10 per PutEvents: one "Service Redeployed" per
  * service and the run's summary. Settling the services' other secrets adds one DescribeSecret per
- * other secret and one GetItem per (service, other secret) (`settle`; none for services of one
- * secret).
+ * other secret and the services' records of them, read a hundred at a time (BatchGetItem; none
+ * for services of one secret).
  */
 export function rotationMinimum(k: number, describeBatches: number, queryPages = 2, settle: Settle = NO_SETTLE): Counts {
   const minimum: Counts = new Map([
@@ -86,11 +86,16 @@ export function rotationMinimum(k: number, describeBatches: number, queryPages =
     ['PutItem', 2 * k + 1],
     ['PutEvents', Math.ceil((k + 1) / 10)],
   ]);
-  if (settle.pairs > 0) minimum.set('GetItem', settle.pairs);
+  if (settle.pairs > 0) minimum.set('BatchGetItem', batchesOf(settle.pairs));
   return minimum;
 }
 
 export const NO_SETTLE: Settle = { otherSecrets: 0, pairs: 0 };
+
+/** BatchGetItem reads at most 100 items. */
+export function batchesOf(pairs: number): number {
+  return Math.ceil(pairs / 100);
+}
 
 /** One secret a scheduled reconcile finds behind: its consumers, and their DescribeServices batches. */
 export interface MissedRotation {
