@@ -389,9 +389,27 @@ describe('infra/organization', () => {
       },
     ]);
     const statements = policyStatements({ Resources: { R: fragment.Resources.ForwardToCentralBusRole } } as unknown as Template);
-    expect(statements.map((s) => s.statement)).toEqual([
-      expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }),
-      { Sid: 'PutOnTheCentralBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'CentralEventBusArn' } },
+    // For this rule only (on the default bus, or on another notification bus), and this service's events only.
+    const ruleArn = (bus: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${bus}\${self:custom.rulePrefix}-forward-to-central-bus`,
+    });
+    expect(statements.filter((s) => s.statement.Effect === 'Allow').map((s) => s.statement)).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': [ruleArn(''), ruleArn('${param:notificationBus}/')] },
+        },
+      },
+      {
+        Sid: 'PutOnTheCentralBusOnly',
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: { Ref: 'CentralEventBusArn' },
+        Condition: { StringEquals: { 'events:source': 'ecs-secret-redeploy' } },
+      },
     ]);
   });
 });
