@@ -46,6 +46,7 @@ export async function handleEvent(ports: Ports, event: unknown, run: RunContext)
       eventName: change.eventName,
       eventId: textField(body.id),
       time: textField(body.time),
+      ...(change.account ? { account: change.account } : {}),
     };
     return { kind: 'deployment', progress: await onDeploymentChange(ports, change, trigger, run) };
   }

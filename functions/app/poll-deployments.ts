@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { clusterOfService } from '../domain/identity/arn';
 import type { ServiceSnapshot } from '../domain/inventory/service';
 import { deploymentChanged, type LedgerRecord, located, type Stamp } from '../domain/ledger/record';
 import {
@@ -93,6 +95,19 @@ export async function pollDeployments(
     await writer.note(next, before?.rev);
   });
   return deployed.map((r) => changed.get(r.serviceArn) ?? r);
+}
+
+/**
+ * How ECS reports one recorded deployment in progress now, read as the schedule's poll reads it:
+ * ECS's deployment record where offered, DescribeServices' rolloutState otherwise (a deployment
+ * no longer listed was superseded: completed). The record as it stands after what ECS says, still
+ * IN_PROGRESS while ECS says it goes on; nothing is written.
+ */
+export async function asEcsReports(ports: Ports, record: LedgerRecord): Promise<LedgerRecord> {
+  const clusterOf = new Map([[record.serviceArn, clusterOfService(record.serviceArn)]]);
+  const stamp = () => ({ now: ports.clock.now(), writeId: randomUUID() });
+  const [now] = await pollDeployments(ports, [record], clusterOf, { stamp, note: async () => undefined });
+  return now;
 }
 
 /** ECS's records of the deployments the ledger holds: where offered, by service ARN. */

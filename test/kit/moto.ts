@@ -26,10 +26,20 @@ export const MOTO_ACCOUNT = '123456789012';
 const MOTO_PYTHON = process.env.MOTO_PYTHON ?? 'python3';
 
 /**
- * moto_server, with the one answer where moto differs from AWS in a way the product depends on
- * corrected before the server starts. AWS's ListSecretVersionIds answers each version's
- * CreatedDate; moto 5.2 answers "now" for every version, though it stores the real time. First
- * sight (a pair without a ledger record) compares that time with the deployment's creation.
+ * moto_server, with the answers where moto differs from AWS in a way the product depends on
+ * corrected before the server starts:
+ * - AWS's ListSecretVersionIds answers each version's CreatedDate; moto 5.2 answers "now" for
+ *   every version, though it stores the real time. First sight (a pair without a ledger record)
+ *   compares that time with the deployment's creation.
+ * - ECS ends a service deployment by itself: DescribeServices shows its rolloutState COMPLETED once
+ *   the service reached a steady state, FAILED (with rolloutStateReason) once the circuit breaker
+ *   stopped it, and a forced new deployment starts IN_PROGRESS. moto runs no task, so its
+ *   deployments never end, and its forced new deployment takes over the previous one's state. The
+ *   launcher starts every forced deployment IN_PROGRESS, and lets a test play ECS's scheduler:
+ *   POST /moto-test/ecs/deployment-state {account, region, service, deploymentId, rolloutState,
+ *   reason} ends that deployment, as DescribeServices then shows it (see endEcsDeployment). Nothing
+ *   ends unless a test says so: the product confirms every deployment event with ECS, so a test
+ *   that tells it a deployment ended first makes ECS say so, as it would.
  */
 const MOTO_SCRIPT = `
 import json, sys
@@ -42,9 +52,66 @@ def list_secret_version_ids(self, secret_id):
         version["CreatedDate"] = versions[version["VersionId"]]["createdate"]
     return json.dumps(answer)
 SecretsManagerBackend.list_secret_version_ids = list_secret_version_ids
-from moto.server import main
-main(sys.argv[1:])
+
+from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
+updated = EC2ContainerServiceBackend.update_service
+def update_service(self, service_properties):
+    forced = service_properties.get("force_new_deployment", False)
+    service = updated(self, service_properties)
+    if forced and service.deployments:
+        deployment = service.deployments[0]
+        deployment["rolloutState"] = "IN_PROGRESS"
+        deployment["rolloutStateReason"] = "ECS deployment %s in progress." % deployment["id"]
+    return service
+EC2ContainerServiceBackend.update_service = update_service
+
+import moto.server as server
+Dispatcher = server.DomainDispatcherApplication
+def end_deployment(environ, start_response):
+    def answer(status, body):
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    asked = json.loads(environ["wsgi.input"].read(size) or b"{}")
+    backend = ecs_backends[asked["account"]][asked["region"]]
+    for service in backend.services.values():
+        if service.arn != asked["service"]:
+            continue
+        for deployment in service.deployments:
+            if deployment["id"] == asked["deploymentId"]:
+                deployment["rolloutState"] = asked["rolloutState"]
+                deployment["rolloutStateReason"] = asked.get("reason") or "ECS deployment %s %s." % (deployment["id"], asked["rolloutState"].lower())
+                return answer("200 OK", {"id": deployment["id"], "rolloutState": deployment["rolloutState"]})
+    return answer("404 Not Found", {"message": "no deployment %s of %s" % (asked["deploymentId"], asked["service"])})
+class WithTestControls(Dispatcher):
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/moto-test/ecs/deployment-state" and environ.get("REQUEST_METHOD") == "POST":
+            return end_deployment(environ, start_response)
+        return super().__call__(environ, start_response)
+server.DomainDispatcherApplication = WithTestControls
+server.main(sys.argv[1:])
 `;
+
+/**
+ * Plays ECS's scheduler on the emulator: the service's deployment ended (COMPLETED, or FAILED with
+ * ECS's reason), as DescribeServices then shows it. ECS sends its "ECS Deployment State Change"
+ * event after this; a test that hands the product that event calls this first.
+ */
+export async function endEcsDeployment(
+  moto: Pick<MotoServer, 'endpoint'>,
+  ended: {
+    service: string;
+    deploymentId: string;
+    rolloutState: 'COMPLETED' | 'FAILED';
+    reason?: string;
+    account?: string;
+    region?: string;
+  },
+): Promise<void> {
+  const body = { account: MOTO_ACCOUNT, region: MOTO_CLIENT_CONFIG.region, ...ended };
+  const response = await fetch(`${moto.endpoint}/moto-test/ecs/deployment-state`, { method: 'POST', body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`the emulator did not end the deployment: ${response.status} ${await response.text()}`);
+}
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {

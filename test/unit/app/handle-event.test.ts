@@ -116,6 +116,7 @@ describe('handleEvent', () => {
     await handleEvent(world.ports, secretEvents(ordersDb, ORIGIN).putSecretValue(), invocation(300));
     const api = seeded.serviceArns.get('orders-api') as string;
     const deploymentId = (await world.ledger.read(ordersDb, api))?.deploymentId as string;
+    world.ecs.settle(deploymentId, 'COMPLETED');
 
     const outcome = await handleEvent(
       world.ports,
