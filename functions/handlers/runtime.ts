@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { withOneUseTokens } from '../app/continuation-tokens';
 import type { RunContext } from '../app/run-context';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { lambdaContinuation } from '../aws/continuation';
@@ -59,14 +60,15 @@ export function lambdaInvocation<R>(context: Context, run: (ports: AwsPorts) => 
  */
 export function lambdaRun(
   ports: AwsPorts,
-  context: Pick<Context, 'getRemainingTimeInMillis' | 'functionName'>,
+  context: Pick<Context, 'getRemainingTimeInMillis' | 'functionName' | 'awsRequestId'>,
   dryRun: boolean,
 ): RunContext {
   const reconciler = ports.config.reconcilerFunction ?? context.functionName;
   return {
     deadline: deadlineIn(ports.clock.now().getTime(), context.getRemainingTimeInMillis(), ports.config.deadlineMarginSeconds * 1000),
     dryRun,
-    continuation: lambdaContinuation(ports.clients, reconciler),
+    invocationId: context.awsRequestId,
+    continuation: withOneUseTokens(ports, lambdaContinuation(ports.clients, reconciler)),
     ...(container ? { updateBucket: container.updateBucket } : {}),
   };
 }
