@@ -74,17 +74,28 @@ export function lambdaRun(
 }
 
 /**
- * A handler whose failures leave with their message escaped (Lambda logs it, and it may end in the
- * dead-letter queue): outside text in an SDK or plain error never reaches the log raw. The error
- * keeps its class, so the function's error type still says what went wrong.
+ * A handler whose failures leave with their message escaped, and their stack too (Lambda logs
+ * both, and the error may end in the dead-letter queue): outside text in an SDK or plain error
+ * never reaches the log raw, nor a line break in a message that would pass for a stack frame. The
+ * error keeps its class, so the function's error type still says what went wrong.
  */
 export function escapingFailures<A extends unknown[], T>(handle: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
   return async (...args) => {
     try {
       return await handle(...args);
     } catch (error) {
-      if (error instanceof Error) error.message = escapeControl(error.message);
+      if (error instanceof Error) escapeError(error);
       throw error;
     }
   };
+}
+
+/** The error's message escaped, and its stack: the message at its head as the message now reads, each frame escaped. */
+function escapeError(error: Error): void {
+  const raw = error.message;
+  error.message = escapeControl(raw);
+  if (typeof error.stack !== 'string') return;
+  const head = `${error.name}: ${raw}`;
+  const frames = (text: string) => text.split('\n').map(escapeControl).join('\n');
+  error.stack = error.stack.startsWith(head) ? `${error.name}: ${error.message}${frames(error.stack.slice(head.length))}` : frames(error.stack);
 }
