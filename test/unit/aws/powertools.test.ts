@@ -203,7 +203,9 @@ describe('Powertools logger', () => {
   it('escapes every string of a line, the message, each field and nested ones, so that none reaches the log raw', async () => {
     const t = await warm();
     const outside = 'prod/db\u202e\u2028\u0007\nnext line';
-    await t.invocation(lambdaContext, async () => t.log.warn(`event refused: ${outside}`, { reason: outside, nested: { list: [outside] } }));
+    await t.invocation(lambdaContext, async () =>
+      t.log.warn(`event refused: ${outside}`, { reason: outside, nested: { list: [outside] } }),
+    );
     const raw = output.written();
     expect(raw).not.toMatch(RAW_UNSAFE);
     const [line] = output.logs();

@@ -138,7 +138,9 @@ describe('on-secret-change handler', () => {
   });
 
   it('keeps a line break of a failure message out of the stack frames Lambda logs', async () => {
-    sm.on(DescribeSecretCommand).rejects(Object.assign(new Error('denied\n    at forged (fake.js:1:1)'), { name: 'AccessDeniedException' }));
+    sm.on(DescribeSecretCommand).rejects(
+      Object.assign(new Error('denied\n    at forged (fake.js:1:1)'), { name: 'AccessDeniedException' }),
+    );
     const failure = (await handler(putSecretValue() as never, lambdaContext).catch((error: Error) => error)) as Error;
     const frames = failure.stack?.split('\n') ?? [];
     expect(frames[0]).toBe('AccessDeniedException: denied\\n    at forged (fake.js:1:1)');
