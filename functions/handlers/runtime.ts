@@ -97,5 +97,7 @@ function escapeError(error: Error): void {
   if (typeof error.stack !== 'string') return;
   const head = `${error.name}: ${raw}`;
   const frames = (text: string) => text.split('\n').map(escapeControl).join('\n');
-  error.stack = error.stack.startsWith(head) ? `${error.name}: ${error.message}${frames(error.stack.slice(head.length))}` : frames(error.stack);
+  error.stack = error.stack.startsWith(head)
+    ? `${error.name}: ${error.message}${frames(error.stack.slice(head.length))}`
+    : frames(error.stack);
 }

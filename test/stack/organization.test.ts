@@ -347,7 +347,7 @@ describe('infra/organization', () => {
     });
   });
 
-  it('central-bus.yml: a bus that principals of the organization may put events on', () => {
+  it("central-bus.yml: a bus that principals of the organization may put this service's events on, and no other", () => {
     const resources = readYaml(`${ORG_DIR}/central-bus.yml`).Resources;
     expect(resources.CentralBusPolicy.Properties).toMatchObject({
       EventBusName: { Ref: 'CentralBus' },
@@ -356,7 +356,7 @@ describe('infra/organization', () => {
         Principal: '*',
         Action: 'events:PutEvents',
         Resource: { 'Fn::GetAtt': ['CentralBus', 'Arn'] },
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' }, 'events:source': 'ecs-secret-redeploy' } },
       },
     });
   });
