@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { DeploymentChange } from '../domain/decode/deployment-event';
 import type { Trigger } from '../domain/decode/events';
 import { parseTarget } from '../domain/identity/target';
-import { deploymentChanged, type LedgerRecord } from '../domain/ledger/record';
+import type { LedgerRecord } from '../domain/ledger/record';
 import type { Report } from '../domain/report/report';
 import type { DeploymentState } from '../domain/rollout/waves';
 import type { Ports } from '../ports/ports';
 import { commitRecord } from './compare-and-set';
+import { deploymentOfThisAccount } from './event-sender';
+import { asEcsReports } from './poll-deployments';
 import { reconcile } from './reconcile';
 import { type RunContext, reconcileOptions } from './run-context';
 
@@ -23,10 +24,15 @@ export interface ProgressOutcome {
 
 /**
  * An "ECS Deployment State Change" event: when the deployment is one this service made for a
- * rollout, its record learns how it ended, and the rollout goes on if this could change it: a
- * failure halts it; the last deployment in progress of its wave (and of the waves before) lets
- * the next wave start, or completes the rollout. Any other deployment (the account's own) changes
- * nothing. Missed events are made up by the scheduled reconcile, which polls rolloutState.
+ * rollout and is still in progress, its record learns how it ended, and the rollout goes on if
+ * this could change it: a failure halts it; the last deployment in progress of its wave (and of
+ * the waves before) lets the next wave start, or completes the rollout. Any other deployment (the
+ * account's own) changes nothing. Missed events are made up by the scheduled reconcile, which polls.
+ *
+ * The event only says which deployment to look at: how it ended is what ECS reports (its deployment
+ * record, or DescribeServices' rolloutState, as the poll reads them), never what the event claims.
+ * A forged COMPLETED or FAILED that ECS does not confirm releases and halts nothing; an event of
+ * another account or region is refused (ForeignAccountError).
  */
 export async function onDeploymentChange(
   ports: Ports,
@@ -34,20 +40,26 @@ export async function onDeploymentChange(
   trigger: Trigger,
   run: RunContext,
 ): Promise<ProgressOutcome> {
+  await deploymentOfThisAccount(ports, change, trigger.eventId);
   const state = stateOf(change.eventName);
   const base = { service: change.serviceArn, ...(change.deploymentId ? { deploymentId: change.deploymentId } : {}) };
   if (!state || !change.deploymentId)
     return { ...base, secrets: [], reason: `${change.eventName ?? 'the event'} does not end a deployment` };
   const secrets = await ports.index.secretsOfService(change.serviceArn);
   const outcome: ProgressOutcome = { ...base, state, secrets: [] };
-  let known = false;
+  let known: DeploymentState | undefined;
+  let unconfirmed: string | undefined;
   for (const secretArn of secrets) {
     const record = await ports.ledger.read(secretArn, change.serviceArn);
     if (!record || record.deploymentId !== change.deploymentId || !record.deployment) continue;
-    known = true;
-    // A duplicate, or an event arriving after the scheduled run polled the same state.
-    if (record.deployment.state === state) continue;
-    const next = deploymentChanged(record, state, change.reason, { now: ports.clock.now(), writeId: randomUUID() });
+    known = record.deployment.state;
+    // A duplicate, or an event arriving after the scheduled run polled how it ended: only a deployment in progress ends.
+    if (record.deployment.state !== 'IN_PROGRESS') continue;
+    const next = await asEcsReports(ports, record);
+    if (next.deployment?.state === 'IN_PROGRESS') {
+      unconfirmed = `ECS reports deployment ${change.deploymentId} still in progress: the event's ${state} is not confirmed, nothing changes`;
+      continue;
+    }
     const recorded = (await commitRecord(ports.ledger, next, record.rev)).written;
     const entry: ProgressOutcome['secrets'][number] = { secret: secretArn, recorded };
     if (recorded && (await mayAdvance(ports, next))) {
@@ -69,8 +81,12 @@ export async function onDeploymentChange(
     }
     outcome.secrets.push(entry);
   }
+  if (unconfirmed) {
+    ports.metrics.add('EventsRefused', 1);
+    ports.log.warn('deployment event not confirmed by ECS', { eventId: trigger.eventId, service: change.serviceArn, reason: unconfirmed });
+  }
   if (outcome.secrets.length === 0)
-    outcome.reason = known ? `already recorded as ${state}` : 'not a deployment this service made for a rollout';
+    outcome.reason = unconfirmed ?? (known ? `already recorded as ${known}` : 'not a deployment this service made for a rollout');
   return outcome;
 }
 

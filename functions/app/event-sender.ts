@@ -1,3 +1,4 @@
+import { type DeploymentChange, foreignDeployment } from '../domain/decode/deployment-event';
 import type { Signal } from '../domain/decode/events';
 import { ForeignAccountError } from '../domain/errors';
 import { describeOwners, ownershipOf, targetOfSender } from '../domain/identity/owners';
@@ -30,4 +31,21 @@ export async function fromAllowedSender(ports: Pick<Ports, 'accountId' | 'config
     ports.log.warn('event refused', { account: sender, eventId: signal.trigger.eventId, reason: (error as Error).message });
     throw error;
   }
+}
+
+/**
+ * Checks that an ECS deployment event is this account's, about a service of this account and
+ * region, before it may release or halt a wave, or re-index a service. Any other is bad input,
+ * refused as an event of a disallowed account is: logged, counted (`EventsRefused`), thrown.
+ */
+export async function deploymentOfThisAccount(
+  ports: Pick<Ports, 'accountId' | 'config' | 'log' | 'metrics'>,
+  change: DeploymentChange,
+  eventId?: string,
+): Promise<void> {
+  const foreign = foreignDeployment(change, { account: await ports.accountId(), region: ports.config.region });
+  if (!foreign) return;
+  ports.metrics.add('EventsRefused', 1);
+  ports.log.warn('event refused', { account: change.account, eventId, reason: foreign });
+  throw new ForeignAccountError(foreign);
 }

@@ -13,6 +13,7 @@ import { parseTarget } from '../domain/identity/target';
 import { ignored, type Report, targetIdentity } from '../domain/report/report';
 import { textField } from '../domain/text';
 import type { Ports } from '../ports/ports';
+import { admitContinuation } from './continuation-tokens';
 import { onDeploymentChange, type ProgressOutcome } from './deployment-change';
 import { fromAllowedSender } from './event-sender';
 import { type ReconcileOptions, reconcile } from './reconcile';
@@ -20,11 +21,15 @@ import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
 import { type RunContext, reconcileOptions } from './run-context';
 import { warnDeletion, warnRotationFailed } from './warnings';
 
-/** What one event led to: a report about one secret, the summary of a reconcile of every secret, or a deployment's progress. */
+/**
+ * What one event led to: a report about one secret, the summary of a reconcile of every secret, a
+ * deployment's progress, or nothing (a continuation another invocation already ran).
+ */
 export type EventOutcome =
   | { kind: 'report'; report: Report }
   | { kind: 'schedule'; summary: ReconcileAllSummary }
-  | { kind: 'deployment'; progress: ProgressOutcome };
+  | { kind: 'deployment'; progress: ProgressOutcome }
+  | { kind: 'duplicate'; reason: string };
 
 /** A chain of continuations longer than this is a loop, not work: it stops and fails loudly. */
 export const MAX_HOPS = 500;
@@ -35,7 +40,11 @@ export const MAX_HOPS = 500;
  * (reconcile every indexed secret), or a continuation of any of them.
  */
 export async function handleEvent(ports: Ports, event: unknown, run: RunContext): Promise<EventOutcome> {
-  if (isContinuation(event)) return handleRequest(ports, decodeContinuation(event), run);
+  if (isContinuation(event)) {
+    const request = decodeContinuation(event);
+    const admitted = await admitContinuation(ports, request, run.invocationId);
+    return admitted.admitted ? handleRequest(ports, request, run) : { kind: 'duplicate', reason: admitted.reason };
+  }
   if (isScheduledEvent(event)) return handleRequest(ports, scheduledRequest(event as Record<string, unknown>), run);
   if (isEcsEvent(event)) {
     const change = decodeDeploymentEvent(event);
@@ -46,6 +55,7 @@ export async function handleEvent(ports: Ports, event: unknown, run: RunContext)
       eventName: change.eventName,
       eventId: textField(body.id),
       time: textField(body.time),
+      ...(change.account ? { account: change.account } : {}),
     };
     return { kind: 'deployment', progress: await onDeploymentChange(ports, change, trigger, run) };
   }

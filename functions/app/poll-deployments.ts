@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { clusterOfService } from '../domain/identity/arn';
 import type { ServiceSnapshot } from '../domain/inventory/service';
 import { deploymentChanged, type LedgerRecord, located, type Stamp } from '../domain/ledger/record';
 import type { LedgerWrite } from '../domain/plan/reconcile-plan';
@@ -88,6 +90,19 @@ export async function pollDeployments(
     return next ? [{ next, expectedRev: r.rev }] : [];
   });
   return { records: deployed.map((r) => changed.get(r.serviceArn) ?? r), writes };
+}
+
+/**
+ * How ECS reports one recorded deployment in progress now, read as the schedule's poll reads it:
+ * ECS's deployment record where offered, DescribeServices' rolloutState otherwise (a deployment
+ * no longer listed was superseded: completed). The record as it stands after what ECS says, still
+ * IN_PROGRESS while ECS says it goes on; nothing is written.
+ */
+export async function asEcsReports(ports: Ports, record: LedgerRecord): Promise<LedgerRecord> {
+  const clusterOf = new Map([[record.serviceArn, clusterOfService(record.serviceArn)]]);
+  const stamp = () => ({ now: ports.clock.now(), writeId: randomUUID() });
+  const { records } = await pollDeployments(ports, [record], clusterOf, stamp);
+  return records[0];
 }
 
 /** ECS's records of the deployments the ledger holds: where offered, by service ARN. */

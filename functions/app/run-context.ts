@@ -8,6 +8,11 @@ import type { ReconcileOptions } from './reconcile/options';
 export interface RunContext {
   deadline: Deadline;
   dryRun: boolean;
+  /**
+   * The invocation this run is (Lambda's request id, the same for Lambda's retries of one
+   * invocation): what uses a continuation's one-use token. Absent in the CLI (each run its own).
+   */
+  invocationId?: string;
   /** Absent where a run has no deadline (the CLI): nothing is ever left over. */
   continuation?: Continuation;
   /**

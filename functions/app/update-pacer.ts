@@ -1,5 +1,6 @@
 import { canStart, type Deadline } from '../domain/rollout/deadline';
 import {
+  admissible,
   type BucketState,
   drained,
   fullBucket,
@@ -29,7 +30,9 @@ export class UpdatePacer {
     private readonly shared?: SharedBucket,
   ) {
     this.rate = { perSecond: ports.config.updateRate, burst: ports.config.updateBurst };
-    this.bucket = leanest([bucket, shared?.state], this.rate, this.nowMs()) ?? fullBucket(this.rate, this.nowMs());
+    // The bucket a continuation carried came from outside this process: bounded before it counts.
+    const handed = bucket && admissible(bucket, this.rate, this.nowMs());
+    this.bucket = leanest([handed, shared?.state], this.rate, this.nowMs()) ?? fullBucket(this.rate, this.nowMs());
     this.keep(this.bucket);
   }
 

@@ -10,6 +10,7 @@ import { awsEcs } from './ecs';
 import { consoleLogger } from './logger';
 import { eventBridgeNotifier } from './notifier';
 import { awsSecretStore } from './secrets';
+import { tableContinuationTokens } from './state-table/continuations';
 import { tableIndexStore } from './state-table/index-store';
 import { tableLedger } from './state-table/ledger';
 import { tableRebuildStore } from './state-table/rebuilds';
@@ -60,6 +61,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     revisions: tableRevisionCache(table),
     rebuilds: tableRebuildStore(table),
     ledger: tableLedger(table),
+    continuations: tableContinuationTokens(table),
     notifier: eventBridgeNotifier(clients, config.notificationBus),
     clock: systemClock,
     log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),

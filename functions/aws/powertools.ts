@@ -1,6 +1,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { escapeControl } from '../domain/text';
 import type { Logger } from '../ports/logger';
 import type { MetricName, Metrics } from '../ports/metrics';
 
@@ -53,7 +54,13 @@ export interface LambdaTelemetry {
 export function powertoolsTelemetry(options: PowertoolsOptions): LambdaTelemetry {
   // The stack sets POWERTOOLS_SERVICE_NAME; without it Powertools would write "service_undefined".
   const service = process.env.POWERTOOLS_SERVICE_NAME?.trim() ? {} : { serviceName: DEFAULT_SERVICE_NAME };
-  const logger = new PowertoolsLogger({ ...service, ...(options.silent ? { logLevel: 'SILENT' } : {}) });
+  // Every string of every line escaped (the message, each field, nested ones, an error's): text
+  // from outside never reaches CloudWatch raw, whoever wrote the line (this code or Powertools).
+  const logger = new PowertoolsLogger({
+    ...service,
+    ...(options.silent ? { logLevel: 'SILENT' } : {}),
+    jsonReplacerFn: (_key: string, value: unknown) => (typeof value === 'string' ? escapeControl(value) : value),
+  });
   // Its own warnings (a bad dimension, say) become JSON log lines like the rest.
   const metrics = new PowertoolsMetrics({ namespace: options.namespace, logger, ...service });
   const write =

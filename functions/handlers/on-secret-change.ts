@@ -14,9 +14,11 @@ import { escapingFailures, lambdaInvocation, lambdaRun } from './runtime';
  * what is still behind. Bad input throws too, and after the retries lands in the dead-letter
  * queue, where an alarm watches.
  */
-async function handle(event: unknown, context: Context): Promise<Report | ReconcileAllSummary | ProgressOutcome> {
+async function handle(event: unknown, context: Context): Promise<Report | ReconcileAllSummary | ProgressOutcome | { duplicate: string }> {
   return lambdaInvocation(context, async (ports) => {
     const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun));
+    // A continuation another invocation already ran (a duplicate delivery, or a replay): nothing to do, nothing to retry.
+    if (outcome.kind === 'duplicate') return { duplicate: outcome.reason };
     if (outcome.kind === 'schedule') {
       const { summary } = outcome;
       ports.log.info('scheduled reconcile', { summary });

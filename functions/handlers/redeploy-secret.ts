@@ -1,19 +1,20 @@
 import type { Context } from 'aws-lambda';
 import { handleSignal } from '../app/handle-event';
-import { decodeManualRequest, manualSignal } from '../domain/decode/manual-request';
+import { decodeManualRequest, manualDryRun, manualSignal } from '../domain/decode/manual-request';
 import type { Report } from '../domain/report/report';
 import { escapingFailures, lambdaInvocation, lambdaRun } from './runtime';
 
 /**
  * Manual invoke: `{"secretId": "...", "dryRun": true, "force": false}` -> report. The caller
  * reads each service's outcome in the answer; a malformed request or unknown secret is an
- * invocation error with a one-line message. What does not fit before the deadline continues in
- * the reconciler, and the report says so.
+ * invocation error with a one-line message, and so is `"dryRun": false` on a stack deployed with
+ * dryRun=true. What does not fit before the deadline continues in the reconciler, and the report
+ * says so.
  */
 async function handle(request: unknown, context: Context): Promise<Report> {
   return lambdaInvocation(context, async (ports) => {
     const manual = decodeManualRequest(request);
-    const run = lambdaRun(ports, context, manual.dryRun ?? ports.config.dryRun);
+    const run = lambdaRun(ports, context, manualDryRun(manual, ports.config.dryRun));
     const report = await handleSignal(ports, manualSignal(manual.target), run, 'manual', { force: manual.force ?? false });
     ports.log.info('report', { report });
     return report;

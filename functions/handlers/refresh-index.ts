@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { deploymentOfThisAccount } from '../app/event-sender';
 import { reindexService } from '../app/index-writes';
 import type { RebuildSummary } from '../app/rebuild-complete';
 import { MAX_REBUILD_HOPS, runRebuild } from '../app/refresh-index';
@@ -8,6 +9,7 @@ import { decodeRebuildContinuation, isRebuildContinuation, isScheduledEvent, sch
 import { MalformedEventError } from '../domain/errors';
 import { clusterOfService } from '../domain/identity/arn';
 import { deadlineIn } from '../domain/rollout/deadline';
+import { textField } from '../domain/text';
 import type { RebuildProgress } from '../ports/rebuild-store';
 import { escapingFailures, lambdaInvocation } from './runtime';
 
@@ -22,7 +24,8 @@ export type RefreshResult =
 
 /**
  * Keeps the index current: an ECS "ECS Deployment State Change" event re-indexes that one
- * service (a new service, a new task definition, a deleted service); a schedule or any other
+ * service (a new service, a new task definition, a deleted service), if it is of this account and
+ * region (any other is refused as bad input); a schedule or any other
  * invoke rebuilds the whole index from a scan, going on with the build in flight when there is
  * one. A rebuild near this invocation's deadline continues in a new invocation of this function
  * (asynchronous, at once); the index is switched to the new build only when the whole scan is done.
@@ -30,7 +33,10 @@ export type RefreshResult =
 async function handle(event: unknown, context: Context): Promise<RefreshResult> {
   return lambdaInvocation(context, async (ports) => {
     if (isEcsEvent(event)) {
-      const { serviceArn } = decodeDeploymentEvent(event);
+      const change = decodeDeploymentEvent(event);
+      // Only this account's services, as the reconciler checks its deployment events.
+      await deploymentOfThisAccount(ports, change, textField((event as { id?: unknown }).id));
+      const { serviceArn } = change;
       const live = await reindexService(ports, clusterOfService(serviceArn), serviceArn);
       const result: RefreshResult = { action: 'reindexed', service: serviceArn, active: live !== undefined };
       ports.log.info('service re-indexed', result);

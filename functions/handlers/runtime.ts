@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { withOneUseTokens } from '../app/continuation-tokens';
 import type { RunContext } from '../app/run-context';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { lambdaContinuation } from '../aws/continuation';
@@ -59,30 +60,44 @@ export function lambdaInvocation<R>(context: Context, run: (ports: AwsPorts) => 
  */
 export function lambdaRun(
   ports: AwsPorts,
-  context: Pick<Context, 'getRemainingTimeInMillis' | 'functionName'>,
+  context: Pick<Context, 'getRemainingTimeInMillis' | 'functionName' | 'awsRequestId'>,
   dryRun: boolean,
 ): RunContext {
   const reconciler = ports.config.reconcilerFunction ?? context.functionName;
   return {
     deadline: deadlineIn(ports.clock.now().getTime(), context.getRemainingTimeInMillis(), ports.config.deadlineMarginSeconds * 1000),
     dryRun,
-    continuation: lambdaContinuation(ports.clients, reconciler),
+    invocationId: context.awsRequestId,
+    continuation: withOneUseTokens(ports, lambdaContinuation(ports.clients, reconciler)),
     updateBucket: container?.updateBucket,
   };
 }
 
 /**
- * A handler whose failures leave with their message escaped (Lambda logs it, and it may end in the
- * dead-letter queue): outside text in an SDK or plain error never reaches the log raw. The error
- * keeps its class, so the function's error type still says what went wrong.
+ * A handler whose failures leave with their message escaped, and their stack too (Lambda logs
+ * both, and the error may end in the dead-letter queue): outside text in an SDK or plain error
+ * never reaches the log raw, nor a line break in a message that would pass for a stack frame. The
+ * error keeps its class, so the function's error type still says what went wrong.
  */
 export function escapingFailures<A extends unknown[], T>(handle: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
   return async (...args) => {
     try {
       return await handle(...args);
     } catch (error) {
-      if (error instanceof Error) error.message = escapeControl(error.message);
+      if (error instanceof Error) escapeError(error);
       throw error;
     }
   };
+}
+
+/** The error's message escaped, and its stack: the message at its head as the message now reads, each frame escaped. */
+function escapeError(error: Error): void {
+  const raw = error.message;
+  error.message = escapeControl(raw);
+  if (typeof error.stack !== 'string') return;
+  const head = `${error.name}: ${raw}`;
+  const frames = (text: string) => text.split('\n').map(escapeControl).join('\n');
+  error.stack = error.stack.startsWith(head)
+    ? `${error.name}: ${error.message}${frames(error.stack.slice(head.length))}`
+    : frames(error.stack);
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Clock } from './clock';
+import type { ContinuationTokens } from './continuation';
 import type { EcsPort } from './ecs';
 import type { IndexStore } from './index-store';
 import type { Ledger } from './ledger';
@@ -23,6 +24,8 @@ export interface Ports {
   /** The index rebuild in flight: its progress, lease and listed pages. */
   rebuilds: RebuildStore;
   ledger: Ledger;
+  /** The one-use tokens of the reconciler's continuations. */
+  continuations: ContinuationTokens;
   notifier: Notifier;
   clock: Clock;
   log: Logger;

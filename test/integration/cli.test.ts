@@ -6,6 +6,7 @@ import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { runRebuild } from '../../functions/app/refresh-index';
 import { type Emulator, MOTO_ACCOUNT, secretEvents, startEmulator } from '../kit/emulator';
 import { deploymentChange } from '../kit/events';
+import { endEcsDeployment } from '../kit/moto';
 import { startSilentServer } from '../kit/silent-server';
 import { type DemoAccount, seedDemoAccount } from '../kit/simulated-account';
 import { REGION } from '../kit/test-account';
@@ -184,9 +185,11 @@ describe('ecs-secret-redeploy CLI', () => {
     expect(wide.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+STATE\s+NOW\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT/);
   });
 
-  it('moves a rollout on from an ECS deployment event, as the Lambda does', () => {
+  it('moves a rollout on from an ECS deployment event, as the Lambda does', async () => {
     const status = JSON.parse(cli(['status', 'prod/orders-db', '--json']).stdout);
     const api = status.consumers.find((c: { serviceName: string }) => c.serviceName === 'orders-api');
+    // ECS ends the deployment, then sends the event (the event alone is confirmed with ECS first).
+    await endEcsDeployment(emulator.moto, { service: api.service, deploymentId: api.deploymentId, rolloutState: 'COMPLETED' });
     const file = join(dir, 'deployment.json');
     writeFileSync(
       file,

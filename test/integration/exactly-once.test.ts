@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { PutSecretValueCommand, UpdateSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import { withOneUseTokens } from '../../functions/app/continuation-tokens';
 import { handleEvent } from '../../functions/app/handle-event';
 import type { ReconcileAllSummary } from '../../functions/app/reconcile-all';
 import { rebuildIndex } from '../../functions/app/refresh-index';
@@ -198,7 +199,7 @@ describe('exactly once against moto_server', () => {
       return { output: { StatusCode: 202, $metadata: {} } };
     });
     const ports = emulator.ports({ updateRate: 1, updateBurst: 1, maxConcurrency: 1, deadlineMarginSeconds: 1 }, captureInvokes);
-    const continuation = lambdaContinuation(ports.clients, 'ecs-secret-redeploy-test-on-secret-change');
+    const continuation = withOneUseTokens(ports, lambdaContinuation(ports.clients, 'ecs-secret-redeploy-test-on-secret-change'));
     const invocation = () => ({ deadline: deadlineIn(Date.now(), 1800, 1000), dryRun: false, continuation });
 
     const counts = await deploymentCounts(async () => {

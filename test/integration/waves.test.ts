@@ -1,7 +1,11 @@
 /**
  * Waves against moto_server, through the real SDK and adapters. moto's deployments never end by
- * themselves, so the test plays ECS's part: it reads the deploymentId that DescribeServices shows
- * and hands the handler the "ECS Deployment State Change" event that ECS would send.
+ * themselves, so the test plays ECS's part: it reads the deploymentId that DescribeServices shows,
+ * ends that deployment in the emulator as ECS would (rolloutState COMPLETED or FAILED, through the
+ * launcher's control: test/kit/moto.ts), and hands the handler the "ECS Deployment State Change"
+ * event that ECS then sends. The handler confirms every such event with ECS (DescribeServices'
+ * rolloutState here: moto offers no deployment records), so an event ECS does not confirm, or one
+ * of another account, moves nothing.
  */
 import { DescribeServicesCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
@@ -11,11 +15,13 @@ import { resume } from '../../functions/app/resume';
 import type { RunContext } from '../../functions/app/run-context';
 import { secretStatus } from '../../functions/app/status';
 import { createStateTable } from '../../functions/aws/state-table/admin';
+import { ForeignAccountError } from '../../functions/domain/errors';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../functions/domain/rollout/waves';
 import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
 import { deploymentChange, scheduledEvent, secretEvents } from '../kit/events';
+import { endEcsDeployment } from '../kit/moto';
 import { type DemoAccount, seedDemoAccount } from '../kit/simulated-account';
 import { REGION } from '../kit/test-account';
 
@@ -69,9 +75,16 @@ async function primary(name: string): Promise<string> {
   return (await deployments())[name][0];
 }
 
-/** ECS tells that the service's PRIMARY deployment ended. */
+/** ECS ends the service's PRIMARY deployment, and tells so with its event. */
 async function ecsSays(name: string, state: 'COMPLETED' | 'FAILED', reason?: string) {
-  const event = deploymentChange(await serviceArn(name), `SERVICE_DEPLOYMENT_${state}`, await primary(name), ORIGIN, reason);
+  const [service, deploymentId] = [await serviceArn(name), await primary(name)];
+  await endEcsDeployment(emulator.moto, { service, deploymentId, rolloutState: state, ...(reason ? { reason } : {}) });
+  return handleEvent(emulator.ports(), deploymentChange(service, `SERVICE_DEPLOYMENT_${state}`, deploymentId, ORIGIN, reason), RUN);
+}
+
+/** An event that claims the service's PRIMARY deployment ended, while ECS says nothing of the kind. */
+async function forged(name: string, state: 'COMPLETED' | 'FAILED', origin = ORIGIN, service?: string) {
+  const event = deploymentChange(service ?? (await serviceArn(name)), `SERVICE_DEPLOYMENT_${state}`, await primary(name), origin, 'forged');
   return handleEvent(emulator.ports(), event, RUN);
 }
 
@@ -154,5 +167,35 @@ describe('waves against moto_server', () => {
 
     await ecsSays('orders-api', 'COMPLETED');
     expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 1, 'orders-ledger': 0 });
+  });
+
+  it('a forged deployment event neither releases nor halts a wave: ECS does not confirm it, or it is of another account', async () => {
+    await deployments();
+    const before = Object.fromEntries(WEB.map((name) => [name, [...(seen.get(name) ?? [])]]));
+    await rotate();
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 0, 'orders-ledger': 0 });
+    const api = await serviceArn('orders-api');
+    const recorded = () => emulator.ports().ledger.read(account.secrets.ordersDb.arn, api);
+
+    // A COMPLETED or FAILED that ECS does not confirm (DescribeServices shows the deployment in progress).
+    for (const state of ['COMPLETED', 'FAILED'] as const) {
+      const outcome = await forged('orders-api', state);
+      expect(outcome).toMatchObject({
+        kind: 'deployment',
+        progress: { secrets: [], reason: expect.stringMatching(new RegExp(`still in progress: the event's ${state} is not confirmed`)) },
+      });
+    }
+    // From another account, or about a service of another account: refused as bad input.
+    await expect(forged('orders-api', 'COMPLETED', { account: '999999999999', region: REGION })).rejects.toThrow(ForeignAccountError);
+    await expect(forged('orders-api', 'FAILED', ORIGIN, api.replace(MOTO_ACCOUNT, '999999999999'))).rejects.toThrow(ForeignAccountError);
+
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 0, 'orders-ledger': 0 });
+    expect((await recorded())?.deployment).toMatchObject({ state: 'IN_PROGRESS' });
+    expect((await secretStatus(emulator.ports(), target())).rollout).toMatchObject({ status: 'in-progress' });
+
+    // The genuine end, confirmed by ECS, releases the next wave as before.
+    await ecsSays('orders-api', 'COMPLETED');
+    expect(await newDeployments(before)).toEqual({ 'orders-api': 1, 'orders-worker': 1, 'orders-ledger': 0 });
+    expect((await recorded())?.deployment).toMatchObject({ state: 'COMPLETED' });
   });
 });

@@ -51,6 +51,13 @@ const MOTO_PYTHON = process.env.MOTO_PYTHON ?? 'python3';
  *   with the tag {@link HOLD_REPLICATION_TAG} on the primary (value: the replica regions,
  *   comma-separated): from then on those replicas keep the versions they had and report
  *   InProgress; removing the tag lets them catch up (InSync).
+ * - ECS ends a service deployment by itself: DescribeServices shows its rolloutState COMPLETED once
+ *   the service reached a steady state, FAILED (with rolloutStateReason) once the circuit breaker
+ *   stopped it. moto runs no task, so its deployments never end. The launcher lets a test play
+ *   ECS's scheduler: POST /moto-test/ecs/deployment-state {account, region, service, deploymentId,
+ *   rolloutState, reason} ends that deployment, as DescribeServices then shows it (see
+ *   endEcsDeployment). Nothing ends unless a test says so: the product confirms every deployment
+ *   event with ECS, so a test that tells it a deployment ended first makes ECS say so, as it would.
  * (Not corrected, because the adapters cope: ListServices leaks services of a cluster whose name
  * ends with the one asked for, and no ECS listing ever paginates; test/kit/call-counter.ts counts
  * the pages a real account would need.)
@@ -137,9 +144,54 @@ def list_tasks(self, cluster_str=None, container_instance=None, family=None, sta
     return tasks
 EC2ContainerServiceBackend.list_tasks = list_tasks
 
-from moto.server import main
-main(sys.argv[1:])
+from moto.ecs.models import ecs_backends
+import moto.server as server
+Dispatcher = server.DomainDispatcherApplication
+def end_deployment(environ, start_response):
+    def answer(status, body):
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    asked = json.loads(environ["wsgi.input"].read(size) or b"{}")
+    backend = ecs_backends[asked["account"]][asked["region"]]
+    for service in backend.services.values():
+        if service.arn != asked["service"]:
+            continue
+        for deployment in service.deployments:
+            if deployment["id"] == asked["deploymentId"]:
+                deployment["rolloutState"] = asked["rolloutState"]
+                deployment["rolloutStateReason"] = asked.get("reason") or "ECS deployment %s %s." % (deployment["id"], asked["rolloutState"].lower())
+                return answer("200 OK", {"id": deployment["id"], "rolloutState": deployment["rolloutState"]})
+    return answer("404 Not Found", {"message": "no deployment %s of %s" % (asked["deploymentId"], asked["service"])})
+class WithTestControls(Dispatcher):
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/moto-test/ecs/deployment-state" and environ.get("REQUEST_METHOD") == "POST":
+            return end_deployment(environ, start_response)
+        return super().__call__(environ, start_response)
+server.DomainDispatcherApplication = WithTestControls
+server.main(sys.argv[1:])
 `;
+
+/**
+ * Plays ECS's scheduler on the emulator: the service's deployment ended (COMPLETED, or FAILED with
+ * ECS's reason), as DescribeServices then shows it. ECS sends its "ECS Deployment State Change"
+ * event after this; a test that hands the product that event calls this first.
+ */
+export async function endEcsDeployment(
+  moto: Pick<MotoServer, 'endpoint'>,
+  ended: {
+    service: string;
+    deploymentId: string;
+    rolloutState: 'COMPLETED' | 'FAILED';
+    reason?: string;
+    account?: string;
+    region?: string;
+  },
+): Promise<void> {
+  const body = { account: MOTO_ACCOUNT, region: MOTO_CLIENT_CONFIG.region, ...ended };
+  const response = await fetch(`${moto.endpoint}/moto-test/ecs/deployment-state`, { method: 'POST', body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`the emulator did not end the deployment: ${response.status} ${await response.text()}`);
+}
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {

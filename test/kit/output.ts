@@ -8,6 +8,8 @@ export type Line = Record<string, any>;
 export interface CapturedOutput {
   /** Every line written, each parsed as JSON (Powertools writes nothing else). */
   lines(): Line[];
+  /** Everything written, as written (to look for characters the JSON decoding would hide). */
+  written(): string;
   /** The log lines (they have a `level`). */
   logs(): Line[];
   /** The EMF documents (they have `_aws.CloudWatchMetrics`). */
@@ -31,6 +33,7 @@ export function captureOutput(): CapturedOutput {
       .map((line) => JSON.parse(line) as Line);
   return {
     lines,
+    written: () => written.join(''),
     logs: () => lines().filter((line) => 'level' in line),
     emf: () => lines().filter((line) => line._aws?.CloudWatchMetrics !== undefined),
     restore: () => {

@@ -246,7 +246,7 @@ it('gives on-secret-change, the reconciler, its reserved concurrency of one', as
   expect(concurrency.ReservedConcurrentExecutions).toBe(1);
 });
 
-it('creates each role with its own inline policy and no GetSecretValue', async () => {
+it('creates each role with its own inline policy, no GetSecretValue, and the never-values Deny', async () => {
   for (const fn of FUNCTIONS) {
     const roleName = physicalId(fn.role);
     const policyName = packagedRolePolicyName(fn.role);
@@ -263,6 +263,20 @@ it('creates each role with its own inline policy and no GetSecretValue', async (
     expect(granted).toContain(`arn:aws:dynamodb:${REGION}:123456789012:table/${physicalId('StateTable')}`);
     expect(granted).toContain(await queueArnOf(physicalId('DeadLetterQueue')));
     expect(granted).toContain(`arn:aws:logs:${REGION}:123456789012:log-group:/aws/lambda/${fn.name}:*`);
+    // Beside it, the explicit Deny of every value read, its exceptions resolved to this region.
+    const never = await clients.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'never-values' }));
+    expect(parsePolicyDocument(never.PolicyDocument ?? '').Statement).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue', 'ssm:GetParameter*'],
+        Resource: '*',
+      }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'kms:Decrypt',
+        Condition: { StringNotEquals: { 'kms:ViaService': [`dynamodb.${REGION}.amazonaws.com`, `lambda.${REGION}.amazonaws.com`] } },
+      }),
+    ]);
   }
 });
 

@@ -256,7 +256,7 @@ describe('infra/organization', () => {
     });
   });
 
-  it('central-bus.yml: a bus that principals of the organization may put events on', () => {
+  it("central-bus.yml: a bus that principals of the organization may put this service's events on, and no other", () => {
     const resources = readYaml(`${ORG_DIR}/central-bus.yml`).Resources;
     expect(resources.CentralBusPolicy.Properties).toMatchObject({
       EventBusName: { Ref: 'CentralBus' },
@@ -265,7 +265,7 @@ describe('infra/organization', () => {
         Principal: '*',
         Action: 'events:PutEvents',
         Resource: { 'Fn::GetAtt': ['CentralBus', 'Arn'] },
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' }, 'events:source': 'ecs-secret-redeploy' } },
       },
     });
   });
@@ -298,9 +298,27 @@ describe('infra/organization', () => {
       },
     ]);
     const statements = policyStatements({ Resources: { R: fragment.Resources.ForwardToCentralBusRole } } as unknown as Template);
-    expect(statements.map((s) => s.statement)).toEqual([
-      expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }),
-      { Sid: 'PutOnTheCentralBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'CentralEventBusArn' } },
+    // For this rule only (on the default bus, or on another notification bus), and this service's events only.
+    const ruleArn = (bus: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${bus}\${self:custom.rulePrefix}-forward-to-central-bus`,
+    });
+    expect(statements.filter((s) => s.statement.Effect === 'Allow').map((s) => s.statement)).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': [ruleArn(''), ruleArn('${param:notificationBus}/')] },
+        },
+      },
+      {
+        Sid: 'PutOnTheCentralBusOnly',
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: { Ref: 'CentralEventBusArn' },
+        Condition: { StringEquals: { 'events:source': 'ecs-secret-redeploy' } },
+      },
     ]);
   });
 });

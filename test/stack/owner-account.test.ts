@@ -63,7 +63,7 @@ describe('the owner account (owner-account.yml)', () => {
     expect(owner.Resources.ReadRole.Condition).toBe('CreateReadRole');
     expect(role.RoleName).toEqual({ Ref: 'ReadRoleName' });
     const allowed = policyStatements({ Resources: { ReadRole: owner.Resources.ReadRole } })
-      .filter((s) => !s.where.includes('AssumeRolePolicyDocument'))
+      .filter((s) => !s.where.includes('AssumeRolePolicyDocument') && s.statement.Effect === 'Allow')
       .map((s) => ({ actions: actionsOf(s.statement).sort(), resource: s.statement.Resource }));
     expect(allowed).toEqual([
       {
@@ -72,22 +72,27 @@ describe('the owner account (owner-account.yml)', () => {
       },
       { actions: ['ssm:describeparameters'], resource: '*' },
     ]);
+    // With SharedSecretsOnly, only the secrets carrying the sharing tag (what IAM decides: least-privilege.test.ts).
+    const [describe] = ((props(owner, 'ReadRole').Policies as Json[])[0].PolicyDocument as { Statement: Json[] }).Statement;
+    expect(describe.Condition).toEqual({
+      'Fn::If': ['OnlySharedSecrets', { StringEquals: { 'aws:ResourceTag/ecs-secret-redeploy:shared': 'true' } }, { Ref: 'AWS::NoValue' }],
+    });
   });
 
-  it("the read role trusts only the service's function roles, in the organization's accounts (or the listed ones)", () => {
+  it("the read role trusts only the service's function roles of the named reader accounts, in the organization", () => {
     const trust = policyStatements({ Resources: { ReadRole: owner.Resources.ReadRole } }).filter((s) =>
       s.where.includes('AssumeRolePolicyDocument'),
     );
     expect(trust).toHaveLength(1);
     const { statement } = trust[0];
-    expect(statement).toMatchObject({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' });
-    const condition = statement.Condition as Json;
-    expect(condition.ArnLike).toEqual({ 'aws:PrincipalArn': { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/ecs-secret-redeploy/*' } });
-    const [, listed, organization] = (condition.StringEquals as { 'Fn::If': [string, Json, Json] })['Fn::If'];
-    expect(organization).toEqual({ 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } });
-    expect(listed).toEqual({
-      'aws:PrincipalOrgID': { Ref: 'OrganizationId' },
-      'aws:PrincipalAccount': { 'Fn::Split': [',', { Ref: 'ReaderAccounts' }] },
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::Split': [',', { Ref: 'ReaderAccounts' }] } },
+      Action: 'sts:AssumeRole',
+    });
+    expect(statement.Condition).toEqual({
+      StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } },
+      ArnLike: { 'aws:PrincipalArn': { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/ecs-secret-redeploy/*' } },
     });
     // The consumers' function roles sit under that path.
     for (const id of FUNCTION_ROLES) expect(props(packaged, id).Path).toBe('/ecs-secret-redeploy/');
@@ -117,15 +122,28 @@ describe('the owner account (owner-account.yml)', () => {
     // The sending role may put events on those buses only, and only EventBridge of this account may take it on.
     const send = policyStatements({ Resources: { SendRole: owner.Resources.SendRole } });
     const trust = send.filter((s) => s.where.includes('AssumeRolePolicyDocument')).map((s) => s.statement);
+    const rule = (name: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/\${RulePrefix}-${name}`,
+    });
     expect(trust).toEqual([
       {
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': ['secret-api-call', 'rotation-events', 'secret-label-updated', 'parameter-change'].map(rule) },
+        },
       },
     ]);
-    const puts = send.filter((s) => !s.where.includes('AssumeRolePolicyDocument')).map((s) => s.statement);
+    // Exactly this template's rules.
+    expect(rules.map(([, r]) => (r.Properties as Json).Name)).toEqual(
+      ['secret-api-call', 'rotation-events', 'secret-label-updated', 'parameter-change'].map((n) => ({ 'Fn::Sub': `\${RulePrefix}-${n}` })),
+    );
+    const puts = send
+      .filter((s) => !s.where.includes('AssumeRolePolicyDocument') && s.statement.Effect === 'Allow')
+      .map((s) => s.statement);
+    expect(puts[0].Condition).toEqual({ StringEquals: { 'events:source': ['aws.secretsmanager', 'aws.ssm'] } });
     expect(puts.map(actionsOf)).toEqual([['events:putevents']]);
     const buses = puts[0].Resource as Array<{ 'Fn::If': [string, Json, Json] }>;
     expect(buses.map((b) => JSON.stringify(b['Fn::If'][1]))).toEqual(Array(5).fill(expect.stringContaining(':event-bus/default')));
@@ -178,7 +196,9 @@ describe('a consumer account (the packaged stack)', () => {
   });
 
   it('still grants no value: no GetSecretValue or GetParameter* in any branch of any policy', () => {
-    const actions = policyStatements(packaged).flatMap((s) => actionsOf(s.statement));
+    const actions = policyStatements(packaged)
+      .filter((s) => s.statement.Effect === 'Allow')
+      .flatMap((s) => actionsOf(s.statement));
     expect(actions).toContain('sts:assumerole');
     expect(actions.filter(readsValues)).toEqual([]);
   });

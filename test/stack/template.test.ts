@@ -33,7 +33,18 @@ const FUNCTIONS = {
 } as const;
 type FunctionId = keyof typeof FUNCTIONS;
 
-/** The calls each function makes (functions/), and nothing else. */
+/** Only with tableEncryption naming a customer key: that key, through DynamoDB only (infra/iam.yml). */
+const TABLE_KEY_ACTIONS = [
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
+
+/** The calls each function makes (functions/), and nothing else: what its role allows, in any deployment. */
 const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
   // The reconciler: events, the schedule (which scans the index and the ledger), its continuations.
   OnSecretChangeLambdaFunction: [
@@ -63,6 +74,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'dynamodb:Scan',
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
     'sts:AssumeRole',
+    ...TABLE_KEY_ACTIONS,
   ],
   RedeploySecretLambdaFunction: [
     'logs:CreateLogStream',
@@ -88,6 +100,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'sqs:SendMessage',
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
     'sts:AssumeRole',
+    ...TABLE_KEY_ACTIONS,
   ],
   RefreshIndexLambdaFunction: [
     'logs:CreateLogStream',
@@ -112,6 +125,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'sqs:SendMessage',
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
     'sts:AssumeRole',
+    ...TABLE_KEY_ACTIONS,
   ],
 };
 
@@ -174,10 +188,13 @@ describe('IAM: least privilege', () => {
     expect(fn.Properties?.Role).toEqual({ 'Fn::Sub': `\${${roleId}.Arn}` });
     const role = template.Resources[roleId];
     expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
-    const statements = policyStatements({ Resources: { [roleId]: role } }).filter((s) => !s.where.includes('AssumeRolePolicyDocument'));
+    // The Denies (never-values, the opt-out) are checked in least-privilege.test.ts.
+    const statements = policyStatements({ Resources: { [roleId]: role } }).filter(
+      (s) => !s.where.includes('AssumeRolePolicyDocument') && s.statement.Effect === 'Allow',
+    );
     const actions = statements.flatMap(({ statement }) => asArray(statement.Action as string | string[]));
     expect([...actions].sort()).toEqual([...EXPECTED_ACTIONS[functionId]].sort());
-    // Resource "*" only where IAM has no resource to scope to.
+    // Resource "*" only where IAM has no resource to scope to (among the Allows).
     for (const { statement } of statements) {
       if (asArray(statement.Resource as unknown).includes('*')) {
         for (const action of asArray(statement.Action as string | string[])) expect(UNSCOPED_ACTIONS).toContain(action.toLowerCase());
@@ -192,7 +209,7 @@ describe('IAM: least privilege', () => {
     const byAction = (roleId: string, action: string) =>
       policyStatements({ Resources: { [roleId]: template.Resources[roleId] } })
         .map((s) => s.statement)
-        .filter((s) => asArray(s.Action as string | string[]).includes(action))
+        .filter((s) => s.Effect === 'Allow' && asArray(s.Action as string | string[]).includes(action))
         .map((s) => s.Resource);
     for (const { role, handler } of Object.values(FUNCTIONS)) {
       expect(byAction(role, 'dynamodb:GetItem')).toEqual([{ 'Fn::GetAtt': ['StateTable', 'Arn'] }]);
@@ -243,9 +260,10 @@ describe('functions', () => {
     expect(props.FunctionName).toBe(`ecs-secret-redeploy-ci-${FUNCTIONS[functionId].handler}`);
     expect((props.Environment as { Variables: Json }).Variables).toEqual({
       STATE_TABLE: { Ref: 'StateTable' },
-      CLUSTERS: '',
+      // The template parameters the roles follow (infra/iam.yml), so that both always agree.
+      CLUSTERS: { Ref: 'Clusters' },
       MAX_CONCURRENCY: '5',
-      DRY_RUN: 'false',
+      DRY_RUN: { Ref: 'DryRun' },
       EVENT_BUS_NAME: 'default',
       UPDATE_SERVICE_RATE: '2',
       UPDATE_SERVICE_BURST: '10',
@@ -397,7 +415,7 @@ describe('rules', () => {
 });
 
 describe('state table, queue, alarms', () => {
-  it('the table: pk/sk, on demand, TTL on expiresAt, point-in-time recovery', () => {
+  it('the table: pk/sk, on demand, TTL on expiresAt, point-in-time recovery, its key and deletion protection from parameters', () => {
     expect(template.Resources.StateTable.Properties).toEqual({
       TableName: 'ecs-secret-redeploy-ci',
       BillingMode: 'PAY_PER_REQUEST',
@@ -411,6 +429,18 @@ describe('state table, queue, alarms', () => {
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: { 'Fn::If': ['TableDeletionProtected', true, false] },
+      SSESpecification: {
+        'Fn::If': [
+          'TableOnAwsOwnedKey',
+          { Ref: 'AWS::NoValue' },
+          {
+            SSEEnabled: true,
+            SSEType: 'KMS',
+            KMSMasterKeyId: { 'Fn::If': ['TableOnCustomerKey', { Ref: 'TableEncryption' }, { Ref: 'AWS::NoValue' }] },
+          },
+        ],
+      },
     });
   });
 
@@ -616,23 +646,32 @@ describe('forwarding secret events to other regions (param forwardSecretEventsTo
     ]);
   });
 
-  it('gives EventBridge of this account a role that may only put events on the listed buses', () => {
+  it('gives EventBridge, for these rules only, a role that may only put secret events on the listed buses', () => {
     const resources = deployed('us-east-1,ap-south-1');
     const statements = policyStatements({ Resources: { R: resources.ForwardSecretEventsRole } });
-    expect(statements.map((s) => s.statement)).toEqual([
+    const rule = (name: string) => `arn:aws:events:eu-west-1:${ACCOUNT}:rule/ecs-secret-redeploy-ci-forward-${name}`;
+    expect(statements.filter((s) => s.statement.Effect === 'Allow').map((s) => s.statement)).toEqual([
       {
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ACCOUNT },
+          ArnEquals: { 'aws:SourceArn': ['secret-api-call', 'rotation-events', 'secret-label-updated', 'parameter-change'].map(rule) },
+        },
       },
       {
         Sid: 'PutOnTheListedRegionsDefaultBusOnly',
         Effect: 'Allow',
         Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'events:source': ['aws.secretsmanager', 'aws.ssm'] } },
         Resource: [bus('us-east-1'), bus('ap-south-1')],
       },
     ]);
+    // The rules it is for are exactly the forwarding rules.
+    expect(Object.values(RULES).map((r) => rule(r.name.replace('ecs-secret-redeploy-ci-forward-', '')))).toEqual(
+      (statements[0].statement.Condition as { ArnEquals: { 'aws:SourceArn': string[] } }).ArnEquals['aws:SourceArn'],
+    );
   });
 
   it("skips this stack's own region, so one list can name every region of a StackSet", () => {

@@ -13,6 +13,8 @@ import { StateTableMissingError } from '../../domain/errors';
  * | `SERVICE#<service arn>`     | `SECRETS`               | the secrets a service is indexed under                |
  * | `INDEX`                     | `META`                  | when the index was last built, and its counts         |
  * | `REVISION#<task def arn>`   | `REFERENCES`            | revision cache: a revision's references, their format |
+| `REBUILD`                   | `STATE`, `PAGE#...`     | the index rebuild in flight (state-table/rebuilds.ts) |
+| `CONTINUATION`              | `TOKEN#<token>`         | a continuation's one-use token (continuations.ts)     |
  *
  * A secret's index entries and ledger records share its partition: one reconcile reads both.
  * Revision cache rows (functions/aws/state-table/revisions.ts) each have a partition of their

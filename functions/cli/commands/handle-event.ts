@@ -1,8 +1,10 @@
+import { deploymentOfThisAccount } from '../../app/event-sender';
 import { handleEvent } from '../../app/handle-event';
 import { reindexService } from '../../app/index-writes';
 import { decodeDeploymentEvent, isEcsEvent } from '../../domain/decode/deployment-event';
 import { decodeEvent } from '../../domain/decode/events';
 import { isScheduledEvent } from '../../domain/decode/run-request';
+import { MalformedEventError } from '../../domain/errors';
 import { clusterOfService } from '../../domain/identity/arn';
 import { exitCodeOf } from '../../domain/report/report';
 import { awsCallsHelp, type CliCommand } from '../command';
@@ -49,8 +51,10 @@ export const handleEventCommand: CliCommand = {
           const ports = ctx.ports();
           const run = cliRun(ctx, options.dryRun === true);
           if (isEcsEvent(event) && !run.dryRun) {
-            const { serviceArn } = decodeDeploymentEvent(event);
-            await reindexService(ports, clusterOfService(serviceArn), serviceArn);
+            const change = decodeDeploymentEvent(event);
+            // Another account's event is refused before it is re-indexed, as refresh-index refuses it.
+            await deploymentOfThisAccount(ports, change);
+            await reindexService(ports, clusterOfService(change.serviceArn), change.serviceArn);
           }
           const outcome = await handleEvent(ports, event, run);
           if (outcome.kind === 'schedule') {
@@ -61,6 +65,8 @@ export const handleEventCommand: CliCommand = {
             ctx.print(reportRendering(outcome.report));
             return exitCodeOf(outcome.report);
           }
+          // (Continuations are the reconciler's own: the CLI reads no continuation payload.)
+          if (outcome.kind === 'duplicate') throw new MalformedEventError(outcome.reason);
           ctx.print(progressRendering(outcome.progress));
           const reports = outcome.progress.secrets.flatMap((s) => (s.report ? [s.report] : []));
           return reports.some((r) => exitCodeOf(r) === EXIT.failed) ? EXIT.failed : EXIT.done;

@@ -29,6 +29,21 @@ export function decodeManualRequest(input: unknown): ManualRequest {
   return { target: checked.target, dryRun: input.dryRun as boolean | undefined, force: input.force as boolean | undefined };
 }
 
+/**
+ * Whether a manual request runs dry: as it asks, else as the stack is deployed. A stack deployed
+ * with dryRun=true stays dry whatever the request says (its roles may not even call
+ * UpdateService): `"dryRun": false` is refused as bad input, with what to do instead.
+ */
+export function manualDryRun(request: ManualRequest, stackDryRun: boolean): boolean {
+  if (stackDryRun && request.dryRun === false) {
+    throw new MalformedEventError(
+      'manual request "dryRun": false refused: this stack is deployed with dryRun=true, which a request cannot undo ' +
+        '(deploy it with dryRun=false to redeploy)',
+    );
+  }
+  return request.dryRun ?? stackDryRun;
+}
+
 /** The signal for a manual request: reconcile the secret. */
 export function manualSignal(target: Target): Signal {
   return { action: 'check', target, trigger: { source: 'manual' } };

@@ -1,7 +1,7 @@
 import { MalformedEventError } from '../errors';
 import { parseArn } from '../identity/arn';
 import type { BucketState } from '../rollout/rate-limiter';
-import { textField } from '../text';
+import { quoted, textField } from '../text';
 import type { Trigger } from './events';
 
 /** Where a scheduled reconcile (or its continuation) starts: every indexed secret, or those from this ARN on. */
@@ -12,6 +12,8 @@ export interface ReconcileAllRequest {
   trigger: Trigger;
   bucket?: BucketState;
   hop: number;
+  /** The one-use token of a continuation (issued when it is sent, used once when it runs); absent on the schedule's own event. */
+  token?: string;
 }
 
 /** A run that continues the work of one secret another run left at its deadline. */
@@ -22,6 +24,8 @@ export interface ContinueSecretRequest {
   trigger: Trigger;
   bucket?: BucketState;
   hop: number;
+  /** The one-use token of the continuation (see ReconcileAllRequest.token). */
+  token?: string;
 }
 
 export type RunRequest = ReconcileAllRequest | ContinueSecretRequest;
@@ -43,6 +47,11 @@ export type ContinuationRequest = RunRequest | RebuildIndexRequest;
 
 /** The field that marks this service's own continuation payloads. */
 export const CONTINUATION_KEY = 'ecs-secret-redeploy:continuation';
+
+/** What started a run, as a trigger names it: an event's source, the schedule, or a person. */
+const TRIGGER_SOURCES = new Set(['aws.secretsmanager', 'aws.ssm', 'aws.ecs', 'schedule', 'manual']);
+/** A build id or a token: what randomUUID makes, and no more. */
+const TOKEN = /^[A-Za-z0-9-]{1,64}$/;
 
 type Json = Record<string, unknown>;
 
@@ -76,34 +85,80 @@ export function continuationPayload(request: ContinuationRequest): Json {
   return { [CONTINUATION_KEY]: request };
 }
 
-/** Decodes a continuation payload; throws {@link MalformedEventError} for any other shape. */
+/**
+ * Decodes a continuation payload of the reconciler, with its one-use token; throws
+ * {@link MalformedEventError} for any other shape. Every field is checked as an event's would be
+ * (the trigger's text escaped and cut, its source one this service writes); the rate bucket is
+ * kept only with finite numbers (UpdatePacer bounds it to the configured rate before use).
+ */
 export function decodeContinuation(input: unknown): RunRequest {
   const body = isObject(input) ? input[CONTINUATION_KEY] : undefined;
-  if (!isObject(body) || !isObject(body.trigger) || typeof body.trigger.source !== 'string') {
-    throw new MalformedEventError('continuation payload without a request and its trigger');
-  }
+  if (!isObject(body)) throw new MalformedEventError('continuation payload without a request and its trigger');
+  const trigger = decodeTrigger(body.trigger);
   if (typeof body.hop !== 'number' || !Number.isInteger(body.hop) || body.hop < 1)
     throw new MalformedEventError('continuation payload without a positive hop count');
-  const bucket =
-    isObject(body.bucket) && typeof body.bucket.tokens === 'number' && typeof body.bucket.at === 'number' ? body.bucket : undefined;
+  if (body.kind !== 'reconcile-all' && body.kind !== 'continue-secret')
+    throw new MalformedEventError(`continuation of unknown kind ${quoted(String(body.kind), 60)}`);
+  if (typeof body.token !== 'string' || !TOKEN.test(body.token))
+    throw new MalformedEventError('continuation payload without its one-use token');
+  const bucket = isObject(body.bucket) && Number.isFinite(body.bucket.tokens) && Number.isFinite(body.bucket.at) ? body.bucket : undefined;
   const common = {
-    trigger: body.trigger as unknown as Trigger,
+    trigger,
     hop: body.hop,
     ...(bucket ? { bucket: { tokens: bucket.tokens as number, at: bucket.at as number } } : {}),
+    token: body.token,
   };
   if (body.kind === 'reconcile-all') {
     if (body.from !== undefined && (typeof body.from !== 'string' || !parseArn(body.from)))
       throw new MalformedEventError('continuation "from" must be a secret ARN');
     return { kind: 'reconcile-all', ...(body.from ? { from: body.from as string } : {}), ...common };
   }
-  if (body.kind === 'continue-secret') {
-    if (typeof body.secretArn !== 'string' || !parseArn(body.secretArn))
-      throw new MalformedEventError('continuation "secretArn" must be an ARN');
-    if (body.origin !== 'event' && body.origin !== 'manual' && body.origin !== 'schedule')
-      throw new MalformedEventError('continuation "origin" is not one of event, manual, schedule');
-    return { kind: 'continue-secret', secretArn: body.secretArn, origin: body.origin, ...common };
-  }
-  throw new MalformedEventError(`continuation of unknown kind "${String(body.kind)}"`);
+  if (typeof body.secretArn !== 'string' || !parseArn(body.secretArn))
+    throw new MalformedEventError('continuation "secretArn" must be an ARN');
+  if (body.origin !== 'event' && body.origin !== 'manual' && body.origin !== 'schedule')
+    throw new MalformedEventError('continuation "origin" is not one of event, manual, schedule');
+  return { kind: 'continue-secret', secretArn: body.secretArn, origin: body.origin, ...common };
+}
+
+/**
+ * A run request as one string, the same on both ends of a continuation: its fields in a fixed
+ * order, the token left out (it is what the string is stored under). What the sender issues the
+ * token for, and what the receiver must present to use it.
+ */
+export function canonicalRequest(request: RunRequest): string {
+  const { token: _, ...rest } = request;
+  return JSON.stringify(sortedKeys(rest));
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .filter((k) => value[k] !== undefined)
+      .map((k) => [k, sortedKeys(value[k])]),
+  );
+}
+
+/** A continuation's trigger, checked as an event's fields are: a known source, the rest escaped and cut, nothing else. */
+function decodeTrigger(value: unknown): Trigger {
+  if (!isObject(value) || typeof value.source !== 'string')
+    throw new MalformedEventError('continuation payload without a request and its trigger');
+  if (!TRIGGER_SOURCES.has(value.source))
+    throw new MalformedEventError(`continuation trigger of unknown source ${quoted(value.source, 60)}`);
+  const field = (key: 'detailType' | 'eventName' | 'eventId' | 'time' | 'account') => {
+    const text = textField(value[key], 256);
+    return text ? { [key]: text } : {};
+  };
+  return {
+    source: value.source,
+    ...field('detailType'),
+    ...field('eventName'),
+    ...field('eventId'),
+    ...field('time'),
+    ...field('account'),
+  };
 }
 
 /** True for a continuation payload of an index rebuild (the refresh-index function's own). */
@@ -119,14 +174,12 @@ export function isRebuildContinuation(input: unknown): boolean {
 export function decodeRebuildContinuation(input: unknown): RebuildIndexRequest {
   const body = isObject(input) ? input[CONTINUATION_KEY] : undefined;
   if (!isObject(body) || body.kind !== 'rebuild-index') throw new MalformedEventError('not an index rebuild continuation');
-  if (!isObject(body.trigger) || typeof body.trigger.source !== 'string')
-    throw new MalformedEventError('continuation payload without a request and its trigger');
+  const trigger = decodeTrigger(body.trigger);
   if (typeof body.hop !== 'number' || !Number.isInteger(body.hop) || body.hop < 1)
     throw new MalformedEventError('continuation payload without a positive hop count');
-  const id = /^[A-Za-z0-9-]{1,64}$/;
-  if (typeof body.buildId !== 'string' || !id.test(body.buildId) || typeof body.token !== 'string' || !id.test(body.token))
+  if (typeof body.buildId !== 'string' || !TOKEN.test(body.buildId) || typeof body.token !== 'string' || !TOKEN.test(body.token))
     throw new MalformedEventError('index rebuild continuation without a build id and lease token');
-  return { kind: 'rebuild-index', buildId: body.buildId, token: body.token, trigger: body.trigger as unknown as Trigger, hop: body.hop };
+  return { kind: 'rebuild-index', buildId: body.buildId, token: body.token, trigger, hop: body.hop };
 }
 
 function isObject(value: unknown): value is Json {

@@ -37,6 +37,17 @@ export function reserve(state: BucketState, settings: RateSettings, nowMs: numbe
   return { state: { tokens, at: now.at }, waitMs };
 }
 
+/**
+ * A bucket handed over from outside this process (a continuation's payload) as this run may use
+ * it: its time no later than `nowMs` (a later one would stop the refill until then), its tokens
+ * between minus the burst and the burst (a run hands over at most a few reservations below zero;
+ * fewer would make every call of the container wait for ever). A forged bucket can then slow this
+ * run by a burst's worth of tokens at the configured rate, no more.
+ */
+export function admissible(state: BucketState, settings: RateSettings, nowMs: number): BucketState {
+  return { tokens: Math.min(settings.burst, Math.max(-settings.burst, state.tokens)), at: Math.min(state.at, nowMs) };
+}
+
 /** After ECS throttled us: nothing left in our bucket either, so every caller slows down. */
 export function drained(state: BucketState, settings: RateSettings, nowMs: number): BucketState {
   const now = refilled(state, settings, nowMs);

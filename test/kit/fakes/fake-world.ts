@@ -1,3 +1,4 @@
+import { withOneUseTokens } from '../../../functions/app/continuation-tokens';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../functions/app/reconcile';
 import { type Config, loadConfig } from '../../../functions/config';
 import type { ContinuationRequest } from '../../../functions/domain/decode/run-request';
@@ -13,7 +14,15 @@ import { ACCOUNT, REGION } from '../test-account';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
 import { MemoryRebuildStore } from './rebuilds';
-import { FakeSecrets, MemoryIndexStore, MemoryLedger, MemoryRevisionCache, RecordingMetrics, RecordingNotifier } from './stores';
+import {
+  FakeSecrets,
+  MemoryContinuationTokens,
+  MemoryIndexStore,
+  MemoryLedger,
+  MemoryRevisionCache,
+  RecordingMetrics,
+  RecordingNotifier,
+} from './stores';
 
 /** Every port in memory, on a virtual clock, with handles to inspect and steer them. */
 export interface FakeWorld {
@@ -24,10 +33,14 @@ export interface FakeWorld {
   revisions: MemoryRevisionCache;
   rebuilds: MemoryRebuildStore;
   ledger: MemoryLedger;
+  continuations: MemoryContinuationTokens;
   notifier: RecordingNotifier;
   metrics: RecordingMetrics;
   clock: VirtualClock;
-  /** A continuation that keeps the requests, for a test to run them as the next invocation would. */
+  /**
+   * A continuation that keeps the requests (each with its one-use token, issued as the Lambda's
+   * is), for a test to run them as the next invocation would.
+   */
   continuation: Continuation & { requests: ContinuationRequest[] };
   /** The UpdateService bucket of the Lambda container the world's invocations run in (one, warm). */
   updateBucket: SharedBucket;
@@ -41,6 +54,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const index = new MemoryIndexStore(revisions);
   const rebuilds = new MemoryRebuildStore();
   const ledger = new MemoryLedger();
+  const continuations = new MemoryContinuationTokens();
   const notifier = new RecordingNotifier();
   const metrics = new RecordingMetrics();
   const requests: ContinuationRequest[] = [];
@@ -52,6 +66,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     revisions,
     rebuilds,
     ledger,
+    continuations,
     notifier,
     clock,
     log: silentLogger,
@@ -66,10 +81,11 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     revisions,
     rebuilds,
     ledger,
+    continuations,
     notifier,
     metrics,
     clock,
-    continuation: { requests, continueWith: async (r) => void requests.push(r) },
+    continuation: { requests, ...withOneUseTokens(ports, { continueWith: async (r) => void requests.push(r) }) },
     updateBucket: {},
   };
 }

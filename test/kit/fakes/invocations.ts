@@ -4,6 +4,7 @@
  * container, whose UpdateService bucket its invocations share), and a run that reaches its
  * deadline continues in a new invocation through the same asynchronous queue.
  */
+import { randomUUID } from 'node:crypto';
 import { type EventOutcome, handleEvent } from '../../../functions/app/handle-event';
 import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload } from '../../../functions/domain/decode/run-request';
@@ -19,6 +20,8 @@ export function invocation(world: FakeWorld, seconds: number): RunContext {
   return {
     deadline: deadlineIn(world.clock.now().getTime(), seconds * 1000, world.ports.config.deadlineMarginSeconds * 1000),
     dryRun: false,
+    // A new invocation each time (Lambda's request id).
+    invocationId: randomUUID(),
     continuation: world.continuation,
     updateBucket: world.updateBucket,
   };

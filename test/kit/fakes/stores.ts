@@ -7,6 +7,7 @@ import type { LedgerRecord, SecretLedger, SecretRecord } from '../../../function
 import type { SecretState } from '../../../functions/domain/plan/secret-state';
 import type { SecretReference } from '../../../functions/domain/references/references';
 import type { Clock } from '../../../functions/ports/clock';
+import type { ContinuationTokens, TokenUse } from '../../../functions/ports/continuation';
 import type { IndexStore, StoredIndex } from '../../../functions/ports/index-store';
 import type { Ledger, Pair, Written } from '../../../functions/ports/ledger';
 import type { MetricName, Metrics } from '../../../functions/ports/metrics';
@@ -364,5 +365,24 @@ export class RecordingNotifier implements Notifier {
   async publish(notifications: Notification[]): Promise<string | undefined> {
     this.published.push(...notifications);
     return undefined;
+  }
+}
+
+/** The continuations' one-use tokens in memory, with the state table's semantics (continuations.ts). */
+export class MemoryContinuationTokens implements ContinuationTokens {
+  readonly tokens = new Map<string, { request: string; expiresAt: number; usedBy?: string }>();
+
+  async issue(token: string, request: string, expiresAt: Date): Promise<void> {
+    const found = this.tokens.get(token);
+    if (found && found.request !== request) throw new Error(`token ${token} was issued for another request`);
+    this.tokens.set(token, found ?? { request, expiresAt: expiresAt.getTime() });
+  }
+
+  async use(token: string, request: string, invocation: string, now: Date): Promise<TokenUse> {
+    const found = this.tokens.get(token);
+    if (!found || found.request !== request || found.expiresAt <= now.getTime()) return { used: false, why: 'unknown' };
+    if (found.usedBy !== undefined && found.usedBy !== invocation) return { used: false, why: 'used-by-another', by: found.usedBy };
+    found.usedBy = invocation;
+    return { used: true };
   }
 }

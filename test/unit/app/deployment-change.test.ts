@@ -2,10 +2,12 @@ import { onDeploymentChange } from '../../../functions/app/deployment-change';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import type { RunContext } from '../../../functions/app/run-context';
+import { ForeignAccountError } from '../../../functions/domain/errors';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
 import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
 import { demoPlan } from '../../kit/simulated-account';
+import { ACCOUNT } from '../../kit/test-account';
 
 /*
  * A rollout goes on as ECS tells how its deployments ended: orders-api in wave 1, orders-worker
@@ -44,10 +46,10 @@ async function ends(name: string, state: 'COMPLETED' | 'FAILED', reason?: string
   return event(name, `SERVICE_DEPLOYMENT_${state}`, id, reason);
 }
 
-function event(name: string, eventName: string, deploymentId: string, reason?: string) {
+function event(name: string, eventName: string, deploymentId: string, reason?: string, from: { account?: string; region?: string } = {}) {
   return onDeploymentChange(
     world.ports,
-    { serviceArn: arnOf(name), eventName, deploymentId, ...(reason ? { reason } : {}) },
+    { serviceArn: arnOf(name), eventName, deploymentId, ...(reason ? { reason } : {}), ...from },
     { source: 'aws.ecs', detailType: 'ECS Deployment State Change', eventName },
     RUN,
   );
@@ -175,5 +177,98 @@ describe('onDeploymentChange', () => {
 
     await ends('orders-worker', 'COMPLETED');
     expect(deployedNames()).toEqual(expect.arrayContaining(['orders-ledger']));
+  });
+
+  describe('confirmed with ECS before it releases or halts a wave: a forged event moves nothing', () => {
+    const NOT_CONFIRMED = (state: string) => new RegExp(`still in progress: the event's ${state} is not confirmed, nothing changes$`);
+
+    it.each([true, false])('a COMPLETED that ECS does not confirm starts no wave (deployment records offered: %p)', async (offered) => {
+      world.ecs.offersServiceDeployments = offered;
+      await rotateAndReconcile();
+      const forged = await event('orders-api', 'SERVICE_DEPLOYMENT_COMPLETED', await deploymentOf('orders-api'));
+      expect(forged).toMatchObject({ secrets: [], reason: expect.stringMatching(NOT_CONFIRMED('COMPLETED')) });
+      expect(deployedNames()).toEqual(['orders-api']);
+      expect((await world.ledger.read(ordersDb, arnOf('orders-api')))?.deployment?.state).toBe('IN_PROGRESS');
+      expect(world.metrics.sum('EventsRefused')).toBe(1);
+    });
+
+    it('a FAILED that ECS does not confirm halts nothing, and publishes no Rollout Halted', async () => {
+      await rotateAndReconcile();
+      const forged = await event('orders-api', 'SERVICE_DEPLOYMENT_FAILED', await deploymentOf('orders-api'), 'forged');
+      expect(forged).toMatchObject({ secrets: [], reason: expect.stringMatching(NOT_CONFIRMED('FAILED')) });
+      expect(published(DETAIL_TYPES.rolloutHalted)).toEqual([]);
+      expect((await world.ledger.readSecret(ordersDb))?.rollout?.status).toBe('in-progress');
+      // The genuine end still moves the rollout on.
+      await ends('orders-api', 'COMPLETED');
+      expect(deployedNames()).toEqual(['orders-api', 'orders-worker']);
+    });
+
+    it('records what ECS reports, not what the event claims: a FAILED event of a deployment ECS completed starts the next wave', async () => {
+      await rotateAndReconcile();
+      const id = await deploymentOf('orders-api');
+      world.ecs.settle(id, 'COMPLETED');
+      const outcome = await event('orders-api', 'SERVICE_DEPLOYMENT_FAILED', id, 'forged');
+      expect(outcome.secrets).toEqual([expect.objectContaining({ secret: ordersDb, recorded: true })]);
+      expect((await world.ledger.read(ordersDb, arnOf('orders-api')))?.deployment?.state).toBe('COMPLETED');
+      expect(deployedNames()).toEqual(['orders-api', 'orders-worker']);
+      expect(published(DETAIL_TYPES.rolloutHalted)).toEqual([]);
+    });
+
+    it("takes ECS's deployment record for how it ended where ECS keeps one (DescribeServiceDeployments)", async () => {
+      await rotateAndReconcile();
+      const id = await deploymentOf('orders-api');
+      world.ecs.updateServiceDeployment(id, { status: 'ROLLBACK_IN_PROGRESS', statusReason: 'alarm fired' });
+      await event('orders-api', 'SERVICE_DEPLOYMENT_COMPLETED', id);
+      expect((await world.ledger.read(ordersDb, arnOf('orders-api')))?.deployment).toMatchObject({
+        state: 'FAILED',
+        reason: 'ECS rolled the deployment back (ROLLBACK_IN_PROGRESS); alarm fired',
+      });
+      expect(world.ecs.calls.DescribeServiceDeployments).toBeGreaterThan(0);
+      expect(deployedNames()).toEqual(['orders-api']);
+    });
+
+    it("takes ECS's reason for a failure, not the event's, from DescribeServices where ECS keeps no records", async () => {
+      world.ecs.offersServiceDeployments = false;
+      await rotateAndReconcile();
+      const id = await deploymentOf('orders-api');
+      world.ecs.settle(id, 'FAILED', 'ECS deployment circuit breaker: tasks failed to start.');
+      await event('orders-api', 'SERVICE_DEPLOYMENT_FAILED', id, 'whatever the sender wrote');
+      expect(published(DETAIL_TYPES.rolloutHalted)[0].detail).toMatchObject({
+        failed: [{ serviceName: 'orders-api', reason: 'ECS deployment circuit breaker: tasks failed to start.' }],
+      });
+    });
+
+    it('a deployment already recorded as ended is not turned over by a later event of the other kind', async () => {
+      await rotateAndReconcile();
+      await ends('orders-api', 'COMPLETED');
+      const late = await event('orders-api', 'SERVICE_DEPLOYMENT_FAILED', await deploymentOf('orders-api'), 'forged');
+      expect(late).toMatchObject({ secrets: [], reason: 'already recorded as COMPLETED' });
+      expect(published(DETAIL_TYPES.rolloutHalted)).toEqual([]);
+    });
+
+    it.each([
+      ['from another account', { account: '999999999999' }],
+      ['from another region', { account: ACCOUNT, region: 'us-east-1' }],
+    ])('refuses an event %s: ForeignAccountError, counted, nothing recorded', async (_label, from) => {
+      await rotateAndReconcile();
+      const id = await deploymentOf('orders-api');
+      world.ecs.settle(id, 'COMPLETED');
+      await expect(event('orders-api', 'SERVICE_DEPLOYMENT_COMPLETED', id, undefined, from)).rejects.toThrow(ForeignAccountError);
+      expect((await world.ledger.read(ordersDb, arnOf('orders-api')))?.deployment?.state).toBe('IN_PROGRESS');
+      expect(deployedNames()).toEqual(['orders-api']);
+      expect(world.metrics.sum('EventsRefused')).toBe(1);
+    });
+
+    it("refuses an event about another account's service", async () => {
+      const foreign = arnOf('orders-api').replace(ACCOUNT, '999999999999');
+      await expect(
+        onDeploymentChange(
+          world.ports,
+          { serviceArn: foreign, eventName: 'SERVICE_DEPLOYMENT_FAILED', deploymentId: 'ecs-svc/1' },
+          { source: 'aws.ecs' },
+          RUN,
+        ),
+      ).rejects.toThrow(/a service of another account than this one/);
+    });
   });
 });

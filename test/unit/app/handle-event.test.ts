@@ -116,6 +116,7 @@ describe('handleEvent', () => {
     await handleEvent(world.ports, secretEvents(ordersDb, ORIGIN).putSecretValue(), invocation(300));
     const api = seeded.serviceArns.get('orders-api') as string;
     const deploymentId = (await world.ledger.read(ordersDb, api))?.deploymentId as string;
+    world.ecs.settle(deploymentId, 'COMPLETED');
 
     const outcome = await handleEvent(
       world.ports,
@@ -167,8 +168,9 @@ describe('handleEvent', () => {
   });
 
   it('stops a chain of continuations that has gone on too long, as a loop', async () => {
-    const request: RunRequest = { kind: 'reconcile-all', trigger: { source: 'schedule' }, hop: MAX_HOPS + 1 };
-    await expect(handleEvent(world.ports, continuationPayload(request), invocation(300))).rejects.toThrow(MalformedEventError);
+    await world.continuation.continueWith({ kind: 'reconcile-all', trigger: { source: 'schedule' }, hop: MAX_HOPS + 1 });
+    const request = world.continuation.requests.pop() as RunRequest;
+    await expect(handleEvent(world.ports, continuationPayload(request), invocation(300))).rejects.toThrow(/exceeds 500: stopped as a loop/);
   });
 });
 

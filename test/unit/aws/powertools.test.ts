@@ -2,6 +2,7 @@ import { type LambdaTelemetry, powertoolsTelemetry } from '../../../functions/aw
 import type { MetricName } from '../../../functions/ports/metrics';
 import { lambdaContext } from '../../kit/lambda';
 import { type CapturedOutput, captureOutput, type Line } from '../../kit/output';
+import { RAW_UNSAFE } from '../../kit/unsafe';
 
 const ENV = { POWERTOOLS_SERVICE_NAME: 'redeploy-under-test', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
 const saved = Object.fromEntries(Object.keys(ENV).map((key) => [key, process.env[key]]));
@@ -199,6 +200,19 @@ describe('Powertools logger', () => {
     ]);
   });
 
+  it('escapes every string of a line, the message, each field and nested ones, so that none reaches the log raw', async () => {
+    const t = await warm();
+    const outside = 'prod/db\u202e\u2028\u0007\nnext line';
+    await t.invocation(lambdaContext, async () =>
+      t.log.warn(`event refused: ${outside}`, { reason: outside, nested: { list: [outside] } }),
+    );
+    const raw = output.written();
+    expect(raw).not.toMatch(RAW_UNSAFE);
+    const [line] = output.logs();
+    const escaped = 'prod/db\\u202e\\u2028\\u0007\\nnext line';
+    expect(line).toMatchObject({ message: `event refused: ${escaped}`, reason: escaped, nested: { list: [escaped] } });
+  });
+
   it('logs nothing when silent, and still publishes the metrics', async () => {
     const t = telemetry(true);
     await t.invocation(lambdaContext, async () => {
@@ -236,6 +250,18 @@ describe('an invocation that throws', () => {
       }),
     ]);
     expect(JSON.stringify(output.lines())).not.toContain('smithy');
+  });
+
+  it('writes the error message escaped in that line, before anything else escapes it', async () => {
+    const t = await warm();
+    const error = Object.assign(new Error('denied for \u202enimda\u001b[2J\u2028'), { name: 'AccessDeniedException' });
+    await expect(
+      t.invocation(lambdaContext, async () => {
+        throw error;
+      }),
+    ).rejects.toBe(error);
+    expect(output.written()).not.toMatch(RAW_UNSAFE);
+    expect(output.logs()[0].error).toEqual({ name: 'AccessDeniedException', message: 'denied for \\u202enimda\\u001b[2J\\u2028' });
   });
 
   it('still publishes the metrics it added', async () => {

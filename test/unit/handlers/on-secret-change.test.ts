@@ -130,6 +130,22 @@ describe('on-secret-change handler', () => {
     expect(failure.name).toBe('AccessDeniedException');
     expect(failure.message).toBe('denied for \\u202enimda\\u001b[2J');
     expect(failure.message).not.toMatch(RAW_UNSAFE);
+    // Lambda logs the stack too: its head reads as the message now does, no frame raw.
+    expect(failure.stack?.split('\n')[0]).toBe('AccessDeniedException: denied for \\u202enimda\\u001b[2J');
+    expect(failure.stack).not.toMatch(RAW_UNSAFE);
+    // The "invocation failed" line escaped it before it was thrown.
+    const logged = output.logs().find((line) => line.message === 'invocation failed');
+    expect(logged?.error).toEqual({ name: 'AccessDeniedException', message: 'denied for \\u202enimda\\u001b[2J' });
+  });
+
+  it('keeps a line break of a failure message out of the stack frames Lambda logs', async () => {
+    sm.on(DescribeSecretCommand).rejects(
+      Object.assign(new Error('denied\n    at forged (fake.js:1:1)'), { name: 'AccessDeniedException' }),
+    );
+    const failure = (await handler(putSecretValue() as never, lambdaContext).catch((error: Error) => error)) as Error;
+    const frames = failure.stack?.split('\n') ?? [];
+    expect(frames[0]).toBe('AccessDeniedException: denied\\n    at forged (fake.js:1:1)');
+    expect(frames.slice(1).some((line) => line.includes('forged'))).toBe(false);
   });
 
   it('finds nothing due when a rotation has only started (the new version is AWSPENDING)', async () => {

@@ -54,6 +54,24 @@ describe('redeploy-secret handler', () => {
     ]);
   });
 
+  it('refuses "dryRun": false on a stack deployed with dryRun=true, before any AWS call', async () => {
+    const previous = process.env.DRY_RUN;
+    process.env.DRY_RUN = 'true';
+    try {
+      // A container of its own: the configuration is read once per container (the SDK mocks do not reach it: it must fail first).
+      await jest.isolateModulesAsync(async () => {
+        const { handler: dryHandler } = await import('../../../functions/handlers/redeploy-secret');
+        await expect(dryHandler({ secretId: 'prod/db', dryRun: false }, lambdaContext)).rejects.toThrow(
+          /dryRun=true, which a request cannot undo/,
+        );
+      });
+    } finally {
+      if (previous === undefined) delete process.env.DRY_RUN;
+      else process.env.DRY_RUN = previous;
+    }
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+  });
+
   it('refuses a request without a secret id, and logs why in one line', async () => {
     await expect(handler({ dryRun: true }, lambdaContext)).rejects.toThrow(MalformedEventError);
     expect(output.logs()).toEqual([

@@ -10,7 +10,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { MalformedEventError } from '../../../functions/domain/errors';
+import { ForeignAccountError, MalformedEventError } from '../../../functions/domain/errors';
 import { handler } from '../../../functions/handlers/refresh-index';
 import { ecsService, secretArn, serviceArn, taskDefinitionUsing } from '../../kit/factories';
 import { lambdaContext, useLambdaEnvironment } from '../../kit/lambda';
@@ -152,6 +152,15 @@ describe('refresh-index handler', () => {
   it('refuses a continuation payload of a rebuild without a build id', async () => {
     const payload = { 'ecs-secret-redeploy:continuation': { kind: 'rebuild-index', trigger: { source: 'schedule' }, hop: 1 } };
     await expect(handler(payload, lambdaContext)).rejects.toThrow(MalformedEventError);
+  });
+
+  it.each([
+    ['from another account', { ...deploymentEvent([serviceArn('web', 'api')]), account: '999999999999' }],
+    ["about another account's service", deploymentEvent([serviceArn('web', 'api').replace('111122223333', '999999999999')])],
+  ])('refuses an ECS deployment event %s, reading nothing', async (_label, event) => {
+    await expect(handler(event, lambdaContext)).rejects.toThrow(ForeignAccountError);
+    expect(ecs).not.toHaveReceivedCommand(DescribeServicesCommand);
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
   });
 
   it('refuses an ECS event of another kind', async () => {

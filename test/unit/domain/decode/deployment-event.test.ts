@@ -1,4 +1,4 @@
-import { decodeDeploymentEvent, isEcsEvent } from '../../../../functions/domain/decode/deployment-event';
+import { decodeDeploymentEvent, foreignDeployment, isEcsEvent } from '../../../../functions/domain/decode/deployment-event';
 import { MalformedEventError } from '../../../../functions/domain/errors';
 import { loadEvent } from '../../../kit/events';
 
@@ -11,6 +11,8 @@ import { loadEvent } from '../../../kit/events';
 
 const SERVICE = 'arn:aws:ecs:eu-west-1:111122223333:service/prod/orders-api';
 const DEPLOYMENT = 'ecs-svc/1234567890123456789';
+/** Where the fixtures' events come from (EventBridge's envelope). */
+const FROM = { account: '111122223333', region: 'eu-west-1' };
 
 describe('decodeDeploymentEvent', () => {
   it.each([
@@ -18,7 +20,7 @@ describe('decodeDeploymentEvent', () => {
     ['ecs-deployment.completed.json', 'SERVICE_DEPLOYMENT_COMPLETED', `ECS deployment ${DEPLOYMENT} completed.`],
     ['ecs-deployment.failed.json', 'SERVICE_DEPLOYMENT_FAILED', 'ECS deployment circuit breaker: tasks failed to start.'],
   ])('decodes %s', (file, eventName, reason) => {
-    expect(decodeDeploymentEvent(loadEvent(file))).toEqual({ serviceArn: SERVICE, eventName, deploymentId: DEPLOYMENT, reason });
+    expect(decodeDeploymentEvent(loadEvent(file))).toEqual({ serviceArn: SERVICE, eventName, deploymentId: DEPLOYMENT, reason, ...FROM });
   });
 
   it('finds the service ARN among other resources', () => {
@@ -30,13 +32,20 @@ describe('decodeDeploymentEvent', () => {
   it('leaves out detail fields that are missing or empty, keeping the service', () => {
     const event = loadEvent('ecs-deployment.completed.json');
     event.detail = { eventName: '', deploymentId: 7 };
-    expect(decodeDeploymentEvent(event)).toEqual({ serviceArn: SERVICE });
+    expect(decodeDeploymentEvent(event)).toEqual({ serviceArn: SERVICE, ...FROM });
   });
 
   it('decodes an event without a detail object, from its service alone', () => {
     const event = loadEvent('ecs-deployment.completed.json');
     delete event.detail;
-    expect(decodeDeploymentEvent(event)).toEqual({ serviceArn: SERVICE });
+    expect(decodeDeploymentEvent(event)).toEqual({ serviceArn: SERVICE, ...FROM });
+  });
+
+  it("keeps the envelope's account and region escaped and cut, and leaves them out when absent", () => {
+    const event = { ...loadEvent('ecs-deployment.completed.json'), account: '1111\u202e22223333', region: 'x'.repeat(100) };
+    expect(decodeDeploymentEvent(event)).toMatchObject({ account: '1111\\u202e22223333', region: 'x'.repeat(30) });
+    const { account: _, region: __, ...anonymous } = loadEvent('ecs-deployment.completed.json');
+    expect(decodeDeploymentEvent(anonymous)).not.toHaveProperty('account');
   });
 
   it.each<[string, unknown]>([
@@ -72,6 +81,48 @@ describe('decodeDeploymentEvent', () => {
   it('rejects another ECS event, escaping its detail-type in the message', () => {
     const event = { ...loadEvent('ecs-deployment.completed.json'), 'detail-type': 'ECS Task State Change\u202e' };
     expect(() => decodeDeploymentEvent(event)).toThrow('got "ECS Task State Change\\u202e"');
+  });
+});
+
+describe('foreignDeployment', () => {
+  const SELF = { account: '111122223333', region: 'eu-west-1' };
+  const change = (serviceArn: string, from: Partial<typeof FROM> = FROM) => ({
+    serviceArn,
+    eventName: 'SERVICE_DEPLOYMENT_COMPLETED',
+    ...from,
+  });
+
+  it.each<[string, ReturnType<typeof change>]>([
+    ['an event of this account and region', change(SERVICE)],
+    // The CLI's handle-event may be given an event without its envelope's account: the service's ARN still decides.
+    ['an event without an account, of a service of this account', change(SERVICE, {})],
+  ])('accepts %s', (_label, input) => {
+    expect(foreignDeployment(input, SELF)).toBeUndefined();
+  });
+
+  it.each<[string, ReturnType<typeof change>, RegExp]>([
+    [
+      'an event from another account',
+      change(SERVICE, { ...FROM, account: '999999999999' }),
+      /^ECS deployment event from account 999999999999, not this account \(111122223333 in eu-west-1\)$/,
+    ],
+    [
+      "this account's event about another account's service",
+      change(SERVICE.replace('111122223333', '999999999999')),
+      /a service of another account than this one/,
+    ],
+    ['an event from another region', change(SERVICE, { ...FROM, region: 'us-east-1' }), /from us-east-1, not this region/],
+    [
+      'a service of another region',
+      change(SERVICE.replace('eu-west-1', 'us-east-1'), { account: FROM.account }),
+      /from us-east-1, not this region/,
+    ],
+  ])('refuses %s', (_label, input, reason) => {
+    expect(foreignDeployment(input, SELF)).toMatch(reason);
+  });
+
+  it('checks the account alone where the region is not configured (the CLI on its default chain)', () => {
+    expect(foreignDeployment(change(SERVICE.replace('eu-west-1', 'us-east-1')), { account: SELF.account })).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { decodeManualRequest, manualSignal } from '../../../../functions/domain/decode/manual-request';
+import { decodeManualRequest, manualDryRun, manualSignal } from '../../../../functions/domain/decode/manual-request';
 import { MalformedEventError } from '../../../../functions/domain/errors';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db-a1B2c3';
@@ -43,6 +43,29 @@ describe('decodeManualRequest', () => {
   it('says what is wrong with the secret id', () => {
     expect(() => decodeManualRequest({ secretId: 'arn:aws:secretsmanager:eu-west-1:1234:secret:prod/db' })).toThrow(
       'manual request names "arn:aws:secretsmanager:eu-west-1:1234:secret:prod/db", which is not a valid ARN: invalid account "1234"',
+    );
+  });
+});
+
+describe("manualDryRun: a request may make a run dry, never undo the stack's dry run", () => {
+  const request = (dryRun?: boolean) => ({ ...decodeManualRequest({ secretId: 'prod/db' }), ...(dryRun === undefined ? {} : { dryRun }) });
+
+  it.each<[boolean | undefined, boolean, boolean]>([
+    [undefined, false, false],
+    [undefined, true, true],
+    [true, false, true],
+    [false, false, false],
+    [true, true, true],
+  ])('request dryRun %p on a stack with dryRun %p: runs dry %p', (asked, stack, expected) => {
+    expect(manualDryRun(request(asked), stack)).toBe(expected);
+  });
+
+  it('refuses "dryRun": false on a dry-run stack, saying what to do instead', () => {
+    expect(() => manualDryRun(request(false), true)).toThrow(
+      new MalformedEventError(
+        'manual request "dryRun": false refused: this stack is deployed with dryRun=true, which a request cannot undo ' +
+          '(deploy it with dryRun=false to redeploy)',
+      ),
     );
   });
 });

@@ -1,6 +1,7 @@
 import {
   CONTINUATION_KEY,
   type ContinueSecretRequest,
+  canonicalRequest,
   continuationPayload,
   decodeContinuation,
   decodeRebuildContinuation,
@@ -26,8 +27,10 @@ const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders
 const PARAMETER = 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/orders/api-token';
 const TRIGGER = { source: 'schedule', detailType: 'Scheduled Event', eventId: 'e-1', time: '2026-11-20T12:00:00Z' };
 const BUCKET = { tokens: -1.5, at: 1_795_000_000_000 };
+/** The one-use token a run issues for the continuation it sends (randomUUID). */
+const TOKEN = '5e3f8a2c-1b4d-4e6f-9a7b-0c1d2e3f4a5b';
 
-const RECONCILE_ALL: ReconcileAllRequest = { kind: 'reconcile-all', from: SECRET, trigger: TRIGGER, bucket: BUCKET, hop: 2 };
+const RECONCILE_ALL: ReconcileAllRequest = { kind: 'reconcile-all', from: SECRET, trigger: TRIGGER, bucket: BUCKET, hop: 2, token: TOKEN };
 const CONTINUE_SECRET: ContinueSecretRequest = {
   kind: 'continue-secret',
   secretArn: SECRET,
@@ -35,6 +38,7 @@ const CONTINUE_SECRET: ContinueSecretRequest = {
   trigger: { source: 'aws.secretsmanager', eventName: 'PutSecretValue' },
   bucket: BUCKET,
   hop: 1,
+  token: TOKEN,
 };
 
 /** A continuation payload as the next run receives it: through JSON, like a Lambda invoke. */
@@ -92,7 +96,7 @@ describe('continuation payloads', () => {
   it.each<[string, RunRequest]>([
     ['reconcile-all from a secret, with a bucket', RECONCILE_ALL],
     ['reconcile-all from an SSM parameter (parameters are indexed too)', { ...RECONCILE_ALL, from: PARAMETER }],
-    ['reconcile-all from the start, without a bucket', { kind: 'reconcile-all', trigger: TRIGGER, hop: 1 }],
+    ['reconcile-all from the start, without a bucket', { kind: 'reconcile-all', trigger: TRIGGER, hop: 1, token: TOKEN }],
     ['continue-secret after an event', CONTINUE_SECRET],
     ['continue-secret after a manual request', { ...CONTINUE_SECRET, origin: 'manual', trigger: { source: 'manual' } }],
     ['continue-secret of a scheduled run, without a bucket', { ...CONTINUE_SECRET, origin: 'schedule', bucket: undefined, hop: 7 }],
@@ -110,6 +114,10 @@ describe('continuation payloads', () => {
       ['tokens as a string', { tokens: '1', at: BUCKET.at }],
       ['no at', { tokens: 1 }],
       ['no tokens', { at: BUCKET.at }],
+      // JSON cannot carry them, but a payload built by hand in code can.
+      ['tokens without end', { tokens: Number.NEGATIVE_INFINITY, at: BUCKET.at }],
+      ['tokens not a number', { tokens: Number.NaN, at: BUCKET.at }],
+      ['at without end', { tokens: 1, at: Number.POSITIVE_INFINITY }],
     ])('drops a bucket that is %s', (_label, bucket) => {
       const decoded = decodeContinuation(payloadWith(RECONCILE_ALL, { bucket }));
       expect(decoded).not.toHaveProperty('bucket');
@@ -119,6 +127,27 @@ describe('continuation payloads', () => {
     it('keeps only tokens and at', () => {
       const decoded = decodeContinuation(payloadWith(CONTINUE_SECRET, { bucket: { ...BUCKET, extra: 'x' } }));
       expect(decoded.bucket).toEqual(BUCKET);
+    });
+  });
+
+  describe('the trigger, checked as an event field is', () => {
+    it('keeps the known fields escaped and cut to 256 characters, and drops any other', () => {
+      const trigger = {
+        source: 'aws.ecs',
+        eventName: `SERVICE\u202e${'x'.repeat(400)}`,
+        eventId: 'e\n1',
+        detail: { huge: true },
+        account: 7,
+      };
+      expect(decodeContinuation(payloadWith(CONTINUE_SECRET, { trigger })).trigger).toEqual({
+        source: 'aws.ecs',
+        eventName: `SERVICE\\u202e${'x'.repeat(248)}`,
+        eventId: 'e\\n1',
+      });
+    });
+
+    it.each(['aws.secretsmanager', 'aws.ssm', 'aws.ecs', 'schedule', 'manual'])('takes the source %s', (source) => {
+      expect(decodeContinuation(payloadWith(RECONCILE_ALL, { trigger: { source } })).trigger).toEqual({ source });
     });
   });
 
@@ -154,9 +183,40 @@ describe('continuation payloads', () => {
       ['no origin', payloadWith(CONTINUE_SECRET, { origin: undefined })],
       ['origin "continuation"', payloadWith(CONTINUE_SECRET, { origin: 'continuation' })],
       ['origin in capitals', payloadWith(CONTINUE_SECRET, { origin: 'EVENT' })],
+      ['a trigger of a source this service never writes', payloadWith(CONTINUE_SECRET, { trigger: { source: 'evil.app' } })],
+      ['a trigger source with a control character', payloadWith(CONTINUE_SECRET, { trigger: { source: 'manual\n' } })],
+      // Every continuation of the reconciler carries the one-use token its sender issued.
+      ['no token', payloadWith(RECONCILE_ALL, { token: undefined })],
+      ['an empty token', payloadWith(CONTINUE_SECRET, { token: '' })],
+      ['a token with other characters', payloadWith(CONTINUE_SECRET, { token: 'a b' })],
+      ['a token too long', payloadWith(CONTINUE_SECRET, { token: 'a'.repeat(65) })],
+      ['a token that is a number', payloadWith(RECONCILE_ALL, { token: 42 })],
     ])('rejects %s', (_label, input) => {
       expect(() => decodeContinuation(input)).toThrow(MalformedEventError);
     });
+  });
+});
+
+describe('canonicalRequest: what a token is issued for', () => {
+  it('is the same whatever the order of the fields, and leaves the token out', () => {
+    const reordered = {
+      ...(Object.fromEntries(Object.entries(CONTINUE_SECRET).reverse()) as ContinueSecretRequest),
+      bucket: { at: BUCKET.at, tokens: BUCKET.tokens },
+      token: 'other',
+    };
+    expect(Object.keys(reordered)[0]).toBe('token');
+    expect(canonicalRequest(reordered)).toBe(canonicalRequest(CONTINUE_SECRET));
+    expect(canonicalRequest(CONTINUE_SECRET)).not.toContain(TOKEN);
+  });
+
+  it.each<[string, Partial<ContinueSecretRequest>]>([
+    ['another secret', { secretArn: PARAMETER }],
+    ['another hop', { hop: 2 }],
+    ['another bucket', { bucket: { tokens: -1000, at: BUCKET.at } }],
+    ['another trigger', { trigger: { source: 'manual' } }],
+    ['another origin', { origin: 'manual' }],
+  ])('differs for %s', (_label, change) => {
+    expect(canonicalRequest({ ...CONTINUE_SECRET, ...change })).not.toBe(canonicalRequest(CONTINUE_SECRET));
   });
 });
 
@@ -185,6 +245,7 @@ describe('index rebuild continuations', () => {
     ['a token with other characters', { ...request, token: 'a b' }],
     ['hop 0', { ...request, hop: 0 }],
     ['no trigger', { ...request, trigger: undefined }],
+    ['a trigger of an unknown source', { ...request, trigger: { source: 'evil.app' } }],
   ])('refuses %s', (_, body) => {
     expect(() => decodeRebuildContinuation({ 'ecs-secret-redeploy:continuation': body })).toThrow(MalformedEventError);
   });

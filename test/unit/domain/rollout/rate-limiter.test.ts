@@ -1,4 +1,5 @@
 import {
+  admissible,
   type BucketState,
   drained,
   fullBucket,
@@ -128,5 +129,24 @@ describe('leanest', () => {
 
   it('knows nothing when no state is known: the caller starts full', () => {
     expect(leanest([undefined, undefined], SETTINGS, T0)).toBeUndefined();
+  });
+});
+
+describe('admissible: a bucket handed over in a continuation, bounded before it counts', () => {
+  it.each<[string, BucketState, BucketState]>([
+    ['keeps a bucket a run handed over', { tokens: -1.5, at: T0 - 1000 }, { tokens: -1.5, at: T0 - 1000 }],
+    // A forged debt would make every UpdateService of the container wait for ever.
+    ['bounds a debt to minus the burst', { tokens: -1e9, at: T0 }, { tokens: -3, at: T0 }],
+    ['bounds the tokens to the burst', { tokens: 1e9, at: T0 }, { tokens: 3, at: T0 }],
+    // A time in the future would stop the refill until then.
+    ['brings a time in the future back to now', { tokens: 0, at: T0 + 365 * 24 * 3600_000 }, { tokens: 0, at: T0 }],
+  ])('%s', (_label, state, expected) => {
+    expect(admissible(state, SETTINGS, T0)).toEqual(expected);
+  });
+
+  it('a forged bucket slows a run by at most a burst at the configured rate', () => {
+    const forged = admissible({ tokens: -1e9, at: T0 + 1e12 }, SETTINGS, T0);
+    // Debt of 3 at 2/s, then the caller's own token: 2 s.
+    expect(reserve(forged, SETTINGS, T0).waitMs).toBe(2000);
   });
 });
