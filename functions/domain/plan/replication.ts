@@ -69,31 +69,38 @@ export interface StageGap {
 
 /**
  * Whether the consumers of a secret may be redeployed now, as far as replication goes:
- * - `free`: not a replica, or a replica `InSync` that holds the primary's version of every
- *   followed stage (or one whose primary could not be read: its own stages are what its consumers
- *   read, so the reconcile decides from them as for any secret);
- * - `wait`: replication in progress (or any status but `InSync` and `Failed`), or reported
- *   `InSync` while a followed stage is still on another version than the primary's (the two
- *   regions were read a moment apart): the consumers wait, and the wait is re-checked;
+ * - `free`: not a replica; a replica that holds the primary's version of every followed stage
+ *   (whatever its status says: those versions are what its consumers' new tasks read, and a
+ *   version id never changes its value); or one whose primary could not be read and whose own
+ *   answer reports no replication in flight (its own stages decide, as for any secret);
+ * - `wait`: a followed stage is still on another version than the primary's (replication in
+ *   progress, or reported `InSync` by a primary read a moment after the replica), or, with the
+ *   primary unread, the replica's own answer says replication is in progress: the consumers wait,
+ *   and the wait is re-checked;
+ * - `overdue`: the same, past {@link REPLICA_WAIT_LIMIT_MINUTES} after the change: the wait is over
+ *   (bounded), the consumers are reconciled with what the replica holds, and the lag is reported;
  * - `warn`: replication `Failed`. It does not resolve by itself, so it is not a wait: the
  *   consumers are reconciled with what the replica holds, and the failure is reported with its
  *   status message.
  */
 export type ReplicaHold =
   | { verdict: 'free'; reason: string }
-  | { verdict: 'wait'; reason: string; region: string; status: string; behind: StageGap[] }
+  | { verdict: 'wait' | 'overdue'; reason: string; region: string; status: string; behind: StageGap[] }
   | { verdict: 'warn'; reason: string; region: string; statusMessage?: string };
 
 /**
  * The hold on a replica's consumers, from the replica's state and, when known, its primary's (the
  * primary's `ReplicationStatus` entry for the replica's region, and its versions). `stages` are
  * the stages the consumers follow (AWSCURRENT unless a reference names another). A `primary` that
- * is not this replica's primary is not used.
+ * is not this replica's primary is not used. With `now`, a wait longer than
+ * {@link REPLICA_WAIT_LIMIT_MINUTES} since the change (the primary's last change, else the
+ * replica's) is `overdue`.
  */
 export function replicaHold(
   replica: SecretState,
   primary: SecretState | undefined,
   stages: readonly string[] = ['AWSCURRENT'],
+  now?: Date,
 ): ReplicaHold {
   const role = replicationRole(replica);
   if (role.role !== 'replica') return { verdict: 'free', reason: 'not a replica' };
@@ -118,19 +125,25 @@ export function replicaHold(
         .filter((gap) => gap.primaryVersion !== gap.replicaVersion)
     : [];
   const inSync = status === undefined || status.status === 'InSync';
-  if (inSync && behind.length === 0) {
-    return {
-      verdict: 'free',
-      reason: known
-        ? `the replica in ${region} holds the primary's versions`
-        : `the primary in ${role.primaryRegion} was not read: the replica's own stages decide`,
-    };
-  }
+  if (known && behind.length === 0) return { verdict: 'free', reason: `the replica in ${region} holds the primary's versions` };
+  if (!known && inSync)
+    return { verdict: 'free', reason: `the primary in ${role.primaryRegion} was not read: the replica's own stages decide` };
   const state = status?.status ?? 'InSync';
   const gaps = behind.map((g) => `${g.stage} ${g.primaryVersion ?? '(no version)'}`).join(', ');
   const reason = inSync
     ? `replica in ${region} reported InSync but does not hold ${gaps} yet`
     : `replication from ${role.primaryRegion} to ${region} is ${state}${gaps ? `: the replica does not hold ${gaps} yet` : ''}`;
+  const since = known?.lastChangedDate ?? replica.lastChangedDate;
+  const waited = now && since ? (now.getTime() - Date.parse(since)) / 60_000 : undefined;
+  if (waited !== undefined && waited > REPLICA_WAIT_LIMIT_MINUTES) {
+    return {
+      verdict: 'overdue',
+      reason: `${reason} ${Math.floor(waited)} minutes after the change (the wait ends after ${REPLICA_WAIT_LIMIT_MINUTES})`,
+      region,
+      status: state,
+      behind,
+    };
+  }
   return { verdict: 'wait', reason, region, status: state, behind };
 }
 
@@ -138,9 +151,12 @@ export function replicaHold(
  * When a waiting replica is looked at again: 1, 2, 4 and 8 minutes after each look (15 minutes in
  * all, inside one period of the default 30-minute scheduled reconcile, which re-checks it after
  * that). Replication usually completes within seconds; the first re-check comes after a minute
- * because a one-time EventBridge Scheduler schedule is the intended carrier.
+ * because a one-time EventBridge Scheduler schedule carries it (minute granularity).
  */
 export const REPLICA_RECHECK_DELAYS_MINUTES: readonly number[] = [1, 2, 4, 8];
+
+/** How long the consumers of a replica wait for a change to reach it: as long as the re-checks take. */
+export const REPLICA_WAIT_LIMIT_MINUTES = REPLICA_RECHECK_DELAYS_MINUTES.reduce((a, b) => a + b, 0);
 
 /** What follows a hold: nothing, a re-check at a time, or the scheduled reconcile. */
 export type ReplicaRecheck = { kind: 'none' } | { kind: 'recheck'; attempt: number; at: string } | { kind: 'schedule'; reason: string };
@@ -148,20 +164,31 @@ export type ReplicaRecheck = { kind: 'none' } | { kind: 'recheck'; attempt: numb
 /**
  * The bounded re-check of a hold, `done` re-checks of this wait having run already: a `wait` is
  * re-checked until the delays are spent, then left to the schedule; a `warn` (a failed
- * replication) is left to the schedule at once, since waiting changes nothing; `free` needs none.
+ * replication) or an `overdue` wait is left to the schedule at once, since waiting changes
+ * nothing; `free` needs none.
  */
 export function replicaRecheck(hold: ReplicaHold, done: number, now: Date): ReplicaRecheck {
   if (hold.verdict === 'free') return { kind: 'none' };
   if (hold.verdict === 'warn')
     return { kind: 'schedule', reason: 'a failed replication is retried by a person or by the next change of the primary, not by time' };
+  if (hold.verdict === 'overdue')
+    return { kind: 'schedule', reason: 'the wait is over: the scheduled reconcile brings the change once it arrives' };
   // A count that is no index of the table (past its end, or not a count at all) re-checks no more.
   const delay = Number.isInteger(done) ? REPLICA_RECHECK_DELAYS_MINUTES[done] : undefined;
   if (delay === undefined) {
-    const total = REPLICA_RECHECK_DELAYS_MINUTES.reduce((a, b) => a + b, 0);
     return {
       kind: 'schedule',
-      reason: `still not in sync after ${done} re-checks over ${total} minutes: the scheduled reconcile re-checks it`,
+      reason: `still not in sync after ${done} re-checks over ${REPLICA_WAIT_LIMIT_MINUTES} minutes: the scheduled reconcile re-checks it`,
     };
   }
   return { kind: 'recheck', attempt: done + 1, at: new Date(now.getTime() + delay * 60_000).toISOString() };
+}
+
+/**
+ * What identifies a wait, for its re-checks: the versions the replica waits for (stage=version),
+ * or its status when the primary could not be read. Two runs that find the same wait name the
+ * same re-checks, so that duplicate events schedule each re-check once.
+ */
+export function waitKey(hold: Pick<Extract<ReplicaHold, { behind: StageGap[] }>, 'behind' | 'status'>): string {
+  return hold.behind.length > 0 ? hold.behind.map((g) => `${g.stage}=${g.primaryVersion ?? ''}`).join(',') : hold.status;
 }

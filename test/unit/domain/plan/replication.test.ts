@@ -1,9 +1,11 @@
 import {
   REPLICA_RECHECK_DELAYS_MINUTES,
+  REPLICA_WAIT_LIMIT_MINUTES,
   type ReplicaHold,
   replicaHold,
   replicaRecheck,
   replicationRole,
+  waitKey,
 } from '../../../../functions/domain/plan/replication';
 import type { ReplicaStatus, SecretState } from '../../../../functions/domain/plan/secret-state';
 import { ACCOUNT } from '../../../kit/test-account';
@@ -105,7 +107,8 @@ describe('replicaHold: may the consumers of a replica be redeployed now?', () =>
       'wait',
       'InProgress: the replica does not hold AWSCURRENT v2',
     ],
-    ['a replica InProgress that holds the version already', replica(NEW), primary([inProgress]), 'wait', 'is InProgress'],
+    // Its consumers read the replica's versions, which are the primary's: nothing to wait for, whatever the status says.
+    ['a replica InProgress that holds the version already', replica(NEW), primary([inProgress]), 'free', 'holds the primary'],
     [
       'a replica reported InSync but read before the copy landed',
       replica(OLD),
@@ -186,6 +189,62 @@ describe('replicaHold: may the consumers of a replica be redeployed now?', () =>
   });
 });
 
+describe('replicaHold: the wait is bounded', () => {
+  const CHANGED = '2026-11-20T09:00:00.000Z';
+  const minutesAfter = (minutes: number) => new Date(Date.parse(CHANGED) + minutes * 60_000);
+  const changed = primary([inProgress], NEW, { lastChangedDate: CHANGED });
+
+  it.each<[number, ReplicaHold['verdict']]>([
+    [0, 'wait'],
+    [REPLICA_WAIT_LIMIT_MINUTES, 'wait'],
+    [REPLICA_WAIT_LIMIT_MINUTES + 1, 'overdue'],
+    [600, 'overdue'],
+  ])("%i minutes after the primary's change: %s", (minutes, verdict) => {
+    expect(replicaHold(replica(OLD), changed, ['AWSCURRENT'], minutesAfter(minutes)).verdict).toBe(verdict);
+  });
+
+  it('says how long it waited, and keeps what it waits for', () => {
+    expect(replicaHold(replica(OLD), changed, ['AWSCURRENT'], minutesAfter(40))).toEqual({
+      verdict: 'overdue',
+      reason: `replication from ${PRIMARY_REGION} to ${REPLICA_REGION} is InProgress: the replica does not hold AWSCURRENT v2 yet 40 minutes after the change (the wait ends after ${REPLICA_WAIT_LIMIT_MINUTES})`,
+      region: REPLICA_REGION,
+      status: 'InProgress',
+      behind: [{ stage: 'AWSCURRENT', primaryVersion: NEW, replicaVersion: OLD }],
+    });
+  });
+
+  it("counts from the replica's own last change when the primary was not read", () => {
+    const own = replica(OLD, { replicationStatus: [inProgress], lastChangedDate: CHANGED });
+    expect(replicaHold(own, undefined, ['AWSCURRENT'], minutesAfter(5)).verdict).toBe('wait');
+    expect(replicaHold(own, undefined, ['AWSCURRENT'], minutesAfter(20)).verdict).toBe('overdue');
+  });
+
+  it('stays a wait without a time to count from (the re-checks bound it)', () => {
+    expect(replicaHold(replica(OLD), primary([inProgress]), ['AWSCURRENT'], minutesAfter(600)).verdict).toBe('wait');
+  });
+
+  it('never makes a failed replication or a free replica overdue', () => {
+    expect(replicaHold(replica(OLD), primary([failed], NEW, { lastChangedDate: CHANGED }), ['AWSCURRENT'], minutesAfter(600)).verdict).toBe(
+      'warn',
+    );
+    expect(replicaHold(replica(NEW), primary([inSync], NEW, { lastChangedDate: CHANGED }), ['AWSCURRENT'], minutesAfter(600)).verdict).toBe(
+      'free',
+    );
+  });
+});
+
+describe('waitKey: what names the re-checks of one wait', () => {
+  it('is the versions waited for, so that the events of one change name the same re-checks', () => {
+    const hold = replicaHold(replica(OLD), primary([inProgress]), ['AWSCURRENT', 'AWSPREVIOUS']);
+    expect(hold.verdict === 'wait' && waitKey(hold)).toBe('AWSCURRENT=v2,AWSPREVIOUS=v1');
+  });
+
+  it('is the status when the primary was not read', () => {
+    const hold = replicaHold(replica(OLD, { replicationStatus: [inProgress] }), undefined);
+    expect(hold.verdict === 'wait' && waitKey(hold)).toBe('InProgress');
+  });
+});
+
 describe('replicaRecheck: the bounded re-check of a wait', () => {
   const NOW = new Date('2026-11-20T09:00:00Z');
   const wait = replicaHold(replica(OLD), primary([inProgress]));
@@ -209,6 +268,12 @@ describe('replicaRecheck: the bounded re-check of a wait', () => {
 
   it.each([-1, 1.5, Number.NaN])('re-checks no more for a count that is none (%p)', (done) => {
     expect(replicaRecheck(wait, done, NOW).kind).toBe('schedule');
+  });
+
+  it('re-checks an overdue wait no more', () => {
+    const overdue = replicaHold(replica(OLD), primary([inProgress], NEW, { lastChangedDate: '2026-11-20T08:00:00Z' }), ['AWSCURRENT'], NOW);
+    expect(overdue.verdict).toBe('overdue');
+    expect(replicaRecheck(overdue, 0, NOW)).toEqual({ kind: 'schedule', reason: expect.stringContaining('the wait is over') });
   });
 
   it('never re-checks a failed replication by time', () => {
