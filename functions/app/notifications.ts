@@ -1,4 +1,7 @@
+import { versionsOfKey } from '../domain/ledger/record';
+import type { Announcement } from '../domain/plan/reconcile-plan';
 import { countOutcomes, type Report } from '../domain/report/report';
+import type { MetricName } from '../ports/metrics';
 import type { Notification } from '../ports/notifier';
 
 /**
@@ -11,6 +14,7 @@ export const DETAIL_TYPES = {
   rolloutHalted: 'Rollout Halted',
   rotationFailed: 'Secret Rotation Failed',
   scheduledForDeletion: 'Referenced Secret Scheduled For Deletion',
+  replicationFailed: 'Secret Replication Failed',
 } as const;
 
 export const RUN_COMPLETED = 'ECS Secret Redeploy Completed';
@@ -104,4 +108,42 @@ export function scheduledForDeletion(detail: {
   trigger: Report['trigger'];
 }): Notification {
   return { detailType: DETAIL_TYPES.scheduledForDeletion, detail };
+}
+
+/**
+ * The replication of a replica secret that services here use failed: they keep running (and
+ * restarting with) what the replica holds, and the primary's changes do not reach them until
+ * someone repairs the replication.
+ */
+export function replicationFailed(detail: {
+  secret: SecretIdentity;
+  region: string;
+  primaryRegion: string;
+  statusMessage?: string;
+  consumers: ServiceIdentity[];
+  failedAt: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.replicationFailed, detail };
+}
+
+/** The metric each announced change counts in. */
+export const ANNOUNCEMENT_METRIC = {
+  'rollout-halted': 'RolloutHalted',
+  'rollout-completed': 'RolloutCompleted',
+  'replication-failed': 'ReplicationFailed',
+} as const satisfies Record<Announcement['kind'], MetricName>;
+
+/** The event of a change a run recorded in the secret's row (`key`: the rollout's). */
+export function announcementNotification(report: Report, key: string, announcement: Announcement): Notification {
+  if (announcement.kind === 'replication-failed') {
+    const { kind: _, at, ...facts } = announcement;
+    return replicationFailed({ secret: report.secret, ...facts, failedAt: at });
+  }
+  const common = { secret: report.secret, versions: versionsOfKey(key), rollout: key };
+  if (announcement.kind === 'rollout-completed') {
+    const { services, waves, startedAt, at } = announcement;
+    return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
+  }
+  const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
+  return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
 }

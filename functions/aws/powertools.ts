@@ -13,6 +13,7 @@ const UNITS: Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]> = 
   RolloutCompleted: MetricUnit.Count,
   DriftFound: MetricUnit.Count,
   EventsRefused: MetricUnit.Count,
+  ReplicationFailed: MetricUnit.Count,
   SecondsFromChangeToDeploy: MetricUnit.Seconds,
 };
 

@@ -15,6 +15,8 @@ export type MetricName =
   | 'EventsRefused'
   /** Services a scheduled reconcile found behind with no run on them: missed or failed events. */
   | 'DriftFound'
+  /** The replication of a replica secret that services use failed (announced once per failure). */
+  | 'ReplicationFailed'
   /** From the change (its event's time, else the secret's last change) to the service's new deployment. */
   | 'SecondsFromChangeToDeploy';
 

@@ -1,20 +1,18 @@
 import type { Trigger } from '../../domain/decode/events';
-import { versionsOfKey } from '../../domain/ledger/record';
 import type { Announcement } from '../../domain/plan/reconcile-plan';
 import type { Origin, Report } from '../../domain/report/report';
 import type { Rollout } from '../../domain/rollout/rollout';
-import type { Notification } from '../../ports/notifier';
 import type { Ports } from '../../ports/ports';
-import { rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed } from '../notifications';
+import { ANNOUNCEMENT_METRIC, announcementNotification, runNotifications, serviceRedeployed } from '../notifications';
 
-/** What a run did to its secret's rollout: its key, the rollout as it stands, the changes it recorded. */
+/** What a run did to its secret's rollout: its key, the rollout as it stands, the changes it recorded (and a failed replication). */
 export interface RolloutOutcome {
   key: string;
   rollout?: Rollout;
   announced: Announcement[];
 }
 
-/** Publishes what a run did (its summary, each redeploy, the rollout's changes) and emits its metrics. */
+/** Publishes what a run did (its summary, each redeploy, the changes it recorded) and emits its metrics. */
 export async function announce(ports: Ports, report: Report, outcome: RolloutOutcome, trigger: Trigger, origin: Origin): Promise<void> {
   const changedAt = outcome.rollout?.changedAt ? Date.parse(outcome.rollout.changedAt) : undefined;
   const now = ports.clock.now().getTime();
@@ -33,7 +31,7 @@ export async function announce(ports: Ports, report: Report, outcome: RolloutOut
         ...(changedAt ? { secondsFromChange: Math.max(0, Math.round((now - changedAt) / 1000)) } : {}),
       }),
     );
-  const changes = outcome.announced.map((a) => rolloutChange(report, outcome.key, a));
+  const changes = outcome.announced.map((a) => announcementNotification(report, outcome.key, a));
   const warning = await ports.notifier.publish([...runNotifications(report), ...redeployed, ...changes]);
   if (warning) report.warnings.push(warning);
 
@@ -42,15 +40,5 @@ export async function announce(ports: Ports, report: Report, outcome: RolloutOut
   if (failed > 0) ports.metrics.add('RedeployFailed', failed);
   if (report.drift) ports.metrics.add('DriftFound', report.drift.services.length);
   if (changedAt && redeployed.length > 0) ports.metrics.add('SecondsFromChangeToDeploy', Math.max(0, (now - changedAt) / 1000));
-  for (const a of outcome.announced) ports.metrics.add(a.kind === 'rollout-halted' ? 'RolloutHalted' : 'RolloutCompleted', 1);
-}
-
-function rolloutChange(report: Report, key: string, announcement: Announcement): Notification {
-  const common = { secret: report.secret, versions: versionsOfKey(key), rollout: key };
-  if (announcement.kind === 'rollout-completed') {
-    const { services, waves, startedAt, at } = announcement;
-    return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
-  }
-  const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
-  return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
+  for (const a of outcome.announced) ports.metrics.add(ANNOUNCEMENT_METRIC[a.kind], 1);
 }

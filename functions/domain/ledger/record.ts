@@ -307,6 +307,8 @@ export interface SecretRecord {
   secretArn: string;
   rollout?: Rollout;
   deletionNoticeFor?: string;
+  /** The failed replication of this replica secret last announced (ReconcilePlan's notice key). */
+  replicationNoticeFor?: string;
   rev: number;
   writeId: string;
 }

@@ -29,7 +29,8 @@ import { type Origin, type ServiceReport, toReportReference, type Verdict } from
 import { completeRollout, type FailedDeployment, haltRollout, type Rollout, startRollout } from '../rollout/rollout';
 import { decideWaves, type Member, waveOf } from '../rollout/waves';
 import { eligibility } from './eligibility';
-import type { SecretState } from './secret-state';
+import { REPLICA_RECHECK_DELAYS_MINUTES, type ReplicaHold, replicaHold, replicaRecheck, replicationRole, waitKey } from './replication';
+import { type SecretState, versionOfStage } from './secret-state';
 
 /** A service whose task definition references the secret, as the index (or a live scan) found it. */
 export interface Consumer {
@@ -69,6 +70,12 @@ export interface Snapshot {
   rollout?: Rollout;
   /** Version id -> when it was created: the evidence for consumers first seen. */
   versionCreated: Record<string, string>;
+  /** For a replica secret: its primary as read now (undefined: no replica, or the primary could not be read). */
+  primary?: SecretState;
+  /** For a replica secret whose primary could not be read: why. */
+  primaryUnread?: string;
+  /** The failed replication last announced for this secret (its row's `replicationNoticeFor`). */
+  replicationNoticed?: string;
 }
 
 /** How this run plans. */
@@ -90,6 +97,11 @@ export interface PlanContext {
   defaultWave: number;
   /** This deployment's region, when configured: a secret of another region is no drift. */
   region?: string;
+  /**
+   * Set when this run can ask for a later look at a replica its consumers wait for (a one-time
+   * schedule): `done`, the re-checks of this wait that ran before (this run being one of them).
+   */
+  recheck?: { done: number };
 }
 
 /** A consumer to redeploy now, with what the ledger said when it was read. */
@@ -121,10 +133,22 @@ export interface LedgerWrite {
   expectedRev: number | undefined;
 }
 
-/** A rollout's change, announced once the write that records it is known to be ours. */
+/**
+ * A change to announce once the write that records it in the secret's row is known to be ours:
+ * the rollout's, or a failed replication of the replica secret its consumers read.
+ */
 export type Announcement =
   | { kind: 'rollout-halted'; wave: number; failed: Array<FailedDeployment & { serviceName: string }>; at: string }
-  | { kind: 'rollout-completed'; services: number; waves: number[]; startedAt: string; at: string };
+  | { kind: 'rollout-completed'; services: number; waves: number[]; startedAt: string; at: string }
+  | {
+      kind: 'replication-failed';
+      /** The replica's region (this one), and its primary's. */
+      region: string;
+      primaryRegion: string;
+      statusMessage?: string;
+      consumers: Array<{ service: string; serviceName: string; cluster: string }>;
+      at: string;
+    };
 
 export interface ReconcilePlan {
   /** The rollout's key: the versions the consumers are brought to. */
@@ -144,6 +168,14 @@ export interface ReconcilePlan {
   /** Services found behind by a scheduled run, with no run nor rollout on them: what events missed. */
   drift: string[];
   warnings: string[];
+  /** For a replica secret: the hold on its consumers, and what it asks for. */
+  replica?: {
+    hold: ReplicaHold;
+    /** A later look at the wait (a one-time schedule), named by `key` and `attempt`. */
+    recheck?: { attempt: number; at: string; key: string };
+    /** A failed replication to announce, recorded in the secret's row as `replicationNoticeFor: key`. */
+    notice?: { key: string; announce: Announcement };
+  };
 }
 
 /** What a consumer's report row is made of beyond its verdict. */
@@ -238,20 +270,100 @@ export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePl
   const rows: ServiceReport[] = [];
   const busy: ReconcilePlan['busy'] = [];
   const due: Array<{ redeploy: Omit<Redeploy, 'slot'>; wave: number }> = [];
+  const replica = planReplica(snapshot, ctx);
   for (const seen of snapshot.seen) {
-    const judged = judgedByLedger(seen, frame, ctx) ?? judgeLive(seen, frame, ctx, effects);
+    const judged = heldForReplica(judgedByLedger(seen, frame, ctx) ?? judgeLive(seen, frame, ctx, effects), seen.consumer, replica);
     if (judged.kind === 'row') rows.push(judged.row);
     else if (judged.kind === 'busy') {
       const slot = seen.record?.state === 'claimed' ? seen.record.claim.slot : undefined;
       busy.push({ consumer: seen.consumer, until: judged.until, ...(slot?.key === frame.key ? { wave: slot.wave } : {}) });
     } else due.push(judged);
   }
-  const base = { key: frame.key, busy, writes: effects.writes, reindex: effects.reindex, warnings: effects.warnings };
+  const unread =
+    replica && snapshot.primaryUnread
+      ? [`its primary could not be read (${snapshot.primaryUnread}): the replica's own versions decide`]
+      : [];
+  const warnings = [...effects.warnings, ...unread, ...replicaWarnings(replica?.hold)];
+  const base = { key: frame.key, busy, writes: effects.writes, reindex: effects.reindex, warnings, ...(replica ? { replica } : {}) };
   if (!ctx.ledger) {
     const redeploys = due.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key: frame.key, wave } }));
     return { ...base, rows, redeploys, drift: [] };
   }
   return { ...base, ...planRollout(snapshot, frame, due, rows, ctx) };
+}
+
+/**
+ * A replica secret's hold on its consumers (undefined for any other secret): whether they wait
+ * for the change to reach it, when the wait is looked at again, and a failed replication to
+ * announce (once per failure, and only for a replica that services here use).
+ */
+function planReplica(snapshot: Snapshot, ctx: PlanContext): ReconcilePlan['replica'] {
+  const { secret, primary } = snapshot;
+  const role = replicationRole(secret);
+  if (role.role !== 'replica') return undefined;
+  const stages = [...new Set(snapshot.consumers.flatMap((c) => followedStages(c.references)))].sort();
+  const hold = replicaHold(secret, primary, stages.length > 0 ? stages : ['AWSCURRENT'], ctx.now);
+  if (hold.verdict === 'wait' && ctx.recheck) {
+    const next = replicaRecheck(hold, ctx.recheck.done, ctx.now);
+    if (next.kind === 'recheck') return { hold, recheck: { attempt: next.attempt, at: next.at, key: waitKey(hold) } };
+  }
+  if (hold.verdict === 'warn' && snapshot.consumers.length > 0) {
+    const key = [hold.region, hold.statusMessage ?? '', versionOfStage(primary ?? secret, 'AWSCURRENT') ?? ''].join('|');
+    if (snapshot.replicationNoticed !== key) {
+      const consumers = snapshot.consumers
+        .map((c) => ({ service: c.serviceArn, serviceName: c.serviceName, cluster: c.clusterArn }))
+        .sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+      const announce: Announcement = {
+        kind: 'replication-failed',
+        region: hold.region,
+        primaryRegion: role.primaryRegion,
+        ...(hold.statusMessage ? { statusMessage: hold.statusMessage } : {}),
+        consumers,
+        at: ctx.now.toISOString(),
+      };
+      return { hold, notice: { key, announce } };
+    }
+  }
+  return { hold };
+}
+
+/**
+ * A consumer of a replica that waits for the change to reach it: one the replica's own versions
+ * would redeploy (or leave as up to date) while a stage it follows is still behind the primary's.
+ * Its row names the versions it waits for and when it is looked at again.
+ */
+function heldForReplica(judged: Judged, consumer: Consumer, replica: ReconcilePlan['replica']): Judged {
+  const hold = replica?.hold;
+  if (hold?.verdict !== 'wait') return judged;
+  const stages = followedStages(consumer.references);
+  const gaps = hold.behind.filter((g) => stages.includes(g.stage));
+  if (stages.length === 0 || (hold.behind.length > 0 && gaps.length === 0)) return judged;
+  const { recheck } = replica ?? {};
+  const next = recheck
+    ? `re-checked at ${recheck.at} (${recheck.attempt} of ${REPLICA_RECHECK_DELAYS_MINUTES.length})`
+    : 'the next reconcile looks again (the schedule, or run this again)';
+  const reason = `${hold.reason}; ${next}`;
+  const waitsFor: Versions = Object.fromEntries(gaps.flatMap((g) => (g.primaryVersion ? [[g.stage, g.primaryVersion]] : [])));
+  const waiting: Verdict = { outcome: 'waiting', kind: 'replica' };
+  if (judged.kind === 'due') {
+    const { redeploy, wave } = judged;
+    const extra = { desired: { ...redeploy.desired, ...waitsFor }, ...(redeploy.record ? { record: redeploy.record } : {}), wave };
+    return { kind: 'row', row: reportRow(redeploy.consumer, waiting, reason, extra) };
+  }
+  if (judged.kind === 'row' && judged.row.outcome === 'skipped' && judged.row.kind === 'up-to-date') {
+    const { versions, ...row } = judged.row;
+    const to = { ...(versions?.to ?? {}), ...waitsFor };
+    return { kind: 'row', row: { ...row, ...waiting, reason, versions: { ...(versions?.from ? { from: versions.from } : {}), to } } };
+  }
+  return judged;
+}
+
+/** What a replica's hold says in the report's warnings: a failed replication, or a wait past its bound. */
+function replicaWarnings(hold: ReplicaHold | undefined): string[] {
+  if (hold?.verdict === 'warn') return [`${hold.reason}: its consumers keep what the replica holds until replication is repaired`];
+  if (hold?.verdict === 'overdue')
+    return [`${hold.reason}: its consumers follow what the replica holds; the next reconcile after the change arrives redeploys them`];
+  return [];
 }
 
 /** The rows of a dry run: what the plan's redeploys would do, and nothing done. */
@@ -393,11 +505,14 @@ function planRollout(
   ];
   // Due consumers of no rollout (or of one completed) mean the change's event never came: drift.
   // Not those of a secret of another region, whose events reach this region only if that region
-  // forwards them: the schedule is how its changes arrive otherwise, by design.
+  // forwards them: the schedule is how its changes arrive otherwise, by design. Nor those of a
+  // replica: a change reaches it from its primary's region, asynchronously, with no event here
+  // that AWS documents, so the schedule catching it up is one of the ways it arrives.
   const secretRegion = locationOf(frame.secret.arn)?.region;
   const elsewhere = ctx.region !== undefined && secretRegion !== undefined && secretRegion !== ctx.region;
+  const replica = replicationRole(frame.secret).role === 'replica';
   const drift =
-    ctx.origin === 'schedule' && (!rollout || rollout.status === 'completed') && !elsewhere
+    ctx.origin === 'schedule' && (!rollout || rollout.status === 'completed') && !elsewhere && !replica
       ? due.filter((d) => d.redeploy.record?.state !== 'claimed').map((d) => d.redeploy.consumer.serviceArn)
       : [];
 

@@ -10,10 +10,10 @@ export type Outcome = 'redeployed' | 'would-redeploy' | 'waiting' | 'skipped' | 
 
 /**
  * What a waiting consumer waits for: an earlier wave (`wave`), a halted rollout's `resume`, the
- * claim of another run in flight (`claim`), or a new run, this one having reached its deadline
- * (`continuation`).
+ * claim of another run in flight (`claim`), a new run, this one having reached its deadline
+ * (`continuation`), or the change to reach the replica secret it reads (`replica`).
  */
-export type WaitingFor = 'wave' | 'resume' | 'claim' | 'continuation';
+export type WaitingFor = 'wave' | 'resume' | 'claim' | 'continuation' | 'replica';
 
 /**
  * Why a consumer is skipped: it runs the current versions already (`up-to-date`), it follows no
@@ -94,6 +94,26 @@ export interface Report {
   drift?: { services: string[] };
   /** Set when the run stopped before its end (its deadline) and a new run continues the rest. */
   continued?: { reason: string };
+  /**
+   * The same secret's copies (Secrets Manager replication) and what was done or planned for
+   * their consumers: for an event, the copy in this region reconciled with the secret it named;
+   * for `plan`, each other region's copy, planned there.
+   */
+  copies?: CopyReport[];
+}
+
+/** A copy of the reported secret in a region, and the report made of it there. */
+export interface CopyReport {
+  region: string;
+  /** Its ARN there. */
+  arn: string;
+  /** `replica` of the reported secret, or its `primary`. */
+  role: 'replica' | 'primary';
+  /** How replication to it stands, as the primary reports it (a replica, when the primary was read). */
+  status?: string;
+  /** Its report there; absent, with `note`, when none could be made (no deployment in that region). */
+  report?: Report;
+  note?: string;
 }
 
 /** What ran a report: its trigger, its origin, and whether it was a dry run. */
@@ -129,9 +149,14 @@ export function countOutcomes(report: Pick<Report, 'services'>): Record<Outcome,
   return counts;
 }
 
-/** 0 when every service ended well (including "nothing to do"), 1 when any failed. */
+/** The report and those of its copies (see {@link Report.copies}). */
+export function withCopies(report: Report): Report[] {
+  return [report, ...(report.copies ?? []).flatMap((c) => (c.report ? withCopies(c.report) : []))];
+}
+
+/** 0 when every service ended well (including "nothing to do"), 1 when any failed (a copy's too). */
 export function exitCodeOf(report: Report): 0 | 1 {
-  return report.services.some((s) => s.outcome === 'failed') ? 1 : 0;
+  return withCopies(report).some((r) => r.services.some((s) => s.outcome === 'failed')) ? 1 : 0;
 }
 
 /** How a report names a secret it described, with the version AWSCURRENT holds. */

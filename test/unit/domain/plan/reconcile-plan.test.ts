@@ -449,3 +449,106 @@ describe('preview and busy rows', () => {
     ]);
   });
 });
+
+describe('planReconcile: the consumers of a replica secret', () => {
+  // The replica (eu-west-1, this region) holds V2; its primary in us-east-1 moved on to V3.
+  const V3 = 'v3-0d4b6f8a';
+  const PRIMARY_REGION = 'us-east-1';
+  const REPLICA = { ...SECRET, primaryRegion: PRIMARY_REGION };
+  const primary = (status: string, current = V3, extra: Partial<Snapshot['secret']> = {}) =>
+    secretState(current === V3 ? { [V3]: ['AWSCURRENT'], [V2]: ['AWSPREVIOUS'] } : { [V2]: ['AWSCURRENT'], [V1]: ['AWSPREVIOUS'] }, {
+      arn: DB.replace(':eu-west-1:', `:${PRIMARY_REGION}:`),
+      replicationStatus: [{ region: 'eu-west-1', status, ...(status === 'Failed' ? { statusMessage: 'KMS key disabled' } : {}) }],
+      ...extra,
+    });
+  const upToDate = { consumer: consumer('api'), record: settled('api', { AWSCURRENT: V2 }) };
+  const behindIt = { consumer: consumer('web'), record: settled('web', { AWSCURRENT: V1 }), live: live('web') };
+  const pinned = { consumer: consumer('job', `${DB}:::${V1}`) };
+  const replicaSnapshot = (p: Snapshot['secret'] | undefined, extra: Partial<Snapshot> = {}) =>
+    snapshot([upToDate, behindIt, pinned], { secret: REPLICA, ...(p ? { primary: p } : {}), ...extra });
+
+  it('holds every consumer that follows a stage the replica does not hold yet, up to date or behind, and names what it waits for', () => {
+    const p = planReconcile(replicaSnapshot(primary('InProgress')), ctx());
+    expect(p.redeploys).toEqual([]);
+    expect(p.change).toBeUndefined();
+    expect(p.rows.map((r) => [r.serviceName, r.outcome, 'kind' in r ? r.kind : undefined])).toEqual([
+      ['api', 'waiting', 'replica'],
+      ['web', 'waiting', 'replica'],
+      ['job', 'skipped', 'pinned'],
+    ]);
+    expect(rowOf(p, 'api')).toMatchObject({
+      reason: `replication from ${PRIMARY_REGION} to eu-west-1 is InProgress: the replica does not hold AWSCURRENT ${V3} yet; the next reconcile looks again (the schedule, or run this again)`,
+      versions: { from: { AWSCURRENT: V2 }, to: { AWSCURRENT: V3 } },
+    });
+    expect(rowOf(p, 'web')).toMatchObject({ versions: { from: { AWSCURRENT: V1 }, to: { AWSCURRENT: V3 } }, wave: 1 });
+  });
+
+  it.each<[string, number, { attempt: number; at: string } | undefined]>([
+    ['the first look plans the first re-check, a minute later', 0, { attempt: 1, at: '2026-11-20T08:01:00.000Z' }],
+    ['the third re-check plans the fourth, eight minutes later', 3, { attempt: 4, at: '2026-11-20T08:08:00.000Z' }],
+    ['the fourth re-check plans none: the schedule looks again', 4, undefined],
+  ])('%s', (_, done, next) => {
+    const p = planReconcile(replicaSnapshot(primary('InProgress')), ctx({ recheck: { done } }));
+    expect(p.replica?.recheck).toEqual(next ? { ...next, key: `AWSCURRENT=${V3}` } : undefined);
+    expect(rowOf(p, 'api')?.reason).toMatch(next ? `re-checked at ${next.at} (${next.attempt} of 4)` : 'the next reconcile looks again');
+  });
+
+  it('redeploys the consumers once the replica holds the change, whatever the replication status says', () => {
+    for (const status of ['InSync', 'InProgress']) {
+      const p = planReconcile(replicaSnapshot(primary(status, V2)), ctx({ recheck: { done: 0 } }));
+      expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['web']);
+      expect(p.replica).toEqual({ hold: expect.objectContaining({ verdict: 'free' }) });
+      expect(rowOf(p, 'api')).toMatchObject({ outcome: 'skipped', kind: 'up-to-date' });
+    }
+  });
+
+  it('reconciles with what the replica holds when replication failed, warns, and announces the failure once', () => {
+    const failed = primary('Failed');
+    const p = planReconcile(replicaSnapshot(failed), ctx());
+    expect(p.redeploys.map((r) => [r.consumer.serviceName, r.desired])).toEqual([['web', { AWSCURRENT: V2 }]]);
+    expect(p.warnings).toEqual([
+      `replication of prod/db from ${PRIMARY_REGION} to eu-west-1 failed: KMS key disabled: its consumers keep what the replica holds until replication is repaired`,
+    ]);
+    const key = `eu-west-1|KMS key disabled|${V3}`;
+    expect(p.replica?.notice).toEqual({
+      key,
+      announce: {
+        kind: 'replication-failed',
+        region: 'eu-west-1',
+        primaryRegion: PRIMARY_REGION,
+        statusMessage: 'KMS key disabled',
+        consumers: ['api', 'job', 'web'].map((name) => expect.objectContaining({ serviceName: name })),
+        at: NOW.toISOString(),
+      },
+    });
+    expect(planReconcile(replicaSnapshot(failed, { replicationNoticed: key }), ctx()).replica?.notice).toBeUndefined();
+    expect(planReconcile(snapshot([], { secret: REPLICA, primary: failed }), ctx()).replica?.notice).toBeUndefined();
+  });
+
+  it('ends the wait past its bound: the consumers follow what the replica holds, and the lag is a warning', () => {
+    const late = primary('InProgress', V3, { lastChangedDate: '2026-11-20T07:00:00.000Z' });
+    const p = planReconcile(replicaSnapshot(late), ctx({ recheck: { done: 0 } }));
+    expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['web']);
+    expect(rowOf(p, 'api')).toMatchObject({ outcome: 'skipped', kind: 'up-to-date' });
+    expect(p.replica?.recheck).toBeUndefined();
+    expect(p.warnings).toEqual([expect.stringContaining('60 minutes after the change (the wait ends after 15)')]);
+  });
+
+  it("decides from the replica's own versions when its primary could not be read, and says why", () => {
+    const p = planReconcile(replicaSnapshot(undefined, { primaryUnread: 'connect ETIMEDOUT' }), ctx());
+    expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['web']);
+    expect(p.warnings).toEqual([`its primary could not be read (connect ETIMEDOUT): the replica's own versions decide`]);
+  });
+
+  it('counts no drift when the schedule catches a replica up: replication brings its changes without an event here', () => {
+    const scheduled = ctx({ origin: 'schedule' });
+    expect(planReconcile(replicaSnapshot(primary('InSync', V2)), scheduled).drift).toEqual([]);
+    expect(planReconcile(snapshot([behindIt]), scheduled).drift).toEqual([behindIt.consumer.serviceArn]);
+  });
+
+  it('holds nobody of a secret that is no replica', () => {
+    const p = planReconcile(snapshot([upToDate, behindIt]), ctx({ recheck: { done: 0 } }));
+    expect(p.replica).toBeUndefined();
+    expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['web']);
+  });
+});
