@@ -1,6 +1,8 @@
-import { OutcomeUnknownError } from '../domain/errors';
+import { randomUUID } from 'node:crypto';
+import { errorLine, OutcomeUnknownError } from '../domain/errors';
 import type { LedgerRecord, SecretRecord } from '../domain/ledger/record';
 import type { Ledger, Written } from '../ports/ledger';
+import type { Logger } from '../ports/logger';
 
 /** Times one write is sent while its answers are lost. */
 const ATTEMPTS = 3;
@@ -38,4 +40,25 @@ export function commitRecord(ledger: Ledger, next: LedgerRecord, expectedRev: nu
 /** Compare-and-set of the secret's own row (its rollout, the deletion announced). */
 export function commitSecret(ledger: Ledger, next: SecretRecord, expectedRev: number | undefined): Promise<Written<SecretRecord>> {
   return compareAndSet((row, rev) => ledger.writeSecret(row, rev), next, expectedRev);
+}
+
+/**
+ * Records a change of the secret's own row (`row`: as read, undefined when it has none) by
+ * compare-and-set: true when this run's write is the one recorded. False on a conflict (another
+ * run changed the row meanwhile, and announces what it recorded itself) or a failure (logged):
+ * what this run did not record, a later run finds unrecorded.
+ */
+export async function recordSecretChange(
+  ports: { ledger: Ledger; log: Logger },
+  secretArn: string,
+  row: SecretRecord | undefined,
+  change: Partial<Pick<SecretRecord, 'rollout' | 'deletionNoticeFor' | 'replicationNoticeFor'>>,
+): Promise<boolean> {
+  const next: SecretRecord = { ...row, ...change, secretArn, rev: (row?.rev ?? 0) + 1, writeId: randomUUID() };
+  try {
+    return (await commitSecret(ports.ledger, next, row?.rev)).written;
+  } catch (error) {
+    ports.log.warn('secret row not recorded', { secret: secretArn, change: Object.keys(change), error: errorLine(error) });
+    return false;
+  }
 }

@@ -1,16 +1,19 @@
 import { decodeDeploymentEvent, isEcsEvent } from '../domain/decode/deployment-event';
+import type { Trigger } from '../domain/decode/events';
 import { decodeEvent, type Signal } from '../domain/decode/events';
 import {
   type ContinueSecretRequest,
   decodeContinuation,
   isContinuation,
   isScheduledEvent,
+  type RecheckReplicaRequest,
   type RunRequest,
   scheduledRequest,
 } from '../domain/decode/run-request';
 import { MalformedEventError } from '../domain/errors';
-import { parseTarget } from '../domain/identity/target';
-import { ignored, type Report, targetIdentity } from '../domain/report/report';
+import { locationOf } from '../domain/identity/arn';
+import { parseTarget, regionOf, type Target } from '../domain/identity/target';
+import { type CopyReport, ignored, type Report, targetIdentity } from '../domain/report/report';
 import { textField } from '../domain/text';
 import type { Ports } from '../ports/ports';
 import { admitContinuation } from './continuation-tokens';
@@ -18,6 +21,7 @@ import { onDeploymentChange, type ProgressOutcome } from './deployment-change';
 import { fromAllowedSender } from './event-sender';
 import { type ReconcileOptions, reconcile } from './reconcile';
 import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
+import { targetsInRegion } from './replicas';
 import { type RunContext, reconcileOptions } from './run-context';
 import { warnDeletion, warnRotationFailed } from './warnings';
 
@@ -63,13 +67,18 @@ export async function handleEvent(ports: Ports, event: unknown, run: RunContext)
   return { kind: 'report', report: await handleSignal(ports, signal, run, 'event') };
 }
 
-/** Reconciles what a signal names (or reports why not), continuing in a new run what the deadline cut. */
+/**
+ * Reconciles what a signal names (or reports why not), continuing in a new run what the deadline
+ * cut. An event about a secret of another region also reconciles the copy of that secret here
+ * (its replica, or its primary): the consumers here reference their own region's copy, and an
+ * event forwarded from the secret's region names the secret there (`report.copies`).
+ */
 export async function handleSignal(
   ports: Ports,
   signal: Signal,
   run: RunContext,
   origin: 'event' | 'manual',
-  options: Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves' | 'noLedgerNote' | 'onProgress'>> = {},
+  options: SignalOptions = {},
 ): Promise<Report> {
   if (signal.action === 'warn') {
     if (signal.warning === 'rotation-failed') return warnRotationFailed(ports, signal.target, signal.trigger, run.dryRun);
@@ -77,15 +86,52 @@ export async function handleSignal(
   }
   if (signal.action === 'ignore')
     return ignored(targetIdentity(signal.target), signal.trigger, { origin, dryRun: run.dryRun }, signal.reason);
-  const result = await reconcile(ports, signal.target, signal.trigger, reconcileOptions(run, origin, options));
+  const since = ports.clock.now();
+  const report = await reconcileTarget(ports, signal.target, signal.trigger, run, origin, options);
+  const copies = origin === 'event' ? await copiesHere(ports, signal.target, signal.trigger, run, { ...options, since }) : [];
+  return copies.length > 0 ? { ...report, copies } : report;
+}
+
+type SignalOptions = Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves' | 'noLedgerNote' | 'onProgress'>>;
+
+async function reconcileTarget(
+  ports: Ports,
+  target: Target,
+  trigger: Trigger,
+  run: RunContext,
+  origin: 'event' | 'manual',
+  options: SignalOptions,
+): Promise<Report> {
+  const result = await reconcile(ports, target, trigger, reconcileOptions(run, origin, options));
   if (result.unfinished && result.secretArn) {
     await continueWith(
       run,
-      { kind: 'continue-secret', secretArn: result.secretArn, origin, trigger: signal.trigger, bucket: result.bucket, hop: 1 },
+      { kind: 'continue-secret', secretArn: result.secretArn, origin, trigger, bucket: result.bucket, hop: 1 },
       result.report,
     );
   }
   return result.report;
+}
+
+/**
+ * The copy here of a secret of another region that an event named, reconciled too. Nothing for a
+ * secret of this region (no call: its replicas' regions reconcile those), nor where this run does
+ * not know its region.
+ */
+async function copiesHere(
+  ports: Ports,
+  target: Target,
+  trigger: Trigger,
+  run: RunContext,
+  { since, ...options }: SignalOptions & { since: Date },
+): Promise<CopyReport[]> {
+  const home = ports.config.region;
+  if (home === undefined || target.kind !== 'secret' || (regionOf(target) ?? home) === home) return [];
+  // The named secret was described by its reconcile just before: that answer does.
+  const { local } = await targetsInRegion(ports, target, home, { readSince: since });
+  if (!local) return [];
+  const report = await reconcileTarget(ports, local.target, trigger, run, 'event', options);
+  return [{ region: home, arn: local.arn, role: local.role, ...(local.status ? { status: local.status.status } : {}), report }];
 }
 
 async function handleRequest(ports: Ports, request: RunRequest, run: RunContext): Promise<EventOutcome> {
@@ -96,7 +142,40 @@ async function handleRequest(ports: Ports, request: RunRequest, run: RunContext)
       await continueWith(run, { ...request, from: summary.continueFrom, bucket: summary.bucket, hop: request.hop + 1 });
     return { kind: 'schedule', summary };
   }
+  if (request.kind === 'recheck-replica') return { kind: 'report', report: await recheckReplica(ports, request, run) };
   return { kind: 'report', report: await continueSecret(ports, request, run) };
+}
+
+/**
+ * A later look at a replica whose consumers waited for a change (a one-time schedule delivers
+ * it): reconciled again, its plan told how many re-checks ran. Only a secret of this account and
+ * region: the payload comes from outside the run that planned it.
+ */
+async function recheckReplica(ports: Ports, request: RecheckReplicaRequest, run: RunContext): Promise<Report> {
+  const location = locationOf(request.secretArn);
+  const [account, region] = [await ports.accountId(), ports.config.region];
+  if (location?.account !== account || region === undefined || location.region !== region) {
+    throw new MalformedEventError(`replica re-check names "${request.secretArn}", which is not a secret of this account and region`);
+  }
+  const target = parseTarget(request.secretArn);
+  if (!target) throw new MalformedEventError(`replica re-check names "${request.secretArn}", which is not a secret ARN`);
+  const result = await reconcile(
+    ports,
+    target,
+    request.trigger,
+    reconcileOptions(run, 'continuation', { replicaRechecks: request.attempt }),
+  );
+  if (result.unfinished) {
+    const rest: ContinueSecretRequest = {
+      kind: 'continue-secret',
+      secretArn: request.secretArn,
+      origin: 'event',
+      trigger: request.trigger,
+      hop: request.hop + 1,
+    };
+    await continueWith(run, { ...rest, ...(result.bucket ? { bucket: result.bucket } : {}) }, result.report);
+  }
+  return result.report;
 }
 
 async function continueSecret(ports: Ports, request: ContinueSecretRequest, run: RunContext): Promise<Report> {

@@ -1,7 +1,9 @@
-import { UnknownSecretError } from '../domain/errors';
+import { errorLine, UnknownSecretError } from '../domain/errors';
 import { locationOf } from '../domain/identity/arn';
 import { assertAllowedOwner } from '../domain/identity/owners';
 import { accountOf, parseTarget, type SecretTarget, type Target, targetText } from '../domain/identity/target';
+import type { SecretRecord } from '../domain/ledger/record';
+import type { Snapshot } from '../domain/plan/reconcile-plan';
 import { replicationRole } from '../domain/plan/replication';
 import type { ReplicaStatus, SecretState } from '../domain/plan/secret-state';
 import type { Ports } from '../ports/ports';
@@ -97,5 +99,27 @@ export async function primaryOf(
   } catch (error) {
     if (error instanceof UnknownSecretError) return undefined;
     throw error;
+  }
+}
+
+/**
+ * What a plan needs to know of a replica secret: its primary (read in the primary's region) or
+ * why it could not be read, and the failed replication last announced (its ledger row). A
+ * primary region that does not answer (the outage a replica is kept for) must not stop the
+ * replica's region: its consumers are then reconciled with what the replica holds, and the
+ * report says why. Nothing, and no call, for any other secret.
+ */
+export async function replicaFacts(
+  ports: Pick<Ports, 'secrets'>,
+  secret: SecretState,
+  row: SecretRecord | undefined,
+): Promise<Pick<Snapshot, 'primary' | 'primaryUnread' | 'replicationNoticed'>> {
+  if (replicationRole(secret).role !== 'replica') return {};
+  const noticed = row?.replicationNoticeFor ? { replicationNoticed: row.replicationNoticeFor } : {};
+  try {
+    const primary = await primaryOf(ports, secret);
+    return { ...noticed, ...(primary ? { primary } : { primaryUnread: 'it no longer exists there (a promotion in flight)' }) };
+  } catch (error) {
+    return { ...noticed, primaryUnread: errorLine(error) };
   }
 }

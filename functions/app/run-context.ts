@@ -2,6 +2,7 @@ import type { Origin } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import type { Continuation } from '../ports/continuation';
+import type { OneTimeSchedules } from '../ports/one-time-schedules';
 import type { ReconcileOptions } from './reconcile/options';
 
 /** How a run is bounded, and how it hands over what it could not finish. */
@@ -15,6 +16,8 @@ export interface RunContext {
   invocationId?: string;
   /** Absent where a run has no deadline (the CLI): nothing is ever left over. */
   continuation?: Continuation;
+  /** Where a run asks for a later run (a replica's wait re-checked); absent where none can be made (the CLI). */
+  schedules?: OneTimeSchedules;
   /**
    * The UpdateService bucket of the process, shared by its successive runs (a Lambda container's
    * invocations): every run takes its tokens from it, whatever started it. Without it a run
@@ -26,7 +29,8 @@ export interface RunContext {
 /**
  * The options of a reconcile that a run makes for a trigger (an event, a continuation, the
  * schedule, `resume`): the run's deadline, dry run and UpdateService bucket, the index and the
- * ledger; `more` for what the trigger adds.
+ * ledger, its later runs (never for a dry run, which asks for nothing); `more` for what the
+ * trigger adds.
  */
 export function reconcileOptions(run: RunContext, origin: Origin, more: Partial<ReconcileOptions> = {}): ReconcileOptions {
   return {
@@ -37,6 +41,7 @@ export function reconcileOptions(run: RunContext, origin: Origin, more: Partial<
     origin,
     deadline: run.deadline,
     ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
+    ...(run.schedules && !run.dryRun ? { schedules: run.schedules } : {}),
     ...more,
   };
 }

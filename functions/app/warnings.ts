@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Trigger } from '../domain/decode/events';
-import { errorLine, UnknownSecretError } from '../domain/errors';
+import { UnknownSecretError } from '../domain/errors';
 import type { Target } from '../domain/identity/target';
 import { targetText } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
@@ -8,7 +7,7 @@ import type { SecretLedger, SecretRecord } from '../domain/ledger/record';
 import type { SecretState } from '../domain/plan/secret-state';
 import { ignored, type Origin, type Report, secretIdentity, targetIdentity } from '../domain/report/report';
 import type { Ports } from '../ports/ports';
-import { commitSecret } from './compare-and-set';
+import { recordSecretChange } from './compare-and-set';
 import { rotationFailed, scheduledForDeletion } from './notifications';
 
 /** The services and standalone tasks the index says use a secret. */
@@ -108,13 +107,7 @@ export async function warnDeletion(
 async function noteDeletion(ports: Ports, secretArn: string, deletionDate: string, known?: SecretRecord | null): Promise<boolean> {
   const record = known === undefined ? await ports.ledger.readSecret(secretArn) : (known ?? undefined);
   if (record?.deletionNoticeFor === deletionDate) return false;
-  const next: SecretRecord = { ...record, secretArn, deletionNoticeFor: deletionDate, rev: (record?.rev ?? 0) + 1, writeId: randomUUID() };
-  try {
-    return (await commitSecret(ports.ledger, next, record?.rev)).written;
-  } catch (error) {
-    ports.log.warn('deletion notice not recorded', { secret: secretArn, error: errorLine(error) });
-    return false;
-  }
+  return recordSecretChange(ports, secretArn, record, { deletionNoticeFor: deletionDate });
 }
 
 /** The secret's state, or undefined once it no longer exists (deleted without recovery). */

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import type { ProgressOutcome } from '../app/deployment-change';
 import { handleEvent } from '../app/handle-event';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
-import type { Report } from '../domain/report/report';
+import { type Report, withCopies } from '../domain/report/report';
 import { escapingFailures, lambdaInvocation, lambdaRun } from './runtime';
 
 /**
@@ -29,7 +29,8 @@ async function handle(event: unknown, context: Context): Promise<Report | Reconc
       }
       return summary;
     }
-    const reports = outcome.kind === 'report' ? [outcome.report] : outcome.progress.secrets.flatMap((s) => (s.report ? [s.report] : []));
+    const reports =
+      outcome.kind === 'report' ? withCopies(outcome.report) : outcome.progress.secrets.flatMap((s) => (s.report ? [s.report] : []));
     if (outcome.kind === 'report') ports.log.info('report', { report: outcome.report });
     else ports.log.info('deployment progress', { progress: outcome.progress });
     const failed = reports.flatMap((r) => r.services.filter((s) => s.outcome === 'failed'));

@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import type { Trigger } from '../../domain/decode/events';
 import { errorLine } from '../../domain/errors';
-import type { SecretRecord } from '../../domain/ledger/record';
 import { type Announcement, preview, type ReconcilePlan, reportRow } from '../../domain/plan/reconcile-plan';
 import type { SecretState } from '../../domain/plan/secret-state';
 import type { ServiceReport } from '../../domain/report/report';
 import type { Ports } from '../../ports/ports';
 import { mapWithConcurrency } from '../../util/concurrency';
-import { commitRecord, commitSecret } from '../compare-and-set';
+import { commitRecord, recordSecretChange } from '../compare-and-set';
 import { applyReindex } from '../index-writes';
 import type { Redeployer } from '../redeploy';
+import { askRecheck } from '../replica-recheck';
 import type { Gathered } from './gather';
 import type { ReconcileOptions } from './options';
 
@@ -19,8 +19,10 @@ export interface Applied {
   busy: ReconcilePlan['busy'];
   /** Work was left for a new run (the deadline came first). */
   unfinished: boolean;
-  /** The rollout's changes this run recorded, to announce. */
+  /** The changes this run recorded in the secret's row, to announce. */
   announced: Announcement[];
+  /** What the report must say of the plan's effects (a re-check not scheduled). */
+  warnings: string[];
 }
 
 /** Carries plans out: for real, or, in a dry run, as a preview that changes nothing. */
@@ -35,7 +37,13 @@ export interface Executor {
 /** A dry run: the plan's redeploys as the rows they would be, nothing written, nothing sent. */
 export function previewer(secret: SecretState): Executor {
   return {
-    apply: async (plan) => ({ rows: [...plan.rows, ...preview(plan, secret)], busy: plan.busy, unfinished: false, announced: [] }),
+    apply: async (plan) => ({
+      rows: [...plan.rows, ...preview(plan, secret)],
+      busy: plan.busy,
+      unfinished: false,
+      announced: [],
+      warnings: [],
+    }),
     waits: false,
     announces: false,
   };
@@ -43,11 +51,12 @@ export function previewer(secret: SecretState): Executor {
 
 /**
  * The plan applied: what was learnt recorded (first records, services without tasks, how the
- * deployments polled stand), the index repaired, the rollout's change recorded, then the
- * redeploys through the claim protocol (with the other secrets of their services read first, so
- * that each deployment settles them).
+ * deployments polled stand), the index repaired, the rollout's change (and a failed replication
+ * to announce) recorded, a replica's re-check asked for, then the redeploys through the claim
+ * protocol (with the other secrets of their services read first, so that each deployment
+ * settles them).
  */
-export function applier(ports: Ports, secret: SecretState, redeployer: Redeployer, options: ReconcileOptions): Executor {
+export function applier(ports: Ports, secret: SecretState, redeployer: Redeployer, options: ReconcileOptions, trigger: Trigger): Executor {
   return {
     waits: true,
     announces: true,
@@ -59,8 +68,12 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
         });
       });
       await mapWithConcurrency(plan.reindex, 4, (reindex) => applyReindex(ports, reindex));
-      const recorded = plan.change ? await recordRollout(ports, secret, gathered.secretRow, plan.change.next) : false;
-      const announced = recorded && plan.change?.announce ? [plan.change.announce] : [];
+      const notice = plan.replica?.notice;
+      const change = { ...(plan.change ? { rollout: plan.change.next } : {}), ...(notice ? { replicationNoticeFor: notice.key } : {}) };
+      const recorded = (plan.change || notice) && (await recordSecretChange(ports, secret.arn, gathered.secretRow, change));
+      const announced = recorded ? [...(plan.change?.announce ? [plan.change.announce] : []), ...(notice ? [notice.announce] : [])] : [];
+      const recheck = plan.replica?.recheck;
+      const warnings = recheck && options.schedules ? await askRecheck(ports, options.schedules, secret.arn, recheck, trigger) : [];
 
       const others = options.useLedger && plan.redeploys.length > 0 ? await redeployer.readOthers(secret.arn, plan.redeploys) : new Map();
       const onDone = (done: number) => options.onProgress?.({ phase: 'redeploy', done, total: plan.redeploys.length });
@@ -70,7 +83,7 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
           ? await redeployer.redeploy(redeploy, secret.arn, others.get(redeploy.service.serviceArn))
           : await redeployer.redeployUnguarded(redeploy.service),
       }));
-      const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced };
+      const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced, warnings };
       for (const { redeploy, result } of results) {
         const { consumer, desired, record, slot } = redeploy;
         const extra = { desired, ...(record ? { record } : {}), ...(slot ? { wave: slot.wave } : {}) };
@@ -90,24 +103,4 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
       return applied;
     },
   };
-}
-
-/**
- * Records the rollout's change in the secret's row, by compare-and-set: true when this run's
- * write is the one recorded (a conflict means another run changed it meanwhile, and announces
- * what it recorded itself).
- */
-async function recordRollout(
-  ports: Ports,
-  secret: SecretState,
-  row: SecretRecord | undefined,
-  rollout: SecretRecord['rollout'],
-): Promise<boolean> {
-  const next: SecretRecord = { ...row, secretArn: secret.arn, rollout, rev: (row?.rev ?? 0) + 1, writeId: randomUUID() };
-  try {
-    return (await commitSecret(ports.ledger, next, row?.rev)).written;
-  } catch (error) {
-    ports.log.warn('rollout not recorded', { secret: secret.arn, error: errorLine(error) });
-    return false;
-  }
 }

@@ -18,6 +18,7 @@ import type { Ports } from '../../ports/ports';
 import { mapWithConcurrency } from '../../util/concurrency';
 import { describeLive } from '../describe-live';
 import { pollDeployments } from '../poll-deployments';
+import { replicaFacts } from '../replicas';
 import { readRevision } from '../revision-cache';
 import type { Found } from './consumers';
 import type { ReconcileOptions } from './options';
@@ -36,8 +37,9 @@ export interface Gathered {
  * live state of the consumers the ledger alone does not decide (DescribeServices, ten at a time
  * per cluster), the references of a task definition that the index did not know a consumer
  * runs, the versions' creation times when a consumer is first seen, and on the schedule how this
- * rollout's deployments stand (the fallback for missed ECS events). `only`: the consumers to
- * judge (a later pass looks again at those another run's claim held).
+ * rollout's deployments stand (the fallback for missed ECS events), and for a replica secret its
+ * primary (what the replica's consumers may wait for). `only`: the consumers to judge (a later
+ * pass looks again at those another run's claim held).
  */
 export async function gather(
   ports: Ports,
@@ -78,8 +80,9 @@ export async function gather(
     options.useLedger && seen.some((s) => atFirstSight(s) && needsVersionDates(s.current?.toSecret ?? s.consumer.references, secret));
   const versionCreated = evidence ? await ports.secrets.versionDates(secret) : {};
   const { records, polled } = await poll(ports, read, found.consumers, frame, options, ctx);
+  const replica = await replicaFacts(ports, secret, ledger.secret);
   return {
-    snapshot: { secret, consumers: found.consumers, seen, records, ...(rollout ? { rollout } : {}), versionCreated },
+    snapshot: { secret, consumers: found.consumers, seen, records, ...(rollout ? { rollout } : {}), versionCreated, ...replica },
     ...(ledger.secret ? { secretRow: ledger.secret } : {}),
     polled,
   };

@@ -40,7 +40,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
 
   const found = await findConsumers(ports, secret, options);
   const redeployer = options.redeployer ?? new Redeployer(ports, options.deadline, options.bucket, options.sharedBucket);
-  const executor = options.dryRun ? previewer(secret) : applier(ports, secret, redeployer, options);
+  const executor = options.dryRun ? previewer(secret) : applier(ports, secret, redeployer, options, trigger);
   const contextNow = (): PlanContext => ({
     now: ports.clock.now(),
     token: redeployer.token,
@@ -53,6 +53,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     clusters: ports.config.clusters,
     defaultWave: ports.config.defaultWave,
     ...(ports.config.region ? { region: ports.config.region } : {}),
+    ...(options.schedules ? { recheck: { done: options.replicaRechecks ?? 0 } } : {}),
   });
 
   const rows: ServiceReport[] = [];
@@ -68,7 +69,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     const applied = await executor.apply(plan, gathered);
     rows.push(...applied.rows);
     for (const arn of plan.drift) drift.add(arn);
-    warnings.push(...plan.warnings);
+    warnings.push(...plan.warnings, ...applied.warnings);
     Object.assign(outcome, { key: plan.key, ...(plan.rollout ? { rollout: plan.rollout } : {}) });
     outcome.announced.push(...applied.announced);
     unfinished ||= applied.unfinished;

@@ -4,6 +4,7 @@ import type { Origin, Report } from '../../domain/report/report';
 import type { Deadline } from '../../domain/rollout/deadline';
 import type { BucketState, SharedBucket } from '../../domain/rollout/rate-limiter';
 import type { Rollout } from '../../domain/rollout/rollout';
+import type { OneTimeSchedules } from '../../ports/one-time-schedules';
 import type { OnProgress } from '../progress';
 import type { Redeployer } from '../redeploy';
 
@@ -34,6 +35,10 @@ export interface ReconcileOptions {
   resuming?: Rollout;
   /** The secret's index entries and ledger, already read (a scheduled run reads every secret's at once). */
   preloaded?: { entries: IndexEntry[]; ledger: SecretLedger };
+  /** Where a wait that time ends is re-checked (a replica not holding the change yet); none: the next reconcile looks again. */
+  schedules?: OneTimeSchedules;
+  /** The re-checks of a replica's wait that ran before this one (this run being the last of them). */
+  replicaRechecks?: number;
 }
 
 /** A reconcile's report, and what a continuation needs. */

@@ -13,6 +13,7 @@ import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type 
 import { ACCOUNT, REGION } from '../test-account';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
+import { RecordingSchedules } from './one-time-schedules';
 import { MemoryRebuildStore } from './rebuilds';
 import {
   FakeSecrets,
@@ -44,6 +45,8 @@ export interface FakeWorld {
   continuation: Continuation & { requests: ContinuationRequest[] };
   /** The UpdateService bucket of the Lambda container the world's invocations run in (one, warm). */
   updateBucket: SharedBucket;
+  /** The later runs the reconciler's invocations ask for (one-time schedules), kept for a test to run. */
+  schedules: RecordingSchedules;
 }
 
 export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
@@ -87,6 +90,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     clock,
     continuation: { requests, ...withOneUseTokens(ports, { continueWith: async (r) => void requests.push(r) }) },
     updateBucket: {},
+    schedules: new RecordingSchedules(),
   };
 }
 

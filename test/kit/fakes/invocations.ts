@@ -5,6 +5,7 @@
  * deadline continues in a new invocation through the same asynchronous queue.
  */
 import { randomUUID } from 'node:crypto';
+import { schedulesWithOneUseTokens } from '../../../functions/app/continuation-tokens';
 import { type EventOutcome, handleEvent } from '../../../functions/app/handle-event';
 import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload } from '../../../functions/domain/decode/run-request';
@@ -14,7 +15,7 @@ import type { FakeWorld } from './fake-world';
 /**
  * A Lambda invocation of `seconds` starting now on the world's clock, with the stack's margin
  * (`deadlineMarginSeconds`, 10 s as deployed), in the world's warm container: its continuations
- * are kept, its UpdateService bucket is the container's.
+ * and the later runs it asks for are kept, its UpdateService bucket is the container's.
  */
 export function invocation(world: FakeWorld, seconds: number): RunContext {
   return {
@@ -24,6 +25,7 @@ export function invocation(world: FakeWorld, seconds: number): RunContext {
     invocationId: randomUUID(),
     continuation: world.continuation,
     updateBucket: world.updateBucket,
+    schedules: schedulesWithOneUseTokens(world.ports, world.schedules),
   };
 }
 
@@ -69,9 +71,9 @@ export class ReconcilerQueue {
   /**
    * Runs the queued deliveries one invocation at a time, in delivery order, until none is due by
    * `until` (all of them when omitted). A continuation is delivered when the run that asked for
-   * it ends. Before each invocation `beforeEach` may change the world at that time (a deployment
-   * ends) and queue more; `afterEach` hears of each invocation that ended. When nothing is due,
-   * time jumps to the next delivery.
+   * it ends, a later run (a one-time schedule) at its time. Before each invocation `beforeEach`
+   * may change the world at that time (a deployment ends) and queue more; `afterEach` hears of
+   * each invocation that ended. When nothing is due, time jumps to the next delivery.
    */
   async run(
     options: { until?: number; beforeEach?: (now: number) => void; afterEach?: (done: Invocation) => void } = {},
@@ -79,7 +81,12 @@ export class ReconcilerQueue {
     const ran: Invocation[] = [];
     for (;;) {
       options.beforeEach?.(this.world.clock.now().getTime());
-      const next = this.nextAt();
+      // A one-time schedule runs at its time, and keeps its name taken until then.
+      for (const later of this.world.schedules.due(this.world.clock.now().getTime()))
+        this.deliver(`schedule (${later.request.kind})`, continuationPayload(later.request), later.at.getTime());
+      const scheduled = this.world.schedules.nextAt();
+      const queued = this.nextAt();
+      const next = queued === undefined ? scheduled : scheduled === undefined ? queued : Math.min(queued, scheduled);
       if (next === undefined || (options.until !== undefined && next > options.until)) return ran;
       const now = this.world.clock.now().getTime();
       if (next > now) {

@@ -48,6 +48,7 @@ export class FakeSecrets implements SecretStore {
     stages[version] = ['AWSCURRENT'];
     state.versionIdsToStages = stages;
     this.stampVersion(arn, version);
+    this.changed(state);
     this.replicate(arn);
     return version;
   }
@@ -64,6 +65,7 @@ export class FakeSecrets implements SecretStore {
     stages[version] = [...(stages[version] ?? []), stage];
     if (stage === 'AWSCURRENT' && previous && previous !== version) stages[previous] = [...(stages[previous] ?? []), 'AWSPREVIOUS'];
     state.versionIdsToStages = stages;
+    this.changed(state);
     this.replicate(arn);
   }
 
@@ -112,13 +114,20 @@ export class FakeSecrets implements SecretStore {
     this.replicate(primary.arn);
   }
 
-  /** Copies a primary's versions to its replicas that are InSync. */
+  /** A replicated primary's change is stamped as its last change (DescribeSecret's LastChangedDate): a replica's wait counts from it. */
+  private changed(state: SecretState): void {
+    if (this.clock && (state.replicationStatus ?? []).length > 0) state.lastChangedDate = this.clock.now().toISOString();
+  }
+
+  /** Copies a primary's versions to its replicas that are InSync, stamping a replica's copy as its last change. */
   private replicate(primaryArn: string): void {
     const primary = this.get(primaryArn);
+    const now = this.clock?.now().toISOString();
     for (const entry of primary.replicationStatus ?? []) {
       const arn = arnInRegion(primary, entry.region);
       const replica = arn ? this.states.get(arn) : undefined;
       if (!arn || !replica || entry.status !== 'InSync') continue;
+      if (now && JSON.stringify(replica.versionIdsToStages) !== JSON.stringify(primary.versionIdsToStages)) replica.lastChangedDate = now;
       replica.versionIdsToStages = structuredClone(primary.versionIdsToStages);
       for (const version of Object.keys(primary.versionIdsToStages)) {
         const created = this.created.get(`${primaryArn}|${version}`);

@@ -1,9 +1,11 @@
+import { schedulesWithOneUseTokens } from '../../../functions/app/continuation-tokens';
 import { type EventOutcome, handleEvent, MAX_HOPS } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload, type RunRequest } from '../../../functions/domain/decode/run-request';
 import { ForeignAccountError, MalformedEventError } from '../../../functions/domain/errors';
+import { extractReferences } from '../../../functions/domain/references/references';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { deploymentChange, secretEvents, serviceEvent } from '../../kit/events';
 import { type FakeWorld, fakeWorld, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
@@ -247,5 +249,195 @@ describe('handleEvent: a rotation bigger than one invocation', () => {
     world.secrets.rotate(secretArnOf(`bench/rotated-k${K}`));
     const outcome = await handleEvent(world.ports, SCHEDULED, { deadline: NO_DEADLINE, dryRun: false });
     expect(outcome.kind === 'schedule' && outcome.summary.outcomes.redeployed).toBe(K);
+  });
+});
+
+describe('handleEvent: a secret replicated from us-east-1 to this region', () => {
+  // The primary lives in us-east-1; this deployment (eu-west-1) runs `orders-api` on the replica,
+  // its own region's copy, and `reports` on the primary across regions.
+  const PRIMARY_REGION = 'us-east-1';
+  const FROM_PRIMARY = { account: ACCOUNT, region: PRIMARY_REGION };
+  const arnIn = (region: string) => `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:prod/db-AbCdEf`;
+  const PRIMARY = arnIn(PRIMARY_REGION);
+  const REPLICA = arnIn(REGION);
+  const service = (name: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:service/prod/${name}`;
+  const redeploys = () => Object.fromEntries(world.ecs.updatesPerService());
+  const copyOf = (outcome: EventOutcome) => (outcome.kind === 'report' ? outcome.report.copies?.[0] : undefined);
+
+  beforeEach(async () => {
+    world = fakeWorld();
+    world.secrets.add(PRIMARY, 'prod/db');
+    world.secrets.addReplica(PRIMARY, REGION);
+    for (const [name, valueFrom] of [
+      ['orders-api', REPLICA],
+      ['reports', PRIMARY],
+    ]) {
+      const taskDefinitionArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${name}:1`;
+      const containerDefinitions = [{ name: 'app', secrets: [{ name: 'DB', valueFrom }] }];
+      world.ecs.taskDefinitions.set(taskDefinitionArn, extractReferences({ taskDefinitionArn, containerDefinitions }));
+      world.ecs.addService({
+        clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod`,
+        serviceArn: service(name),
+        serviceName: name,
+        desiredCount: 1,
+        taskDefinition: taskDefinitionArn,
+      });
+    }
+    await rebuildIndex(world.ports);
+  });
+
+  it("reconciles the replica here with an event forwarded from the primary's region: each consumer once; the same events again do nothing", async () => {
+    world.secrets.rotate(PRIMARY);
+    const events = secretEvents(PRIMARY, FROM_PRIMARY);
+
+    const first = await handleEvent(world.ports, events.putSecretValue(), invocation(300));
+    const again = [
+      await handleEvent(world.ports, events.putSecretValue(), invocation(300)),
+      await handleEvent(world.ports, events.rotationSucceeded(), invocation(300)),
+    ];
+
+    expect(redeploys()).toEqual({ [service('orders-api')]: 1, [service('reports')]: 1 });
+    expect(first).toMatchObject({ kind: 'report', report: { secret: { arn: PRIMARY }, services: [{ serviceName: 'reports' }] } });
+    expect(copyOf(first)).toMatchObject({
+      region: REGION,
+      arn: REPLICA,
+      role: 'replica',
+      status: 'InSync',
+      report: { secret: { arn: REPLICA }, origin: 'event', services: [{ serviceName: 'orders-api', outcome: 'redeployed' }] },
+    });
+    for (const outcome of again) expect(copyOf(outcome)?.report?.services).toEqual([expect.objectContaining({ kind: 'up-to-date' })]);
+  });
+
+  it('makes no call for a copy of a secret of this region (its replicas are reconciled in their own regions)', async () => {
+    world.secrets.rotate(PRIMARY);
+    const outcome = await handleEvent(world.ports, secretEvents(REPLICA, ORIGIN).labelUpdated('AWSCURRENT', 'v'), invocation(300));
+    expect(outcome.kind === 'report' && outcome.report.copies).toBeUndefined();
+    expect(redeploys()).toEqual({ [service('orders-api')]: 1 });
+  });
+
+  it('holds the consumers while the replica does not hold the change, re-checks by one-time schedules, and goes at the re-check that finds it', async () => {
+    world.secrets.setReplication(REPLICA, 'InProgress');
+    world.secrets.rotate(PRIMARY);
+    const t0 = world.clock.now().getTime();
+    const events = secretEvents(PRIMARY, FROM_PRIMARY);
+    const queue = new ReconcilerQueue(world, 300);
+    // The five events of one rotation: one re-check asked for, whatever their number.
+    for (const event of [events.rotateSecret(), events.putSecretValue(['AWSPENDING']), events.rotationSucceeded(), events.putSecretValue()])
+      queue.deliver('event', event, t0);
+    // Replication lands between the first re-check (a minute later) and the second (two more).
+    const replicated = t0 + 90_000;
+    const ran = await queue.run({
+      beforeEach: (now) => {
+        if (now >= replicated && world.secrets.versionOf(REPLICA, 'AWSCURRENT') !== world.secrets.current(PRIMARY))
+          world.secrets.setReplication(REPLICA, 'InSync', 'Replication succeeded');
+      },
+    });
+
+    expect(ran.map((i) => [i.kind, (i.start - t0) / 60_000])).toEqual([
+      ['event', 0],
+      ['event', 0],
+      ['event', 0],
+      ['event', 0],
+      ['schedule (recheck-replica)', 1],
+      ['schedule (recheck-replica)', 3],
+    ]);
+    expect(world.schedules.asked.map((a) => [a.request, (a.at.getTime() - t0) / 60_000])).toEqual([
+      [
+        {
+          kind: 'recheck-replica',
+          secretArn: REPLICA,
+          attempt: 1,
+          trigger: expect.objectContaining({ eventName: 'RotateSecret' }),
+          hop: 1,
+          // Its one-use token, as a continuation's: issued for this request when it was scheduled.
+          token: expect.any(String),
+        },
+        1,
+      ],
+      [expect.objectContaining({ kind: 'recheck-replica', attempt: 2 }), 3],
+    ]);
+    const waiting = copyOf(ran[0].outcome)?.report?.services[0];
+    expect(waiting).toMatchObject({
+      outcome: 'waiting',
+      kind: 'replica',
+      reason: expect.stringMatching(
+        /^replication from us-east-1 to eu-west-1 is InProgress: the replica does not hold AWSCURRENT \S+ yet; re-checked at \S+ \(1 of 4\)$/,
+      ),
+    });
+    expect(ran[5].outcome).toMatchObject({ kind: 'report', report: { origin: 'continuation', services: [{ outcome: 'redeployed' }] } });
+    expect(redeploys()).toEqual({ [service('orders-api')]: 1, [service('reports')]: 1 });
+  });
+
+  it('ends the wait after its four re-checks and past its bound: the consumers follow what the replica holds, the lag a warning', async () => {
+    world.secrets.setReplication(REPLICA, 'InProgress');
+    world.secrets.rotate(PRIMARY);
+    const t0 = world.clock.now().getTime();
+    const forwarded = secretEvents(PRIMARY, FROM_PRIMARY).putSecretValue();
+    const queue = new ReconcilerQueue(world, 300);
+    queue.deliver('event', forwarded, t0);
+    const ran = await queue.run();
+    world.clock.advance(t0 + 30 * 60_000 - world.clock.now().getTime());
+    const scheduled = await handleEvent(world.ports, SCHEDULED, invocation(300));
+    const late = copyOf(await handleEvent(world.ports, forwarded, invocation(300)))?.report;
+
+    expect(ran.map((i) => (i.start - t0) / 60_000)).toEqual([0, 1, 3, 7, 15]);
+    const lastRecheck = ran[4].outcome.kind === 'report' ? ran[4].outcome.report : undefined;
+    expect(lastRecheck?.services[0]).toMatchObject({ kind: 'replica', reason: expect.stringMatching(/the next reconcile looks again/) });
+    expect(world.schedules.asked).toHaveLength(4);
+    expect(scheduled).toMatchObject({ kind: 'schedule', summary: { errors: [], drift: [] } });
+    expect(late?.services[0]).toMatchObject({ outcome: 'skipped', kind: 'up-to-date' });
+    expect(late?.warnings).toEqual([
+      expect.stringMatching(/30 minutes after the change \(the wait ends after 15\): its consumers follow what the replica holds/),
+    ]);
+    expect(redeploys()).toEqual({ [service('reports')]: 1 });
+  });
+
+  it('announces a failed replication on the bus once, and reconciles the consumers with what the replica holds', async () => {
+    world.secrets.setReplication(REPLICA, 'Failed', 'Access to KMS is not allowed');
+    world.secrets.rotate(PRIMARY);
+    const events = secretEvents(PRIMARY, FROM_PRIMARY);
+
+    const first = await handleEvent(world.ports, events.putSecretValue(), invocation(300));
+    await handleEvent(world.ports, events.rotationSucceeded(), invocation(300));
+
+    expect(copyOf(first)?.report?.warnings).toEqual([expect.stringContaining('failed: Access to KMS is not allowed')]);
+    const notices = world.notifier.published.filter((n) => n.detailType === DETAIL_TYPES.replicationFailed);
+    expect(notices).toEqual([
+      {
+        detailType: 'Secret Replication Failed',
+        detail: {
+          secret: expect.objectContaining({ arn: REPLICA }),
+          region: REGION,
+          primaryRegion: PRIMARY_REGION,
+          statusMessage: 'Access to KMS is not allowed',
+          consumers: [{ service: service('orders-api'), serviceName: 'orders-api', cluster: expect.any(String) }],
+          failedAt: expect.any(String),
+        },
+      },
+    ]);
+    expect(world.metrics.values.get('ReplicationFailed')).toEqual([1]);
+    expect(world.schedules.asked).toEqual([]);
+  });
+
+  it('says in the report when a re-check cannot be asked for: the schedule looks again', async () => {
+    world.secrets.setReplication(REPLICA, 'InProgress');
+    world.secrets.rotate(PRIMARY);
+    world.schedules.failWith = new Error('AccessDeniedException: not authorized to perform scheduler:CreateSchedule');
+    const outcome = await handleEvent(world.ports, secretEvents(PRIMARY, FROM_PRIMARY).putSecretValue(), invocation(300));
+    expect(copyOf(outcome)?.report?.warnings).toEqual([
+      expect.stringMatching(/could not be scheduled \(.*AccessDenied.*\): the scheduled reconcile looks again/),
+    ]);
+  });
+
+  it.each([
+    ['another region', `arn:aws:secretsmanager:${PRIMARY_REGION}:${ACCOUNT}:secret:prod/db-AbCdEf`],
+    ['another account', `arn:aws:secretsmanager:${REGION}:210987654321:secret:prod/db-AbCdEf`],
+  ])('refuses a re-check of a secret of %s, even with a token issued for it', async (_, secretArn) => {
+    const request: RunRequest = { kind: 'recheck-replica', secretArn, attempt: 1, trigger: { source: 'aws.secretsmanager' }, hop: 1 };
+    await schedulesWithOneUseTokens(world.ports, world.schedules).runAt('r', world.clock.now(), request);
+    const [sent] = world.schedules.due(world.clock.now().getTime());
+    await expect(handleEvent(world.ports, continuationPayload(sent.request), invocation(300))).rejects.toThrow(
+      /re-check names .* not a secret of this account and region/,
+    );
   });
 });

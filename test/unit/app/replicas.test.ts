@@ -1,5 +1,5 @@
 import { rebuildIndex } from '../../../functions/app/refresh-index';
-import { primaryOf, targetsInRegion } from '../../../functions/app/replicas';
+import { primaryOf, replicaFacts, targetsInRegion } from '../../../functions/app/replicas';
 import { ForeignAccountError, UnknownSecretError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { replicaHold } from '../../../functions/domain/plan/replication';
@@ -101,6 +101,41 @@ describe('primaryOf', () => {
     const replica = await world.ports.secrets.describe(target(REPLICA));
     world.secrets.states.delete(PRIMARY);
     expect(await primaryOf(world.ports, replica)).toBeUndefined();
+  });
+});
+
+describe('replicaFacts: what the plan of a replica needs', () => {
+  const row = { secretArn: REPLICA, replicationNoticeFor: 'eu-west-1|KMS|v1', rev: 2, writeId: 'w' };
+
+  it("reads the primary in its region, and the failure last announced from the replica's row", async () => {
+    const replica = await world.ports.secrets.describe(target(REPLICA));
+    expect(await replicaFacts(world.ports, replica, row)).toEqual({
+      primary: expect.objectContaining({ arn: PRIMARY }),
+      replicationNoticed: 'eu-west-1|KMS|v1',
+    });
+  });
+
+  it("says why when the primary's region does not answer, instead of failing the replica's reconcile", async () => {
+    const replica = await world.ports.secrets.describe(target(REPLICA));
+    const unreachable = {
+      secrets: { ...world.ports.secrets, describe: () => Promise.reject(new Error('connect ETIMEDOUT secretsmanager.us-east-1')) },
+    };
+    expect(await replicaFacts(unreachable, replica, undefined)).toEqual({
+      primaryUnread: 'connect ETIMEDOUT secretsmanager.us-east-1',
+    });
+  });
+
+  it('says so when the primary is gone (a promotion in flight)', async () => {
+    const replica = await world.ports.secrets.describe(target(REPLICA));
+    world.secrets.states.delete(PRIMARY);
+    expect(await replicaFacts(world.ports, replica, undefined)).toEqual({ primaryUnread: expect.stringContaining('no longer exists') });
+  });
+
+  it('reads nothing for a secret that is no replica', async () => {
+    const primary = await world.ports.secrets.describe(target(PRIMARY));
+    const before = world.secrets.calls.DescribeSecret;
+    expect(await replicaFacts(world.ports, primary, row)).toEqual({});
+    expect(world.secrets.calls.DescribeSecret).toBe(before);
   });
 });
 
