@@ -1,5 +1,5 @@
 import { ConfigError } from './domain/errors';
-import { isRegion } from './domain/identity/arn';
+import { isRegion, parseArn } from './domain/identity/arn';
 import { parseSecretOwners, type SecretOwners } from './domain/identity/owners';
 import { quoted } from './domain/text';
 
@@ -58,6 +58,22 @@ export interface Config {
   secretOwners: SecretOwners;
   /** The read-only role each owner account holds for this tool (OWNER_READ_ROLE), assumed to read its secrets' state. */
   ownerReadRole: string;
+  /**
+   * Where the reconciler asks for its later runs (a replica's wait re-checked): EventBridge
+   * Scheduler one-time schedules in this group, run with this role, invoking this function
+   * (ONE_TIME_SCHEDULE_GROUP, ONE_TIME_SCHEDULE_ROLE_ARN, ONE_TIME_SCHEDULE_TARGET_ARN; the stack sets
+   * them on the reconciler only), undelivered ones going to DEAD_LETTER_QUEUE_ARN. Undefined: no
+   * later runs (the CLI); the next reconcile looks again.
+   */
+  oneTimeSchedules?: OneTimeScheduleSettings;
+}
+
+/** See {@link Config.oneTimeSchedules}. */
+export interface OneTimeScheduleSettings {
+  group: string;
+  roleArn: string;
+  targetArn: string;
+  deadLetterArn?: string;
 }
 
 export const DEFAULT_STATE_TABLE = 'ecs-secret-redeploy';
@@ -99,6 +115,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     metricsNamespace: nonEmpty(env.POWERTOOLS_METRICS_NAMESPACE) ?? DEFAULT_METRICS_NAMESPACE,
     secretOwners: secretOwners(env.SECRET_OWNERS),
     ownerReadRole: roleName(env.OWNER_READ_ROLE),
+    oneTimeSchedules: oneTimeSchedules(env),
   };
   const merged = { ...config, ...definedOnly(overrides) };
   if (!Number.isInteger(merged.maxConcurrency) || merged.maxConcurrency < 1 || merged.maxConcurrency > 50) {
@@ -116,6 +133,35 @@ function region(env: Env): string | undefined {
     return value;
   }
   return undefined;
+}
+
+/** The one-time schedules' settings: all three names or none (a half-configured stack is a configuration error). */
+function oneTimeSchedules(env: Env): OneTimeScheduleSettings | undefined {
+  const [group, roleArn, targetArn] = ['ONE_TIME_SCHEDULE_GROUP', 'ONE_TIME_SCHEDULE_ROLE_ARN', 'ONE_TIME_SCHEDULE_TARGET_ARN'].map(
+    (name) => nonEmpty(env[name]),
+  );
+  if (group === undefined && roleArn === undefined && targetArn === undefined) return undefined;
+  if (group === undefined || roleArn === undefined || targetArn === undefined)
+    throw new ConfigError(
+      'ONE_TIME_SCHEDULE_GROUP, ONE_TIME_SCHEDULE_ROLE_ARN and ONE_TIME_SCHEDULE_TARGET_ARN go together: set all three or none',
+    );
+  if (!/^[0-9a-zA-Z_.-]{1,64}$/.test(group))
+    throw new ConfigError(`ONE_TIME_SCHEDULE_GROUP must be a schedule group name, got ${quoted(group, 80)}`);
+  const arnOf = (name: string, value: string, service: string) => {
+    const arn = parseArn(value);
+    if (arn?.service !== service) throw new ConfigError(`${name} must be an ${service} ARN, got ${quoted(value, 120)}`);
+    return value;
+  };
+  // An IAM ARN has no region, which the regional ARN grammar wants.
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(roleArn))
+    throw new ConfigError(`ONE_TIME_SCHEDULE_ROLE_ARN must be an IAM role ARN, got ${quoted(roleArn, 120)}`);
+  const deadLetter = nonEmpty(env.DEAD_LETTER_QUEUE_ARN);
+  return {
+    group,
+    roleArn,
+    targetArn: arnOf('ONE_TIME_SCHEDULE_TARGET_ARN', targetArn, 'lambda'),
+    ...(deadLetter ? { deadLetterArn: arnOf('DEAD_LETTER_QUEUE_ARN', deadLetter, 'sqs') } : {}),
+  };
 }
 
 function secretOwners(raw: string | undefined): SecretOwners {

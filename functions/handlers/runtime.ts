@@ -1,13 +1,15 @@
 import type { Context } from 'aws-lambda';
-import { withOneUseTokens } from '../app/continuation-tokens';
+import { schedulesWithOneUseTokens, withOneUseTokens } from '../app/continuation-tokens';
 import type { RunContext } from '../app/run-context';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { lambdaContinuation } from '../aws/continuation';
+import { schedulerOneTimeSchedules } from '../aws/one-time-schedules';
 import { type LambdaTelemetry, powertoolsTelemetry } from '../aws/powertools';
 import { loadConfig } from '../config';
 import { deadlineIn } from '../domain/rollout/deadline';
 import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import { escapeControl } from '../domain/text';
+import type { OneTimeSchedules } from '../ports/one-time-schedules';
 
 /** What a Lambda container builds once and reuses for every invocation. */
 interface Container {
@@ -15,6 +17,8 @@ interface Container {
   telemetry: LambdaTelemetry;
   /** The UpdateService bucket its invocations share (one at a time: the reconciler's reserved concurrency is 1). */
   updateBucket: SharedBucket;
+  /** Where its runs ask for later runs: configured on the reconciler only. */
+  schedules?: OneTimeSchedules;
 }
 
 let container: Container | undefined;
@@ -28,7 +32,8 @@ function containerOf(context: Pick<Context, 'invokedFunctionArn'>): Container {
       log: telemetry.log,
       metrics: telemetry.metrics,
     });
-    container = { ports, telemetry, updateBucket: {} };
+    const settings = config.oneTimeSchedules;
+    container = { ports, telemetry, updateBucket: {}, ...(settings ? { schedules: schedulerOneTimeSchedules(config, settings) } : {}) };
   }
   return container;
 }
@@ -56,7 +61,8 @@ export function lambdaInvocation<R>(context: Context, run: (ports: AwsPorts) => 
 /**
  * One invocation's bounds: no claim starts later than the configured margin before Lambda's
  * deadline, and the rest continues in the reconciler (this function itself, when it is the
- * reconciler, else the one RECONCILER_FUNCTION names).
+ * reconciler, else the one RECONCILER_FUNCTION names); later runs (a replica's wait re-checked)
+ * are asked for where the function has one-time schedules configured.
  */
 export function lambdaRun(
   ports: AwsPorts,
@@ -70,6 +76,7 @@ export function lambdaRun(
     invocationId: context.awsRequestId,
     continuation: withOneUseTokens(ports, lambdaContinuation(ports.clients, reconciler)),
     updateBucket: container?.updateBucket,
+    ...(container?.schedules ? { schedules: schedulesWithOneUseTokens(ports, container.schedules) } : {}),
   };
 }
 

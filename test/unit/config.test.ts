@@ -177,6 +177,43 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('one-time schedules (the reconciler only)', () => {
+    const SCHEDULES = {
+      ONE_TIME_SCHEDULE_GROUP: 'ecs-secret-redeploy-prod',
+      ONE_TIME_SCHEDULE_ROLE_ARN: 'arn:aws:iam::111122223333:role/ecs-secret-redeploy/ecs-secret-redeploy-prod-one-time-schedule',
+      ONE_TIME_SCHEDULE_TARGET_ARN: 'arn:aws:lambda:eu-west-1:111122223333:function:ecs-secret-redeploy-prod-on-secret-change',
+    };
+
+    it('are none unless configured', () => {
+      expect(loadConfig({}).oneTimeSchedules).toBeUndefined();
+    });
+
+    it('reads the group, the role, the target and the dead-letter queue', () => {
+      const dlq = 'arn:aws:sqs:eu-west-1:111122223333:ecs-secret-redeploy-prod-dlq';
+      expect(loadConfig({ ...SCHEDULES, DEAD_LETTER_QUEUE_ARN: dlq }).oneTimeSchedules).toEqual({
+        group: SCHEDULES.ONE_TIME_SCHEDULE_GROUP,
+        roleArn: SCHEDULES.ONE_TIME_SCHEDULE_ROLE_ARN,
+        targetArn: SCHEDULES.ONE_TIME_SCHEDULE_TARGET_ARN,
+        deadLetterArn: dlq,
+      });
+    });
+
+    it.each<[string, Record<string, string | undefined>, RegExp]>([
+      ['a group alone', { ...SCHEDULES, ONE_TIME_SCHEDULE_ROLE_ARN: undefined }, /go together/],
+      ['a group that is no name', { ...SCHEDULES, ONE_TIME_SCHEDULE_GROUP: 'a group' }, /ONE_TIME_SCHEDULE_GROUP/],
+      ['a role that is no IAM role ARN', { ...SCHEDULES, ONE_TIME_SCHEDULE_ROLE_ARN: 'my-role' }, /ONE_TIME_SCHEDULE_ROLE_ARN/],
+      [
+        'a target that is no function',
+        { ...SCHEDULES, ONE_TIME_SCHEDULE_TARGET_ARN: 'arn:aws:sqs:eu-west-1:111122223333:q' },
+        /lambda ARN/,
+      ],
+      ['a dead-letter queue that is no queue', { ...SCHEDULES, DEAD_LETTER_QUEUE_ARN: 'dlq' }, /DEAD_LETTER_QUEUE_ARN/],
+    ])('refuses %s', (_, env, message) => {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+  });
+
   describe('bad values', () => {
     it.each([
       ['MAX_CONCURRENCY', '0'],
