@@ -32,6 +32,8 @@ const EVERY_ROLE = {
 const FUNCTION_ROLES = ['OnSecretChangeRole', 'RedeploySecretRole', 'RefreshIndexRole'];
 const REDEPLOYING = ['OnSecretChangeRole', 'RedeploySecretRole'];
 const EVENTBRIDGE_ROLES = ['ForwardSecretEventsRole', 'ForwardToCentralBusRole'];
+/** EventBridge Scheduler's role for the reconciler's one-time schedules (infra/one-time-schedules.yml). */
+const SCHEDULER_ROLES = ['OneTimeScheduleRole'];
 
 let packaged: Cfn;
 let owner: Cfn;
@@ -149,7 +151,7 @@ function updateServiceGaps(resources: Template['Resources'], managed: string[], 
 
 describe('never a value: an explicit Deny in every role, whatever else grants it', () => {
   it('covers every role the stack can create, and both roles of the owner account', () => {
-    expect(rolesOf(stack())).toEqual([...FUNCTION_ROLES, ...EVENTBRIDGE_ROLES].sort());
+    expect(rolesOf(stack())).toEqual([...FUNCTION_ROLES, ...EVENTBRIDGE_ROLES, ...SCHEDULER_ROLES].sort());
     expect(rolesOf(ownerStack())).toEqual(['ReadRole', 'SendRole']);
   });
 

@@ -72,6 +72,9 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'events:PutEvents',
     'sqs:SendMessage',
     'dynamodb:Scan',
+    // Its later runs (a replica's wait re-checked): one-time schedules run by their own role.
+    'scheduler:CreateSchedule',
+    'iam:PassRole',
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
     'sts:AssumeRole',
     ...TABLE_KEY_ACTIONS,
@@ -175,7 +178,9 @@ describe('IAM: least privilege', () => {
       resourcesOfType(template, 'AWS::IAM::Role')
         .map(([id]) => id)
         .sort(),
-    ).toEqual([...Object.values(FUNCTIONS).map((f) => f.role), 'ForwardToCentralBusRole', 'ForwardSecretEventsRole'].sort());
+    ).toEqual(
+      [...Object.values(FUNCTIONS).map((f) => f.role), 'OneTimeScheduleRole', 'ForwardToCentralBusRole', 'ForwardSecretEventsRole'].sort(),
+    );
     expect(template.Resources.ForwardToCentralBusRole.Condition).toBe('ForwardToCentralBus');
     expect(template.Resources.ForwardSecretEventsRole.Condition).toBe('ForwardSecretEvents');
     expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
@@ -283,6 +288,17 @@ describe('functions', () => {
       POWERTOOLS_SERVICE_NAME: 'ecs-secret-redeploy-ci',
       POWERTOOLS_METRICS_NAMESPACE: 'ecs-secret-redeploy',
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      // The reconciler alone asks for later runs of its own (infra/one-time-schedules.yml).
+      ...(functionId === 'OnSecretChangeLambdaFunction'
+        ? {
+            ONE_TIME_SCHEDULE_GROUP: { Ref: 'OneTimeScheduleGroup' },
+            ONE_TIME_SCHEDULE_ROLE_ARN: { 'Fn::GetAtt': ['OneTimeScheduleRole', 'Arn'] },
+            ONE_TIME_SCHEDULE_TARGET_ARN: {
+              'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ecs-secret-redeploy-ci-on-secret-change',
+            },
+            DEAD_LETTER_QUEUE_ARN: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+          }
+        : {}),
     });
   });
 
@@ -537,6 +553,64 @@ describe('state table, queue, alarms', () => {
     walk(template.Resources as unknown as Record<string, Resource>);
     walk(template.Outputs);
     expect(refs.filter((r) => !ids.has(r))).toEqual([]);
+  });
+});
+
+describe("the reconciler's later runs (one-time schedules, infra/one-time-schedules.yml)", () => {
+  const reconciler = {
+    'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ecs-secret-redeploy-ci-on-secret-change',
+  };
+  const allows = (roleId: string) =>
+    policyStatements({ Resources: { [roleId]: template.Resources[roleId] } })
+      .filter((s) => !s.where.includes('AssumeRolePolicyDocument') && s.statement.Effect === 'Allow')
+      .map((s) => s.statement);
+
+  it("live in the stack's own schedule group", () => {
+    expect(template.Resources.OneTimeScheduleGroup).toEqual({
+      Type: 'AWS::Scheduler::ScheduleGroup',
+      Properties: { Name: 'ecs-secret-redeploy-ci' },
+    });
+  });
+
+  it('run with a role that EventBridge Scheduler of this account takes on for this group only, allowed to invoke the reconciler only', () => {
+    const role = template.Resources.OneTimeScheduleRole;
+    expect(role.Properties?.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnEquals: {
+              'aws:SourceArn': {
+                'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule-group/ecs-secret-redeploy-ci',
+              },
+            },
+          },
+        },
+      ],
+    });
+    expect(allows('OneTimeScheduleRole').map((s) => [s.Action, s.Resource])).toEqual([
+      ['lambda:InvokeFunction', reconciler],
+      ['sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }],
+    ]);
+  });
+
+  it('are created by the reconciler in that group only, passing that role to Scheduler only', () => {
+    const reconcilerAllows = allows('OnSecretChangeRole');
+    expect(reconcilerAllows.filter((s) => s.Action === 'scheduler:CreateSchedule').map((s) => s.Resource)).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/ecs-secret-redeploy-ci/*' },
+    ]);
+    expect(reconcilerAllows.filter((s) => s.Action === 'iam:PassRole')).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': ['OneTimeScheduleRole', 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    ]);
+    for (const roleId of ['RedeploySecretRole', 'RefreshIndexRole'])
+      expect(allows(roleId).filter((s) => /^(scheduler|iam):/.test(String(s.Action)))).toEqual([]);
   });
 });
 
