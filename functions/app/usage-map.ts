@@ -3,11 +3,14 @@ import type { SecretsManagerRef } from '../domain/identity/arn';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget, type Target } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
+import { replicationRole } from '../domain/plan/replication';
+import type { SecretState } from '../domain/plan/secret-state';
 import { type Consumer, type Lookup, nameInArn, type UnresolvedReference, type UsageMap, type Use, usageMap } from '../domain/usage/usage';
 import type { Ports } from '../ports/ports';
 import type { ScheduledTask, ScheduledTasks } from '../ports/schedules';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { OnProgress } from './progress';
+import { primaryOf } from './replicas';
 import { scanAccount } from './scan-account';
 
 /** The ports the usage map reads. */
@@ -61,7 +64,29 @@ export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): P
       unresolved,
     },
     ports.config.secretOwners,
+    await primariesOf(ports, [...lookups.values()], notes),
   );
+}
+
+/**
+ * The primaries of the replicas the map found (one DescribeSecret each, in the primary's region),
+ * for how replication to each replica stands: the primary reports it. One that cannot be read
+ * leaves a note; its replica is shown with what its own answer says.
+ */
+async function primariesOf(ports: UsagePorts, lookups: Lookup[], notes: string[]): Promise<Map<string, SecretState>> {
+  const replicas = lookups.flatMap((l) => (l.found && replicationRole(l.state).role === 'replica' ? [l.state] : []));
+  const primaries = new Map<string, SecretState>();
+  await mapWithConcurrency(replicas, DESCRIBE_CONCURRENCY, async (replica) => {
+    try {
+      const primary = await primaryOf(ports, replica, { readSince: new Date(0) });
+      if (primary) primaries.set(primary.arn, primary);
+    } catch (error) {
+      notes.push(
+        `the primary of the replica ${replica.arn} could not be read (${errorLine(error)}): its replication status is the replica's own`,
+      );
+    }
+  });
+  return primaries;
 }
 
 /** A use before its secret is described; `secretArn` when the index already resolved it. */

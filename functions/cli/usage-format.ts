@@ -1,4 +1,5 @@
 import { lastPathSegment } from '../domain/identity/arn';
+import { describeReplication } from '../domain/plan/replication';
 import { escapeControl } from '../domain/text';
 import { how, usageMermaid } from '../domain/usage/mermaid';
 import type { SecretUsage, UsageMap } from '../domain/usage/usage';
@@ -52,7 +53,7 @@ function usageTable(map: UsageMap, style: Style): string {
     }
   }
   for (const secret of map.secrets) {
-    lines.push('', `${escapeControl(secret.name)}  ${escapeControl(secret.arn)}${versionNote(secret)}`);
+    lines.push('', `${escapeControl(secret.name)}  ${escapeControl(secret.arn)}${versionNote(secret)}${replicationNote(secret)}`);
     lines.push(
       ...table(
         ['  CONSUMER', 'KIND', 'CLUSTER', 'TASK DEFINITION', 'HOW'],
@@ -84,10 +85,16 @@ function versionNote(secret: SecretUsage): string {
   return secret.kind === 'parameter' ? ` (version ${secret.currentVersion})` : ` (AWSCURRENT ${secret.currentVersion})`;
 }
 
+/** ", replica of us-east-1 (InSync)" / ", primary; replicas eu-west-1 InSync": a replicated secret shown as such. */
+function replicationNote(secret: SecretUsage): string {
+  return secret.replication ? `, ${escapeControl(describeReplication(secret.replication))}` : '';
+}
+
 function usageText(map: UsageMap): string {
   return [
     ...map.secrets.flatMap((s) => [
       textLine(['SECRET', s.arn, s.name, s.kind, s.region, s.found ? 'found' : 'not-found', s.currentVersion, s.deletedDate]),
+      ...replicationLines(s),
       ...s.consumers.map((c) =>
         textLine(['CONSUMER', s.arn, c.kind, c.name, c.clusterArn, c.taskDefinition, c.references.map(how).join(' / ')]),
       ),
@@ -96,4 +103,12 @@ function usageText(map: UsageMap): string {
     ...map.unresolved.map((u) => textLine(['UNRESOLVED', u.reference, u.reason, u.consumers.join(',')])),
     ...map.notes.map((n) => textLine(['NOTE', n])),
   ].join('');
+}
+
+/** REPLICA <arn> <primary region> <status> <message>, or one REPLICATED <arn> <region> <status> <message> per replica of a primary. */
+function replicationLines(secret: SecretUsage): string[] {
+  const view = secret.replication;
+  if (!view) return [];
+  if (view.role === 'replica') return [textLine(['REPLICA', secret.arn, view.primaryRegion, view.status, view.statusMessage])];
+  return view.replicas.map((r) => textLine(['REPLICATED', secret.arn, r.region, r.status, r.statusMessage]));
 }

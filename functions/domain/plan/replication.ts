@@ -192,3 +192,44 @@ export function replicaRecheck(hold: ReplicaHold, done: number, now: Date): Repl
 export function waitKey(hold: Pick<Extract<ReplicaHold, { behind: StageGap[] }>, 'behind' | 'status'>): string {
   return hold.behind.length > 0 ? hold.behind.map((g) => `${g.stage}=${g.primaryVersion ?? ''}`).join(',') : hold.status;
 }
+
+/**
+ * A secret's place in replication as the status, the plan and the usage map show it: a replica
+ * with its primary's region and how replication to it stands (as the primary reports it, when
+ * it was read; else as the replica's own answer does, if it does), or a primary with each replica's
+ * region and status. Undefined for a secret that is neither.
+ */
+export type ReplicationView =
+  | { role: 'replica'; primaryRegion: string; status?: string; statusMessage?: string }
+  | { role: 'primary'; replicas: Array<{ region: string; status: string; statusMessage?: string }> };
+
+export function replicationView(state: SecretState, primary?: SecretState): ReplicationView | undefined {
+  const role = replicationRole(state);
+  if (role.role === 'standalone') return undefined;
+  if (role.role === 'primary') {
+    return {
+      role: 'primary',
+      replicas: role.replicas.map(({ region, status }) => ({
+        region,
+        status: status.status,
+        ...(status.statusMessage ? { statusMessage: status.statusMessage } : {}),
+      })),
+    };
+  }
+  const known = primary && primary.arn === role.primaryArn ? primary : undefined;
+  const status = known ? known.replicationStatus?.find((r) => r.region === role.region) : role.status;
+  return {
+    role: 'replica',
+    primaryRegion: role.primaryRegion,
+    ...(status ? { status: status.status } : {}),
+    ...(status?.statusMessage ? { statusMessage: status.statusMessage } : {}),
+  };
+}
+
+/** The view in words: "replica of us-east-1 (InSync)", "primary; replicas eu-west-1 InSync, ap-south-1 Failed (...)". */
+export function describeReplication(view: ReplicationView): string {
+  const status = (s: { status?: string; statusMessage?: string }) =>
+    s.status ? `${s.status}${s.status === 'Failed' && s.statusMessage ? `: ${s.statusMessage}` : ''}` : 'status unknown';
+  if (view.role === 'replica') return `replica of ${view.primaryRegion} (${status(view)})`;
+  return `primary; replicas ${view.replicas.map((r) => `${r.region} ${status(r)}`).join(', ')}`;
+}

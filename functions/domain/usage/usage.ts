@@ -1,5 +1,6 @@
 import { locationOf, parameterNameOf, parseArn } from '../identity/arn';
 import { describeOwners, OWN_ACCOUNT_ONLY, type Ownership, ownershipOf, type SecretOwners } from '../identity/owners';
+import { type ReplicationView, replicationRole, replicationView } from '../plan/replication';
 import { type SecretState, versionOfStage } from '../plan/secret-state';
 import { followedStage, type SecretReference } from '../references/references';
 import { type ReportReference, toReportReference } from '../report/report';
@@ -52,7 +53,8 @@ export type AttentionKind =
   | 'stale-pin'
   | 'unheld-stage'
   | 'other-region'
-  | 'other-account';
+  | 'other-account'
+  | 'replication-failed';
 
 /** Something to fix or to know before rotating, with the consumers it concerns. */
 export interface Attention {
@@ -82,6 +84,8 @@ export interface SecretUsage {
   /** The version AWSCURRENT points to (a parameter: its version number). */
   currentVersion?: string;
   deletedDate?: string;
+  /** A replica (its primary's region, how replication to it stands) or a primary (its replicas). */
+  replication?: ReplicationView;
   consumers: ConsumerUsage[];
   attention: Attention[];
 }
@@ -111,19 +115,22 @@ export interface UsageMap {
 
 /**
  * Groups the uses by secret (full ARN), consumers by kind and name, and applies the attention
- * rules; `owners` are the accounts whose secrets the deployment manages besides the consumers' own.
+ * rules; `owners` are the accounts whose secrets the deployment manages besides the consumers' own;
+ * `primaries` the primaries of the replicas among them, as read (by ARN), for how their
+ * replication stands.
  */
 export function usageMap(
   uses: Use[],
   meta: Omit<UsageMap, 'secrets' | 'unresolved'> & { unresolved?: UnresolvedReference[] },
   owners: SecretOwners = OWN_ACCOUNT_ONLY,
+  primaries: ReadonlyMap<string, SecretState> = new Map(),
 ): UsageMap {
   const bySecret = new Map<string, Use[]>();
   for (const use of uses) {
     const arn = use.lookup.found ? use.lookup.state.arn : use.lookup.arn;
     bySecret.set(arn, [...(bySecret.get(arn) ?? []), use]);
   }
-  const secrets = [...bySecret.entries()].map(([arn, list]) => secretUsage(arn, list, owners));
+  const secrets = [...bySecret.entries()].map(([arn, list]) => secretUsage(arn, list, owners, primaries));
   secrets.sort((a, b) => a.name.localeCompare(b.name) || a.arn.localeCompare(b.arn));
   const unresolved = [...(meta.unresolved ?? [])].sort((a, b) => a.reference.localeCompare(b.reference));
   return { ...meta, secrets, unresolved };
@@ -131,7 +138,7 @@ export function usageMap(
 
 const KIND_ORDER: Record<Consumer['kind'], number> = { service: 0, task: 1, 'scheduled-task': 2 };
 
-function secretUsage(arn: string, uses: Use[], owners: SecretOwners): SecretUsage {
+function secretUsage(arn: string, uses: Use[], owners: SecretOwners, primaries: ReadonlyMap<string, SecretState>): SecretUsage {
   const { lookup } = uses[0];
   const location = locationOf(arn) ?? { partition: '', region: '', account: '' };
   const home = homeOf(uses[0]);
@@ -142,6 +149,9 @@ function secretUsage(arn: string, uses: Use[], owners: SecretOwners): SecretUsag
     consumers.set(consumer.arn, entry);
   }
   const state = lookup.found ? lookup.state : undefined;
+  const role = state && replicationRole(state);
+  const primary = role?.role === 'replica' && role.primaryArn ? primaries.get(role.primaryArn) : undefined;
+  const replication = state && replicationView(state, primary);
   return {
     arn,
     name: lookup.found ? lookup.state.name : lookup.name,
@@ -152,9 +162,23 @@ function secretUsage(arn: string, uses: Use[], owners: SecretOwners): SecretUsag
     found: lookup.found,
     ...(state && versionOfStage(state, 'AWSCURRENT') ? { currentVersion: versionOfStage(state, 'AWSCURRENT') } : {}),
     ...(state?.deletedDate ? { deletedDate: state.deletedDate } : {}),
+    ...(replication ? { replication } : {}),
     consumers: [...consumers.values()].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name)),
-    attention: attentionOf(arn, uses, owners),
+    attention: [...attentionOf(arn, uses, owners), ...replicationAttention(replication, uses)],
   };
+}
+
+/** A replica whose replication failed: the primary's changes no longer reach its consumers. */
+function replicationAttention(view: ReplicationView | undefined, uses: Use[]): Attention[] {
+  if (view?.role !== 'replica' || view.status !== 'Failed') return [];
+  const detail = view.statusMessage ? ` (${view.statusMessage})` : '';
+  return [
+    {
+      kind: 'replication-failed',
+      message: `a replica whose replication from ${view.primaryRegion} failed${detail}: the primary's changes do not reach its consumers until it is repaired`,
+      consumers: [...new Set(uses.map((u) => u.consumer.name))].sort(),
+    },
+  ];
 }
 
 /**

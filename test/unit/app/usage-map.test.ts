@@ -192,3 +192,38 @@ describe('buildUsageMap', () => {
     expect(phases).toEqual(['scan', 'scan', 'describe 1/1']);
   });
 });
+
+describe('buildUsageMap: replicas', () => {
+  const PRIMARY = DB.replace(':eu-west-1:', ':us-east-1:');
+
+  beforeEach(() => {
+    sm.on(DescribeSecretCommand, { SecretId: DB }).resolves({
+      ARN: DB,
+      Name: 'prod/db',
+      VersionIdsToStages: { v2: ['AWSCURRENT'] },
+      PrimaryRegion: 'us-east-1',
+    });
+  });
+
+  it('reads the primary of a replica, once, for how replication to it stands', async () => {
+    sm.on(DescribeSecretCommand, { SecretId: PRIMARY }).resolves({
+      ARN: PRIMARY,
+      Name: 'prod/db',
+      VersionIdsToStages: { v2: ['AWSCURRENT'] },
+      ReplicationStatus: [{ Region: 'eu-west-1', Status: 'Failed', StatusMessage: 'KMS key disabled' }],
+    });
+    const map = await buildUsageMap(ports(), { inventory: 'scan' });
+    expect(map.secrets[0]).toMatchObject({
+      replication: { role: 'replica', primaryRegion: 'us-east-1', status: 'Failed', statusMessage: 'KMS key disabled' },
+      attention: [expect.objectContaining({ kind: 'replication-failed' })],
+    });
+    expect(sm.commandCalls(DescribeSecretCommand, { SecretId: PRIMARY })).toHaveLength(1);
+  });
+
+  it('notes a primary that cannot be read, and shows the replica without its status', async () => {
+    sm.on(DescribeSecretCommand, { SecretId: PRIMARY }).rejects(new Error('connect ETIMEDOUT'));
+    const map = await buildUsageMap(ports(), { inventory: 'scan' });
+    expect(map.secrets[0].replication).toEqual({ role: 'replica', primaryRegion: 'us-east-1' });
+    expect(map.notes).toContainEqual(expect.stringContaining(`the primary of the replica ${DB} could not be read`));
+  });
+});

@@ -1,10 +1,12 @@
 import {
+  describeReplication,
   REPLICA_RECHECK_DELAYS_MINUTES,
   REPLICA_WAIT_LIMIT_MINUTES,
   type ReplicaHold,
   replicaHold,
   replicaRecheck,
   replicationRole,
+  replicationView,
   waitKey,
 } from '../../../../functions/domain/plan/replication';
 import type { ReplicaStatus, SecretState } from '../../../../functions/domain/plan/secret-state';
@@ -285,5 +287,44 @@ describe('replicaRecheck: the bounded re-check of a wait', () => {
 
   it('needs nothing for a free replica', () => {
     expect(replicaRecheck(replicaHold(replica(NEW), primary([inSync])), 0, NOW)).toEqual({ kind: 'none' });
+  });
+});
+
+describe('replicationView: a replicated secret as status, plan and the usage map show it', () => {
+  it.each<[string, SecretState, SecretState | undefined, string | undefined]>([
+    [
+      'a replica, by what its primary reports',
+      replica(NEW),
+      primary([failed]),
+      `replica of ${PRIMARY_REGION} (Failed: ${failed.statusMessage})`,
+    ],
+    [
+      "a replica whose primary was not read, by its own answer's status",
+      replica(NEW, { replicationStatus: [inProgress] }),
+      undefined,
+      `replica of ${PRIMARY_REGION} (InProgress)`,
+    ],
+    ['a replica with no status to show', replica(NEW), undefined, `replica of ${PRIMARY_REGION} (status unknown)`],
+    [
+      'a primary, each replica with its status',
+      primary([inSync, { region: 'ap-south-1', status: 'InProgress' }]),
+      undefined,
+      `primary; replicas ${REPLICA_REGION} InSync, ap-south-1 InProgress`,
+    ],
+    ['a secret never replicated', primary([]), undefined, undefined],
+  ])('%s', (_, state, primaryState, words) => {
+    const view = replicationView(state, primaryState);
+    expect(view && describeReplication(view)).toBe(words);
+  });
+
+  it("keeps the status message of a failed replication, and ignores a primary that is not the replica's", () => {
+    expect(replicationView(replica(NEW), primary([failed]))).toEqual({
+      role: 'replica',
+      primaryRegion: PRIMARY_REGION,
+      status: 'Failed',
+      statusMessage: failed.statusMessage,
+    });
+    const stranger = primary([failed], NEW, { arn: arnIn(PRIMARY_REGION).replace('AbCdEf', 'ZzZzZz') });
+    expect(replicationView(replica(NEW), stranger)).toEqual({ role: 'replica', primaryRegion: PRIMARY_REGION });
   });
 });

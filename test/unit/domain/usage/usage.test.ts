@@ -254,3 +254,43 @@ describe('nameInArn', () => {
     expect(nameInArn(arn)).toBe(name);
   });
 });
+
+describe('usageMap: replicated secrets shown as such', () => {
+  const PRIMARY = DB.replace(':eu-west-1:', ':us-east-1:');
+  const primary = (status: string, statusMessage?: string): SecretState => ({
+    kind: 'secret',
+    arn: PRIMARY,
+    name: 'prod/db',
+    versionIdsToStages: { [V2]: ['AWSCURRENT'] },
+    replicationStatus: [{ region: 'eu-west-1', status, ...(statusMessage ? { statusMessage } : {}) }],
+  });
+  const replicaUse = use(service('web'), smReference(DB), found({ primaryRegion: 'us-east-1' }));
+
+  it("shows a replica with its primary's region and its replication status as the primary reports it", () => {
+    const map = usageMap([replicaUse], META, undefined, new Map([[PRIMARY, primary('InSync')]]));
+    expect(map.secrets[0].replication).toEqual({ role: 'replica', primaryRegion: 'us-east-1', status: 'InSync' });
+    expect(map.secrets[0].attention).toEqual([]);
+  });
+
+  it('shows a primary with its replicas', () => {
+    const map = usageMap([use(service('web'), smReference(PRIMARY), { found: true, state: primary('InProgress') })], META);
+    expect(map.secrets[0].replication).toEqual({ role: 'primary', replicas: [{ region: 'eu-west-1', status: 'InProgress' }] });
+  });
+
+  it('needs attention for a replica whose replication failed: the primary’s changes no longer reach its consumers', () => {
+    const map = usageMap([replicaUse], META, undefined, new Map([[PRIMARY, primary('Failed', 'KMS key disabled')]]));
+    expect(map.secrets[0].attention).toEqual([
+      {
+        kind: 'replication-failed',
+        message:
+          "a replica whose replication from us-east-1 failed (KMS key disabled): the primary's changes do not reach its consumers until it is repaired",
+        consumers: ['web'],
+      },
+    ]);
+  });
+
+  it('shows a replica whose primary was not read without a status, and a secret never replicated without any', () => {
+    expect(usageMap([replicaUse], META).secrets[0].replication).toEqual({ role: 'replica', primaryRegion: 'us-east-1' });
+    expect(usageMap([use(service('web'), smReference(DB))], META).secrets[0].replication).toBeUndefined();
+  });
+});
