@@ -1,16 +1,20 @@
 import { locationOf } from '../domain/identity/arn';
 import { assertAllowedOwner } from '../domain/identity/owners';
 import type { Target } from '../domain/identity/target';
+import type { IndexEntry } from '../domain/index/entries';
 import { type Deployment, describeStrategy, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
-import { versionOfStage } from '../domain/plan/secret-state';
+import { type ReplicaHold, type ReplicationView, replicaHold, replicationRole, replicationView } from '../domain/plan/replication';
+import { type SecretState, versionOfStage } from '../domain/plan/secret-state';
+import { followedStages } from '../domain/references/references';
 import { type Report, secretIdentity } from '../domain/report/report';
 import type { Rollout } from '../domain/rollout/rollout';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { describeLive } from './describe-live';
 import { deploymentRecordStatus, type ServiceDeploymentStatus, serviceDeploymentsOf } from './poll-deployments';
+import { replicaFacts } from './replicas';
 
 /** Where one consumer stands against the secret's current versions, from the ledger. */
 export type ConsumerState =
@@ -94,8 +98,15 @@ export interface SecretStatus {
   now: Partial<Record<ConsumerNow, number>>;
   /** "N of M services fully on version X; K tasks still on older versions". */
   summary: string;
-  /** True when nothing is left to do or to wait for: every consumer fully on the current versions (pinned ones aside). */
+  /** True when nothing is left to do or to wait for: every consumer fully on the current versions (pinned ones aside), and a replica holding its primary's. */
   done: boolean;
+  /**
+   * A replicated secret: a replica (its primary's region, how replication to it stands, and what
+   * its consumers wait for while the primary's change is not here yet), or a primary with its replicas.
+   */
+  replication?: ReplicationView & { holds?: string };
+  /** What needs seeing beside the rows: a failed replication, a replica behind past its bound, a primary that could not be read. */
+  warnings?: string[];
 }
 
 /**
@@ -125,6 +136,8 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
         new Map(services.map((e) => [e.resourceArn, e.clusterArn])),
       )
     : undefined;
+
+  const replica = await replicaStatus(ports, secret, services);
 
   const consumers = await mapWithConcurrency(services, 4, async (entry): Promise<ConsumerStatus> => {
     const record = recordOf.get(entry.resourceArn);
@@ -186,6 +199,7 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     .filter(([what]) => what !== 'on current')
     .map(([what, n]) => `${n} ${what}`);
   const nowPart = others.length > 0 ? `; ${others.join(', ')}` : '';
+  const waits = replica.hold?.verdict === 'wait' ? "; the replica does not hold the primary's change yet" : '';
   return {
     secret: secretIdentity(secret),
     ...(ledger.secret?.rollout ? { rollout: ledger.secret.rollout } : {}),
@@ -193,9 +207,35 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     standaloneTasks: entries.filter((e) => e.kind === 'task').length,
     counts,
     now,
-    summary: `${fully} of ${following.length} services fully on ${version}${nowPart}${taskPart}`,
-    done: fully === following.length,
+    summary: `${fully} of ${following.length} services fully on ${version}${nowPart}${waits}${taskPart}`,
+    done: fully === following.length && waits === '',
+    ...(replica.view ? { replication: replica.view } : {}),
+    ...(replica.warnings.length > 0 ? { warnings: replica.warnings } : {}),
   };
+}
+
+/**
+ * A replicated secret's place in replication; for a replica, its primary read (one DescribeSecret
+ * in the primary's region) and the hold on its consumers, as the reconcile's plan judges it.
+ */
+async function replicaStatus(
+  ports: Ports,
+  secret: SecretState,
+  services: IndexEntry[],
+): Promise<{ view?: SecretStatus['replication']; hold?: ReplicaHold; warnings: string[] }> {
+  if (replicationRole(secret).role !== 'replica') {
+    const view = replicationView(secret);
+    return { ...(view ? { view } : {}), warnings: [] };
+  }
+  const { primary, primaryUnread } = await replicaFacts(ports, secret, undefined);
+  const stages = [...new Set(services.flatMap((e) => followedStages(e.references)))].sort();
+  const hold = replicaHold(secret, primary, stages.length > 0 ? stages : ['AWSCURRENT'], ports.clock.now());
+  const view = replicationView(secret, primary) as ReplicationView;
+  const warnings = [
+    ...(primaryUnread ? [`its primary could not be read (${primaryUnread}): the replica's own versions decide`] : []),
+    ...(hold.verdict === 'warn' || hold.verdict === 'overdue' ? [hold.reason] : []),
+  ];
+  return { view: { ...view, ...(hold.verdict === 'wait' ? { holds: hold.reason } : {}) }, hold, warnings };
 }
 
 function nowOf(state: ConsumerState, fullyOnCurrent: boolean, settled: boolean, deploymentState: string | undefined): ConsumerNow {

@@ -1,6 +1,7 @@
 import type { ConsumerNow, SecretStatus } from '../app/status';
 import { lastPathSegment } from '../domain/identity/arn';
 import { describeVersions } from '../domain/ledger/record';
+import { describeReplication } from '../domain/plan/replication';
 import { escapeControl } from '../domain/text';
 import { type Color, paint, plural, type Rendering, type Style, table, textLine } from './output';
 
@@ -75,6 +76,7 @@ function statusHeading(status: SecretStatus, style: Style): string[] {
   const lines = [
     `secret:  ${secret} (${status.secret.kind === 'parameter' ? 'version' : 'AWSCURRENT'} ${status.secret.versionId ?? 'none'})`,
   ];
+  lines.push(...replicationLines(status, style));
   const { rollout } = status;
   if (rollout) {
     lines.push(`rollout: ${rollout.status}, started ${rollout.startedAt}`);
@@ -92,6 +94,24 @@ function statusHeading(status: SecretStatus, style: Style): string[] {
         ),
       );
   }
+  return lines;
+}
+
+/**
+ * A replicated secret's lines: "replica: of us-east-1 (InSync)" (in red when its replication
+ * failed), what holds its consumers, and the warnings; "replicas: eu-west-1 InSync, ..." for a primary.
+ */
+function replicationLines(status: SecretStatus, style: Style): string[] {
+  const view = status.replication;
+  const lines: string[] = [];
+  if (view?.role === 'replica') {
+    const words = describeReplication(view).replace(/^replica /, '');
+    lines.push(paint(style, view.status === 'Failed' ? 'red' : view.holds ? 'yellow' : undefined, `replica: ${escapeControl(words)}`));
+    if (view.holds) lines.push(paint(style, 'yellow', `waiting: ${escapeControl(view.holds)}`));
+  } else if (view) {
+    lines.push(`replicas: ${escapeControl(describeReplication(view).replace(/^primary; replicas /, ''))}`);
+  }
+  for (const warning of status.warnings ?? []) lines.push(paint(style, 'yellow', `warning: ${escapeControl(warning)}`));
   return lines;
 }
 
@@ -188,6 +208,7 @@ function statusText(status: SecretStatus): string {
           c.service,
         ]),
       ),
+    ...replicationText(status),
     textLine(['SUMMARY', status.summary]),
   ].join('');
 }
@@ -197,4 +218,14 @@ function viaText(via: SecretStatus['consumers'][number]['via']): string {
   if (via === 'baseline') return '(since indexed)';
   if (via === 'first-sight') return '(first seen)';
   return '-';
+}
+
+/** REPLICA <primary region> <status> <message> <holds>, or REPLICATED <region> <status> <message> per replica; WARNING lines. */
+function replicationText(status: SecretStatus): string[] {
+  const view = status.replication;
+  const lines =
+    view?.role === 'replica'
+      ? [textLine(['REPLICA', view.primaryRegion, view.status, view.statusMessage, view.holds])]
+      : (view?.replicas ?? []).map((r) => textLine(['REPLICATED', r.region, r.status, r.statusMessage]));
+  return [...lines, ...(status.warnings ?? []).map((w) => textLine(['WARNING', w]))];
 }

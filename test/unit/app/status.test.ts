@@ -138,3 +138,55 @@ describe('secretStatus', () => {
     await expect(secretStatus(world.ports, parseTarget('shared/db') as Target)).rejects.toThrow(ForeignAccountError);
   });
 });
+
+describe('secretStatus of a replica', () => {
+  // This deployment's region holds the replica; its primary lives in us-east-1.
+  const PRIMARY = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/replicated-AbCdEf';
+  let replica: string;
+  const replicaTarget = () => parseTarget(replica) as Target;
+
+  beforeEach(async () => {
+    world = fakeWorld();
+    world.secrets.add(PRIMARY, 'prod/replicated');
+    replica = world.secrets.addReplica(PRIMARY, 'eu-west-1').arn;
+  });
+
+  it('names its primary region and the status the primary reports; done when it holds the primary’s versions', async () => {
+    const status = await secretStatus(world.ports, replicaTarget(), { live: false });
+    expect(status.replication).toEqual({
+      role: 'replica',
+      primaryRegion: 'us-east-1',
+      status: 'InSync',
+      statusMessage: 'Replication succeeded',
+    });
+    expect(status.done).toBe(true);
+    expect(status.warnings).toBeUndefined();
+  });
+
+  it('is not done while the replica does not hold the change, and says what its consumers wait for', async () => {
+    world.secrets.setReplication(replica, 'InProgress');
+    world.secrets.rotate(PRIMARY);
+    const status = await secretStatus(world.ports, replicaTarget(), { live: false });
+    expect(status.replication).toMatchObject({
+      status: 'InProgress',
+      holds: expect.stringContaining('the replica does not hold AWSCURRENT'),
+    });
+    expect(status.done).toBe(false);
+    expect(status.summary).toContain("the replica does not hold the primary's change yet");
+  });
+
+  it('warns of a failed replication', async () => {
+    world.secrets.setReplication(replica, 'Failed', 'KMS key disabled');
+    const status = await secretStatus(world.ports, replicaTarget(), { live: false });
+    expect(status.replication).toMatchObject({ status: 'Failed', statusMessage: 'KMS key disabled' });
+    expect(status.warnings).toEqual([expect.stringContaining('failed: KMS key disabled')]);
+  });
+
+  it('lists the replicas of a primary', async () => {
+    const status = await secretStatus(world.ports, parseTarget(PRIMARY) as Target, { live: false });
+    expect(status.replication).toEqual({
+      role: 'primary',
+      replicas: [{ region: 'eu-west-1', status: 'InSync', statusMessage: 'Replication succeeded' }],
+    });
+  });
+});

@@ -93,3 +93,52 @@ describe('status as a table', () => {
     expect(row?.split(/\s{2,}/)).toContain(shown);
   });
 });
+
+describe('status of a replicated secret', () => {
+  const replica = (replication: SecretStatus['replication'], warnings?: string[]): SecretStatus => ({
+    ...status,
+    replication,
+    ...(warnings ? { warnings } : {}),
+  });
+  const heading = (s: SecretStatus) => statusRendering(s).table({ color: false }).split('\n\n')[0];
+
+  it("names a replica's primary region and how replication stands, under the secret", () => {
+    expect(heading(replica({ role: 'replica', primaryRegion: 'us-east-1', status: 'InSync' }))).toMatch(
+      /\nreplica: of us-east-1 \(InSync\)\nrollout:/,
+    );
+  });
+
+  it('says what its consumers wait for while the change is not here yet', () => {
+    const waiting = replica({
+      role: 'replica',
+      primaryRegion: 'us-east-1',
+      status: 'InProgress',
+      holds: 'replication from us-east-1 to eu-west-1 is InProgress: the replica does not hold AWSCURRENT v3 yet',
+    });
+    expect(heading(waiting)).toContain(
+      'replica: of us-east-1 (InProgress)\nwaiting: replication from us-east-1 to eu-west-1 is InProgress: the replica does not hold AWSCURRENT v3 yet',
+    );
+  });
+
+  it('shows a failed replication and its warning', () => {
+    const failed = replica({ role: 'replica', primaryRegion: 'us-east-1', status: 'Failed', statusMessage: 'KMS key disabled' }, [
+      'replication of prod/orders-db from us-east-1 to eu-west-1 failed: KMS key disabled',
+    ]);
+    expect(heading(failed)).toContain(
+      'replica: of us-east-1 (Failed: KMS key disabled)\nwarning: replication of prod/orders-db from us-east-1 to eu-west-1 failed: KMS key disabled',
+    );
+    expect(statusRendering(failed).text()).toContain('REPLICA\tus-east-1\tFailed\tKMS key disabled\t\n');
+  });
+
+  it("lists a primary's replicas", () => {
+    const primary = replica({
+      role: 'primary',
+      replicas: [
+        { region: 'eu-west-1', status: 'InSync' },
+        { region: 'ap-south-1', status: 'InProgress' },
+      ],
+    });
+    expect(heading(primary)).toContain('\nreplicas: eu-west-1 InSync, ap-south-1 InProgress\n');
+    expect(statusRendering(primary).text()).toContain('REPLICATED\tap-south-1\tInProgress\t\n');
+  });
+});
