@@ -123,3 +123,32 @@ export async function replicaFacts(
     return { ...noticed, primaryUnread: errorLine(error) };
   }
 }
+
+/** A copy of a secret in a region: the secret itself there, under its own ARN. */
+export interface Copy {
+  region: string;
+  arn: string;
+  /** The primary of the secret given, or one of its primary's replicas. */
+  role: 'primary' | 'replica';
+  /** How replication to it stands, as the primary reports it (a replica, when the primary was read). */
+  status?: string;
+}
+
+/**
+ * Every other copy of a replicated secret, in every region: for a primary, its replicas; for a
+ * replica, its primary and the primary's other replicas (read through the primary: one
+ * DescribeSecret, none when `readSince` finds it read). None for a secret never replicated.
+ */
+export async function copiesOf(ports: Pick<Ports, 'secrets'>, secret: SecretState, options: DescribeOptions = {}): Promise<Copy[]> {
+  const role = replicationRole(secret);
+  if (role.role === 'standalone') return [];
+  const primary = role.role === 'primary' ? secret : await primaryOf(ports, secret, options);
+  const copies: Copy[] = [];
+  if (role.role === 'replica' && role.primaryArn) copies.push({ region: role.primaryRegion, arn: role.primaryArn, role: 'primary' });
+  const replicas = primary ? replicationRole(primary) : undefined;
+  for (const replica of replicas?.role === 'primary' ? replicas.replicas : []) {
+    if (replica.arn && replica.arn !== secret.arn)
+      copies.push({ region: replica.region, arn: replica.arn, role: 'replica', status: replica.status.status });
+  }
+  return copies;
+}

@@ -36,6 +36,8 @@ export interface CommandContext {
   config(): Config;
   /** The AWS adapters, built once from the configuration. */
   ports(): AwsPorts;
+  /** The AWS adapters of another region: the same configuration and credentials, that region (built once each). */
+  portsIn(region: string): AwsPorts;
   progress: ProgressReporter;
   /** A line on stderr, `note: ...`, for what the user must know beside the result. */
   note(text: string): void;

@@ -4,7 +4,7 @@ import type { ReconcileAllSummary } from '../app/reconcile-all';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';
 import type { IndexEntry, IndexMeta, MissingSecret } from '../domain/index/entries';
-import { countOutcomes, type Outcome, type Report } from '../domain/report/report';
+import { type CopyReport, countOutcomes, type Outcome, type Report } from '../domain/report/report';
 import { escapeControl } from '../domain/text';
 import { type Color, paint, plural, type Rendering, type Style, table, textLine } from './output';
 
@@ -71,7 +71,15 @@ export function formatReport(report: Report, style: Style = PLAIN): string {
       .map(([outcome, n]) => `${n} ${outcome}`)
       .join(', '),
   );
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${(report.copies ?? []).map((copy) => copyBlock(copy, style)).join('')}`;
+}
+
+/** A copy of the secret (its replica, or its primary) and its report there, after the report of the secret named. */
+function copyBlock(copy: CopyReport, style: Style): string {
+  const status = copy.status ? ` (${copy.status})` : '';
+  const heading = `${copy.role} in ${copy.region}${status}: ${copy.arn}`;
+  const body = copy.report ? formatReport(copy.report, style) : `${paint(style, 'yellow', escapeControl(copy.note ?? 'not planned'))}\n`;
+  return `\n${paint(style, copy.status === 'Failed' ? 'red' : undefined, escapeControl(heading))}\n${body}`;
 }
 
 /** A parameter has version numbers, a secret has version ids under stages. */
@@ -93,6 +101,9 @@ function reportText(report: Report): string {
     ...(report.continued ? [textLine(['CONTINUED', report.continued.reason])] : []),
     ...report.standaloneTasks.map((t) => textLine(['TASK', lastPathSegment(t.clusterArn), t.taskArn, t.taskDefinition])),
     ...report.warnings.map((w) => textLine(['WARNING', w])),
+    ...(report.copies ?? []).map(
+      (c) => textLine(['COPY', c.region, c.role, c.arn, c.status, c.note]) + (c.report ? reportText(c.report) : ''),
+    ),
   ].join('');
 }
 

@@ -116,6 +116,7 @@ function context(io: Io, state: RunState, settings: Settings): CommandContext {
     io.stderr(line);
   };
   let ports: AwsPorts | undefined;
+  const elsewhere = new Map<string, AwsPorts>();
   const config = () => {
     state.config ??= loadConfig(io.env, settings.overrides, { maxAttempts: CLI_MAX_ATTEMPTS });
     return state.config;
@@ -134,6 +135,17 @@ function context(io: Io, state: RunState, settings: Settings): CommandContext {
         instrument: watch?.instrument,
       });
       return ports;
+    },
+    portsIn: (region) => {
+      let other = elsewhere.get(region);
+      if (!other) {
+        other = awsPorts(
+          { ...config(), region },
+          { log: settings.verbose ? consoleLogger(stderrLine) : silentLogger, instrument: watch?.instrument },
+        );
+        elsewhere.set(region, other);
+      }
+      return other;
     },
     note: (text) => stderrLine(`note: ${escapeControl(text)}\n`),
     stopWatching: () => watch?.stop(),

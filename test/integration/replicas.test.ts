@@ -1,15 +1,23 @@
 /**
- * Replica secrets against ONE moto_server serving two regions: the primary lives in us-east-1,
- * its replica (AddReplicaRegions) in eu-west-1 (REGION), where this service is deployed and the
- * consumers run. The consumers reference the replica, their own region's copy, by full ARN, by
- * partial ARN and by name; one references the primary across regions.
+ * Replica secrets against ONE moto_server serving three regions: the primary lives in us-east-1,
+ * its replicas (AddReplicaRegions) in eu-west-1 (REGION, where this service is deployed and the
+ * consumers run) and in ap-southeast-2 (where nothing is deployed). The consumers reference the
+ * replica, their own region's copy, by full ARN, by partial ARN and by name; one references the
+ * primary across regions.
  *
- * What this file proves today: the adapter's replication facts as moto answers them, the identity
- * rule against moto's replica ARN, the expansion of a forwarded primary event to the replica here,
- * and that the level-triggered reconcile of the replica's ARN redeploys its consumers once the
- * replica holds the change, never before (replication held open in the launcher, as AWS's is
- * asynchronous). The hold as an outcome (waiting) and its re-check come with the reconcile's plan.
+ * Everything goes through handleEvent as the reconciler runs it, with the one-time schedules of
+ * its re-checks on moto's EventBridge Scheduler (moto keeps a schedule and never runs it: the test
+ * delivers its input at its time, as Scheduler would, and deletes it, as ActionAfterCompletion
+ * DELETE does). Replication is held open by the launcher (test/kit/moto.ts), as AWS's is
+ * asynchronous.
+ *
+ * Not here: a replication event of the replica's own region. No event that AWS documents for it
+ * was found (docs/how-it-works.md "Replica secrets", "What AWS emits"), so none is subscribed and
+ * none is made up.
  */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -17,18 +25,21 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { reconcile } from '../../functions/app/reconcile';
+import { schedulesWithOneUseTokens } from '../../functions/app/continuation-tokens';
+import { type EventOutcome, handleEvent } from '../../functions/app/handle-event';
 import { rebuildIndex } from '../../functions/app/refresh-index';
-import { primaryOf, targetsInRegion } from '../../functions/app/replicas';
+import type { RunContext } from '../../functions/app/run-context';
+import type { AwsPorts } from '../../functions/aws/compose';
+import { schedulerOneTimeSchedules } from '../../functions/aws/one-time-schedules';
 import { createStateTable } from '../../functions/aws/state-table/admin';
-import { decodeEvent } from '../../functions/domain/decode/events';
+import { continuationPayload, type RecheckReplicaRequest } from '../../functions/domain/decode/run-request';
 import { arnInRegion } from '../../functions/domain/identity/replica';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';
-import { replicaHold, replicationRole } from '../../functions/domain/plan/replication';
-import { versionOfStage } from '../../functions/domain/plan/secret-state';
+import { replicationRole } from '../../functions/domain/plan/replication';
+import type { Report } from '../../functions/domain/report/report';
+import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
 import { type EventOrigin, secretEvents } from '../kit/events';
-import { reconcileOptions } from '../kit/fakes/fake-world';
 import { HOLD_REPLICATION_TAG } from '../kit/moto';
 import {
   newDeployments as countNewDeployments,
@@ -39,13 +50,19 @@ import {
 } from '../kit/simulated-account';
 import { REGION } from '../kit/test-account';
 
+const BIN = resolve(__dirname, '../../bin/ecs-secret-redeploy.js');
 const PRIMARY_REGION = 'us-east-1';
+const FAR_REGION = 'ap-southeast-2';
 const FROM_PRIMARY_REGION: EventOrigin = { account: MOTO_ACCOUNT, region: PRIMARY_REGION };
 const NAME = 'prod/replicated-db';
 const REPLICA_CONSUMERS = ['rep-full', 'rep-partial', 'rep-name'];
 const SERVICES = [...REPLICA_CONSUMERS, 'xr-primary'];
+const GROUP = 'ecs-secret-redeploy-test';
+const RECONCILER = `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:ecs-secret-redeploy-test-on-secret-change`;
 
 let emulator: Emulator;
+let ports: AwsPorts;
+let scheduler: SchedulerClient;
 let smPrimary: SecretsManagerClient;
 let primaryArn: string;
 let replicaArn: string;
@@ -53,9 +70,16 @@ let cluster: string;
 
 beforeAll(async () => {
   emulator = await startEmulator();
+  ports = emulator.ports();
   smPrimary = new SecretsManagerClient(emulatorClientConfig(emulator.moto.endpoint, PRIMARY_REGION));
+  scheduler = new SchedulerClient(emulatorClientConfig(emulator.moto.endpoint, REGION));
+  await scheduler.send(new CreateScheduleGroupCommand({ Name: GROUP }));
   const created = await smPrimary.send(
-    new CreateSecretCommand({ Name: NAME, SecretString: JSON.stringify({ password: 'one' }), AddReplicaRegions: [{ Region: REGION }] }),
+    new CreateSecretCommand({
+      Name: NAME,
+      SecretString: JSON.stringify({ password: 'one' }),
+      AddReplicaRegions: [{ Region: REGION }, { Region: FAR_REGION }],
+    }),
   );
   primaryArn = created.ARN as string;
   replicaArn = arnInRegion({ arn: primaryArn, name: NAME }, REGION) as string;
@@ -71,33 +95,37 @@ beforeAll(async () => {
   for (const [name, containers] of families) {
     await createService(emulator.ecs, { cluster, name, taskDefinition: await registerTaskDefinition(emulator.ecs, name, containers) });
   }
-  await createStateTable(emulator.ports().table);
-  await rebuildIndex(emulator.ports());
+  await createStateTable(ports.table);
+  await rebuildIndex(ports);
 }, 60_000);
 
 afterAll(async () => {
   await emulator?.moto.stop();
 });
 
-const describeTarget = (arn: string) => emulator.ports().secrets.describe(parseTarget(arn) as Target);
+/** The reconciler's run as deployed: its later runs asked for on moto's Scheduler, each with its one-use token. */
+function run(): RunContext {
+  const settings = { group: GROUP, roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/one-time-schedule`, targetArn: RECONCILER };
+  return {
+    deadline: NO_DEADLINE,
+    dryRun: false,
+    schedules: schedulesWithOneUseTokens(ports, schedulerOneTimeSchedules(ports.config, settings, undefined, scheduler)),
+  };
+}
 
-/** How many new deployments each service got while `run` ran. */
-const newDeployments = (run: () => Promise<unknown>) => countNewDeployments(emulator.ecs, cluster, SERVICES, run);
-
+const deliver = (event: unknown) => handleEvent(ports, event, run());
+const describeTarget = (arn: string) => ports.secrets.describe(parseTarget(arn) as Target);
+const newDeployments = (step: () => Promise<unknown>) => countNewDeployments(emulator.ecs, cluster, SERVICES, step);
 const none = Object.fromEntries(SERVICES.map((name) => [name, 0]));
 const replicaConsumersOnce = Object.fromEntries(REPLICA_CONSUMERS.map((name) => [name, 1]));
+const copyOf = (outcome: EventOutcome): Report | undefined => (outcome.kind === 'report' ? outcome.report.copies?.[0]?.report : undefined);
 
-/**
- * The eu-west-1 deployment handles an event forwarded from us-east-1 as the plan will: the
- * signal's target, then its copy here, each reconciled through the index with the ledger.
- */
-async function deliverForwarded(event: unknown): Promise<string[]> {
-  const signal = decodeEvent(event);
-  if (signal.action !== 'check') throw new Error(`expected a check signal, got ${signal.action}`);
-  const ports = emulator.ports();
-  const found = await targetsInRegion(ports, signal.target, REGION);
-  for (const target of found.targets) await reconcile(ports, target, signal.trigger, reconcileOptions());
-  return found.targets.map((t) => (t.kind === 'secret' ? t.secretId : t.arn));
+/** The schedules waiting in the group, with their inputs. */
+async function waitingSchedules() {
+  const listed = await scheduler.send(new ListSchedulesCommand({ GroupName: GROUP }));
+  return Promise.all(
+    (listed.Schedules ?? []).map((s) => scheduler.send(new GetScheduleCommand({ Name: s.Name as string, GroupName: GROUP }))),
+  );
 }
 
 async function putPrimaryValue(): Promise<string> {
@@ -108,74 +136,147 @@ async function putPrimaryValue(): Promise<string> {
 }
 
 describe('a secret in us-east-1 replicated to eu-west-1, its consumers in eu-west-1', () => {
-  it("gives the replica the primary's ARN with only the region replaced, as moto names it", async () => {
-    expect((await describeTarget(replicaArn)).arn).toBe(replicaArn);
+  it("gives the replica the primary's ARN with only the region replaced, as moto names it, and reads the replication facts", async () => {
+    const replica = await describeTarget(replicaArn);
+    expect(replica.arn).toBe(replicaArn);
     expect(replicaArn).toBe(primaryArn.replace(`:${PRIMARY_REGION}:`, `:${REGION}:`));
-  });
-
-  it('reads the replication facts from DescribeSecret: the primary lists the replica, the replica names its primary region', async () => {
-    const primary = await describeTarget(primaryArn);
-    const replica = await describeTarget(replicaArn);
-    expect(primary.replicationStatus).toEqual([expect.objectContaining({ region: REGION, status: 'InSync' })]);
-    expect(replicationRole(primary)).toMatchObject({ role: 'primary', replicas: [{ region: REGION, arn: replicaArn }] });
-    expect(replica.primaryRegion).toBe(PRIMARY_REGION);
+    expect(replicationRole(await describeTarget(primaryArn))).toMatchObject({
+      role: 'primary',
+      replicas: [
+        { region: REGION, arn: replicaArn },
+        { region: FAR_REGION, arn: primaryArn.replace(`:${PRIMARY_REGION}:`, `:${FAR_REGION}:`) },
+      ],
+    });
     expect(replicationRole(replica)).toMatchObject({ role: 'replica', primaryRegion: PRIMARY_REGION, primaryArn });
-    expect((await primaryOf(emulator.ports(), replica))?.arn).toBe(primaryArn);
-  });
-
-  it("has the replica's versions follow the primary's, with the same version ids and creation dates", async () => {
-    const version = await putPrimaryValue();
-    const replica = await describeTarget(replicaArn);
-    const primary = await describeTarget(primaryArn);
-    expect(versionOfStage(replica, 'AWSCURRENT')).toBe(version);
-    expect(replica.versionIdsToStages).toEqual(primary.versionIdsToStages);
-    const secrets = emulator.ports().secrets;
-    expect(await secrets.versionDates(replica)).toEqual(await secrets.versionDates(primary));
   });
 
   it('indexes the replica consumers under the replica ARN, whatever the spelling, and the cross-region one under the primary', async () => {
-    const index = emulator.ports().index;
-    expect((await index.entriesOf(replicaArn)).map((e) => e.name).sort()).toEqual([...REPLICA_CONSUMERS].sort());
-    expect((await index.entriesOf(primaryArn)).map((e) => e.name)).toEqual(['xr-primary']);
+    expect((await ports.index.entriesOf(replicaArn)).map((e) => e.name).sort()).toEqual([...REPLICA_CONSUMERS].sort());
+    expect((await ports.index.entriesOf(primaryArn)).map((e) => e.name)).toEqual(['xr-primary']);
   });
 
-  it('redeploys the consumers of the replica and of the primary once on an event forwarded from us-east-1; the same events again do nothing', async () => {
-    // The index rebuild above baselined the ledger; the value put in the test before is the change.
+  it("redeploys the replica's consumers once through the event forwarded from us-east-1; the same events again do nothing", async () => {
+    const version = await putPrimaryValue();
     const events = secretEvents(primaryArn, FROM_PRIMARY_REGION);
-    let targets: string[] = [];
+    let first: EventOutcome | undefined;
     const counts = await newDeployments(async () => {
-      targets = await deliverForwarded(events.putSecretValue());
+      first = await deliver(events.putSecretValue());
     });
     const again = await newDeployments(async () => {
-      await deliverForwarded(events.putSecretValue());
-      await deliverForwarded(events.labelUpdated('AWSCURRENT', 'whatever'));
+      await deliver(events.putSecretValue());
+      await deliver(events.rotationSucceeded());
+      await deliver(events.labelUpdated('AWSCURRENT', version));
     });
 
-    expect(targets).toEqual([primaryArn, replicaArn]);
     expect(counts).toEqual({ ...replicaConsumersOnce, 'xr-primary': 1 });
+    expect(first).toMatchObject({
+      kind: 'report',
+      report: { secret: { arn: primaryArn }, copies: [{ region: REGION, arn: replicaArn, role: 'replica', status: 'InSync' }] },
+    });
+    expect(
+      copyOf(first as EventOutcome)
+        ?.services.map((s) => [s.serviceName, s.outcome])
+        .sort(),
+    ).toEqual(REPLICA_CONSUMERS.map((name) => [name, 'redeployed']).sort());
     expect(again).toEqual(none);
+    expect(await waitingSchedules()).toEqual([]);
   });
 
-  it('redeploys no replica consumer while the replica does not hold the change, then each once when it does', async () => {
+  it('holds the consumers while the replica does not hold the change, asks Scheduler to re-check once, and goes when the re-check finds it', async () => {
     await smPrimary.send(new TagResourceCommand({ SecretId: primaryArn, Tags: [{ Key: HOLD_REPLICATION_TAG, Value: REGION }] }));
     const version = await putPrimaryValue();
     const events = secretEvents(primaryArn, FROM_PRIMARY_REGION);
 
-    const whileHeld = await newDeployments(() => deliverForwarded(events.putSecretValue()));
-    const replica = await describeTarget(replicaArn);
-    const hold = replicaHold(replica, await describeTarget(primaryArn));
-
-    await smPrimary.send(new UntagResourceCommand({ SecretId: primaryArn, TagKeys: [HOLD_REPLICATION_TAG] }));
-    const synced = await describeTarget(replicaArn);
-    const released = await newDeployments(() => deliverForwarded(events.putSecretValue()));
-    const again = await newDeployments(() => deliverForwarded(events.putSecretValue()));
+    let held: EventOutcome | undefined;
+    const whileHeld = await newDeployments(async () => {
+      held = await deliver(events.putSecretValue());
+      await deliver(events.rotationSucceeded());
+    });
+    const schedules = await waitingSchedules();
 
     // The primary's consumer reads the primary, which holds the change at once.
     expect(whileHeld).toEqual({ ...none, 'xr-primary': 1 });
-    expect(hold).toMatchObject({ verdict: 'wait', status: 'InProgress', behind: [{ stage: 'AWSCURRENT', primaryVersion: version }] });
-    expect(versionOfStage(synced, 'AWSCURRENT')).toBe(version);
-    expect(replicaHold(synced, await describeTarget(primaryArn)).verdict).toBe('free');
+    expect(copyOf(held as EventOutcome)?.services).toEqual(
+      REPLICA_CONSUMERS.map(() =>
+        expect.objectContaining({
+          outcome: 'waiting',
+          kind: 'replica',
+          reason: expect.stringContaining(`is InProgress: the replica does not hold AWSCURRENT ${version} yet; re-checked at`),
+        }),
+      ),
+    );
+    // One re-check for the two events: a one-time schedule, a minute on, deleted once it ran.
+    expect(schedules).toHaveLength(1);
+    const [schedule] = schedules;
+    expect(schedule).toMatchObject({
+      ScheduleExpression: expect.stringMatching(/^at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)$/),
+      ScheduleExpressionTimezone: 'UTC',
+      ActionAfterCompletion: 'DELETE',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: RECONCILER, RoleArn: expect.stringContaining(':role/one-time-schedule') },
+    });
+    const payload = JSON.parse(schedule.Target?.Input as string);
+    expect(payload).toEqual(
+      continuationPayload({
+        kind: 'recheck-replica',
+        secretArn: replicaArn,
+        attempt: 1,
+        trigger: expect.objectContaining({ eventName: 'PutSecretValue' }),
+        hop: 1,
+        token: expect.any(String),
+      } as RecheckReplicaRequest),
+    );
+
+    // Replication lands; Scheduler delivers the re-check (twice, as a retry after a lost answer would).
+    await smPrimary.send(new UntagResourceCommand({ SecretId: primaryArn, TagKeys: [HOLD_REPLICATION_TAG] }));
+    let rechecked: EventOutcome | undefined;
+    let redelivered: EventOutcome | undefined;
+    const released = await newDeployments(async () => {
+      rechecked = await deliver(payload);
+      redelivered = await deliver(payload);
+    });
+    const again = await newDeployments(() => deliver(events.putSecretValue()));
+
     expect(released).toEqual({ ...none, ...replicaConsumersOnce });
+    expect(rechecked).toMatchObject({ kind: 'report', report: { secret: { arn: replicaArn }, origin: 'continuation' } });
+    expect(redelivered).toMatchObject({ kind: 'duplicate' });
     expect(again).toEqual(none);
+  });
+
+  it('asks for a re-check of one name once: a second ask is "exists"', async () => {
+    const settings = { group: GROUP, roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/one-time-schedule`, targetArn: RECONCILER };
+    const schedules = schedulerOneTimeSchedules(ports.config, settings, undefined, scheduler);
+    const request: RecheckReplicaRequest = {
+      kind: 'recheck-replica',
+      secretArn: replicaArn,
+      attempt: 2,
+      trigger: { source: 'aws.secretsmanager' },
+      hop: 2,
+      token: '5e3f8a2c-1b4d-4e6f-9a7b-0c1d2e3f4a5b',
+    };
+    const at = new Date(Date.now() + 120_000);
+    expect(await schedules.runAt('replica-contract-2', at, request)).toBe('scheduled');
+    expect(await schedules.runAt('replica-contract-2', at, request)).toBe('exists');
+    await expect(schedules.runAt('not a name', at, request)).rejects.toThrow(/not a schedule name/);
+  });
+
+  it('plan PRIMARY lists the consumers of every replica, by region, and names a region with no deployment', () => {
+    const out = spawnSync(process.execPath, [BIN, 'plan', primaryArn, '--json'], {
+      env: { ...process.env, ...emulator.env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const report = JSON.parse(out.stdout) as Report;
+    expect(report.services.map((s) => s.serviceName)).toEqual(['xr-primary']);
+    expect(report.copies?.map((c) => [c.region, c.role, c.arn])).toEqual([
+      [REGION, 'replica', replicaArn],
+      [FAR_REGION, 'replica', primaryArn.replace(`:${PRIMARY_REGION}:`, `:${FAR_REGION}:`)],
+    ]);
+    expect(report.copies?.[0].report?.services.map((s) => s.serviceName).sort()).toEqual([...REPLICA_CONSUMERS].sort());
+    expect(report.copies?.[1]).toMatchObject({
+      note: `no state table "ecs-secret-redeploy" in ${FAR_REGION}: no deployment there, its consumers are not indexed`,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { formatReport, rebuildRendering } from '../../../functions/cli/format';
+import { formatReport, rebuildRendering, reportRendering } from '../../../functions/cli/format';
 import { clusterArn, DB, report, serviceReport, taskDefinitionArn, V_CURRENT } from '../../kit/factories';
 
 /** The table rows of a formatted report: from the header line up to the first blank line. */
@@ -125,6 +125,40 @@ describe('formatReport', () => {
     const parameter = 'arn:aws:ssm:eu-west-1:111122223333:parameter/prod/token';
     const text = formatReport(report([], { secret: { arn: parameter, name: '/prod/token', versionId: '7' } }));
     expect(text.split('\n')[0]).toBe('secret:  /prod/token (version 7)');
+  });
+});
+
+describe('a report with copies of its secret (replicas)', () => {
+  const REPLICA = DB.replace(':eu-west-1:', ':ap-south-1:');
+  const withCopies = report([serviceReport('orders-api', 'redeployed')], {
+    copies: [
+      {
+        region: 'ap-south-1',
+        arn: REPLICA,
+        role: 'replica',
+        status: 'InProgress',
+        report: report(
+          [serviceReport('orders-api-apac', { outcome: 'waiting', kind: 'replica' }, { reason: 'replication is InProgress' })],
+          {
+            secret: { arn: REPLICA, name: 'prod/orders-db' },
+          },
+        ),
+      },
+      { region: 'us-west-2', arn: DB.replace(':eu-west-1:', ':us-west-2:'), role: 'replica', note: 'no state table "x" in us-west-2' },
+    ],
+  });
+
+  it('renders each copy after the report of the secret named, by region, or why it has none', () => {
+    const text = formatReport(withCopies);
+    expect(text).toContain(`\nreplica in ap-south-1 (InProgress): ${REPLICA}\nsecret:  prod/orders-db`);
+    expect(text).toMatch(/orders-api-apac\s+prod\s+waiting\s+replication is InProgress/);
+    expect(text).toContain('\nreplica in us-west-2: arn:aws:secretsmanager:us-west-2:');
+    expect(text).toContain('no state table "x" in us-west-2\n');
+  });
+
+  it('gives each copy a COPY line in text, followed by its own records', () => {
+    const text = reportRendering(withCopies).text();
+    expect(text).toContain(`COPY\tap-south-1\treplica\t${REPLICA}\tInProgress\t\nSECRET\t${REPLICA}`);
   });
 });
 
