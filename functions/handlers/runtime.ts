@@ -3,7 +3,6 @@ import { schedulesWithOneUseTokens, withOneUseTokens } from '../app/continuation
 import type { RunContext } from '../app/run-context';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { lambdaContinuation } from '../aws/continuation';
-import { schedulerOneTimeSchedules } from '../aws/one-time-schedules';
 import { type LambdaTelemetry, powertoolsTelemetry } from '../aws/powertools';
 import { loadConfig } from '../config';
 import { deadlineIn } from '../domain/rollout/deadline';
@@ -17,8 +16,6 @@ interface Container {
   telemetry: LambdaTelemetry;
   /** The UpdateService bucket its invocations share (one at a time: the reconciler's reserved concurrency is 1). */
   updateBucket: SharedBucket;
-  /** Where its runs ask for later runs: configured on the reconciler only. */
-  schedules?: OneTimeSchedules;
 }
 
 let container: Container | undefined;
@@ -32,8 +29,7 @@ function containerOf(context: Pick<Context, 'invokedFunctionArn'>): Container {
       log: telemetry.log,
       metrics: telemetry.metrics,
     });
-    const settings = config.oneTimeSchedules;
-    container = { ports, telemetry, updateBucket: {}, ...(settings ? { schedules: schedulerOneTimeSchedules(config, settings) } : {}) };
+    container = { ports, telemetry, updateBucket: {} };
   }
   return container;
 }
@@ -61,13 +57,14 @@ export function lambdaInvocation<R>(context: Context, run: (ports: AwsPorts) => 
 /**
  * One invocation's bounds: no claim starts later than the configured margin before Lambda's
  * deadline, and the rest continues in the reconciler (this function itself, when it is the
- * reconciler, else the one RECONCILER_FUNCTION names); later runs (a replica's wait re-checked)
- * are asked for where the function has one-time schedules configured.
+ * reconciler, else the one RECONCILER_FUNCTION names); `schedules`, where the function asks for
+ * its later runs (the reconciler alone: the other bundles do without the Scheduler client).
  */
 export function lambdaRun(
   ports: AwsPorts,
   context: Pick<Context, 'getRemainingTimeInMillis' | 'functionName' | 'awsRequestId'>,
   dryRun: boolean,
+  schedules?: OneTimeSchedules,
 ): RunContext {
   const reconciler = ports.config.reconcilerFunction ?? context.functionName;
   return {
@@ -76,7 +73,7 @@ export function lambdaRun(
     invocationId: context.awsRequestId,
     continuation: withOneUseTokens(ports, lambdaContinuation(ports.clients, reconciler)),
     updateBucket: container?.updateBucket,
-    ...(container?.schedules ? { schedules: schedulesWithOneUseTokens(ports, container.schedules) } : {}),
+    ...(schedules ? { schedules: schedulesWithOneUseTokens(ports, schedules) } : {}),
   };
 }
 
