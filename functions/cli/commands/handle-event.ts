@@ -28,7 +28,8 @@ export const handleEventCommand: CliCommand = {
       .summary('process one EventBridge event exactly as the on-secret-change Lambda function does')
       .description(
         'Processes one EventBridge event (as JSON) exactly as the on-secret-change Lambda function does: a Secrets Manager ' +
-          'or SSM change reconciles that secret; an ECS Deployment State Change re-indexes the service (as refresh-index ' +
+          'or SSM change reconciles that secret (and, for a secret of another region, its replica or primary in this region); ' +
+          'an ECS Deployment State Change re-indexes the service (as refresh-index ' +
           'does) and moves its rollout on (the next wave, or a halt); a Scheduled Event reconciles every indexed secret. ' +
           `Input over ${MAX_INPUT_BYTES / 1024 / 1024} MiB is refused before it is read further.`,
       )

@@ -27,7 +27,9 @@ export const statusCommand: CliCommand = {
         'Where every consumer of SECRET stands now: on current (every task runs the current versions), deploying (its ' +
           'deployment for them is in progress), deploy failed, old tasks (its deployment completed, older tasks still run), ' +
           'redeploying (a run holds it), due (the next reconcile redeploys it), no record, pinned; its wave and the running ' +
-          'tasks on the current versions; then the rollout and a summary line whose counts are those of the rows. --wide ' +
+          'tasks on the current versions; then the rollout and a summary line whose counts are those of the rows. A replica ' +
+          "secret names its primary's region and its replication status, and what its consumers wait for while the change " +
+          'is not there yet (a failed replication is a warning); a primary lists its replicas. --wide ' +
           'adds the versions each runs and must run (the ledger) and its deployment. Changes nothing.\n\n' +
           '--watch refreshes every --interval seconds (redrawn in place on a terminal, with the time of the refresh; ' +
           'appended on a pipe) and stops with a line saying why: every consumer on the current versions (exit 0), the ' +
@@ -42,7 +44,7 @@ export const statusCommand: CliCommand = {
       .addHelpText(
         'after',
         awsCallsHelp([
-          'STS GetCallerIdentity; Secrets Manager DescribeSecret (or SSM DescribeParameters); DynamoDB DescribeTable, Query (index and ledger)',
+          'STS GetCallerIdentity; Secrets Manager DescribeSecret (or SSM DescribeParameters; for a replica, DescribeSecret of its primary too); DynamoDB DescribeTable, Query (index and ledger)',
           'ECS DescribeServices (per ten consumers), ListTasks and DescribeTasks per consumer; with --watch, all of these per refresh',
         ]),
       )
