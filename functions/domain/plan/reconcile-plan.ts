@@ -270,15 +270,18 @@ export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePl
   const rows: ServiceReport[] = [];
   const busy: ReconcilePlan['busy'] = [];
   const due: Array<{ redeploy: Omit<Redeploy, 'slot'>; wave: number }> = [];
-  const replica = planReplica(snapshot, ctx);
+  const planned = planReplica(snapshot, ctx);
   for (const seen of snapshot.seen) {
-    const judged = heldForReplica(judgedByLedger(seen, frame, ctx) ?? judgeLive(seen, frame, ctx, effects), seen.consumer, replica);
+    const judged = heldForReplica(judgedByLedger(seen, frame, ctx) ?? judgeLive(seen, frame, ctx, effects), seen.consumer, planned);
     if (judged.kind === 'row') rows.push(judged.row);
     else if (judged.kind === 'busy') {
       const slot = seen.record?.state === 'claimed' ? seen.record.claim.slot : undefined;
       busy.push({ consumer: seen.consumer, until: judged.until, ...(slot?.key === frame.key ? { wave: slot.wave } : {}) });
     } else due.push(judged);
   }
+  // A re-check only for a wait that holds someone (not for consumers all pinned, or none judged now).
+  const holds = rows.some((r) => r.outcome === 'waiting' && r.kind === 'replica');
+  const replica = planned?.recheck && !holds ? withoutRecheck(planned) : planned;
   const unread =
     replica && snapshot.primaryUnread
       ? [`its primary could not be read (${snapshot.primaryUnread}): the replica's own versions decide`]
@@ -356,6 +359,10 @@ function heldForReplica(judged: Judged, consumer: Consumer, replica: ReconcilePl
     return { kind: 'row', row: { ...row, ...waiting, reason, versions: { ...(versions?.from ? { from: versions.from } : {}), to } } };
   }
   return judged;
+}
+
+function withoutRecheck({ recheck: _, ...rest }: NonNullable<ReconcilePlan['replica']>): ReconcilePlan['replica'] {
+  return rest;
 }
 
 /** What a replica's hold says in the report's warnings: a failed replication, or a wait past its bound. */

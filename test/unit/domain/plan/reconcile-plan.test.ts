@@ -493,6 +493,16 @@ describe('planReconcile: the consumers of a replica secret', () => {
     expect(rowOf(p, 'api')?.reason).toMatch(next ? `re-checked at ${next.at} (${next.attempt} of 4)` : 'the next reconcile looks again');
   });
 
+  it('asks for no re-check when the wait holds nobody (its consumers pinned, or none judged now)', () => {
+    const inProgress = primary('InProgress');
+    expect(planReconcile(snapshot([pinned], { secret: REPLICA, primary: inProgress }), ctx({ recheck: { done: 0 } })).replica).toEqual({
+      hold: expect.objectContaining({ verdict: 'wait' }),
+    });
+    expect(
+      planReconcile(snapshot([], { secret: REPLICA, primary: inProgress }), ctx({ recheck: { done: 0 } })).replica?.recheck,
+    ).toBeUndefined();
+  });
+
   it('redeploys the consumers once the replica holds the change, whatever the replication status says', () => {
     for (const status of ['InSync', 'InProgress']) {
       const p = planReconcile(replicaSnapshot(primary(status, V2)), ctx({ recheck: { done: 0 } }));
