@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { Chat } from './chat';
 import type { Clock } from './clock';
 import type { EcsPort } from './ecs';
 import type { IndexStore } from './index-store';
@@ -24,6 +25,8 @@ export interface Ports {
   rebuilds: RebuildStore;
   ledger: Ledger;
   notifier: Notifier;
+  /** The team's chat channel (an SNS topic), when configured. */
+  chat: Chat;
   clock: Clock;
   log: Logger;
   metrics: Metrics;

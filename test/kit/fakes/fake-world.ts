@@ -13,7 +13,15 @@ import { ACCOUNT, REGION } from '../test-account';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
 import { MemoryRebuildStore } from './rebuilds';
-import { FakeSecrets, MemoryIndexStore, MemoryLedger, MemoryRevisionCache, RecordingMetrics, RecordingNotifier } from './stores';
+import {
+  FakeSecrets,
+  MemoryIndexStore,
+  MemoryLedger,
+  MemoryRevisionCache,
+  RecordingChat,
+  RecordingMetrics,
+  RecordingNotifier,
+} from './stores';
 
 /** Every port in memory, on a virtual clock, with handles to inspect and steer them. */
 export interface FakeWorld {
@@ -25,6 +33,7 @@ export interface FakeWorld {
   rebuilds: MemoryRebuildStore;
   ledger: MemoryLedger;
   notifier: RecordingNotifier;
+  chat: RecordingChat;
   metrics: RecordingMetrics;
   clock: VirtualClock;
   /** A continuation that keeps the requests, for a test to run them as the next invocation would. */
@@ -42,6 +51,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const rebuilds = new MemoryRebuildStore();
   const ledger = new MemoryLedger();
   const notifier = new RecordingNotifier();
+  const chat = new RecordingChat();
   const metrics = new RecordingMetrics();
   const requests: ContinuationRequest[] = [];
   const ports: Ports = {
@@ -53,6 +63,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     rebuilds,
     ledger,
     notifier,
+    chat,
     clock,
     log: silentLogger,
     metrics,
@@ -67,6 +78,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     rebuilds,
     ledger,
     notifier,
+    chat,
     metrics,
     clock,
     continuation: { requests, continueWith: async (r) => void requests.push(r) },
@@ -137,9 +149,13 @@ function suffix(i: number): string {
  * One reconcile of a secret as the reconciler runs it for an event (a PutSecretValue), for the
  * schedule, or for a person; without a deadline unless `options` sets one.
  */
-/** A reconcile's options as an event's run has them (the ledger, the index, no deadline), with overrides. */
+/**
+ * A reconcile's options as an event's run has them (the ledger, the index, no deadline), with
+ * overrides; the schedule's run reconciles every secret (its scope) unless told otherwise.
+ */
 export function reconcileOptions(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
-  return { dryRun: false, force: false, useLedger: true, inventory: 'index', origin: 'event', deadline: NO_DEADLINE, ...overrides };
+  const scope = overrides.origin === 'schedule' ? 'every-secret' : 'one-secret';
+  return { dryRun: false, force: false, useLedger: true, inventory: 'index', origin: 'event', scope, deadline: NO_DEADLINE, ...overrides };
 }
 
 export function reconcileSecret(

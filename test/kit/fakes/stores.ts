@@ -6,6 +6,8 @@ import { diffIndex, type IndexDiff, type IndexEntry, type IndexMeta } from '../.
 import type { LedgerRecord, SecretLedger, SecretRecord } from '../../../functions/domain/ledger/record';
 import type { SecretState } from '../../../functions/domain/plan/secret-state';
 import type { SecretReference } from '../../../functions/domain/references/references';
+import type { ChatNotification } from '../../../functions/domain/report/chat';
+import type { Chat } from '../../../functions/ports/chat';
 import type { Clock } from '../../../functions/ports/clock';
 import type { IndexStore, StoredIndex } from '../../../functions/ports/index-store';
 import type { Ledger, Pair, Written } from '../../../functions/ports/ledger';
@@ -363,6 +365,16 @@ export class RecordingNotifier implements Notifier {
 
   async publish(notifications: Notification[]): Promise<string | undefined> {
     this.published.push(...notifications);
+    return undefined;
+  }
+}
+
+/** A chat channel that keeps what it was sent, for tests to read. */
+export class RecordingChat implements Chat {
+  readonly posted: ChatNotification[] = [];
+
+  async post(messages: ChatNotification[]): Promise<string | undefined> {
+    this.posted.push(...messages);
     return undefined;
   }
 }

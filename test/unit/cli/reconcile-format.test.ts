@@ -19,6 +19,8 @@ const reports = [
 ];
 
 const summary: ReconcileAllSummary = {
+  origin: 'manual',
+  scope: 'every-secret',
   secrets: 3,
   reconciled: 2,
   outcomes: { redeployed: 1, 'would-redeploy': 0, waiting: 1, skipped: 2, failed: 1 },

@@ -25,6 +25,7 @@ const MAP: UsageMap = {
           clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web',
           taskDefinition: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/api:3',
           references: [{ field: 'secrets', name: 'DB', valueFrom: `${DB}:::v1`, versionId: 'v1' }],
+          now: 'pinned',
         },
         {
           kind: 'scheduled-task',
@@ -34,6 +35,7 @@ const MAP: UsageMap = {
           taskDefinition: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/export:2',
           schedule: 'cron(0 3 * * ? *)',
           references: [{ field: 'secrets', name: 'DB', valueFrom: DB }],
+          now: 'standalone',
         },
       ],
       attention: [
