@@ -59,7 +59,7 @@ function expectDocumentedFormat(message: unknown): void {
   expect(
     Object.keys(m.metadata).every((k) => ['threadId', 'summary', 'eventType', 'relatedResources', 'additionalContext'].includes(k)),
   ).toBe(true);
-  expect(Object.values(m.metadata.additionalContext).every((v) => typeof v === 'string')).toBe(true);
+  expect(Object.values(m.metadata.additionalContext as Record<string, unknown>).every((v) => typeof v === 'string')).toBe(true);
 }
 
 describe('chat messages', () => {
