@@ -79,7 +79,7 @@ export function reconcileRendering(run: ReconcileRun): Rendering {
 /** "reconcile of every indexed secret (origin manual)": what ran and who asked, as the JSON says them. */
 function heading(run: ReconcileRun): string {
   const what = run.scope === 'every-secret' ? 'every indexed secret' : plural(run.secrets, 'named secret');
-  return `reconcile of ${what} (origin ${run.origin})${run.dryRun ? ' [dry run]' : ''}: ${run.reconciled} of ${plural(run.secrets, 'secret')} reconciled`;
+  return `reconcile of ${what} (origin ${run.origin})${run.dryRun ? ' [dry run]' : ''}: ${run.reconciled} of ${run.secrets} reconciled`;
 }
 
 function reconcileTable(run: ReconcileRun, style: Style): string {
@@ -117,12 +117,10 @@ function reconcileTable(run: ReconcileRun, style: Style): string {
   if (run.continueFrom) lines.push('', `continued from ${escapeControl(run.continueFrom)}`);
   const drifted = run.drift.reduce((n, d) => n + d.services.length, 0);
   const words = run.reports.flatMap((r) => r.services.map(verdictWord));
-  const summary = [
-    words.length > 0 ? wordSummary(words) : 'no consumers',
-    ...(drifted > 0 ? [`${plural(drifted, 'service')} found behind with no run on them (missed changes)`] : []),
-    ...(run.errors.length > 0 ? [`${plural(run.errors.length, 'secret')} not reconciled`] : []),
-  ].join('; ');
-  lines.push('', paint(style, run.errors.length > 0 ? 'red' : summaryColor(words), summary));
+  // The words of the rows, counted, on one line; what else the run found on lines of their own (80 columns).
+  lines.push('', paint(style, run.errors.length > 0 ? 'red' : summaryColor(words), words.length > 0 ? wordSummary(words) : 'no consumers'));
+  if (drifted > 0) lines.push(paint(style, 'yellow', `${plural(drifted, 'service')} found behind with no run on them (missed changes)`));
+  if (run.errors.length > 0) lines.push(paint(style, 'red', `${plural(run.errors.length, 'secret')} not reconciled`));
   return `${lines.join('\n')}\n`;
 }
 

@@ -35,7 +35,7 @@ describe('what reconcile prints', () => {
   it('says per secret the services to look at, in the words of the screens, with the origin and a summary that counts the rows', () => {
     const text = reconcileRendering(run).table({ color: false });
     expect(text.split('\n')).toEqual([
-      'reconcile of every indexed secret (origin manual): 2 of 3 secrets reconciled',
+      'reconcile of every indexed secret (origin manual): 2 of 3 reconciled',
       '',
       'prod/db:',
       '  SERVICE        CLUSTER  NOW         WHY',
@@ -49,7 +49,9 @@ describe('what reconcile prints', () => {
       '',
       `${secretArn('prod/gone-AbCdEf')}: error: secret not found`,
       '',
-      '1 redeployed, 1 waiting, 1 failed, 1 up to date, 1 excluded; 1 service found behind with no run on them (missed changes); 1 secret not reconciled',
+      '1 redeployed, 1 waiting, 1 failed, 1 up to date, 1 excluded',
+      '1 service found behind with no run on them (missed changes)',
+      '1 secret not reconciled',
       '',
     ]);
   });
