@@ -1,3 +1,5 @@
+import { versionsOfKey } from '../domain/ledger/record';
+import type { Announcement } from '../domain/plan/reconcile-plan';
 import { countOutcomes, type Origin, type Report, type Scope } from '../domain/report/report';
 import type { Notification } from '../ports/notifier';
 
@@ -136,4 +138,27 @@ export function scheduledForDeletion(detail: {
   trigger: Report['trigger'];
 }): Notification {
   return { detailType: DETAIL_TYPES.scheduledForDeletion, detail };
+}
+
+/** The event on the bus for a change of a rollout (of versions `key`) that a run recorded. */
+export function rolloutNotification(secret: SecretIdentity, key: string, announcement: Announcement): Notification {
+  const common = { secret, versions: versionsOfKey(key), rollout: key };
+  switch (announcement.kind) {
+    case 'rollout-started': {
+      const { wave, services, at } = announcement;
+      return rolloutStarted({ ...common, ...(wave !== undefined ? { wave } : {}), services, startedAt: at });
+    }
+    case 'wave-done': {
+      const { wave, next, services, at } = announcement;
+      return waveDone({ ...common, wave, next, services, at });
+    }
+    case 'rollout-completed': {
+      const { services, waves, startedAt, at } = announcement;
+      return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
+    }
+    case 'rollout-halted': {
+      const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
+      return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
+    }
+  }
 }

@@ -5,10 +5,9 @@ import { rolloutChatEvent } from '../../domain/report/chat';
 import type { Report } from '../../domain/report/report';
 import type { Rollout } from '../../domain/rollout/rollout';
 import type { MetricName } from '../../ports/metrics';
-import type { Notification } from '../../ports/notifier';
 import type { Ports } from '../../ports/ports';
 import { chatSecret, postToChat } from '../chat';
-import { rolloutCompleted, rolloutHalted, rolloutStarted, runNotifications, serviceRedeployed, waveDone } from '../notifications';
+import { rolloutNotification, runNotifications, serviceRedeployed } from '../notifications';
 
 /** What a run did to its secret's rollout: its key, the rollout as it stands, the changes it recorded. */
 export interface RolloutOutcome {
@@ -48,7 +47,7 @@ export async function announce(ports: Ports, report: Report, outcome: RolloutOut
         ...(changedAt ? { secondsFromChange: Math.max(0, Math.round((now - changedAt) / 1000)) } : {}),
       }),
     );
-  const changes = outcome.announced.map((a) => rolloutChange(report, outcome.key, a));
+  const changes = outcome.announced.map((a) => rolloutNotification(report.secret, outcome.key, a));
   const warning = await ports.notifier.publish([...runNotifications(report), ...redeployed, ...changes]);
   if (warning) report.warnings.push(warning);
   const secret = chatSecret(report.secret);
@@ -68,27 +67,5 @@ export async function announce(ports: Ports, report: Report, outcome: RolloutOut
   for (const a of outcome.announced) {
     const metric = ROLLOUT_METRICS[a.kind];
     if (metric) ports.metrics.add(metric, 1);
-  }
-}
-
-function rolloutChange(report: Report, key: string, announcement: Announcement): Notification {
-  const common = { secret: report.secret, versions: versionsOfKey(key), rollout: key };
-  switch (announcement.kind) {
-    case 'rollout-started': {
-      const { wave, services, at } = announcement;
-      return rolloutStarted({ ...common, ...(wave !== undefined ? { wave } : {}), services, startedAt: at });
-    }
-    case 'wave-done': {
-      const { wave, next, services, at } = announcement;
-      return waveDone({ ...common, wave, next, services, at });
-    }
-    case 'rollout-completed': {
-      const { services, waves, startedAt, at } = announcement;
-      return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
-    }
-    case 'rollout-halted': {
-      const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
-      return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
-    }
   }
 }
