@@ -81,11 +81,12 @@ export async function handleSignal(
   options: SignalOptions = {},
 ): Promise<Report> {
   if (signal.action === 'warn') {
-    if (signal.warning === 'rotation-failed') return warnRotationFailed(ports, signal.target, signal.trigger, run.dryRun);
-    return warnDeletion(ports, signal.target, signal.trigger, { dryRun: run.dryRun, origin });
+    if (signal.warning === 'rotation-failed')
+      return warnRotationFailed(ports, signal.target, signal.trigger, { dryRun: run.dryRun, origin });
+    return warnDeletion(ports, signal.target, signal.trigger, { dryRun: run.dryRun, origin, scope: 'one-secret' });
   }
   if (signal.action === 'ignore')
-    return ignored(targetIdentity(signal.target), signal.trigger, { origin, dryRun: run.dryRun }, signal.reason);
+    return ignored(targetIdentity(signal.target), signal.trigger, { origin, scope: 'one-secret', dryRun: run.dryRun }, signal.reason);
   const since = ports.clock.now();
   const report = await reconcileTarget(ports, signal.target, signal.trigger, run, origin, options);
   const copies = origin === 'event' ? await copiesHere(ports, signal.target, signal.trigger, run, { ...options, since }) : [];
@@ -137,7 +138,9 @@ async function copiesHere(
 async function handleRequest(ports: Ports, request: RunRequest, run: RunContext): Promise<EventOutcome> {
   if (request.hop > MAX_HOPS) throw new MalformedEventError(`continuation hop ${request.hop} exceeds ${MAX_HOPS}: stopped as a loop`);
   if (request.kind === 'reconcile-all') {
-    const summary = await reconcileAll(ports, request, run.deadline, run.dryRun, { sharedBucket: run.updateBucket });
+    const summary = await reconcileAll(ports, request, run.deadline, run.dryRun, {
+      ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
+    });
     if (summary.continueFrom)
       await continueWith(run, { ...request, from: summary.continueFrom, bucket: summary.bucket, hop: request.hop + 1 });
     return { kind: 'schedule', summary };
@@ -149,7 +152,8 @@ async function handleRequest(ports: Ports, request: RunRequest, run: RunContext)
 /**
  * A later look at a replica whose consumers waited for a change (a one-time schedule delivers
  * it): reconciled again, its plan told how many re-checks ran. Only a secret of this account and
- * region: the payload comes from outside the run that planned it.
+ * region: the payload comes from outside the run that planned it. Who asked is the event whose
+ * run found the wait (only event runs ask for re-checks); the hop says it is a later run.
  */
 async function recheckReplica(ports: Ports, request: RecheckReplicaRequest, run: RunContext): Promise<Report> {
   const location = locationOf(request.secretArn);
@@ -163,7 +167,7 @@ async function recheckReplica(ports: Ports, request: RecheckReplicaRequest, run:
     ports,
     target,
     request.trigger,
-    reconcileOptions(run, 'continuation', { replicaRechecks: request.attempt }),
+    reconcileOptions(run, 'event', { replicaRechecks: request.attempt, hop: request.hop }),
   );
   if (result.unfinished) {
     const rest: ContinueSecretRequest = {
@@ -181,11 +185,12 @@ async function recheckReplica(ports: Ports, request: RecheckReplicaRequest, run:
 async function continueSecret(ports: Ports, request: ContinueSecretRequest, run: RunContext): Promise<Report> {
   const target = parseTarget(request.secretArn);
   if (!target) throw new MalformedEventError(`continuation names "${request.secretArn}", which is not a secret or parameter ARN`);
+  // The run it continues is who asked: its origin goes on, the hop says it is a continuation.
   const result = await reconcile(
     ports,
     target,
     request.trigger,
-    reconcileOptions(run, 'continuation', request.bucket ? { bucket: request.bucket } : {}),
+    reconcileOptions(run, request.origin, { hop: request.hop, ...(request.bucket ? { bucket: request.bucket } : {}) }),
   );
   if (result.unfinished) await continueWith(run, { ...request, bucket: result.bucket, hop: request.hop + 1 }, result.report);
   return result.report;

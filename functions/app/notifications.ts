@@ -1,7 +1,6 @@
 import { versionsOfKey } from '../domain/ledger/record';
 import type { Announcement } from '../domain/plan/reconcile-plan';
-import { countOutcomes, type Report } from '../domain/report/report';
-import type { MetricName } from '../ports/metrics';
+import { countOutcomes, type Origin, type Report, type Scope } from '../domain/report/report';
 import type { Notification } from '../ports/notifier';
 
 /**
@@ -10,6 +9,8 @@ import type { Notification } from '../ports/notifier';
  */
 export const DETAIL_TYPES = {
   serviceRedeployed: 'Service Redeployed',
+  rolloutStarted: 'Rollout Started',
+  waveDone: 'Rollout Wave Done',
   rolloutCompleted: 'Rollout Completed',
   rolloutHalted: 'Rollout Halted',
   rotationFailed: 'Secret Rotation Failed',
@@ -30,10 +31,14 @@ export function runNotifications(report: Report): Notification[] {
   const counts = countOutcomes(report);
   if (counts.redeployed === 0 && counts.failed === 0) return [];
   const acted = report.services.filter((s) => s.outcome === 'redeployed' || s.outcome === 'failed');
-  const detail = { secret: report.secret, trigger: report.trigger, counts, services: acted.map(({ references: _, ...s }) => s) };
+  const run = { ...(report.origin ? { origin: report.origin } : {}), ...(report.scope ? { scope: report.scope } : {}) };
+  const detail = { secret: report.secret, trigger: report.trigger, ...run, counts, services: acted.map(({ references: _, ...s }) => s) };
   const fits = JSON.stringify(detail).length <= MAX_DETAIL_BYTES;
   return [
-    { detailType: RUN_COMPLETED, detail: fits ? detail : { secret: report.secret, trigger: report.trigger, counts, truncated: true } },
+    {
+      detailType: RUN_COMPLETED,
+      detail: fits ? detail : { secret: report.secret, trigger: report.trigger, ...run, counts, truncated: true },
+    },
   ];
 }
 
@@ -55,11 +60,37 @@ export function serviceRedeployed(detail: {
   deploymentId?: string;
   wave: number;
   rollout: string;
-  origin: string;
+  origin?: Origin;
+  scope?: Scope;
   trigger: Report['trigger'];
   secondsFromChange?: number;
 }): Notification {
   return { detailType: DETAIL_TYPES.serviceRedeployed, detail };
+}
+
+/** A rollout's first wave was released (`wave` absent: every wave at once); `services` names those released. */
+export function rolloutStarted(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  wave?: number;
+  services: string[];
+  startedAt: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.rolloutStarted, detail };
+}
+
+/** Every deployment of `wave` completed and wave `next` was released (the last wave is done when the rollout completes). */
+export function waveDone(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  wave: number;
+  next: number;
+  services: string[];
+  at: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.waveDone, detail };
 }
 
 /** Every consumer of a rollout runs the new versions. */
@@ -126,24 +157,29 @@ export function replicationFailed(detail: {
   return { detailType: DETAIL_TYPES.replicationFailed, detail };
 }
 
-/** The metric each announced change counts in. */
-export const ANNOUNCEMENT_METRIC = {
-  'rollout-halted': 'RolloutHalted',
-  'rollout-completed': 'RolloutCompleted',
-  'replication-failed': 'ReplicationFailed',
-} as const satisfies Record<Announcement['kind'], MetricName>;
-
-/** The event of a change a run recorded in the secret's row (`key`: the rollout's). */
-export function announcementNotification(report: Report, key: string, announcement: Announcement): Notification {
-  if (announcement.kind === 'replication-failed') {
-    const { kind: _, at, ...facts } = announcement;
-    return replicationFailed({ secret: report.secret, ...facts, failedAt: at });
+/** The event on the bus for a change of a rollout (of versions `key`), or a failed replication, that a run recorded. */
+export function rolloutNotification(secret: SecretIdentity, key: string, announcement: Announcement): Notification {
+  const common = { secret, versions: versionsOfKey(key), rollout: key };
+  switch (announcement.kind) {
+    case 'rollout-started': {
+      const { wave, services, at } = announcement;
+      return rolloutStarted({ ...common, ...(wave !== undefined ? { wave } : {}), services, startedAt: at });
+    }
+    case 'wave-done': {
+      const { wave, next, services, at } = announcement;
+      return waveDone({ ...common, wave, next, services, at });
+    }
+    case 'rollout-completed': {
+      const { services, waves, startedAt, at } = announcement;
+      return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
+    }
+    case 'rollout-halted': {
+      const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
+      return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
+    }
+    case 'replication-failed': {
+      const { kind: _, at, ...facts } = announcement;
+      return replicationFailed({ secret, ...facts, failedAt: at });
+    }
   }
-  const common = { secret: report.secret, versions: versionsOfKey(key), rollout: key };
-  if (announcement.kind === 'rollout-completed') {
-    const { services, waves, startedAt, at } = announcement;
-    return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
-  }
-  const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
-  return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
 }

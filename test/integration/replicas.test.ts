@@ -238,7 +238,7 @@ describe('a secret in us-east-1 replicated to eu-west-1, its consumers in eu-wes
     const again = await newDeployments(() => deliver(events.putSecretValue()));
 
     expect(released).toEqual({ ...none, ...replicaConsumersOnce });
-    expect(rechecked).toMatchObject({ kind: 'report', report: { secret: { arn: replicaArn }, origin: 'continuation' } });
+    expect(rechecked).toMatchObject({ kind: 'report', report: { secret: { arn: replicaArn }, origin: 'event', hop: 1 } });
     expect(redelivered).toMatchObject({ kind: 'duplicate' });
     expect(again).toEqual(none);
   });

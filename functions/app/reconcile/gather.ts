@@ -102,7 +102,7 @@ async function currentReferences(
   return { references, toSecret, described: !cached };
 }
 
-/** On the schedule: how this rollout's deployments still in progress stand now (see pollDeployments). */
+/** In the reconcile of every secret (the schedule's): how this rollout's deployments still in progress stand now (see pollDeployments). */
 async function poll(
   ports: Ports,
   records: Snapshot['records'],
@@ -111,7 +111,7 @@ async function poll(
   options: ReconcileOptions,
   ctx: PlanContext,
 ): Promise<{ records: Snapshot['records']; polled: LedgerWrite[] }> {
-  if (!options.useLedger || options.origin !== 'schedule') return { records, polled: [] };
+  if (!options.useLedger || options.scope !== 'every-secret') return { records, polled: [] };
   const clusterOf = new Map(consumers.map((c) => [c.serviceArn, c.clusterArn]));
   const polled = await pollDeployments(ports, deployedInRollout(records, frame), clusterOf, ctx.stamp);
   const now = new Map(polled.records.map((r) => [r.serviceArn, r]));

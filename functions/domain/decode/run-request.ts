@@ -1,6 +1,7 @@
 import { MalformedEventError } from '../errors';
 import { parseArn } from '../identity/arn';
 import { REPLICA_RECHECK_DELAYS_MINUTES } from '../plan/replication';
+import type { Origin } from '../report/report';
 import type { BucketState } from '../rollout/rate-limiter';
 import { quoted, textField } from '../text';
 import type { Trigger } from './events';
@@ -10,6 +11,8 @@ export interface ReconcileAllRequest {
   kind: 'reconcile-all';
   /** Resume at this secret (inclusive), in ARN order. */
   from?: string;
+  /** Who asked: the schedule, or a person (`reconcile` without SECRET). */
+  origin: Extract<Origin, 'schedule' | 'manual'>;
   trigger: Trigger;
   bucket?: BucketState;
   hop: number;
@@ -21,7 +24,7 @@ export interface ReconcileAllRequest {
 export interface ContinueSecretRequest {
   kind: 'continue-secret';
   secretArn: string;
-  origin: 'event' | 'manual' | 'schedule';
+  origin: Origin;
   trigger: Trigger;
   bucket?: BucketState;
   hop: number;
@@ -87,6 +90,7 @@ export function isContinuation(input: unknown): boolean {
 export function scheduledRequest(input: Json): ReconcileAllRequest {
   return {
     kind: 'reconcile-all',
+    origin: 'schedule',
     trigger: {
       source: 'schedule',
       detailType: 'Scheduled Event',
@@ -129,7 +133,10 @@ export function decodeContinuation(input: unknown): RunRequest {
   if (body.kind === 'reconcile-all') {
     if (body.from !== undefined && (typeof body.from !== 'string' || !parseArn(body.from)))
       throw new MalformedEventError('continuation "from" must be a secret ARN');
-    return { kind: 'reconcile-all', ...(body.from ? { from: body.from as string } : {}), ...common };
+    // A payload sent before the origin was carried (in flight during an update) came from the schedule.
+    const origin = body.origin ?? 'schedule';
+    if (origin !== 'schedule' && origin !== 'manual') throw new MalformedEventError('continuation "origin" is not one of schedule, manual');
+    return { kind: 'reconcile-all', ...(body.from ? { from: body.from as string } : {}), origin, ...common };
   }
   if (body.kind === 'recheck-replica') {
     const arn = typeof body.secretArn === 'string' ? parseArn(body.secretArn) : undefined;

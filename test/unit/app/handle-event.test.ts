@@ -170,9 +170,14 @@ describe('handleEvent', () => {
   });
 
   it('stops a chain of continuations that has gone on too long, as a loop', async () => {
-    await world.continuation.continueWith({ kind: 'reconcile-all', trigger: { source: 'schedule' }, hop: MAX_HOPS + 1 });
+    await world.continuation.continueWith({
+      kind: 'reconcile-all',
+      origin: 'schedule',
+      trigger: { source: 'schedule' },
+      hop: MAX_HOPS + 1,
+    });
     const request = world.continuation.requests.pop() as RunRequest;
-    await expect(handleEvent(world.ports, continuationPayload(request), invocation(300))).rejects.toThrow(/exceeds 500: stopped as a loop/);
+    await expect(handleEvent(world.ports, continuationPayload(request), invocation(300))).rejects.toThrow(MalformedEventError);
   });
 });
 
@@ -197,7 +202,9 @@ describe('handleEvent: a rotation bigger than one invocation', () => {
     const reports = outcomes.map((o) => (o.kind === 'report' ? o.report : undefined));
     expect(reports.slice(0, -1).every((r) => r?.continued)).toBe(true);
     expect(reports.at(-1)?.continued).toBeUndefined();
-    expect(reports.slice(1).every((r) => r?.origin === 'continuation')).toBe(true);
+    // Who asked stays the event's; each continuing run says its place in the chain.
+    expect(reports.map((r) => r?.origin)).toEqual(reports.map(() => 'event'));
+    expect(reports.map((r) => r?.hop)).toEqual([undefined, ...reports.slice(1).map((_, i) => i + 1)]);
   });
 
   it('runs a scheduled reconcile past its deadline in continuations, from the secret it stopped at', async () => {
@@ -364,7 +371,7 @@ describe('handleEvent: a secret replicated from us-east-1 to this region', () =>
         /^replication from us-east-1 to eu-west-1 is InProgress: the replica does not hold AWSCURRENT \S+ yet; re-checked at \S+ \(1 of 4\)$/,
       ),
     });
-    expect(ran[5].outcome).toMatchObject({ kind: 'report', report: { origin: 'continuation', services: [{ outcome: 'redeployed' }] } });
+    expect(ran[5].outcome).toMatchObject({ kind: 'report', report: { origin: 'event', hop: 2, services: [{ outcome: 'redeployed' }] } });
     expect(redeploys()).toEqual({ [service('orders-api')]: 1, [service('reports')]: 1 });
   });
 
@@ -417,6 +424,10 @@ describe('handleEvent: a secret replicated from us-east-1 to this region', () =>
     ]);
     expect(world.metrics.values.get('ReplicationFailed')).toEqual([1]);
     expect(world.schedules.asked).toEqual([]);
+    // The team's chat hears of it once too, with its consumers (besides the rollout of the primary's consumer).
+    const replication = world.chat.posted.filter((m) => m.metadata?.eventType === 'replication-failed');
+    expect(replication.map((m) => m.content.title)).toEqual(['prod/db: replication to eu-west-1 failed']);
+    expect(replication[0].content.description).toContain('1 service (`orders-api`) keep what it holds');
   });
 
   it('says in the report when a re-check cannot be asked for: the schedule looks again', async () => {
