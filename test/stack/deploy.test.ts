@@ -561,7 +561,7 @@ describe('the bundled handlers, run with the deployed configuration against the 
     expect(out.result).toMatchObject({ secret: { arn: created.ARN }, dryRun: true, services: [] });
   });
 
-  it("keeps the error classes' names through minification (keepNames)", async () => {
+  it("keeps the error classes' names through minification (they name themselves)", async () => {
     const out = await invokeBundle(FUNCTIONS[1], { nothing: 'here' });
     expect(out.errorType).toBe('MalformedEventError');
   });
