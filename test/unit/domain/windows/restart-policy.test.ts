@@ -96,7 +96,7 @@ describe('restartPolicyOf: tags over the stack defaults', () => {
     expect(policy.windowed).toBe(expected.windowed);
     expect(policy.deadlineMinutes).toBe(expected.deadline);
     expect(policy.problems).toHaveLength(expected.problems?.length ?? 0);
-    (expected.problems ?? []).forEach((problem, i) => expect(policy.problems[i]).toMatch(problem));
+    for (const [i, problem] of (expected.problems ?? []).entries()) expect(policy.problems[i]).toMatch(problem);
   });
 });
 
