@@ -11,6 +11,8 @@ export const DETAIL_TYPES = {
   rolloutHalted: 'Rollout Halted',
   rotationFailed: 'Secret Rotation Failed',
   scheduledForDeletion: 'Referenced Secret Scheduled For Deletion',
+  waitingForWindows: 'Services Waiting For Restart Window',
+  deadlineMissed: 'Restart Deadline Missed',
 } as const;
 
 export const RUN_COMPLETED = 'ECS Secret Redeploy Completed';
@@ -104,4 +106,29 @@ export function scheduledForDeletion(detail: {
   trigger: Report['trigger'];
 }): Notification {
   return { detailType: DETAIL_TYPES.scheduledForDeletion, detail };
+}
+
+/** A rollout started with consumers held outside their restart window: when each window opens, when each deadline falls. */
+export function waitingForWindows(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  services: Array<{ service: string; serviceName: string; opensAt?: string; deadline: string }>;
+  at: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.waitingForWindows, detail };
+}
+
+/**
+ * Consumers still run an older version past their restart deadline: an earlier wave or a halted
+ * rollout held them. Sent once per consumer and rollout.
+ */
+export function deadlineMissed(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  services: Array<{ service: string; serviceName: string; deadline: string; waitingFor: string; reason: string }>;
+  at: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.deadlineMissed, detail };
 }

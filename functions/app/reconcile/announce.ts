@@ -5,7 +5,8 @@ import type { Origin, Report } from '../../domain/report/report';
 import type { Rollout } from '../../domain/rollout/rollout';
 import type { Notification } from '../../ports/notifier';
 import type { Ports } from '../../ports/ports';
-import { rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed } from '../notifications';
+import { deadlineMissed, rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed, waitingForWindows } from '../notifications';
+import { restartMetrics } from '../restart-metrics';
 
 /** What a run did to its secret's rollout: its key, the rollout as it stands, the changes it recorded. */
 export interface RolloutOutcome {
@@ -42,15 +43,29 @@ export async function announce(ports: Ports, report: Report, outcome: RolloutOut
   if (failed > 0) ports.metrics.add('RedeployFailed', failed);
   if (report.drift) ports.metrics.add('DriftFound', report.drift.services.length);
   if (changedAt && redeployed.length > 0) ports.metrics.add('SecondsFromChangeToDeploy', Math.max(0, (now - changedAt) / 1000));
-  for (const a of outcome.announced) ports.metrics.add(a.kind === 'rollout-halted' ? 'RolloutHalted' : 'RolloutCompleted', 1);
+  for (const a of outcome.announced)
+    if (a.kind in ROLLOUT_METRICS) ports.metrics.add(ROLLOUT_METRICS[a.kind as keyof typeof ROLLOUT_METRICS], 1);
+  const since = outcome.rollout?.changedAt ?? outcome.rollout?.startedAt;
+  restartMetrics(ports.metrics, report, since ? Date.parse(since) : undefined, now);
 }
+
+const ROLLOUT_METRICS = { 'rollout-halted': 'RolloutHalted', 'rollout-completed': 'RolloutCompleted' } as const;
 
 function rolloutChange(report: Report, key: string, announcement: Announcement): Notification {
   const common = { secret: report.secret, versions: versionsOfKey(key), rollout: key };
+  if (announcement.kind === 'waiting-for-windows')
+    return waitingForWindows({ ...common, services: byService(announcement.services), at: announcement.at });
+  if (announcement.kind === 'deadline-missed')
+    return deadlineMissed({ ...common, services: byService(announcement.services), at: announcement.at });
   if (announcement.kind === 'rollout-completed') {
     const { services, waves, startedAt, at } = announcement;
     return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
   }
   const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
   return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
+}
+
+/** The events name a service `service` (its ARN). */
+function byService<T extends { serviceArn: string }>(list: T[]): Array<Omit<T, 'serviceArn'> & { service: string }> {
+  return list.map(({ serviceArn, ...rest }) => ({ service: serviceArn, ...rest }));
 }

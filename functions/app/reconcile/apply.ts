@@ -60,7 +60,7 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
       });
       await mapWithConcurrency(plan.reindex, 4, (reindex) => applyReindex(ports, reindex));
       const recorded = plan.change ? await recordRollout(ports, secret, gathered.secretRow, plan.change.next) : false;
-      const announced = recorded && plan.change?.announce ? [plan.change.announce] : [];
+      const announced = (recorded && plan.change?.announce) || [];
 
       const others = options.useLedger && plan.redeploys.length > 0 ? await redeployer.readOthers(secret.arn, plan.redeploys) : new Map();
       const onDone = (done: number) => options.onProgress?.({ phase: 'redeploy', done, total: plan.redeploys.length });

@@ -20,6 +20,8 @@ interface RolloutFields {
   changedAt?: string;
   /** Set by `resume`: deployments that failed before it are redeployed. */
   resumedAt?: string;
+  /** The consumers whose restart deadline passed while they still waited: announced once each. */
+  deadlinesMissed?: string[];
 }
 
 export type Rollout =
@@ -48,6 +50,12 @@ export function resumeRollout(rollout: Extract<Rollout, { status: 'halted' }>, n
 }
 
 function fieldsOf(rollout: Rollout): RolloutFields {
-  const { key, startedAt, changedAt, resumedAt } = rollout;
-  return { key, startedAt, ...(changedAt ? { changedAt } : {}), ...(resumedAt ? { resumedAt } : {}) };
+  const { key, startedAt, changedAt, resumedAt, deadlinesMissed } = rollout;
+  return {
+    key,
+    startedAt,
+    ...(changedAt ? { changedAt } : {}),
+    ...(resumedAt ? { resumedAt } : {}),
+    ...(deadlinesMissed ? { deadlinesMissed } : {}),
+  };
 }

@@ -101,6 +101,8 @@ export interface WindowFacts {
   deadline: string;
   /** Why it goes now: its window is open, its deadline passed, or windows were ignored (`--ignore-windows`). */
   released?: 'open' | 'deadline' | 'ignored';
+  /** Its deadline passed while it still waited (an earlier wave, a halted rollout). */
+  missed?: true;
   problems?: string[];
 }
 

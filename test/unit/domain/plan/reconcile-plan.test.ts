@@ -350,12 +350,14 @@ describe('planReconcile: the rollout', () => {
 
     expect(rowOf(p, 'b')).toMatchObject({ outcome: 'waiting', kind: 'resume', reason: expect.stringMatching(/^rollout halted at wave 1/) });
     expect(p.change?.next).toMatchObject({ status: 'halted', halted: { wave: 1, at: NOW.toISOString() } });
-    expect(p.change?.announce).toEqual({
-      kind: 'rollout-halted',
-      wave: 1,
-      at: NOW.toISOString(),
-      failed: [{ serviceArn: live('a').serviceArn, serviceName: 'a', deploymentId: 'ecs-svc/a-2', reason: 'circuit breaker' }],
-    });
+    expect(p.change?.announce).toEqual([
+      {
+        kind: 'rollout-halted',
+        wave: 1,
+        at: NOW.toISOString(),
+        failed: [{ serviceArn: live('a').serviceArn, serviceName: 'a', deploymentId: 'ecs-svc/a-2', reason: 'circuit breaker' }],
+      },
+    ]);
 
     const halted = p.change?.next as Rollout;
     const again = plan([due('b', 2)], [deployed('a', 1, 'FAILED', 'circuit breaker')], halted);
@@ -367,13 +369,9 @@ describe('planReconcile: the rollout', () => {
     const p = plan([], [deployed('a', 1, 'COMPLETED'), deployed('b', 2, 'COMPLETED')], inProgress);
 
     expect(p.change?.next).toEqual({ ...inProgress, status: 'completed', completedAt: NOW.toISOString() });
-    expect(p.change?.announce).toEqual({
-      kind: 'rollout-completed',
-      services: 2,
-      waves: [1, 2],
-      startedAt: EARLIER,
-      at: NOW.toISOString(),
-    });
+    expect(p.change?.announce).toEqual([
+      { kind: 'rollout-completed', services: 2, waves: [1, 2], startedAt: EARLIER, at: NOW.toISOString() },
+    ]);
   });
 
   it('releases every wave at once with all waves, halted or not', () => {
