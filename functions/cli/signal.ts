@@ -34,6 +34,8 @@ export interface SignalRun {
   ledger: boolean;
   /** Every wave at once (--all-waves). */
   allWaves?: boolean;
+  /** Whatever the restart windows (--ignore-windows). */
+  ignoreWindows?: boolean;
 }
 
 /** Runs one signal through the whole pipeline and prints its report; the exit code says whether a service failed. */
@@ -59,6 +61,7 @@ export async function signalReport(
   return handleSignal(ports, signal, cliRun(ctx, run.dryRun), origin, {
     force: run.force,
     allWaves: run.allWaves === true,
+    ignoreWindows: run.ignoreWindows === true,
     inventory: run.scan ? 'scan' : 'index',
     ...(signal.action === 'check' ? await ledgerChoice(ctx, run.ledger) : {}),
     onProgress: ctx.progress.update,
