@@ -45,15 +45,13 @@ describe('schedulerWakeups', () => {
   });
 
   it('takes a schedule of the same name as the one an earlier run created', async () => {
-    scheduler
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ConflictException({
-          Message: `Schedule ${wakeup.name} already exists.`,
-          message: `Schedule ${wakeup.name} already exists.`,
-          $metadata: {},
-        }),
-      );
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        Message: `Schedule ${wakeup.name} already exists.`,
+        message: `Schedule ${wakeup.name} already exists.`,
+        $metadata: {},
+      }),
+    );
     await expect(schedulerWakeups(config, target).schedule(wakeup)).resolves.toBe('exists');
   });
 
