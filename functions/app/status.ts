@@ -3,10 +3,13 @@ import { assertAllowedOwner } from '../domain/identity/owners';
 import type { Target } from '../domain/identity/target';
 import { type Deployment, describeStrategy, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
-import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
+import { describeVersions, holds, type LedgerRecord, type Versions, versionKey } from '../domain/ledger/record';
+import { changedAtOf } from '../domain/plan/restart-hold';
 import { versionOfStage } from '../domain/plan/secret-state';
 import { type Report, secretIdentity } from '../domain/report/report';
 import type { Rollout } from '../domain/rollout/rollout';
+import { waveOf } from '../domain/rollout/waves';
+import { instant, restartPolicyOf, restartVerdict, type WindowFacts } from '../domain/windows/restart-policy';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { describeLive } from './describe-live';
@@ -44,6 +47,8 @@ export type ConsumerNow =
   | 'redeploying'
   /** Behind: the next reconcile redeploys it. */
   | 'due'
+  /** Behind, and held outside its restart window until it opens (or its deadline falls). */
+  | 'window'
   /** No ledger record yet: the next reconcile records what it runs. */
   | 'no record'
   | 'pinned'
@@ -81,6 +86,8 @@ export interface ConsumerStatus {
   strategy?: string;
   /** Live: ECS's record of the deployment that brought `runs`, where ECS offers its records. */
   serviceDeployment?: ServiceDeploymentStatus;
+  /** Live, when behind: what its restart window and deadline say (when it opens, when the deadline falls), and why it waits. */
+  window?: WindowFacts & { waits?: string };
 }
 
 export interface SecretStatus {
@@ -94,6 +101,8 @@ export interface SecretStatus {
   now: Partial<Record<ConsumerNow, number>>;
   /** "N of M services fully on version X; K tasks still on older versions". */
   summary: string;
+  /** Live: the consumers held for their restart window, the soonest opening, the soonest deadline; and the waves they hold back. */
+  windows?: { waiting: number; opensAt?: string; deadline: string; holds: string[] };
   /** True when nothing is left to do or to wait for: every consumer fully on the current versions (pinned ones aside). */
   done: boolean;
 }
@@ -111,6 +120,13 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
   const [entries, ledger] = await Promise.all([ports.index.entriesOf(secret.arn), ports.ledger.records(secret.arn)]);
   const recordOf = new Map(ledger.services.map((r) => [r.serviceArn, r]));
   const services = entries.filter((e) => e.kind === 'service');
+  // The deadline counts from the change the rollout of the current versions recorded (else the secret's last change).
+  const currentKey = versionKey(
+    Object.assign({}, ...services.map((e) => desiredVersions(e.references, secret)).map((d) => (d.kind === 'follows' ? d.versions : {}))),
+  );
+  const rollout = ledger.secret?.rollout?.key === currentKey ? ledger.secret.rollout : undefined;
+  const changedAt = changedAtOf(rollout, undefined, secret, ports.clock.now());
+  const waveOfLive = new Map<string, number>();
   const live = options.live
     ? await describeLive(
         ports,
@@ -141,6 +157,11 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     const onOlder = tasks && countOlder(tasks, state, record, service?.deployments ?? []);
     const settled = !record?.deploymentId || deploymentState === 'COMPLETED' || deploymentState === 'replaced by a newer deployment';
     const fullyOnCurrent = state === 'up-to-date' && settled && (onOlder ?? 0) === 0;
+    // Behind, as ECS shows it: its restart window and deadline say whether the next reconcile redeploys it.
+    const policy = service && state === 'due' ? restartPolicyOf(service.tags, ports.config.restartDefaults) : undefined;
+    const verdict = policy && restartVerdict(policy, changedAt, ports.clock.now());
+    if (service) waveOfLive.set(entry.resourceArn, waveOf(service.tags, ports.config.defaultWave).wave);
+    const window = verdict?.facts ? { window: { ...verdict.facts, ...(verdict.go ? {} : { waits: verdict.reason }) } } : {};
     return {
       ...base,
       state,
@@ -166,9 +187,10 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
           : {}),
       ...(tasks && onOlder !== undefined ? { tasks: { running: tasks.length, onOlderVersions: onOlder } } : {}),
       fullyOnCurrent,
-      now: nowOf(state, fullyOnCurrent, settled, deploymentState),
+      now: verdict && !verdict.go ? 'window' : nowOf(state, fullyOnCurrent, settled, deploymentState),
       ...(service ? { strategy: describeStrategy(service.strategy) } : {}),
       ...(found && record ? deploymentRecordStatus(found, record, service) : {}),
+      ...window,
     };
   });
   consumers.sort((a, b) => a.serviceName.localeCompare(b.serviceName));
@@ -182,9 +204,10 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
   const taskPart = options.live ? `; ${olderTasks} task(s) still on older versions` : '';
   const now: Partial<Record<ConsumerNow, number>> = {};
   for (const c of following) now[c.now] = (now[c.now] ?? 0) + 1;
+  const windows = windowsOf(consumers, waveOfLive);
   const others = Object.entries(now)
     .filter(([what]) => what !== 'on current')
-    .map(([what, n]) => `${n} ${what}`);
+    .map(([what, n]) => (what === 'window' && windows ? `${n} ${what} ${windowNote(windows)}` : `${n} ${what}`));
   const nowPart = others.length > 0 ? `; ${others.join(', ')}` : '';
   return {
     secret: secretIdentity(secret),
@@ -195,7 +218,32 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     now,
     summary: `${fully} of ${following.length} services fully on ${version}${nowPart}${taskPart}`,
     done: fully === following.length,
+    ...(windows ? { windows } : {}),
   };
+}
+
+/**
+ * The consumers held for their restart window: how many, the soonest opening and deadline, and
+ * the waves behind them that wait (a wave whose services wait for their window holds the next).
+ */
+function windowsOf(consumers: ConsumerStatus[], waves: Map<string, number>): SecretStatus['windows'] {
+  const held = consumers.filter((c) => c.now === 'window' && c.window);
+  if (held.length === 0) return undefined;
+  const soonest = (values: Array<string | undefined>) => values.filter((v): v is string => v !== undefined).sort()[0];
+  const lowest = Math.min(...held.map((c) => waves.get(c.service) ?? Number.POSITIVE_INFINITY));
+  const behind = consumers.filter((c) => c.now === 'due' && (waves.get(c.service) ?? Number.NEGATIVE_INFINITY) > lowest);
+  const holds =
+    behind.length > 0
+      ? [`wave ${lowest} waits for a window, and the waves after it with it: ${behind.map((c) => c.serviceName).join(', ')}`]
+      : [];
+  const opensAt = soonest(held.map((c) => c.window?.opensAt));
+  return { waiting: held.length, ...(opensAt ? { opensAt } : {}), deadline: soonest(held.map((c) => c.window?.deadline)) as string, holds };
+}
+
+/** "(the first opens 2026-11-24T02:00Z; deadline 2026-11-24T14:00Z)" */
+export function windowNote(windows: NonNullable<SecretStatus['windows']>): string {
+  const opens = windows.opensAt ? `the first opens ${instant(new Date(windows.opensAt))}; ` : '';
+  return `(${opens}deadline ${instant(new Date(windows.deadline))})`;
 }
 
 function nowOf(state: ConsumerState, fullyOnCurrent: boolean, settled: boolean, deploymentState: string | undefined): ConsumerNow {

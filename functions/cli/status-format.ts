@@ -1,7 +1,8 @@
-import type { ConsumerNow, SecretStatus } from '../app/status';
+import { type ConsumerNow, type SecretStatus, windowNote } from '../app/status';
 import { lastPathSegment } from '../domain/identity/arn';
 import { describeVersions } from '../domain/ledger/record';
 import { escapeControl } from '../domain/text';
+import { instant } from '../domain/windows/restart-policy';
 import { type Color, paint, plural, type Rendering, type Style, table, textLine } from './output';
 
 /**
@@ -22,6 +23,7 @@ const NOW_COLORS: Record<ConsumerNow, Color | undefined> = {
   redeploying: 'yellow',
   'old tasks': 'yellow',
   due: 'yellow',
+  window: 'yellow',
   'deploy failed': 'red',
   'no record': 'dim',
   pinned: 'dim',
@@ -51,7 +53,7 @@ function formatCompactStatus(status: SecretStatus, style: Style): string {
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
     lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'TASKS CUR/ALL'], rows, style));
-    lines.push(...strategyLines(status));
+    lines.push(...strategyLines(status), ...windowLines(status));
   }
   lines.push('', paint(style, status.done ? 'green' : 'yellow', compactSummary(status)));
   return `${lines.join('\n')}\n`;
@@ -63,7 +65,7 @@ function compactSummary(status: SecretStatus): string {
   const onCurrent = status.now['on current'] ?? 0;
   const others = Object.entries(status.now)
     .filter(([what]) => what !== 'on current')
-    .map(([what, n]) => `${n} ${what}`);
+    .map(([what, n]) => (what === 'window' && status.windows ? `${n} ${what} ${windowNote(status.windows)}` : `${n} ${what}`));
   const olderTasks = status.consumers.reduce((n, c) => n + (c.tasks?.onOlderVersions ?? 0), 0);
   const tasks = status.consumers.some((c) => c.tasks) ? [`${plural(olderTasks, 'task')} on older versions`] : [];
   return [`${onCurrent} of ${plural(following.length, 'service')} on current`, ...others, ...tasks].join('; ');
@@ -123,7 +125,7 @@ function formatStatus(status: SecretStatus, style: Style): string {
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
     lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'NOW', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows, style));
-    lines.push(...strategyLines(status));
+    lines.push(...strategyLines(status), ...windowLines(status, true));
   }
   lines.push('', paint(style, status.done ? 'green' : 'yellow', status.summary));
   return `${lines.join('\n')}\n`;
@@ -147,6 +149,41 @@ function strategyLines(status: SecretStatus): string[] {
         ...(d?.bakeEndsAt ? [`  bake ends ${d.bakeEndsAt.replace(/\.\d+Z$/, 'Z')}`] : []),
       ].map(escapeControl);
     }),
+  ];
+}
+
+/** What a consumer's restart window says, in the first line of its entry below the table. */
+const WINDOW_SAYS = {
+  waits: 'waits for its window',
+  never: 'no window opens: held until its deadline',
+  open: 'its window is open: the next reconcile redeploys it',
+  deadline: 'its deadline has passed: the next reconcile redeploys it',
+  ignored: 'windows ignored',
+} as const;
+
+/**
+ * Per consumer behind whose restart window has a say: what it waits for or what releases it,
+ * the window (as written, with its tag), when it opens and when the deadline falls, the tags that
+ * do not parse; then the waves it holds back. Each line within 80 columns, but with `wide`.
+ */
+function windowLines(status: SecretStatus, wide = false): string[] {
+  const shown = status.consumers.filter((c) => c.window);
+  if (shown.length === 0) return [];
+  const fit = (line: string) => (wide ? line : fitted(line, 80));
+  return [
+    '',
+    ...shown.flatMap((c) => {
+      const w = c.window as NonNullable<typeof c.window>;
+      const says = w.released ?? (w.opensAt ? 'waits' : 'never');
+      const when = [...(w.opensAt ? [`opens ${instant(new Date(w.opensAt))}`] : []), `deadline ${instant(new Date(w.deadline))}`];
+      return [
+        `${c.serviceName}: ${WINDOW_SAYS[says]}`,
+        ...(w.value ? [`  ${w.value} (${w.tag === 'default' ? "the stack's default" : w.tag})`] : []),
+        `  ${when.join('; ')}`,
+        ...(w.problems ?? []).map((p) => `  ${p}`),
+      ].map((line) => fit(escapeControl(line)));
+    }),
+    ...(status.windows?.holds ?? []).map((line) => fit(escapeControl(line))),
   ];
 }
 
@@ -187,6 +224,11 @@ function statusText(status: SecretStatus): string {
           c.serviceDeployment?.bakeEndsAt,
           c.service,
         ]),
+      ),
+    ...status.consumers
+      .filter((c) => c.window)
+      .map((c) =>
+        textLine(['WINDOW', c.serviceName, c.now, c.window?.opensAt, c.window?.deadline, c.window?.tag, c.window?.released, c.service]),
       ),
     textLine(['SUMMARY', status.summary]),
   ].join('');

@@ -2,6 +2,9 @@ import { handleEvent } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { reconcile } from '../../../functions/app/reconcile';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
+import { secretStatus } from '../../../functions/app/status';
+import { buildUsageMap } from '../../../functions/app/usage-map';
+import { statusRendering } from '../../../functions/cli/status-format';
 import { type Wakeup, wakeupPayload } from '../../../functions/domain/decode/wakeup-request';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import type { Report } from '../../../functions/domain/report/report';
@@ -230,6 +233,60 @@ describe('a rotation at 14:00, windows at 02:00', () => {
     expect(world.metrics.values.get('RestartDeadlinesMissed')).toEqual([1, 1]);
     expect(world.metrics.values.get('WaitingForWindow')).toEqual([2, 2, 2]);
     expect(world.metrics.values.get('OldestWindowWaitSeconds')).toEqual([0, 5400, 7200]);
+  });
+
+  it('status says which services wait for their window, when it opens, when the deadline falls, and the waves they hold', async () => {
+    tag('orders-worker', { [WAVE_TAG]: '2', [WINDOW_TAG]: '' });
+    tag('orders-ledger', { [WINDOW_TAG]: 'weekdays 02:00' });
+    await onRotation();
+    at('2026-11-23T15:00:00Z');
+
+    const status = await secretStatus(world.ports, parseTarget(ordersDb) as Target);
+    const now = Object.fromEntries(status.consumers.map((c) => [c.serviceName, c.now]));
+    expect(now).toMatchObject({ 'orders-api': 'window', 'orders-ledger': 'window', 'orders-worker': 'due' });
+    expect(status.consumers.find((c) => c.serviceName === 'orders-api')?.window).toMatchObject({
+      opensAt: '2026-11-24T02:00:00.000Z',
+      deadline: '2026-11-24T14:00:00.000Z',
+    });
+    expect(status.summary).toMatch(/2 window \(the first opens 2026-11-24T02:00Z; deadline 2026-11-24T14:00Z\)/);
+    expect(status.windows?.holds).toEqual(['wave 1 waits for a window, and the waves after it with it: orders-worker']);
+
+    const table = statusRendering(status).table({ color: false });
+    expect(table).toContain(
+      [
+        'orders-api: waits for its window',
+        '  daily 02:00-02:30 UTC (ecs-secret-redeploy:window)',
+        '  opens 2026-11-24T02:00Z; deadline 2026-11-24T14:00Z',
+        'orders-ledger: no window opens: held until its deadline',
+        '  deadline 2026-11-24T14:00Z',
+        '  tag ecs-secret-redeploy:window="weekdays 02:00" does not parse (expected DAYS…',
+        'wave 1 waits for a window, and the waves after it with it: orders-worker',
+      ].join('\n'),
+    );
+    expect(table).toMatch(/2 window \(the first opens 2026-11-24T02:00Z; deadline 2026-11-24T14:00Z\)/);
+    for (const line of table.split('\n').slice(0, -2)) expect(line.length).toBeLessThanOrEqual(80);
+    expect(statusRendering(status).text()).toContain('WINDOW\torders-api\twindow\t2026-11-24T02:00:00.000Z\t2026-11-24T14:00:00.000Z');
+  });
+
+  it("the usage map shows each service's windows and deadline, and a tag that does not parse as needing attention", async () => {
+    tag('orders-ledger', { [WINDOW_TAG]: 'weekdays 02:00', [DEADLINE_TAG]: '7d' });
+    const map = await buildUsageMap(
+      { ...world.ports, schedules: { fromRules: async () => [], fromSchedules: async () => [] } },
+      { inventory: 'index' },
+    );
+    const db = map.secrets.find((s) => s.arn === ordersDb);
+    const consumers = Object.fromEntries((db?.consumers ?? []).map((c) => [c.name, c.restart]));
+    expect(consumers['orders-api']).toEqual({ windows: ['daily 02:00-02:30 UTC'], deadlineMinutes: 1440, problems: [] });
+    expect(consumers['orders-ledger']).toEqual({
+      windows: [],
+      deadlineMinutes: 10080,
+      problems: [expect.stringMatching(/does not parse .*: it never opens$/)],
+    });
+    expect(db?.attention).toContainEqual({
+      kind: 'restart-window',
+      message: expect.stringMatching(/^tag ecs-secret-redeploy:window="weekdays 02:00" does not parse/),
+      consumers: ['orders-ledger'],
+    });
   });
 
   it('redeploys now with --ignore-windows (a leaked credential)', async () => {
