@@ -23,6 +23,7 @@ export const SIGNAL_CALLS = [
 export const REDEPLOY_CALLS = [
   ...SIGNAL_CALLS,
   'ECS UpdateService (forceNewDeployment); DynamoDB PutItem, DeleteItem, BatchWriteItem; EventBridge PutEvents when EVENT_BUS_NAME is set',
+  'EventBridge Scheduler CreateSchedule when a service waits for its restart window and WAKEUP_SCHEDULE_GROUP is set (the functions set it)',
 ];
 
 /** How plan, redeploy, reconcile and handle-event run what they were given. */
