@@ -2,7 +2,7 @@ import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-
 import type { Config } from '../config';
 import { wakeupPayload } from '../domain/decode/wakeup-request';
 import type { Wakeups } from '../ports/wakeups';
-import { clientSettings, type Instrument } from './clients';
+import { clientSettings, type Instrument, lazyClient } from './clients';
 
 /**
  * Wakeups as EventBridge Scheduler one-time schedules: `at()` in UTC, no flexible window, deleted
@@ -13,14 +13,7 @@ import { clientSettings, type Instrument } from './clients';
  * delivery is retried for at most 30 minutes.
  */
 export function schedulerWakeups(config: Config, target: NonNullable<Config['wakeups']>, instrument?: Instrument): Wakeups {
-  let client: SchedulerClient | undefined;
-  const scheduler = () => {
-    if (!client) {
-      client = new SchedulerClient(clientSettings(config));
-      instrument?.(client);
-    }
-    return client;
-  };
+  const scheduler = lazyClient(() => new SchedulerClient(clientSettings(config)), instrument);
   return {
     async schedule(wakeup) {
       try {
