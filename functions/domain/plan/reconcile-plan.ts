@@ -523,7 +523,7 @@ function heldRow(held: Held, halted: boolean): ServiceReport {
   return reportRow(
     redeploy.consumer,
     { outcome: 'waiting', kind: halted ? 'resume' : 'window' },
-    halted ? `the rollout is halted: resume it once fixed; then it ${reason}` : reason,
+    halted ? `${reason}; and the rollout is halted: resume it once fixed` : reason,
     { desired: redeploy.desired, ...(redeploy.record ? { record: redeploy.record } : {}), wave, window: facts },
   );
 }

@@ -262,7 +262,7 @@ describe('planReconcile: restart windows', () => {
     const p = plan([behind('batch', { [WINDOW_TAG]: NIGHTS })], ctx('2026-11-23T15:00:00Z'), { rollout: halted });
     expect(rowOf(p, 'batch')).toMatchObject({
       kind: 'resume',
-      reason: expect.stringMatching(/^the rollout is halted: resume it once fixed; then it waits for window/),
+      reason: expect.stringMatching(/^waits for window .*; and the rollout is halted: resume it once fixed$/),
     });
     expect(p.wakeups).toEqual([]);
   });
