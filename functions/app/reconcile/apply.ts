@@ -9,6 +9,7 @@ import { mapWithConcurrency } from '../../util/concurrency';
 import { commitRecord, commitSecret } from '../compare-and-set';
 import { applyReindex } from '../index-writes';
 import type { Redeployer } from '../redeploy';
+import { scheduleWakeups } from '../wakeups';
 import type { Gathered } from './gather';
 import type { ReconcileOptions } from './options';
 
@@ -21,6 +22,8 @@ export interface Applied {
   unfinished: boolean;
   /** The rollout's changes this run recorded, to announce. */
   announced: Announcement[];
+  /** What could not be done and only costs time (a wakeup not scheduled). */
+  warnings: string[];
 }
 
 /** Carries plans out: for real, or, in a dry run, as a preview that changes nothing. */
@@ -35,7 +38,13 @@ export interface Executor {
 /** A dry run: the plan's redeploys as the rows they would be, nothing written, nothing sent. */
 export function previewer(secret: SecretState): Executor {
   return {
-    apply: async (plan) => ({ rows: [...plan.rows, ...preview(plan, secret)], busy: plan.busy, unfinished: false, announced: [] }),
+    apply: async (plan) => ({
+      rows: [...plan.rows, ...preview(plan, secret)],
+      busy: plan.busy,
+      unfinished: false,
+      announced: [],
+      warnings: [],
+    }),
     waits: false,
     announces: false,
   };
@@ -60,7 +69,8 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
       });
       await mapWithConcurrency(plan.reindex, 4, (reindex) => applyReindex(ports, reindex));
       const recorded = plan.change ? await recordRollout(ports, secret, gathered.secretRow, plan.change.next) : false;
-      const announced = recorded && plan.change?.announce ? [plan.change.announce] : [];
+      const announced = (recorded && plan.change?.announce) || [];
+      const warnings = await scheduleWakeups(ports, plan.wakeups);
 
       const others = options.useLedger && plan.redeploys.length > 0 ? await redeployer.readOthers(secret.arn, plan.redeploys) : new Map();
       const onDone = (done: number) => options.onProgress?.({ phase: 'redeploy', done, total: plan.redeploys.length });
@@ -70,10 +80,15 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
           ? await redeployer.redeploy(redeploy, secret.arn, others.get(redeploy.service.serviceArn))
           : await redeployer.redeployUnguarded(redeploy.service),
       }));
-      const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced };
+      const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced, warnings };
       for (const { redeploy, result } of results) {
         const { consumer, desired, record, slot } = redeploy;
-        const extra = { desired, ...(record ? { record } : {}), ...(slot ? { wave: slot.wave } : {}) };
+        const extra = {
+          desired,
+          ...(record ? { record } : {}),
+          ...(slot ? { wave: slot.wave } : {}),
+          ...(redeploy.window ? { window: redeploy.window } : {}),
+        };
         if (result.outcome === 'busy') applied.busy.push({ consumer, until: result.until, ...(slot ? { wave: slot.wave } : {}) });
         else if (result.outcome === 'deferred') {
           applied.unfinished = true;

@@ -54,6 +54,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     clusters: ports.config.clusters,
     defaultWave: ports.config.defaultWave,
     ...(ports.config.region ? { region: ports.config.region } : {}),
+    restart: { defaults: ports.config.restartDefaults, ignoreWindows: options.ignoreWindows === true },
   });
 
   const rows: ServiceReport[] = [];
@@ -69,7 +70,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     const applied = await executor.apply(plan, gathered);
     rows.push(...applied.rows);
     for (const arn of plan.drift) drift.add(arn);
-    warnings.push(...plan.warnings);
+    warnings.push(...plan.warnings, ...applied.warnings);
     Object.assign(outcome, { key: plan.key, ...(plan.rollout ? { rollout: plan.rollout } : {}) });
     outcome.announced.push(...applied.announced);
     unfinished ||= applied.unfinished;
