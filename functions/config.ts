@@ -2,6 +2,8 @@ import { ConfigError } from './domain/errors';
 import { isRegion, parseArn } from './domain/identity/arn';
 import { parseSecretOwners, type SecretOwners } from './domain/identity/owners';
 import { quoted } from './domain/text';
+import { DEFAULT_DEADLINE_MINUTES, parseDeadline, type RestartDefaults } from './domain/windows/restart-policy';
+import { parseWindow, type RestartWindow } from './domain/windows/window';
 
 /** Everything the service can be told from outside. Built once per process by {@link loadConfig}. */
 export interface Config {
@@ -63,21 +65,17 @@ export interface Config {
   /** The read-only role each owner account holds for this tool (OWNER_READ_ROLE), assumed to read its secrets' state. */
   ownerReadRole: string;
   /**
-   * Where the reconciler asks for its later runs (a replica's wait re-checked): EventBridge
-   * Scheduler one-time schedules in this group, run with this role, invoking this function
-   * (ONE_TIME_SCHEDULE_GROUP, ONE_TIME_SCHEDULE_ROLE_ARN, ONE_TIME_SCHEDULE_TARGET_ARN; the stack sets
-   * them on the reconciler only), undelivered ones going to DEAD_LETTER_QUEUE_ARN. Undefined: no
-   * later runs (the CLI); the next reconcile looks again.
+   * The restart window of a service without window tags (DEFAULT_RESTART_WINDOW, windows
+   * separated by `;`; none by default: at once) and the deadline of one without a deadline tag
+   * (DEFAULT_RESTART_DEADLINE: 30m, 24h, 7d; a day by default).
    */
-  oneTimeSchedules?: OneTimeScheduleSettings;
-}
-
-/** See {@link Config.oneTimeSchedules}. */
-export interface OneTimeScheduleSettings {
-  group: string;
-  roleArn: string;
-  targetArn: string;
-  deadLetterArn?: string;
+  restartDefaults: RestartDefaults;
+  /**
+   * Where one-time reconciles go when a held consumer may go (WAKEUP_SCHEDULE_GROUP,
+   * WAKEUP_ROLE_ARN, WAKEUP_TARGET_ARN, all three or none): the Scheduler group, the execution
+   * role it assumes, the reconciler it invokes. None: the scheduled reconcile catches them.
+   */
+  wakeups?: { group: string; roleArn: string; functionArn: string };
 }
 
 export const DEFAULT_STATE_TABLE = 'ecs-secret-redeploy';
@@ -121,7 +119,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     metricsNamespace: nonEmpty(env.POWERTOOLS_METRICS_NAMESPACE) ?? DEFAULT_METRICS_NAMESPACE,
     secretOwners: secretOwners(env.SECRET_OWNERS),
     ownerReadRole: roleName(env.OWNER_READ_ROLE),
-    oneTimeSchedules: oneTimeSchedules(env),
+    restartDefaults: {
+      windows: restartWindows(env.DEFAULT_RESTART_WINDOW),
+      deadlineMinutes: restartDeadline(env.DEFAULT_RESTART_DEADLINE),
+    },
+    wakeups: wakeupTarget(env),
   };
   const merged = { ...config, ...definedOnly(overrides) };
   if (!Number.isInteger(merged.maxConcurrency) || merged.maxConcurrency < 1 || merged.maxConcurrency > 50) {
@@ -141,41 +143,48 @@ function region(env: Env): string | undefined {
   return undefined;
 }
 
-/** The one-time schedules' settings: all three names or none (a half-configured stack is a configuration error). */
-function oneTimeSchedules(env: Env): OneTimeScheduleSettings | undefined {
-  const [group, roleArn, targetArn] = ['ONE_TIME_SCHEDULE_GROUP', 'ONE_TIME_SCHEDULE_ROLE_ARN', 'ONE_TIME_SCHEDULE_TARGET_ARN'].map(
-    (name) => nonEmpty(env[name]),
-  );
-  if (group === undefined && roleArn === undefined && targetArn === undefined) return undefined;
-  if (group === undefined || roleArn === undefined || targetArn === undefined)
-    throw new ConfigError(
-      'ONE_TIME_SCHEDULE_GROUP, ONE_TIME_SCHEDULE_ROLE_ARN and ONE_TIME_SCHEDULE_TARGET_ARN go together: set all three or none',
-    );
-  if (!/^[0-9a-zA-Z_.-]{1,64}$/.test(group))
-    throw new ConfigError(`ONE_TIME_SCHEDULE_GROUP must be a schedule group name, got ${quoted(group, 80)}`);
-  const arnOf = (name: string, value: string, service: string) => {
-    const arn = parseArn(value);
-    if (arn?.service !== service) throw new ConfigError(`${name} must be an ${service} ARN, got ${quoted(value, 120)}`);
-    return value;
-  };
-  // An IAM ARN has no region, which the regional ARN grammar wants.
-  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(roleArn))
-    throw new ConfigError(`ONE_TIME_SCHEDULE_ROLE_ARN must be an IAM role ARN, got ${quoted(roleArn, 120)}`);
-  const deadLetter = nonEmpty(env.DEAD_LETTER_QUEUE_ARN);
-  return {
-    group,
-    roleArn,
-    targetArn: arnOf('ONE_TIME_SCHEDULE_TARGET_ARN', targetArn, 'lambda'),
-    ...(deadLetter ? { deadLetterArn: arnOf('DEAD_LETTER_QUEUE_ARN', deadLetter, 'sqs') } : {}),
-  };
-}
-
 function secretOwners(raw: string | undefined): SecretOwners {
   try {
     return parseSecretOwners(raw);
   } catch (error) {
     throw new ConfigError(`SECRET_OWNERS ${(error as Error).message}`);
   }
+}
+
+/** The stack's default windows: none, or windows separated by `;`, each `DAYS HH:MM-HH:MM ZONE`. */
+function restartWindows(raw: string | undefined): RestartWindow[] {
+  const value = nonEmpty(raw);
+  if (value === undefined) return [];
+  return value.split(';').map((text) => {
+    const parsed = parseWindow(text);
+    if ('problem' in parsed) throw new ConfigError(`DEFAULT_RESTART_WINDOW ${quoted(text.trim(), 80)} does not parse: ${parsed.problem}`);
+    return parsed;
+  });
+}
+
+function restartDeadline(raw: string | undefined): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return DEFAULT_DEADLINE_MINUTES;
+  const parsed = parseDeadline(value);
+  if (typeof parsed !== 'number') throw new ConfigError(`DEFAULT_RESTART_DEADLINE ${parsed.problem}`);
+  return parsed;
+}
+
+/** The wakeups' Scheduler group, role and target: all three, or none. */
+function wakeupTarget(env: Env): Config['wakeups'] {
+  const group = nonEmpty(env.WAKEUP_SCHEDULE_GROUP);
+  const roleArn = nonEmpty(env.WAKEUP_ROLE_ARN);
+  const functionArn = nonEmpty(env.WAKEUP_TARGET_ARN);
+  if (group === undefined && roleArn === undefined && functionArn === undefined) return undefined;
+  if (group === undefined || roleArn === undefined || functionArn === undefined)
+    throw new ConfigError('WAKEUP_SCHEDULE_GROUP, WAKEUP_ROLE_ARN and WAKEUP_TARGET_ARN go together: set all three or none');
+  if (!/^[0-9a-zA-Z_.-]{1,64}$/.test(group))
+    throw new ConfigError(`WAKEUP_SCHEDULE_GROUP must be a schedule group name, got ${quoted(group, 80)}`);
+  if (!/^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn))
+    throw new ConfigError(`WAKEUP_ROLE_ARN must be an IAM role ARN, got ${quoted(roleArn, 120)}`);
+  if (!/^arn:[\w-]+:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$/.test(functionArn))
+    throw new ConfigError(`WAKEUP_TARGET_ARN must be a Lambda function ARN, got ${quoted(functionArn, 120)}`);
+  return { group, roleArn, functionArn };
 }
 
 /** An IAM role name (path-less): what the owner accounts' read role is called. */

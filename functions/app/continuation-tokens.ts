@@ -8,7 +8,6 @@ import {
 } from '../domain/decode/run-request';
 import { MalformedEventError } from '../domain/errors';
 import type { Continuation } from '../ports/continuation';
-import type { OneTimeSchedules } from '../ports/one-time-schedules';
 import type { Ports } from '../ports/ports';
 
 /**
@@ -33,24 +32,6 @@ export function withOneUseTokens(ports: Pick<Ports, 'continuations' | 'clock'>, 
       const expiresAt = new Date(ports.clock.now().getTime() + CONTINUATION_TOKEN_MS);
       await ports.continuations.issue(sent.token as string, canonicalRequest(decodeContinuation(continuationPayload(sent))), expiresAt);
       await next.continueWith(sent);
-    },
-  };
-}
-
-/**
- * Later runs (one-time schedules), each with a one-use token as a continuation has: issued for
- * exactly the request scheduled, valid from its time on for as long as a continuation's. A
- * schedule that exists already (the same run asked for twice) leaves its second token unused, to
- * expire.
- */
-export function schedulesWithOneUseTokens(ports: Pick<Ports, 'continuations' | 'clock'>, next: OneTimeSchedules): OneTimeSchedules {
-  return {
-    async runAt(name, at, request) {
-      if (request.kind === 'rebuild-index') return next.runAt(name, at, request);
-      const sent: RunRequest = { ...request, token: randomUUID() };
-      const expiresAt = new Date(Math.max(at.getTime(), ports.clock.now().getTime()) + CONTINUATION_TOKEN_MS);
-      await ports.continuations.issue(sent.token as string, canonicalRequest(decodeContinuation(continuationPayload(sent))), expiresAt);
-      return next.runAt(name, at, sent);
     },
   };
 }

@@ -6,12 +6,11 @@ import {
   decodeContinuation,
   isContinuation,
   isScheduledEvent,
-  type RecheckReplicaRequest,
   type RunRequest,
   scheduledRequest,
 } from '../domain/decode/run-request';
+import { decodeWakeup, isWakeup, type WakeupRequest, wakeupTrigger } from '../domain/decode/wakeup-request';
 import { MalformedEventError } from '../domain/errors';
-import { locationOf } from '../domain/identity/arn';
 import { parseTarget, regionOf, type Target } from '../domain/identity/target';
 import { type CopyReport, ignored, type Report, targetIdentity } from '../domain/report/report';
 import { textField } from '../domain/text';
@@ -41,9 +40,11 @@ export const MAX_HOPS = 500;
 /**
  * One event, as the reconciler Lambda receives it: a secret or parameter change (reconcile that
  * secret), an ECS deployment that completed or failed (a rollout goes on, or halts), the schedule
- * (reconcile every indexed secret), or a continuation of any of them.
+ * (reconcile every indexed secret), a wakeup (reconcile one secret when a held consumer may go),
+ * or a continuation of any of them.
  */
 export async function handleEvent(ports: Ports, event: unknown, run: RunContext): Promise<EventOutcome> {
+  if (isWakeup(event)) return { kind: 'report', report: await wakeUp(ports, decodeWakeup(event), run) };
   if (isContinuation(event)) {
     const request = decodeContinuation(event);
     const admitted = await admitContinuation(ports, request, run.invocationId);
@@ -93,7 +94,9 @@ export async function handleSignal(
   return copies.length > 0 ? { ...report, copies } : report;
 }
 
-type SignalOptions = Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves' | 'noLedgerNote' | 'onProgress'>>;
+type SignalOptions = Partial<
+  Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves' | 'ignoreWindows' | 'noLedgerNote' | 'onProgress'>
+>;
 
 async function reconcileTarget(
   ports: Ports,
@@ -107,7 +110,16 @@ async function reconcileTarget(
   if (result.unfinished && result.secretArn) {
     await continueWith(
       run,
-      { kind: 'continue-secret', secretArn: result.secretArn, origin, trigger, bucket: result.bucket, hop: 1 },
+      {
+        kind: 'continue-secret',
+        secretArn: result.secretArn,
+        origin,
+        trigger,
+        bucket: result.bucket,
+        hop: 1,
+        // The rest of a run that ignores windows ignores them too (a leaked credential).
+        ...(options.ignoreWindows ? { ignoreWindows: true as const } : {}),
+      },
       result.report,
     );
   }
@@ -145,41 +157,7 @@ async function handleRequest(ports: Ports, request: RunRequest, run: RunContext)
       await continueWith(run, { ...request, from: summary.continueFrom, bucket: summary.bucket, hop: request.hop + 1 });
     return { kind: 'schedule', summary };
   }
-  if (request.kind === 'recheck-replica') return { kind: 'report', report: await recheckReplica(ports, request, run) };
   return { kind: 'report', report: await continueSecret(ports, request, run) };
-}
-
-/**
- * A later look at a replica whose consumers waited for a change (a one-time schedule delivers
- * it): reconciled again, its plan told how many re-checks ran. Only a secret of this account and
- * region: the payload comes from outside the run that planned it. Who asked is the event whose
- * run found the wait (only event runs ask for re-checks); the hop says it is a later run.
- */
-async function recheckReplica(ports: Ports, request: RecheckReplicaRequest, run: RunContext): Promise<Report> {
-  const location = locationOf(request.secretArn);
-  const [account, region] = [await ports.accountId(), ports.config.region];
-  if (location?.account !== account || region === undefined || location.region !== region) {
-    throw new MalformedEventError(`replica re-check names "${request.secretArn}", which is not a secret of this account and region`);
-  }
-  const target = parseTarget(request.secretArn);
-  if (!target) throw new MalformedEventError(`replica re-check names "${request.secretArn}", which is not a secret ARN`);
-  const result = await reconcile(
-    ports,
-    target,
-    request.trigger,
-    reconcileOptions(run, 'event', { replicaRechecks: request.attempt, hop: request.hop }),
-  );
-  if (result.unfinished) {
-    const rest: ContinueSecretRequest = {
-      kind: 'continue-secret',
-      secretArn: request.secretArn,
-      origin: 'event',
-      trigger: request.trigger,
-      hop: request.hop + 1,
-    };
-    await continueWith(run, { ...rest, ...(result.bucket ? { bucket: result.bucket } : {}) }, result.report);
-  }
-  return result.report;
 }
 
 async function continueSecret(ports: Ports, request: ContinueSecretRequest, run: RunContext): Promise<Report> {
@@ -190,9 +168,28 @@ async function continueSecret(ports: Ports, request: ContinueSecretRequest, run:
     ports,
     target,
     request.trigger,
-    reconcileOptions(run, request.origin, { hop: request.hop, ...(request.bucket ? { bucket: request.bucket } : {}) }),
+    reconcileOptions(run, request.origin, {
+      hop: request.hop,
+      ...(request.bucket ? { bucket: request.bucket } : {}),
+      ...(request.ignoreWindows ? { ignoreWindows: true } : {}),
+    }),
   );
   if (result.unfinished) await continueWith(run, { ...request, bucket: result.bucket, hop: request.hop + 1 }, result.report);
+  return result.report;
+}
+
+/** A wakeup's reconcile of its secret: a scheduled run of that one secret, continued like any other past its deadline. */
+async function wakeUp(ports: Ports, request: WakeupRequest, run: RunContext): Promise<Report> {
+  const target = parseTarget(request.secretArn);
+  if (!target) throw new MalformedEventError(`wakeup names "${request.secretArn}", which is not a secret or parameter ARN`);
+  const trigger = wakeupTrigger(request);
+  const result = await reconcile(ports, target, trigger, reconcileOptions(run, 'schedule'));
+  if (result.unfinished && result.secretArn)
+    await continueWith(
+      run,
+      { kind: 'continue-secret', secretArn: result.secretArn, origin: 'schedule', trigger, bucket: result.bucket, hop: 1 },
+      result.report,
+    );
   return result.report;
 }
 

@@ -2,7 +2,6 @@ import type { Origin } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import type { Continuation } from '../ports/continuation';
-import type { OneTimeSchedules } from '../ports/one-time-schedules';
 import type { ReconcileOptions } from './reconcile/options';
 
 /** How a run is bounded, and how it hands over what it could not finish. */
@@ -16,8 +15,6 @@ export interface RunContext {
   invocationId?: string;
   /** Absent where a run has no deadline (the CLI): nothing is ever left over. */
   continuation?: Continuation;
-  /** Where a run asks for a later run (a replica's wait re-checked); absent where none can be made (the CLI). */
-  schedules?: OneTimeSchedules;
   /**
    * The UpdateService bucket of the process, shared by its successive runs (a Lambda container's
    * invocations): every run takes its tokens from it, whatever started it. Without it a run
@@ -29,8 +26,7 @@ export interface RunContext {
 /**
  * The options of a reconcile that a run makes for whoever asked (`origin`: an event, a person,
  * the schedule): the run's deadline, dry run and UpdateService bucket, the index and the ledger,
- * one secret, its later runs (never for a dry run, which asks for nothing); `more` for what the
- * trigger adds (the reconcile of every secret sets its scope).
+ * one secret; `more` for what the trigger adds (the reconcile of every secret sets its scope).
  */
 export function reconcileOptions(run: RunContext, origin: Origin, more: Partial<ReconcileOptions> = {}): ReconcileOptions {
   return {
@@ -42,7 +38,6 @@ export function reconcileOptions(run: RunContext, origin: Origin, more: Partial<
     scope: 'one-secret',
     deadline: run.deadline,
     ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
-    ...(run.schedules && !run.dryRun ? { schedules: run.schedules } : {}),
     ...more,
   };
 }

@@ -15,6 +15,9 @@ const UNITS: Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]> = 
   EventsRefused: MetricUnit.Count,
   ReplicationFailed: MetricUnit.Count,
   SecondsFromChangeToDeploy: MetricUnit.Seconds,
+  WaitingForWindow: MetricUnit.Count,
+  OldestWindowWaitSeconds: MetricUnit.Seconds,
+  RestartDeadlinesMissed: MetricUnit.Count,
 };
 
 /** The service name of logs and metrics when POWERTOOLS_SERVICE_NAME is not set. */

@@ -2,10 +2,7 @@ import type { Context } from 'aws-lambda';
 import type { ProgressOutcome } from '../app/deployment-change';
 import { handleEvent } from '../app/handle-event';
 import type { ReconcileAllSummary } from '../app/reconcile-all';
-import { schedulerOneTimeSchedules } from '../aws/one-time-schedules';
-import type { Config } from '../config';
 import { type Report, withCopies } from '../domain/report/report';
-import type { OneTimeSchedules } from '../ports/one-time-schedules';
 import { escapingFailures, lambdaInvocation, lambdaRun } from './runtime';
 
 /**
@@ -19,7 +16,7 @@ import { escapingFailures, lambdaInvocation, lambdaRun } from './runtime';
  */
 async function handle(event: unknown, context: Context): Promise<Report | ReconcileAllSummary | ProgressOutcome | { duplicate: string }> {
   return lambdaInvocation(context, async (ports) => {
-    const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun, schedulesOf(ports.config)));
+    const outcome = await handleEvent(ports, event, lambdaRun(ports, context, ports.config.dryRun));
     // A continuation another invocation already ran (a duplicate delivery, or a replay): nothing to do, nothing to retry.
     if (outcome.kind === 'duplicate') return { duplicate: outcome.reason };
     if (outcome.kind === 'schedule') {
@@ -43,13 +40,6 @@ async function handle(event: unknown, context: Context): Promise<Report | Reconc
     }
     return outcome.kind === 'report' ? outcome.report : outcome.progress;
   });
-}
-
-/** The one-time schedules of its later runs (a replica's wait re-checked), built once per container, when the stack configured them. */
-let schedules: OneTimeSchedules | undefined;
-function schedulesOf(config: Config): OneTimeSchedules | undefined {
-  if (config.oneTimeSchedules) schedules ??= schedulerOneTimeSchedules(config, config.oneTimeSchedules);
-  return schedules;
 }
 
 export const handler = escapingFailures(handle);

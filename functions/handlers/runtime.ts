@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { schedulesWithOneUseTokens, withOneUseTokens } from '../app/continuation-tokens';
+import { withOneUseTokens } from '../app/continuation-tokens';
 import type { RunContext } from '../app/run-context';
 import { type AwsPorts, awsPorts } from '../aws/compose';
 import { lambdaContinuation } from '../aws/continuation';
@@ -8,7 +8,6 @@ import { loadConfig } from '../config';
 import { deadlineIn } from '../domain/rollout/deadline';
 import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import { escapeControl } from '../domain/text';
-import type { OneTimeSchedules } from '../ports/one-time-schedules';
 
 /** What a Lambda container builds once and reuses for every invocation. */
 interface Container {
@@ -57,14 +56,12 @@ export function lambdaInvocation<R>(context: Context, run: (ports: AwsPorts) => 
 /**
  * One invocation's bounds: no claim starts later than the configured margin before Lambda's
  * deadline, and the rest continues in the reconciler (this function itself, when it is the
- * reconciler, else the one RECONCILER_FUNCTION names); `schedules`, where the function asks for
- * its later runs (the reconciler alone: the other bundles do without the Scheduler client).
+ * reconciler, else the one RECONCILER_FUNCTION names).
  */
 export function lambdaRun(
   ports: AwsPorts,
   context: Pick<Context, 'getRemainingTimeInMillis' | 'functionName' | 'awsRequestId'>,
   dryRun: boolean,
-  schedules?: OneTimeSchedules,
 ): RunContext {
   const reconciler = ports.config.reconcilerFunction ?? context.functionName;
   return {
@@ -73,7 +70,6 @@ export function lambdaRun(
     invocationId: context.awsRequestId,
     continuation: withOneUseTokens(ports, lambdaContinuation(ports.clients, reconciler)),
     updateBucket: container?.updateBucket,
-    ...(schedules ? { schedules: schedulesWithOneUseTokens(ports, schedules) } : {}),
   };
 }
 

@@ -5,10 +5,9 @@
  * replica, their own region's copy, by full ARN, by partial ARN and by name; one references the
  * primary across regions.
  *
- * Everything goes through handleEvent as the reconciler runs it, with the one-time schedules of
- * its re-checks on moto's EventBridge Scheduler (moto keeps a schedule and never runs it: the test
- * delivers its input at its time, as Scheduler would, and deletes it, as ActionAfterCompletion
- * DELETE does). Replication is held open by the launcher (test/kit/moto.ts), as AWS's is
+ * Everything goes through handleEvent as the reconciler runs it, with the wakeups of its re-checks
+ * (the one-time schedules of restart windows) on moto's EventBridge Scheduler (moto keeps a
+ * schedule and never runs it: the test delivers its input, as Scheduler would at its time). Replication is held open by the launcher (test/kit/moto.ts), as AWS's is
  * asynchronous.
  *
  * Not here: a replication event of the replica's own region. No event that AWS documents for it
@@ -25,14 +24,12 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { schedulesWithOneUseTokens } from '../../functions/app/continuation-tokens';
 import { type EventOutcome, handleEvent } from '../../functions/app/handle-event';
 import { rebuildIndex } from '../../functions/app/refresh-index';
 import type { RunContext } from '../../functions/app/run-context';
 import type { AwsPorts } from '../../functions/aws/compose';
-import { schedulerOneTimeSchedules } from '../../functions/aws/one-time-schedules';
 import { createStateTable } from '../../functions/aws/state-table/admin';
-import { continuationPayload, type RecheckReplicaRequest } from '../../functions/domain/decode/run-request';
+import { wakeupPayload } from '../../functions/domain/decode/wakeup-request';
 import { arnInRegion } from '../../functions/domain/identity/replica';
 import { parseTarget, type Target } from '../../functions/domain/identity/target';
 import { replicationRole } from '../../functions/domain/plan/replication';
@@ -61,6 +58,7 @@ const GROUP = 'ecs-secret-redeploy-test';
 const RECONCILER = `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:ecs-secret-redeploy-test-on-secret-change`;
 
 let emulator: Emulator;
+/** The reconciler's adapters, with its wakeups in moto's Scheduler. */
 let ports: AwsPorts;
 let scheduler: SchedulerClient;
 let smPrimary: SecretsManagerClient;
@@ -70,7 +68,9 @@ let cluster: string;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  ports = emulator.ports();
+  ports = emulator.ports({
+    wakeups: { group: GROUP, roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/ecs-secret-redeploy-test-wakeups`, functionArn: RECONCILER },
+  });
   smPrimary = new SecretsManagerClient(emulatorClientConfig(emulator.moto.endpoint, PRIMARY_REGION));
   scheduler = new SchedulerClient(emulatorClientConfig(emulator.moto.endpoint, REGION));
   await scheduler.send(new CreateScheduleGroupCommand({ Name: GROUP }));
@@ -103,17 +103,10 @@ afterAll(async () => {
   await emulator?.moto.stop();
 });
 
-/** The reconciler's run as deployed: its later runs asked for on moto's Scheduler, each with its one-use token. */
-function run(): RunContext {
-  const settings = { group: GROUP, roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/one-time-schedule`, targetArn: RECONCILER };
-  return {
-    deadline: NO_DEADLINE,
-    dryRun: false,
-    schedules: schedulesWithOneUseTokens(ports, schedulerOneTimeSchedules(ports.config, settings, undefined, scheduler)),
-  };
-}
+/** The reconciler's run, as the CLI runs it (no deadline): its wakeups go to moto's Scheduler through the ports. */
+const RUN: RunContext = { deadline: NO_DEADLINE, dryRun: false };
 
-const deliver = (event: unknown) => handleEvent(ports, event, run());
+const deliver = (event: unknown) => handleEvent(ports, event, RUN);
 const describeTarget = (arn: string) => ports.secrets.describe(parseTarget(arn) as Target);
 const newDeployments = (step: () => Promise<unknown>) => countNewDeployments(emulator.ecs, cluster, SERVICES, step);
 const none = Object.fromEntries(SERVICES.map((name) => [name, 0]));
@@ -182,7 +175,7 @@ describe('a secret in us-east-1 replicated to eu-west-1, its consumers in eu-wes
     expect(await waitingSchedules()).toEqual([]);
   });
 
-  it('holds the consumers while the replica does not hold the change, asks Scheduler to re-check once, and goes when the re-check finds it', async () => {
+  it('holds the consumers while the replica does not hold the change, asks Scheduler for one look, and lets them go when it finds it', async () => {
     await smPrimary.send(new TagResourceCommand({ SecretId: primaryArn, Tags: [{ Key: HOLD_REPLICATION_TAG, Value: REGION }] }));
     const version = await putPrimaryValue();
     const events = secretEvents(primaryArn, FROM_PRIMARY_REGION);
@@ -201,11 +194,11 @@ describe('a secret in us-east-1 replicated to eu-west-1, its consumers in eu-wes
         expect.objectContaining({
           outcome: 'waiting',
           kind: 'replica',
-          reason: expect.stringContaining(`is InProgress: the replica does not hold AWSCURRENT ${version} yet; re-checked at`),
+          reason: expect.stringContaining(`is InProgress: the replica does not hold AWSCURRENT ${version} yet; looked at again at`),
         }),
       ),
     );
-    // One re-check for the two events: a one-time schedule, a minute on, deleted once it ran.
+    // One look for the two events: a wakeup of the replica a minute after the change, deleted once it fired.
     expect(schedules).toHaveLength(1);
     const [schedule] = schedules;
     expect(schedule).toMatchObject({
@@ -213,51 +206,28 @@ describe('a secret in us-east-1 replicated to eu-west-1, its consumers in eu-wes
       ScheduleExpressionTimezone: 'UTC',
       ActionAfterCompletion: 'DELETE',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: RECONCILER, RoleArn: expect.stringContaining(':role/one-time-schedule') },
+      Target: { Arn: RECONCILER, RoleArn: expect.stringContaining(':role/ecs-secret-redeploy-test-wakeups') },
     });
     const payload = JSON.parse(schedule.Target?.Input as string);
     expect(payload).toEqual(
-      continuationPayload({
-        kind: 'recheck-replica',
-        secretArn: replicaArn,
-        attempt: 1,
-        trigger: expect.objectContaining({ eventName: 'PutSecretValue' }),
-        hop: 1,
-        token: expect.any(String),
-      } as RecheckReplicaRequest),
+      wakeupPayload({ name: '', secretArn: replicaArn, rollout: `AWSCURRENT=${version}`, at: expect.any(String), cause: 'replica' }),
     );
 
-    // Replication lands; Scheduler delivers the re-check (twice, as a retry after a lost answer would).
+    // Replication lands; Scheduler delivers the look (twice, as a retry after a lost answer would).
     await smPrimary.send(new UntagResourceCommand({ SecretId: primaryArn, TagKeys: [HOLD_REPLICATION_TAG] }));
-    let rechecked: EventOutcome | undefined;
-    let redelivered: EventOutcome | undefined;
+    let looked: EventOutcome | undefined;
     const released = await newDeployments(async () => {
-      rechecked = await deliver(payload);
-      redelivered = await deliver(payload);
+      looked = await deliver(payload);
+      await deliver(payload);
     });
     const again = await newDeployments(() => deliver(events.putSecretValue()));
 
     expect(released).toEqual({ ...none, ...replicaConsumersOnce });
-    expect(rechecked).toMatchObject({ kind: 'report', report: { secret: { arn: replicaArn }, origin: 'event', hop: 1 } });
-    expect(redelivered).toMatchObject({ kind: 'duplicate' });
+    expect(looked).toMatchObject({
+      kind: 'report',
+      report: { secret: { arn: replicaArn }, origin: 'schedule', trigger: { detailType: 'Replica Re-check' } },
+    });
     expect(again).toEqual(none);
-  });
-
-  it('asks for a re-check of one name once: a second ask is "exists"', async () => {
-    const settings = { group: GROUP, roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/one-time-schedule`, targetArn: RECONCILER };
-    const schedules = schedulerOneTimeSchedules(ports.config, settings, undefined, scheduler);
-    const request: RecheckReplicaRequest = {
-      kind: 'recheck-replica',
-      secretArn: replicaArn,
-      attempt: 2,
-      trigger: { source: 'aws.secretsmanager' },
-      hop: 2,
-      token: '5e3f8a2c-1b4d-4e6f-9a7b-0c1d2e3f4a5b',
-    };
-    const at = new Date(Date.now() + 120_000);
-    expect(await schedules.runAt('replica-contract-2', at, request)).toBe('scheduled');
-    expect(await schedules.runAt('replica-contract-2', at, request)).toBe('exists');
-    await expect(schedules.runAt('not a name', at, request)).rejects.toThrow(/not a schedule name/);
   });
 
   it('plan PRIMARY lists the consumers of every replica, by region, and names a region with no deployment', () => {

@@ -1,4 +1,3 @@
-import type { Trigger } from '../../domain/decode/events';
 import { errorLine } from '../../domain/errors';
 import { type Announcement, preview, type ReconcilePlan, reportRow } from '../../domain/plan/reconcile-plan';
 import type { SecretState } from '../../domain/plan/secret-state';
@@ -8,7 +7,7 @@ import { mapWithConcurrency } from '../../util/concurrency';
 import { commitRecord, recordSecretChange } from '../compare-and-set';
 import { applyReindex } from '../index-writes';
 import type { Redeployer } from '../redeploy';
-import { askRecheck } from '../replica-recheck';
+import { scheduleWakeups } from '../wakeups';
 import type { Gathered } from './gather';
 import type { ReconcileOptions } from './options';
 
@@ -21,7 +20,7 @@ export interface Applied {
   unfinished: boolean;
   /** The changes this run recorded in the secret's row, to announce. */
   announced: Announcement[];
-  /** What the report must say of the plan's effects (a re-check not scheduled). */
+  /** What could not be done and only costs time (a wakeup not scheduled). */
   warnings: string[];
 }
 
@@ -56,7 +55,7 @@ export function previewer(secret: SecretState): Executor {
  * protocol (with the other secrets of their services read first, so that each deployment
  * settles them).
  */
-export function applier(ports: Ports, secret: SecretState, redeployer: Redeployer, options: ReconcileOptions, trigger: Trigger): Executor {
+export function applier(ports: Ports, secret: SecretState, redeployer: Redeployer, options: ReconcileOptions): Executor {
   return {
     waits: true,
     announces: true,
@@ -71,9 +70,8 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
       const notice = plan.replica?.notice;
       const change = { ...(plan.change ? { rollout: plan.change.next } : {}), ...(notice ? { replicationNoticeFor: notice.key } : {}) };
       const recorded = (plan.change || notice) && (await recordSecretChange(ports, secret.arn, gathered.secretRow, change));
-      const announced = recorded ? [...(plan.change?.announce ? [plan.change.announce] : []), ...(notice ? [notice.announce] : [])] : [];
-      const recheck = plan.replica?.recheck;
-      const warnings = recheck && options.schedules ? await askRecheck(ports, options.schedules, secret.arn, recheck, trigger) : [];
+      const announced = recorded ? [...(plan.change?.announce ?? []), ...(notice ? [notice.announce] : [])] : [];
+      const warnings = await scheduleWakeups(ports, plan.wakeups);
 
       const others = options.useLedger && plan.redeploys.length > 0 ? await redeployer.readOthers(secret.arn, plan.redeploys) : new Map();
       const onDone = (done: number) => options.onProgress?.({ phase: 'redeploy', done, total: plan.redeploys.length });
@@ -86,7 +84,12 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
       const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced, warnings };
       for (const { redeploy, result } of results) {
         const { consumer, desired, record, slot } = redeploy;
-        const extra = { desired, ...(record ? { record } : {}), ...(slot ? { wave: slot.wave } : {}) };
+        const extra = {
+          desired,
+          ...(record ? { record } : {}),
+          ...(slot ? { wave: slot.wave } : {}),
+          ...(redeploy.window ? { window: redeploy.window } : {}),
+        };
         if (result.outcome === 'busy') applied.busy.push({ consumer, until: result.until, ...(slot ? { wave: slot.wave } : {}) });
         else if (result.outcome === 'deferred') {
           applied.unfinished = true;

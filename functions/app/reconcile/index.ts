@@ -40,7 +40,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
 
   const found = await findConsumers(ports, secret, options);
   const redeployer = options.redeployer ?? new Redeployer(ports, options.deadline, options.bucket, options.sharedBucket);
-  const executor = options.dryRun ? previewer(secret) : applier(ports, secret, redeployer, options, trigger);
+  const executor = options.dryRun ? previewer(secret) : applier(ports, secret, redeployer, options);
   const contextNow = (): PlanContext => ({
     now: ports.clock.now(),
     token: redeployer.token,
@@ -54,7 +54,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     clusters: ports.config.clusters,
     defaultWave: ports.config.defaultWave,
     ...(ports.config.region ? { region: ports.config.region } : {}),
-    ...(options.schedules ? { recheck: { done: options.replicaRechecks ?? 0 } } : {}),
+    restart: { defaults: ports.config.restartDefaults, ignoreWindows: options.ignoreWindows === true },
   });
 
   const rows: ServiceReport[] = [];

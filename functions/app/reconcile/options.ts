@@ -4,7 +4,6 @@ import type { Origin, Report, Scope } from '../../domain/report/report';
 import type { Deadline } from '../../domain/rollout/deadline';
 import type { BucketState, SharedBucket } from '../../domain/rollout/rate-limiter';
 import type { Rollout } from '../../domain/rollout/rollout';
-import type { OneTimeSchedules } from '../../ports/one-time-schedules';
 import type { OnProgress } from '../progress';
 import type { Redeployer } from '../redeploy';
 
@@ -28,6 +27,8 @@ export interface ReconcileOptions {
   deadline: Deadline;
   /** Release every wave at once (a manual emergency), halted or not. */
   allWaves?: boolean;
+  /** Redeploy every consumer behind now, whatever its restart window (`--ignore-windows`: a leaked credential). */
+  ignoreWindows?: boolean;
   /** The UpdateService bucket handed over by the run this one continues. */
   bucket?: BucketState;
   /** The UpdateService bucket this process's runs share (RunContext.updateBucket). */
@@ -40,10 +41,6 @@ export interface ReconcileOptions {
   resuming?: Rollout;
   /** The secret's index entries and ledger, already read (a scheduled run reads every secret's at once). */
   preloaded?: { entries: IndexEntry[]; ledger: SecretLedger };
-  /** Where a wait that time ends is re-checked (a replica not holding the change yet); none: the next reconcile looks again. */
-  schedules?: OneTimeSchedules;
-  /** The re-checks of a replica's wait that ran before this one (this run being the last of them). */
-  replicaRechecks?: number;
 }
 
 /** A reconcile's report, and what a continuation needs. */

@@ -1,6 +1,5 @@
 import { MalformedEventError } from '../errors';
 import { parseArn } from '../identity/arn';
-import { REPLICA_RECHECK_DELAYS_MINUTES } from '../plan/replication';
 import type { Origin } from '../report/report';
 import type { BucketState } from '../rollout/rate-limiter';
 import { quoted, textField } from '../text';
@@ -30,26 +29,11 @@ export interface ContinueSecretRequest {
   hop: number;
   /** The one-use token of the continuation (see ReconcileAllRequest.token). */
   token?: string;
+  /** The run it continues ignored restart windows (`--ignore-windows`): so does this one. */
+  ignoreWindows?: true;
 }
 
-/**
- * A later look at a replica secret whose consumers wait for a change to reach it: the reconciler
- * reconciles the replica again (a one-time schedule delivers it; see domain/plan/replication.ts).
- */
-export interface RecheckReplicaRequest {
-  kind: 'recheck-replica';
-  /** The replica's full ARN (this account, this region: checked where the run knows both). */
-  secretArn: string;
-  /** Which re-check this is, from 1 to the number of re-check delays. */
-  attempt: number;
-  /** The trigger of the run that found the wait. */
-  trigger: Trigger;
-  hop: number;
-  /** The one-use token of the re-check (see ReconcileAllRequest.token), issued when it is scheduled. */
-  token?: string;
-}
-
-export type RunRequest = ReconcileAllRequest | ContinueSecretRequest | RecheckReplicaRequest;
+export type RunRequest = ReconcileAllRequest | ContinueSecretRequest;
 
 /**
  * A run of the refresh-index function that goes on with the index rebuild another run left at
@@ -119,7 +103,7 @@ export function decodeContinuation(input: unknown): RunRequest {
   const trigger = decodeTrigger(body.trigger);
   if (typeof body.hop !== 'number' || !Number.isInteger(body.hop) || body.hop < 1)
     throw new MalformedEventError('continuation payload without a positive hop count');
-  if (body.kind !== 'reconcile-all' && body.kind !== 'continue-secret' && body.kind !== 'recheck-replica')
+  if (body.kind !== 'reconcile-all' && body.kind !== 'continue-secret')
     throw new MalformedEventError(`continuation of unknown kind ${quoted(String(body.kind), 60)}`);
   if (typeof body.token !== 'string' || !TOKEN.test(body.token))
     throw new MalformedEventError('continuation payload without its one-use token');
@@ -138,21 +122,14 @@ export function decodeContinuation(input: unknown): RunRequest {
     if (origin !== 'schedule' && origin !== 'manual') throw new MalformedEventError('continuation "origin" is not one of schedule, manual');
     return { kind: 'reconcile-all', ...(body.from ? { from: body.from as string } : {}), origin, ...common };
   }
-  if (body.kind === 'recheck-replica') {
-    const arn = typeof body.secretArn === 'string' ? parseArn(body.secretArn) : undefined;
-    if (arn?.service !== 'secretsmanager' || !arn.resource.startsWith('secret:'))
-      throw new MalformedEventError('replica re-check "secretArn" must be a secret ARN');
-    const attempts = REPLICA_RECHECK_DELAYS_MINUTES.length;
-    if (typeof body.attempt !== 'number' || !Number.isInteger(body.attempt) || body.attempt < 1 || body.attempt > attempts)
-      throw new MalformedEventError(`replica re-check "attempt" must be a whole number from 1 to ${attempts}`);
-    const { bucket: _, ...bounded } = common;
-    return { kind: 'recheck-replica', secretArn: body.secretArn as string, attempt: body.attempt, ...bounded };
-  }
   if (typeof body.secretArn !== 'string' || !parseArn(body.secretArn))
     throw new MalformedEventError('continuation "secretArn" must be an ARN');
   if (body.origin !== 'event' && body.origin !== 'manual' && body.origin !== 'schedule')
     throw new MalformedEventError('continuation "origin" is not one of event, manual, schedule');
-  return { kind: 'continue-secret', secretArn: body.secretArn, origin: body.origin, ...common };
+  if (body.ignoreWindows !== undefined && body.ignoreWindows !== true)
+    throw new MalformedEventError('continuation "ignoreWindows" must be true or absent');
+  const ignore = body.ignoreWindows === true ? { ignoreWindows: true as const } : {};
+  return { kind: 'continue-secret', secretArn: body.secretArn, origin: body.origin, ...common, ...ignore };
 }
 
 /**

@@ -7,6 +7,7 @@
  * action or verdict here, never a new branch in the executor.
  */
 
+import { type Wakeup, wakeupFor } from '../decode/wakeup-request';
 import { lastPathSegment, locationOf } from '../identity/arn';
 import { primaryCreatedAt, type ServiceSnapshot } from '../inventory/service';
 import { type Desired, desiredVersions } from '../ledger/desired';
@@ -25,11 +26,13 @@ import {
   versionKey,
 } from '../ledger/record';
 import { followedStages, type SecretReference } from '../references/references';
-import { type Origin, type Scope, type ServiceReport, toReportReference, type Verdict } from '../report/report';
+import { type Origin, type Scope, type ServiceReport, toReportReference, type Verdict, type WaitingFor } from '../report/report';
 import { completeRollout, type FailedDeployment, haltRollout, type Rollout, releaseWave, startRollout } from '../rollout/rollout';
 import { decideWaves, type Member, waveOf } from '../rollout/waves';
+import { instant, releaseNote, type WindowFacts } from '../windows/restart-policy';
 import { eligibility } from './eligibility';
-import { REPLICA_RECHECK_DELAYS_MINUTES, type ReplicaHold, replicaHold, replicaRecheck, replicationRole, waitKey } from './replication';
+import { type ReplicaHold, replicaHold, replicaRecheckAt, replicationRole, waitKey } from './replication';
+import { changedAtOf, judgeRestart, type RestartContext, wakeupsOf } from './restart-hold';
 import { type SecretState, versionOfStage } from './secret-state';
 
 /** A service whose task definition references the secret, as the index (or a live scan) found it. */
@@ -99,11 +102,8 @@ export interface PlanContext {
   defaultWave: number;
   /** This deployment's region, when configured: a secret of another region is no drift. */
   region?: string;
-  /**
-   * Set when this run can ask for a later look at a replica its consumers wait for (a one-time
-   * schedule): `done`, the re-checks of this wait that ran before (this run being one of them).
-   */
-  recheck?: { done: number };
+  /** Restart windows: the stack's defaults, and `--ignore-windows` (none: no default window, a day's deadline). */
+  restart?: RestartContext;
 }
 
 /** A consumer to redeploy now, with what the ledger said when it was read. */
@@ -118,6 +118,8 @@ export interface Redeploy {
   force: boolean;
   /** Its place in the rollout (none without a ledger). */
   slot?: Slot;
+  /** What released it, for a consumer with a restart window: its window is open, its deadline passed, or windows are ignored. */
+  window?: WindowFacts;
 }
 
 /** One service's index entries brought up to what ECS shows (`service` absent: it is gone). */
@@ -135,18 +137,30 @@ export interface LedgerWrite {
   expectedRev: number | undefined;
 }
 
+/** A consumer of an announcement, by ARN and name. */
+interface Named {
+  serviceArn: string;
+  serviceName: string;
+}
+
 /**
  * A rollout's change, announced once the write that records it is known to be ours (so once):
- * it started (its first wave released: `wave` none with every wave at once), a wave is done (the
+ * it started (`wave`: the first released, none with every wave at once), a wave is done (the
  * next one released; the last one is done when the rollout completes), it halted at a failed
- * deployment, or it completed. `services`: the names of those released now. Or a failed
- * replication of the replica secret its consumers read (recorded as the row's notice).
+ * deployment, or it completed; consumers wait for their restart windows, or a deadline passed
+ * while one still waited. `services` of a start or a wave: the names of those released now. Or a
+ * failed replication of the replica secret its consumers read (recorded as the row's notice).
  */
 export type Announcement =
   | { kind: 'rollout-started'; wave?: number; services: string[]; at: string }
   | { kind: 'wave-done'; wave: number; next: number; services: string[]; at: string }
   | { kind: 'rollout-halted'; wave: number; failed: Array<FailedDeployment & { serviceName: string }>; at: string }
   | { kind: 'rollout-completed'; services: number; waves: number[]; startedAt: string; at: string }
+  /** The rollout started with consumers held for their restart window: when each opens, when each deadline falls. */
+  | { kind: 'waiting-for-windows'; services: Array<Named & { opensAt?: string; deadline: string }>; at: string }
+  /** Consumers still behind after their deadline (an earlier wave, a halted rollout held them): once each per rollout. */
+  | { kind: 'deadline-missed'; services: Array<Named & { deadline: string; waitingFor: WaitingFor; reason: string }>; at: string }
+  /** The replica secret the consumers read failed to replicate (once per failure). */
   | {
       kind: 'replication-failed';
       /** The replica's region (this one), and its primary's. */
@@ -163,7 +177,7 @@ export interface ReconcilePlan {
   /** The rollout of these versions once the plan is applied (none without a ledger, or before its first wave). */
   rollout?: Rollout;
   /** The rollout to record in the secret's row, and what to announce when that write is ours. */
-  change?: { next: Rollout; announce?: Announcement };
+  change?: { next: Rollout; announce?: Announcement[] };
   /** Rows decided now (skipped, waiting). */
   rows: ServiceReport[];
   /** Consumers another run's live claim holds (and its wave, in this rollout): looked at again once it ends, or reported waiting. */
@@ -175,11 +189,13 @@ export interface ReconcilePlan {
   /** Services found behind by a scheduled run, with no run nor rollout on them: what events missed. */
   drift: string[];
   warnings: string[];
+  /** One-time reconciles of this secret when held consumers may go (their window opens, or their deadline falls). */
+  wakeups: Wakeup[];
   /** For a replica secret: the hold on its consumers, and what it asks for. */
   replica?: {
     hold: ReplicaHold;
-    /** A later look at the wait (a one-time schedule), named by `key` and `attempt`. */
-    recheck?: { attempt: number; at: string; key: string };
+    /** The next look at the wait: a wakeup, among `wakeups` when the wait holds a consumer. */
+    recheck?: Wakeup;
     /** A failed replication to announce, recorded in the secret's row as `replicationNoticeFor: key`. */
     notice?: { key: string; announce: Announcement };
   };
@@ -190,30 +206,45 @@ interface RowExtra {
   desired?: Versions;
   record?: LedgerRecord;
   deploymentId?: string;
+  window?: WindowFacts;
 }
 
 /** A row of the report for a consumer. */
 export function reportRow(consumer: Consumer, verdict: Verdict, reason: string, extra: RowExtra & { wave?: number } = {}): ServiceReport {
   const from = extra.record && Object.keys(extra.record.versions).length > 0 ? extra.record.versions : undefined;
+  const released = verdict.outcome === 'waiting' ? undefined : releaseNote(extra.window);
   return {
     cluster: consumer.clusterArn,
     service: consumer.serviceArn,
     serviceName: consumer.serviceName,
     taskDefinition: consumer.taskDefinition,
     ...verdict,
-    reason,
+    reason: released ? `${reason}; ${released}` : reason,
     ...(extra.deploymentId ? { deploymentId: extra.deploymentId } : {}),
     ...(extra.wave !== undefined ? { wave: extra.wave } : {}),
     ...(extra.desired ? { versions: { ...(from ? { from } : {}), to: extra.desired } } : {}),
+    ...(extra.window ? { window: extra.window } : {}),
     references: consumer.references.map(toReportReference),
   };
 }
 
+/** A consumer behind, to be redeployed in its wave; `deadline`: when its restart deadline falls. */
+interface Due {
+  redeploy: Omit<Redeploy, 'slot'>;
+  wave: number;
+  deadline: string;
+}
+
+/** A consumer behind, held outside its restart window: what its row says, and why. */
+interface Held {
+  redeploy: Omit<Redeploy, 'slot'>;
+  wave: number;
+  facts: WindowFacts;
+  reason: string;
+}
+
 /** How one consumer was judged. */
-type Judged =
-  | { kind: 'row'; row: ServiceReport }
-  | { kind: 'busy'; until: string }
-  | { kind: 'due'; redeploy: Omit<Redeploy, 'slot'>; wave: number };
+type Judged = { kind: 'row'; row: ServiceReport } | { kind: 'busy'; until: string } | ({ kind: 'due' } & Due) | ({ kind: 'held' } & Held);
 
 /**
  * What every consumer of one plan is judged against: the secret, the versions each consumer's
@@ -276,7 +307,8 @@ export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePl
   const effects: Effects = { writes: [], reindex: [], warnings: [] };
   const rows: ServiceReport[] = [];
   const busy: ReconcilePlan['busy'] = [];
-  const due: Array<{ redeploy: Omit<Redeploy, 'slot'>; wave: number }> = [];
+  const due: Due[] = [];
+  const held: Held[] = [];
   const planned = planReplica(snapshot, ctx);
   for (const seen of snapshot.seen) {
     const judged = heldForReplica(judgedByLedger(seen, frame, ctx) ?? judgeLive(seen, frame, ctx, effects), seen.consumer, planned);
@@ -284,7 +316,8 @@ export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePl
     else if (judged.kind === 'busy') {
       const slot = seen.record?.state === 'claimed' ? seen.record.claim.slot : undefined;
       busy.push({ consumer: seen.consumer, until: judged.until, ...(slot?.key === frame.key ? { wave: slot.wave } : {}) });
-    } else due.push(judged);
+    } else if (judged.kind === 'held') held.push(judged);
+    else due.push(judged);
   }
   // A re-check only for a wait that holds someone (not for consumers all pinned, or none judged now).
   const holds = rows.some((r) => r.outcome === 'waiting' && r.kind === 'replica');
@@ -297,9 +330,10 @@ export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePl
   const base = { key: frame.key, busy, writes: effects.writes, reindex: effects.reindex, warnings, ...(replica ? { replica } : {}) };
   if (!ctx.ledger) {
     const redeploys = due.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key: frame.key, wave } }));
-    return { ...base, rows, redeploys, drift: [] };
+    return { ...base, rows: [...rows, ...held.map((h) => heldRow(h, false))], redeploys, drift: [], wakeups: [] };
   }
-  return { ...base, ...planRollout(snapshot, frame, due, rows, ctx) };
+  const rollout = planRollout(snapshot, frame, due, held, rows, ctx);
+  return { ...base, ...rollout, wakeups: [...rollout.wakeups, ...(replica?.recheck ? [replica.recheck] : [])] };
 }
 
 /**
@@ -313,9 +347,9 @@ function planReplica(snapshot: Snapshot, ctx: PlanContext): ReconcilePlan['repli
   if (role.role !== 'replica') return undefined;
   const stages = [...new Set(snapshot.consumers.flatMap((c) => followedStages(c.references)))].sort();
   const hold = replicaHold(secret, primary, stages.length > 0 ? stages : ['AWSCURRENT'], ctx.now);
-  if (hold.verdict === 'wait' && ctx.recheck) {
-    const next = replicaRecheck(hold, ctx.recheck.done, ctx.now);
-    if (next.kind === 'recheck') return { hold, recheck: { attempt: next.attempt, at: next.at, key: waitKey(hold) } };
+  if (hold.verdict === 'wait') {
+    const at = replicaRecheckAt(hold, ctx.now);
+    return { hold, ...(at ? { recheck: wakeupFor(secret.arn, waitKey(hold), at, 'replica', ctx.now) } : {}) };
   }
   if (hold.verdict === 'warn' && snapshot.consumers.length > 0) {
     const key = [hold.region, hold.statusMessage ?? '', versionOfStage(primary ?? secret, 'AWSCURRENT') ?? ''].join('|');
@@ -350,8 +384,8 @@ function heldForReplica(judged: Judged, consumer: Consumer, replica: ReconcilePl
   if (stages.length === 0 || (hold.behind.length > 0 && gaps.length === 0)) return judged;
   const { recheck } = replica ?? {};
   const next = recheck
-    ? `re-checked at ${recheck.at} (${recheck.attempt} of ${REPLICA_RECHECK_DELAYS_MINUTES.length})`
-    : 'the next reconcile looks again (the schedule, or run this again)';
+    ? `looked at again at ${recheck.at} (a wakeup), or by the next scheduled reconcile`
+    : 'the next scheduled reconcile looks again';
   const reason = `${hold.reason}; ${next}`;
   const waitsFor: Versions = Object.fromEntries(gaps.flatMap((g) => (g.primaryVersion ? [[g.stage, g.primaryVersion]] : [])));
   const waiting: Verdict = { outcome: 'waiting', kind: 'replica' };
@@ -382,12 +416,13 @@ function replicaWarnings(hold: ReplicaHold | undefined): string[] {
 
 /** The rows of a dry run: what the plan's redeploys would do, and nothing done. */
 export function preview(plan: ReconcilePlan, secret: SecretState): ServiceReport[] {
-  return plan.redeploys.map(({ consumer, record, desired, slot }) => {
+  return plan.redeploys.map(({ consumer, record, desired, slot, window }) => {
     const runs = record ? `runs ${describeRecord(record)}` : 'what it runs is unknown (no ledger record)';
     return reportRow(consumer, { outcome: 'would-redeploy' }, `${runs}; current is ${describeVersions(desired, secret.kind)}`, {
       desired,
       ...(record ? { record } : {}),
       ...(slot ? { wave: slot.wave } : {}),
+      ...(window ? { window } : {}),
     });
   });
 }
@@ -464,25 +499,36 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
   if (warning) effects.warnings.push(`${live.serviceName}: ${warning}`);
   const retry = record !== undefined && failedBeforeResume(record, frame);
   const decision: ClaimDecision = ctx.ledger ? decide(record, desired.versions, frame, ctx) : { action: 'claim' };
-  return {
-    kind: 'due',
-    wave,
-    redeploy: { consumer, service: live, desired: desired.versions, ...(record ? { record } : {}), decision, force: ctx.force || retry },
+  const redeploy = {
+    consumer,
+    service: live,
+    desired: desired.versions,
+    ...(record ? { record } : {}),
+    decision,
+    force: ctx.force || retry,
   };
+  // Its restart window and deadline: held outside the window until the deadline, released inside it or past it.
+  const changedAt = changedAtOf(frame.rollout, ctx.changedAt, secret, ctx.now);
+  const { verdict, problems } = judgeRestart(live.tags, ctx.restart, changedAt, ctx.now);
+  for (const problem of problems) effects.warnings.push(`${live.serviceName}: ${problem}`);
+  if (!verdict.go) return { kind: 'held', wave, redeploy, facts: verdict.facts, reason: verdict.reason };
+  const window = verdict.facts ? { window: verdict.facts } : {};
+  return { kind: 'due', wave, deadline: verdict.deadline.toISOString(), redeploy: { ...redeploy, ...window } };
 }
 
 /** The waves: which due consumers go now, which wait and why; the rollout started, halted or completed. */
 function planRollout(
   snapshot: Snapshot,
   frame: Frame,
-  due: Array<{ redeploy: Omit<Redeploy, 'slot'>; wave: number }>,
+  due: Due[],
+  held: Held[],
   rows: ServiceReport[],
   ctx: PlanContext,
-): Pick<ReconcilePlan, 'rollout' | 'change' | 'redeploys' | 'drift' | 'rows'> {
+): Pick<ReconcilePlan, 'rollout' | 'change' | 'redeploys' | 'drift' | 'rows' | 'wakeups'> {
   const { key, rollout } = frame;
   const names = new Map(snapshot.consumers.map((c) => [c.serviceArn, c.serviceName]));
   const nameOf = (arn: string) => names.get(arn) ?? lastPathSegment(arn);
-  const dueArns = new Set(due.map((d) => d.redeploy.consumer.serviceArn));
+  const dueArns = new Set([...due, ...held].map((d) => d.redeploy.consumer.serviceArn));
   const others = snapshot.records.filter((r) => !dueArns.has(r.serviceArn));
   // A redeploy of this rollout that another run claimed is in flight: it holds back the waves after its own.
   const inFlight: Member[] = others.flatMap((r) =>
@@ -507,16 +553,13 @@ function planRollout(
     ...(r.deploymentId ? { deploymentId: r.deploymentId } : {}),
     ...(r.deployment?.reason ? { reason: r.deployment.reason } : {}),
   }));
-  const members: Member[] = [
-    ...due.map((d) => ({
-      kind: 'due' as const,
-      serviceArn: d.redeploy.consumer.serviceArn,
-      name: d.redeploy.consumer.serviceName,
-      wave: d.wave,
-    })),
-    ...inFlight,
-    ...deployed,
-  ];
+  const member = (kind: 'due' | 'held') => (d: Due | Held) => ({
+    kind,
+    serviceArn: d.redeploy.consumer.serviceArn,
+    name: d.redeploy.consumer.serviceName,
+    wave: d.wave,
+  });
+  const members: Member[] = [...due.map(member('due')), ...held.map(member('held')), ...inFlight, ...deployed];
   // Due consumers of no rollout (or of one completed), found by the reconcile of every secret,
   // mean the change's event never came: drift.
   // Not those of a secret of another region, whose events reach this region only if that region
@@ -528,57 +571,110 @@ function planRollout(
   const replica = replicationRole(frame.secret).role === 'replica';
   const drift =
     ctx.scope === 'every-secret' && (!rollout || rollout.status === 'completed') && !elsewhere && !replica
-      ? due.filter((d) => d.redeploy.record?.state !== 'claimed').map((d) => d.redeploy.consumer.serviceArn)
+      ? [...due, ...held].filter((d) => d.redeploy.record?.state !== 'claimed').map((d) => d.redeploy.consumer.serviceArn)
       : [];
 
   const decision = decideWaves(members, rollout, ctx.allWaves);
   const go = due.filter((d) => decision.release === 'all' || d.wave === decision.release);
-  const held = due
-    .filter((d) => !go.includes(d))
-    .map(({ redeploy, wave }) =>
-      reportRow(
-        redeploy.consumer,
-        { outcome: 'waiting', kind: decision.halted ? 'resume' : 'wave' },
-        decision.waiting.get(redeploy.consumer.serviceArn) ?? 'waiting',
-        { desired: redeploy.desired, ...(redeploy.record ? { record: redeploy.record } : {}), wave },
-      ),
+  const waits = due.filter((d) => !go.includes(d));
+  // Held back by the waves past its deadline: a deadline missed.
+  const missed = new Set(waits.filter((d) => Date.parse(d.deadline) <= ctx.now.getTime()));
+  const waitRow = (d: Due) => {
+    const { redeploy, wave } = d;
+    const kind = decision.halted ? 'resume' : 'wave';
+    const why = decision.waiting.get(redeploy.consumer.serviceArn) ?? 'waiting';
+    const late = missed.has(d);
+    // What its window says, not what would release it: it waits.
+    const { released: _, ...facts } = redeploy.window ?? { deadline: d.deadline };
+    const window =
+      redeploy.window || late ? { window: { ...facts, deadline: d.deadline, ...(late ? { missed: true as const } : {}) } } : {};
+    return reportRow(
+      redeploy.consumer,
+      { outcome: 'waiting', kind },
+      late ? `${why}; its deadline ${instant(new Date(d.deadline))} has passed` : why,
+      {
+        desired: redeploy.desired,
+        ...(redeploy.record ? { record: redeploy.record } : {}),
+        wave,
+        ...window,
+      },
     );
+  };
+  const waiting = [...waits.map(waitRow), ...held.map((h) => heldRow(h, decision.halted))];
   const redeploys = go.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key, wave } }));
+  const released = redeploys.map((r) => r.consumer.serviceName).sort();
 
   const { transition } = decision;
   const at = ctx.now.toISOString();
-  const released = redeploys.map((r) => r.consumer.serviceName).sort();
-  let change: ReconcilePlan['change'];
+  const announce: Announcement[] = [];
+  let next: Rollout | undefined;
   if (transition?.to === 'halted' && rollout) {
     const failed = transition.failed.map((f) => ({ ...f, serviceName: nameOf(f.serviceArn) }));
-    change = {
-      next: haltRollout(rollout, ctx.now, transition.wave, transition.failed),
-      announce: { kind: 'rollout-halted', wave: transition.wave, failed, at },
-    };
+    next = haltRollout(rollout, ctx.now, transition.wave, transition.failed);
+    announce.push({ kind: 'rollout-halted', wave: transition.wave, failed, at });
   } else if (transition?.to === 'completed' && rollout) {
-    change = {
-      next: completeRollout(rollout, ctx.now),
-      announce: { kind: 'rollout-completed', services: members.length, waves: transition.waves, startedAt: rollout.startedAt, at },
-    };
-  } else if (!rollout && redeploys.length > 0) {
+    next = completeRollout(rollout, ctx.now);
+    announce.push({ kind: 'rollout-completed', services: members.length, waves: transition.waves, startedAt: rollout.startedAt, at });
+  } else if (!rollout && (redeploys.length > 0 || held.length > 0)) {
+    // Started by the first run that sees the change, whether it redeploys or holds: the deadline counts from the change it records.
     const wave = typeof decision.release === 'number' ? decision.release : undefined;
-    change = {
-      next: startRollout(key, ctx.now, ctx.changedAt ?? frame.secret.lastChangedDate, wave),
-      announce: { kind: 'rollout-started', ...(wave !== undefined ? { wave } : {}), services: released, at },
-    };
+    next = startRollout(key, ctx.now, ctx.changedAt ?? frame.secret.lastChangedDate, wave);
+    announce.push({ kind: 'rollout-started', ...(wave !== undefined ? { wave } : {}), services: released, at });
+    if (held.length > 0) announce.push({ kind: 'waiting-for-windows', services: held.map(heldNamed), at });
   } else if (rollout?.status === 'in-progress' && typeof decision.release === 'number' && decision.release !== rollout.wave) {
     // A later wave released: the one before it is done. (A rollout recorded before its wave was
     // kept learns it silently; an earlier wave, a consumer that joined late, changes nothing.)
     const previous = rollout.wave;
-    if (previous === undefined) change = { next: releaseWave(rollout, decision.release) };
-    else if (decision.release > previous)
-      change = {
-        next: releaseWave(rollout, decision.release),
-        announce: { kind: 'wave-done', wave: previous, next: decision.release, services: released, at },
-      };
+    if (previous === undefined || decision.release > previous) next = releaseWave(rollout, decision.release);
+    if (previous !== undefined && decision.release > previous)
+      announce.push({ kind: 'wave-done', wave: previous, next: decision.release, services: released, at });
   }
+  const recorded = next ?? rollout;
+  const announced = new Set(recorded?.deadlinesMissed ?? []);
+  const newlyMissed = [...missed].filter((d) => !announced.has(d.redeploy.consumer.serviceArn));
+  if (recorded && newlyMissed.length > 0) {
+    const arns = [...announced, ...newlyMissed.map((d) => d.redeploy.consumer.serviceArn)].sort();
+    next = { ...recorded, deadlinesMissed: arns };
+    const services = newlyMissed.map((d) => {
+      const row = waiting.find((r) => r.service === d.redeploy.consumer.serviceArn);
+      const waitingFor: WaitingFor = decision.halted ? 'resume' : 'wave';
+      return { ...heldNamed(d), deadline: d.deadline, waitingFor, reason: row?.reason ?? '' };
+    });
+    announce.push({ kind: 'deadline-missed', services, at });
+  }
+  const change = next ? { next, ...(announce.length > 0 ? { announce } : {}) } : undefined;
   const after = change?.next ?? rollout;
-  return { ...(after ? { rollout: after } : {}), ...(change ? { change } : {}), rows: [...rows, ...held], redeploys, drift };
+  const wakeups = decision.halted
+    ? []
+    : wakeupsOf(
+        held.map((h) => h.facts),
+        frame.secret.arn,
+        key,
+        ctx.now,
+      );
+  return { ...(after ? { rollout: after } : {}), ...(change ? { change } : {}), rows: [...rows, ...waiting], redeploys, drift, wakeups };
+}
+
+/** The row of a consumer held outside its restart window (in a halted rollout, it waits for `resume` first). */
+function heldRow(held: Held, halted: boolean): ServiceReport {
+  const { redeploy, wave, facts, reason } = held;
+  return reportRow(
+    redeploy.consumer,
+    { outcome: 'waiting', kind: halted ? 'resume' : 'window' },
+    halted ? `${reason}; and the rollout is halted: resume it once fixed` : reason,
+    { desired: redeploy.desired, ...(redeploy.record ? { record: redeploy.record } : {}), wave, window: facts },
+  );
+}
+
+function heldNamed(held: Due | Held): Named & { opensAt?: string; deadline: string } {
+  const { consumer } = held.redeploy;
+  const facts = 'facts' in held ? held.facts : undefined;
+  return {
+    serviceArn: consumer.serviceArn,
+    serviceName: consumer.serviceName,
+    ...(facts?.opensAt ? { opensAt: facts.opensAt } : {}),
+    deadline: facts?.deadline ?? (held as Due).deadline,
+  };
 }
 
 /** What a consumer must run: known from the frame for its indexed references, worked out for those of another task definition. */

@@ -85,7 +85,15 @@ export interface StageGap {
  */
 export type ReplicaHold =
   | { verdict: 'free'; reason: string }
-  | { verdict: 'wait' | 'overdue'; reason: string; region: string; status: string; behind: StageGap[] }
+  | {
+      verdict: 'wait' | 'overdue';
+      reason: string;
+      region: string;
+      status: string;
+      behind: StageGap[];
+      /** When the change was made, as far as DescribeSecret says (the primary's last change, else the replica's): the wait counts from it. */
+      since?: string;
+    }
   | { verdict: 'warn'; reason: string; region: string; statusMessage?: string };
 
 /**
@@ -142,46 +150,42 @@ export function replicaHold(
       region,
       status: state,
       behind,
+      since: since as string,
     };
   }
-  return { verdict: 'wait', reason, region, status: state, behind };
+  return { verdict: 'wait', reason, region, status: state, behind, ...(since ? { since } : {}) };
 }
 
 /**
- * When a waiting replica is looked at again: 1, 2, 4 and 8 minutes after each look (15 minutes in
- * all, inside one period of the default 30-minute scheduled reconcile, which re-checks it after
- * that). Replication usually completes within seconds; the first re-check comes after a minute
- * because a one-time EventBridge Scheduler schedule carries it (minute granularity).
+ * When a waiting replica is looked at again: 1, 3, 7 and 15 minutes after the change (delays of
+ * 1, 2, 4 and 8 minutes: 15 minutes in all, inside one period of the default 30-minute scheduled
+ * reconcile, which looks again after that). Replication usually completes within seconds; the
+ * first look comes after a minute because a one-time EventBridge Scheduler schedule (a wakeup)
+ * carries it, and a schedule must lie at least a minute ahead.
  */
 export const REPLICA_RECHECK_DELAYS_MINUTES: readonly number[] = [1, 2, 4, 8];
 
 /** How long the consumers of a replica wait for a change to reach it: as long as the re-checks take. */
 export const REPLICA_WAIT_LIMIT_MINUTES = REPLICA_RECHECK_DELAYS_MINUTES.reduce((a, b) => a + b, 0);
 
-/** What follows a hold: nothing, a re-check at a time, or the scheduled reconcile. */
-export type ReplicaRecheck = { kind: 'none' } | { kind: 'recheck'; attempt: number; at: string } | { kind: 'schedule'; reason: string };
-
 /**
- * The bounded re-check of a hold, `done` re-checks of this wait having run already: a `wait` is
- * re-checked until the delays are spent, then left to the schedule; a `warn` (a failed
- * replication) or an `overdue` wait is left to the schedule at once, since waiting changes
- * nothing; `free` needs none.
+ * The next look at a wait: the first of the re-check times after the change (see
+ * {@link REPLICA_RECHECK_DELAYS_MINUTES}) that is still ahead of `now`. Counted from the change,
+ * not from the looks, so that it needs no record of how many looks ran: every run that finds the
+ * same wait finds the same times, and past the last one there is none (the wait is overdue soon
+ * after, and the scheduled reconcile looks again). None for anything but a wait, nor for one with
+ * no change time to count from.
  */
-export function replicaRecheck(hold: ReplicaHold, done: number, now: Date): ReplicaRecheck {
-  if (hold.verdict === 'free') return { kind: 'none' };
-  if (hold.verdict === 'warn')
-    return { kind: 'schedule', reason: 'a failed replication is retried by a person or by the next change of the primary, not by time' };
-  if (hold.verdict === 'overdue')
-    return { kind: 'schedule', reason: 'the wait is over: the scheduled reconcile brings the change once it arrives' };
-  // A count that is no index of the table (past its end, or not a count at all) re-checks no more.
-  const delay = Number.isInteger(done) ? REPLICA_RECHECK_DELAYS_MINUTES[done] : undefined;
-  if (delay === undefined) {
-    return {
-      kind: 'schedule',
-      reason: `still not in sync after ${done} re-checks over ${REPLICA_WAIT_LIMIT_MINUTES} minutes: the scheduled reconcile re-checks it`,
-    };
+export function replicaRecheckAt(hold: ReplicaHold, now: Date): Date | undefined {
+  if (hold.verdict !== 'wait' || hold.since === undefined) return undefined;
+  const since = Date.parse(hold.since);
+  let minutes = 0;
+  for (const delay of REPLICA_RECHECK_DELAYS_MINUTES) {
+    minutes += delay;
+    const at = since + minutes * 60_000;
+    if (at > now.getTime()) return new Date(at);
   }
-  return { kind: 'recheck', attempt: done + 1, at: new Date(now.getTime() + delay * 60_000).toISOString() };
+  return undefined;
 }
 
 /**

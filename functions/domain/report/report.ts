@@ -4,6 +4,7 @@ import { type Target, targetText } from '../identity/target';
 import type { StandaloneTask } from '../inventory/service';
 import { type SecretState, versionOfStage } from '../plan/secret-state';
 import type { SecretReference } from '../references/references';
+import type { WindowFacts } from '../windows/restart-policy';
 
 /** What happened to one service: the five public words (scripts and alarms read them). */
 export const OUTCOMES = ['redeployed', 'would-redeploy', 'waiting', 'skipped', 'failed'] as const;
@@ -12,10 +13,11 @@ export type Outcome = (typeof OUTCOMES)[number];
 /**
  * What a waiting consumer waits for: an earlier wave (`wave`), a halted rollout's `resume`, the
  * claim of another run in flight (`claim`), a new run, this one having reached its deadline
- * (`continuation`), or the change to reach the replica secret it reads (`replica`). A new kind is
- * a new entry here and a row of the vocabulary (vocabulary.ts).
+ * (`continuation`), its restart window to open (`window`: the row's `window` says when, and when
+ * its deadline falls), or the change to reach the replica secret it reads (`replica`). A new kind
+ * is a new entry here and a row of the vocabulary (vocabulary.ts).
  */
-export const WAITING_FOR = ['wave', 'resume', 'claim', 'continuation', 'replica'] as const;
+export const WAITING_FOR = ['wave', 'resume', 'claim', 'continuation', 'window', 'replica'] as const;
 export type WaitingFor = (typeof WAITING_FOR)[number];
 
 /**
@@ -71,6 +73,11 @@ export interface ServiceReportFields {
   wave?: number;
   /** The versions the service was known to run, and those it must run now (stage -> version id). */
   versions?: { from?: Record<string, string>; to: Record<string, string> };
+  /**
+   * Set for a service behind whose restart window or deadline had a say: the window it waits for
+   * (when it opens) or that released it, and when its deadline falls.
+   */
+  window?: WindowFacts;
   references: ReportReference[];
 }
 

@@ -13,7 +13,6 @@ import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type 
 import { ACCOUNT, REGION } from '../test-account';
 import { VirtualClock } from './clock';
 import { FakeEcs } from './ecs';
-import { RecordingSchedules } from './one-time-schedules';
 import { MemoryRebuildStore } from './rebuilds';
 import {
   FakeSecrets,
@@ -25,6 +24,7 @@ import {
   RecordingMetrics,
   RecordingNotifier,
 } from './stores';
+import { RecordingWakeups } from './wakeups';
 
 /** Every port in memory, on a virtual clock, with handles to inspect and steer them. */
 export interface FakeWorld {
@@ -47,8 +47,8 @@ export interface FakeWorld {
   continuation: Continuation & { requests: ContinuationRequest[] };
   /** The UpdateService bucket of the Lambda container the world's invocations run in (one, warm). */
   updateBucket: SharedBucket;
-  /** The later runs the reconciler's invocations ask for (one-time schedules), kept for a test to run. */
-  schedules: RecordingSchedules;
+  /** The one-time reconciles the world's runs create (the ports' wakeups unless a test sets others). */
+  wakeups: RecordingWakeups;
 }
 
 export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
@@ -64,6 +64,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const chat = new RecordingChat();
   const metrics = new RecordingMetrics();
   const requests: ContinuationRequest[] = [];
+  const wakeups = new RecordingWakeups();
   const ports: Ports = {
     config: { ...loadConfig({}), region: REGION, ...config },
     secrets,
@@ -78,6 +79,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     clock,
     log: silentLogger,
     metrics,
+    wakeups,
     accountId: async () => ACCOUNT,
   };
   return {
@@ -95,7 +97,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     clock,
     continuation: { requests, ...withOneUseTokens(ports, { continueWith: async (r) => void requests.push(r) }) },
     updateBucket: {},
-    schedules: new RecordingSchedules(),
+    wakeups,
   };
 }
 

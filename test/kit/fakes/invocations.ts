@@ -5,17 +5,17 @@
  * deadline continues in a new invocation through the same asynchronous queue.
  */
 import { randomUUID } from 'node:crypto';
-import { schedulesWithOneUseTokens } from '../../../functions/app/continuation-tokens';
 import { type EventOutcome, handleEvent } from '../../../functions/app/handle-event';
 import type { RunContext } from '../../../functions/app/run-context';
 import { continuationPayload } from '../../../functions/domain/decode/run-request';
+import { wakeupPayload } from '../../../functions/domain/decode/wakeup-request';
 import { deadlineIn } from '../../../functions/domain/rollout/deadline';
 import type { FakeWorld } from './fake-world';
 
 /**
  * A Lambda invocation of `seconds` starting now on the world's clock, with the stack's margin
  * (`deadlineMarginSeconds`, 10 s as deployed), in the world's warm container: its continuations
- * and the later runs it asks for are kept, its UpdateService bucket is the container's.
+ * are kept, its UpdateService bucket is the container's.
  */
 export function invocation(world: FakeWorld, seconds: number): RunContext {
   return {
@@ -25,7 +25,6 @@ export function invocation(world: FakeWorld, seconds: number): RunContext {
     invocationId: randomUUID(),
     continuation: world.continuation,
     updateBucket: world.updateBucket,
-    schedules: schedulesWithOneUseTokens(world.ports, world.schedules),
   };
 }
 
@@ -71,9 +70,9 @@ export class ReconcilerQueue {
   /**
    * Runs the queued deliveries one invocation at a time, in delivery order, until none is due by
    * `until` (all of them when omitted). A continuation is delivered when the run that asked for
-   * it ends, a later run (a one-time schedule) at its time. Before each invocation `beforeEach`
-   * may change the world at that time (a deployment ends) and queue more; `afterEach` hears of
-   * each invocation that ended. When nothing is due, time jumps to the next delivery.
+   * it ends, a wakeup of the world's at its time. Before each invocation `beforeEach` may change
+   * the world at that time (a deployment ends) and queue more; `afterEach` hears of each
+   * invocation that ended. When nothing is due, time jumps to the next delivery.
    */
   async run(
     options: { until?: number; beforeEach?: (now: number) => void; afterEach?: (done: Invocation) => void } = {},
@@ -81,12 +80,11 @@ export class ReconcilerQueue {
     const ran: Invocation[] = [];
     for (;;) {
       options.beforeEach?.(this.world.clock.now().getTime());
-      // A one-time schedule runs at its time, and keeps its name taken until then.
-      for (const later of this.world.schedules.due(this.world.clock.now().getTime()))
-        this.deliver(`schedule (${later.request.kind})`, continuationPayload(later.request), later.at.getTime());
-      const scheduled = this.world.schedules.nextAt();
-      const queued = this.nextAt();
-      const next = queued === undefined ? scheduled : scheduled === undefined ? queued : Math.min(queued, scheduled);
+      // A wakeup fires at its time, and keeps its name taken until then.
+      for (const wakeup of this.world.wakeups.due(this.world.clock.now().getTime()))
+        this.deliver(`wakeup (${wakeup.cause})`, wakeupPayload(wakeup), Date.parse(wakeup.at));
+      const [queued, woken] = [this.nextAt(), this.world.wakeups.nextAt()];
+      const next = queued === undefined ? woken : woken === undefined ? queued : Math.min(queued, woken);
       if (next === undefined || (options.until !== undefined && next > options.until)) return ran;
       const now = this.world.clock.now().getTime();
       if (next > now) {

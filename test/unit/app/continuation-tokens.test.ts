@@ -1,9 +1,4 @@
-import {
-  admitContinuation,
-  CONTINUATION_TOKEN_MS,
-  schedulesWithOneUseTokens,
-  withOneUseTokens,
-} from '../../../functions/app/continuation-tokens';
+import { admitContinuation, CONTINUATION_TOKEN_MS, withOneUseTokens } from '../../../functions/app/continuation-tokens';
 import { handleEvent } from '../../../functions/app/handle-event';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
 import {
@@ -99,32 +94,6 @@ describe('withOneUseTokens: the sending side', () => {
     await withOneUseTokens(world.ports, { continueWith: async (r) => void sent.push(r) }).continueWith(rebuild);
     expect(sent).toEqual([rebuild]);
     expect(world.continuations.tokens.size).toBe(0);
-  });
-});
-
-describe('schedulesWithOneUseTokens: a later run carries one too', () => {
-  const RECHECK: RunRequest = { kind: 'recheck-replica', secretArn: SECRET, attempt: 1, trigger: { source: 'aws.secretsmanager' }, hop: 1 };
-
-  it('issues the token for exactly the request scheduled, valid from its time on as long as a continuation', async () => {
-    const at = new Date(world.clock.now().getTime() + 60_000);
-    await schedulesWithOneUseTokens(world.ports, world.schedules).runAt('replica-x-1', at, RECHECK);
-    const [asked] = world.schedules.asked;
-    const token = (asked.request as RunRequest).token as string;
-    expect(asked).toMatchObject({ name: 'replica-x-1', at, request: { ...RECHECK, token: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
-    expect(world.continuations.tokens.get(token)).toEqual(
-      expect.objectContaining({
-        request: canonicalRequest(decodeContinuation(continuationPayload(asked.request))),
-        expiresAt: at.getTime() + CONTINUATION_TOKEN_MS,
-      }),
-    );
-  });
-
-  it('runs once when Scheduler delivers it, and not again', async () => {
-    await schedulesWithOneUseTokens(world.ports, world.schedules).runAt('replica-x-1', world.clock.now(), RECHECK);
-    const [due] = world.schedules.due(world.clock.now().getTime());
-    const request = decodeContinuation(JSON.parse(JSON.stringify(continuationPayload(due.request))));
-    expect(await admitContinuation(world.ports, request, 'invocation-1')).toEqual({ admitted: true });
-    expect(await admitContinuation(world.ports, request, 'invocation-2')).toMatchObject({ admitted: false });
   });
 });
 

@@ -1,4 +1,3 @@
-import { schedulesWithOneUseTokens } from '../../../functions/app/continuation-tokens';
 import { type EventOutcome, handleEvent, MAX_HOPS } from '../../../functions/app/handle-event';
 import { DETAIL_TYPES } from '../../../functions/app/notifications';
 import { rebuildIndex } from '../../../functions/app/refresh-index';
@@ -322,16 +321,16 @@ describe('handleEvent: a secret replicated from us-east-1 to this region', () =>
     expect(redeploys()).toEqual({ [service('orders-api')]: 1 });
   });
 
-  it('holds the consumers while the replica does not hold the change, re-checks by one-time schedules, and goes at the re-check that finds it', async () => {
+  it('holds the consumers while the replica does not hold the change, looks again by wakeups, and lets them go at the look that finds it', async () => {
     world.secrets.setReplication(REPLICA, 'InProgress');
     world.secrets.rotate(PRIMARY);
     const t0 = world.clock.now().getTime();
     const events = secretEvents(PRIMARY, FROM_PRIMARY);
     const queue = new ReconcilerQueue(world, 300);
-    // The five events of one rotation: one re-check asked for, whatever their number.
+    // The events of one rotation: one look asked for, whatever their number.
     for (const event of [events.rotateSecret(), events.putSecretValue(['AWSPENDING']), events.rotationSucceeded(), events.putSecretValue()])
       queue.deliver('event', event, t0);
-    // Replication lands between the first re-check (a minute later) and the second (two more).
+    // Replication lands between the first look (a minute after the change) and the second (three).
     const replicated = t0 + 90_000;
     const ran = await queue.run({
       beforeEach: (now) => {
@@ -345,37 +344,27 @@ describe('handleEvent: a secret replicated from us-east-1 to this region', () =>
       ['event', 0],
       ['event', 0],
       ['event', 0],
-      ['schedule (recheck-replica)', 1],
-      ['schedule (recheck-replica)', 3],
+      ['wakeup (replica)', 1],
+      ['wakeup (replica)', 3],
     ]);
-    expect(world.schedules.asked.map((a) => [a.request, (a.at.getTime() - t0) / 60_000])).toEqual([
-      [
-        {
-          kind: 'recheck-replica',
-          secretArn: REPLICA,
-          attempt: 1,
-          trigger: expect.objectContaining({ eventName: 'RotateSecret' }),
-          hop: 1,
-          // Its one-use token, as a continuation's: issued for this request when it was scheduled.
-          token: expect.any(String),
-        },
-        1,
-      ],
-      [expect.objectContaining({ kind: 'recheck-replica', attempt: 2 }), 3],
+    const version = world.secrets.current(PRIMARY);
+    expect(world.wakeups.created.map((w) => [w.secretArn, w.rollout, w.cause, (Date.parse(w.at) - t0) / 60_000])).toEqual([
+      [REPLICA, `AWSCURRENT=${version}`, 'replica', 1],
+      [REPLICA, `AWSCURRENT=${version}`, 'replica', 3],
     ]);
-    const waiting = copyOf(ran[0].outcome)?.report?.services[0];
-    expect(waiting).toMatchObject({
+    expect(copyOf(ran[0].outcome)?.report?.services[0]).toMatchObject({
       outcome: 'waiting',
       kind: 'replica',
-      reason: expect.stringMatching(
-        /^replication from us-east-1 to eu-west-1 is InProgress: the replica does not hold AWSCURRENT \S+ yet; re-checked at \S+ \(1 of 4\)$/,
-      ),
+      reason: `replication from us-east-1 to eu-west-1 is InProgress: the replica does not hold AWSCURRENT ${version} yet; looked at again at ${world.wakeups.created[0].at} (a wakeup), or by the next scheduled reconcile`,
     });
-    expect(ran[5].outcome).toMatchObject({ kind: 'report', report: { origin: 'event', hop: 2, services: [{ outcome: 'redeployed' }] } });
+    expect(ran[5].outcome).toMatchObject({
+      kind: 'report',
+      report: { origin: 'schedule', trigger: { detailType: 'Replica Re-check' }, services: [{ outcome: 'redeployed' }] },
+    });
     expect(redeploys()).toEqual({ [service('orders-api')]: 1, [service('reports')]: 1 });
   });
 
-  it('ends the wait after its four re-checks and past its bound: the consumers follow what the replica holds, the lag a warning', async () => {
+  it('ends the wait after its four looks and past its bound: the consumers follow what the replica holds, the lag a warning', async () => {
     world.secrets.setReplication(REPLICA, 'InProgress');
     world.secrets.rotate(PRIMARY);
     const t0 = world.clock.now().getTime();
@@ -388,9 +377,12 @@ describe('handleEvent: a secret replicated from us-east-1 to this region', () =>
     const late = copyOf(await handleEvent(world.ports, forwarded, invocation(300)))?.report;
 
     expect(ran.map((i) => (i.start - t0) / 60_000)).toEqual([0, 1, 3, 7, 15]);
-    const lastRecheck = ran[4].outcome.kind === 'report' ? ran[4].outcome.report : undefined;
-    expect(lastRecheck?.services[0]).toMatchObject({ kind: 'replica', reason: expect.stringMatching(/the next reconcile looks again/) });
-    expect(world.schedules.asked).toHaveLength(4);
+    const lastLook = ran[4].outcome.kind === 'report' ? ran[4].outcome.report : undefined;
+    expect(lastLook?.services[0]).toMatchObject({
+      kind: 'replica',
+      reason: expect.stringMatching(/the next scheduled reconcile looks again$/),
+    });
+    expect(world.wakeups.created).toHaveLength(4);
     expect(scheduled).toMatchObject({ kind: 'schedule', summary: { errors: [], drift: [] } });
     expect(late?.services[0]).toMatchObject({ outcome: 'skipped', kind: 'up-to-date' });
     expect(late?.warnings).toEqual([
@@ -423,32 +415,20 @@ describe('handleEvent: a secret replicated from us-east-1 to this region', () =>
       },
     ]);
     expect(world.metrics.values.get('ReplicationFailed')).toEqual([1]);
-    expect(world.schedules.asked).toEqual([]);
+    expect(world.wakeups.created).toEqual([]);
     // The team's chat hears of it once too, with its consumers (besides the rollout of the primary's consumer).
     const replication = world.chat.posted.filter((m) => m.metadata?.eventType === 'replication-failed');
     expect(replication.map((m) => m.content.title)).toEqual(['prod/db: replication to eu-west-1 failed']);
     expect(replication[0].content.description).toContain('1 service (`orders-api`) keep what it holds');
   });
 
-  it('says in the report when a re-check cannot be asked for: the schedule looks again', async () => {
+  it('says in the report when the next look cannot be asked for: the schedule looks again', async () => {
     world.secrets.setReplication(REPLICA, 'InProgress');
     world.secrets.rotate(PRIMARY);
-    world.schedules.failWith = new Error('AccessDeniedException: not authorized to perform scheduler:CreateSchedule');
+    world.wakeups.failWith = new Error('AccessDeniedException: not authorized to perform scheduler:CreateSchedule');
     const outcome = await handleEvent(world.ports, secretEvents(PRIMARY, FROM_PRIMARY).putSecretValue(), invocation(300));
     expect(copyOf(outcome)?.report?.warnings).toEqual([
-      expect.stringMatching(/could not be scheduled \(.*AccessDenied.*\): the scheduled reconcile looks again/),
+      expect.stringMatching(/\(replica\) could not be scheduled \(.*AccessDenied.*\): the scheduled reconcile catches it/),
     ]);
-  });
-
-  it.each([
-    ['another region', `arn:aws:secretsmanager:${PRIMARY_REGION}:${ACCOUNT}:secret:prod/db-AbCdEf`],
-    ['another account', `arn:aws:secretsmanager:${REGION}:210987654321:secret:prod/db-AbCdEf`],
-  ])('refuses a re-check of a secret of %s, even with a token issued for it', async (_, secretArn) => {
-    const request: RunRequest = { kind: 'recheck-replica', secretArn, attempt: 1, trigger: { source: 'aws.secretsmanager' }, hop: 1 };
-    await schedulesWithOneUseTokens(world.ports, world.schedules).runAt('r', world.clock.now(), request);
-    const [sent] = world.schedules.due(world.clock.now().getTime());
-    await expect(handleEvent(world.ports, continuationPayload(sent.request), invocation(300))).rejects.toThrow(
-      /re-check names .* not a secret of this account and region/,
-    );
   });
 });

@@ -9,7 +9,6 @@ import {
   isRebuildContinuation,
   isScheduledEvent,
   type RebuildIndexRequest,
-  type RecheckReplicaRequest,
   type ReconcileAllRequest,
   type RunRequest,
   scheduledRequest,
@@ -47,15 +46,6 @@ const CONTINUE_SECRET: ContinueSecretRequest = {
   trigger: { source: 'aws.secretsmanager', eventName: 'PutSecretValue' },
   bucket: BUCKET,
   hop: 1,
-  token: TOKEN,
-};
-
-const RECHECK_REPLICA: RecheckReplicaRequest = {
-  kind: 'recheck-replica',
-  secretArn: SECRET,
-  attempt: 2,
-  trigger: { source: 'aws.secretsmanager', eventName: 'PutSecretValue' },
-  hop: 2,
   token: TOKEN,
 };
 
@@ -120,6 +110,7 @@ describe('continuation payloads', () => {
     ['continue-secret after a manual request', { ...CONTINUE_SECRET, origin: 'manual', trigger: { source: 'manual' } }],
     ['continue-secret of a scheduled run, without a bucket', { ...CONTINUE_SECRET, origin: 'schedule', bucket: undefined, hop: 7 }],
     ['continue-secret of a parameter', { ...CONTINUE_SECRET, secretArn: PARAMETER }],
+    ['continue-secret of a run that ignores restart windows', { ...CONTINUE_SECRET, origin: 'manual', ignoreWindows: true }],
   ])('round-trip: %s', (_label, request) => {
     const expected = JSON.parse(JSON.stringify(request));
     expect(decodeContinuation(overTheWire(request))).toEqual(expected);
@@ -151,8 +142,7 @@ describe('continuation payloads', () => {
 
     it('keeps only tokens and at', () => {
       const decoded = decodeContinuation(payloadWith(CONTINUE_SECRET, { bucket: { ...BUCKET, extra: 'x' } }));
-      expect(decoded).toMatchObject({ kind: 'continue-secret', bucket: BUCKET });
-      expect(decoded.kind === 'continue-secret' && decoded.bucket).toEqual(BUCKET);
+      expect(decoded.bucket).toEqual(BUCKET);
     });
   });
 
@@ -177,14 +167,15 @@ describe('continuation payloads', () => {
     });
   });
 
-  it("round-trips a replica's re-check, without a bucket or unknown fields", () => {
-    expect(decodeContinuation(overTheWire(RECHECK_REPLICA))).toEqual(RECHECK_REPLICA);
-    expect(decodeContinuation(payloadWith(RECHECK_REPLICA, { bucket: BUCKET, origin: 'event', injected: true }))).toEqual(RECHECK_REPLICA);
-  });
-
   it('does not carry unknown fields of the body into the request', () => {
     const decoded = decodeContinuation(payloadWith(CONTINUE_SECRET, { from: SECRET, injected: true }));
     expect(decoded).toEqual(CONTINUE_SECRET);
+  });
+
+  it('refuses an ignoreWindows that is not true', () => {
+    expect(() => decodeContinuation(payloadWith(CONTINUE_SECRET, { ignoreWindows: 'yes' }))).toThrow(
+      /"ignoreWindows" must be true or absent/,
+    );
   });
 
   describe('malformed continuations', () => {
@@ -222,14 +213,6 @@ describe('continuation payloads', () => {
       ['a token with other characters', payloadWith(CONTINUE_SECRET, { token: 'a b' })],
       ['a token too long', payloadWith(CONTINUE_SECRET, { token: 'a'.repeat(65) })],
       ['a token that is a number', payloadWith(RECONCILE_ALL, { token: 42 })],
-      ['a re-check without its token', payloadWith(RECHECK_REPLICA, { token: undefined })],
-      ['a re-check of a parameter', payloadWith(RECHECK_REPLICA, { secretArn: PARAMETER })],
-      ['a re-check of a name', payloadWith(RECHECK_REPLICA, { secretArn: 'prod/orders-db' })],
-      ['a re-check without its attempt', payloadWith(RECHECK_REPLICA, { attempt: undefined })],
-      ['a re-check attempt 0', payloadWith(RECHECK_REPLICA, { attempt: 0 })],
-      ['a re-check attempt past the last (4)', payloadWith(RECHECK_REPLICA, { attempt: 5 })],
-      ['a fractional re-check attempt', payloadWith(RECHECK_REPLICA, { attempt: 1.5 })],
-      ['a re-check attempt as a string', payloadWith(RECHECK_REPLICA, { attempt: '1' })],
     ])('rejects %s', (_label, input) => {
       expect(() => decodeContinuation(input)).toThrow(MalformedEventError);
     });

@@ -325,7 +325,7 @@ describe('planReconcile: the rollout', () => {
     expect(rowOf(p, 'b')).toMatchObject({ outcome: 'waiting', kind: 'wave', reason: 'wave 2: waits for wave 1 to complete', wave: 2 });
     expect(p.change).toEqual({
       next: { key: KEY, status: 'in-progress', startedAt: NOW.toISOString(), wave: 1 },
-      announce: { kind: 'rollout-started', wave: 1, services: ['a'], at: NOW.toISOString() },
+      announce: [{ kind: 'rollout-started', wave: 1, services: ['a'], at: NOW.toISOString() }],
     });
   });
 
@@ -337,7 +337,7 @@ describe('planReconcile: the rollout', () => {
     expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['b', 'c']);
     expect(p.change).toEqual({
       next: { ...atWave1, wave: 2 },
-      announce: { kind: 'wave-done', wave: 1, next: 2, services: ['b', 'c'], at: NOW.toISOString() },
+      announce: [{ kind: 'wave-done', wave: 1, next: 2, services: ['b', 'c'], at: NOW.toISOString() }],
     });
     // The same wave released again (a consumer that joined it late): nothing to record, nothing to say.
     expect(again.redeploys.map((r) => r.consumer.serviceName)).toEqual(['c']);
@@ -351,7 +351,7 @@ describe('planReconcile: the rollout', () => {
 
   it('starts a rollout with every wave at once without a wave to record', () => {
     const p = plan([due('a', 1), due('b', 2)], [], undefined, { allWaves: true });
-    expect(p.change?.announce).toEqual({ kind: 'rollout-started', services: ['a', 'b'], at: NOW.toISOString() });
+    expect(p.change?.announce).toEqual([{ kind: 'rollout-started', services: ['a', 'b'], at: NOW.toISOString() }]);
     expect(p.change?.next).not.toHaveProperty('wave');
   });
 
@@ -380,12 +380,14 @@ describe('planReconcile: the rollout', () => {
 
     expect(rowOf(p, 'b')).toMatchObject({ outcome: 'waiting', kind: 'resume', reason: expect.stringMatching(/^rollout halted at wave 1/) });
     expect(p.change?.next).toMatchObject({ status: 'halted', halted: { wave: 1, at: NOW.toISOString() } });
-    expect(p.change?.announce).toEqual({
-      kind: 'rollout-halted',
-      wave: 1,
-      at: NOW.toISOString(),
-      failed: [{ serviceArn: live('a').serviceArn, serviceName: 'a', deploymentId: 'ecs-svc/a-2', reason: 'circuit breaker' }],
-    });
+    expect(p.change?.announce).toEqual([
+      {
+        kind: 'rollout-halted',
+        wave: 1,
+        at: NOW.toISOString(),
+        failed: [{ serviceArn: live('a').serviceArn, serviceName: 'a', deploymentId: 'ecs-svc/a-2', reason: 'circuit breaker' }],
+      },
+    ]);
 
     const halted = p.change?.next as Rollout;
     const again = plan([due('b', 2)], [deployed('a', 1, 'FAILED', 'circuit breaker')], halted);
@@ -397,13 +399,9 @@ describe('planReconcile: the rollout', () => {
     const p = plan([], [deployed('a', 1, 'COMPLETED'), deployed('b', 2, 'COMPLETED')], inProgress);
 
     expect(p.change?.next).toEqual({ ...inProgress, status: 'completed', completedAt: NOW.toISOString() });
-    expect(p.change?.announce).toEqual({
-      kind: 'rollout-completed',
-      services: 2,
-      waves: [1, 2],
-      startedAt: EARLIER,
-      at: NOW.toISOString(),
-    });
+    expect(p.change?.announce).toEqual([
+      { kind: 'rollout-completed', services: 2, waves: [1, 2], startedAt: EARLIER, at: NOW.toISOString() },
+    ]);
   });
 
   it('releases every wave at once with all waves, halted or not', () => {
@@ -507,35 +505,46 @@ describe('planReconcile: the consumers of a replica secret', () => {
       ['job', 'skipped', 'pinned'],
     ]);
     expect(rowOf(p, 'api')).toMatchObject({
-      reason: `replication from ${PRIMARY_REGION} to eu-west-1 is InProgress: the replica does not hold AWSCURRENT ${V3} yet; the next reconcile looks again (the schedule, or run this again)`,
+      reason: `replication from ${PRIMARY_REGION} to eu-west-1 is InProgress: the replica does not hold AWSCURRENT ${V3} yet; the next scheduled reconcile looks again`,
       versions: { from: { AWSCURRENT: V2 }, to: { AWSCURRENT: V3 } },
     });
     expect(rowOf(p, 'web')).toMatchObject({ versions: { from: { AWSCURRENT: V1 }, to: { AWSCURRENT: V3 } }, wave: 1 });
+    // No change time to count the re-checks from: none is asked for.
+    expect(p.wakeups).toEqual([]);
   });
 
-  it.each<[string, number, { attempt: number; at: string } | undefined]>([
-    ['the first look plans the first re-check, a minute later', 0, { attempt: 1, at: '2026-11-20T08:01:00.000Z' }],
-    ['the third re-check plans the fourth, eight minutes later', 3, { attempt: 4, at: '2026-11-20T08:08:00.000Z' }],
-    ['the fourth re-check plans none: the schedule looks again', 4, undefined],
-  ])('%s', (_, done, next) => {
-    const p = planReconcile(replicaSnapshot(primary('InProgress')), ctx({ recheck: { done } }));
-    expect(p.replica?.recheck).toEqual(next ? { ...next, key: `AWSCURRENT=${V3}` } : undefined);
-    expect(rowOf(p, 'api')?.reason).toMatch(next ? `re-checked at ${next.at} (${next.attempt} of 4)` : 'the next reconcile looks again');
+  it.each<[string, number, string | undefined]>([
+    ['just after the change: a minute after it', 0.1, '2026-11-20T07:59:00Z'],
+    ['two minutes after: three minutes after it', 2, '2026-11-20T08:01:00Z'],
+    ['ten minutes after: fifteen minutes after it', 10, '2026-11-20T08:05:00Z'],
+    ['fifteen minutes after: none, the schedule looks again', 15, undefined],
+  ])('asks for the next look at the wait as a wakeup of the replica, counted from the change: %s', (_, minutes, at) => {
+    const changed = new Date(NOW.getTime() - minutes * 60_000).toISOString();
+    const p = planReconcile(replicaSnapshot(primary('InProgress', V3, { lastChangedDate: changed })), ctx());
+    const replicaWakeups = p.wakeups.filter((w) => w.cause === 'replica');
+    expect(replicaWakeups.map((w) => [w.secretArn, w.rollout])).toEqual(at ? [[DB, `AWSCURRENT=${V3}`]] : []);
+    // A schedule must lie a minute ahead at least: wakeupFor moves an earlier time to then.
+    const expected = at && new Date(Math.max(Date.parse(at), NOW.getTime() + 60_000)).toISOString().replace('.000Z', 'Z');
+    expect(replicaWakeups.map((w) => w.at)).toEqual(expected ? [expected] : []);
+    expect(rowOf(p, 'api')?.reason).toMatch(
+      expected
+        ? `looked at again at ${expected} (a wakeup), or by the next scheduled reconcile`
+        : 'the next scheduled reconcile looks again',
+    );
   });
 
   it('asks for no re-check when the wait holds nobody (its consumers pinned, or none judged now)', () => {
-    const inProgress = primary('InProgress');
-    expect(planReconcile(snapshot([pinned], { secret: REPLICA, primary: inProgress }), ctx({ recheck: { done: 0 } })).replica).toEqual({
-      hold: expect.objectContaining({ verdict: 'wait' }),
-    });
-    expect(
-      planReconcile(snapshot([], { secret: REPLICA, primary: inProgress }), ctx({ recheck: { done: 0 } })).replica?.recheck,
-    ).toBeUndefined();
+    const inProgress = primary('InProgress', V3, { lastChangedDate: NOW.toISOString() });
+    for (const seen of [[pinned], []]) {
+      const p = planReconcile(snapshot(seen, { secret: REPLICA, primary: inProgress }), ctx());
+      expect(p.replica).toEqual({ hold: expect.objectContaining({ verdict: 'wait' }) });
+      expect(p.wakeups).toEqual([]);
+    }
   });
 
   it('redeploys the consumers once the replica holds the change, whatever the replication status says', () => {
     for (const status of ['InSync', 'InProgress']) {
-      const p = planReconcile(replicaSnapshot(primary(status, V2)), ctx({ recheck: { done: 0 } }));
+      const p = planReconcile(replicaSnapshot(primary(status, V2)), ctx());
       expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['web']);
       expect(p.replica).toEqual({ hold: expect.objectContaining({ verdict: 'free' }) });
       expect(rowOf(p, 'api')).toMatchObject({ outcome: 'skipped', kind: 'up-to-date' });
@@ -567,10 +576,10 @@ describe('planReconcile: the consumers of a replica secret', () => {
 
   it('ends the wait past its bound: the consumers follow what the replica holds, and the lag is a warning', () => {
     const late = primary('InProgress', V3, { lastChangedDate: '2026-11-20T07:00:00.000Z' });
-    const p = planReconcile(replicaSnapshot(late), ctx({ recheck: { done: 0 } }));
+    const p = planReconcile(replicaSnapshot(late), ctx());
     expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['web']);
     expect(rowOf(p, 'api')).toMatchObject({ outcome: 'skipped', kind: 'up-to-date' });
-    expect(p.replica?.recheck).toBeUndefined();
+    expect(p.wakeups).toEqual([]);
     expect(p.warnings).toEqual([expect.stringContaining('60 minutes after the change (the wait ends after 15)')]);
   });
 
@@ -587,7 +596,7 @@ describe('planReconcile: the consumers of a replica secret', () => {
   });
 
   it('holds nobody of a secret that is no replica', () => {
-    const p = planReconcile(snapshot([upToDate, behindIt]), ctx({ recheck: { done: 0 } }));
+    const p = planReconcile(snapshot([upToDate, behindIt]), ctx());
     expect(p.replica).toBeUndefined();
     expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['web']);
   });

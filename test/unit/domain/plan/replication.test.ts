@@ -4,7 +4,7 @@ import {
   REPLICA_WAIT_LIMIT_MINUTES,
   type ReplicaHold,
   replicaHold,
-  replicaRecheck,
+  replicaRecheckAt,
   replicationRole,
   replicationView,
   waitKey,
@@ -212,6 +212,7 @@ describe('replicaHold: the wait is bounded', () => {
       region: REPLICA_REGION,
       status: 'InProgress',
       behind: [{ stage: 'AWSCURRENT', primaryVersion: NEW, replicaVersion: OLD }],
+      since: CHANGED,
     });
   });
 
@@ -247,46 +248,43 @@ describe('waitKey: what names the re-checks of one wait', () => {
   });
 });
 
-describe('replicaRecheck: the bounded re-check of a wait', () => {
-  const NOW = new Date('2026-11-20T09:00:00Z');
-  const wait = replicaHold(replica(OLD), primary([inProgress]));
+describe('replicaRecheckAt: the bounded re-checks of a wait, counted from the change', () => {
+  const CHANGED = '2026-11-20T09:00:00.000Z';
+  const at = (minutes: number) => new Date(Date.parse(CHANGED) + minutes * 60_000);
+  const wait = (now: Date) => replicaHold(replica(OLD), primary([inProgress], NEW, { lastChangedDate: CHANGED }), ['AWSCURRENT'], now);
 
-  it.each([
-    [0, 1, '2026-11-20T09:01:00.000Z'],
-    [1, 2, '2026-11-20T09:02:00.000Z'],
-    [2, 3, '2026-11-20T09:04:00.000Z'],
-    [3, 4, '2026-11-20T09:08:00.000Z'],
-  ])('after %i re-checks, re-checks once more (attempt %i) at %s', (done, attempt, at) => {
-    expect(replicaRecheck(wait, done, NOW)).toEqual({ kind: 'recheck', attempt, at });
+  it.each<[number, number | undefined]>([
+    [0, 1],
+    [0.5, 1],
+    [1, 3],
+    [2.9, 3],
+    [3, 7],
+    [7, 15],
+    [14.9, 15],
+    // The last look is 15 minutes after the change; later, the scheduled reconcile looks again.
+    [15, undefined],
+  ])('%d minutes after the change: the next look at minute %p', (minutes, next) => {
+    const now = at(minutes);
+    expect(replicaRecheckAt(wait(now), now)).toEqual(next === undefined ? undefined : at(next));
   });
 
-  it('leaves the wait to the scheduled reconcile once the delays are spent (15 minutes, inside its 30)', () => {
-    expect(REPLICA_RECHECK_DELAYS_MINUTES.reduce((a, b) => a + b, 0)).toBeLessThan(30);
-    expect(replicaRecheck(wait, REPLICA_RECHECK_DELAYS_MINUTES.length, NOW)).toEqual({
-      kind: 'schedule',
-      reason: expect.stringContaining('the scheduled reconcile re-checks it'),
-    });
+  it('takes 15 minutes in all, inside one period of the 30-minute scheduled reconcile', () => {
+    expect(REPLICA_RECHECK_DELAYS_MINUTES.reduce((a, b) => a + b, 0)).toBe(REPLICA_WAIT_LIMIT_MINUTES);
+    expect(REPLICA_WAIT_LIMIT_MINUTES).toBeLessThan(30);
   });
 
-  it.each([-1, 1.5, Number.NaN])('re-checks no more for a count that is none (%p)', (done) => {
-    expect(replicaRecheck(wait, done, NOW).kind).toBe('schedule');
+  it('counts from the replica’s own last change when the primary was not read', () => {
+    const own = replicaHold(replica(OLD, { replicationStatus: [inProgress], lastChangedDate: CHANGED }), undefined, ['AWSCURRENT'], at(2));
+    expect(replicaRecheckAt(own, at(2))).toEqual(at(3));
   });
 
-  it('re-checks an overdue wait no more', () => {
-    const overdue = replicaHold(replica(OLD), primary([inProgress], NEW, { lastChangedDate: '2026-11-20T08:00:00Z' }), ['AWSCURRENT'], NOW);
-    expect(overdue.verdict).toBe('overdue');
-    expect(replicaRecheck(overdue, 0, NOW)).toEqual({ kind: 'schedule', reason: expect.stringContaining('the wait is over') });
-  });
-
-  it('never re-checks a failed replication by time', () => {
-    expect(replicaRecheck(replicaHold(replica(OLD), primary([failed])), 0, NOW)).toEqual({
-      kind: 'schedule',
-      reason: expect.stringContaining('not by time'),
-    });
-  });
-
-  it('needs nothing for a free replica', () => {
-    expect(replicaRecheck(replicaHold(replica(NEW), primary([inSync])), 0, NOW)).toEqual({ kind: 'none' });
+  it.each<[string, ReplicaHold]>([
+    ['a wait with no change time to count from', replicaHold(replica(OLD), primary([inProgress]))],
+    ['an overdue wait', replicaHold(replica(OLD), primary([inProgress], NEW, { lastChangedDate: CHANGED }), ['AWSCURRENT'], at(60))],
+    ['a failed replication (time does not fix it)', replicaHold(replica(OLD), primary([failed]))],
+    ['a free replica', replicaHold(replica(NEW), primary([inSync]))],
+  ])('looks again at nothing for %s', (_, hold) => {
+    expect(replicaRecheckAt(hold, at(0))).toBeUndefined();
   });
 });
 
