@@ -39,9 +39,10 @@ const INPUTS = ['serverless.yml', 'infra', 'functions', 'package.json', 'package
 
 /**
  * The packaged stack (`npm run package`): reused when it is newer than every input, packaged
- * again otherwise. Test files run in parallel workers, so packaging happens under a lock.
+ * again otherwise. Test files run in parallel workers, so packaging happens under a lock; `keep`
+ * runs under it too, to copy files out before another worker may package again.
  */
-export function ensurePackaged(): Packaged {
+export function ensurePackaged(keep?: (dir: string) => void): Packaged {
   const lock = path.join(os.tmpdir(), `ecs-secret-redeploy-package-${createHash('sha1').update(ROOT).digest('hex').slice(0, 12)}.lock`);
   acquire(lock);
   try {
@@ -54,6 +55,7 @@ export function ensurePackaged(): Packaged {
         env: { ...withoutProfile(process.env), AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
       });
     }
+    keep?.(PACKAGE_DIR);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }
@@ -179,9 +181,14 @@ const NO_VALUE = Symbol('AWS::NoValue');
  * account, the way CloudFormation decides them: Conditions evaluated (Fn::Equals, Fn::Not,
  * Fn::And, Fn::Or, Condition), resources whose condition is false left out, and in the others
  * Fn::If, AWS::NoValue, Fn::Select, Fn::Split, Fn::Join, Fn::Sub and Ref to parameters and
- * pseudo parameters resolved. References to resources (Ref, Fn::GetAtt) stay as written.
+ * pseudo parameters resolved. References to resources (Ref, Fn::GetAtt) stay as written, or, given
+ * `resource`, become what it names them (`attribute` undefined for a Ref).
  */
-export function deployedAs(template: Template & { Parameters?: Json; Conditions?: Json }, where: Deployment): Template['Resources'] {
+export function deployedAs(
+  template: Template & { Parameters?: Json; Conditions?: Json },
+  where: Deployment,
+  resource?: (logicalId: string, attribute: string | undefined) => string,
+): Template['Resources'] {
   const declared = (template.Parameters ?? {}) as Record<string, { Default?: unknown }>;
   const values = new Map<string, string>(
     Object.entries(declared).map(([name, p]) => [name, String(where.parameters?.[name] ?? p.Default ?? '')]),
@@ -219,6 +226,11 @@ export function deployedAs(template: Template & { Parameters?: Json; Conditions?
     if (Object.keys(obj).length === 1) {
       if (key === 'Ref' && arg === 'AWS::NoValue') return NO_VALUE;
       if (key === 'Ref' && variable(arg as string) !== undefined) return variable(arg as string);
+      if (key === 'Ref' && resource) return resource(arg as string, undefined);
+      if (key === 'Fn::GetAtt' && resource) {
+        const [id, attribute] = Array.isArray(arg) ? (arg as string[]) : String(arg).split(/\.(.*)/s, 2);
+        return resource(id, attribute);
+      }
       if (key === 'Fn::If') {
         const [name, yes, no] = arg as [string, unknown, unknown];
         return evaluate(condition(name) ? yes : no);
@@ -242,8 +254,12 @@ export function deployedAs(template: Template & { Parameters?: Json; Conditions?
         const [text, vars] = (Array.isArray(arg) ? arg : [arg, {}]) as [string, Json];
         const own = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, evaluate(v)]));
         let unresolved = false;
-        const out = text.replace(/\$\{([A-Za-z0-9:]+)\}/g, (whole, name: string) => {
-          const value = name in own ? String(own[name]) : variable(name);
+        // With `resource`, ${Role.Arn} is resolved too; without, it is left in the text.
+        const names = resource ? /\$\{([A-Za-z0-9:.]+)\}/g : /\$\{([A-Za-z0-9:]+)\}/g;
+        const out = text.replace(names, (whole, name: string) => {
+          const [id, attribute] = name.split(/\.(.*)/s, 2);
+          const named = resource && !name.includes('::') ? () => resource(id, attribute) : () => undefined;
+          const value = name in own ? String(own[name]) : (variable(name) ?? named());
           if (value === undefined) unresolved = true;
           return value ?? whole;
         });
