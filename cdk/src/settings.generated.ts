@@ -33,7 +33,8 @@ export interface EcsSecretRedeploySettings {
   readonly updateServiceRate?: number;
 
   /**
-   * Sets `UPDATE_SERVICE_BURST`.
+   * UpdateService calls that may go at once before updateServiceRate applies. Sets
+   * `UPDATE_SERVICE_BURST`.
    * @default 10
    */
   readonly updateServiceBurst?: number;
@@ -135,6 +136,7 @@ export interface EcsSecretRedeploySettings {
   readonly ownerReadRole?: string;
 
   /**
+   * Days the three functions' log groups keep their logs.
    * @default 30
    */
   readonly logRetentionInDays?: number;

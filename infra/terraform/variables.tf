@@ -38,7 +38,7 @@ variable "update_service_rate" {
 }
 
 variable "update_service_burst" {
-  description = ""
+  description = "UpdateService calls that may go at once before updateServiceRate applies."
   type        = number
   default     = 10
   nullable    = false
@@ -171,7 +171,7 @@ variable "owner_read_role" {
 }
 
 variable "log_retention_in_days" {
-  description = ""
+  description = "Days the three functions' log groups keep their logs."
   type        = number
   default     = 30
   nullable    = false

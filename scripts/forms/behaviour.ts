@@ -166,7 +166,9 @@ export function toBehaviour(packaged: CfnTemplate, service: string, parameters: 
   const formParameters = all.map((p): FormParameter => {
     const cfn = parameterNames[p.key];
     const declaredParameter = declared[cfn];
-    const description = declaredParameter.Description ?? p.description ?? '';
+    const description = declaredParameter.Description ?? p.description;
+    // Every form documents every setting from this text (variables, props, the parameter table).
+    if (!description) throw new Error(`params.${p.key} has no comment above it in serverless.yml: say there what it sets`);
     return {
       key: p.key,
       cfn,
