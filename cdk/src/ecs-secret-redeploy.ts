@@ -169,7 +169,7 @@ function parameterValue(setting: Setting, prop: unknown): string {
     if (!Array.isArray(prop) && !Token.isUnresolved(prop)) throw new Error(`EcsSecretRedeploy: ${setting.key} must be a list of strings`);
     const list = prop as string[];
     // CloudFormation's comma-separated string; a list token (or a token in it) is joined at deploy time.
-    value = Array.isArray(list) && !list.some((item) => Token.isUnresolved(item)) ? list.join(',') : Fn.join(',', list);
+    value = Token.isUnresolved(list) || list.some((item) => Token.isUnresolved(item)) ? Fn.join(',', list) : list.join(',');
   } else if (setting.type === 'number') {
     if (typeof prop !== 'number') throw new Error(`EcsSecretRedeploy: ${setting.key} must be a number`);
     value = Token.isUnresolved(prop) ? Token.asString(prop) : String(prop);

@@ -3,9 +3,10 @@
 /** The deployment settings: the parameters of the Serverless stack, one prop each (docs/deploy.md "Parameters"). */
 export interface EcsSecretRedeploySettings {
   /**
-   * Prefix of every name the deployment gives (functions <name>-on-secret-change, ..., the table
-   * <name>, the rules, the queue, the dashboard, the metrics dimension `service`); serverless.yml
-   * derives it from service and stage (ecs-secret-redeploy-<stage>) Sets `POWERTOOLS_SERVICE_NAME`.
+   * Prefix of every name the deployment gives: the functions <name>-on-secret-change,
+   * -redeploy-secret and -refresh-index, the table <name>, the rules, the queue, the dashboard, the
+   * metrics dimension `service`. serverless.yml derives it from service and stage
+   * (ecs-secret-redeploy-<stage>). Sets `POWERTOOLS_SERVICE_NAME`.
    * @default 'ecs-secret-redeploy'
    */
   readonly name?: string;
@@ -103,27 +104,27 @@ export interface EcsSecretRedeploySettings {
   readonly reconcileSchedule?: string;
 
   /**
-   * ARN of the organization's central event bus; empty = do not forward
+   * ARN of the organization's central event bus; empty = do not forward.
    * @default ''
    */
   readonly centralEventBusArn?: string;
 
   /**
    * Regions whose deployments get this region's secret and parameter change events (comma-separated,
-   * at most five); empty = none
+   * at most five); empty = none.
    * @default []
    */
   readonly forwardSecretEventsTo?: string[];
 
   /**
    * Accounts whose secrets this deployment manages besides its own (12-digit ids, comma-separated),
-   * or "organization"; empty = none Sets `SECRET_OWNERS`.
+   * or "organization"; empty = none. Sets `SECRET_OWNERS`.
    * @default []
    */
   readonly secretOwners?: string[];
 
   /**
-   * The organization (o-...) when SecretOwners is "organization"
+   * The organization (o-...) when SecretOwners is "organization".
    * @default ''
    */
   readonly organizationId?: string;

@@ -2,7 +2,7 @@
 # A change to the stack is made there once; this file follows, and test/stack/forms-generated.test.ts
 # fails while it is stale.
 variable "name" {
-  description = "Prefix of every name the deployment gives (functions <name>-on-secret-change, ..., the table <name>, the rules, the queue, the dashboard, the metrics dimension `service`); serverless.yml derives it from service and stage (ecs-secret-redeploy-<stage>)"
+  description = "Prefix of every name the deployment gives: the functions <name>-on-secret-change, -redeploy-secret and -refresh-index, the table <name>, the rules, the queue, the dashboard, the metrics dimension `service`. serverless.yml derives it from service and stage (ecs-secret-redeploy-<stage>)."
   type        = string
   default     = "ecs-secret-redeploy"
   nullable    = false
@@ -116,7 +116,7 @@ variable "reconcile_schedule" {
 }
 
 variable "central_event_bus_arn" {
-  description = "ARN of the organization's central event bus; empty = do not forward"
+  description = "ARN of the organization's central event bus; empty = do not forward."
   type        = string
   default     = ""
   nullable    = false
@@ -127,7 +127,7 @@ variable "central_event_bus_arn" {
 }
 
 variable "forward_secret_events_to" {
-  description = "Regions whose deployments get this region's secret and parameter change events (comma-separated, at most five); empty = none"
+  description = "Regions whose deployments get this region's secret and parameter change events (comma-separated, at most five); empty = none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -138,7 +138,7 @@ variable "forward_secret_events_to" {
 }
 
 variable "secret_owners" {
-  description = "Accounts whose secrets this deployment manages besides its own (12-digit ids, comma-separated), or \"organization\"; empty = none"
+  description = "Accounts whose secrets this deployment manages besides its own (12-digit ids, comma-separated), or \"organization\"; empty = none."
   type        = list(string)
   default     = []
   nullable    = false
@@ -149,7 +149,7 @@ variable "secret_owners" {
 }
 
 variable "organization_id" {
-  description = "The organization (o-...) when SecretOwners is \"organization\""
+  description = "The organization (o-...) when SecretOwners is \"organization\"."
   type        = string
   default     = ""
   nullable    = false

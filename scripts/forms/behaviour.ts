@@ -81,8 +81,8 @@ const NAME_LIMITS: Record<string, Record<string, number>> = {
 };
 
 const NAME_DESCRIPTION =
-  'Prefix of every name the deployment gives (functions <name>-on-secret-change, ..., the table <name>, the rules, the queue, the dashboard, ' +
-  'the metrics dimension `service`); serverless.yml derives it from service and stage (ecs-secret-redeploy-<stage>)';
+  'Prefix of every name the deployment gives: the functions <name>-on-secret-change, -redeploy-secret and -refresh-index, the table <name>, ' +
+  'the rules, the queue, the dashboard, the metrics dimension `service`. serverless.yml derives it from service and stage (ecs-secret-redeploy-<stage>).';
 
 /** What `osls package` reads of the repository (node_modules is linked, not copied). */
 const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'infra', 'functions'];
@@ -169,13 +169,14 @@ export function toBehaviour(packaged: CfnTemplate, service: string, parameters: 
     const description = declaredParameter.Description ?? p.description;
     // Every form documents every setting from this text (variables, props, the parameter table).
     if (!description) throw new Error(`params.${p.key} has no comment above it in serverless.yml: say there what it sets`);
+    const sentence = /[.!?)]$/.test(description) ? description : `${description}.`;
     return {
       key: p.key,
       cfn,
       tf: snakeCase(p.key),
       type: parameterType(declaredParameter, description),
       default: p.default,
-      description,
+      description: sentence,
       env: environmentOf(template, cfn),
       ...(declaredParameter.AllowedPattern ? { allowedPattern: declaredParameter.AllowedPattern } : {}),
       ...(declaredParameter.AllowedValues && !isBoolean(declaredParameter) ? { allowedValues: declaredParameter.AllowedValues } : {}),

@@ -20,7 +20,7 @@ export function replaceSection(text: string, what: string, content: string, file
 
 export function parameterTable(behaviour: Behaviour): string {
   const rows = behaviour.parameters.map((p) => [
-    p.key === 'name' ? '`name` (CDK); serverless.yml: `<service>-<stage>`' : `\`${p.key}\``,
+    p.key === 'name' ? 'the stage: `<service>-<stage>`; CDK `name`' : `\`${p.key}\``,
     `\`${p.tf}\``,
     `\`${p.cfn}\``,
     p.default === '' ? 'empty' : `\`${p.default}\``,

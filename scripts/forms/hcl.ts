@@ -250,7 +250,7 @@ export function quote(text: string): string {
 
 /** Template sequences are literal in CloudFormation and must not be read as interpolations. */
 function escapeTemplate(text: string): string {
-  return text.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 function escapeQuoted(text: string): string {
