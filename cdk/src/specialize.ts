@@ -105,40 +105,50 @@ export function specialize(source: Template, known: Known): Template {
   };
   for (const name of Object.keys(definitions)) condition(name);
 
+  /**
+   * The condition an undecided one amounts to: an And/Or left with one operand that is another
+   * condition is that condition (kept once: CloudFormation validation flags equivalent conditions).
+   */
+  const same = (name: string): string => {
+    const [[fn, arg]] = Object.entries(definitions[name] as Json);
+    if (fn !== 'Fn::And' && fn !== 'Fn::Or') return name;
+    const left = (arg as unknown[]).filter((a) => truth(a) === UNKNOWN);
+    const only = left.length === 1 ? (left[0] as Json).Condition : undefined;
+    return typeof only === 'string' ? same(only) : name;
+  };
+
   /** An undecided condition without its decided parts; known sides of a comparison as literals. */
   const residual = (node: unknown): unknown => {
     const [[fn, arg]] = Object.entries(node as Json);
+    if (fn === 'Condition') return { Condition: same(arg as string) };
     if (fn === 'Fn::Equals') {
       return { 'Fn::Equals': (arg as unknown[]).map((side) => (typeof value(side) === 'string' ? value(side) : side)) };
     }
     if (fn === 'Fn::Not') return { 'Fn::Not': [residual((arg as unknown[])[0])] };
     if (fn === 'Fn::And' || fn === 'Fn::Or') {
       const left = (arg as unknown[]).filter((a) => truth(a) === UNKNOWN).map(residual);
-      // One operand left is a condition function by itself; a bare {Condition} is spelled out.
-      if (left.length === 1) return inline(left[0]);
-      return { [fn]: left };
+      // One operand left (not a condition: see same()) is a condition function by itself.
+      return left.length === 1 ? left[0] : { [fn]: left };
     }
     return node;
   };
-  const inline = (node: unknown): unknown => {
-    const name = (node as Json).Condition;
-    return typeof name === 'string' ? residual(definitions[name]) : node;
-  };
 
-  const rewrite = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(rewrite).filter((n) => !isNoValue(n));
+  /** Fn::If decided where known; inside a resource under condition `within`, that condition is true. */
+  const rewrite = (node: unknown, within?: string): unknown => {
+    if (Array.isArray(node)) return node.map((n) => rewrite(n, within)).filter((n) => !isNoValue(n));
     if (!node || typeof node !== 'object') return node;
     const obj = node as Json;
     const branches = obj['Fn::If'];
     if (Object.keys(obj).length === 1 && Array.isArray(branches)) {
       const [name, yes, no] = branches as [string, unknown, unknown];
       const t = condition(name);
-      if (t !== UNKNOWN) return rewrite(t ? yes : no);
-      return { 'Fn::If': [name, rewrite(yes), rewrite(no)] };
+      if (t !== UNKNOWN) return rewrite(t ? yes : no, within);
+      if (same(name) === within) return rewrite(yes, within);
+      return { 'Fn::If': [same(name), rewrite(yes, within), rewrite(no, within)] };
     }
     return Object.fromEntries(
       Object.entries(obj)
-        .map(([k, v]) => [k, rewrite(v)] as const)
+        .map(([k, v]) => [k, rewrite(v, within)] as const)
         .filter(([, v]) => !isNoValue(v)),
     );
   };
@@ -176,11 +186,12 @@ export function specialize(source: Template, known: Known): Template {
     const t = resource.Condition === undefined ? true : condition(resource.Condition);
     if (t === false) continue;
     const { Condition, ...rest } = resource;
-    resources[id] = { ...(substitute(rewrite(rest)) as typeof resource), ...(t === UNKNOWN ? { Condition } : {}) };
+    const within = t === UNKNOWN ? same(Condition as string) : undefined;
+    resources[id] = { ...(substitute(rewrite(rest, within)) as typeof resource), ...(within ? { Condition: within } : {}) };
   }
   const conditions = Object.fromEntries(
     Object.keys(definitions)
-      .filter((name) => decided.get(name) === UNKNOWN)
+      .filter((name) => decided.get(name) === UNKNOWN && same(name) === name)
       .map((name) => [name, residual(definitions[name])]),
   );
   const dangling = referencesTo(

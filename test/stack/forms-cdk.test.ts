@@ -94,9 +94,13 @@ describe('with the default props', () => {
     expect(template.toJSON().Conditions).toBeUndefined();
   });
 
-  test('no role may read a secret value', () => {
-    const text = JSON.stringify(template.findResources('AWS::IAM::Role'));
-    expect(text).not.toMatch(/GetSecretValue|ssm:GetParameter/);
+  test('no role is allowed to read a secret value, nor any wildcard action', () => {
+    const actions = Object.values(template.findResources('AWS::IAM::Role'))
+      .flatMap((role) => ((role.Properties as Json).Policies as Json[]).flatMap((p) => (p.PolicyDocument as Json).Statement as Json[]))
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => [s.Action].flat().map(String));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => /GetSecretValue|ssm:GetParameter|kms:Decrypt|\*/.test(a))).toEqual([]);
   });
 
   test('cfn-lint finds nothing in the synthesized template', () => {
@@ -105,6 +109,17 @@ describe('with the default props', () => {
 });
 
 describe('the AwsSolutions rule pack of cdk-nag', () => {
+  // cdk-nag 3.0.2's EventBusOpenAccess reads CfnEventBusPolicy#principal, which aws-cdk-lib
+  // deprecates, and jsii prints a warning for it: the rule pack's, not the construct's.
+  const deprecated = process.env.JSII_DEPRECATED;
+  beforeAll(() => {
+    process.env.JSII_DEPRECATED = 'quiet';
+  });
+  afterAll(() => {
+    if (deprecated === undefined) delete process.env.JSII_DEPRECATED;
+    else process.env.JSII_DEPRECATED = deprecated;
+  });
+
   test('reports no finding the construct has not acknowledged, each with its reason', () => {
     const { app, stack } = synth({ secretOwners: ['111111111111'], forwardSecretEventsTo: ['us-east-1'] });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

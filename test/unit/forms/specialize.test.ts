@@ -31,7 +31,11 @@ const template: Template = {
         Text: { 'Fn::Sub': 'a-${!Literal}' },
       },
     },
-    Rule: { Type: 'AWS::Events::Rule', Condition: 'ForwardAny', Properties: { Name: 'forward' } },
+    Rule: {
+      Type: 'AWS::Events::Rule',
+      Condition: 'ForwardAny',
+      Properties: { Name: 'forward', Targets: [{ 'Fn::If': ['ToFirst', 'first', { Ref: 'AWS::NoValue' }] }] },
+    },
   },
   Outputs: { X: { Value: 'y' } },
 };
@@ -51,12 +55,14 @@ test('known parameters are written in: a Number as a number, a Sub with nothing 
   expect(out.Parameters).toEqual({});
 });
 
-test('what depends on the region of an environment-agnostic stack stays a condition, without its decided parts', () => {
+test('what depends on the region of an environment-agnostic stack stays a condition, once, without its decided parts', () => {
   const out = specialize(template, { parameters: { Owners: '', Retention: '30', Regions: 'us-east-1' }, pseudo: {} });
-  expect(out.Resources.Rule.Condition).toBe('ForwardAny');
-  expect(out.Conditions).toEqual({
-    ToFirst: { 'Fn::Not': [{ 'Fn::Equals': ['us-east-1', { Ref: 'AWS::Region' }] }] },
-    ForwardAny: { 'Fn::Not': [{ 'Fn::Equals': ['us-east-1', { Ref: 'AWS::Region' }] }] },
+  // ForwardAny is left with ToFirst alone: it is ToFirst, and within it ToFirst holds.
+  expect(out.Conditions).toEqual({ ToFirst: { 'Fn::Not': [{ 'Fn::Equals': ['us-east-1', { Ref: 'AWS::Region' }] }] } });
+  expect(out.Resources.Rule).toEqual({
+    Type: 'AWS::Events::Rule',
+    Condition: 'ToFirst',
+    Properties: { Name: 'forward', Targets: ['first'] },
   });
 });
 
@@ -65,7 +71,7 @@ test('a known region decides it', () => {
     parameters: { Owners: '', Retention: '30', Regions: 'us-east-1' },
     pseudo: { 'AWS::Region': 'eu-west-1' },
   });
-  expect(forwarded.Resources.Rule).toEqual({ Type: 'AWS::Events::Rule', Properties: { Name: 'forward' } });
+  expect(forwarded.Resources.Rule).toEqual({ Type: 'AWS::Events::Rule', Properties: { Name: 'forward', Targets: ['first'] } });
   const skipped = specialize(template, {
     parameters: { Owners: '', Retention: '30', Regions: 'us-east-1' },
     pseudo: { 'AWS::Region': 'us-east-1' },
