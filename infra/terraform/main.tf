@@ -807,51 +807,48 @@ resource "aws_sns_topic" "alarm_topic" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "on_secret_change_errors" {
-  alarm_name        = "${var.name}-on-secret-change-errors"
-  alarm_description = "on-secret-change failed; the event is retried, then sent to the dead-letter queue"
-  namespace         = "AWS/Lambda"
-  metric_name       = "Errors"
+  alarm_name          = "${var.name}-on-secret-change-errors"
+  alarm_description   = "on-secret-change failed; the event is retried, then sent to the dead-letter queue"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarm_topic.arn]
+  ok_actions          = [aws_sns_topic.alarm_topic.arn]
   dimensions = {
     FunctionName = aws_lambda_function.on_secret_change.function_name
   }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarm_topic.arn]
-  ok_actions          = [aws_sns_topic.alarm_topic.arn]
-  tags                = var.tags
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "redeploy_secret_errors" {
-  alarm_name        = "${var.name}-redeploy-secret-errors"
-  alarm_description = "redeploy-secret (manual invoke) failed"
-  namespace         = "AWS/Lambda"
-  metric_name       = "Errors"
+  alarm_name          = "${var.name}-redeploy-secret-errors"
+  alarm_description   = "redeploy-secret (manual invoke) failed"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarm_topic.arn]
+  ok_actions          = [aws_sns_topic.alarm_topic.arn]
   dimensions = {
     FunctionName = aws_lambda_function.redeploy_secret.function_name
   }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarm_topic.arn]
-  ok_actions          = [aws_sns_topic.alarm_topic.arn]
-  tags                = var.tags
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "refresh_index_errors" {
-  alarm_name        = "${var.name}-refresh-index-errors"
-  alarm_description = "refresh-index failed; the index may be stale until the next successful run"
-  namespace         = "AWS/Lambda"
-  metric_name       = "Errors"
-  dimensions = {
-    FunctionName = aws_lambda_function.refresh_index.function_name
-  }
+  alarm_name          = "${var.name}-refresh-index-errors"
+  alarm_description   = "refresh-index failed; the index may be stale until the next successful run"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -860,17 +857,17 @@ resource "aws_cloudwatch_metric_alarm" "refresh_index_errors" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   ok_actions          = [aws_sns_topic.alarm_topic.arn]
-  tags                = var.tags
+  dimensions = {
+    FunctionName = aws_lambda_function.refresh_index.function_name
+  }
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "dead_letter_queue_depth" {
-  alarm_name        = "${var.name}-dead-letter-queue-not-empty"
-  alarm_description = "Events failed after all retries and wait in the dead-letter queue; inspect and replay them"
-  namespace         = "AWS/SQS"
-  metric_name       = "ApproximateNumberOfMessagesVisible"
-  dimensions = {
-    QueueName = aws_sqs_queue.dead_letter_queue.name
-  }
+  alarm_name          = "${var.name}-dead-letter-queue-not-empty"
+  alarm_description   = "Events failed after all retries and wait in the dead-letter queue; inspect and replay them"
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
   statistic           = "Maximum"
   period              = 300
   evaluation_periods  = 1
@@ -879,17 +876,17 @@ resource "aws_cloudwatch_metric_alarm" "dead_letter_queue_depth" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   ok_actions          = [aws_sns_topic.alarm_topic.arn]
-  tags                = var.tags
+  dimensions = {
+    QueueName = aws_sqs_queue.dead_letter_queue.name
+  }
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "redeploy_failed" {
-  alarm_name        = "${var.name}-redeploy-failed"
-  alarm_description = "ECS refused UpdateService for a service that uses a changed secret; it stays due and is retried by the next run (see the report's reason)"
-  namespace         = "ecs-secret-redeploy"
-  metric_name       = "RedeployFailed"
-  dimensions = {
-    service = var.name
-  }
+  alarm_name          = "${var.name}-redeploy-failed"
+  alarm_description   = "ECS refused UpdateService for a service that uses a changed secret; it stays due and is retried by the next run (see the report's reason)"
+  namespace           = "ecs-secret-redeploy"
+  metric_name         = "RedeployFailed"
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -898,17 +895,17 @@ resource "aws_cloudwatch_metric_alarm" "redeploy_failed" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   ok_actions          = [aws_sns_topic.alarm_topic.arn]
-  tags                = var.tags
+  dimensions = {
+    service = var.name
+  }
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "rollout_halted" {
-  alarm_name        = "${var.name}-rollout-halted"
-  alarm_description = "A rollout stopped at a failed deployment (circuit breaker); later waves wait for `ecs-secret-redeploy resume SECRET` or a newer version"
-  namespace         = "ecs-secret-redeploy"
-  metric_name       = "RolloutHalted"
-  dimensions = {
-    service = var.name
-  }
+  alarm_name          = "${var.name}-rollout-halted"
+  alarm_description   = "A rollout stopped at a failed deployment (circuit breaker); later waves wait for `ecs-secret-redeploy resume SECRET` or a newer version"
+  namespace           = "ecs-secret-redeploy"
+  metric_name         = "RolloutHalted"
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -917,17 +914,17 @@ resource "aws_cloudwatch_metric_alarm" "rollout_halted" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   ok_actions          = [aws_sns_topic.alarm_topic.arn]
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "drift_found" {
-  alarm_name        = "${var.name}-drift-found"
-  alarm_description = "The scheduled reconcile redeployed services that no event had: events are missed (no CloudTrail trail, a disabled rule, failed invocations)"
-  namespace         = "ecs-secret-redeploy"
-  metric_name       = "DriftFound"
   dimensions = {
     service = var.name
   }
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "drift_found" {
+  alarm_name          = "${var.name}-drift-found"
+  alarm_description   = "The scheduled reconcile redeployed services that no event had: events are missed (no CloudTrail trail, a disabled rule, failed invocations)"
+  namespace           = "ecs-secret-redeploy"
+  metric_name         = "DriftFound"
   statistic           = "Sum"
   period              = 1800
   evaluation_periods  = 1
@@ -936,7 +933,10 @@ resource "aws_cloudwatch_metric_alarm" "drift_found" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarm_topic.arn]
   ok_actions          = [aws_sns_topic.alarm_topic.arn]
-  tags                = var.tags
+  dimensions = {
+    service = var.name
+  }
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_dashboard" "dashboard" {

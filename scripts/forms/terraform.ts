@@ -25,6 +25,8 @@ const HEADER = [
 
 interface Mapping {
   tfType: string;
+  /** Properties that are one argument each, in the order they are written: [argument, property]. */
+  args?: Array<[string, string]>;
   /** Stripped from the logical id to name the Terraform resource (OnSecretChangeRole -> on_secret_change). */
   suffix?: string;
   /** Ref, and each Fn::GetAtt attribute -> Terraform attribute. */
@@ -54,13 +56,32 @@ const MAPPINGS: Record<string, Mapping> = {
     ref: 'id',
     taggable: false,
   },
-  'AWS::Lambda::Permission': { tfType: 'aws_lambda_permission', suffix: 'RulePermission', ref: 'id', taggable: false },
+  'AWS::Lambda::Permission': {
+    tfType: 'aws_lambda_permission',
+    suffix: 'RulePermission',
+    ref: 'id',
+    taggable: false,
+    args: [
+      ['action', 'Action'],
+      ['function_name', 'FunctionName'],
+      ['principal', 'Principal'],
+      ['source_arn', 'SourceArn'],
+      ['source_account', 'SourceAccount'],
+      ['principal_org_id', 'PrincipalOrgID'],
+    ],
+  },
   'AWS::Logs::LogGroup': {
     tfType: 'aws_cloudwatch_log_group',
     suffix: 'LogGroup',
     ref: 'name',
     attributes: { Arn: 'arn' },
     taggable: true,
+    args: [
+      ['name', 'LogGroupName'],
+      ['retention_in_days', 'RetentionInDays'],
+      ['kms_key_id', 'KmsKeyId'],
+      ['log_group_class', 'LogGroupClass'],
+    ],
   },
   'AWS::Events::Rule': { tfType: 'aws_cloudwatch_event_rule', suffix: 'Rule', ref: 'name', attributes: { Arn: 'arn' }, taggable: true },
   'AWS::Events::EventBusPolicy': { tfType: 'aws_cloudwatch_event_bus_policy', ref: 'id', taggable: false },
@@ -75,17 +96,61 @@ const MAPPINGS: Record<string, Mapping> = {
     ref: 'url',
     attributes: { Arn: 'arn', QueueName: 'name', QueueUrl: 'url' },
     taggable: true,
+    args: [
+      ['name', 'QueueName'],
+      ['message_retention_seconds', 'MessageRetentionPeriod'],
+      ['visibility_timeout_seconds', 'VisibilityTimeout'],
+      ['sqs_managed_sse_enabled', 'SqsManagedSseEnabled'],
+      ['kms_master_key_id', 'KmsMasterKeyId'],
+    ],
   },
   'AWS::SQS::QueuePolicy': { tfType: 'aws_sqs_queue_policy', ref: 'id', taggable: false },
-  'AWS::SNS::Topic': { tfType: 'aws_sns_topic', ref: 'arn', attributes: { TopicArn: 'arn', TopicName: 'name' }, taggable: true },
+  'AWS::SNS::Topic': {
+    tfType: 'aws_sns_topic',
+    ref: 'arn',
+    attributes: { TopicArn: 'arn', TopicName: 'name' },
+    taggable: true,
+    args: [
+      ['name', 'TopicName'],
+      ['display_name', 'DisplayName'],
+      ['kms_master_key_id', 'KmsMasterKeyId'],
+    ],
+  },
   'AWS::CloudWatch::Alarm': {
     tfType: 'aws_cloudwatch_metric_alarm',
     suffix: 'Alarm',
     ref: 'alarm_name',
     attributes: { Arn: 'arn' },
     taggable: true,
+    // (and Dimensions, a list of {Name, Value}, which Terraform takes as a map)
+    args: [
+      ['alarm_name', 'AlarmName'],
+      ['alarm_description', 'AlarmDescription'],
+      ['namespace', 'Namespace'],
+      ['metric_name', 'MetricName'],
+      ['statistic', 'Statistic'],
+      ['extended_statistic', 'ExtendedStatistic'],
+      ['period', 'Period'],
+      ['evaluation_periods', 'EvaluationPeriods'],
+      ['datapoints_to_alarm', 'DatapointsToAlarm'],
+      ['threshold', 'Threshold'],
+      ['comparison_operator', 'ComparisonOperator'],
+      ['treat_missing_data', 'TreatMissingData'],
+      ['alarm_actions', 'AlarmActions'],
+      ['ok_actions', 'OKActions'],
+      ['insufficient_data_actions', 'InsufficientDataActions'],
+      ['actions_enabled', 'ActionsEnabled'],
+    ],
   },
-  'AWS::CloudWatch::Dashboard': { tfType: 'aws_cloudwatch_dashboard', ref: 'dashboard_name', taggable: false },
+  'AWS::CloudWatch::Dashboard': {
+    tfType: 'aws_cloudwatch_dashboard',
+    ref: 'dashboard_name',
+    taggable: false,
+    args: [
+      ['dashboard_name', 'DashboardName'],
+      ['dashboard_body', 'DashboardBody'],
+    ],
+  },
 };
 
 /** One generated Terraform resource, for the module and for the tests that mock its attributes. */
@@ -254,29 +319,6 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
           depends,
         ]);
         break;
-      case 'AWS::Lambda::Permission':
-        emit(id, mapping.tfType, name, [
-          count,
-          props.arg('action', 'Action'),
-          props.arg('function_name', 'FunctionName'),
-          props.arg('principal', 'Principal'),
-          props.arg('source_arn', 'SourceArn'),
-          props.arg('source_account', 'SourceAccount'),
-          props.arg('principal_org_id', 'PrincipalOrgID'),
-          depends,
-        ]);
-        break;
-      case 'AWS::Logs::LogGroup':
-        emit(id, mapping.tfType, name, [
-          count,
-          props.arg('name', 'LogGroupName'),
-          props.arg('retention_in_days', 'RetentionInDays'),
-          props.arg('kms_key_id', 'KmsKeyId'),
-          props.arg('log_group_class', 'LogGroupClass'),
-          tags,
-          depends,
-        ]);
-        break;
       case 'AWS::Events::Rule': {
         const targets = props.take('Targets') ?? [];
         if (!Array.isArray(targets)) throw new Error(`${id}.Targets: only a literal list of targets is translated`);
@@ -362,18 +404,6 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
         ]);
         break;
       }
-      case 'AWS::SQS::Queue':
-        emit(id, mapping.tfType, name, [
-          count,
-          props.arg('name', 'QueueName'),
-          props.arg('message_retention_seconds', 'MessageRetentionPeriod'),
-          props.arg('visibility_timeout_seconds', 'VisibilityTimeout'),
-          props.arg('sqs_managed_sse_enabled', 'SqsManagedSseEnabled'),
-          props.arg('kms_master_key_id', 'KmsMasterKeyId'),
-          tags,
-          depends,
-        ]);
-        break;
       case 'AWS::SQS::QueuePolicy': {
         const queues = props.take('Queues');
         if (!Array.isArray(queues)) throw new Error(`${id}.Queues: only a literal list is translated`);
@@ -388,54 +418,23 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
         }
         break;
       }
-      case 'AWS::SNS::Topic':
-        emit(id, mapping.tfType, name, [
-          count,
-          props.arg('name', 'TopicName'),
-          props.arg('display_name', 'DisplayName'),
-          props.arg('kms_master_key_id', 'KmsMasterKeyId'),
-          tags,
-          depends,
-        ]);
-        break;
       case 'AWS::CloudWatch::Alarm': {
         const dimensions = props.take('Dimensions');
         if (dimensions !== undefined && !Array.isArray(dimensions)) throw new Error(`${id}.Dimensions: only a literal list is translated`);
         const dimensionMap = Object.fromEntries(((dimensions ?? []) as Json[]).map((d) => [String(d.Name), d.Value]));
         emit(id, mapping.tfType, name, [
           count,
-          props.arg('alarm_name', 'AlarmName'),
-          props.arg('alarm_description', 'AlarmDescription'),
-          props.arg('namespace', 'Namespace'),
-          props.arg('metric_name', 'MetricName'),
+          ...simple(mapping, props),
           dimensions === undefined ? '' : `dimensions = ${hcl(dimensionMap, ctx, `${id}.Properties.Dimensions`).code}`,
-          props.arg('statistic', 'Statistic'),
-          props.arg('extended_statistic', 'ExtendedStatistic'),
-          props.arg('period', 'Period'),
-          props.arg('evaluation_periods', 'EvaluationPeriods'),
-          props.arg('datapoints_to_alarm', 'DatapointsToAlarm'),
-          props.arg('threshold', 'Threshold'),
-          props.arg('comparison_operator', 'ComparisonOperator'),
-          props.arg('treat_missing_data', 'TreatMissingData'),
-          props.arg('alarm_actions', 'AlarmActions'),
-          props.arg('ok_actions', 'OKActions'),
-          props.arg('insufficient_data_actions', 'InsufficientDataActions'),
-          props.arg('actions_enabled', 'ActionsEnabled'),
           tags,
           depends,
         ]);
         break;
       }
-      case 'AWS::CloudWatch::Dashboard':
-        emit(id, mapping.tfType, name, [
-          count,
-          props.arg('dashboard_name', 'DashboardName'),
-          props.arg('dashboard_body', 'DashboardBody'),
-          depends,
-        ]);
-        break;
       default:
-        throw new Error(`${id}: ${resource.Type} has no Terraform mapping (scripts/forms/terraform.ts)`);
+        // One argument per property (MAPPINGS args).
+        if (!mapping.args) throw new Error(`${id}: ${resource.Type} has no Terraform mapping (scripts/forms/terraform.ts)`);
+        emit(id, mapping.tfType, name, [count, ...simple(mapping, props), tags, depends]);
     }
     props.done();
   }
@@ -458,6 +457,10 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
   };
   for (const resource of resources) resource.reads = reads.get(resource.address) ?? {};
   return { files, resources };
+}
+
+function simple(mapping: Mapping, props: Properties): string[] {
+  return (mapping.args ?? []).map(([argument, property]) => props.arg(argument, property));
 }
 
 function codeOf(bundle: string): Json {
