@@ -39,6 +39,7 @@ export interface EcsSecretRedeployProps extends EcsSecretRedeploySettings {
 /** The source every ecs-secret-redeploy event on the notification bus carries (docs/events.md). */
 export const EVENT_SOURCE = 'ecs-secret-redeploy';
 
+// The behaviour template's code parameters (scripts/forms/behaviour.ts; this package stands alone).
 const BUNDLES_BUCKET = 'BundlesBucket';
 const BUNDLES_KEY_PREFIX = 'BundlesKeyPrefix';
 
@@ -73,6 +74,7 @@ export class EcsSecretRedeploy extends Construct {
   public readonly alarmTopic: sns.ITopic;
   /** The bus that gets one event per completed run (`source: ecs-secret-redeploy`). */
   public readonly notificationBus: events.IEventBus;
+  /** The CloudWatch dashboard: the tool's metrics, the functions' health, the dead-letter queue. */
   public readonly dashboardName: string;
   /** The included template, for access to any resource by its logical id in behaviour.json. */
   public readonly resources: CfnInclude;
