@@ -25,8 +25,11 @@ const HEADER = [
 
 interface Mapping {
   tfType: string;
-  /** Properties that are one argument each, in the order they are written: [argument, property]. */
-  args?: Array<[string, string]>;
+  /**
+   * Properties that are one argument each, in the order they are written: [argument, property],
+   * and 'json' for a document (a policy) that Terraform takes as JSON text.
+   */
+  args?: Array<[string, string] | [string, string, 'json']>;
   /** Stripped from the logical id to name the Terraform resource (OnSecretChangeRole -> on_secret_change). */
   suffix?: string;
   /** Ref, and each Fn::GetAtt attribute -> Terraform attribute. */
@@ -114,6 +117,40 @@ const MAPPINGS: Record<string, Mapping> = {
       ['name', 'TopicName'],
       ['display_name', 'DisplayName'],
       ['kms_master_key_id', 'KmsMasterKeyId'],
+    ],
+  },
+  'AWS::SNS::Subscription': {
+    tfType: 'aws_sns_topic_subscription',
+    ref: 'arn',
+    taggable: false,
+    args: [
+      ['topic_arn', 'TopicArn'],
+      ['protocol', 'Protocol'],
+      ['endpoint', 'Endpoint'],
+      ['filter_policy', 'FilterPolicy', 'json'],
+      ['raw_message_delivery', 'RawMessageDelivery'],
+    ],
+  },
+  'AWS::SNS::TopicPolicy': { tfType: 'aws_sns_topic_policy', ref: 'id', taggable: false },
+  'AWS::KMS::Key': {
+    tfType: 'aws_kms_key',
+    ref: 'key_id',
+    attributes: { Arn: 'arn', KeyId: 'key_id' },
+    taggable: true,
+    args: [
+      ['description', 'Description'],
+      ['enable_key_rotation', 'EnableKeyRotation'],
+      ['deletion_window_in_days', 'PendingWindowInDays'],
+      ['policy', 'KeyPolicy', 'json'],
+    ],
+  },
+  'AWS::KMS::Alias': {
+    tfType: 'aws_kms_alias',
+    ref: 'name',
+    taggable: false,
+    args: [
+      ['name', 'AliasName'],
+      ['target_key_id', 'TargetKeyId'],
     ],
   },
   'AWS::CloudWatch::Alarm': {
@@ -404,14 +441,17 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
         ]);
         break;
       }
-      case 'AWS::SQS::QueuePolicy': {
-        const queues = props.take('Queues');
-        if (!Array.isArray(queues)) throw new Error(`${id}.Queues: only a literal list is translated`);
+      case 'AWS::SQS::QueuePolicy':
+      case 'AWS::SNS::TopicPolicy': {
+        // One policy for several queues (topics) in CloudFormation; one resource per queue (topic) in Terraform.
+        const [list, argument] = resource.Type === 'AWS::SQS::QueuePolicy' ? ['Queues', 'queue_url'] : ['Topics', 'arn'];
+        const targets = props.take(list);
+        if (!Array.isArray(targets)) throw new Error(`${id}.${list}: only a literal list is translated`);
         const policy = props.take('PolicyDocument');
-        for (const [i, queue] of queues.entries()) {
-          emit(id, mapping.tfType, queues.length === 1 ? name : `${name}_${i + 1}`, [
+        for (const [i, target] of targets.entries()) {
+          emit(id, mapping.tfType, targets.length === 1 ? name : `${name}_${i + 1}`, [
             count,
-            `queue_url = ${hcl(queue, ctx, `${id}.Properties.Queues[${i}]`).code}`,
+            `${argument} = ${hcl(target, ctx, `${id}.Properties.${list}[${i}]`).code}`,
             `policy = jsonencode(${hcl(policy, ctx, `${id}.Properties.PolicyDocument`).code})`,
             depends,
           ]);
@@ -460,7 +500,7 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
 }
 
 function simple(mapping: Mapping, props: Properties): string[] {
-  return (mapping.args ?? []).map(([argument, property]) => props.arg(argument, property));
+  return (mapping.args ?? []).map(([argument, property, json]) => (json ? props.json(argument, property) : props.arg(argument, property)));
 }
 
 function codeOf(bundle: string): Json {
