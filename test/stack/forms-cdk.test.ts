@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { exampleApp } from '../../cdk/example/app';
 import { EcsSecretRedeploy, type EcsSecretRedeployProps } from '../../cdk/src';
-import { BUNDLES, cfnLint, copyBundles, tempDir } from './forms';
+import { BUNDLES, cfnLint, copyBundles, removeTempDirs, tempDir } from './forms';
 import type { Json } from './template';
 
 let bundlesDir: string;
@@ -27,6 +27,8 @@ const linted: string[] = [];
 beforeAll(() => {
   bundlesDir = copyBundles(path.join(tempDir('cdk'), 'bundles'));
 }, 300_000);
+
+afterAll(removeTempDirs);
 
 function synth(props: EcsSecretRedeployProps = {}, env?: { region: string }) {
   const app = new App({ outdir: tempDir('cdk-out') });

@@ -29,6 +29,7 @@ import {
   type PlannedResource,
   REGION,
   reference,
+  removeTempDirs,
   samTransform,
   tempDir,
   terraform,
@@ -91,6 +92,8 @@ let bundles: string;
 beforeAll(() => {
   bundles = copyBundles(path.join(tempDir('parity'), 'bundles'));
 }, 300_000);
+
+afterAll(removeTempDirs);
 
 test('every setting takes a changed value in some deployment', () => {
   const exercised = SETTINGS.filter((s) => DEPLOYMENTS.some((d) => d.values[s.key] !== s.default)).map((s) => s.key);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Behaviour } from '../../scripts/forms/behaviour';
 import { MODULE_FILES, terraformModule } from '../../scripts/forms/terraform';
-import { tempDir, terraform, terraformInit } from './forms';
+import { removeTempDirs, tempDir, terraform, terraformInit } from './forms';
 import { ROOT } from './template';
 
 const MODULE = path.join(ROOT, 'infra/terraform');
@@ -19,6 +19,8 @@ beforeAll(() => {
   fs.cpSync(MODULE, copy, { recursive: true, filter: (source) => path.basename(source) !== '.terraform' });
   terraformInit(copy);
 }, 120_000);
+
+afterAll(removeTempDirs);
 
 test('every file is laid out as terraform fmt lays it out', () => {
   const { status, stdout } = terraform(['fmt', '-check', '-recursive', '-no-color', MODULE], ROOT, { allowFailure: true });

@@ -36,8 +36,17 @@ export function copyBundles(dir: string): string {
   return dir;
 }
 
+const made: string[] = [];
+
+/** A temporary directory, removed by removeTempDirs() (each test file's afterAll). */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `ecs-secret-redeploy-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ecs-secret-redeploy-${prefix}-`));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 // --- tools ----------------------------------------------------------------------------------
