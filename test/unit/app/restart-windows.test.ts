@@ -52,7 +52,10 @@ function tag(name: string, tags: Record<string, string>): void {
 function deployedAt(): Record<string, string[]> {
   const names = new Map([...seeded.serviceArns].map(([name, arn]) => [arn, name]));
   const out: Record<string, string[]> = {};
-  for (const u of world.ecs.updates) (out[names.get(u.serviceArn) as string] ??= []).push(new Date(u.at).toISOString());
+  for (const u of world.ecs.updates) {
+    const name = names.get(u.serviceArn) as string;
+    out[name] = [...(out[name] ?? []), new Date(u.at).toISOString()];
+  }
   return out;
 }
 
