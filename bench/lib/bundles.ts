@@ -1,6 +1,6 @@
 /**
  * Size and cold load time of each Lambda handler as deployed: bundled with esbuild the way
- * serverless.yml does (bundle, minify, names not kept, platform node, target node22, CommonJS, ES module
+ * serverless.yml does (bundle, minify, keepNames, platform node, target node22, CommonJS, ES module
  * builds of the AWS SDK preferred, nothing external), then `require()`d in a fresh `node` process.
  */
 import { spawnSync } from 'node:child_process';
@@ -31,7 +31,7 @@ export async function measureBundles(root: string, runs: number): Promise<Bundle
         outfile,
         bundle: true,
         minify: true,
-        keepNames: false,
+        keepNames: true,
         platform: 'node',
         target: 'node22',
         format: 'cjs',

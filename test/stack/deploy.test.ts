@@ -290,6 +290,10 @@ const RULE_PATTERNS: Record<string, { pattern?: string; schedule?: string; targe
     pattern: 'ecs-deployment-progress.json',
     target: 'ecs-secret-redeploy-ci-on-secret-change',
   },
+  'ecs-secret-redeploy-ci-codedeploy-deployment': {
+    pattern: 'codedeploy-deployment-state-change.json',
+    target: 'ecs-secret-redeploy-ci-on-secret-change',
+  },
   'ecs-secret-redeploy-ci-secret-label-updated': {
     pattern: 'secretsmanager-label-updated.json',
     target: 'ecs-secret-redeploy-ci-on-secret-change',
@@ -561,7 +565,7 @@ describe('the bundled handlers, run with the deployed configuration against the 
     expect(out.result).toMatchObject({ secret: { arn: created.ARN }, dryRun: true, services: [] });
   });
 
-  it("keeps the error classes' names through minification (they name themselves)", async () => {
+  it("keeps the error classes' names through minification (keepNames)", async () => {
     const out = await invokeBundle(FUNCTIONS[1], { nothing: 'here' });
     expect(out.errorType).toBe('MalformedEventError');
   });
