@@ -1,7 +1,7 @@
 import { locationOf } from '../domain/identity/arn';
 import { assertAllowedOwner } from '../domain/identity/owners';
 import type { Target } from '../domain/identity/target';
-import { type Deployment, describeStrategy, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
+import { type Deployment, describeStrategy, primaryTaskSet, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
 import { versionOfStage } from '../domain/plan/secret-state';
@@ -9,6 +9,7 @@ import { type Report, secretIdentity } from '../domain/report/report';
 import type { Rollout } from '../domain/rollout/rollout';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
+import { type CodeDeploymentStatus, codeDeploymentStatus, codeDeploymentsOf } from './codedeploy-deployments';
 import { describeLive } from './describe-live';
 import { deploymentRecordStatus, type ServiceDeploymentStatus, serviceDeploymentsOf } from './poll-deployments';
 
@@ -81,6 +82,8 @@ export interface ConsumerStatus {
   strategy?: string;
   /** Live: ECS's record of the deployment that brought `runs`, where ECS offers its records. */
   serviceDeployment?: ServiceDeploymentStatus;
+  /** Live: the CodeDeploy deployment that brought `runs`, for a CODE_DEPLOY service (its id, status and waits). */
+  codeDeployment?: CodeDeploymentStatus;
 }
 
 export interface SecretStatus {
@@ -102,7 +105,8 @@ export interface SecretStatus {
  * Where every consumer of a secret stands: the ledger against the secret's stages now, and with
  * `live`, what ECS shows: each deployment's rollout state and the running tasks that older
  * deployments started (one DescribeServices per ten consumers, a ListTasks and DescribeTasks per
- * consumer). Changes nothing.
+ * consumer), and for CODE_DEPLOY services CodeDeploy's deployments (one BatchGetDeployments per
+ * 25, none without them). Changes nothing.
  */
 export async function secretStatus(ports: Ports, target: Target, options: { live: boolean } = { live: true }): Promise<SecretStatus> {
   const secret = await ports.secrets.describe(target);
@@ -125,6 +129,12 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
         new Map(services.map((e) => [e.resourceArn, e.clusterArn])),
       )
     : undefined;
+  const codeDeployments = options.live
+    ? await codeDeploymentsOf(
+        ports,
+        ledger.services.filter((r) => r.state === 'settled'),
+      )
+    : new Map();
 
   const consumers = await mapWithConcurrency(services, 4, async (entry): Promise<ConsumerStatus> => {
     const record = recordOf.get(entry.resourceArn);
@@ -135,10 +145,16 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     const state = stateOf(record, desired.versions);
     const service: ServiceSnapshot | undefined = live.get(entry.resourceArn);
     const deployment = record?.deploymentId ? service?.deployments.find((d) => d.id === record.deploymentId) : undefined;
-    const deploymentState =
-      deployment?.rolloutState ?? (service && record?.deploymentId ? 'replaced by a newer deployment' : record?.deployment?.state);
+    const byCodeDeploy = codeDeploymentStatus(codeDeployments, record);
+    const deploymentState = record?.codeDeploy
+      ? (codeDeployState(byCodeDeploy.codeDeployment?.status) ?? record.deployment?.state)
+      : (deployment?.rolloutState ?? (service && record?.deploymentId ? 'replaced by a newer deployment' : record?.deployment?.state));
     const tasks = service ? await ports.ecs.runningTasks(service) : undefined;
-    const onOlder = tasks && countOlder(tasks, state, record, service?.deployments ?? []);
+    const onOlder =
+      tasks &&
+      (record?.codeDeploy
+        ? countOlderThanTaskSet(tasks, state, record, service)
+        : countOlder(tasks, state, record, service?.deployments ?? []));
     const settled = !record?.deploymentId || deploymentState === 'COMPLETED' || deploymentState === 'replaced by a newer deployment';
     const fullyOnCurrent = state === 'up-to-date' && settled && (onOlder ?? 0) === 0;
     return {
@@ -167,8 +183,9 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
       ...(tasks && onOlder !== undefined ? { tasks: { running: tasks.length, onOlderVersions: onOlder } } : {}),
       fullyOnCurrent,
       now: nowOf(state, fullyOnCurrent, settled, deploymentState),
-      ...(service ? { strategy: describeStrategy(service.strategy) } : {}),
-      ...(found && record ? deploymentRecordStatus(found, record, service) : {}),
+      ...(service ? { strategy: service.deploymentController === 'CODE_DEPLOY' ? 'CODE_DEPLOY' : describeStrategy(service.strategy) } : {}),
+      ...(found && record && !record.codeDeploy ? deploymentRecordStatus(found, record, service) : {}),
+      ...byCodeDeploy,
     };
   });
   consumers.sort((a, b) => a.serviceName.localeCompare(b.serviceName));
@@ -208,6 +225,13 @@ function nowOf(state: ConsumerState, fullyOnCurrent: boolean, settled: boolean, 
   return settled ? 'old tasks' : 'deploying';
 }
 
+/** A CodeDeploy status in the words of ECS's rollout states, which the rest of the status reads. */
+function codeDeployState(status: string | undefined): string | undefined {
+  if (status === undefined) return undefined;
+  if (status === 'Succeeded') return 'COMPLETED';
+  return status === 'Failed' || status === 'Stopped' ? 'FAILED' : 'IN_PROGRESS';
+}
+
 function stateOf(record: LedgerRecord | undefined, current: Versions): ConsumerState {
   if (!record) return 'no-record';
   if (record.state === 'claimed') return 'pending';
@@ -230,4 +254,23 @@ function countOlder(tasks: RunningTask[], state: ConsumerState, record: LedgerRe
     !listed || (listed.createdAt !== undefined && d.createdAt !== undefined && Date.parse(d.createdAt) > Date.parse(listed.createdAt));
   const newer = new Set(deployments.filter((d) => d.id !== ours && isNewer(d)).map((d) => d.id));
   return tasks.filter((t) => t.startedBy !== ours && !(t.startedBy && newer.has(t.startedBy))).length;
+}
+
+/**
+ * Running tasks left from before the current versions, for a CODE_DEPLOY service whose record is
+ * up to date by a CodeDeploy deployment: those not started by its PRIMARY task set, once that task
+ * set was created after our claim (CodeDeploy made it for us, or a later deployment did); before
+ * the traffic shifted, all of them.
+ */
+function countOlderThanTaskSet(
+  tasks: RunningTask[],
+  state: ConsumerState,
+  record: LedgerRecord,
+  service: ServiceSnapshot | undefined,
+): number {
+  if (state !== 'up-to-date') return tasks.length;
+  const primary = service && primaryTaskSet(service);
+  const claimedAt = record.deployment?.claimedAt ?? record.at;
+  const ours = primary?.createdAt !== undefined && Date.parse(primary.createdAt) >= Date.parse(claimedAt) ? primary.id : undefined;
+  return tasks.filter((t) => ours === undefined || t.startedBy !== ours).length;
 }

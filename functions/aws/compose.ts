@@ -6,6 +6,7 @@ import { type Logger, silentLogger } from '../ports/logger';
 import { type Metrics, noMetrics } from '../ports/metrics';
 import type { Ports } from '../ports/ports';
 import { type AwsClients, buildClients, type Credentials, type Instrument } from './clients';
+import { awsCodeDeploy } from './codedeploy';
 import { awsEcs } from './ecs';
 import { consoleLogger } from './logger';
 import { eventBridgeNotifier } from './notifier';
@@ -57,6 +58,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     clients,
     secrets: awsSecretStore(clients, systemClock, { owners: config.secretOwners, accountId }),
     ecs: awsEcs(clients),
+    codeDeploy: awsCodeDeploy(clients),
     index: tableIndexStore(table),
     revisions: tableRevisionCache(table),
     rebuilds: tableRebuildStore(table),

@@ -61,8 +61,11 @@ export class StateTableMissingError extends EnvironmentError {}
  */
 export class RebuildInProgressError extends EnvironmentError {}
 
-/** ECS throttled the call: it was not applied, and may be sent again after a pause. */
+/** ECS (or CodeDeploy) throttled the call: it was not applied, and may be sent again after a pause. */
 export class ThrottledError extends RedeployError {}
+
+/** CodeDeploy refused a deployment because the group runs another one: not applied; sent again once that one ended. */
+export class GroupBusyError extends RedeployError {}
 
 /**
  * A call whose answer never arrived (timeout, dropped connection, server error): it may or may

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Clock } from './clock';
+import type { CodeDeployPort } from './codedeploy';
 import type { ContinuationTokens } from './continuation';
 import type { EcsPort } from './ecs';
 import type { IndexStore } from './index-store';
@@ -19,6 +20,8 @@ export interface Ports {
   config: Config;
   secrets: SecretStore;
   ecs: EcsPort;
+  /** CodeDeploy, for services whose deployment controller is CODE_DEPLOY. */
+  codeDeploy: CodeDeployPort;
   index: IndexStore;
   revisions: RevisionCache;
   /** The index rebuild in flight: its progress, lease and listed pages. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorLine } from '../../domain/errors';
 import type { SecretRecord } from '../../domain/ledger/record';
-import { type Announcement, preview, type ReconcilePlan, reportRow } from '../../domain/plan/reconcile-plan';
+import { type Announcement, groupOfTarget, preview, type ReconcilePlan, reportRow } from '../../domain/plan/reconcile-plan';
 import type { SecretState } from '../../domain/plan/secret-state';
 import type { ServiceReport } from '../../domain/report/report';
 import type { Ports } from '../../ports/ports';
@@ -68,13 +68,21 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
         redeploy,
         result: options.useLedger
           ? await redeployer.redeploy(redeploy, secret.arn, others.get(redeploy.service.serviceArn))
-          : await redeployer.redeployUnguarded(redeploy.service),
+          : await redeployer.redeployUnguarded(redeploy, secret.arn),
       }));
       const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced };
       for (const { redeploy, result } of results) {
         const { consumer, desired, record, slot } = redeploy;
-        const extra = { desired, ...(record ? { record } : {}), ...(slot ? { wave: slot.wave } : {}) };
+        const group = redeploy.via === 'codedeploy' ? groupOfTarget(redeploy.codeDeploy) : undefined;
+        const extra = {
+          desired,
+          ...(record ? { record } : {}),
+          ...(slot ? { wave: slot.wave } : {}),
+          ...(group ? { codeDeploy: group } : {}),
+        };
         if (result.outcome === 'busy') applied.busy.push({ consumer, until: result.until, ...(slot ? { wave: slot.wave } : {}) });
+        else if (result.outcome === 'group-busy')
+          applied.rows.push(reportRow(consumer, { outcome: 'waiting', kind: 'group' }, result.reason, extra));
         else if (result.outcome === 'deferred') {
           applied.unfinished = true;
           applied.rows.push(reportRow(consumer, { outcome: 'waiting', kind: 'continuation' }, result.reason, extra));
@@ -82,9 +90,8 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
           applied.rows.push(reportRow(consumer, { outcome: 'skipped', kind: 'up-to-date' }, result.reason, extra));
         else {
           const deploymentId = result.outcome === 'redeployed' ? result.deploymentId : undefined;
-          applied.rows.push(
-            reportRow(consumer, { outcome: result.outcome }, result.reason, { ...extra, ...(deploymentId ? { deploymentId } : {}) }),
-          );
+          const made = deploymentId ? { deploymentId, ...(group ? { codeDeploy: { ...group, deploymentId } } : {}) } : {};
+          applied.rows.push(reportRow(consumer, { outcome: result.outcome }, result.reason, { ...extra, ...made }));
         }
       }
       return applied;

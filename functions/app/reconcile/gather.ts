@@ -16,6 +16,7 @@ import type { SecretState } from '../../domain/plan/secret-state';
 import { referencesTo } from '../../domain/references/match';
 import type { Ports } from '../../ports/ports';
 import { mapWithConcurrency } from '../../util/concurrency';
+import type { DeploymentGroups } from '../deployment-groups';
 import { describeLive } from '../describe-live';
 import { pollDeployments } from '../poll-deployments';
 import { readRevision } from '../revision-cache';
@@ -36,8 +37,10 @@ export interface Gathered {
  * live state of the consumers the ledger alone does not decide (DescribeServices, ten at a time
  * per cluster), the references of a task definition that the index did not know a consumer
  * runs, the versions' creation times when a consumer is first seen, and on the schedule how this
- * rollout's deployments stand (the fallback for missed ECS events). `only`: the consumers to
- * judge (a later pass looks again at those another run's claim held).
+ * rollout's deployments stand (the fallback for missed ECS events); for CODE_DEPLOY services
+ * looked at, their CodeDeploy deployment group (`groups`, read once per run; none of it without
+ * such a service). `only`: the consumers to judge (a later pass looks again at those another
+ * run's claim held).
  */
 export async function gather(
   ports: Ports,
@@ -45,8 +48,9 @@ export async function gather(
   found: Found,
   options: ReconcileOptions,
   ctx: PlanContext,
-  only?: Set<string>,
+  pass: { only?: Set<string>; groups: DeploymentGroups },
 ): Promise<Gathered> {
+  const { only } = pass;
   const ledger = only ? await ports.ledger.records(secret.arn) : found.ledger;
   const read = options.useLedger ? ledger.services : [];
   const rollout = options.resuming ?? ledger.secret?.rollout;
@@ -67,11 +71,28 @@ export async function gather(
   const current = new Map(
     await mapWithConcurrency(moved, 4, async (live) => [live.serviceArn, await currentReferences(ports, live, secret, options)] as const),
   );
+  const groupOf = await pass.groups.lookup(
+    ctx.codeDeploy
+      ? look.flatMap((c) => {
+          const live = liveOf.get(c.serviceArn);
+          const deployedByCodeDeploy = live && live !== 'gone' && live.deploymentController === 'CODE_DEPLOY' && live.desiredCount > 0;
+          const remembered = recordOf.get(c.serviceArn)?.codeDeploy;
+          return deployedByCodeDeploy ? [{ service: live, ...(remembered ? { remembered } : {}) }] : [];
+        })
+      : [],
+  );
   const seen = judged.map((consumer): Seen => {
     const record = recordOf.get(consumer.serviceArn);
     const live = liveOf.get(consumer.serviceArn);
     const now = current.get(consumer.serviceArn);
-    return { consumer, ...(record ? { record } : {}), ...(live ? { live } : {}), ...(now ? { current: now } : {}) };
+    const group = groupOf.get(consumer.serviceArn);
+    return {
+      consumer,
+      ...(record ? { record } : {}),
+      ...(live ? { live } : {}),
+      ...(now ? { current: now } : {}),
+      ...(group ? { group } : {}),
+    };
   });
   const atFirstSight = (s: Seen) => !s.record && s.live !== undefined && s.live !== 'gone' && s.live.status !== 'INACTIVE';
   const evidence =

@@ -53,6 +53,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     clusters: ports.config.clusters,
     defaultWave: ports.config.defaultWave,
     ...(ports.config.region ? { region: ports.config.region } : {}),
+    codeDeploy: ports.config.codeDeployRedeploys,
   });
 
   const rows: ServiceReport[] = [];
@@ -63,7 +64,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
   let only: Set<string> | undefined;
   for (;;) {
     const ctx = contextNow();
-    const gathered = await gather(ports, secret, found, options, ctx, only);
+    const gathered = await gather(ports, secret, found, options, ctx, { ...(only ? { only } : {}), groups: redeployer.groups });
     const plan = planReconcile(gathered.snapshot, ctx);
     const applied = await executor.apply(plan, gathered);
     rows.push(...applied.rows);

@@ -16,6 +16,7 @@ export const planCommand: CliCommand = {
       .argument('<SECRET>', SECRET_ARGUMENT)
       .addOption(commandOption.scan())
       .addOption(commandOption.clusters())
+      .addOption(commandOption.noCodeDeploy())
       .addOption(commandOption.noLedger())
       .addHelpText('after', awsCallsHelp(SIGNAL_CALLS))
       .action(

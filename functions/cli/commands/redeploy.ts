@@ -30,6 +30,7 @@ export const redeployCommand: CliCommand = {
       .addOption(commandOption.allWaves())
       .addOption(commandOption.scan())
       .addOption(commandOption.clusters())
+      .addOption(commandOption.noCodeDeploy())
       .addOption(commandOption.concurrency())
       .addOption(commandOption.noLedger())
       .addHelpText('after', awsCallsHelp(REDEPLOY_CALLS))

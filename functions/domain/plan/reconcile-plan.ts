@@ -7,6 +7,8 @@
  * action or verdict here, never a new branch in the executor.
  */
 
+import { appSpecFor, type CodeDeployTarget } from '../codedeploy/appspec';
+import { activeDeployment, type GroupLookup, groupName, noGroupReason } from '../codedeploy/group';
 import { lastPathSegment, locationOf } from '../identity/arn';
 import { primaryCreatedAt, type ServiceSnapshot } from '../inventory/service';
 import { type Desired, desiredVersions } from '../ledger/desired';
@@ -54,6 +56,8 @@ export interface Seen {
    * those to this secret, and whether they were described rather than found in the revision cache.
    */
   current?: { references: SecretReference[]; toSecret: SecretReference[]; described: boolean };
+  /** A CODE_DEPLOY service's deployment group, as CodeDeploy was asked (only for those whose live state is looked at). */
+  group?: GroupLookup;
 }
 
 /** Everything one plan is made from. */
@@ -90,10 +94,27 @@ export interface PlanContext {
   defaultWave: number;
   /** This deployment's region, when configured: a secret of another region is no drift. */
   region?: string;
+  /** Redeploy CODE_DEPLOY services through CodeDeploy (false: they are skipped with the reason). */
+  codeDeploy: boolean;
 }
 
-/** A consumer to redeploy now, with what the ledger said when it was read. */
-export interface Redeploy {
+/**
+ * A consumer to redeploy now, with what the ledger said when it was read, and how: UpdateService
+ * with forceNewDeployment, or a CodeDeploy deployment of the task definition it runs now (a
+ * CODE_DEPLOY service). Both go through the same claim protocol.
+ */
+export type Redeploy = Unslotted & {
+  /** Its place in the rollout (none without a ledger). */
+  slot?: Slot;
+};
+
+/** A redeploy as judged, before the waves give it its place. */
+export type Unslotted = RedeployFields & RedeployVia;
+
+/** How a redeploy is sent. */
+export type RedeployVia = { via: 'update-service' } | { via: 'codedeploy'; codeDeploy: CodeDeployTarget };
+
+interface RedeployFields {
   /** As judged: on the task definition ECS shows, when the index was behind. */
   consumer: Consumer;
   service: ServiceSnapshot;
@@ -102,8 +123,6 @@ export interface Redeploy {
   decision: ClaimDecision;
   /** Redeploy even at the desired versions (forced, or a deployment that failed before `resume`). */
   force: boolean;
-  /** Its place in the rollout (none without a ledger). */
-  slot?: Slot;
 }
 
 /** One service's index entries brought up to what ECS shows (`service` absent: it is gone). */
@@ -151,6 +170,7 @@ interface RowExtra {
   desired?: Versions;
   record?: LedgerRecord;
   deploymentId?: string;
+  codeDeploy?: ServiceReport['codeDeploy'];
 }
 
 /** A row of the report for a consumer. */
@@ -166,15 +186,20 @@ export function reportRow(consumer: Consumer, verdict: Verdict, reason: string, 
     ...(extra.deploymentId ? { deploymentId: extra.deploymentId } : {}),
     ...(extra.wave !== undefined ? { wave: extra.wave } : {}),
     ...(extra.desired ? { versions: { ...(from ? { from } : {}), to: extra.desired } } : {}),
+    ...(extra.codeDeploy ? { codeDeploy: extra.codeDeploy } : {}),
     references: consumer.references.map(toReportReference),
   };
 }
 
-/** How one consumer was judged. */
-type Judged =
-  | { kind: 'row'; row: ServiceReport }
-  | { kind: 'busy'; until: string }
-  | { kind: 'due'; redeploy: Omit<Redeploy, 'slot'>; wave: number };
+/** How one consumer was judged: `hold`, when its turn comes, keeps a due one back (its CodeDeploy group runs another deployment). */
+type Judged = { kind: 'row'; row: ServiceReport } | { kind: 'busy'; until: string } | ({ kind: 'due' } & Due);
+
+/** A due consumer: its redeploy, its wave, and what holds it back when its wave goes. */
+interface Due {
+  redeploy: Unslotted;
+  wave: number;
+  hold?: { reason: string; codeDeploy: NonNullable<ServiceReport['codeDeploy']> };
+}
 
 /**
  * What every consumer of one plan is judged against: the secret, the versions each consumer's
@@ -237,7 +262,7 @@ export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePl
   const effects: Effects = { writes: [], reindex: [], warnings: [] };
   const rows: ServiceReport[] = [];
   const busy: ReconcilePlan['busy'] = [];
-  const due: Array<{ redeploy: Omit<Redeploy, 'slot'>; wave: number }> = [];
+  const due: Due[] = [];
   for (const seen of snapshot.seen) {
     const judged = judgedByLedger(seen, frame, ctx) ?? judgeLive(seen, frame, ctx, effects);
     if (judged.kind === 'row') rows.push(judged.row);
@@ -248,22 +273,35 @@ export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePl
   }
   const base = { key: frame.key, busy, writes: effects.writes, reindex: effects.reindex, warnings: effects.warnings };
   if (!ctx.ledger) {
-    const redeploys = due.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key: frame.key, wave } }));
-    return { ...base, rows, redeploys, drift: [] };
+    const redeploys = due.filter((d) => !d.hold).map(({ redeploy, wave }) => ({ ...redeploy, slot: { key: frame.key, wave } }));
+    return { ...base, rows: [...rows, ...due.flatMap((d) => heldRow(d) ?? [])], redeploys, drift: [] };
   }
   return { ...base, ...planRollout(snapshot, frame, due, rows, ctx) };
 }
 
 /** The rows of a dry run: what the plan's redeploys would do, and nothing done. */
 export function preview(plan: ReconcilePlan, secret: SecretState): ServiceReport[] {
-  return plan.redeploys.map(({ consumer, record, desired, slot }) => {
+  return plan.redeploys.map((redeploy) => {
+    const { consumer, record, desired, slot } = redeploy;
     const runs = record ? `runs ${describeRecord(record)}` : 'what it runs is unknown (no ledger record)';
-    return reportRow(consumer, { outcome: 'would-redeploy' }, `${runs}; current is ${describeVersions(desired, secret.kind)}`, {
+    const through = redeploy.via === 'codedeploy' ? `; through CodeDeploy ${codeDeployText(redeploy.codeDeploy)}` : '';
+    return reportRow(consumer, { outcome: 'would-redeploy' }, `${runs}; current is ${describeVersions(desired, secret.kind)}${through}`, {
       desired,
       ...(record ? { record } : {}),
       ...(slot ? { wave: slot.wave } : {}),
+      ...(redeploy.via === 'codedeploy' ? { codeDeploy: groupOfTarget(redeploy.codeDeploy) } : {}),
     });
   });
+}
+
+/** `app/group (task definition web:7, container web:8080)`, for reasons. */
+export function codeDeployText(target: CodeDeployTarget): string {
+  return `${groupName({ application: target.application, name: target.group })} (task definition ${lastPathSegment(target.taskDefinition)}, container ${target.containerName}:${target.containerPort})`;
+}
+
+/** The report's CodeDeploy fields of a redeploy through `target`. */
+export function groupOfTarget(target: CodeDeployTarget): NonNullable<ServiceReport['codeDeploy']> {
+  return { application: target.application, group: target.group };
 }
 
 /** The row of a consumer another run's claim holds. */
@@ -320,7 +358,7 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
     if (decide(record, desired.versions, frame, ctx).action === 'up-to-date') return upToDate(consumer, record, desired.versions);
   }
   const extra = { desired: desired.versions, ...(record ? { record } : {}) };
-  const eligible = eligibility(live, ctx.clusters);
+  const eligible = eligibility(live, ctx.clusters, { codeDeploy: ctx.codeDeploy });
   if (eligible.action === 'skip') return rowOf(consumer, { outcome: 'skipped', kind: 'ineligible' }, eligible.reason, extra);
   if (eligible.action === 'no-tasks') {
     if (ctx.ledger) {
@@ -334,22 +372,70 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
       extra,
     );
   }
-  const { wave, warning } = waveOf(live.tags, ctx.defaultWave);
-  if (warning) effects.warnings.push(`${live.serviceName}: ${warning}`);
   const retry = record !== undefined && failedBeforeResume(record, frame);
   const decision: ClaimDecision = ctx.ledger ? decide(record, desired.versions, frame, ctx) : { action: 'claim' };
+  const how = eligible.via === 'codedeploy' ? throughCodeDeploy(seen.group, live, decision) : { via: { via: 'update-service' as const } };
+  if ('failed' in how) return rowOf(consumer, { outcome: 'failed' }, how.failed, extra);
+  if ('skipped' in how) return rowOf(consumer, { outcome: 'skipped', kind: how.kind }, how.skipped, extra);
+  const { wave, warning } = waveOf(live.tags, ctx.defaultWave);
+  if (warning) effects.warnings.push(`${live.serviceName}: ${warning}`);
   return {
     kind: 'due',
     wave,
-    redeploy: { consumer, service: live, desired: desired.versions, ...(record ? { record } : {}), decision, force: ctx.force || retry },
+    redeploy: {
+      consumer,
+      service: live,
+      desired: desired.versions,
+      ...(record ? { record } : {}),
+      decision,
+      force: ctx.force || retry,
+      ...how.via,
+    },
+    ...('hold' in how ? { hold: how.hold } : {}),
   };
+}
+
+/**
+ * How a CODE_DEPLOY service is redeployed: through its one deployment group, with the AppSpec of
+ * the task definition it runs now; held while the group runs another deployment (CodeDeploy
+ * would refuse a second), unless this run recovers a claim whose deployment that may be.
+ */
+function throughCodeDeploy(
+  lookup: GroupLookup | undefined,
+  live: ServiceSnapshot,
+  decision: ClaimDecision,
+): { failed: string } | { skipped: string; kind: 'no-group' | 'ineligible' } | { via: RedeployVia; hold?: NonNullable<Due['hold']> } {
+  if (!lookup) return { failed: 'its CodeDeploy deployment group was not looked up; the next run tries again' };
+  if (lookup.kind === 'unreadable') return { failed: noGroupReason(lookup, live) };
+  if (lookup.kind !== 'found') return { skipped: noGroupReason(lookup, live), kind: 'no-group' };
+  const spec = appSpecFor(live, lookup.group);
+  const name = groupName(lookup.group);
+  if (spec.kind === 'unusable') return { skipped: `CodeDeploy group ${name}: ${spec.reason}`, kind: 'ineligible' };
+  const via = { via: 'codedeploy' as const, codeDeploy: spec.target };
+  const active = activeDeployment(lookup.group);
+  if (!active || decision.action !== 'claim') return { via };
+  const codeDeploy = { ...groupOfTarget(spec.target), deploymentId: active.deploymentId, status: active.status };
+  const reason = `CodeDeploy group ${name} runs deployment ${active.deploymentId} (${active.status}): redeployed once it ends`;
+  return { via, hold: { reason, codeDeploy } };
+}
+
+/** The row of a due consumer held back when its wave went, if it is. */
+function heldRow(due: Due): ServiceReport | undefined {
+  const { redeploy, wave, hold } = due;
+  if (!hold) return undefined;
+  return reportRow(redeploy.consumer, { outcome: 'waiting', kind: 'group' }, hold.reason, {
+    desired: redeploy.desired,
+    ...(redeploy.record ? { record: redeploy.record } : {}),
+    codeDeploy: hold.codeDeploy,
+    wave,
+  });
 }
 
 /** The waves: which due consumers go now, which wait and why; the rollout started, halted or completed. */
 function planRollout(
   snapshot: Snapshot,
   frame: Frame,
-  due: Array<{ redeploy: Omit<Redeploy, 'slot'>; wave: number }>,
+  due: Due[],
   rows: ServiceReport[],
   ctx: PlanContext,
 ): Pick<ReconcilePlan, 'rollout' | 'change' | 'redeploys' | 'drift' | 'rows'> {
@@ -402,9 +488,11 @@ function planRollout(
       : [];
 
   const decision = decideWaves(members, rollout, ctx.allWaves);
-  const go = due.filter((d) => decision.release === 'all' || d.wave === decision.release);
+  const released = due.filter((d) => decision.release === 'all' || d.wave === decision.release);
+  // Released but held back by its CodeDeploy group: still due, so the waves after it wait.
+  const go = released.filter((d) => !d.hold);
   const held = due
-    .filter((d) => !go.includes(d))
+    .filter((d) => !released.includes(d))
     .map(({ redeploy, wave }) =>
       reportRow(
         redeploy.consumer,
@@ -414,6 +502,7 @@ function planRollout(
       ),
     );
   const redeploys = go.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key, wave } }));
+  held.push(...released.flatMap((d) => heldRow(d) ?? []));
 
   const { transition } = decision;
   const at = ctx.now.toISOString();

@@ -10,19 +10,22 @@ export type Outcome = 'redeployed' | 'would-redeploy' | 'waiting' | 'skipped' | 
 
 /**
  * What a waiting consumer waits for: an earlier wave (`wave`), a halted rollout's `resume`, the
- * claim of another run in flight (`claim`), or a new run, this one having reached its deadline
- * (`continuation`).
+ * claim of another run in flight (`claim`), a new run, this one having reached its deadline
+ * (`continuation`), or the end of the deployment its CodeDeploy group runs now (`group`: a group
+ * runs one deployment at a time).
  */
-export type WaitingFor = 'wave' | 'resume' | 'claim' | 'continuation';
+export type WaitingFor = 'wave' | 'resume' | 'claim' | 'continuation' | 'group';
 
 /**
  * Why a consumer is skipped: it runs the current versions already (`up-to-date`), it follows no
  * stage that moves (`pinned`) or one no version holds (`unattached`), the service is `gone`, its
  * task definition no longer references the secret (`unreferenced`), it runs no task
- * (`no-tasks`), or it may not be redeployed (`ineligible`: opted out, outside the clusters, a
- * deployment controller UpdateService cannot force, scaling to zero).
+ * (`no-tasks`), it may not be redeployed (`ineligible`: opted out, outside the clusters, an
+ * EXTERNAL controller, CodeDeploy redeploys turned off, scaling to zero), or its CODE_DEPLOY
+ * controller has no one CodeDeploy deployment group to redeploy it through (`no-group`: none,
+ * or several).
  */
-export type SkippedAs = 'up-to-date' | 'pinned' | 'unattached' | 'gone' | 'unreferenced' | 'no-tasks' | 'ineligible';
+export type SkippedAs = 'up-to-date' | 'pinned' | 'unattached' | 'gone' | 'unreferenced' | 'no-tasks' | 'ineligible' | 'no-group';
 
 /** What started a run: an event, a person (CLI or manual invoke), the schedule, or a run that continues another. */
 export type Origin = 'event' | 'manual' | 'schedule' | 'continuation';
@@ -53,6 +56,11 @@ export interface ServiceReportFields {
   wave?: number;
   /** The versions the service was known to run, and those it must run now (stage -> version id). */
   versions?: { from?: Record<string, string>; to: Record<string, string> };
+  /**
+   * A CODE_DEPLOY service: its CodeDeploy application and deployment group, and the deployment
+   * the row is about (ours, just created; or the one the group runs now, that it waits for).
+   */
+  codeDeploy?: { application: string; group: string; deploymentId?: string; status?: string };
   references: ReportReference[];
 }
 

@@ -12,6 +12,7 @@ import type { Ports } from '../../../functions/ports/ports';
 import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../simulated-account';
 import { ACCOUNT, REGION } from '../test-account';
 import { VirtualClock } from './clock';
+import { FakeCodeDeploy } from './codedeploy';
 import { FakeEcs } from './ecs';
 import { MemoryRebuildStore } from './rebuilds';
 import {
@@ -28,6 +29,7 @@ import {
 export interface FakeWorld {
   ports: Ports;
   ecs: FakeEcs;
+  codeDeploy: FakeCodeDeploy;
   secrets: FakeSecrets;
   index: MemoryIndexStore;
   revisions: MemoryRevisionCache;
@@ -49,6 +51,7 @@ export interface FakeWorld {
 export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const clock = new VirtualClock();
   const ecs = new FakeEcs(clock);
+  const codeDeploy = new FakeCodeDeploy(clock, ecs);
   const secrets = new FakeSecrets(clock);
   const revisions = new MemoryRevisionCache();
   const index = new MemoryIndexStore(revisions);
@@ -62,6 +65,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     config: { ...loadConfig({}), region: REGION, ...config },
     secrets,
     ecs,
+    codeDeploy,
     index,
     revisions,
     rebuilds,
@@ -76,6 +80,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   return {
     ports,
     ecs,
+    codeDeploy,
     secrets,
     index,
     revisions,

@@ -43,6 +43,7 @@ async function work(redeployer: Redeployer, force = false): Promise<Redeploy> {
     ...(record ? { record } : {}),
     decision: decideClaim(record, TARGET, world.clock.now(), redeployer.token, force),
     force,
+    via: 'update-service',
   };
 }
 
