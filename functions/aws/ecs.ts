@@ -1,5 +1,6 @@
 import {
   type DeploymentConfiguration,
+  type LoadBalancer,
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -241,7 +242,33 @@ function toSnapshot(service: Service): ServiceSnapshot | undefined {
     deployments,
     tags: Object.fromEntries((service.tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? ''])),
     ...(service.deploymentConfiguration?.strategy ? { strategy: toStrategy(service.deploymentConfiguration) } : {}),
+    // A CODE_DEPLOY or EXTERNAL service is deployed by task sets: what runs, and what a CodeDeploy AppSpec names.
+    ...(service.deploymentController?.type && service.deploymentController.type !== 'ECS' ? byTaskSets(service) : {}),
   };
+}
+
+/** The task sets and load balancers of a service deployed by task sets (CODE_DEPLOY, EXTERNAL). */
+function byTaskSets(service: Service): Pick<ServiceSnapshot, 'taskSets' | 'loadBalancers'> {
+  const balancers = (list: LoadBalancer[] | undefined) =>
+    (list ?? []).map((lb) => ({
+      ...(lb.targetGroupArn ? { targetGroupArn: lb.targetGroupArn } : {}),
+      ...(lb.containerName ? { containerName: lb.containerName } : {}),
+      ...(lb.containerPort !== undefined ? { containerPort: lb.containerPort } : {}),
+    }));
+  const taskSets = (service.taskSets ?? []).flatMap((t) =>
+    t.id
+      ? [
+          {
+            id: t.id,
+            status: t.status ?? 'UNKNOWN',
+            ...(t.taskDefinition ? { taskDefinition: t.taskDefinition } : {}),
+            ...(t.createdAt ? { createdAt: t.createdAt.toISOString() } : {}),
+            ...(t.loadBalancers?.length ? { loadBalancers: balancers(t.loadBalancers) } : {}),
+          },
+        ]
+      : [],
+  );
+  return { taskSets, ...(service.loadBalancers?.length ? { loadBalancers: balancers(service.loadBalancers) } : {}) };
 }
 
 /** The strategy and bake times of a deployment configuration that names a strategy. */

@@ -15,8 +15,9 @@ export interface CodeDeployChange {
   group?: string;
   /** START, SUCCESS, FAILURE, STOP, READY, as the event says. */
   state?: string;
-  /** The account the event says it comes from. */
+  /** The account and region the event says it comes from. */
   account?: string;
+  region?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -47,7 +48,28 @@ export function decodeCodeDeployEvent(input: unknown): CodeDeployChange {
     ...(text(detail.deploymentGroup) ? { group: text(detail.deploymentGroup) } : {}),
     ...(text(detail.state) ? { state: text(detail.state) } : {}),
     ...(textField(event.account, 64) ? { account: textField(event.account, 64) } : {}),
+    ...(textField(event.region, 64) ? { region: textField(event.region, 64) } : {}),
   };
+}
+
+/**
+ * Why a CodeDeploy deployment event is not one this deployment may act on: it says it comes from
+ * another account (CodeDeploy deploys this account's services; a forwarded event keeps its
+ * sender's account), or from another region than the one configured. Undefined when it may.
+ */
+export function foreignCodeDeployEvent(change: CodeDeployChange, self: { account: string; region?: string }): string | undefined {
+  const where = `${self.account}${self.region ? ` in ${self.region}` : ''}`;
+  if (change.account !== undefined && change.account !== self.account)
+    return `CodeDeploy deployment event from account ${change.account}, not this account (${where})`;
+  if (self.region !== undefined && change.region !== undefined && change.region !== self.region)
+    return `CodeDeploy deployment event from ${change.region}, not this region (${where})`;
+  return undefined;
+}
+
+/** What the event's state says of the deployment's end (only a hint: CodeDeploy is asked before anything moves). */
+export function endOf(state: string | undefined): 'COMPLETED' | 'FAILED' | undefined {
+  if (state === 'SUCCESS') return 'COMPLETED';
+  return state === 'FAILURE' || state === 'STOP' ? 'FAILED' : undefined;
 }
 
 function isObject(value: unknown): value is Json {
