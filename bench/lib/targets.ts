@@ -40,7 +40,8 @@ import type { FirstRebuildResult } from './virtual/first-rebuild';
 import type { MassRotationResult } from './virtual/mass-rotation';
 import { type WavesResult, wavesScenarioText } from './virtual/waves';
 
-export const MAX_BUNDLE_BYTES = 800 * 1024;
+/** 900 KB since CodeDeploy's client joined the bundles (it adds 56 KB: docs/deploy.md "Bundling"); 800 KB before. */
+export const MAX_BUNDLE_BYTES = 900 * 1024;
 export const MAX_COLD_LOAD_MS = 150;
 /** A rebuild may spend at most this much more than the account's minimum. */
 export const REBUILD_SLACK = 1.1;

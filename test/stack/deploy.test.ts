@@ -290,6 +290,10 @@ const RULE_PATTERNS: Record<string, { pattern?: string; schedule?: string; targe
     pattern: 'ecs-deployment-progress.json',
     target: 'ecs-secret-redeploy-ci-on-secret-change',
   },
+  'ecs-secret-redeploy-ci-codedeploy-deployment': {
+    pattern: 'codedeploy-deployment-state-change.json',
+    target: 'ecs-secret-redeploy-ci-on-secret-change',
+  },
   'ecs-secret-redeploy-ci-secret-label-updated': {
     pattern: 'secretsmanager-label-updated.json',
     target: 'ecs-secret-redeploy-ci-on-secret-change',
