@@ -64,7 +64,8 @@ const MOTO_PYTHON = process.env.MOTO_PYTHON ?? 'python3';
  *   on services with a CODE_DEPLOY deployment controller"). moto 5.2 creates no task set and
  *   accepts the UpdateService, changing nothing.
  * - CodeDeploy: AWS's JSON protocol gives times as epoch seconds (the SDK reads nothing else);
- *   moto 5.2 answers ISO strings (createTime, startTime, completeTime). AWS's BatchGetDeploymentGroups
+ *   moto 5.2 answers ISO strings (createTime, startTime, completeTime). AWS names a deployment
+ *   `d-` and nine upper-case letters or digits (d-KD7CW5ZZ1); moto a UUID. AWS's BatchGetDeploymentGroups
  *   (moto 5.2 lacks it) answers up to 100 groups of an application, each with its
  *   lastAttemptedDeployment and lastSuccessfulDeployment (moto answers {}). ListDeployments keeps
  *   only deployments created within createTimeRange (moto ignores it). CreateDeployment is refused
@@ -202,6 +203,11 @@ def deployment_to_dict(self):
         answer.pop("errorInformation", None)
     return answer
 DeploymentInfo.to_dict = deployment_to_dict
+deployment_init = DeploymentInfo.__init__
+def deployment_with_aws_id(self, *args, **kwargs):
+    deployment_init(self, *args, **kwargs)
+    self.deployment_id = "d-" + "".join(mock_random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(9))
+DeploymentInfo.__init__ = deployment_with_aws_id
 application_dict = Application.to_dict
 def application_to_dict(self):
     answer = application_dict(self)

@@ -22,6 +22,9 @@ export interface CodeDeployChange {
 
 type Json = Record<string, unknown>;
 
+/** CodeDeploy's deployment ids: `d-` and upper-case letters and digits (`d-KD7CW5ZZ1`). */
+const DEPLOYMENT_ID = /^d-[A-Z0-9]{1,20}$/;
+
 /** True when the input is an event from CodeDeploy (source `aws.codedeploy`), of whatever kind. */
 export function isCodeDeployEvent(input: unknown): boolean {
   return isObject(input) && input.source === 'aws.codedeploy';
@@ -40,14 +43,16 @@ export function decodeCodeDeployEvent(input: unknown): CodeDeployChange {
   const detail = isObject(event.detail) ? event.detail : {};
   // CodeDeploy's words end up in reports, events and logs: escaped, and cut to a sane length.
   const text = (value: unknown) => textField(value, 200);
-  const deploymentId = text(detail.deploymentId);
+  const deploymentId = typeof detail.deploymentId === 'string' ? detail.deploymentId : undefined;
   if (!deploymentId) throw new MalformedEventError(`${CODEDEPLOY_DEPLOYMENT_EVENT} event without detail.deploymentId`);
+  if (!DEPLOYMENT_ID.test(deploymentId))
+    throw new MalformedEventError(`${CODEDEPLOY_DEPLOYMENT_EVENT} event whose deploymentId ${quoted(deploymentId, 60)} is not a CodeDeploy deployment id`);
   return {
     deploymentId,
     ...(text(detail.application) ? { application: text(detail.application) } : {}),
     ...(text(detail.deploymentGroup) ? { group: text(detail.deploymentGroup) } : {}),
     ...(text(detail.state) ? { state: text(detail.state) } : {}),
-    ...(textField(event.account, 64) ? { account: textField(event.account, 64) } : {}),
+    ...(textField(event.account, 20) ? { account: textField(event.account, 20) } : {}),
     ...(textField(event.region, 64) ? { region: textField(event.region, 64) } : {}),
   };
 }
