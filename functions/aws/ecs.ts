@@ -1,6 +1,5 @@
 import {
   type DeploymentConfiguration,
-  type LoadBalancer,
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -8,6 +7,7 @@ import {
   type ECSClient,
   ListServiceDeploymentsCommand,
   ListServicesCommand,
+  type LoadBalancer,
   paginateListClusters,
   paginateListServices,
   paginateListTasks,

@@ -46,7 +46,9 @@ export function decodeCodeDeployEvent(input: unknown): CodeDeployChange {
   const deploymentId = typeof detail.deploymentId === 'string' ? detail.deploymentId : undefined;
   if (!deploymentId) throw new MalformedEventError(`${CODEDEPLOY_DEPLOYMENT_EVENT} event without detail.deploymentId`);
   if (!DEPLOYMENT_ID.test(deploymentId))
-    throw new MalformedEventError(`${CODEDEPLOY_DEPLOYMENT_EVENT} event whose deploymentId ${quoted(deploymentId, 60)} is not a CodeDeploy deployment id`);
+    throw new MalformedEventError(
+      `${CODEDEPLOY_DEPLOYMENT_EVENT} event whose deploymentId ${quoted(deploymentId, 60)} is not a CodeDeploy deployment id`,
+    );
   return {
     deploymentId,
     ...(text(detail.application) ? { application: text(detail.application) } : {}),

@@ -34,12 +34,32 @@ describe('decodeCodeDeployEvent', () => {
   it.each<[string, (event: Record<string, any>) => void, RegExp]>([
     [
       'another CodeDeploy event',
-      (e) => void (e['detail-type'] = 'CodeDeploy Instance State-change Notification'),
+      (e) => {
+        e['detail-type'] = 'CodeDeploy Instance State-change Notification';
+      },
       /expected a CodeDeploy Deployment State-change Notification/,
     ],
-    ['no deployment id', (e) => void delete e.detail.deploymentId, /without detail.deploymentId/],
-    ['a deployment id that is not one', (e) => void (e.detail.deploymentId = '../../etc\u202e'), /is not a CodeDeploy deployment id/],
-    ['a deployment id of another type', (e) => void (e.detail.deploymentId = 42), /without detail.deploymentId/],
+    [
+      'no deployment id',
+      (e) => {
+        delete e.detail.deploymentId;
+      },
+      /without detail.deploymentId/,
+    ],
+    [
+      'a deployment id that is not one',
+      (e) => {
+        e.detail.deploymentId = '../../etc\u202e';
+      },
+      /is not a CodeDeploy deployment id/,
+    ],
+    [
+      'a deployment id of another type',
+      (e) => {
+        e.detail.deploymentId = 42;
+      },
+      /without detail.deploymentId/,
+    ],
   ])('refuses %s as malformed, escaping what it quotes', (_label, edit, message) => {
     const event = loadEvent('codedeploy-deployment.success.json');
     edit(event);
