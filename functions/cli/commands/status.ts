@@ -44,6 +44,7 @@ export const statusCommand: CliCommand = {
         awsCallsHelp([
           'STS GetCallerIdentity; Secrets Manager DescribeSecret (or SSM DescribeParameters); DynamoDB DescribeTable, Query (index and ledger)',
           'ECS DescribeServices (per ten consumers), ListTasks and DescribeTasks per consumer; with --watch, all of these per refresh',
+          'CodeDeploy BatchGetDeployments (per 25) for the deployments CodeDeploy made for CODE_DEPLOY consumers; none without them',
         ]),
       )
       .action(
