@@ -1,5 +1,5 @@
 import { ConfigError } from './domain/errors';
-import { isRegion } from './domain/identity/arn';
+import { isRegion, parseArn } from './domain/identity/arn';
 import { parseSecretOwners, type SecretOwners } from './domain/identity/owners';
 import { quoted } from './domain/text';
 
@@ -41,6 +41,10 @@ export interface Config {
   reconcilerFunction?: string;
   /** EventBridge bus that receives one event per completed run; undefined disables publishing. */
   notificationBus?: string;
+  /** SNS topic that a chat channel is configured with (CHAT_TOPIC_ARN): one short message per rollout step; undefined: none. */
+  chatTopicArn?: string;
+  /** The stack's CloudWatch dashboard (DASHBOARD_NAME), linked from the chat messages. */
+  dashboardName?: string;
   /** Maximum attempts per AWS call, with the SDK's adaptive retry mode. */
   maxAttempts: number;
   /**
@@ -98,6 +102,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dryRun: booleanValue('DRY_RUN', env.DRY_RUN, false),
     codeDeployRedeploys: booleanValue('CODEDEPLOY_REDEPLOYS', env.CODEDEPLOY_REDEPLOYS, true),
     notificationBus: nonEmpty(env.EVENT_BUS_NAME),
+    chatTopicArn: snsTopicArn(env.CHAT_TOPIC_ARN),
+    dashboardName: nonEmpty(env.DASHBOARD_NAME),
     reconcilerFunction: nonEmpty(env.RECONCILER_FUNCTION),
     maxAttempts: positiveInteger('AWS_MAX_ATTEMPTS', env.AWS_MAX_ATTEMPTS, defaults.maxAttempts ?? 8),
     connectTimeoutSeconds: wholeNumber('CONNECT_TIMEOUT_SECONDS', env.CONNECT_TIMEOUT_SECONDS, 5),
@@ -137,6 +143,16 @@ function secretOwners(raw: string | undefined): SecretOwners {
 function roleName(raw: string | undefined): string {
   const value = nonEmpty(raw) ?? DEFAULT_OWNER_READ_ROLE;
   if (!/^[\w+=,.@-]{1,64}$/.test(value)) throw new ConfigError(`OWNER_READ_ROLE must be an IAM role name, got ${quoted(value, 80)}`);
+  return value;
+}
+
+/** An SNS topic's ARN, checked: a typo must fail at start, not at the first rollout. */
+function snsTopicArn(raw: string | undefined): string | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  const arn = parseArn(value);
+  if (arn?.service !== 'sns' || !/^[\w-]{1,256}(\.fifo)?$/.test(arn.resource))
+    throw new ConfigError(`CHAT_TOPIC_ARN must be an SNS topic ARN, got ${quoted(value, 100)}`);
   return value;
 }
 

@@ -1,7 +1,7 @@
 import { type DeploymentGroup, deploys, type GroupLookup, groupOf } from '../domain/codedeploy/group';
 import { errorLine } from '../domain/errors';
 import type { ServiceSnapshot } from '../domain/inventory/service';
-import type { CodeDeployRef } from '../domain/ledger/record';
+import type { CodeDeployRef, LedgerRecord } from '../domain/ledger/record';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 
@@ -24,6 +24,24 @@ export class DeploymentGroups {
   private listed?: Promise<DeploymentGroup[]>;
 
   constructor(private readonly ports: Ports) {}
+
+  /**
+   * The groups of the CODE_DEPLOY services among `services` that run tasks (a service not
+   * described, gone or of another controller wants none), with the group each one's ledger record
+   * remembers.
+   */
+  ofServices(
+    services: Array<ServiceSnapshot | 'gone' | undefined>,
+    recordOf: Map<string, Pick<LedgerRecord, 'codeDeploy'>>,
+  ): Promise<Map<string, GroupLookup>> {
+    return this.lookup(
+      services.flatMap((live) => {
+        if (!live || live === 'gone' || live.deploymentController !== 'CODE_DEPLOY' || live.desiredCount <= 0) return [];
+        const remembered = recordOf.get(live.serviceArn)?.codeDeploy;
+        return [{ service: live, ...(remembered ? { remembered } : {}) }];
+      }),
+    );
+  }
 
   /** Each wanted service's group, or why there is none to use, by service ARN. */
   async lookup(wanted: GroupWanted[]): Promise<Map<string, GroupLookup>> {

@@ -87,11 +87,12 @@ export async function handleSignal(
   options: Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves' | 'noLedgerNote' | 'onProgress'>> = {},
 ): Promise<Report> {
   if (signal.action === 'warn') {
-    if (signal.warning === 'rotation-failed') return warnRotationFailed(ports, signal.target, signal.trigger, run.dryRun);
-    return warnDeletion(ports, signal.target, signal.trigger, { dryRun: run.dryRun, origin });
+    if (signal.warning === 'rotation-failed')
+      return warnRotationFailed(ports, signal.target, signal.trigger, { dryRun: run.dryRun, origin });
+    return warnDeletion(ports, signal.target, signal.trigger, { dryRun: run.dryRun, origin, scope: 'one-secret' });
   }
   if (signal.action === 'ignore')
-    return ignored(targetIdentity(signal.target), signal.trigger, { origin, dryRun: run.dryRun }, signal.reason);
+    return ignored(targetIdentity(signal.target), signal.trigger, { origin, scope: 'one-secret', dryRun: run.dryRun }, signal.reason);
   const result = await reconcile(ports, signal.target, signal.trigger, reconcileOptions(run, origin, options));
   if (result.unfinished && result.secretArn) {
     await continueWith(
@@ -106,7 +107,9 @@ export async function handleSignal(
 async function handleRequest(ports: Ports, request: RunRequest, run: RunContext): Promise<EventOutcome> {
   if (request.hop > MAX_HOPS) throw new MalformedEventError(`continuation hop ${request.hop} exceeds ${MAX_HOPS}: stopped as a loop`);
   if (request.kind === 'reconcile-all') {
-    const summary = await reconcileAll(ports, request, run.deadline, run.dryRun, { sharedBucket: run.updateBucket });
+    const summary = await reconcileAll(ports, request, run.deadline, run.dryRun, {
+      ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
+    });
     if (summary.continueFrom)
       await continueWith(run, { ...request, from: summary.continueFrom, bucket: summary.bucket, hop: request.hop + 1 });
     return { kind: 'schedule', summary };
@@ -117,11 +120,12 @@ async function handleRequest(ports: Ports, request: RunRequest, run: RunContext)
 async function continueSecret(ports: Ports, request: ContinueSecretRequest, run: RunContext): Promise<Report> {
   const target = parseTarget(request.secretArn);
   if (!target) throw new MalformedEventError(`continuation names "${request.secretArn}", which is not a secret or parameter ARN`);
+  // The run it continues is who asked: its origin goes on, the hop says it is a continuation.
   const result = await reconcile(
     ports,
     target,
     request.trigger,
-    reconcileOptions(run, 'continuation', request.bucket ? { bucket: request.bucket } : {}),
+    reconcileOptions(run, request.origin, { hop: request.hop, ...(request.bucket ? { bucket: request.bucket } : {}) }),
   );
   if (result.unfinished) await continueWith(run, { ...request, bucket: result.bucket, hop: request.hop + 1 }, result.report);
   return result.report;

@@ -1,4 +1,6 @@
-import { countOutcomes, type Report } from '../domain/report/report';
+import { versionsOfKey } from '../domain/ledger/record';
+import type { Announcement } from '../domain/plan/reconcile-plan';
+import { countOutcomes, type Origin, type Report, type Scope } from '../domain/report/report';
 import type { Notification } from '../ports/notifier';
 
 /**
@@ -7,6 +9,8 @@ import type { Notification } from '../ports/notifier';
  */
 export const DETAIL_TYPES = {
   serviceRedeployed: 'Service Redeployed',
+  rolloutStarted: 'Rollout Started',
+  waveDone: 'Rollout Wave Done',
   rolloutCompleted: 'Rollout Completed',
   rolloutHalted: 'Rollout Halted',
   rotationFailed: 'Secret Rotation Failed',
@@ -26,10 +30,14 @@ export function runNotifications(report: Report): Notification[] {
   const counts = countOutcomes(report);
   if (counts.redeployed === 0 && counts.failed === 0) return [];
   const acted = report.services.filter((s) => s.outcome === 'redeployed' || s.outcome === 'failed');
-  const detail = { secret: report.secret, trigger: report.trigger, counts, services: acted.map(({ references: _, ...s }) => s) };
+  const run = { ...(report.origin ? { origin: report.origin } : {}), ...(report.scope ? { scope: report.scope } : {}) };
+  const detail = { secret: report.secret, trigger: report.trigger, ...run, counts, services: acted.map(({ references: _, ...s }) => s) };
   const fits = JSON.stringify(detail).length <= MAX_DETAIL_BYTES;
   return [
-    { detailType: RUN_COMPLETED, detail: fits ? detail : { secret: report.secret, trigger: report.trigger, counts, truncated: true } },
+    {
+      detailType: RUN_COMPLETED,
+      detail: fits ? detail : { secret: report.secret, trigger: report.trigger, ...run, counts, truncated: true },
+    },
   ];
 }
 
@@ -51,11 +59,37 @@ export function serviceRedeployed(detail: {
   deploymentId?: string;
   wave: number;
   rollout: string;
-  origin: string;
+  origin?: Origin;
+  scope?: Scope;
   trigger: Report['trigger'];
   secondsFromChange?: number;
 }): Notification {
   return { detailType: DETAIL_TYPES.serviceRedeployed, detail };
+}
+
+/** A rollout's first wave was released (`wave` absent: every wave at once); `services` names those released. */
+export function rolloutStarted(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  wave?: number;
+  services: string[];
+  startedAt: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.rolloutStarted, detail };
+}
+
+/** Every deployment of `wave` completed and wave `next` was released (the last wave is done when the rollout completes). */
+export function waveDone(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  wave: number;
+  next: number;
+  services: string[];
+  at: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.waveDone, detail };
 }
 
 /** Every consumer of a rollout runs the new versions. */
@@ -104,4 +138,27 @@ export function scheduledForDeletion(detail: {
   trigger: Report['trigger'];
 }): Notification {
   return { detailType: DETAIL_TYPES.scheduledForDeletion, detail };
+}
+
+/** The event on the bus for a change of a rollout (of versions `key`) that a run recorded. */
+export function rolloutNotification(secret: SecretIdentity, key: string, announcement: Announcement): Notification {
+  const common = { secret, versions: versionsOfKey(key), rollout: key };
+  switch (announcement.kind) {
+    case 'rollout-started': {
+      const { wave, services, at } = announcement;
+      return rolloutStarted({ ...common, ...(wave !== undefined ? { wave } : {}), services, startedAt: at });
+    }
+    case 'wave-done': {
+      const { wave, next, services, at } = announcement;
+      return waveDone({ ...common, wave, next, services, at });
+    }
+    case 'rollout-completed': {
+      const { services, waves, startedAt, at } = announcement;
+      return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
+    }
+    case 'rollout-halted': {
+      const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
+      return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
+    }
+  }
 }

@@ -11,8 +11,11 @@ import { reconcile } from './reconcile';
 import { Redeployer } from './redeploy';
 import { reconcileOptions } from './run-context';
 
-/** What a scheduled reconcile of every indexed secret found and did. */
+/** What a reconcile of every indexed secret found and did. */
 export interface ReconcileAllSummary {
+  /** Who asked (the schedule, or a person), and what ran: the same in every report of the run. */
+  origin: ReconcileAllRequest['origin'];
+  scope: 'every-secret';
   secrets: number;
   reconciled: number;
   /** Services by outcome, over every secret. */
@@ -30,7 +33,7 @@ export interface ReconcileAllSummary {
 const SECRET_CONCURRENCY = 4;
 
 /**
- * Reconciles every secret the index knows (from `request.from` on, in ARN order): what events
+ * Reconciles every secret the index knows (for the schedule, or a person's `reconcile`) (from `request.from` on, in ARN order): what events
  * missed, the schedule catches. The index and the ledger are read once (two scans), so a secret
  * with nothing due costs one DescribeSecret. One secret's failure never stops the others.
  */
@@ -46,6 +49,8 @@ export async function reconcileAll(
   const secrets = request.from ? all.filter((arn) => arn >= (request.from as string)) : all;
   const redeployer = new Redeployer(ports, deadline, request.bucket, options.sharedBucket);
   const summary: ReconcileAllSummary = {
+    origin: request.origin,
+    scope: 'every-secret',
     secrets: all.length,
     reconciled: 0,
     outcomes: countOutcomes({ services: [] }),
@@ -67,7 +72,9 @@ export async function reconcileAll(
         ports,
         target,
         request.trigger,
-        reconcileOptions({ deadline, dryRun }, 'schedule', {
+        reconcileOptions({ deadline, dryRun }, request.origin, {
+          scope: 'every-secret',
+          ...(request.hop > 0 ? { hop: request.hop } : {}),
           allWaves: options.allWaves === true,
           redeployer,
           preloaded: { entries, ledger: ledgers.get(secretArn) ?? { services: [] } },

@@ -24,9 +24,9 @@ export interface RunContext {
 }
 
 /**
- * The options of a reconcile that a run makes for a trigger (an event, a continuation, the
- * schedule, `resume`): the run's deadline, dry run and UpdateService bucket, the index and the
- * ledger; `more` for what the trigger adds.
+ * The options of a reconcile that a run makes for whoever asked (`origin`: an event, a person,
+ * the schedule): the run's deadline, dry run and UpdateService bucket, the index and the ledger,
+ * one secret; `more` for what the trigger adds (the reconcile of every secret sets its scope).
  */
 export function reconcileOptions(run: RunContext, origin: Origin, more: Partial<ReconcileOptions> = {}): ReconcileOptions {
   return {
@@ -35,6 +35,7 @@ export function reconcileOptions(run: RunContext, origin: Origin, more: Partial<
     useLedger: true,
     inventory: 'index',
     origin,
+    scope: 'one-secret',
     deadline: run.deadline,
     ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
     ...more,

@@ -1,62 +1,56 @@
+import { randomUUID } from 'node:crypto';
 import { locationOf } from '../domain/identity/arn';
 import { assertAllowedOwner } from '../domain/identity/owners';
 import type { Target } from '../domain/identity/target';
 import { type Deployment, describeStrategy, primaryTaskSet, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
+import { busyRow, type Frame, frameOf, judgedByLedger, type PlanContext, planReconcile, preview } from '../domain/plan/reconcile-plan';
+import type { SecretState } from '../domain/plan/secret-state';
 import { versionOfStage } from '../domain/plan/secret-state';
-import { type Report, secretIdentity } from '../domain/report/report';
+import { type Report, type ServiceReport, secretIdentity, type Verdict } from '../domain/report/report';
+import {
+  countWords,
+  LEDGER_ONLY_WORDS,
+  REPLACED,
+  SETTLEMENT_WORDS,
+  settlementOf,
+  verdictWord,
+  WORDS,
+  type Word,
+  wordSummary,
+} from '../domain/report/vocabulary';
+import { NO_DEADLINE } from '../domain/rollout/deadline';
 import type { Rollout } from '../domain/rollout/rollout';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { type CodeDeploymentStatus, codeDeploymentStatus, codeDeploymentsOf } from './codedeploy-deployments';
+import { DeploymentGroups } from './deployment-groups';
 import { describeLive } from './describe-live';
 import { deploymentRecordStatus, type ServiceDeploymentStatus, serviceDeploymentsOf } from './poll-deployments';
+import { type Found, indexedConsumers } from './reconcile/consumers';
+import { gather } from './reconcile/gather';
 
-/** Where one consumer stands against the secret's current versions, from the ledger. */
+/** What the ledger alone says of one consumer against the secret's current versions. */
 export type ConsumerState =
-  /** Runs the current versions. */
+  /** Its record holds the current versions. */
   | 'up-to-date'
-  /** Behind: the next reconcile redeploys it. */
-  | 'due'
-  /** A run has claimed it and is redeploying it. */
-  | 'pending'
+  /** Its record holds older versions. */
+  | 'behind'
+  /** A run has claimed it. */
+  | 'claimed'
   /** Pinned to version ids: never redeployed for a change of stages. */
   | 'pinned'
   /** A followed stage is attached to no version. */
   | 'unattached'
-  /** Not recorded yet (indexed since the last reconcile): the next reconcile judges it from evidence. */
+  /** Not recorded yet (indexed since the last reconcile). */
   | 'no-record';
-
-/**
- * What is true of one consumer now, in the words a reader checks the summary against: the ledger's
- * state, completed by what ECS shows of the deployment that brought it there.
- */
-export type ConsumerNow =
-  /** Every task runs the current versions. */
-  | 'on current'
-  /** Its deployment for the current versions is in progress. */
-  | 'deploying'
-  /** Its deployment for the current versions failed (circuit breaker, or stopped). */
-  | 'deploy failed'
-  /** Its deployment completed, but tasks from an older deployment still run. */
-  | 'old tasks'
-  /** A run has claimed it and is redeploying it. */
-  | 'redeploying'
-  /** Behind: the next reconcile redeploys it. */
-  | 'due'
-  /** No ledger record yet: the next reconcile records what it runs. */
-  | 'no record'
-  | 'pinned'
-  | 'unattached';
-
-/** Those that change without anyone running anything: ECS is at work on them. */
-export const MOVING: ReadonlySet<ConsumerNow> = new Set(['deploying', 'redeploying', 'old tasks']);
 
 export interface ConsumerStatus {
   service: string;
   serviceName: string;
   cluster: string;
+  /** What the ledger alone says (the table shows `now`, which also weighs what ECS shows). */
   state: ConsumerState;
   /** What its running deployment was started with, per the ledger. */
   runs?: Versions;
@@ -74,10 +68,12 @@ export interface ConsumerStatus {
   lastError?: string;
   /** Live: the running tasks, and those started by another deployment than the one for `current`. */
   tasks?: { running: number; onOlderVersions: number };
-  /** Runs the current versions everywhere: up to date, its deployment completed, no task left from before. */
+  /** Every task runs the current versions (`now` is `current`). */
   fullyOnCurrent: boolean;
-  /** What is true now (what the table shows). */
-  now: ConsumerNow;
+  /** What is true now, in the screens' vocabulary (functions/domain/report/vocabulary.ts): what the table shows. */
+  now: Word;
+  /** Why, as the plan says it (the report's reason), where the plan judged it. */
+  reason?: string;
   /** Live: how ECS deploys it (`BLUE_GREEN (bake 90 min)`; ROLLING when it names no strategy). */
   strategy?: string;
   /** Live: ECS's record of the deployment that brought `runs`, where ECS offers its records. */
@@ -91,22 +87,24 @@ export interface SecretStatus {
   rollout?: Rollout;
   consumers: ConsumerStatus[];
   standaloneTasks: number;
-  /** Consumers by state. */
+  /** Consumers by what the ledger alone says. */
   counts: Record<ConsumerState, number>;
-  /** Consumers by what is true now. */
-  now: Partial<Record<ConsumerNow, number>>;
-  /** "N of M services fully on version X; K tasks still on older versions". */
+  /** Consumers by what is true now (the words of the rows). */
+  now: Partial<Record<Word, number>>;
+  /** "5 services: 1 current, 3 deploying, 1 pinned; 0 tasks on older versions": the words of the rows, counted. */
   summary: string;
-  /** True when nothing is left to do or to wait for: every consumer fully on the current versions (pinned ones aside). */
+  /** True when nothing is left to do or to wait for: every consumer's word is settled. */
   done: boolean;
 }
 
 /**
- * Where every consumer of a secret stands: the ledger against the secret's stages now, and with
- * `live`, what ECS shows: each deployment's rollout state and the running tasks that older
- * deployments started (one DescribeServices per ten consumers, a ListTasks and DescribeTasks per
- * consumer), and for CODE_DEPLOY services CodeDeploy's deployments (one BatchGetDeployments per
- * 25, none without them). Changes nothing.
+ * Where every consumer of a secret stands, judged by the same plan as a reconcile (`plan` shows
+ * the same word for the same consumer at the same moment): the ledger against the secret's
+ * stages now and, with `live`, what ECS shows (the services, first sight's evidence, the waves);
+ * for a consumer the plan finds up to date, how its deployment stands and which running tasks an
+ * older deployment started (one DescribeServices per ten consumers, a ListTasks and DescribeTasks
+ * per consumer), and for CODE_DEPLOY services CodeDeploy's deployments (one BatchGetDeployments
+ * per 25, none without them). Without `live`, the ledger alone. Changes nothing.
  */
 export async function secretStatus(ports: Ports, target: Target, options: { live: boolean } = { live: true }): Promise<SecretStatus> {
   const secret = await ports.secrets.describe(target);
@@ -114,19 +112,16 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
   assertAllowedOwner(secret.arn, locationOf(secret.arn)?.account, account, ports.config.secretOwners);
   const [entries, ledger] = await Promise.all([ports.index.entriesOf(secret.arn), ports.ledger.records(secret.arn)]);
   const recordOf = new Map(ledger.services.map((r) => [r.serviceArn, r]));
-  const services = entries.filter((e) => e.kind === 'service');
-  const live = options.live
-    ? await describeLive(
-        ports,
-        services.map((e) => ({ serviceArn: e.resourceArn, clusterArn: e.clusterArn })),
-      )
-    : new Map();
+  const { consumers: list, standaloneTasks } = indexedConsumers(entries);
+  const live: Map<string, ServiceSnapshot> = options.live ? await describeLive(ports, list) : new Map();
+  const found: Found = { consumers: list, ledger, live, standaloneTasks, inventory: { source: 'index' } };
+  const verdicts = options.live ? await planned(ports, secret, found) : ledgerOnly(ports, secret, found);
   // ECS's records of the deployments the ledger holds (one listing each until the ledger keeps its ARN, then 20 per call).
-  const found = options.live
+  const deploymentRecords = options.live
     ? await serviceDeploymentsOf(
         ports,
-        ledger.services.filter((r) => r.deploymentId && r.state === 'settled'),
-        new Map(services.map((e) => [e.resourceArn, e.clusterArn])),
+        ledger.services.filter((r) => r.deploymentId && r.state === 'settled' && !r.codeDeploy),
+        new Map(list.map((c) => [c.serviceArn, c.clusterArn])),
       )
     : undefined;
   const codeDeployments = options.live
@@ -136,27 +131,30 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
       )
     : new Map();
 
-  const consumers = await mapWithConcurrency(services, 4, async (entry): Promise<ConsumerStatus> => {
-    const record = recordOf.get(entry.resourceArn);
-    const base = { service: entry.resourceArn, serviceName: entry.name, cluster: entry.clusterArn };
-    const desired = desiredVersions(entry.references, secret);
-    if (desired.kind === 'pinned') return { ...base, state: 'pinned', fullyOnCurrent: false, now: 'pinned' };
-    if (desired.kind === 'unattached') return { ...base, state: 'unattached', fullyOnCurrent: false, now: 'unattached' };
+  const consumers = await mapWithConcurrency(list, 4, async (consumer): Promise<ConsumerStatus> => {
+    const record = recordOf.get(consumer.serviceArn);
+    const base = { service: consumer.serviceArn, serviceName: consumer.serviceName, cluster: consumer.clusterArn };
+    const verdict = verdicts.get(consumer.serviceArn) ?? { word: 'no record' as const };
+    const desired = desiredVersions(consumer.references, secret);
+    if (desired.kind !== 'follows') return { ...base, state: desired.kind, fullyOnCurrent: false, now: verdict.word, ...reasonOf(verdict) };
     const state = stateOf(record, desired.versions);
-    const service: ServiceSnapshot | undefined = live.get(entry.resourceArn);
+    const service = live.get(consumer.serviceArn);
     const deployment = record?.deploymentId ? service?.deployments.find((d) => d.id === record.deploymentId) : undefined;
     const byCodeDeploy = codeDeploymentStatus(codeDeployments, record);
     const deploymentState = record?.codeDeploy
       ? (codeDeployState(byCodeDeploy.codeDeployment?.status) ?? record.deployment?.state)
-      : (deployment?.rolloutState ?? (service && record?.deploymentId ? 'replaced by a newer deployment' : record?.deployment?.state));
+      : (deployment?.rolloutState ?? (service && record?.deploymentId ? REPLACED : record?.deployment?.state));
     const tasks = service ? await ports.ecs.runningTasks(service) : undefined;
     const onOlder =
       tasks &&
       (record?.codeDeploy
         ? countOlderThanTaskSet(tasks, state, record, service)
         : countOlder(tasks, state, record, service?.deployments ?? []));
-    const settled = !record?.deploymentId || deploymentState === 'COMPLETED' || deploymentState === 'replaced by a newer deployment';
-    const fullyOnCurrent = state === 'up-to-date' && settled && (onOlder ?? 0) === 0;
+    // What the plan finds up to date, ECS (or CodeDeploy) says more of: how its deployment stands, and its tasks.
+    const now =
+      verdict.word === 'up to date' && service
+        ? SETTLEMENT_WORDS[settlementOf({ ...(deploymentState ? { deploymentState } : {}), olderTasks: onOlder ?? 0 })]
+        : verdict.word;
     return {
       ...base,
       state,
@@ -174,6 +172,7 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
             ...(record.lastError ? { lastError: record.lastError } : {}),
           }
         : {}),
+      ...(verdict.row?.wave !== undefined && !record?.slot ? { wave: verdict.row.wave } : {}),
       ...(deploymentState ? { deploymentState } : {}),
       ...(deployment?.rolloutStateReason
         ? { deploymentReason: deployment.rolloutStateReason }
@@ -181,48 +180,105 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
           ? { deploymentReason: record.deployment.reason }
           : {}),
       ...(tasks && onOlder !== undefined ? { tasks: { running: tasks.length, onOlderVersions: onOlder } } : {}),
-      fullyOnCurrent,
-      now: nowOf(state, fullyOnCurrent, settled, deploymentState),
+      fullyOnCurrent: now === 'current',
+      now,
+      ...reasonOf(verdict),
       ...(service ? { strategy: service.deploymentController === 'CODE_DEPLOY' ? 'CODE_DEPLOY' : describeStrategy(service.strategy) } : {}),
-      ...(found && record && !record.codeDeploy ? deploymentRecordStatus(found, record, service) : {}),
+      ...(deploymentRecords && record && !record.codeDeploy ? deploymentRecordStatus(deploymentRecords, record, service) : {}),
       ...byCodeDeploy,
     };
   });
   consumers.sort((a, b) => a.serviceName.localeCompare(b.serviceName));
-  const counts: Record<ConsumerState, number> = { 'up-to-date': 0, due: 0, pending: 0, pinned: 0, unattached: 0, 'no-record': 0 };
+  const counts: Record<ConsumerState, number> = { 'up-to-date': 0, behind: 0, claimed: 0, pinned: 0, unattached: 0, 'no-record': 0 };
   for (const c of consumers) counts[c.state] += 1;
-  const following = consumers.filter((c) => c.state !== 'pinned' && c.state !== 'unattached');
-  const fully = following.filter((c) => c.fullyOnCurrent).length;
   const olderTasks = consumers.reduce((n, c) => n + (c.tasks?.onOlderVersions ?? 0), 0);
-  const current = following[0]?.current;
+  const words = consumers.map((c) => c.now);
+  const taskPart = options.live ? `; ${olderTasks} task(s) on older versions` : '';
+  const current = consumers.find((c) => c.current)?.current;
   const version = current ? describeVersions(current, secret.kind) : (versionOfStage(secret, 'AWSCURRENT') ?? 'none');
-  const taskPart = options.live ? `; ${olderTasks} task(s) still on older versions` : '';
-  const now: Partial<Record<ConsumerNow, number>> = {};
-  for (const c of following) now[c.now] = (now[c.now] ?? 0) + 1;
-  const others = Object.entries(now)
-    .filter(([what]) => what !== 'on current')
-    .map(([what, n]) => `${n} ${what}`);
-  const nowPart = others.length > 0 ? `; ${others.join(', ')}` : '';
   return {
     secret: secretIdentity(secret),
     ...(ledger.secret?.rollout ? { rollout: ledger.secret.rollout } : {}),
     consumers,
-    standaloneTasks: entries.filter((e) => e.kind === 'task').length,
+    standaloneTasks: standaloneTasks.length,
     counts,
-    now,
-    summary: `${fully} of ${following.length} services fully on ${version}${nowPart}${taskPart}`,
-    done: fully === following.length,
+    now: Object.fromEntries(countWords(words)),
+    summary: `${consumers.length} service(s) on ${version}: ${wordSummary(words) || 'none'}${taskPart}`,
+    done: consumers.every((c) => WORDS[c.now].settled),
   };
 }
 
-function nowOf(state: ConsumerState, fullyOnCurrent: boolean, settled: boolean, deploymentState: string | undefined): ConsumerNow {
-  if (state === 'due') return 'due';
-  if (state === 'pending') return 'redeploying';
-  if (state === 'no-record') return 'no record';
-  if (state === 'pinned' || state === 'unattached') return state;
-  if (fullyOnCurrent) return 'on current';
-  if (deploymentState === 'FAILED' || deploymentState === 'STOPPED') return 'deploy failed';
-  return settled ? 'old tasks' : 'deploying';
+/** How one consumer was judged: its word, and the plan's row where the plan judged it. */
+interface Judged {
+  word: Word;
+  row?: ServiceReport;
+}
+
+function reasonOf(judged: Judged): { reason?: string } {
+  return judged.row?.reason ? { reason: judged.row.reason } : {};
+}
+
+/**
+ * Every consumer judged as a dry run of a reconcile would judge it now: the same gather (with the
+ * services already described) and the same pure plan; its rows, its redeploys (`due`) and the
+ * consumers another run's claim holds, by service. Nothing is written.
+ */
+async function planned(ports: Ports, secret: SecretState, found: Found): Promise<Map<string, Judged>> {
+  const ctx = statusContext(ports);
+  const options = {
+    dryRun: true,
+    force: false,
+    useLedger: true,
+    inventory: 'index' as const,
+    origin: ctx.origin,
+    scope: ctx.scope,
+    deadline: NO_DEADLINE,
+  };
+  const gathered = await gather(ports, secret, found, options, ctx, { groups: new DeploymentGroups(ports) });
+  const plan = planReconcile(gathered.snapshot, ctx);
+  const rows = [...plan.rows, ...preview(plan, secret), ...plan.busy.map(busyRow)];
+  return new Map(rows.map((row) => [row.service, { word: verdictWord(row), row }]));
+}
+
+/** Without ECS: what the ledger alone decides (the plan's own rule), else behind or not recorded. */
+function ledgerOnly(ports: Ports, secret: SecretState, found: Found): Map<string, Judged> {
+  const ctx = statusContext(ports);
+  const records = new Map(found.ledger.services.map((r) => [r.serviceArn, r]));
+  const frame: Frame = frameOf({ secret, consumers: found.consumers, versionCreated: {} });
+  return new Map(
+    found.consumers.map((consumer) => {
+      const record = records.get(consumer.serviceArn);
+      const judged = judgedByLedger({ consumer, ...(record ? { record } : {}) }, frame, ctx);
+      if (judged?.kind === 'row') return [consumer.serviceArn, { word: verdictWord(judged.row), row: judged.row }];
+      if (judged?.kind === 'busy') return [consumer.serviceArn, { word: verdictWord(BUSY) }];
+      return [consumer.serviceArn, { word: LEDGER_ONLY_WORDS[record ? 'behind' : 'no-record'] }];
+    }),
+  );
+}
+
+const BUSY: Verdict = { outcome: 'waiting', kind: 'claim' };
+
+/**
+ * How status plans: as a person's look at one secret, with a token no claim holds (it claims
+ * nothing) and stamps of writes it never makes.
+ */
+function statusContext(ports: Ports): PlanContext {
+  const now = ports.clock.now();
+  const token = `status-${randomUUID()}`;
+  return {
+    now,
+    token,
+    stamp: () => ({ now, writeId: token }),
+    ledger: true,
+    force: false,
+    allWaves: false,
+    origin: 'manual',
+    scope: 'one-secret',
+    clusters: ports.config.clusters,
+    codeDeploy: ports.config.codeDeployRedeploys,
+    defaultWave: ports.config.defaultWave,
+    ...(ports.config.region ? { region: ports.config.region } : {}),
+  };
 }
 
 /** A CodeDeploy status in the words of ECS's rollout states, which the rest of the status reads. */
@@ -234,8 +290,8 @@ function codeDeployState(status: string | undefined): string | undefined {
 
 function stateOf(record: LedgerRecord | undefined, current: Versions): ConsumerState {
   if (!record) return 'no-record';
-  if (record.state === 'claimed') return 'pending';
-  return holds(record.versions, current) ? 'up-to-date' : 'due';
+  if (record.state === 'claimed') return 'claimed';
+  return holds(record.versions, current) ? 'up-to-date' : 'behind';
 }
 
 /**
@@ -245,7 +301,7 @@ function stateOf(record: LedgerRecord | undefined, current: Versions): ConsumerS
  * baseline (no deployment of ours) is taken to run the current versions in every task.
  */
 function countOlder(tasks: RunningTask[], state: ConsumerState, record: LedgerRecord | undefined, deployments: Deployment[]): number {
-  if (state === 'due' || state === 'pending' || state === 'no-record') return tasks.length;
+  if (state === 'behind' || state === 'claimed' || state === 'no-record') return tasks.length;
   const ours = record?.deploymentId;
   if (!ours) return 0;
   const listed = deployments.find((d) => d.id === ours);

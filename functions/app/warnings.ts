@@ -6,8 +6,9 @@ import { targetText } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
 import type { SecretLedger, SecretRecord } from '../domain/ledger/record';
 import type { SecretState } from '../domain/plan/secret-state';
-import { ignored, type Origin, type Report, secretIdentity, targetIdentity } from '../domain/report/report';
+import { ignored, type Origin, type Report, type RunFields, secretIdentity, targetIdentity } from '../domain/report/report';
 import type { Ports } from '../ports/ports';
+import { chatSecret, postToChat } from './chat';
 import { commitSecret } from './compare-and-set';
 import { rotationFailed, scheduledForDeletion } from './notifications';
 
@@ -29,30 +30,36 @@ const named = (users: Users) => users.services.map((c) => ({ service: c.resource
  * run, which is still current), and the consumers are named on the bus (`Secret Rotation Failed`)
  * so that someone fixes the rotation before the old credential expires.
  */
-export async function warnRotationFailed(ports: Ports, target: Target, trigger: Trigger, dryRun: boolean): Promise<Report> {
+export async function warnRotationFailed(
+  ports: Ports,
+  target: Target,
+  trigger: Trigger,
+  run: { dryRun: boolean; origin: Origin },
+): Promise<Report> {
+  const { dryRun } = run;
   const secret = await describeOrUndefined(ports, target);
   const identity = secret ? secretIdentity(secret) : targetIdentity(target);
   const users = await usersOf(ports, secret?.arn ?? targetText(target));
   const report = ignored(
     identity,
     trigger,
-    { origin: 'event', dryRun },
+    { origin: run.origin, scope: 'one-secret', dryRun },
     `${trigger.eventName ?? 'the rotation'}: nothing is redeployed, the consumers keep the current value`,
   );
   if (users.services.length > 0)
     report.warnings.push(`the rotation did not finish; ${users.services.length} service(s) use this secret: ${names(users)}`);
   // A secret no service or task uses is none of this service's business.
   if (!dryRun && (users.services.length > 0 || users.tasks > 0)) {
+    const event = trigger.eventName ?? 'RotationFailed';
     const warning = await ports.notifier.publish([
-      rotationFailed({
-        secret: identity,
-        event: trigger.eventName ?? 'RotationFailed',
-        consumers: named(users),
-        standaloneTasks: users.tasks,
-        trigger,
-      }),
+      rotationFailed({ secret: identity, event, consumers: named(users), standaloneTasks: users.tasks, trigger }),
     ]);
     if (warning) report.warnings.push(warning);
+    const secret = chatSecret(identity);
+    const consumers = users.services.map((c) => c.name);
+    const chatWarning =
+      secret && (await postToChat(ports, [{ kind: 'rotation-failed', secret, event, consumers, standaloneTasks: users.tasks }]));
+    if (chatWarning) report.warnings.push(chatWarning);
   }
   return report;
 }
@@ -67,9 +74,7 @@ export async function warnDeletion(
   ports: Ports,
   target: Target,
   trigger: Trigger,
-  options: {
-    dryRun: boolean;
-    origin: Origin;
+  options: RunFields & {
     useLedger?: boolean;
     secret?: SecretState;
     /** The index entries and ledger of every secret, already read (the schedule's run). */

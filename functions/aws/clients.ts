@@ -4,6 +4,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -33,6 +34,8 @@ export interface AwsClients {
   ssmIn(region?: string, owner?: OwnerAccount): SSMClient;
   dynamo: DynamoDBDocumentClient;
   events: EventBridgeClient;
+  /** Only for the chat topic (CHAT_TOPIC_ARN): Publish. */
+  sns: SNSClient;
   /** Only for continuations: an asynchronous invoke of the reconciler. */
   lambda: LambdaClient;
   sts: STSClient;
@@ -103,6 +106,7 @@ export function buildClients(config: Config, instrument: Instrument = () => unde
     ssmIn: perRegion((region, owner) => new SSMClient(as(region, owner))),
     dynamo: DynamoDBDocumentClient.from(made(new DynamoDBClient(settings())), { marshallOptions: { removeUndefinedValues: true } }),
     events: made(new EventBridgeClient(settings())),
+    sns: made(new SNSClient(settings())),
     lambda: made(new LambdaClient(settings())),
     sts,
   };

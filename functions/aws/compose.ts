@@ -5,6 +5,7 @@ import { systemClock } from '../ports/clock';
 import { type Logger, silentLogger } from '../ports/logger';
 import { type Metrics, noMetrics } from '../ports/metrics';
 import type { Ports } from '../ports/ports';
+import { snsChat } from './chat';
 import { type AwsClients, buildClients, type Credentials, type Instrument } from './clients';
 import { awsCodeDeploy } from './codedeploy';
 import { awsEcs } from './ecs';
@@ -65,6 +66,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     ledger: tableLedger(table),
     continuations: tableContinuationTokens(table),
     notifier: eventBridgeNotifier(clients, config.notificationBus),
+    chat: snsChat(clients, config.chatTopicArn),
     clock: systemClock,
     log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),
     metrics: options.metrics ?? noMetrics,

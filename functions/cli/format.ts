@@ -4,32 +4,34 @@ import type { ReconcileAllSummary } from '../app/reconcile-all';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget } from '../domain/identity/target';
 import type { IndexEntry, IndexMeta, MissingSecret } from '../domain/index/entries';
-import { countOutcomes, type Outcome, type Report } from '../domain/report/report';
+import { OUTCOMES, type Report, type ServiceReport } from '../domain/report/report';
+import { verdictWord, wordSummary } from '../domain/report/vocabulary';
 import { escapeControl } from '../domain/text';
-import { type Color, paint, plural, type Rendering, type Style, table, textLine } from './output';
+import { fitted, paint, plural, type Rendering, type Style, shortIds, table, textLine } from './output';
+import { COMPACT_CLUSTER, COMPACT_SERVICE } from './status-format';
+import { summaryColor, wordCell } from './words';
 
 const PLAIN: Style = { color: false };
 
-const OUTCOME_COLORS: Record<Outcome, Color | undefined> = {
-  redeployed: 'green',
-  'would-redeploy': 'yellow',
-  waiting: 'yellow',
-  skipped: 'dim',
-  failed: 'red',
-};
+/** The width every narrow screen keeps to. */
+export const SCREEN_WIDTH = 80;
 
-/** A run's report in every format. */
-export function reportRendering(report: Report): Rendering {
-  return { json: report, table: (style) => formatReport(report, style), text: () => reportText(report) };
+/** A run's report in every format: the table fits 80 columns, or with `wide` shows every reason whole. */
+export function reportRendering(report: Report, options: { wide?: boolean } = {}): Rendering {
+  return { json: report, table: (style) => formatReport(report, style, options), text: () => reportText(report) };
 }
 
-/** The report as a readable table with a heading and a summary line. */
-export function formatReport(report: Report, style: Style = PLAIN): string {
+/**
+ * The report as a readable table with a heading and a summary line. Each service's word is the
+ * one status and reconcile show (functions/domain/report/vocabulary.ts), and the summary counts
+ * those words. In 80 columns by default: names cut as status cuts them, version ids shortened,
+ * the reason cut to the room left (`wide`: every reason whole).
+ */
+export function formatReport(report: Report, style: Style = PLAIN, options: { wide?: boolean } = {}): string {
   const lines: string[] = [];
   const secret = report.secret.name ?? report.secret.arn ?? '(unknown secret)';
-  const trigger = report.trigger.eventName ?? report.trigger.source;
   lines.push(`secret:  ${escapeControl(secret)}${versionNote(report)}`);
-  lines.push(`trigger: ${escapeControl(trigger)}${report.dryRun ? ' [dry run]' : ''}`);
+  lines.push(`origin:  ${originText(report)}${report.dryRun ? ' [dry run]' : ''}`);
   if (report.inventory) {
     lines.push(`found by: ${report.inventory.source}${report.inventory.note ? ` (${escapeControl(report.inventory.note)})` : ''}`);
   }
@@ -41,13 +43,7 @@ export function formatReport(report: Report, style: Style = PLAIN): string {
   if (report.services.length === 0) {
     lines.push('No service references this secret.');
   } else {
-    const rows = report.services.map((s) => [
-      s.serviceName,
-      lastPathSegment(s.cluster),
-      { text: s.outcome, color: OUTCOME_COLORS[s.outcome] },
-      s.outcome === 'redeployed' && s.deploymentId ? `new deployment ${s.deploymentId} (${s.reason ?? ''})` : (s.reason ?? ''),
-    ]);
-    lines.push(...table(['SERVICE', 'CLUSTER', 'OUTCOME', 'REASON'], rows, style));
+    lines.push(...(options.wide ? wideRows(report, style) : compactServiceRows(report.services, style)));
   }
   if (report.standaloneTasks.length > 0) {
     lines.push('', 'Standalone tasks using the secret (not redeployed, restart them yourself):');
@@ -64,14 +60,91 @@ export function formatReport(report: Report, style: Style = PLAIN): string {
   }
   if (report.continued) lines.push(`continued: ${escapeControl(report.continued.reason)}`);
   for (const warning of report.warnings) lines.push(paint(style, 'yellow', `warning: ${escapeControl(warning)}`));
-  const counts = countOutcomes(report);
-  lines.push(
-    '',
-    Object.entries(counts)
-      .map(([outcome, n]) => `${n} ${outcome}`)
-      .join(', '),
-  );
+  const words = report.services.map(verdictWord);
+  lines.push('', paint(style, summaryColor(words), wordSummary(words)));
   return `${lines.join('\n')}\n`;
+}
+
+/** "event (PutSecretValue)", "manual", "schedule, continuation 2": who asked, as the JSON's origin says it. */
+function originText(report: Report): string {
+  const origin = report.origin ?? (report.trigger.source === 'manual' ? 'manual' : 'event');
+  const what = report.trigger.eventName ?? (report.trigger.source !== origin ? report.trigger.source : undefined);
+  const details = [what && escapeControl(what), report.hop ? `continuation ${report.hop}` : undefined].filter(Boolean);
+  return `${origin}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
+}
+
+/** Why a service is where it is, in full: its new deployment and what it runs from now on, or the report's reason. */
+function reasonOf(service: ServiceReport): string {
+  return service.outcome === 'redeployed' && service.deploymentId
+    ? `new deployment ${service.deploymentId} (${service.reason ?? ''})`
+    : (service.reason ?? '');
+}
+
+/**
+ * Services in 80 columns, each with its word: names cut as status cuts them, version ids
+ * shortened, the reason cut to the room left (`why`: the reason shown; `indent`: the table's
+ * margin). The WAVE column only when a service has a wave.
+ */
+export function compactServiceRows(
+  services: ServiceReport[],
+  style: Style,
+  options: { indent?: string; why?: (service: ServiceReport) => string } = {},
+): string[] {
+  const indent = options.indent ?? '';
+  const why = options.why ?? reasonOf;
+  const waves = services.some((s) => s.wave !== undefined);
+  const cells = services.map((s) => ({
+    service: `${indent}${fitted(s.serviceName, COMPACT_SERVICE)}`,
+    cluster: fitted(lastPathSegment(s.cluster), COMPACT_CLUSTER),
+    wave: s.wave === undefined ? '-' : String(s.wave),
+    word: verdictWord(s),
+    why: shortIds(why(s)),
+  }));
+  const width = (header: string, values: string[]) => Math.max(header.length, ...values.map((v) => v.length));
+  const columns = [
+    width(
+      `${indent}SERVICE`,
+      cells.map((c) => c.service),
+    ),
+    width(
+      'CLUSTER',
+      cells.map((c) => c.cluster),
+    ),
+    ...(waves
+      ? [
+          width(
+            'WAVE',
+            cells.map((c) => c.wave),
+          ),
+        ]
+      : []),
+    width(
+      'NOW',
+      cells.map((c) => c.word),
+    ),
+  ];
+  // Two columns between each of them and the reason, which gets what is left (never nothing).
+  const room = Math.max(12, SCREEN_WIDTH - columns.reduce((a, b) => a + b + 2, 0));
+  return table(
+    [`${indent}SERVICE`, 'CLUSTER', ...(waves ? ['WAVE'] : []), 'NOW', 'WHY'],
+    cells.map((c) => [c.service, c.cluster, ...(waves ? [c.wave] : []), wordCell(c.word), fitted(c.why, room)]),
+    style,
+  );
+}
+
+/** Every service with every detail (--wide): full names, full version ids, the whole reason. */
+function wideRows(report: Report, style: Style): string[] {
+  return table(
+    ['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'REASON'],
+    report.services.map((s) => [
+      s.serviceName,
+      lastPathSegment(s.cluster),
+      s.wave === undefined ? '-' : String(s.wave),
+      wordCell(verdictWord(s)),
+      reasonOf(s),
+    ]),
+    style,
+  );
 }
 
 /** A parameter has version numbers, a secret has version ids under stages. */
@@ -87,7 +160,17 @@ function reportText(report: Report): string {
   return [
     textLine(['SECRET', secret.arn ?? secret.name, secret.versionId, report.action, report.dryRun ? 'dry-run' : 'live', report.reason]),
     ...report.services.map((s) =>
-      textLine(['SERVICE', lastPathSegment(s.cluster), s.serviceName, s.outcome, s.deploymentId, s.reason, s.service, s.wave]),
+      textLine([
+        'SERVICE',
+        lastPathSegment(s.cluster),
+        s.serviceName,
+        s.outcome,
+        s.deploymentId,
+        s.reason,
+        s.service,
+        s.wave,
+        verdictWord(s),
+      ]),
     ),
     ...(report.drift?.services ?? []).map((service) => textLine(['DRIFT', service])),
     ...(report.continued ? [textLine(['CONTINUED', report.continued.reason])] : []),
@@ -204,12 +287,10 @@ export function scheduleRendering(summary: ReconcileAllSummary): Rendering {
   return {
     json: shown,
     table: (style) => {
-      const lines = [`reconciled ${summary.reconciled} of ${plural(summary.secrets, 'indexed secret')}`];
-      lines.push(
-        Object.entries(summary.outcomes)
-          .map(([outcome, n]) => `${n} ${outcome}`)
-          .join(', '),
-      );
+      const lines = [
+        `reconcile of every indexed secret (origin ${summary.origin}): ${summary.reconciled} of ${plural(summary.secrets, 'secret')} reconciled`,
+      ];
+      lines.push(OUTCOMES.map((outcome) => `${summary.outcomes[outcome]} ${outcome}`).join(', '));
       for (const { secret, services } of summary.drift)
         lines.push(
           paint(style, 'yellow', `drift: ${escapeControl(secret)}: ${services.map(lastPathSegment).map(escapeControl).join(', ')}`),
@@ -221,7 +302,14 @@ export function scheduleRendering(summary: ReconcileAllSummary): Rendering {
     },
     text: () =>
       [
-        textLine(['SCHEDULE', summary.secrets, summary.reconciled, ...Object.entries(summary.outcomes).map(([o, n]) => `${o}=${n}`)]),
+        textLine([
+          'SCHEDULE',
+          summary.secrets,
+          summary.reconciled,
+          ...OUTCOMES.map((o) => `${o}=${summary.outcomes[o]}`),
+          summary.origin,
+          summary.scope,
+        ]),
         ...summary.drift.flatMap(({ secret, services }) => services.map((service) => textLine(['DRIFT', secret, service]))),
         ...summary.errors.map(({ secret, error }) => textLine(['ERROR', secret, error])),
       ].join(''),

@@ -30,6 +30,7 @@ export function addGlobalOptions(program: Command): void {
 
 /** Options some commands take, each defined once. */
 export const commandOption = {
+  wide: () => new Option('--wide', 'every reason whole, with full version ids and names (wider than 80 columns)'),
   dryRun: () => new Option('--dry-run', 'plan and report only: UpdateService is not called'),
   force: () => new Option('--force', 'redeploy even services the ledger has already redeployed for this version'),
   scan: () => new Option('--scan', 'find services by a live scan of the account instead of the index'),

@@ -1,33 +1,26 @@
 import type { ReconcileAllSummary } from '../app/reconcile-all';
 import { lastPathSegment } from '../domain/identity/arn';
-import type { Report, ServiceReport } from '../domain/report/report';
+import { countOutcomes, type Origin, OUTCOMES, type Outcome, type Report, type Scope, type ServiceReport } from '../domain/report/report';
+import { countWords, verdictWord, WORDS, type Word, wordSummary } from '../domain/report/vocabulary';
 import { escapeControl } from '../domain/text';
-import { type Color, paint, plural, type Rendering, type Style, table, textLine } from './output';
+import { compactServiceRows } from './format';
+import { paint, plural, type Rendering, type Style, textLine } from './output';
+import { summaryColor } from './words';
 
-/** What a reconcile did to one service, in the words of its report. */
-export type Did = 'redeployed' | 'would-redeploy' | 'waiting' | 'failed' | 'up-to-date' | 'skipped';
-
-const DID: readonly Did[] = ['redeployed', 'would-redeploy', 'waiting', 'failed', 'up-to-date', 'skipped'];
-
-const DID_COLORS: Record<Did, Color | undefined> = {
-  redeployed: 'green',
-  'would-redeploy': 'yellow',
-  waiting: 'yellow',
-  failed: 'red',
-  'up-to-date': undefined,
-  skipped: 'dim',
-};
-
-/** A reconcile run from the command line, as printed: where it came from, what it did per secret and service. */
+/** A reconcile run from the command line, as printed: who asked, what ran, what it did per secret and service. */
 export interface ReconcileRun {
-  /** Who started it: a person at the command line (a scheduled run says `schedule`, an event `event`). */
-  origin: 'cli';
+  /** Who asked: a person at the command line (`manual`), as every report inside says too. */
+  origin: Origin;
+  /** What ran: every indexed secret, or each secret named (a reconcile of one secret each). */
+  scope: Scope;
   dryRun: boolean;
   /** Secrets considered (every indexed one, or those named), and reconciled. */
   secrets: number;
   reconciled: number;
-  /** Services by what was done to them, over every secret. */
-  outcomes: Record<Did, number>;
+  /** Services by outcome (the five public words), over every secret: as the schedule's summary counts them. */
+  outcomes: Record<Outcome, number>;
+  /** Services by the word the table shows (the screens' vocabulary), over every secret. */
+  words: Partial<Record<Word, number>>;
   /** Per secret, the services behind with no run on them (missed changes). */
   drift: Array<{ secret: string; services: string[] }>;
   errors: Array<{ secret: string; error: string }>;
@@ -36,35 +29,32 @@ export interface ReconcileRun {
   reports: Report[];
 }
 
-/** What was done to a service: a skip because it already runs the current versions is "up-to-date". */
-export function didOf(service: ServiceReport): Did {
-  if (service.outcome === 'skipped') return service.kind === 'up-to-date' ? 'up-to-date' : 'skipped';
-  return service.outcome;
-}
-
 /** The run of every indexed secret (the rate limiter's state left out: it is the schedule's business). */
 export function reconcileRunOfAll(summary: ReconcileAllSummary, reports: Report[], dryRun: boolean): ReconcileRun {
-  return runOf(reports, dryRun, summary);
+  return runOf(reports, dryRun, summary.origin, 'every-secret', summary);
 }
 
 /** The run of the secrets named on the command line. */
 export function reconcileRunOf(reports: Report[], dryRun: boolean): ReconcileRun {
-  return runOf(reports, dryRun, { secrets: reports.length, reconciled: reports.length, drift: [], errors: [] });
+  return runOf(reports, dryRun, 'manual', 'one-secret', { secrets: reports.length, reconciled: reports.length, drift: [], errors: [] });
 }
 
 function runOf(
   reports: Report[],
   dryRun: boolean,
+  origin: Origin,
+  scope: Scope,
   summary: Pick<ReconcileAllSummary, 'secrets' | 'reconciled' | 'drift' | 'errors' | 'continueFrom'>,
 ): ReconcileRun {
-  const outcomes = Object.fromEntries(DID.map((d) => [d, 0])) as Record<Did, number>;
-  for (const report of reports) for (const service of report.services) outcomes[didOf(service)] += 1;
+  const services = reports.flatMap((r) => r.services);
   return {
-    origin: 'cli',
+    origin,
+    scope,
     dryRun,
     secrets: summary.secrets,
     reconciled: summary.reconciled,
-    outcomes,
+    outcomes: countOutcomes({ services }),
+    words: Object.fromEntries(countWords(services.map(verdictWord))),
     drift: summary.drift,
     errors: summary.errors,
     continueFrom: summary.continueFrom,
@@ -86,17 +76,21 @@ export function reconcileRendering(run: ReconcileRun): Rendering {
   return { json: run, table: (style) => reconcileTable(run, style), text: () => reconcileText(run) };
 }
 
+/** "reconcile of every indexed secret (origin manual)": what ran and who asked, as the JSON says them. */
+function heading(run: ReconcileRun): string {
+  const what = run.scope === 'every-secret' ? 'every indexed secret' : plural(run.secrets, 'named secret');
+  return `reconcile of ${what} (origin ${run.origin})${run.dryRun ? ' [dry run]' : ''}: ${run.reconciled} of ${run.secrets} reconciled`;
+}
+
 function reconcileTable(run: ReconcileRun, style: Style): string {
-  const lines = [
-    `reconcile from the command line${run.dryRun ? ' [dry run]' : ''}: ${run.reconciled} of ${plural(run.secrets, 'secret')} reconciled`,
-  ];
+  const lines = [heading(run)];
   const driftOf = new Map(run.drift.map((d) => [d.secret, new Set(d.services)]));
   for (const report of run.reports) {
     const name = escapeControl(secretName(report));
     const drift = driftOf.get(report.secret.arn ?? '') ?? new Set<string>();
-    const acted = report.services.filter((s) => !['up-to-date', 'skipped'].includes(didOf(s)));
-    const quiet = report.services.length - acted.length;
-    const rest = quietCounts(report.services);
+    // The rows to look at; those with nothing left to do or to wait for are counted below them.
+    const shown = report.services.filter((s) => !WORDS[verdictWord(s)].settled);
+    const quiet = wordSummary(report.services.filter((s) => !shown.includes(s)).map(verdictWord));
     // What the full report says beside the services: never lost in the summary.
     const asides = [
       ...report.warnings.map((w) => paint(style, 'yellow', `  warning: ${escapeControl(w)}`)),
@@ -109,68 +103,46 @@ function reconcileTable(run: ReconcileRun, style: Style): string {
       lines.push('', `${name}: ignored: ${escapeControl(report.reason ?? '')}`, ...asides);
       continue;
     }
-    if (acted.length === 0) {
-      lines.push('', `${name}: nothing to do${rest ? ` (${rest})` : ''}`, ...asides);
+    if (shown.length === 0) {
+      lines.push('', `${name}: nothing to do${quiet ? ` (${quiet})` : ''}`, ...asides);
       continue;
     }
     lines.push('', `${name}:`);
-    const rows = acted.map((s) => {
-      const did = didOf(s);
-      const why = s.outcome === 'redeployed' && s.deploymentId ? `new deployment ${s.deploymentId}` : (s.reason ?? '');
-      return [
-        `  ${s.serviceName}`,
-        lastPathSegment(s.cluster),
-        { text: words(did), color: DID_COLORS[did] },
-        drift.has(s.service) ? `missed change; ${why}` : why,
-      ];
-    });
-    lines.push(...table(['  SERVICE', 'CLUSTER', 'DID', 'WHY'], rows, style));
-    if (quiet > 0) lines.push(`  and ${rest}`);
+    lines.push(...compactServiceRows(shown, style, { indent: '  ', why: (s) => why(s, drift.has(s.service)) }));
+    if (quiet) lines.push(`  and ${quiet}`);
     lines.push(...asides);
   }
   for (const { secret, error } of run.errors)
     lines.push('', paint(style, 'red', `${escapeControl(secret)}: error: ${escapeControl(error)}`));
   if (run.continueFrom) lines.push('', `continued from ${escapeControl(run.continueFrom)}`);
   const drifted = run.drift.reduce((n, d) => n + d.services.length, 0);
-  lines.push(
-    '',
-    [
-      DID.filter((d) => run.outcomes[d] > 0 || d === 'redeployed' || d === 'failed')
-        .map((d) => `${run.outcomes[d]} ${words(d)}`)
-        .join(', '),
-      ...(drifted > 0 ? [`${plural(drifted, 'service')} found behind with no run on them (missed changes)`] : []),
-      ...(run.errors.length > 0 ? [`${plural(run.errors.length, 'secret')} not reconciled`] : []),
-    ].join('; '),
-  );
+  const words = run.reports.flatMap((r) => r.services.map(verdictWord));
+  // The words of the rows, counted, on one line; what else the run found on lines of their own (80 columns).
+  lines.push('', paint(style, run.errors.length > 0 ? 'red' : summaryColor(words), words.length > 0 ? wordSummary(words) : 'no consumers'));
+  if (drifted > 0) lines.push(paint(style, 'yellow', `${plural(drifted, 'service')} found behind with no run on them (missed changes)`));
+  if (run.errors.length > 0) lines.push(paint(style, 'red', `${plural(run.errors.length, 'secret')} not reconciled`));
   return `${lines.join('\n')}\n`;
 }
 
-/** "2 up to date, 1 skipped" */
-function quietCounts(services: ServiceReport[]): string {
-  const counts = new Map<Did, number>();
-  for (const s of services) {
-    const did = didOf(s);
-    if (did === 'up-to-date' || did === 'skipped') counts.set(did, (counts.get(did) ?? 0) + 1);
-  }
-  return [...counts].map(([did, n]) => `${n} ${words(did)}`).join(', ');
+/** Why a service is where it is: its new deployment, or the report's reason; a missed change said first. */
+function why(service: ServiceReport, drifted: boolean): string {
+  const reason =
+    service.outcome === 'redeployed' && service.deploymentId ? `new deployment ${service.deploymentId}` : (service.reason ?? '');
+  return drifted ? `missed change; ${reason}` : reason;
 }
 
-/** "up to date" in a sentence. */
-function words(did: Did): string {
-  return did.replace(/-/g, ' ');
-}
-
-/** Tab-separated records: the run (RECONCILE, with its origin), then one SERVICE line per service, DRIFT, ERROR. */
+/** Tab-separated records: the run (RECONCILE, with its origin and scope), then one SERVICE line per service, DRIFT, ERROR. */
 function reconcileText(run: ReconcileRun): string {
   const driftOf = new Map(run.drift.map((d) => [d.secret, new Set(d.services)]));
   return [
     textLine([
       'RECONCILE',
       run.origin,
+      run.scope,
       run.dryRun ? 'dry-run' : 'live',
       run.secrets,
       run.reconciled,
-      ...DID.map((d) => `${d}=${run.outcomes[d]}`),
+      ...OUTCOMES.map((o) => `${o}=${run.outcomes[o]}`),
     ]),
     ...run.reports.flatMap((report) =>
       report.services.map((s) =>
@@ -179,7 +151,8 @@ function reconcileText(run: ReconcileRun): string {
           report.secret.arn ?? report.secret.name,
           lastPathSegment(s.cluster),
           s.serviceName,
-          didOf(s),
+          s.outcome,
+          verdictWord(s),
           s.deploymentId,
           driftOf.get(report.secret.arn ?? '')?.has(s.service) ? 'drift' : '',
           s.reason,

@@ -36,6 +36,8 @@ export interface SignalRun {
   ledger: boolean;
   /** Every wave at once (--all-waves). */
   allWaves?: boolean;
+  /** Print every reason whole, wider than 80 columns (--wide). */
+  wide?: boolean;
 }
 
 /** Runs one signal through the whole pipeline and prints its report; the exit code says whether a service failed. */
@@ -46,7 +48,7 @@ export async function runSignal(
   origin: 'manual' | 'event' = 'manual',
 ): Promise<number> {
   const report = await signalReport(ctx, signal, run, origin);
-  ctx.print(reportRendering(report));
+  ctx.print(reportRendering(report, { wide: run.wide === true }));
   return exitCodeOf(report);
 }
 

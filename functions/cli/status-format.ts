@@ -1,12 +1,15 @@
-import type { ConsumerNow, SecretStatus } from '../app/status';
+import type { SecretStatus } from '../app/status';
 import { lastPathSegment } from '../domain/identity/arn';
 import { describeVersions } from '../domain/ledger/record';
+import { wordSummary } from '../domain/report/vocabulary';
 import { escapeControl } from '../domain/text';
-import { type Color, paint, plural, type Rendering, type Style, table, textLine } from './output';
+import { fitted, paint, plural, type Rendering, type Style, table, textLine } from './output';
+import { summaryColor, wordCell } from './words';
 
 /**
  * Where every consumer of a secret stands, and how far the rollout of its current versions has
- * reached: a table that fits 80 columns, or with `wide` every detail (versions, deployment).
+ * reached: a table that fits 80 columns, or with `wide` every detail (versions, deployment, why).
+ * Each consumer's word is the one `plan` and `reconcile` show (functions/domain/report/vocabulary.ts).
  */
 export function statusRendering(status: SecretStatus, options: { wide?: boolean } = {}): Rendering {
   return {
@@ -16,26 +19,9 @@ export function statusRendering(status: SecretStatus, options: { wide?: boolean 
   };
 }
 
-const NOW_COLORS: Record<ConsumerNow, Color | undefined> = {
-  'on current': 'green',
-  deploying: 'yellow',
-  redeploying: 'yellow',
-  'old tasks': 'yellow',
-  due: 'yellow',
-  'deploy failed': 'red',
-  'no record': 'dim',
-  pinned: 'dim',
-  unattached: 'dim',
-};
-
 /** Widest a name may be in the 80-column table; longer ones are cut with "…" (--wide shows them whole). */
-const COMPACT_SERVICE = 28;
-const COMPACT_CLUSTER = 14;
-
-/** The text cut to `max` characters, the cut marked. */
-function fitted(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+export const COMPACT_SERVICE = 28;
+export const COMPACT_CLUSTER = 14;
 
 /** The status in 80 columns: per consumer what is true now; versions are those on the secret line. */
 function formatCompactStatus(status: SecretStatus, style: Style): string {
@@ -47,26 +33,22 @@ function formatCompactStatus(status: SecretStatus, style: Style): string {
       fitted(c.serviceName, COMPACT_SERVICE),
       fitted(lastPathSegment(c.cluster), COMPACT_CLUSTER),
       c.wave === undefined ? '-' : String(c.wave),
-      { text: c.now, color: NOW_COLORS[c.now] },
+      wordCell(c.now),
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
     lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'TASKS CUR/ALL'], rows, style));
     lines.push(...strategyLines(status));
   }
-  lines.push('', paint(style, status.done ? 'green' : 'yellow', compactSummary(status)));
+  lines.push('', paint(style, summaryColor(status.consumers.map((c) => c.now)), compactSummary(status)));
   return `${lines.join('\n')}\n`;
 }
 
-/** The summary without the version (the secret line has it): counts that add up to the rows. */
+/** The summary without the version (the secret line has it): the words of the rows, counted, and the tasks left behind. */
 function compactSummary(status: SecretStatus): string {
-  const following = status.consumers.filter((c) => c.now !== 'pinned' && c.now !== 'unattached');
-  const onCurrent = status.now['on current'] ?? 0;
-  const others = Object.entries(status.now)
-    .filter(([what]) => what !== 'on current')
-    .map(([what, n]) => `${n} ${what}`);
+  const words = wordSummary(status.consumers.map((c) => c.now)) || 'no consumers';
   const olderTasks = status.consumers.reduce((n, c) => n + (c.tasks?.onOlderVersions ?? 0), 0);
   const tasks = status.consumers.some((c) => c.tasks) ? [`${plural(olderTasks, 'task')} on older versions`] : [];
-  return [`${onCurrent} of ${plural(following.length, 'service')} on current`, ...others, ...tasks].join('; ');
+  return [words, ...tasks].join('; ');
 }
 
 /** The secret and its current version, and the rollout: the lines above either table. */
@@ -95,16 +77,7 @@ function statusHeading(status: SecretStatus, style: Style): string[] {
   return lines;
 }
 
-const STATE_COLORS: Record<SecretStatus['consumers'][number]['state'], Color | undefined> = {
-  'up-to-date': 'green',
-  due: 'yellow',
-  pending: 'yellow',
-  pinned: 'dim',
-  unattached: 'dim',
-  'no-record': 'dim',
-};
-
-/** Every detail of every consumer (--wide): the versions it runs and must run, its deployment. */
+/** Every detail of every consumer (--wide): the versions it runs and must run, its deployment, why. */
 function formatStatus(status: SecretStatus, style: Style): string {
   const lines = statusHeading(status, style);
   lines.push('');
@@ -115,17 +88,17 @@ function formatStatus(status: SecretStatus, style: Style): string {
       c.serviceName,
       lastPathSegment(c.cluster),
       c.wave === undefined ? '-' : String(c.wave),
-      { text: c.state, color: STATE_COLORS[c.state] },
-      { text: c.now, color: NOW_COLORS[c.now] },
+      wordCell(c.now),
       versions(c.runs),
       versions(c.current),
       c.deploymentId ? `${c.deploymentId} ${c.deploymentState ?? ''}`.trim() : viaText(c.via),
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
+      c.reason ?? '',
     ]);
-    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'STATE', 'NOW', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT'], rows, style));
+    lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT', 'WHY'], rows, style));
     lines.push(...strategyLines(status));
   }
-  lines.push('', paint(style, status.done ? 'green' : 'yellow', status.summary));
+  lines.push('', paint(style, summaryColor(status.consumers.map((c) => c.now)), status.summary));
   return `${lines.join('\n')}\n`;
 }
 

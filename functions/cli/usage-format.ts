@@ -3,6 +3,7 @@ import { escapeControl } from '../domain/text';
 import { how, usageMermaid } from '../domain/usage/mermaid';
 import type { SecretUsage, UsageMap } from '../domain/usage/usage';
 import { paint, plural, type Rendering, type Style, table, textLine } from './output';
+import { wordCell } from './words';
 
 /**
  * The usage map in every format. Mermaid comes in a ```mermaid fence, which is what GitHub and
@@ -55,10 +56,11 @@ function usageTable(map: UsageMap, style: Style): string {
     lines.push('', `${escapeControl(secret.name)}  ${escapeControl(secret.arn)}${versionNote(secret)}`);
     lines.push(
       ...table(
-        ['  CONSUMER', 'KIND', 'CLUSTER', 'TASK DEFINITION', 'HOW'],
+        ['  CONSUMER', 'KIND', 'NOW', 'CLUSTER', 'TASK DEFINITION', 'HOW'],
         secret.consumers.map((c) => [
           `  ${c.name}`,
           c.kind === 'scheduled-task' ? `scheduled (${c.schedule ?? 'event pattern'})` : c.kind,
+          wordCell(c.now),
           lastPathSegment(c.clusterArn),
           lastPathSegment(c.taskDefinition),
           c.references.map(how).join(' / '),
@@ -89,7 +91,7 @@ function usageText(map: UsageMap): string {
     ...map.secrets.flatMap((s) => [
       textLine(['SECRET', s.arn, s.name, s.kind, s.region, s.found ? 'found' : 'not-found', s.currentVersion, s.deletedDate]),
       ...s.consumers.map((c) =>
-        textLine(['CONSUMER', s.arn, c.kind, c.name, c.clusterArn, c.taskDefinition, c.references.map(how).join(' / ')]),
+        textLine(['CONSUMER', s.arn, c.kind, c.name, c.clusterArn, c.taskDefinition, c.references.map(how).join(' / '), c.now]),
       ),
       ...s.attention.map((a) => textLine(['ATTENTION', s.arn, a.kind, a.message, a.consumers.join(',')])),
     ]),

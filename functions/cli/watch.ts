@@ -1,4 +1,5 @@
-import { MOVING, type SecretStatus } from '../app/status';
+import type { SecretStatus } from '../app/status';
+import { WORDS, wordSummary } from '../domain/report/vocabulary';
 import { escapeControl } from '../domain/text';
 import { EXIT } from './exit';
 
@@ -43,9 +44,9 @@ export async function watchStatus(deps: WatchDeps, options: WatchOptions): Promi
   }
 }
 
-/** Nothing is in progress: no deployment for the current versions runs and no run holds a claim. */
+/** Nothing is in progress: no consumer's word moves by itself (a deployment for the current versions, a run's claim). */
 function isIdle(status: SecretStatus): boolean {
-  return !status.consumers.some((c) => MOVING.has(c.now));
+  return !status.consumers.some((c) => WORDS[c.now].moving);
 }
 
 /**
@@ -70,7 +71,7 @@ export function watchEnd(status: SecretStatus, seen: { idle: number; elapsedMs: 
         line: `watch ended: nothing in progress; ${failed} deployment(s) failed (see the table)`,
         code: EXIT.failed,
       };
-    const waiting = (status.now.due ?? 0) + (status.now['no record'] ?? 0);
+    const waiting = status.consumers.filter((c) => !WORDS[c.now].settled && !WORDS[c.now].moving).length;
     return {
       reason: 'idle',
       line: `watch ended: nothing in progress; ${waiting} consumer(s) wait for a run: ecs-secret-redeploy reconcile ${options.secret}`,
@@ -87,12 +88,9 @@ export function watchEnd(status: SecretStatus, seen: { idle: number; elapsedMs: 
   return undefined;
 }
 
-/** "3 deploying, 1 due": the consumers not on the current versions, by what is true of them. */
+/** "3 deploying, 1 due": the consumers with something left to do or to wait for, by their word. */
 function stillMoving(status: SecretStatus): string {
-  return Object.entries(status.now)
-    .filter(([what]) => what !== 'on current')
-    .map(([what, n]) => `${n} ${what}`)
-    .join(', ');
+  return wordSummary(status.consumers.map((c) => c.now).filter((word) => !WORDS[word].settled));
 }
 
 /** Clears a terminal and puts the cursor top left: the next frame replaces the last one. */

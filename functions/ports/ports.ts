@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { Chat } from './chat';
 import type { Clock } from './clock';
 import type { CodeDeployPort } from './codedeploy';
 import type { ContinuationTokens } from './continuation';
@@ -30,6 +31,8 @@ export interface Ports {
   /** The one-use tokens of the reconciler's continuations. */
   continuations: ContinuationTokens;
   notifier: Notifier;
+  /** The team's chat channel (an SNS topic), when configured. */
+  chat: Chat;
   clock: Clock;
   log: Logger;
   metrics: Metrics;

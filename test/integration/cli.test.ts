@@ -133,19 +133,19 @@ describe('ecs-secret-redeploy CLI', () => {
   it('finds nothing to do right after indexing: every consumer runs the current version', () => {
     const run = cli(['redeploy', account.secrets.ordersDb.arn]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/orders-api\s+prod-web\s+skipped\s+up to date: runs AWSCURRENT=/);
-    expect(run.stdout).toContain('0 redeployed');
+    expect(run.stdout).toMatch(/orders-api\s+prod-web\s+up to date\s+up to date: runs AWSCURRENT=/);
+    expect(run.stdout).toContain('\n4 up to date, 1 pinned\n');
   });
 
   it('redeploys once after the secret changed, then reports the services as up to date', async () => {
     await emulator.sm.send(new PutSecretValueCommand({ SecretId: account.secrets.ordersDb.arn, SecretString: '{"password":"rotated"}' }));
     const first = cli(['redeploy', account.secrets.ordersDb.arn]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/orders-api\s+prod-web\s+redeployed/);
-    expect(first.stdout).toContain('3 redeployed');
-    const second = cli(['redeploy', account.secrets.ordersDb.arn]);
-    expect(second.stdout).toMatch(/orders-api\s+prod-web\s+skipped\s+up to date: runs AWSCURRENT=\S+, by deployment/);
-    expect(second.stdout).toContain('0 redeployed');
+    expect(first.stdout).toMatch(/orders-api\s+prod-web\s+1\s+redeployed/);
+    expect(first.stdout).toContain('\n3 redeployed, 1 no tasks, 1 pinned\n');
+    const second = cli(['redeploy', account.secrets.ordersDb.arn, '--wide']);
+    expect(second.stdout).toMatch(/orders-api\s+prod-web\s+-\s+up to date\s+up to date: runs AWSCURRENT=\S+, by deployment/);
+    expect(second.stdout).not.toContain('redeployed');
   });
 
   it('handles an EventBridge event from a file and from standard input', async () => {
@@ -162,7 +162,7 @@ describe('ecs-secret-redeploy CLI', () => {
       JSON.stringify(secretEvents(account.secrets.paymentsKey.arn).putSecretValue()),
     );
     expect(fromStdin.code).toBe(0);
-    expect(fromStdin.stdout).toMatch(/payments\s+prod-batch\s+would-redeploy/);
+    expect(fromStdin.stdout).toMatch(/payments\s+prod-batch\s+1\s+due/);
   });
 
   it('shows how far the current version reached, with the deployment and the tasks of each consumer', () => {
@@ -175,14 +175,12 @@ describe('ecs-secret-redeploy CLI', () => {
       wave: 1,
       deploymentId: expect.stringMatching(/^ecs-svc\//),
     });
-    expect(report.summary).toMatch(
-      /^\d+ of 4 services fully on AWSCURRENT=\S+(; \d+ [a-z ]+(, \d+ [a-z ]+)*)?; \d+ task\(s\) still on older versions$/,
-    );
+    expect(report.summary).toMatch(/^5 service\(s\) on AWSCURRENT=\S+: \d+ [a-z ]+(, \d+ [a-z ]+)*; \d+ task\(s\) on older versions$/);
     const table = cli(['status', 'prod/orders-db']);
     expect(table.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+NOW\s+TASKS CUR\/ALL/);
     expect(Math.max(...table.stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(80);
     const wide = cli(['status', 'prod/orders-db', '--wide']);
-    expect(wide.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+STATE\s+NOW\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT/);
+    expect(wide.stdout).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+NOW\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT\s+WHY/);
   });
 
   it('moves a rollout on from an ECS deployment event, as the Lambda does', async () => {

@@ -56,7 +56,7 @@ const redeployed = (report: Report) =>
     .map((s) => s.serviceName)
     .sort();
 
-const RECONCILE_ALL = { kind: 'reconcile-all' as const, trigger: { source: 'manual' }, hop: 0 };
+const RECONCILE_ALL = { kind: 'reconcile-all' as const, origin: 'manual' as const, trigger: { source: 'manual' }, hop: 0 };
 
 async function scheduledReconcile(p: Ports) {
   return reconcileAll(p, RECONCILE_ALL, NO_DEADLINE, false);

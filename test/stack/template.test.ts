@@ -94,6 +94,8 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'sts:AssumeRole',
     ...TABLE_KEY_ACTIONS,
     ...CODEDEPLOY_ACTIONS,
+    // Only with chatTopic set: the chat topic (infra/chat-notifications.yml, test/stack/chat-notifications.test.ts).
+    'sns:Publish',
   ],
   RedeploySecretLambdaFunction: [
     'logs:CreateLogStream',
@@ -121,6 +123,8 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'sts:AssumeRole',
     ...TABLE_KEY_ACTIONS,
     ...CODEDEPLOY_ACTIONS,
+    // Only with chatTopic set: the chat topic (infra/chat-notifications.yml, test/stack/chat-notifications.test.ts).
+    'sns:Publish',
   ],
   RefreshIndexLambdaFunction: [
     'logs:CreateLogStream',
@@ -293,6 +297,11 @@ describe('functions', () => {
       MAX_CONCURRENCY: '5',
       DRY_RUN: { Ref: 'DryRun' },
       EVENT_BUS_NAME: 'default',
+      // The chat topic when param chatTopic is set (test/stack/chat-notifications.test.ts), and the dashboard its messages link.
+      CHAT_TOPIC_ARN: {
+        'Fn::If': ['HasChatTopic', { 'Fn::If': ['CreateChatTopic', { Ref: 'ChatNotificationsTopic' }, { Ref: 'ChatTopic' }] }, ''],
+      },
+      DASHBOARD_NAME: 'ecs-secret-redeploy-ci',
       UPDATE_SERVICE_RATE: '2',
       UPDATE_SERVICE_BURST: '10',
       DEFAULT_WAVE: '1',

@@ -1,11 +1,13 @@
 import type { Trigger } from '../../domain/decode/events';
 import { versionsOfKey } from '../../domain/ledger/record';
 import type { Announcement } from '../../domain/plan/reconcile-plan';
-import type { Origin, Report } from '../../domain/report/report';
+import { rolloutChatEvent } from '../../domain/report/chat';
+import type { Report } from '../../domain/report/report';
 import type { Rollout } from '../../domain/rollout/rollout';
-import type { Notification } from '../../ports/notifier';
+import type { MetricName } from '../../ports/metrics';
 import type { Ports } from '../../ports/ports';
-import { rolloutCompleted, rolloutHalted, runNotifications, serviceRedeployed } from '../notifications';
+import { chatSecret, postToChat } from '../chat';
+import { rolloutNotification, runNotifications, serviceRedeployed } from '../notifications';
 
 /** What a run did to its secret's rollout: its key, the rollout as it stands, the changes it recorded. */
 export interface RolloutOutcome {
@@ -14,8 +16,19 @@ export interface RolloutOutcome {
   announced: Announcement[];
 }
 
-/** Publishes what a run did (its summary, each redeploy, the rollout's changes) and emits its metrics. */
-export async function announce(ports: Ports, report: Report, outcome: RolloutOutcome, trigger: Trigger, origin: Origin): Promise<void> {
+/** The metric each recorded change of a rollout adds one to (none: no metric). */
+const ROLLOUT_METRICS: Record<Announcement['kind'], MetricName | undefined> = {
+  'rollout-started': undefined,
+  'wave-done': undefined,
+  'rollout-halted': 'RolloutHalted',
+  'rollout-completed': 'RolloutCompleted',
+};
+
+/**
+ * Publishes what a run did (its summary, each redeploy, the rollout's changes) on the bus, posts
+ * the rollout's changes to the team's chat, and emits its metrics.
+ */
+export async function announce(ports: Ports, report: Report, outcome: RolloutOutcome, trigger: Trigger): Promise<void> {
   const changedAt = outcome.rollout?.changedAt ? Date.parse(outcome.rollout.changedAt) : undefined;
   const now = ports.clock.now().getTime();
   const redeployed = report.services
@@ -28,29 +41,31 @@ export async function announce(ports: Ports, report: Report, outcome: RolloutOut
         ...(s.deploymentId ? { deploymentId: s.deploymentId } : {}),
         wave: s.wave ?? ports.config.defaultWave,
         rollout: outcome.key,
-        origin,
+        ...(report.origin ? { origin: report.origin } : {}),
+        ...(report.scope ? { scope: report.scope } : {}),
         trigger,
         ...(changedAt ? { secondsFromChange: Math.max(0, Math.round((now - changedAt) / 1000)) } : {}),
       }),
     );
-  const changes = outcome.announced.map((a) => rolloutChange(report, outcome.key, a));
+  const changes = outcome.announced.map((a) => rolloutNotification(report.secret, outcome.key, a));
   const warning = await ports.notifier.publish([...runNotifications(report), ...redeployed, ...changes]);
   if (warning) report.warnings.push(warning);
+  const secret = chatSecret(report.secret);
+  const chatWarning =
+    secret &&
+    (await postToChat(
+      ports,
+      outcome.announced.map((a) => rolloutChatEvent(secret, outcome.key, versionsOfKey(outcome.key), a)),
+    ));
+  if (chatWarning) report.warnings.push(chatWarning);
 
   if (redeployed.length > 0) ports.metrics.add('ServicesRedeployed', redeployed.length);
   const failed = report.services.filter((s) => s.outcome === 'failed').length;
   if (failed > 0) ports.metrics.add('RedeployFailed', failed);
   if (report.drift) ports.metrics.add('DriftFound', report.drift.services.length);
   if (changedAt && redeployed.length > 0) ports.metrics.add('SecondsFromChangeToDeploy', Math.max(0, (now - changedAt) / 1000));
-  for (const a of outcome.announced) ports.metrics.add(a.kind === 'rollout-halted' ? 'RolloutHalted' : 'RolloutCompleted', 1);
-}
-
-function rolloutChange(report: Report, key: string, announcement: Announcement): Notification {
-  const common = { secret: report.secret, versions: versionsOfKey(key), rollout: key };
-  if (announcement.kind === 'rollout-completed') {
-    const { services, waves, startedAt, at } = announcement;
-    return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
+  for (const a of outcome.announced) {
+    const metric = ROLLOUT_METRICS[a.kind];
+    if (metric) ports.metrics.add(metric, 1);
   }
-  const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
-  return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
 }

@@ -1,3 +1,4 @@
+import type { IndexEntry } from '../../domain/index/entries';
 import type { ServiceSnapshot, StandaloneTask } from '../../domain/inventory/service';
 import type { SecretLedger } from '../../domain/ledger/record';
 import type { Consumer } from '../../domain/plan/reconcile-plan';
@@ -28,6 +29,11 @@ export async function findConsumers(ports: Ports, secret: SecretState, options: 
   if (entries.length === 0 && !options.preloaded && !(await ports.index.meta())) {
     return scanConsumers(ports, secret, ledger, 'the index was never built: live scan (run "index rebuild")', options);
   }
+  return { ...indexedConsumers(entries), ledger, live: new Map(), inventory: { source: 'index' } };
+}
+
+/** The services and standalone tasks that a secret's index entries name. */
+export function indexedConsumers(entries: IndexEntry[]): Pick<Found, 'consumers' | 'standaloneTasks'> {
   return {
     consumers: entries
       .filter((e) => e.kind === 'service')
@@ -39,12 +45,9 @@ export async function findConsumers(ports: Ports, secret: SecretState, options: 
         references: e.references,
         ...(e.otherSecrets ? { otherSecrets: e.otherSecrets } : {}),
       })),
-    ledger,
-    live: new Map(),
     standaloneTasks: entries
       .filter((e) => e.kind === 'task')
       .map((e) => ({ clusterArn: e.clusterArn, taskArn: e.resourceArn, taskDefinition: e.taskDefinition })),
-    inventory: { source: 'index' },
   };
 }
 

@@ -37,10 +37,9 @@ export interface Gathered {
  * live state of the consumers the ledger alone does not decide (DescribeServices, ten at a time
  * per cluster), the references of a task definition that the index did not know a consumer
  * runs, the versions' creation times when a consumer is first seen, and on the schedule how this
- * rollout's deployments stand (the fallback for missed ECS events); for CODE_DEPLOY services
- * looked at, their CodeDeploy deployment group (`groups`, read once per run; none of it without
- * such a service). `only`: the consumers to judge (a later pass looks again at those another
- * run's claim held).
+ * rollout's deployments stand (the fallback for missed ECS events); the CodeDeploy groups of
+ * CODE_DEPLOY services looked at (`groups`). `only`: the consumers to judge (a later pass looks
+ * again at those another run's claim held).
  */
 export async function gather(
   ports: Ports,
@@ -71,28 +70,14 @@ export async function gather(
   const current = new Map(
     await mapWithConcurrency(moved, 4, async (live) => [live.serviceArn, await currentReferences(ports, live, secret, options)] as const),
   );
-  const groupOf = await pass.groups.lookup(
-    ctx.codeDeploy
-      ? look.flatMap((c) => {
-          const live = liveOf.get(c.serviceArn);
-          const deployedByCodeDeploy = live && live !== 'gone' && live.deploymentController === 'CODE_DEPLOY' && live.desiredCount > 0;
-          const remembered = recordOf.get(c.serviceArn)?.codeDeploy;
-          return deployedByCodeDeploy ? [{ service: live, ...(remembered ? { remembered } : {}) }] : [];
-        })
-      : [],
-  );
+  const groupOf = await pass.groups.ofServices(ctx.codeDeploy ? look.map((c) => liveOf.get(c.serviceArn)) : [], recordOf);
   const seen = judged.map((consumer): Seen => {
     const record = recordOf.get(consumer.serviceArn);
     const live = liveOf.get(consumer.serviceArn);
     const now = current.get(consumer.serviceArn);
     const group = groupOf.get(consumer.serviceArn);
-    return {
-      consumer,
-      ...(record ? { record } : {}),
-      ...(live ? { live } : {}),
-      ...(now ? { current: now } : {}),
-      ...(group ? { group } : {}),
-    };
+    const extra = { ...(now ? { current: now } : {}), ...(group ? { group } : {}) };
+    return { consumer, ...(record ? { record } : {}), ...(live ? { live } : {}), ...extra };
   });
   const atFirstSight = (s: Seen) => !s.record && s.live !== undefined && s.live !== 'gone' && s.live.status !== 'INACTIVE';
   const evidence =
@@ -120,7 +105,7 @@ async function currentReferences(
   return { references, toSecret, described: !cached };
 }
 
-/** On the schedule: how this rollout's deployments still in progress stand now (see pollDeployments). */
+/** In the reconcile of every secret (the schedule's): how this rollout's deployments still in progress stand now (see pollDeployments). */
 async function poll(
   ports: Ports,
   records: Snapshot['records'],
@@ -129,7 +114,7 @@ async function poll(
   options: ReconcileOptions,
   ctx: PlanContext,
 ): Promise<{ records: Snapshot['records']; polled: LedgerWrite[] }> {
-  if (!options.useLedger || options.origin !== 'schedule') return { records, polled: [] };
+  if (!options.useLedger || options.scope !== 'every-secret') return { records, polled: [] };
   const clusterOf = new Map(consumers.map((c) => [c.serviceArn, c.clusterArn]));
   const polled = await pollDeployments(ports, deployedInRollout(records, frame), clusterOf, ctx.stamp);
   const now = new Map(polled.records.map((r) => [r.serviceArn, r]));

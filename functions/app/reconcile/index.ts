@@ -49,6 +49,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     force: options.force,
     allWaves: options.allWaves === true,
     origin: options.origin,
+    scope: options.scope,
     ...(options.origin === 'event' && trigger.time ? { changedAt: trigger.time } : {}),
     clusters: ports.config.clusters,
     defaultWave: ports.config.defaultWave,
@@ -77,8 +78,8 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     if (busy.length === 0) break;
     const now = ports.clock.now().getTime();
     const wait = Math.min(BUSY_POLL_MS, Math.max(0, Math.min(...busy.map((b) => Date.parse(b.until))) - now) + 1000);
-    // A scheduled run leaves them to the run that holds the claim (or, if it died, to the next schedule).
-    const leave = !executor.waits || options.origin === 'schedule';
+    // The reconcile of every secret leaves them to the run that holds the claim (or, if it died, to the next one).
+    const leave = !executor.waits || options.scope === 'every-secret';
     if (leave || !redeployer.canStart() || now + wait > options.deadline.stopAt) {
       rows.push(...busy.map(busyRow));
       unfinished ||= !leave;
@@ -96,9 +97,9 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     services: rows.sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.service.localeCompare(b.service)),
     standaloneTasks: found.standaloneTasks,
     warnings,
-    ...(options.origin === 'schedule' && drift.size > 0 ? { drift: { services: [...drift].sort() } } : {}),
+    ...(options.scope === 'every-secret' && drift.size > 0 ? { drift: { services: [...drift].sort() } } : {}),
     ...(unfinished ? { continued: { reason: 'this run reached its deadline; a new run continues the rest' } } : {}),
   };
-  if (executor.announces) await announce(ports, report, outcome, trigger, options.origin);
+  if (executor.announces) await announce(ports, report, outcome, trigger);
   return { report, secretArn: secret.arn, unfinished, bucket: redeployer.bucketState() };
 }

@@ -1,6 +1,6 @@
 import type { IndexEntry } from '../../domain/index/entries';
 import type { SecretLedger } from '../../domain/ledger/record';
-import type { Origin, Report } from '../../domain/report/report';
+import type { Origin, Report, Scope } from '../../domain/report/report';
 import type { Deadline } from '../../domain/rollout/deadline';
 import type { BucketState, SharedBucket } from '../../domain/rollout/rate-limiter';
 import type { Rollout } from '../../domain/rollout/rollout';
@@ -18,7 +18,12 @@ export interface ReconcileOptions {
   noLedgerNote?: string;
   /** `index`: the state table's index (a live scan only while it was never built); `scan`: a live scan. */
   inventory: 'index' | 'scan';
+  /** Who asked for the run. */
   origin: Origin;
+  /** What runs: one secret, or every indexed secret (drift, the deployments' poll, busy claims left to their run). */
+  scope: Scope;
+  /** In a run that continues another past its deadline: its place in the chain. */
+  hop?: number;
   deadline: Deadline;
   /** Release every wave at once (a manual emergency), halted or not. */
   allWaves?: boolean;

@@ -22,10 +22,13 @@ export const reconcileCommand: CliCommand = {
         'Compares the versions each consumer was last deployed with (the ledger) to the versions the secret stages point to now, ' +
           'and redeploys, once and in waves, those behind: what the scheduled reconcile does for every indexed secret, and what ' +
           'catches a change whose event never came. With SECRET arguments, only those.\n\n' +
-          'Prints per secret what it did to each service (redeployed, would redeploy, waiting, failed; those up to date ' +
-          'or skipped counted), the services found behind with no run on them (missed changes), and a summary line; ' +
-          "--output json carries each secret's report, --output text one RECONCILE record (with the origin: cli) and a " +
-          'SERVICE record per service.',
+          'Prints per secret the services to look at, each with its word (redeployed, due, waiting, halted, redeploying, ' +
+          'deferred, failed: the words of status and plan), those with nothing left to do counted by word (up to date, ' +
+          'no tasks, pinned, ...), the services found behind with no run on them (missed changes), and a summary line ' +
+          'that counts the words of the rows. The origin (manual: a person asked) and the scope (every-secret, or ' +
+          'one-secret per SECRET named) are the same in the heading, in the JSON and in every report inside it; ' +
+          "--output json carries each secret's report, --output text one RECONCILE record (origin, scope) and a " +
+          'SERVICE record per service (outcome and word).',
       )
       .argument('[SECRET...]', SECRET_ARGUMENT)
       .addOption(commandOption.dryRun())
@@ -54,7 +57,7 @@ export const reconcileCommand: CliCommand = {
           } else {
             const summary = await reconcileAll(
               ctx.ports(),
-              { kind: 'reconcile-all', trigger: { source: 'manual' }, hop: 0 },
+              { kind: 'reconcile-all', origin: 'manual', trigger: { source: 'manual' }, hop: 0 },
               NO_DEADLINE,
               dryRun,
               { allWaves: run.allWaves, onProgress: ctx.progress.update, onReport: (report) => reports.push(report) },

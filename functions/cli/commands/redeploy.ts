@@ -10,6 +10,7 @@ interface RedeployOptions {
   allWaves?: boolean;
   scan?: boolean;
   ledger: boolean;
+  wide?: boolean;
 }
 
 export const redeployCommand: CliCommand = {
@@ -31,6 +32,7 @@ export const redeployCommand: CliCommand = {
       .addOption(commandOption.scan())
       .addOption(commandOption.clusters())
       .addOption(commandOption.noCodeDeploy())
+      .addOption(commandOption.wide())
       .addOption(commandOption.concurrency())
       .addOption(commandOption.noLedger())
       .addHelpText('after', awsCallsHelp(REDEPLOY_CALLS))
@@ -42,6 +44,7 @@ export const redeployCommand: CliCommand = {
             allWaves: options.allWaves === true,
             scan: options.scan === true,
             ledger: options.ledger,
+            wide: options.wide === true,
           }),
         ),
       );

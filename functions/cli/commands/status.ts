@@ -24,11 +24,11 @@ export const statusCommand: CliCommand = {
       .command('status')
       .summary("how far SECRET's current versions have reached: each consumer, its deployment, its tasks on older versions")
       .description(
-        'Where every consumer of SECRET stands now: on current (every task runs the current versions), deploying (its ' +
-          'deployment for them is in progress), deploy failed, old tasks (its deployment completed, older tasks still run), ' +
-          'redeploying (a run holds it), due (the next reconcile redeploys it), no record, pinned; its wave and the running ' +
-          'tasks on the current versions; then the rollout and a summary line whose counts are those of the rows. --wide ' +
-          'adds the versions each runs and must run (the ledger) and its deployment. Changes nothing.\n\n' +
+        'Where every consumer of SECRET stands now, judged by the plan a reconcile would make (the words of plan and ' +
+          'reconcile: due, waiting, halted, redeploying, no tasks, pinned, excluded, ...; for one up to date, what ECS ' +
+          'shows: current, deploying, old tasks, deploy failed); its wave and the running tasks on the current versions; ' +
+          'then the rollout and a summary line that counts the words of the rows (docs/cli.md has every word). --wide adds ' +
+          'the versions each runs and must run, its deployment and why. Changes nothing.\n\n' +
           '--watch refreshes every --interval seconds (redrawn in place on a terminal, with the time of the refresh; ' +
           'appended on a pipe) and stops with a line saying why: every consumer on the current versions (exit 0), the ' +
           'rollout halted or a deployment failed (exit 1), nothing in progress for three refreshes (what is left waits for ' +
@@ -43,8 +43,9 @@ export const statusCommand: CliCommand = {
         'after',
         awsCallsHelp([
           'STS GetCallerIdentity; Secrets Manager DescribeSecret (or SSM DescribeParameters); DynamoDB DescribeTable, Query (index and ledger)',
+          'Secrets Manager ListSecretVersionIds (no value) when a consumer has no ledger record yet; ECS DescribeTaskDefinition for a service on a new task definition',
           'ECS DescribeServices (per ten consumers), ListTasks and DescribeTasks per consumer; with --watch, all of these per refresh',
-          'CodeDeploy BatchGetDeployments (per 25) for the deployments CodeDeploy made for CODE_DEPLOY consumers; none without them',
+          "for CODE_DEPLOY consumers, none without them: CodeDeploy BatchGetDeployments (per 25) for the deployments CodeDeploy made, and the plan's group reads (BatchGetDeploymentGroups for the group the ledger remembers; else ListApplications, BatchGetApplications, ListDeploymentGroups, BatchGetDeploymentGroups)",
         ]),
       )
       .action(

@@ -1,5 +1,6 @@
 import { MalformedEventError } from '../errors';
 import { parseArn } from '../identity/arn';
+import type { Origin } from '../report/report';
 import type { BucketState } from '../rollout/rate-limiter';
 import { quoted, textField } from '../text';
 import type { Trigger } from './events';
@@ -9,6 +10,8 @@ export interface ReconcileAllRequest {
   kind: 'reconcile-all';
   /** Resume at this secret (inclusive), in ARN order. */
   from?: string;
+  /** Who asked: the schedule, or a person (`reconcile` without SECRET). */
+  origin: Extract<Origin, 'schedule' | 'manual'>;
   trigger: Trigger;
   bucket?: BucketState;
   hop: number;
@@ -20,7 +23,7 @@ export interface ReconcileAllRequest {
 export interface ContinueSecretRequest {
   kind: 'continue-secret';
   secretArn: string;
-  origin: 'event' | 'manual' | 'schedule';
+  origin: Origin;
   trigger: Trigger;
   bucket?: BucketState;
   hop: number;
@@ -69,6 +72,7 @@ export function isContinuation(input: unknown): boolean {
 export function scheduledRequest(input: Json): ReconcileAllRequest {
   return {
     kind: 'reconcile-all',
+    origin: 'schedule',
     trigger: {
       source: 'schedule',
       detailType: 'Scheduled Event',
@@ -111,7 +115,10 @@ export function decodeContinuation(input: unknown): RunRequest {
   if (body.kind === 'reconcile-all') {
     if (body.from !== undefined && (typeof body.from !== 'string' || !parseArn(body.from)))
       throw new MalformedEventError('continuation "from" must be a secret ARN');
-    return { kind: 'reconcile-all', ...(body.from ? { from: body.from as string } : {}), ...common };
+    // A payload sent before the origin was carried (in flight during an update) came from the schedule.
+    const origin = body.origin ?? 'schedule';
+    if (origin !== 'schedule' && origin !== 'manual') throw new MalformedEventError('continuation "origin" is not one of schedule, manual');
+    return { kind: 'reconcile-all', ...(body.from ? { from: body.from as string } : {}), origin, ...common };
   }
   if (typeof body.secretArn !== 'string' || !parseArn(body.secretArn))
     throw new MalformedEventError('continuation "secretArn" must be an ARN');

@@ -27,8 +27,8 @@ import {
   versionKey,
 } from '../ledger/record';
 import { followedStages, type SecretReference } from '../references/references';
-import { type Origin, type ServiceReport, toReportReference, type Verdict } from '../report/report';
-import { completeRollout, type FailedDeployment, haltRollout, type Rollout, startRollout } from '../rollout/rollout';
+import { type Origin, type Scope, type ServiceReport, toReportReference, type Verdict } from '../report/report';
+import { completeRollout, type FailedDeployment, haltRollout, type Rollout, releaseWave, startRollout } from '../rollout/rollout';
 import { decideWaves, type Member, waveOf } from '../rollout/waves';
 import { eligibility } from './eligibility';
 import type { SecretState } from './secret-state';
@@ -88,6 +88,8 @@ export interface PlanContext {
   /** Release every wave at once (a manual emergency). */
   allWaves: boolean;
   origin: Origin;
+  /** What runs: a reconcile of every indexed secret finds drift (what events missed). */
+  scope: Scope;
   /** When the change was made, for a rollout that starts now. */
   changedAt?: string;
   clusters: string[];
@@ -140,8 +142,15 @@ export interface LedgerWrite {
   expectedRev: number | undefined;
 }
 
-/** A rollout's change, announced once the write that records it is known to be ours. */
+/**
+ * A rollout's change, announced once the write that records it is known to be ours (so once):
+ * it started (its first wave released: `wave` none with every wave at once), a wave is done (the
+ * next one released; the last one is done when the rollout completes), it halted at a failed
+ * deployment, or it completed. `services`: the names of those released now.
+ */
 export type Announcement =
+  | { kind: 'rollout-started'; wave?: number; services: string[]; at: string }
+  | { kind: 'wave-done'; wave: number; next: number; services: string[]; at: string }
   | { kind: 'rollout-halted'; wave: number; failed: Array<FailedDeployment & { serviceName: string }>; at: string }
   | { kind: 'rollout-completed'; services: number; waves: number[]; startedAt: string; at: string };
 
@@ -477,13 +486,14 @@ function planRollout(
     ...inFlight,
     ...deployed,
   ];
-  // Due consumers of no rollout (or of one completed) mean the change's event never came: drift.
+  // Due consumers of no rollout (or of one completed), found by the reconcile of every secret,
+  // mean the change's event never came: drift.
   // Not those of a secret of another region, whose events reach this region only if that region
   // forwards them: the schedule is how its changes arrive otherwise, by design.
   const secretRegion = locationOf(frame.secret.arn)?.region;
   const elsewhere = ctx.region !== undefined && secretRegion !== undefined && secretRegion !== ctx.region;
   const drift =
-    ctx.origin === 'schedule' && (!rollout || rollout.status === 'completed') && !elsewhere
+    ctx.scope === 'every-secret' && (!rollout || rollout.status === 'completed') && !elsewhere
       ? due.filter((d) => d.redeploy.record?.state !== 'claimed').map((d) => d.redeploy.consumer.serviceArn)
       : [];
 
@@ -506,6 +516,7 @@ function planRollout(
 
   const { transition } = decision;
   const at = ctx.now.toISOString();
+  const started = redeploys.map((r) => r.consumer.serviceName).sort();
   let change: ReconcilePlan['change'];
   if (transition?.to === 'halted' && rollout) {
     const failed = transition.failed.map((f) => ({ ...f, serviceName: nameOf(f.serviceArn) }));
@@ -519,7 +530,21 @@ function planRollout(
       announce: { kind: 'rollout-completed', services: members.length, waves: transition.waves, startedAt: rollout.startedAt, at },
     };
   } else if (!rollout && redeploys.length > 0) {
-    change = { next: startRollout(key, ctx.now, ctx.changedAt ?? frame.secret.lastChangedDate) };
+    const wave = typeof decision.release === 'number' ? decision.release : undefined;
+    change = {
+      next: startRollout(key, ctx.now, ctx.changedAt ?? frame.secret.lastChangedDate, wave),
+      announce: { kind: 'rollout-started', ...(wave !== undefined ? { wave } : {}), services: started, at },
+    };
+  } else if (rollout?.status === 'in-progress' && typeof decision.release === 'number' && decision.release !== rollout.wave) {
+    // A later wave released: the one before it is done. (A rollout recorded before its wave was
+    // kept learns it silently; an earlier wave, a consumer that joined late, changes nothing.)
+    const previous = rollout.wave;
+    if (previous === undefined) change = { next: releaseWave(rollout, decision.release) };
+    else if (decision.release > previous)
+      change = {
+        next: releaseWave(rollout, decision.release),
+        announce: { kind: 'wave-done', wave: previous, next: decision.release, services: started, at },
+      };
   }
   const after = change?.next ?? rollout;
   return { ...(after ? { rollout: after } : {}), ...(change ? { change } : {}), rows: [...rows, ...held], redeploys, drift };

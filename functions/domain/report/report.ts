@@ -6,15 +6,18 @@ import { type SecretState, versionOfStage } from '../plan/secret-state';
 import type { SecretReference } from '../references/references';
 
 /** What happened to one service: the five public words (scripts and alarms read them). */
-export type Outcome = 'redeployed' | 'would-redeploy' | 'waiting' | 'skipped' | 'failed';
+export const OUTCOMES = ['redeployed', 'would-redeploy', 'waiting', 'skipped', 'failed'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * What a waiting consumer waits for: an earlier wave (`wave`), a halted rollout's `resume`, the
  * claim of another run in flight (`claim`), a new run, this one having reached its deadline
  * (`continuation`), or the end of the deployment its CodeDeploy group runs now (`group`: a group
- * runs one deployment at a time).
+ * runs one deployment at a time). A new kind is a new entry here and a row of the vocabulary
+ * (vocabulary.ts).
  */
-export type WaitingFor = 'wave' | 'resume' | 'claim' | 'continuation' | 'group';
+export const WAITING_FOR = ['wave', 'resume', 'claim', 'continuation', 'group'] as const;
+export type WaitingFor = (typeof WAITING_FOR)[number];
 
 /**
  * Why a consumer is skipped: it runs the current versions already (`up-to-date`), it follows no
@@ -23,12 +26,26 @@ export type WaitingFor = 'wave' | 'resume' | 'claim' | 'continuation' | 'group';
  * (`no-tasks`), it may not be redeployed (`ineligible`: opted out, outside the clusters, an
  * EXTERNAL controller, CodeDeploy redeploys turned off, scaling to zero), or its CODE_DEPLOY
  * controller has no one CodeDeploy deployment group to redeploy it through (`no-group`: none,
- * or several).
+ * or several). A new kind is a new entry here and a row of the vocabulary (vocabulary.ts).
  */
-export type SkippedAs = 'up-to-date' | 'pinned' | 'unattached' | 'gone' | 'unreferenced' | 'no-tasks' | 'ineligible' | 'no-group';
+export const SKIPPED_AS = ['up-to-date', 'pinned', 'unattached', 'gone', 'unreferenced', 'no-tasks', 'ineligible', 'no-group'] as const;
+export type SkippedAs = (typeof SKIPPED_AS)[number];
 
-/** What started a run: an event, a person (CLI or manual invoke), the schedule, or a run that continues another. */
-export type Origin = 'event' | 'manual' | 'schedule' | 'continuation';
+/**
+ * Who asked for a run: an AWS event (a secret's or parameter's change, an ECS deployment), the
+ * reconcile schedule, or a person (`manual`: the CLI, or an invoke of redeploy-secret). A run that
+ * continues another past its deadline keeps the origin of the run it continues.
+ */
+export const ORIGINS = ['event', 'schedule', 'manual'] as const;
+export type Origin = (typeof ORIGINS)[number];
+
+/**
+ * What ran: the reconcile of one secret (`one-secret`: an event's, `plan`, `redeploy`,
+ * `reconcile SECRET`), or of every indexed secret (`every-secret`: what the schedule runs, and
+ * `reconcile` without SECRET), which also reports drift and polls the rollouts' deployments.
+ */
+export const SCOPES = ['one-secret', 'every-secret'] as const;
+export type Scope = (typeof SCOPES)[number];
 
 /** A reference as reported: where it is and what it follows (never a value). */
 export interface ReportReference {
@@ -87,7 +104,12 @@ export interface InventoryInfo {
 export interface Report {
   secret: { arn?: string; name?: string; versionId?: string; kind?: 'secret' | 'parameter' };
   trigger: Trigger;
+  /** Who asked for the run (see {@link Origin}); the same in every report of one run. */
   origin?: Origin;
+  /** What ran (see {@link Scope}). */
+  scope?: Scope;
+  /** Set in a run that continues another past its deadline: its place in the chain (1: the first continuation). */
+  hop?: number;
   action: 'redeploy' | 'ignore';
   reason?: string;
   dryRun: boolean;
@@ -104,13 +126,27 @@ export interface Report {
   continued?: { reason: string };
 }
 
-/** What ran a report: its trigger, its origin, and whether it was a dry run. */
-export function runFields(trigger: Trigger, run: { origin?: Origin; dryRun: boolean }): Pick<Report, 'trigger' | 'origin' | 'dryRun'> {
-  return { trigger, ...(run.origin ? { origin: run.origin } : {}), dryRun: run.dryRun };
+/** How a run is told apart in its reports: who asked, what ran, its place in a continuation chain, a dry run. */
+export interface RunFields {
+  origin?: Origin;
+  scope?: Scope;
+  hop?: number;
+  dryRun: boolean;
+}
+
+/** What ran a report: its trigger, its origin and scope (and hop), and whether it was a dry run. */
+export function runFields(trigger: Trigger, run: RunFields): Pick<Report, 'trigger' | 'origin' | 'scope' | 'hop' | 'dryRun'> {
+  return {
+    trigger,
+    ...(run.origin ? { origin: run.origin } : {}),
+    ...(run.scope ? { scope: run.scope } : {}),
+    ...(run.hop ? { hop: run.hop } : {}),
+    dryRun: run.dryRun,
+  };
 }
 
 /** The report of a run that acted on nothing, and why. */
-export function ignored(secret: Report['secret'], trigger: Trigger, run: { origin?: Origin; dryRun: boolean }, reason: string): Report {
+export function ignored(secret: Report['secret'], trigger: Trigger, run: RunFields, reason: string): Report {
   return { secret, ...runFields(trigger, run), action: 'ignore', reason, services: [], standaloneTasks: [], warnings: [] };
 }
 
@@ -132,7 +168,7 @@ export function toReportReference(reference: SecretReference): ReportReference {
 
 /** Counts of services by outcome. */
 export function countOutcomes(report: Pick<Report, 'services'>): Record<Outcome, number> {
-  const counts: Record<Outcome, number> = { redeployed: 0, 'would-redeploy': 0, waiting: 0, skipped: 0, failed: 0 };
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const service of report.services) counts[service.outcome] += 1;
   return counts;
 }

@@ -20,6 +20,11 @@ interface RolloutFields {
   changedAt?: string;
   /** Set by `resume`: deployments that failed before it are redeployed. */
   resumedAt?: string;
+  /**
+   * The last wave released (none with every wave at once, or in a rollout recorded before it was
+   * kept): releasing a later one is a change of the rollout, so that "wave done" is said once.
+   */
+  wave?: number;
 }
 
 export type Rollout =
@@ -27,9 +32,20 @@ export type Rollout =
   | (RolloutFields & { status: 'halted'; halted: { at: string; wave: number; failed: FailedDeployment[] } })
   | (RolloutFields & { status: 'completed'; completedAt: string });
 
-/** The rollout of `key`, started now: its first wave goes. */
-export function startRollout(key: string, now: Date, changedAt: string | undefined): Rollout {
-  return { key, status: 'in-progress', startedAt: now.toISOString(), ...(changedAt ? { changedAt } : {}) };
+/** The rollout of `key`, started now: its first wave goes (`wave`: none when every wave goes at once). */
+export function startRollout(key: string, now: Date, changedAt: string | undefined, wave?: number): Rollout {
+  return {
+    key,
+    status: 'in-progress',
+    startedAt: now.toISOString(),
+    ...(changedAt ? { changedAt } : {}),
+    ...(wave !== undefined ? { wave } : {}),
+  };
+}
+
+/** The rollout once it released its next wave. */
+export function releaseWave(rollout: Extract<Rollout, { status: 'in-progress' }>, wave: number): Rollout {
+  return { ...rollout, wave };
 }
 
 /** The rollout halted at `wave` by these failed deployments. */
@@ -48,6 +64,12 @@ export function resumeRollout(rollout: Extract<Rollout, { status: 'halted' }>, n
 }
 
 function fieldsOf(rollout: Rollout): RolloutFields {
-  const { key, startedAt, changedAt, resumedAt } = rollout;
-  return { key, startedAt, ...(changedAt ? { changedAt } : {}), ...(resumedAt ? { resumedAt } : {}) };
+  const { key, startedAt, changedAt, resumedAt, wave } = rollout;
+  return {
+    key,
+    startedAt,
+    ...(changedAt ? { changedAt } : {}),
+    ...(resumedAt ? { resumedAt } : {}),
+    ...(wave !== undefined ? { wave } : {}),
+  };
 }

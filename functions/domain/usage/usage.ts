@@ -1,8 +1,10 @@
 import { locationOf, parameterNameOf, parseArn } from '../identity/arn';
 import { describeOwners, OWN_ACCOUNT_ONLY, type Ownership, ownershipOf, type SecretOwners } from '../identity/owners';
+import { desiredVersions } from '../ledger/desired';
 import { type SecretState, versionOfStage } from '../plan/secret-state';
-import { followedStage, type SecretReference } from '../references/references';
+import { followedStage, followedStages, type SecretReference } from '../references/references';
 import { type ReportReference, toReportReference } from '../report/report';
+import { USAGE_WORDS, type UsageFact, type Word } from '../report/vocabulary';
 
 /**
  * The account's secret-usage map: every secret and parameter that task definitions reference, who
@@ -63,6 +65,12 @@ export interface Attention {
 
 export interface ConsumerUsage extends Consumer {
   references: ReportReference[];
+  /**
+   * What the references alone say of it, in the screens' vocabulary (vocabulary.ts): a service
+   * `follows` a stage (a change redeploys it), is `pinned` or `unattached` (as status and plan
+   * say); a task is `standalone` (never redeployed).
+   */
+  now: Word;
 }
 
 export interface SecretUsage {
@@ -135,13 +143,19 @@ function secretUsage(arn: string, uses: Use[], owners: SecretOwners): SecretUsag
   const { lookup } = uses[0];
   const location = locationOf(arn) ?? { partition: '', region: '', account: '' };
   const home = homeOf(uses[0]);
+  const state = lookup.found ? lookup.state : undefined;
+  const referencesOf = new Map<string, SecretReference[]>();
+  for (const { consumer, reference } of uses) referencesOf.set(consumer.arn, [...(referencesOf.get(consumer.arn) ?? []), reference]);
   const consumers = new Map<string, ConsumerUsage>();
   for (const { consumer, reference } of uses) {
-    const entry = consumers.get(consumer.arn) ?? { ...consumer, references: [] };
+    const entry = consumers.get(consumer.arn) ?? {
+      ...consumer,
+      references: [],
+      now: USAGE_WORDS[usageFact(consumer, referencesOf.get(consumer.arn) ?? [], state)],
+    };
     entry.references.push(toReportReference(reference));
     consumers.set(consumer.arn, entry);
   }
-  const state = lookup.found ? lookup.state : undefined;
   return {
     arn,
     name: lookup.found ? lookup.state.name : lookup.name,
@@ -206,6 +220,17 @@ function attentionOf(arn: string, uses: Use[], owners: SecretOwners): Attention[
     }
   }
   return found;
+}
+
+/**
+ * What a consumer's references say without the ledger: a task is never redeployed; a service
+ * pinned, unattached or following a stage, by the plan's own rule (`desiredVersions`); for a
+ * secret that could not be described, from the references alone.
+ */
+function usageFact(consumer: Consumer, references: SecretReference[], state: SecretState | undefined): UsageFact {
+  if (consumer.kind !== 'service') return 'standalone';
+  if (!state) return followedStages(references).length === 0 ? 'pinned' : 'follows';
+  return desiredVersions(references, state).kind;
 }
 
 /** Where a consumer runs: its task definition's account and region. */

@@ -21,6 +21,7 @@ import {
   MemoryIndexStore,
   MemoryLedger,
   MemoryRevisionCache,
+  RecordingChat,
   RecordingMetrics,
   RecordingNotifier,
 } from './stores';
@@ -37,6 +38,7 @@ export interface FakeWorld {
   ledger: MemoryLedger;
   continuations: MemoryContinuationTokens;
   notifier: RecordingNotifier;
+  chat: RecordingChat;
   metrics: RecordingMetrics;
   clock: VirtualClock;
   /**
@@ -59,6 +61,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const ledger = new MemoryLedger();
   const continuations = new MemoryContinuationTokens();
   const notifier = new RecordingNotifier();
+  const chat = new RecordingChat();
   const metrics = new RecordingMetrics();
   const requests: ContinuationRequest[] = [];
   const ports: Ports = {
@@ -72,6 +75,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     ledger,
     continuations,
     notifier,
+    chat,
     clock,
     log: silentLogger,
     metrics,
@@ -88,6 +92,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     ledger,
     continuations,
     notifier,
+    chat,
     metrics,
     clock,
     continuation: { requests, ...withOneUseTokens(ports, { continueWith: async (r) => void requests.push(r) }) },
@@ -158,9 +163,13 @@ function suffix(i: number): string {
  * One reconcile of a secret as the reconciler runs it for an event (a PutSecretValue), for the
  * schedule, or for a person; without a deadline unless `options` sets one.
  */
-/** A reconcile's options as an event's run has them (the ledger, the index, no deadline), with overrides. */
+/**
+ * A reconcile's options as an event's run has them (the ledger, the index, no deadline), with
+ * overrides; the schedule's run reconciles every secret (its scope) unless told otherwise.
+ */
 export function reconcileOptions(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
-  return { dryRun: false, force: false, useLedger: true, inventory: 'index', origin: 'event', deadline: NO_DEADLINE, ...overrides };
+  const scope = overrides.origin === 'schedule' ? 'every-secret' : 'one-secret';
+  return { dryRun: false, force: false, useLedger: true, inventory: 'index', origin: 'event', scope, deadline: NO_DEADLINE, ...overrides };
 }
 
 export function reconcileSecret(

@@ -6,6 +6,8 @@ import { diffIndex, type IndexDiff, type IndexEntry, type IndexMeta } from '../.
 import type { LedgerRecord, SecretLedger, SecretRecord } from '../../../functions/domain/ledger/record';
 import type { SecretState } from '../../../functions/domain/plan/secret-state';
 import type { SecretReference } from '../../../functions/domain/references/references';
+import type { ChatNotification } from '../../../functions/domain/report/chat';
+import type { Chat } from '../../../functions/ports/chat';
 import type { Clock } from '../../../functions/ports/clock';
 import type { ContinuationTokens, TokenUse } from '../../../functions/ports/continuation';
 import type { IndexStore, StoredIndex } from '../../../functions/ports/index-store';
@@ -384,5 +386,15 @@ export class MemoryContinuationTokens implements ContinuationTokens {
     if (found.usedBy !== undefined && found.usedBy !== invocation) return { used: false, why: 'used-by-another', by: found.usedBy };
     found.usedBy = invocation;
     return { used: true };
+  }
+}
+
+/** A chat channel that keeps what it was sent, for tests to read. */
+export class RecordingChat implements Chat {
+  readonly posted: ChatNotification[] = [];
+
+  async post(messages: ChatNotification[]): Promise<string | undefined> {
+    this.posted.push(...messages);
+    return undefined;
   }
 }

@@ -133,7 +133,7 @@ describe('a CODE_DEPLOY service whose group waits 60 minutes before deleting the
     ]);
     const done = await secretStatus(world.ports, parseTarget(ordersDb) as Target);
     expect(done.consumers.find((c) => c.serviceName === 'orders-api')).toMatchObject({
-      now: 'on current',
+      now: 'current',
       tasks: { running: 2, onOlderVersions: 0 },
       codeDeployment: { status: 'Succeeded' },
     });

@@ -168,9 +168,14 @@ describe('handleEvent', () => {
   });
 
   it('stops a chain of continuations that has gone on too long, as a loop', async () => {
-    await world.continuation.continueWith({ kind: 'reconcile-all', trigger: { source: 'schedule' }, hop: MAX_HOPS + 1 });
+    await world.continuation.continueWith({
+      kind: 'reconcile-all',
+      origin: 'schedule',
+      trigger: { source: 'schedule' },
+      hop: MAX_HOPS + 1,
+    });
     const request = world.continuation.requests.pop() as RunRequest;
-    await expect(handleEvent(world.ports, continuationPayload(request), invocation(300))).rejects.toThrow(/exceeds 500: stopped as a loop/);
+    await expect(handleEvent(world.ports, continuationPayload(request), invocation(300))).rejects.toThrow(MalformedEventError);
   });
 });
 
@@ -195,7 +200,9 @@ describe('handleEvent: a rotation bigger than one invocation', () => {
     const reports = outcomes.map((o) => (o.kind === 'report' ? o.report : undefined));
     expect(reports.slice(0, -1).every((r) => r?.continued)).toBe(true);
     expect(reports.at(-1)?.continued).toBeUndefined();
-    expect(reports.slice(1).every((r) => r?.origin === 'continuation')).toBe(true);
+    // Who asked stays the event's; each continuing run says its place in the chain.
+    expect(reports.map((r) => r?.origin)).toEqual(reports.map(() => 'event'));
+    expect(reports.map((r) => r?.hop)).toEqual([undefined, ...reports.slice(1).map((_, i) => i + 1)]);
   });
 
   it('runs a scheduled reconcile past its deadline in continuations, from the secret it stopped at', async () => {

@@ -7,7 +7,7 @@ import { demoPlan } from '../../kit/simulated-account';
 
 /* A reconcile of every indexed secret, as the CLI runs it (the schedule's path is in handle-event.test.ts). */
 
-const REQUEST = { kind: 'reconcile-all' as const, trigger: { source: 'manual' }, hop: 0 };
+const REQUEST = { kind: 'reconcile-all' as const, origin: 'manual' as const, trigger: { source: 'manual' }, hop: 0 };
 
 let world: FakeWorld;
 let seeded: SeededFakes;

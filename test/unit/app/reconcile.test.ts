@@ -314,7 +314,7 @@ describe('reconcile: never lose a redeploy, never repeat one', () => {
     const now = world.clock.now().getTime();
 
     const first = await run({ deadline: deadlineIn(now, 1500, 0) });
-    const second = await run({ origin: 'continuation', ...(first.bucket ? { bucket: first.bucket } : {}) });
+    const second = await run({ hop: 1, ...(first.bucket ? { bucket: first.bucket } : {}) });
 
     expect(first.unfinished).toBe(true);
     expect(first.report.continued).toBeDefined();

@@ -3,6 +3,7 @@ import { secretStatus } from '../../../functions/app/status';
 import { ForeignAccountError } from '../../../functions/domain/errors';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import type { RunningTask } from '../../../functions/domain/inventory/service';
+import { verdictWord } from '../../../functions/domain/report/vocabulary';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
 import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
 import { demoPlan } from '../../kit/simulated-account';
@@ -51,7 +52,7 @@ describe('secretStatus', () => {
   it('shows every consumer fully on the current version before any rotation, and is done', async () => {
     const status = await secretStatus(world.ports, target());
 
-    expect(status.summary).toMatch(/^4 of 4 services fully on AWSCURRENT=\S+; 0 task\(s\) still on older versions$/);
+    expect(status.summary).toMatch(/^5 service\(s\) on AWSCURRENT=\S+: 4 current, 1 pinned; 0 task\(s\) on older versions$/);
     expect(status.done).toBe(true);
     expect(consumer(status, 'orders-reports')?.state).toBe('pinned');
   });
@@ -74,13 +75,16 @@ describe('secretStatus', () => {
       tasks: { running: 2, onOlderVersions: 1 },
       fullyOnCurrent: false,
     });
-    expect(consumer(status, 'orders-worker')).toMatchObject({ state: 'due', tasks: { running: 2, onOlderVersions: 2 } });
+    // Behind in the ledger, and held by the plan's own rule: its wave waits for wave 1.
+    expect(consumer(status, 'orders-worker')).toMatchObject({ state: 'behind', now: 'waiting', tasks: { running: 2, onOlderVersions: 2 } });
+    expect(consumer(status, 'orders-worker')?.reason).toMatch(/^wave 2: waits for wave 1/);
     // Only orders-archiver (no task to replace) is fully on it: orders-ledger's deployment is still in progress.
-    expect(status.summary).toMatch(/^1 of 4 services fully on AWSCURRENT=\S+; 2 deploying, 1 due; 5 task\(s\) still on older versions$/);
+    expect(status.summary).toMatch(
+      /^5 service\(s\) on AWSCURRENT=\S+: 1 waiting, 2 deploying, 1 current, 1 pinned; 5 task\(s\) on older versions$/,
+    );
     // What the rows say adds up to the summary.
     expect(consumer(status, 'orders-api')?.now).toBe('deploying');
-    expect(consumer(status, 'orders-worker')?.now).toBe('due');
-    expect(status.now).toEqual({ 'on current': 1, deploying: 2, due: 1 });
+    expect(status.now).toEqual({ waiting: 1, deploying: 2, current: 1, pinned: 1 });
     expect(status.done).toBe(false);
     expect(status.rollout).toMatchObject({ status: 'in-progress' });
   });
@@ -130,7 +134,32 @@ describe('secretStatus', () => {
     const before = { ...world.ecs.calls };
     const status = await secretStatus(world.ports, target(), { live: false });
     expect(world.ecs.calls).toEqual(before);
-    expect(status.summary).toMatch(/^4 of 4 services fully on AWSCURRENT=\S+$/);
+    expect(status.summary).toMatch(/^5 service\(s\) on AWSCURRENT=\S+: 4 up to date, 1 pinned$/);
+    world.secrets.rotate(ordersDb);
+    const behind = await secretStatus(world.ports, target(), { live: false });
+    expect(behind.now).toEqual({ behind: 4, pinned: 1 });
+    expect(world.ecs.calls).toEqual(before);
+  });
+
+  // Regression (issue 32): after a rotation, status said the scaled-to-zero orders-archiver was
+  // "due" ("0 of 4 services on current; 4 due") while the reconcile that followed skipped it "no
+  // running tasks" and redeployed 3. Status now judges with the plan: the same word on both.
+  it('calls a consumer with nothing running "no tasks", as plan and reconcile do, before and after the reconcile', async () => {
+    world.secrets.rotate(ordersDb);
+
+    const status = await secretStatus(world.ports, target());
+    const plan = await reconcileSecret(world, ordersDb, 'manual', { dryRun: true });
+
+    expect(consumer(status, 'orders-archiver')).toMatchObject({ state: 'behind', now: 'no tasks' });
+    expect(status.now).toEqual({ due: 3, 'no tasks': 1, pinned: 1 });
+    const planned = Object.fromEntries(plan.report.services.map((s) => [s.serviceName, verdictWord(s)]));
+    expect(Object.fromEntries(status.consumers.map((c) => [c.serviceName, c.now]))).toEqual(planned);
+
+    await reconcileSecret(world, ordersDb);
+    const after = await secretStatus(world.ports, target());
+    // Its record now holds the current versions (nothing ran on an older one): up to date, every (no) task current.
+    expect(consumer(after, 'orders-archiver')?.now).toBe('current');
+    expect(after.done).toBe(false);
   });
 
   it('refuses a secret of another account', async () => {

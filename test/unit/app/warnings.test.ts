@@ -31,9 +31,12 @@ beforeEach(async () => {
   await rebuildIndex(world.ports);
 });
 
+/** How the reconciler runs a rotation's event. */
+const RUN = { dryRun: false, origin: 'event' as const };
+
 describe('warnRotationFailed', () => {
   it.each(['RotationFailed', 'RotationAbandoned'])('redeploys nothing after %s and names every consumer on the bus', async (eventName) => {
-    const report = await warnRotationFailed(world.ports, target(), { source: 'aws.secretsmanager', eventName }, false);
+    const report = await warnRotationFailed(world.ports, target(), { source: 'aws.secretsmanager', eventName }, RUN);
 
     expect(world.ecs.updates).toEqual([]);
     expect(report).toMatchObject({ action: 'ignore', reason: `${eventName}: nothing is redeployed, the consumers keep the current value` });
@@ -44,7 +47,12 @@ describe('warnRotationFailed', () => {
   });
 
   it('publishes nothing on a dry run', async () => {
-    await warnRotationFailed(world.ports, target(), { source: 'aws.secretsmanager', eventName: 'RotationFailed' }, true);
+    await warnRotationFailed(
+      world.ports,
+      target(),
+      { source: 'aws.secretsmanager', eventName: 'RotationFailed' },
+      { ...RUN, dryRun: true },
+    );
     expect(world.notifier.published).toEqual([]);
   });
 
@@ -53,7 +61,7 @@ describe('warnRotationFailed', () => {
       world.ports,
       parseTarget('prod/gone') as Target,
       { source: 'aws.secretsmanager', eventName: 'RotationFailed' },
-      false,
+      RUN,
     );
     expect(report).toMatchObject({ action: 'ignore', secret: { name: 'prod/gone' }, warnings: [] });
     expect(world.notifier.published).toEqual([]);

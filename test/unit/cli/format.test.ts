@@ -13,30 +13,38 @@ function tableOf(text: string): string[] {
 describe('formatReport', () => {
   const services = [
     serviceReport('orders-api', 'redeployed', { reason: `uses version ${V_CURRENT}`, deploymentId: 'ecs-svc/1234567890123456789' }),
-    serviceReport('billing-worker', 'skipped', {
-      cluster: clusterArn('batch'),
-      reason: 'no running tasks (desiredCount 0): new tasks will read the new value anyway',
-    }),
+    serviceReport(
+      'billing-worker',
+      { outcome: 'skipped', kind: 'no-tasks' },
+      {
+        cluster: clusterArn('batch'),
+        reason: 'no running tasks (desiredCount 0): new tasks will read the new value anyway',
+      },
+    ),
     serviceReport('web', 'failed', { reason: 'AccessDeniedException: not authorized to perform ecs:UpdateService' }),
   ];
 
-  it('renders a header with service, cluster, outcome and reason columns', () => {
+  it('renders a header with service, cluster, word and reason columns (the wave only when a service has one)', () => {
     const [header] = tableOf(formatReport(report(services)));
-    expect(header.split(/\s{2,}/)).toEqual(['SERVICE', 'CLUSTER', 'OUTCOME', 'REASON']);
+    expect(header.split(/\s{2,}/)).toEqual(['SERVICE', 'CLUSTER', 'NOW', 'WHY']);
+    const [waved] = tableOf(formatReport(report([serviceReport('a', 'redeployed', { wave: 2 })])));
+    expect(waved.split(/\s{2,}/)).toEqual(['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'WHY']);
   });
 
-  it('renders one row per service with its name, cluster name, outcome and reason', () => {
+  it("renders one row per service with its name, cluster name, the vocabulary's word and the reason, in 80 columns", () => {
     const rows = tableOf(formatReport(report(services))).slice(1);
     expect(rows).toHaveLength(3);
-    expect(rows[1].split(/\s{2,}/)).toEqual([
-      'billing-worker',
-      'batch',
-      'skipped',
-      'no running tasks (desiredCount 0): new tasks will read the new value anyway',
-    ]);
+    expect(rows[1].split(/\s{2,}/)).toEqual(['billing-worker', 'batch', 'no tasks', 'no running tasks (desiredCount 0): new tas…']);
+    expect(rows[2].split(/\s{2,}/)).toEqual(['web', 'prod', 'failed', 'AccessDeniedException: not authorized to p…']);
+    expect(Math.max(...rows.map((r) => r.length))).toBeLessThanOrEqual(80);
+  });
+
+  it('shows every reason whole with --wide', () => {
+    const rows = tableOf(formatReport(report(services), undefined, { wide: true })).slice(1);
     expect(rows[2].split(/\s{2,}/)).toEqual([
       'web',
       'prod',
+      '-',
       'failed',
       'AccessDeniedException: not authorized to perform ecs:UpdateService',
     ]);
@@ -44,7 +52,7 @@ describe('formatReport', () => {
 
   it('aligns every column under its header', () => {
     const [header, ...rows] = tableOf(formatReport(report(services)));
-    for (const column of ['CLUSTER', 'OUTCOME', 'REASON']) {
+    for (const column of ['CLUSTER', 'NOW', 'WHY']) {
       const at = header.indexOf(column);
       for (const row of rows) {
         expect(row[at - 1]).toBe(' ');
@@ -54,26 +62,29 @@ describe('formatReport', () => {
   });
 
   it('shows the new deployment id of a redeployed service', () => {
-    const [, first] = tableOf(formatReport(report(services)));
+    const [, first] = tableOf(formatReport(report(services), undefined, { wide: true }));
     expect(first).toContain('new deployment ecs-svc/1234567890123456789');
     expect(first).toContain(`uses version ${V_CURRENT}`);
   });
 
-  it('heads the report with the secret, its AWSCURRENT version and the trigger', () => {
-    const text = formatReport(report(services));
+  it('heads the report with the secret, its AWSCURRENT version and the origin, as the JSON says it', () => {
+    const text = formatReport(report(services, { origin: 'event' }));
     expect(text).toContain(`secret:  prod/db (AWSCURRENT ${V_CURRENT})`);
-    expect(text).toContain('trigger: PutSecretValue');
+    expect(text).toContain('origin:  event (PutSecretValue)');
+    expect(formatReport(report([], { origin: 'schedule', hop: 2, trigger: { source: 'schedule' } }))).toContain(
+      'origin:  schedule (continuation 2)',
+    );
   });
 
-  it('marks a dry run', () => {
+  it('marks a dry run, whose would-redeploy is due', () => {
     const text = formatReport(report([serviceReport('orders-api', 'would-redeploy', { reason: 'uses version v' })], { dryRun: true }));
     expect(text).toContain('[dry run]');
-    expect(tableOf(text)[1]).toContain('would-redeploy');
+    expect(tableOf(text)[1].split(/\s{2,}/)[2]).toBe('due');
   });
 
-  it('ends with counts of every outcome', () => {
+  it('ends with the words of its rows, counted', () => {
     const lines = formatReport(report(services)).trimEnd().split('\n');
-    expect(lines[lines.length - 1]).toBe('1 redeployed, 0 would-redeploy, 0 waiting, 1 skipped, 1 failed');
+    expect(lines[lines.length - 1]).toBe('1 redeployed, 1 failed, 1 no tasks');
   });
 
   it('says so when no service references the secret', () => {
@@ -92,7 +103,7 @@ describe('formatReport', () => {
   it('names an unknown secret and a manual trigger', () => {
     const text = formatReport(report([], { action: 'ignore', reason: 'x', secret: {}, trigger: { source: 'manual' } }));
     expect(text).toContain('(unknown secret)');
-    expect(text).toContain('trigger: manual');
+    expect(text).toContain('origin:  manual');
   });
 
   it('lists standalone tasks that cannot be redeployed', () => {

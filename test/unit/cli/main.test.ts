@@ -328,10 +328,10 @@ describe('output', () => {
     );
   });
 
-  it('colours the outcome only on a terminal, and never with --no-color or NO_COLOR', async () => {
+  it('colours the word only on a terminal, and never with --no-color or NO_COLOR', async () => {
     const colored = io({ stdoutIsTty: true });
     await main(['plan', 'prod/db'], colored);
-    expect(colored.out).toContain('\u001b[33mwould-redeploy');
+    expect(colored.out).toContain('\u001b[33mdue');
     for (const [args, env] of [
       [['plan', 'prod/db', '--no-color'], {}],
       [['plan', 'prod/db'], { NO_COLOR: '1' }],

@@ -19,6 +19,8 @@ const reports = [
 ];
 
 const summary: ReconcileAllSummary = {
+  origin: 'manual',
+  scope: 'every-secret',
   secrets: 3,
   reconciled: 2,
   outcomes: { redeployed: 1, 'would-redeploy': 0, waiting: 1, skipped: 2, failed: 1 },
@@ -30,24 +32,26 @@ const summary: ReconcileAllSummary = {
 describe('what reconcile prints', () => {
   const run = reconcileRunOfAll(summary, reports, false);
 
-  it('says per secret and per service what it did, with the origin and a summary line', () => {
+  it('says per secret the services to look at, in the words of the screens, with the origin and a summary that counts the rows', () => {
     const text = reconcileRendering(run).table({ color: false });
     expect(text.split('\n')).toEqual([
-      'reconcile from the command line: 2 of 3 secrets reconciled',
+      'reconcile of every indexed secret (origin manual): 2 of 3 reconciled',
       '',
       'prod/db:',
-      '  SERVICE        CLUSTER  DID         WHY',
+      '  SERVICE        CLUSTER  NOW         WHY',
       '  orders-api     prod     redeployed  missed change; new deployment ecs-svc/111',
       '  orders-worker  prod     waiting     wave 2 waits for wave 1 to complete',
       '  orders-ledger  prod     failed      AccessDeniedException: not authorized',
-      '  and 1 skipped',
+      '  and 1 excluded',
       '',
       'prod/payments: nothing to do (1 up to date)',
       '  warning: the last rotation failed',
       '',
       `${secretArn('prod/gone-AbCdEf')}: error: secret not found`,
       '',
-      '1 redeployed, 1 waiting, 1 failed, 1 up to date, 1 skipped; 1 service found behind with no run on them (missed changes); 1 secret not reconciled',
+      '1 redeployed, 1 waiting, 1 failed, 1 up to date, 1 excluded',
+      '1 service found behind with no run on them (missed changes)',
+      '1 secret not reconciled',
       '',
     ]);
   });
@@ -55,20 +59,22 @@ describe('what reconcile prints', () => {
   it('carries the reports in JSON, not the rate limiter', () => {
     const json = reconcileRendering(run).json as Record<string, unknown>;
     expect(json).toMatchObject({
-      origin: 'cli',
+      origin: 'manual',
+      scope: 'every-secret',
       secrets: 3,
       reconciled: 2,
-      outcomes: { redeployed: 1, waiting: 1, failed: 1, 'up-to-date': 1, skipped: 1, 'would-redeploy': 0 },
+      outcomes: { redeployed: 1, waiting: 1, failed: 1, skipped: 2, 'would-redeploy': 0 },
+      words: { redeployed: 1, waiting: 1, failed: 1, 'up to date': 1, excluded: 1 },
     });
     expect(json.reports).toHaveLength(2);
     expect(json).not.toHaveProperty('bucket');
     expect(scheduleRendering(summary).json).not.toHaveProperty('bucket');
   });
 
-  it('labels its text records with the origin, not SCHEDULE', () => {
+  it('labels its text records with the origin and scope, not SCHEDULE', () => {
     const lines = reconcileRendering(run).text().split('\n');
-    expect(lines[0]).toBe('RECONCILE\tcli\tlive\t3\t2\tredeployed=1\twould-redeploy=0\twaiting=1\tfailed=1\tup-to-date=1\tskipped=1');
-    expect(lines).toContain(`SERVICE\t${DB}\tprod\torders-api\tredeployed\tecs-svc/111\tdrift\truns an older version`);
+    expect(lines[0]).toBe('RECONCILE\tmanual\tevery-secret\tlive\t3\t2\tredeployed=1\twould-redeploy=0\twaiting=1\tskipped=2\tfailed=1');
+    expect(lines).toContain(`SERVICE\t${DB}\tprod\torders-api\tredeployed\tredeployed\tecs-svc/111\tdrift\truns an older version`);
   });
 
   it('exits 1 when a service failed or a secret could not be reconciled', () => {

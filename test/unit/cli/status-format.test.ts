@@ -36,7 +36,7 @@ const status: SecretStatus = {
       deploymentState: 'IN_PROGRESS',
       tasks: { running: 4, onOlderVersions: 2 },
     }),
-    consumer('orders-archiver', 'prod-batch', { fullyOnCurrent: true, now: 'on current', tasks: { running: 0, onOlderVersions: 0 } }),
+    consumer('orders-archiver', 'prod-batch', { fullyOnCurrent: true, now: 'current', tasks: { running: 0, onOlderVersions: 0 } }),
     consumer('orders-ledger-reconciliation-worker-eu-central', 'payments-production-cluster', {
       wave: 12,
       deploymentId: 'ecs-svc/346662055813964250',
@@ -45,16 +45,17 @@ const status: SecretStatus = {
     }),
     consumer('orders-reports', 'prod-batch', { state: 'pinned', now: 'pinned', current: undefined, runs: undefined }),
     consumer('orders-worker', 'prod-web', {
-      state: 'due',
-      now: 'due',
+      state: 'behind',
+      now: 'waiting',
+      reason: 'wave 2: waits for wave 1 (2 deployment(s) in progress: orders-api, orders-ledger-reconciliation-worker-eu-central)',
       runs: { AWSCURRENT: OLD },
       tasks: { running: 2, onOlderVersions: 2 },
     }),
   ],
   standaloneTasks: 0,
-  counts: { 'up-to-date': 3, due: 1, pending: 0, pinned: 1, unattached: 0, 'no-record': 0 },
-  now: { deploying: 2, 'on current': 1, due: 1 },
-  summary: `1 of 4 services fully on AWSCURRENT=${VERSION}; 2 deploying, 1 due; 64 task(s) still on older versions`,
+  counts: { 'up-to-date': 3, behind: 1, claimed: 0, pinned: 1, unattached: 0, 'no-record': 0 },
+  now: { waiting: 1, deploying: 2, current: 1, pinned: 1 },
+  summary: `5 service(s) on AWSCURRENT=${VERSION}: 1 waiting, 2 deploying, 1 current, 1 pinned; 64 task(s) on older versions`,
   done: false,
 };
 
@@ -68,13 +69,14 @@ describe('status as a table', () => {
 
   it('says per consumer what is true now, and a summary whose counts are those of the rows', () => {
     const rows = text.split('\n').filter((line) => line.startsWith('orders-'));
-    expect(rows.map((row) => row.split(/\s{2,}/)[3])).toEqual(['deploying', 'on current', 'deploying', 'pinned', 'due']);
-    expect(text).toContain('\n1 of 4 services on current; 2 deploying; 1 due; 64 tasks on older versions\n');
+    expect(rows.map((row) => row.split(/\s{2,}/)[3])).toEqual(['deploying', 'current', 'deploying', 'pinned', 'waiting']);
+    expect(text).toContain('\n1 waiting, 2 deploying, 1 current, 1 pinned; 64 tasks on older versions\n');
   });
 
   it('shows every detail with --wide: versions, deployment, the full names', () => {
     const wide = statusRendering(status, { wide: true }).table({ color: false });
-    expect(wide).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+STATE\s+NOW\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT/);
+    expect(wide).toMatch(/SERVICE\s+CLUSTER\s+WAVE\s+NOW\s+RUNS\s+CURRENT\s+DEPLOYMENT\s+TASKS ON CURRENT\s+WHY/);
+    expect(wide).toContain('wave 2: waits for wave 1');
     expect(wide).toContain('orders-ledger-reconciliation-worker-eu-central  payments-production-cluster');
     expect(wide).toContain('ecs-svc/346662055813964250 IN_PROGRESS');
     expect(wide).toContain(`AWSCURRENT=${OLD}`);
@@ -85,7 +87,7 @@ describe('status as a table', () => {
     ['baseline', '(since indexed)'],
     ['no-tasks', '-'],
   ] as const)('names where a record of kind %s without a deployment of ours came from, with --wide', (via, shown) => {
-    const one = { ...status, consumers: [consumer('orders-archiver', 'prod-batch', { via, now: 'on current' })] };
+    const one = { ...status, consumers: [consumer('orders-archiver', 'prod-batch', { via, now: 'current' })] };
     const row = statusRendering(one, { wide: true })
       .table({ color: false })
       .split('\n')

@@ -25,6 +25,7 @@ const MAP: UsageMap = {
           clusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web',
           taskDefinition: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/api:3',
           references: [{ field: 'secrets', name: 'DB', valueFrom: `${DB}:::v1`, versionId: 'v1' }],
+          now: 'pinned',
         },
         {
           kind: 'scheduled-task',
@@ -34,6 +35,7 @@ const MAP: UsageMap = {
           taskDefinition: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/export:2',
           schedule: 'cron(0 3 * * ? *)',
           references: [{ field: 'secrets', name: 'DB', valueFrom: DB }],
+          now: 'standalone',
         },
       ],
       attention: [
@@ -55,9 +57,9 @@ describe('usageRendering', () => {
       '  prod/db: pinned to version id v1, which is not current (it holds AWSPREVIOUS) [api]',
       '',
       `prod/db  ${DB} (AWSCURRENT v2)`,
-      '  CONSUMER  KIND                           CLUSTER  TASK DEFINITION  HOW',
-      '  api       service                        web      api:3            secrets DB, version id v1',
-      '  nightly   scheduled (cron(0 3 * * ? *))  jobs     export:2         secrets DB',
+      '  CONSUMER  KIND                           NOW         CLUSTER  TASK DEFINITION  HOW',
+      '  api       service                        pinned      web      api:3            secrets DB, version id v1',
+      '  nightly   scheduled (cron(0 3 * * ? *))  standalone  jobs     export:2         secrets DB',
       '',
       'References that name no secret it could describe (tasks that need them cannot start):',
       '  prod/gone: no such secret [worker]',
@@ -70,8 +72,8 @@ describe('usageRendering', () => {
   it('prints tab-separated SECRET, CONSUMER, ATTENTION, UNRESOLVED and NOTE records as text', () => {
     expect(usageRendering(MAP).text().split('\n')).toEqual([
       `SECRET\t${DB}\tprod/db\tsecret\teu-west-1\tfound\tv2\t`,
-      `CONSUMER\t${DB}\tservice\tapi\tarn:aws:ecs:eu-west-1:111122223333:cluster/web\tarn:aws:ecs:eu-west-1:111122223333:task-definition/api:3\tsecrets DB, version id v1`,
-      `CONSUMER\t${DB}\tscheduled-task\tnightly\tarn:aws:ecs:eu-west-1:111122223333:cluster/jobs\tarn:aws:ecs:eu-west-1:111122223333:task-definition/export:2\tsecrets DB`,
+      `CONSUMER\t${DB}\tservice\tapi\tarn:aws:ecs:eu-west-1:111122223333:cluster/web\tarn:aws:ecs:eu-west-1:111122223333:task-definition/api:3\tsecrets DB, version id v1\tpinned`,
+      `CONSUMER\t${DB}\tscheduled-task\tnightly\tarn:aws:ecs:eu-west-1:111122223333:cluster/jobs\tarn:aws:ecs:eu-west-1:111122223333:task-definition/export:2\tsecrets DB\tstandalone`,
       `ATTENTION\t${DB}\tstale-pin\tpinned to version id v1, which is not current (it holds AWSPREVIOUS)\tapi`,
       'UNRESOLVED\tprod/gone\tno such secret\tworker',
       'NOTE\tEventBridge Scheduler schedules could not be listed (AccessDeniedException: no)',

@@ -1,11 +1,12 @@
-import type { ConsumerNow, SecretStatus } from '../../../functions/app/status';
+import type { SecretStatus } from '../../../functions/app/status';
 import { EXIT } from '../../../functions/cli/exit';
 import { type WatchOptions, watchEnd, watchStatus } from '../../../functions/cli/watch';
+import { WORDS, type Word } from '../../../functions/domain/report/vocabulary';
 
 const OPTIONS: WatchOptions = { intervalMs: 10_000, timeoutMs: 60_000, idleRefreshes: 3, secret: 'prod/db' };
 
 /** A status whose consumers are, now, what is given. */
-function statusOf(nows: ConsumerNow[], extra: Partial<SecretStatus> = {}): SecretStatus {
+function statusOf(nows: Word[], extra: Partial<SecretStatus> = {}): SecretStatus {
   const now: SecretStatus['now'] = {};
   for (const n of nows) now[n] = (now[n] ?? 0) + 1;
   return {
@@ -14,15 +15,15 @@ function statusOf(nows: ConsumerNow[], extra: Partial<SecretStatus> = {}): Secre
       service: `arn:aws:ecs:eu-west-1:111122223333:service/web/s${i}`,
       serviceName: `s${i}`,
       cluster: 'arn:aws:ecs:eu-west-1:111122223333:cluster/web',
-      state: n === 'due' ? 'due' : 'up-to-date',
-      fullyOnCurrent: n === 'on current',
+      state: n === 'due' ? 'behind' : 'up-to-date',
+      fullyOnCurrent: n === 'current',
       now: n,
     })),
     standaloneTasks: 0,
-    counts: { 'up-to-date': 0, due: 0, pending: 0, pinned: 0, unattached: 0, 'no-record': 0 },
+    counts: { 'up-to-date': 0, behind: 0, claimed: 0, pinned: 0, unattached: 0, 'no-record': 0 },
     now,
     summary: 'summary',
-    done: nows.every((n) => n === 'on current' || n === 'pinned'),
+    done: nows.every((n) => WORDS[n].settled),
     ...extra,
   };
 }
@@ -48,7 +49,7 @@ async function watch(statuses: SecretStatus[], options: WatchOptions = OPTIONS) 
 
 describe('status --watch ends by itself', () => {
   it('when every consumer runs the current versions: exit 0', async () => {
-    const { end, refreshes } = await watch([statusOf(['deploying', 'on current']), statusOf(['on current', 'on current'])]);
+    const { end, refreshes } = await watch([statusOf(['deploying', 'current']), statusOf(['current', 'current'])]);
     expect(end).toEqual({ reason: 'done', line: 'watch ended: every consumer runs the current versions', code: EXIT.done });
     expect(refreshes).toBe(2);
   });
@@ -63,11 +64,7 @@ describe('status --watch ends by itself', () => {
   });
 
   it('when nothing is in progress for three refreshes in a row: what is left waits for a run', async () => {
-    const { end, refreshes } = await watch([
-      statusOf(['due', 'on current']),
-      statusOf(['deploying', 'due']),
-      statusOf(['due', 'on current']),
-    ]);
+    const { end, refreshes } = await watch([statusOf(['due', 'current']), statusOf(['deploying', 'due']), statusOf(['due', 'current'])]);
     // Idle at 1, moving at 2 (the count starts again), idle at 3, 4, 5.
     expect(refreshes).toBe(5);
     expect(end).toEqual({
@@ -78,12 +75,12 @@ describe('status --watch ends by itself', () => {
   });
 
   it('when nothing is in progress and a deployment failed: exit 1', async () => {
-    const { end } = await watch([statusOf(['deploy failed', 'on current'])]);
+    const { end } = await watch([statusOf(['deploy failed', 'current'])]);
     expect(end).toMatchObject({ reason: 'failed', code: EXIT.failed });
   });
 
   it('after --timeout while deployments stay in progress, saying what is still moving', async () => {
-    const { end, shown } = await watch([statusOf(['deploying', 'deploying', 'on current'])], { ...OPTIONS, timeoutMs: 25_000 });
+    const { end, shown } = await watch([statusOf(['deploying', 'deploying', 'current'])], { ...OPTIONS, timeoutMs: 25_000 });
     expect(end).toEqual({ reason: 'timeout', line: 'watch ended after --timeout 25s, still 2 deploying', code: EXIT.done });
     // Every --interval, the last wait cut to the time left.
     expect(shown).toEqual([0, 10_000, 20_000, 25_000]);

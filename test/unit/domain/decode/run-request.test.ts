@@ -30,7 +30,15 @@ const BUCKET = { tokens: -1.5, at: 1_795_000_000_000 };
 /** The one-use token a run issues for the continuation it sends (randomUUID). */
 const TOKEN = '5e3f8a2c-1b4d-4e6f-9a7b-0c1d2e3f4a5b';
 
-const RECONCILE_ALL: ReconcileAllRequest = { kind: 'reconcile-all', from: SECRET, trigger: TRIGGER, bucket: BUCKET, hop: 2, token: TOKEN };
+const RECONCILE_ALL: ReconcileAllRequest = {
+  kind: 'reconcile-all',
+  from: SECRET,
+  origin: 'schedule',
+  trigger: TRIGGER,
+  bucket: BUCKET,
+  hop: 2,
+  token: TOKEN,
+};
 const CONTINUE_SECRET: ContinueSecretRequest = {
   kind: 'continue-secret',
   secretArn: SECRET,
@@ -73,6 +81,7 @@ describe('scheduled events', () => {
   it('asks to reconcile every secret from the start, with the event as the trigger', () => {
     expect(scheduledRequest(loadEvent('non-matching/scheduled-event.json'))).toEqual({
       kind: 'reconcile-all',
+      origin: 'schedule',
       trigger: {
         source: 'schedule',
         detailType: 'Scheduled Event',
@@ -96,7 +105,7 @@ describe('continuation payloads', () => {
   it.each<[string, RunRequest]>([
     ['reconcile-all from a secret, with a bucket', RECONCILE_ALL],
     ['reconcile-all from an SSM parameter (parameters are indexed too)', { ...RECONCILE_ALL, from: PARAMETER }],
-    ['reconcile-all from the start, without a bucket', { kind: 'reconcile-all', trigger: TRIGGER, hop: 1, token: TOKEN }],
+    ['reconcile-all from the start, without a bucket', { kind: 'reconcile-all', origin: 'manual', trigger: TRIGGER, hop: 1, token: TOKEN }],
     ['continue-secret after an event', CONTINUE_SECRET],
     ['continue-secret after a manual request', { ...CONTINUE_SECRET, origin: 'manual', trigger: { source: 'manual' } }],
     ['continue-secret of a scheduled run, without a bucket', { ...CONTINUE_SECRET, origin: 'schedule', bucket: undefined, hop: 7 }],
@@ -104,6 +113,12 @@ describe('continuation payloads', () => {
   ])('round-trip: %s', (_label, request) => {
     const expected = JSON.parse(JSON.stringify(request));
     expect(decodeContinuation(overTheWire(request))).toEqual(expected);
+  });
+
+  it("takes a reconcile-all payload sent before the origin was carried for the schedule's, and refuses an origin it cannot have", () => {
+    const { origin: _, ...older } = RECONCILE_ALL;
+    expect(decodeContinuation(overTheWire(older as RunRequest))).toMatchObject({ kind: 'reconcile-all', origin: 'schedule' });
+    expect(() => decodeContinuation(payloadWith(RECONCILE_ALL, { origin: 'event' }))).toThrow(MalformedEventError);
   });
 
   describe('the rate bucket', () => {
@@ -237,7 +252,9 @@ describe('index rebuild continuations', () => {
 
   it('is not the reconciler’s: its decoder refuses the kind', () => {
     expect(() => decodeContinuation(continuationPayload(request))).toThrow(MalformedEventError);
-    expect(isRebuildContinuation(continuationPayload({ kind: 'reconcile-all', trigger: { source: 'schedule' }, hop: 1 }))).toBe(false);
+    expect(
+      isRebuildContinuation(continuationPayload({ kind: 'reconcile-all', origin: 'schedule', trigger: { source: 'schedule' }, hop: 1 })),
+    ).toBe(false);
   });
 
   it.each([

@@ -42,6 +42,7 @@ function ctx(overrides: Partial<PlanContext> = {}): PlanContext {
     force: false,
     allWaves: false,
     origin: 'event',
+    scope: overrides.origin === 'schedule' ? 'every-secret' : 'one-secret',
     clusters: [],
     defaultWave: 1,
     codeDeploy: true,
@@ -498,7 +499,36 @@ describe('planReconcile: the rollout', () => {
 
     expect(p.redeploys.map((r) => [r.consumer.serviceName, r.slot])).toEqual([['a', { key: KEY, wave: 1 }]]);
     expect(rowOf(p, 'b')).toMatchObject({ outcome: 'waiting', kind: 'wave', reason: 'wave 2: waits for wave 1 to complete', wave: 2 });
-    expect(p.change).toEqual({ next: { key: KEY, status: 'in-progress', startedAt: NOW.toISOString() } });
+    expect(p.change).toEqual({
+      next: { key: KEY, status: 'in-progress', startedAt: NOW.toISOString(), wave: 1 },
+      announce: { kind: 'rollout-started', wave: 1, services: ['a'], at: NOW.toISOString() },
+    });
+  });
+
+  it('says a wave is done when the next wave is released, once: the wave released is recorded with the rollout', () => {
+    const atWave1: Rollout = { ...inProgress, wave: 1 };
+    const p = plan([due('b', 2), due('c', 2)], [deployed('a', 1, 'COMPLETED')], atWave1);
+    const again = plan([due('c', 2)], [deployed('a', 1, 'COMPLETED'), deployed('b', 2, 'IN_PROGRESS')], { ...atWave1, wave: 2 });
+
+    expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['b', 'c']);
+    expect(p.change).toEqual({
+      next: { ...atWave1, wave: 2 },
+      announce: { kind: 'wave-done', wave: 1, next: 2, services: ['b', 'c'], at: NOW.toISOString() },
+    });
+    // The same wave released again (a consumer that joined it late): nothing to record, nothing to say.
+    expect(again.redeploys.map((r) => r.consumer.serviceName)).toEqual(['c']);
+    expect(again.change).toBeUndefined();
+  });
+
+  it('records the wave of a rollout recorded before waves were kept, announcing nothing', () => {
+    const p = plan([due('b', 2)], [deployed('a', 1, 'COMPLETED')], inProgress);
+    expect(p.change).toEqual({ next: { ...inProgress, wave: 2 } });
+  });
+
+  it('starts a rollout with every wave at once without a wave to record', () => {
+    const p = plan([due('a', 1), due('b', 2)], [], undefined, { allWaves: true });
+    expect(p.change?.announce).toEqual({ kind: 'rollout-started', services: ['a', 'b'], at: NOW.toISOString() });
+    expect(p.change?.next).not.toHaveProperty('wave');
   });
 
   it('starts it with the time of the change when the event gave one', () => {

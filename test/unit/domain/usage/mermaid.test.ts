@@ -28,6 +28,7 @@ function consumer(
     clusterArn: `arn:aws:ecs:eu-west-1:111122223333:cluster/${cluster}`,
     taskDefinition: `arn:aws:ecs:eu-west-1:111122223333:task-definition/${name}:1`,
     references: [{ field: 'secrets', container: 'app', name: 'DB', valueFrom: 'x', jsonKey: 'password' }],
+    now: 'follows',
     ...overrides,
   };
 }
