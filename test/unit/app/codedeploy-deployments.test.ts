@@ -252,3 +252,32 @@ describe('what a rotation asks CodeDeploy', () => {
     expect(report.services.find((s) => s.serviceName === 'orders-worker')).toMatchObject({ outcome: 'redeployed', wave: 2 });
   });
 });
+
+describe('status of a CODE_DEPLOY consumer, judged with the plan', () => {
+  it('asks CodeDeploy nothing for a secret without a CODE_DEPLOY consumer', async () => {
+    await blueGreenAccount(waits());
+    const other = seeded.secrets.get('prod/payments-api-key')?.arn as string;
+    world.secrets.rotate(other);
+
+    await secretStatus(world.ports, parseTarget(other) as Target);
+
+    expect(world.codeDeploy.calls).toEqual({});
+  });
+
+  it("says 'group busy' while its group runs the team's own deployment, naming it, and creates nothing", async () => {
+    await blueGreenAccount(waits());
+    const api = ordersApi();
+    const appSpec = JSON.stringify({ Resources: [{ TargetService: { Properties: { TaskDefinition: api?.taskDefinition } } }] });
+    const { deploymentId } = await world.codeDeploy.createDeployment({ ...GROUP, group: GROUP.name, appSpec, description: 'the team' });
+    for (const key of Object.keys(world.codeDeploy.calls)) delete world.codeDeploy.calls[key];
+    world.secrets.rotate(ordersDb);
+
+    const status = await secretStatus(world.ports, parseTarget(ordersDb) as Target);
+
+    const consumer = status.consumers.find((c) => c.serviceName === 'orders-api');
+    expect(consumer).toMatchObject({ now: 'group busy' });
+    expect(consumer?.reason).toContain(deploymentId);
+    expect(world.codeDeploy.calls.CreateDeployment).toBeUndefined();
+    expect(world.codeDeploy.created).toHaveLength(1);
+  });
+});
