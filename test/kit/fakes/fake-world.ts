@@ -167,6 +167,20 @@ function suffix(i: number): string {
  * A reconcile's options as an event's run has them (the ledger, the index, no deadline), with
  * overrides; the schedule's run reconciles every secret (its scope) unless told otherwise.
  */
+/** Makes a seeded service blue/green by CodeDeploy: the same service, its controller CODE_DEPLOY, one PRIMARY task set. */
+export function deployedByCodeDeploy(world: FakeWorld, serviceArn: string): void {
+  const service = world.ecs.services.get(serviceArn);
+  if (!service) throw new Error(`test setup: no service ${serviceArn}`);
+  world.ecs.addService({
+    clusterArn: service.clusterArn,
+    serviceArn: service.serviceArn,
+    serviceName: service.serviceName,
+    desiredCount: 2,
+    taskDefinition: service.taskDefinition,
+    deploymentController: 'CODE_DEPLOY',
+  });
+}
+
 export function reconcileOptions(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
   const scope = overrides.origin === 'schedule' ? 'every-secret' : 'one-secret';
   return { dryRun: false, force: false, useLedger: true, inventory: 'index', origin: 'event', scope, deadline: NO_DEADLINE, ...overrides };

@@ -6,7 +6,7 @@ import { ForeignAccountError } from '../../../functions/domain/errors';
 import { NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
 import { codeDeployChange } from '../../kit/events';
-import { type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { deployedByCodeDeploy, type FakeWorld, fakeWorld, reconcileSecret, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
 import { demoPlan } from '../../kit/simulated-account';
 import { ACCOUNT, REGION } from '../../kit/test-account';
 
@@ -37,16 +37,7 @@ beforeEach(async () => {
   world = fakeWorld();
   seeded = seedFakes(world, demoPlan());
   ordersDb = seeded.secrets.get('prod/orders-db')?.arn as string;
-  const api = world.ecs.services.get(arnOf('orders-api'));
-  if (!api) throw new Error('no orders-api');
-  world.ecs.addService({
-    clusterArn: api.clusterArn,
-    serviceArn: api.serviceArn,
-    serviceName: api.serviceName,
-    desiredCount: 2,
-    taskDefinition: api.taskDefinition,
-    deploymentController: 'CODE_DEPLOY',
-  });
+  deployedByCodeDeploy(world, arnOf('orders-api'));
   world.codeDeploy.addGroup({ ...GROUP, ecsServices: [{ clusterName: 'prod-web', serviceName: 'orders-api' }] });
   for (const name of ['orders-worker', 'orders-ledger']) {
     const service = world.ecs.services.get(arnOf(name));

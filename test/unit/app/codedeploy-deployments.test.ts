@@ -4,7 +4,7 @@ import { rebuildIndex } from '../../../functions/app/refresh-index';
 import { secretStatus } from '../../../functions/app/status';
 import { parseTarget, type Target } from '../../../functions/domain/identity/target';
 import { WAVE_TAG } from '../../../functions/domain/rollout/waves';
-import { type FakeWorld, fakeWorld, reconcileOptions, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
+import { deployedByCodeDeploy, type FakeWorld, fakeWorld, reconcileOptions, type SeededFakes, seedFakes } from '../../kit/fakes/fake-world';
 import { demoPlan } from '../../kit/simulated-account';
 
 /*
@@ -35,16 +35,7 @@ async function blueGreenAccount(group: Parameters<FakeWorld['codeDeploy']['addGr
   world = fakeWorld();
   seeded = seedFakes(world, demoPlan());
   ordersDb = seeded.secrets.get('prod/orders-db')?.arn as string;
-  const api = ordersApi();
-  if (!api) throw new Error('no orders-api');
-  world.ecs.addService({
-    clusterArn: api.clusterArn,
-    serviceArn: api.serviceArn,
-    serviceName: api.serviceName,
-    desiredCount: 2,
-    taskDefinition: api.taskDefinition,
-    deploymentController: 'CODE_DEPLOY',
-  });
+  deployedByCodeDeploy(world, arnOf('orders-api'));
   if (group) world.codeDeploy.addGroup(group);
   for (const [name, wave] of [
     ['orders-worker', '2'],
