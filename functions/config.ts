@@ -2,6 +2,8 @@ import { ConfigError } from './domain/errors';
 import { isRegion, parseArn } from './domain/identity/arn';
 import { parseSecretOwners, type SecretOwners } from './domain/identity/owners';
 import { quoted } from './domain/text';
+import { DEFAULT_DEADLINE_MINUTES, parseDeadline, type RestartDefaults } from './domain/windows/restart-policy';
+import { parseWindow, type RestartWindow } from './domain/windows/window';
 
 /** Everything the service can be told from outside. Built once per process by {@link loadConfig}. */
 export interface Config {
@@ -68,6 +70,18 @@ export interface Config {
   secretOwners: SecretOwners;
   /** The read-only role each owner account holds for this tool (OWNER_READ_ROLE), assumed to read its secrets' state. */
   ownerReadRole: string;
+  /**
+   * The restart window of a service without window tags (DEFAULT_RESTART_WINDOW, windows
+   * separated by `;`; none by default: at once) and the deadline of one without a deadline tag
+   * (DEFAULT_RESTART_DEADLINE: 30m, 24h, 7d; a day by default).
+   */
+  restartDefaults: RestartDefaults;
+  /**
+   * Where one-time reconciles go when a held consumer may go (WAKEUP_SCHEDULE_GROUP,
+   * WAKEUP_ROLE_ARN, WAKEUP_TARGET_ARN, all three or none): the Scheduler group, the execution
+   * role it assumes, the reconciler it invokes. None: the scheduled reconcile catches them.
+   */
+  wakeups?: { group: string; roleArn: string; functionArn: string };
 }
 
 export const DEFAULT_STATE_TABLE = 'ecs-secret-redeploy';
@@ -112,6 +126,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     metricsNamespace: nonEmpty(env.POWERTOOLS_METRICS_NAMESPACE) ?? DEFAULT_METRICS_NAMESPACE,
     secretOwners: secretOwners(env.SECRET_OWNERS),
     ownerReadRole: roleName(env.OWNER_READ_ROLE),
+    restartDefaults: {
+      windows: restartWindows(env.DEFAULT_RESTART_WINDOW),
+      deadlineMinutes: restartDeadline(env.DEFAULT_RESTART_DEADLINE),
+    },
+    wakeups: wakeupTarget(env),
   };
   const merged = { ...config, ...definedOnly(overrides) };
   if (!Number.isInteger(merged.maxConcurrency) || merged.maxConcurrency < 1 || merged.maxConcurrency > 50) {
@@ -137,6 +156,42 @@ function secretOwners(raw: string | undefined): SecretOwners {
   } catch (error) {
     throw new ConfigError(`SECRET_OWNERS ${(error as Error).message}`);
   }
+}
+
+/** The stack's default windows: none, or windows separated by `;`, each `DAYS HH:MM-HH:MM ZONE`. */
+function restartWindows(raw: string | undefined): RestartWindow[] {
+  const value = nonEmpty(raw);
+  if (value === undefined) return [];
+  return value.split(';').map((text) => {
+    const parsed = parseWindow(text);
+    if ('problem' in parsed) throw new ConfigError(`DEFAULT_RESTART_WINDOW ${quoted(text.trim(), 80)} does not parse: ${parsed.problem}`);
+    return parsed;
+  });
+}
+
+function restartDeadline(raw: string | undefined): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return DEFAULT_DEADLINE_MINUTES;
+  const parsed = parseDeadline(value);
+  if (typeof parsed !== 'number') throw new ConfigError(`DEFAULT_RESTART_DEADLINE ${parsed.problem}`);
+  return parsed;
+}
+
+/** The wakeups' Scheduler group, role and target: all three, or none. */
+function wakeupTarget(env: Env): Config['wakeups'] {
+  const group = nonEmpty(env.WAKEUP_SCHEDULE_GROUP);
+  const roleArn = nonEmpty(env.WAKEUP_ROLE_ARN);
+  const functionArn = nonEmpty(env.WAKEUP_TARGET_ARN);
+  if (group === undefined && roleArn === undefined && functionArn === undefined) return undefined;
+  if (group === undefined || roleArn === undefined || functionArn === undefined)
+    throw new ConfigError('WAKEUP_SCHEDULE_GROUP, WAKEUP_ROLE_ARN and WAKEUP_TARGET_ARN go together: set all three or none');
+  if (!/^[0-9a-zA-Z_.-]{1,64}$/.test(group))
+    throw new ConfigError(`WAKEUP_SCHEDULE_GROUP must be a schedule group name, got ${quoted(group, 80)}`);
+  if (!/^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn))
+    throw new ConfigError(`WAKEUP_ROLE_ARN must be an IAM role ARN, got ${quoted(roleArn, 120)}`);
+  if (!/^arn:[\w-]+:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$/.test(functionArn))
+    throw new ConfigError(`WAKEUP_TARGET_ARN must be a Lambda function ARN, got ${quoted(functionArn, 120)}`);
+  return { group, roleArn, functionArn };
 }
 
 /** An IAM role name (path-less): what the owner accounts' read role is called. */

@@ -31,6 +31,8 @@ export interface Figure {
 export interface BoundFrom {
   basis: 'API minimum' | 'limit' | 'issue';
   issue: number;
+  /** The later issues whose requirements moved the bound, when any did. */
+  movedBy?: number[];
 }
 
 /** One row of the table: a target, judged on a case of type C. */
@@ -89,7 +91,7 @@ export function judge<C>(row: Target<C>, c: C): TargetResult {
     ...row.where?.(c),
     figure: figure.text,
     limit: bound.text,
-    from: from.basis === 'issue' ? `issue ${from.issue}` : `${from.basis}, issue ${from.issue}`,
+    from: `${from.basis === 'issue' ? `issue ${from.issue}` : `${from.basis}, issue ${from.issue}`}${from.movedBy ? `, moved by issues ${from.movedBy.join(', ')}` : ''}`,
     measured: row.measured,
     pass: bound.limits.every((limit) => holds(limit, figure.values[limit.of])),
     advisory: row.advisory?.(c),

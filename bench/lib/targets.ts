@@ -40,8 +40,13 @@ import type { FirstRebuildResult } from './virtual/first-rebuild';
 import type { MassRotationResult } from './virtual/mass-rotation';
 import { type WavesResult, wavesScenarioText } from './virtual/waves';
 
-/** 900 KB since CodeDeploy's client joined the bundles (it adds 56 KB: docs/deploy.md "Bundling"); 800 KB before. */
-export const MAX_BUNDLE_BYTES = 900 * 1024;
+/**
+ * A handler's bundle: issue 5's 800 KB, raised to 1 MiB by the SDK clients that issues 29, 30
+ * and 32 require in the reconciler (CodeDeploy, EventBridge Scheduler, SNS: 17 to 25 KB each
+ * with their schemas, which the SDK registers whole whatever the commands used). What a user
+ * feels of the size is the cold load, held to its own bound.
+ */
+export const MAX_BUNDLE_BYTES = 1024 * 1024;
 export const MAX_COLD_LOAD_MS = 150;
 /** A rebuild may spend at most this much more than the account's minimum. */
 export const REBUILD_SLACK = 1.1;
@@ -494,7 +499,7 @@ export const TARGETS = {
   bundleSize: {
     subject: (c) => `bundle ${c.bundle.handler}`,
     name: 'size',
-    from: { basis: 'issue', issue: 5 },
+    from: { basis: 'issue', issue: 5, movedBy: [29, 30, 32] },
     measured: 'bytes of the handler bundled with esbuild as serverless.yml does (bench/lib/bundles.ts)',
     bound: () => atMost('bytes', MAX_BUNDLE_BYTES, `<= ${MAX_BUNDLE_BYTES / 1024} KB`),
     figure: (c) => ({ text: `${(c.bundle.bytes / 1024).toFixed(0)} KB`, values: { bytes: c.bundle.bytes } }),

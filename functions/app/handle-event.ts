@@ -9,6 +9,7 @@ import {
   type RunRequest,
   scheduledRequest,
 } from '../domain/decode/run-request';
+import { decodeWakeup, isWakeup, type WakeupRequest, wakeupTrigger } from '../domain/decode/wakeup-request';
 import { MalformedEventError } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
 import { ignored, type Report, targetIdentity } from '../domain/report/report';
@@ -39,9 +40,11 @@ export const MAX_HOPS = 500;
 /**
  * One event, as the reconciler Lambda receives it: a secret or parameter change (reconcile that
  * secret), an ECS or CodeDeploy deployment that ended (a rollout goes on, or halts), the schedule
- * (reconcile every indexed secret), or a continuation of any of them.
+ * (reconcile every indexed secret), a wakeup (reconcile one secret when a held consumer may go),
+ * or a continuation of any of them.
  */
 export async function handleEvent(ports: Ports, event: unknown, run: RunContext): Promise<EventOutcome> {
+  if (isWakeup(event)) return { kind: 'report', report: await wakeUp(ports, decodeWakeup(event), run) };
   if (isContinuation(event)) {
     const request = decodeContinuation(event);
     const admitted = await admitContinuation(ports, request, run.invocationId);
@@ -84,7 +87,9 @@ export async function handleSignal(
   signal: Signal,
   run: RunContext,
   origin: 'event' | 'manual',
-  options: Partial<Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves' | 'noLedgerNote' | 'onProgress'>> = {},
+  options: Partial<
+    Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves' | 'ignoreWindows' | 'noLedgerNote' | 'onProgress'>
+  > = {},
 ): Promise<Report> {
   if (signal.action === 'warn') {
     if (signal.warning === 'rotation-failed')
@@ -97,7 +102,16 @@ export async function handleSignal(
   if (result.unfinished && result.secretArn) {
     await continueWith(
       run,
-      { kind: 'continue-secret', secretArn: result.secretArn, origin, trigger: signal.trigger, bucket: result.bucket, hop: 1 },
+      {
+        kind: 'continue-secret',
+        secretArn: result.secretArn,
+        origin,
+        trigger: signal.trigger,
+        bucket: result.bucket,
+        hop: 1,
+        // The rest of a run that ignores windows ignores them too (a leaked credential).
+        ...(options.ignoreWindows ? { ignoreWindows: true as const } : {}),
+      },
       result.report,
     );
   }
@@ -125,9 +139,28 @@ async function continueSecret(ports: Ports, request: ContinueSecretRequest, run:
     ports,
     target,
     request.trigger,
-    reconcileOptions(run, request.origin, { hop: request.hop, ...(request.bucket ? { bucket: request.bucket } : {}) }),
+    reconcileOptions(run, request.origin, {
+      hop: request.hop,
+      ...(request.bucket ? { bucket: request.bucket } : {}),
+      ...(request.ignoreWindows ? { ignoreWindows: true } : {}),
+    }),
   );
   if (result.unfinished) await continueWith(run, { ...request, bucket: result.bucket, hop: request.hop + 1 }, result.report);
+  return result.report;
+}
+
+/** A wakeup's reconcile of its secret: a scheduled run of that one secret, continued like any other past its deadline. */
+async function wakeUp(ports: Ports, request: WakeupRequest, run: RunContext): Promise<Report> {
+  const target = parseTarget(request.secretArn);
+  if (!target) throw new MalformedEventError(`wakeup names "${request.secretArn}", which is not a secret or parameter ARN`);
+  const trigger = wakeupTrigger(request);
+  const result = await reconcile(ports, target, trigger, reconcileOptions(run, 'schedule'));
+  if (result.unfinished && result.secretArn)
+    await continueWith(
+      run,
+      { kind: 'continue-secret', secretArn: result.secretArn, origin: 'schedule', trigger, bucket: result.bucket, hop: 1 },
+      result.report,
+    );
   return result.report;
 }
 

@@ -15,6 +15,8 @@ export const DETAIL_TYPES = {
   rolloutHalted: 'Rollout Halted',
   rotationFailed: 'Secret Rotation Failed',
   scheduledForDeletion: 'Referenced Secret Scheduled For Deletion',
+  waitingForWindows: 'Services Waiting For Restart Window',
+  deadlineMissed: 'Restart Deadline Missed',
 } as const;
 
 export const RUN_COMPLETED = 'ECS Secret Redeploy Completed';
@@ -140,6 +142,31 @@ export function scheduledForDeletion(detail: {
   return { detailType: DETAIL_TYPES.scheduledForDeletion, detail };
 }
 
+/** A rollout started with consumers held outside their restart window: when each window opens, when each deadline falls. */
+export function waitingForWindows(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  services: Array<{ service: string; serviceName: string; opensAt?: string; deadline: string }>;
+  at: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.waitingForWindows, detail };
+}
+
+/**
+ * Consumers still run an older version past their restart deadline: an earlier wave or a halted
+ * rollout held them. Sent once per consumer and rollout.
+ */
+export function deadlineMissed(detail: {
+  secret: SecretIdentity;
+  versions: Record<string, string>;
+  rollout: string;
+  services: Array<{ service: string; serviceName: string; deadline: string; waitingFor: string; reason: string }>;
+  at: string;
+}): Notification {
+  return { detailType: DETAIL_TYPES.deadlineMissed, detail };
+}
+
 /** The event on the bus for a change of a rollout (of versions `key`) that a run recorded. */
 export function rolloutNotification(secret: SecretIdentity, key: string, announcement: Announcement): Notification {
   const common = { secret, versions: versionsOfKey(key), rollout: key };
@@ -157,8 +184,17 @@ export function rolloutNotification(secret: SecretIdentity, key: string, announc
       return rolloutCompleted({ ...common, services, waves, startedAt, completedAt: at });
     }
     case 'rollout-halted': {
-      const failed = announcement.failed.map(({ serviceArn, ...f }) => ({ service: serviceArn, ...f }));
+      const failed = byService(announcement.failed);
       return rolloutHalted({ ...common, wave: announcement.wave, failed, haltedAt: announcement.at });
     }
+    case 'waiting-for-windows':
+      return waitingForWindows({ ...common, services: byService(announcement.services), at: announcement.at });
+    case 'deadline-missed':
+      return deadlineMissed({ ...common, services: byService(announcement.services), at: announcement.at });
   }
+}
+
+/** The events name a service `service` (its ARN). */
+function byService<T extends { serviceArn: string }>(list: T[]): Array<Omit<T, 'serviceArn'> & { service: string }> {
+  return list.map(({ serviceArn, ...rest }) => ({ service: serviceArn, ...rest }));
 }

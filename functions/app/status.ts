@@ -22,6 +22,7 @@ import {
 } from '../domain/report/vocabulary';
 import { NO_DEADLINE } from '../domain/rollout/deadline';
 import type { Rollout } from '../domain/rollout/rollout';
+import { instant, type WindowFacts } from '../domain/windows/restart-policy';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { type CodeDeploymentStatus, codeDeploymentStatus, codeDeploymentsOf } from './codedeploy-deployments';
@@ -80,6 +81,8 @@ export interface ConsumerStatus {
   serviceDeployment?: ServiceDeploymentStatus;
   /** Live: the CodeDeploy deployment that brought `runs`, for a CODE_DEPLOY service (its id, status and waits). */
   codeDeployment?: CodeDeploymentStatus;
+  /** Live, when behind: what its restart window and deadline say (when it opens, when the deadline falls), and why it waits. */
+  window?: WindowFacts & { waits?: string };
 }
 
 export interface SecretStatus {
@@ -93,6 +96,8 @@ export interface SecretStatus {
   now: Partial<Record<Word, number>>;
   /** "5 services: 1 current, 3 deploying, 1 pinned; 0 tasks on older versions": the words of the rows, counted. */
   summary: string;
+  /** Live: the consumers held for their restart window, the soonest opening, the soonest deadline; and the waves they hold back. */
+  windows?: { waiting: number; opensAt?: string; deadline: string; holds: string[] };
   /** True when nothing is left to do or to wait for: every consumer's word is settled. */
   done: boolean;
 }
@@ -186,6 +191,7 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
       ...(service ? { strategy: service.deploymentController === 'CODE_DEPLOY' ? 'CODE_DEPLOY' : describeStrategy(service.strategy) } : {}),
       ...(deploymentRecords && record && !record.codeDeploy ? deploymentRecordStatus(deploymentRecords, record, service) : {}),
       ...byCodeDeploy,
+      ...windowOf(verdict),
     };
   });
   consumers.sort((a, b) => a.serviceName.localeCompare(b.serviceName));
@@ -194,6 +200,7 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
   const olderTasks = consumers.reduce((n, c) => n + (c.tasks?.onOlderVersions ?? 0), 0);
   const words = consumers.map((c) => c.now);
   const taskPart = options.live ? `; ${olderTasks} task(s) on older versions` : '';
+  const windows = windowsOf(consumers);
   const current = consumers.find((c) => c.current)?.current;
   const version = current ? describeVersions(current, secret.kind) : (versionOfStage(secret, 'AWSCURRENT') ?? 'none');
   return {
@@ -203,9 +210,41 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     standaloneTasks: standaloneTasks.length,
     counts,
     now: Object.fromEntries(countWords(words)),
-    summary: `${consumers.length} service(s) on ${version}: ${wordSummary(words) || 'none'}${taskPart}`,
+    summary: `${consumers.length} service(s) on ${version}: ${wordSummary(words, windows ? { window: windowNote(windows) } : {}) || 'none'}${taskPart}`,
+    ...(windows ? { windows } : {}),
     done: consumers.every((c) => WORDS[c.now].settled),
   };
+}
+
+/** What its restart window says of a consumer the plan judged: the row's facts, and its reason when it waits for it. */
+function windowOf(judged: Judged): { window?: WindowFacts & { waits?: string } } {
+  const row = judged.row;
+  if (!row?.window) return {};
+  return { window: { ...row.window, ...(row.outcome === 'waiting' && row.kind === 'window' ? { waits: row.reason ?? '' } : {}) } };
+}
+
+/**
+ * The consumers held for their restart window: how many, the soonest opening and deadline, and
+ * the waves behind them that wait (a wave whose services wait for their window holds the next).
+ */
+function windowsOf(consumers: ConsumerStatus[]): SecretStatus['windows'] {
+  const held = consumers.filter((c) => c.now === 'window' && c.window);
+  if (held.length === 0) return undefined;
+  const soonest = (values: Array<string | undefined>) => values.filter((v): v is string => v !== undefined).sort()[0];
+  const lowest = Math.min(...held.map((c) => c.wave ?? Number.POSITIVE_INFINITY));
+  const behind = consumers.filter((c) => c.now === 'waiting' && (c.wave ?? Number.NEGATIVE_INFINITY) > lowest);
+  const holds =
+    behind.length > 0
+      ? [`wave ${lowest} waits for a window, and the waves after it with it: ${behind.map((c) => c.serviceName).join(', ')}`]
+      : [];
+  const opensAt = soonest(held.map((c) => c.window?.opensAt));
+  return { waiting: held.length, ...(opensAt ? { opensAt } : {}), deadline: soonest(held.map((c) => c.window?.deadline)) as string, holds };
+}
+
+/** "(the first opens 2026-11-24T02:00Z; deadline 2026-11-24T14:00Z)" */
+export function windowNote(windows: NonNullable<SecretStatus['windows']>): string {
+  const opens = windows.opensAt ? `the first opens ${instant(new Date(windows.opensAt))}; ` : '';
+  return `(${opens}deadline ${instant(new Date(windows.deadline))})`;
 }
 
 /** How one consumer was judged: its word, and the plan's row where the plan judged it. */
@@ -234,7 +273,7 @@ async function planned(ports: Ports, secret: SecretState, found: Found): Promise
     scope: ctx.scope,
     deadline: NO_DEADLINE,
   };
-  const gathered = await gather(ports, secret, found, options, ctx, { groups: new DeploymentGroups(ports) });
+  const gathered = await gather(ports, secret, found, options, ctx, new DeploymentGroups(ports));
   const plan = planReconcile(gathered.snapshot, ctx);
   const rows = [...plan.rows, ...preview(plan, secret), ...plan.busy.map(busyRow)];
   return new Map(rows.map((row) => [row.service, { word: verdictWord(row), row }]));
@@ -278,6 +317,7 @@ function statusContext(ports: Ports): PlanContext {
     codeDeploy: ports.config.codeDeployRedeploys,
     defaultWave: ports.config.defaultWave,
     ...(ports.config.region ? { region: ports.config.region } : {}),
+    restart: { defaults: ports.config.restartDefaults, ignoreWindows: false },
   };
 }
 

@@ -3,7 +3,16 @@ import type { SecretsManagerRef } from '../domain/identity/arn';
 import { lastPathSegment } from '../domain/identity/arn';
 import { parseTarget, type Target } from '../domain/identity/target';
 import type { IndexEntry } from '../domain/index/entries';
-import { type Consumer, type Lookup, nameInArn, type UnresolvedReference, type UsageMap, type Use, usageMap } from '../domain/usage/usage';
+import {
+  type Consumer,
+  type Lookup,
+  nameInArn,
+  restartSummary,
+  type UnresolvedReference,
+  type UsageMap,
+  type Use,
+  usageMap,
+} from '../domain/usage/usage';
 import type { Ports } from '../ports/ports';
 import type { ScheduledTask, ScheduledTasks } from '../ports/schedules';
 import { mapWithConcurrency } from '../util/concurrency';
@@ -33,7 +42,7 @@ export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): P
   const notes: string[] = [];
   const unresolved: UnresolvedReference[] = [];
   const fromIndex = options.inventory === 'index' ? await indexedUses(ports, notes, unresolved) : undefined;
-  const listed = fromIndex ?? (await scannedUses(ports, unresolved, options.onProgress));
+  const listed = await withRestart(ports, fromIndex ?? (await scannedUses(ports, unresolved, options.onProgress)), notes);
   if (options.inventory === 'index' && !fromIndex) notes.push('the index was never built: consumers found by a live scan');
   const scheduled = await scheduledUses(ports, notes);
   const uses = [...listed, ...scheduled];
@@ -64,8 +73,8 @@ export async function buildUsageMap(ports: UsagePorts, options: UsageOptions): P
   );
 }
 
-/** A use before its secret is described; `secretArn` when the index already resolved it. */
-type Unresolved = Omit<Use, 'lookup'> & { secretArn?: string };
+/** A use before its secret is described; `secretArn` when the index already resolved it; a scanned service's tags. */
+type Unresolved = Omit<Use, 'lookup' | 'consumer'> & { consumer: Consumer & { tags?: Record<string, string> }; secretArn?: string };
 
 /** Consumers from the index; undefined when it was never built. */
 async function indexedUses(ports: UsagePorts, notes: string[], unresolved: UnresolvedReference[]): Promise<Unresolved[] | undefined> {
@@ -91,10 +100,43 @@ function indexedConsumer(entry: IndexEntry): Consumer {
   return { kind: entry.kind, name: entry.name, arn: entry.resourceArn, clusterArn: entry.clusterArn, taskDefinition: entry.taskDefinition };
 }
 
+/**
+ * The services' restart policies, from their tags: those a scan described already carry them; the
+ * others (the index keeps no tags) are described, ten at a time per cluster, once each.
+ */
+async function withRestart(ports: UsagePorts, uses: Unresolved[], notes: string[]): Promise<Unresolved[]> {
+  const services = [...new Map(uses.filter((u) => u.consumer.kind === 'service').map((u) => [u.consumer.arn, u.consumer])).values()];
+  const byCluster = new Map<string, string[]>();
+  for (const s of services) if (!s.tags) byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), s.arn]);
+  const described = (
+    await Promise.all(
+      [...byCluster].map(([cluster, arns]) =>
+        ports.ecs.describeServices(cluster, arns).catch((error: unknown) => {
+          notes.push(
+            `the services of ${lastPathSegment(cluster)} could not be described (${errorLine(error)}): their restart windows are not shown`,
+          );
+          return [];
+        }),
+      ),
+    )
+  ).flat();
+  const tagsOf = new Map([
+    ...services.flatMap((s) => (s.tags ? [[s.arn, s.tags] as const] : [])),
+    ...described.map((s) => [s.serviceArn, s.tags] as const),
+  ]);
+  return uses.map((use) => {
+    const tags = tagsOf.get(use.consumer.arn);
+    if (use.consumer.kind !== 'service' || !tags) return use;
+    const { tags: _, ...consumer } = use.consumer;
+    return { ...use, consumer: { ...consumer, restart: restartSummary(tags, ports.config.restartDefaults) } };
+  });
+}
+
 /** Consumers from a live scan of the account (or of the configured clusters). */
 async function scannedUses(ports: UsagePorts, unresolved: UnresolvedReference[], onProgress?: OnProgress): Promise<Unresolved[]> {
   const scan = await scanAccount(ports, onProgress);
-  const of = (consumer: Consumer) => (scan.references.get(consumer.taskDefinition) ?? []).map((reference) => ({ consumer, reference }));
+  const of = (consumer: Unresolved['consumer']) =>
+    (scan.references.get(consumer.taskDefinition) ?? []).map((reference) => ({ consumer, reference }));
   // References ECS cannot resolve as written (read with the others: no more calls), by reference.
   const users = new Map<string, string[]>();
   for (const consumer of [
@@ -113,7 +155,14 @@ async function scannedUses(ports: UsagePorts, unresolved: UnresolvedReference[],
   unresolved.push(...unusable.values());
   return [
     ...scan.services.flatMap((s) =>
-      of({ kind: 'service', name: s.serviceName, arn: s.serviceArn, clusterArn: s.clusterArn, taskDefinition: s.taskDefinition }),
+      of({
+        kind: 'service',
+        name: s.serviceName,
+        arn: s.serviceArn,
+        clusterArn: s.clusterArn,
+        taskDefinition: s.taskDefinition,
+        tags: s.tags,
+      }),
     ),
     ...scan.standaloneTasks.flatMap((t) =>
       of({

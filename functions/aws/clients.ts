@@ -67,6 +67,18 @@ export function clientSettings(config: Config, region = config.region) {
 }
 
 /** Credentials to use instead of the SDK's default chain (tests that act as several accounts). */
+/** A client built on its first use, with the settings (and the instrument) of every other: for clients few runs need. */
+export function lazyClient<C extends { middlewareStack: unknown }>(build: () => C, instrument?: Instrument): () => C {
+  let client: C | undefined;
+  return () => {
+    if (!client) {
+      client = build();
+      instrument?.(client);
+    }
+    return client;
+  };
+}
+
 export type Credentials = NonNullable<ConstructorParameters<typeof STSClient>[0]>['credentials'];
 
 /**

@@ -18,6 +18,7 @@ import { tableLedger } from './state-table/ledger';
 import { tableRebuildStore } from './state-table/rebuilds';
 import { tableRevisionCache } from './state-table/revisions';
 import type { Table } from './state-table/table';
+import { schedulerWakeups } from './wakeups';
 
 /** Options for {@link awsPorts}. */
 export interface ComposeOptions {
@@ -70,6 +71,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     clock: systemClock,
     log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),
     metrics: options.metrics ?? noMetrics,
+    ...(config.wakeups ? { wakeups: schedulerWakeups(config, config.wakeups, options.instrument) } : {}),
     accountId,
   };
 }

@@ -14,6 +14,9 @@ const UNITS: Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]> = 
   DriftFound: MetricUnit.Count,
   EventsRefused: MetricUnit.Count,
   SecondsFromChangeToDeploy: MetricUnit.Seconds,
+  WaitingForWindow: MetricUnit.Count,
+  OldestWindowWaitSeconds: MetricUnit.Seconds,
+  RestartDeadlinesMissed: MetricUnit.Count,
 };
 
 /** The service name of logs and metrics when POWERTOOLS_SERVICE_NAME is not set. */

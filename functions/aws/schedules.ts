@@ -3,7 +3,7 @@ import { GetScheduleCommand, paginateListSchedules, SchedulerClient } from '@aws
 import type { Config } from '../config';
 import type { ScheduledTask, ScheduledTasks } from '../ports/schedules';
 import { mapWithConcurrency } from '../util/concurrency';
-import { type AwsClients, clientSettings, type Instrument } from './clients';
+import { type AwsClients, clientSettings, type Instrument, lazyClient } from './clients';
 
 /** ListTargetsByRule and GetSchedule calls at once. */
 const CONCURRENCY = 4;
@@ -12,18 +12,11 @@ const CONCURRENCY = 4;
  * Scheduled ECS tasks from EventBridge rules (a target with EcsParameters, the rule's Arn being the
  * cluster: EventBridge API reference, Target) and from EventBridge Scheduler (a templated target
  * whose Arn is the cluster, with EcsParameters: Scheduler API reference, Target). Schedules with
- * a universal target (aws-sdk:ecs:runTask) are not read. Only the CLI builds this adapter, so the
- * Lambda bundles never carry the Scheduler client.
+ * a universal target (aws-sdk:ecs:runTask) are not read. Only the CLI builds this adapter (the
+ * Lambda functions use the Scheduler client only to create wakeups, aws/wakeups.ts).
  */
 export function awsScheduledTasks(config: Config, clients: Pick<AwsClients, 'events'>, instrument?: Instrument): ScheduledTasks {
-  let scheduler: SchedulerClient | undefined;
-  const schedulerClient = () => {
-    if (!scheduler) {
-      scheduler = new SchedulerClient(clientSettings(config));
-      instrument?.(scheduler);
-    }
-    return scheduler;
-  };
+  const schedulerClient = lazyClient(() => new SchedulerClient(clientSettings(config)), instrument);
   return {
     async fromRules() {
       const rules = await allPages(async (NextToken) => {

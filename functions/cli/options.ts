@@ -37,6 +37,8 @@ export const commandOption = {
   clusters: () => new Option('--clusters <names>', 'only these clusters, comma-separated names or ARNs (default: CLUSTERS, or all)'),
   concurrency: () => new Option('--concurrency <n>', 'UpdateService calls at once, 1 to 50 (default: MAX_CONCURRENCY, or 5)'),
   allWaves: () => new Option('--all-waves', 'redeploy every wave at once, halted or not: an emergency (default: one wave at a time)'),
+  ignoreWindows: () =>
+    new Option('--ignore-windows', 'redeploy now, whatever the restart windows: a leaked credential (default: each inside its window)'),
   noLedger: () =>
     new Option('--no-ledger', 'run without the state table: live scan, no exactly-once guard (said on stderr and in the report)'),
   noCodeDeploy: () =>

@@ -25,6 +25,7 @@ export const REDEPLOY_CALLS = [
   ...SIGNAL_CALLS,
   'ECS UpdateService (forceNewDeployment); DynamoDB PutItem, DeleteItem, BatchWriteItem; EventBridge PutEvents when EVENT_BUS_NAME is set',
   'for a CODE_DEPLOY service due (unless --no-codedeploy): CodeDeploy CreateDeployment; ListDeployments and BatchGetDeployments after a lost answer',
+  'EventBridge Scheduler CreateSchedule when a service waits for its restart window and WAKEUP_SCHEDULE_GROUP is set (the functions set it)',
 ];
 
 /** How plan, redeploy, reconcile and handle-event run what they were given. */
@@ -38,6 +39,8 @@ export interface SignalRun {
   allWaves?: boolean;
   /** Print every reason whole, wider than 80 columns (--wide). */
   wide?: boolean;
+  /** Whatever the restart windows (--ignore-windows). */
+  ignoreWindows?: boolean;
 }
 
 /** Runs one signal through the whole pipeline and prints its report; the exit code says whether a service failed. */
@@ -63,6 +66,7 @@ export async function signalReport(
   return handleSignal(ports, signal, cliRun(ctx, run.dryRun), origin, {
     force: run.force,
     allWaves: run.allWaves === true,
+    ignoreWindows: run.ignoreWindows === true,
     inventory: run.scan ? 'scan' : 'index',
     ...(signal.action === 'check' ? await ledgerChoice(ctx, run.ledger) : {}),
     onProgress: ctx.progress.update,

@@ -1,8 +1,9 @@
-import type { SecretStatus } from '../app/status';
+import { type SecretStatus, windowNote } from '../app/status';
 import { lastPathSegment } from '../domain/identity/arn';
 import { describeVersions } from '../domain/ledger/record';
 import { wordSummary } from '../domain/report/vocabulary';
 import { escapeControl } from '../domain/text';
+import { instant } from '../domain/windows/restart-policy';
 import { fitted, paint, plural, type Rendering, type Style, table, textLine } from './output';
 import { summaryColor, wordCell } from './words';
 
@@ -37,7 +38,7 @@ function formatCompactStatus(status: SecretStatus, style: Style): string {
       c.tasks ? `${c.tasks.running - c.tasks.onOlderVersions}/${c.tasks.running}` : '-',
     ]);
     lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'TASKS CUR/ALL'], rows, style));
-    lines.push(...strategyLines(status));
+    lines.push(...strategyLines(status), ...windowLines(status));
   }
   lines.push('', paint(style, summaryColor(status.consumers.map((c) => c.now)), compactSummary(status)));
   return `${lines.join('\n')}\n`;
@@ -45,7 +46,12 @@ function formatCompactStatus(status: SecretStatus, style: Style): string {
 
 /** The summary without the version (the secret line has it): the words of the rows, counted, and the tasks left behind. */
 function compactSummary(status: SecretStatus): string {
-  const words = wordSummary(status.consumers.map((c) => c.now)) || 'no consumers';
+  const notes = status.windows ? { window: windowNote(status.windows) } : {};
+  const words =
+    wordSummary(
+      status.consumers.map((c) => c.now),
+      notes,
+    ) || 'no consumers';
   const olderTasks = status.consumers.reduce((n, c) => n + (c.tasks?.onOlderVersions ?? 0), 0);
   const tasks = status.consumers.some((c) => c.tasks) ? [`${plural(olderTasks, 'task')} on older versions`] : [];
   return [words, ...tasks].join('; ');
@@ -96,7 +102,7 @@ function formatStatus(status: SecretStatus, style: Style): string {
       c.reason ?? '',
     ]);
     lines.push(...table(['SERVICE', 'CLUSTER', 'WAVE', 'NOW', 'RUNS', 'CURRENT', 'DEPLOYMENT', 'TASKS ON CURRENT', 'WHY'], rows, style));
-    lines.push(...strategyLines(status));
+    lines.push(...strategyLines(status), ...windowLines(status, true));
   }
   lines.push('', paint(style, summaryColor(status.consumers.map((c) => c.now)), status.summary));
   return `${lines.join('\n')}\n`;
@@ -174,6 +180,11 @@ function statusText(status: SecretStatus): string {
     ...status.consumers
       .flatMap((c) => (c.codeDeployment ? [{ c, cd: c.codeDeployment }] : []))
       .map(({ c, cd }) => textLine(['CODEDEPLOY', c.serviceName, cd.id, cd.status, cd.application, cd.group, cd.waitsEndAt, c.service])),
+    ...status.consumers
+      .filter((c) => c.window)
+      .map((c) =>
+        textLine(['WINDOW', c.serviceName, c.now, c.window?.opensAt, c.window?.deadline, c.window?.tag, c.window?.released, c.service]),
+      ),
     textLine(['SUMMARY', status.summary]),
   ].join('');
 }
@@ -183,4 +194,38 @@ function viaText(via: SecretStatus['consumers'][number]['via']): string {
   if (via === 'baseline') return '(since indexed)';
   if (via === 'first-sight') return '(first seen)';
   return '-';
+}
+
+const WINDOW_SAYS = {
+  waits: 'waits for its window',
+  never: 'no window opens: held until its deadline',
+  open: 'its window is open: the next reconcile redeploys it',
+  deadline: 'its deadline has passed: the next reconcile redeploys it',
+  ignored: 'windows ignored',
+} as const;
+
+/**
+ * Per consumer behind whose restart window has a say: what it waits for or what releases it,
+ * the window (as written, with its tag), when it opens and when the deadline falls, the tags that
+ * do not parse; then the waves it holds back. Each line within 80 columns, but with `wide`.
+ */
+function windowLines(status: SecretStatus, wide = false): string[] {
+  const shown = status.consumers.filter((c) => c.window);
+  if (shown.length === 0) return [];
+  const fit = (line: string) => (wide ? line : fitted(line, 80));
+  return [
+    '',
+    ...shown.flatMap((c) => {
+      const w = c.window as NonNullable<typeof c.window>;
+      const says = w.released ?? (w.opensAt ? 'waits' : 'never');
+      const when = [...(w.opensAt ? [`opens ${instant(new Date(w.opensAt))}`] : []), `deadline ${instant(new Date(w.deadline))}`];
+      return [
+        `${c.serviceName}: ${WINDOW_SAYS[says]}`,
+        ...(w.value ? [`  ${w.value} (${w.tag === 'default' ? "the stack's default" : w.tag})`] : []),
+        `  ${when.join('; ')}`,
+        ...(w.problems ?? []).map((p) => `  ${p}`),
+      ].map((line) => fit(escapeControl(line)));
+    }),
+    ...(status.windows?.holds ?? []).map((line) => fit(escapeControl(line))),
+  ];
 }

@@ -94,6 +94,9 @@ function usageText(map: UsageMap): string {
         textLine(['CONSUMER', s.arn, c.kind, c.name, c.clusterArn, c.taskDefinition, c.references.map(how).join(' / '), c.now]),
       ),
       ...s.attention.map((a) => textLine(['ATTENTION', s.arn, a.kind, a.message, a.consumers.join(',')])),
+      ...s.consumers
+        .filter((c) => c.restart && c.restart.windows.length > 0)
+        .map((c) => textLine(['RESTART', s.arn, c.name, c.restart?.windows.join('; '), `${c.restart?.deadlineMinutes}m`])),
     ]),
     ...map.unresolved.map((u) => textLine(['UNRESOLVED', u.reference, u.reason, u.consumers.join(',')])),
     ...map.notes.map((n) => textLine(['NOTE', n])),

@@ -1,6 +1,7 @@
 /**
  * The CloudWatch metrics this service emits (namespace `ecs-secret-redeploy`), for the dashboard
- * and the alarms. Each name has one unit: a count, except SecondsFromChangeToDeploy (seconds).
+ * and the alarms. Each name has one unit: a count, except SecondsFromChangeToDeploy and
+ * OldestWindowWaitSeconds (seconds).
  */
 export type MetricName =
   /** A service got its new deployment. */
@@ -16,7 +17,13 @@ export type MetricName =
   /** Services a scheduled reconcile found behind with no run on them: missed or failed events. */
   | 'DriftFound'
   /** From the change (its event's time, else the secret's last change) to the service's new deployment. */
-  | 'SecondsFromChangeToDeploy';
+  | 'SecondsFromChangeToDeploy'
+  /** Consumers a run holds outside their restart window (per secret reconciled). */
+  | 'WaitingForWindow'
+  /** Of the consumers a run holds for their window: seconds since the change they wait for. */
+  | 'OldestWindowWaitSeconds'
+  /** Consumers found behind past their restart deadline, still waiting (an earlier wave, a halted rollout). */
+  | 'RestartDeadlinesMissed';
 
 export interface Metrics {
   add(name: MetricName, value: number): void;

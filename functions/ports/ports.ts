@@ -12,6 +12,7 @@ import type { Notifier } from './notifier';
 import type { RebuildStore } from './rebuild-store';
 import type { RevisionCache } from './revision-cache';
 import type { SecretStore } from './secrets';
+import type { Wakeups } from './wakeups';
 
 /**
  * Everything a use case may touch. `aws/compose.ts` builds it from AWS clients; tests build it
@@ -36,6 +37,8 @@ export interface Ports {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** One-time reconciles when held consumers may go; absent where none can be made (then the scheduled reconcile catches them). */
+  wakeups?: Wakeups;
   /** The account whose services are managed (resolved once, then cached). */
   accountId(): Promise<string>;
 }

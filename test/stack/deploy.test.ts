@@ -348,10 +348,10 @@ it('creates the dead-letter queue', async () => {
   expect(attributes?.MessageRetentionPeriod).toBe('1209600');
 });
 
-it('alarms: one per function on Errors, one on the dead-letter queue depth, three on our metrics, watching what was deployed', async () => {
+it('alarms: one per function on Errors, one on the dead-letter queue depth, four on our metrics, watching what was deployed', async () => {
   const template = packaged.updateTemplate;
   const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
-  expect(alarms).toHaveLength(7);
+  expect(alarms).toHaveLength(8);
   const alarmNames = alarms.map(([, a]) => String(a.Properties?.AlarmName));
   const existing = ((await cloudwatch('DescribeAlarms', { AlarmNames: alarmNames })).MetricAlarms as Json[]) ?? [];
   if (existing.length === 0) {
@@ -376,7 +376,7 @@ it('alarms: one per function on Errors, one on the dead-letter queue depth, thre
       await expect(clients.lambda.send(new GetFunctionCommand({ FunctionName: dimension.Value }))).resolves.toBeDefined();
     } else if (alarm.Namespace === env?.POWERTOOLS_METRICS_NAMESPACE) {
       // Our metrics: the dimension Powertools gives them is the functions' POWERTOOLS_SERVICE_NAME.
-      expect(['RedeployFailed', 'RolloutHalted', 'DriftFound']).toContain(alarm.MetricName);
+      expect(['RedeployFailed', 'RolloutHalted', 'DriftFound', 'RestartDeadlinesMissed']).toContain(alarm.MetricName);
       expect(dimension).toEqual({ Name: 'service', Value: env?.POWERTOOLS_SERVICE_NAME });
     } else {
       expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' });

@@ -32,6 +32,8 @@ const EVERY_ROLE = {
 const FUNCTION_ROLES = ['OnSecretChangeRole', 'RedeploySecretRole', 'RefreshIndexRole'];
 const REDEPLOYING = ['OnSecretChangeRole', 'RedeploySecretRole'];
 const EVENTBRIDGE_ROLES = ['ForwardSecretEventsRole', 'ForwardToCentralBusRole'];
+/** The role EventBridge Scheduler runs the one-time reconciles as (infra/iam.yml WakeupRole): nothing decrypted at all. */
+const SCHEDULER_ROLES = ['WakeupRole'];
 
 let packaged: Cfn;
 let owner: Cfn;
@@ -149,7 +151,7 @@ function updateServiceGaps(resources: Template['Resources'], managed: string[], 
 
 describe('never a value: an explicit Deny in every role, whatever else grants it', () => {
   it('covers every role the stack can create, and both roles of the owner account', () => {
-    expect(rolesOf(stack())).toEqual([...FUNCTION_ROLES, ...EVENTBRIDGE_ROLES].sort());
+    expect(rolesOf(stack())).toEqual([...FUNCTION_ROLES, ...EVENTBRIDGE_ROLES, ...SCHEDULER_ROLES].sort());
     expect(rolesOf(ownerStack())).toEqual(['ReadRole', 'SendRole']);
   });
 
@@ -186,6 +188,12 @@ describe('never a value: an explicit Deny in every role, whatever else grants it
         events: 'allowed',
         dynamodb: 'explicitly denied',
       });
+    }
+    for (const roleId of SCHEDULER_ROLES) {
+      const statements = [...permissions(resources, roleId), GRANTED_EVERYTHING];
+      expect(['dynamodb', 'lambda', 'events', 'scheduler'].map((s) => decide(statements, via(s)))).toEqual(
+        Array(4).fill('explicitly denied'),
+      );
     }
     const read = [...permissions(ownerStack(), 'ReadRole'), GRANTED_EVERYTHING];
     expect(['dynamodb', 'lambda', 'events', 'secretsmanager'].map((s) => decide(read, via(s)))).toEqual(Array(4).fill('explicitly denied'));

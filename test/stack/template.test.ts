@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MAX_BUNDLE_BYTES } from '../../bench/lib/targets';
 import {
   asArray,
   deployedAs,
@@ -90,6 +91,9 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'events:PutEvents',
     'sqs:SendMessage',
     'dynamodb:Scan',
+    // One-time reconciles of held consumers (infra/wakeups.yml), run by Scheduler as WakeupRole.
+    'scheduler:CreateSchedule',
+    'iam:PassRole',
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
     'sts:AssumeRole',
     ...TABLE_KEY_ACTIONS,
@@ -119,6 +123,8 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'lambda:InvokeFunction',
     'events:PutEvents',
     'sqs:SendMessage',
+    'scheduler:CreateSchedule',
+    'iam:PassRole',
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
     'sts:AssumeRole',
     ...TABLE_KEY_ACTIONS,
@@ -206,7 +212,7 @@ describe('IAM: least privilege', () => {
       resourcesOfType(template, 'AWS::IAM::Role')
         .map(([id]) => id)
         .sort(),
-    ).toEqual([...Object.values(FUNCTIONS).map((f) => f.role), 'ForwardToCentralBusRole', 'ForwardSecretEventsRole'].sort());
+    ).toEqual([...Object.values(FUNCTIONS).map((f) => f.role), 'ForwardToCentralBusRole', 'ForwardSecretEventsRole', 'WakeupRole'].sort());
     expect(template.Resources.ForwardToCentralBusRole.Condition).toBe('ForwardToCentralBus');
     expect(template.Resources.ForwardSecretEventsRole.Condition).toBe('ForwardSecretEvents');
     expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
@@ -276,10 +282,78 @@ describe('IAM: least privilege', () => {
     };
     expect(byAction('OnSecretChangeRole', 'lambda:InvokeFunction')).toEqual([reconciler]);
     expect(byAction('RedeploySecretRole', 'lambda:InvokeFunction')).toEqual([reconciler]);
+    // Wakeups: schedules in this stack's group only, run as WakeupRole, handed to Scheduler only.
+    const group = 'ecs-secret-redeploy-ci-wakeups';
+    for (const role of ['OnSecretChangeRole', 'RedeploySecretRole']) {
+      expect(byAction(role, 'scheduler:CreateSchedule')).toEqual([
+        { 'Fn::Sub': `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/${group}/*` },
+      ]);
+      expect(byAction(role, 'iam:PassRole')).toEqual([{ 'Fn::GetAtt': ['WakeupRole', 'Arn'] }]);
+      const pass = policyStatements({ Resources: { [role]: template.Resources[role] } }).find((s) =>
+        asArray(s.statement.Action as string | string[]).includes('iam:PassRole'),
+      );
+      expect(pass?.statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    }
+    expect(byAction('RefreshIndexRole', 'scheduler:CreateSchedule')).toEqual([]);
     // A rebuild near its deadline continues in refresh-index itself, and only there.
     expect(byAction('RefreshIndexRole', 'lambda:InvokeFunction')).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ecs-secret-redeploy-ci-refresh-index' },
     ]);
+  });
+});
+
+describe('wakeups (infra/wakeups.yml)', () => {
+  it('a schedule group of their own; a role only Scheduler may assume, for that group of this account, that may only invoke the reconciler', () => {
+    expect(template.Resources.WakeupScheduleGroup).toEqual({
+      Type: 'AWS::Scheduler::ScheduleGroup',
+      Properties: { Name: 'ecs-secret-redeploy-ci-wakeups' },
+    });
+    const role = template.Resources.WakeupRole;
+    const all = policyStatements({ Resources: { WakeupRole: role } });
+    const trust = all.filter((s) => s.where.includes('AssumeRolePolicyDocument')).map((s) => s.statement);
+    expect(trust).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: {
+            'aws:SourceArn': {
+              'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule-group/ecs-secret-redeploy-ci-wakeups',
+            },
+          },
+        },
+      },
+    ]);
+    const granted = all
+      .filter((s) => !s.where.includes('AssumeRolePolicyDocument') && s.statement.Effect === 'Allow')
+      .map((s) => s.statement);
+    expect(granted).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: {
+          'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ecs-secret-redeploy-ci-on-secret-change',
+        },
+      }),
+    ]);
+    // Not under the functions' path, which the owner accounts' read role trusts.
+    expect(role.Properties?.Path).toBeUndefined();
+  });
+
+  it('the functions that reconcile are told the group, the role and the reconciler to invoke; refresh-index is not', () => {
+    const wakeups = {
+      WAKEUP_SCHEDULE_GROUP: 'ecs-secret-redeploy-ci-wakeups',
+      WAKEUP_ROLE_ARN: { 'Fn::GetAtt': ['WakeupRole', 'Arn'] },
+      WAKEUP_TARGET_ARN: {
+        'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ecs-secret-redeploy-ci-on-secret-change',
+      },
+    };
+    const env = (id: FunctionId) => (template.Resources[id].Properties?.Environment as { Variables: Json } | undefined)?.Variables;
+    expect(env('OnSecretChangeLambdaFunction')).toMatchObject(wakeups);
+    expect(env('RedeploySecretLambdaFunction')).toMatchObject(wakeups);
+    expect(env('RefreshIndexLambdaFunction')).not.toHaveProperty('WAKEUP_SCHEDULE_GROUP');
   });
 });
 
@@ -289,7 +363,13 @@ describe('functions', () => {
     expect(props.Runtime).toBe('nodejs22.x');
     expect(props.Handler).toBe(`functions/handlers/${FUNCTIONS[functionId].handler}.handler`);
     expect(props.FunctionName).toBe(`ecs-secret-redeploy-ci-${FUNCTIONS[functionId].handler}`);
-    expect((props.Environment as { Variables: Json }).Variables).toEqual({
+    const {
+      WAKEUP_SCHEDULE_GROUP: _g,
+      WAKEUP_ROLE_ARN: _r,
+      WAKEUP_TARGET_ARN: _t,
+      ...variables
+    } = (props.Environment as { Variables: Json }).Variables;
+    expect(variables).toEqual({
       STATE_TABLE: { Ref: 'StateTable' },
       // The template parameters the roles follow (infra/iam.yml), so that both always agree.
       CLUSTERS: { Ref: 'Clusters' },
@@ -308,6 +388,9 @@ describe('functions', () => {
       DEPLOYMENT_TIMEOUT_MINUTES: '60',
       CLAIM_LEASE_SECONDS: '60',
       DEADLINE_MARGIN_SECONDS: '10',
+      // Restart windows: no default window, a day's deadline.
+      DEFAULT_RESTART_WINDOW: '',
+      DEFAULT_RESTART_DEADLINE: '24h',
       // Other accounts whose secrets are managed (none by default), and their read role's name.
       SECRET_OWNERS: { Ref: 'SecretOwners' },
       OWNER_READ_ROLE: { Ref: 'OwnerReadRole' },
@@ -355,12 +438,11 @@ describe('functions', () => {
     for (const [, g] of groups) expect(g.Properties?.RetentionInDays).toBe(30);
   });
 
-  // 900 KB since CodeDeploy's client (for CODE_DEPLOY services) joined the bundles: it adds 56 KB (docs/deploy.md "Bundling").
-  it('each bundle stays under 900 KB', () => {
+  it(`each bundle stays under ${MAX_BUNDLE_BYTES / 1024} KB`, () => {
     for (const { zip, handler } of Object.values(FUNCTIONS)) {
       const size = bundledSize(path.join(packaged.dir, zip), `functions/handlers/${handler}.js`);
       expect(size).toBeGreaterThan(10_000);
-      expect(size).toBeLessThan(900 * 1024);
+      expect(size).toBeLessThan(MAX_BUNDLE_BYTES);
     }
   });
 });
@@ -497,9 +579,9 @@ describe('state table, queue, alarms', () => {
     expect(template.Resources.DeadLetterQueue.Properties).toMatchObject({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
   });
 
-  it('one Errors alarm per function, one on the dead-letter queue depth, three on our metrics, all notifying the alarm topic', () => {
+  it('one Errors alarm per function, one on the dead-letter queue depth, four on our metrics, all notifying the alarm topic', () => {
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const functionId of Object.keys(FUNCTIONS)) {
       const alarm = alarms.find(
         (a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: functionId } }]),
@@ -533,6 +615,8 @@ describe('state table, queue, alarms', () => {
     ['RolloutHalted', 'ecs-secret-redeploy-ci-rollout-halted', 300],
     // Emitted by the scheduled reconcile only: summed over its period (rate(30 minutes)), see infra/alarms.yml.
     ['DriftFound', 'ecs-secret-redeploy-ci-drift-found', 1800],
+    // Counted by every reconcile that finds a deadline missed: summed over the schedule's period too.
+    ['RestartDeadlinesMissed', 'ecs-secret-redeploy-ci-restart-deadline-missed', 1800],
   ])('alarms on %s > 0 (%s, Sum over %i s), in our namespace with the service dimension', (metric, name, period) => {
     expect(emittedMetricNames()).toContain(metric);
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
@@ -782,9 +866,11 @@ describe('dashboard', () => {
     expect(dashboard.Properties?.DashboardName).toBe('ecs-secret-redeploy-ci');
     const widgets = body().widgets;
     expect(widgets.length).toBeGreaterThan(5);
+    // 5 minutes, but for the restart windows' waits: per 30 minutes, in which the scheduled reconcile counts each once.
+    const waits = (w: { properties: Json }) => JSON.stringify(w.properties.metrics).match(/WaitingForWindow|OldestWindowWaitSeconds/);
     for (const w of widgets.filter((w) => w.type === 'metric')) {
       expect(w.properties.region).toBe('eu-west-1');
-      expect(w.properties.period).toBe(300);
+      expect(w.properties.period).toBe(waits(w) ? 1800 : 300);
     }
     // The region comes from Fn::Sub, never written literally (the StackSet runs it in every region).
     expect(JSON.stringify(dashboard)).not.toContain('eu-west-1');
@@ -794,8 +880,10 @@ describe('dashboard', () => {
     const own = metrics().filter((m) => m.namespace === METRICS_NAMESPACE);
     expect([...new Set(own.map((m) => m.name))].sort()).toEqual(emittedMetricNames().sort());
     for (const m of own) expect(m.dimensions).toEqual([SERVICE_DIMENSION.Name, SERVICE_DIMENSION.Value]);
-    // Counts as a Sum per 5 minutes; the delay from change to deployment as p50, p90 and maximum.
-    for (const m of own.filter((m) => m.name !== 'SecondsFromChangeToDeploy')) expect(m.stat).toBe('Sum');
+    // Counts as a Sum; the delay from change to deployment as p50, p90 and maximum; the oldest wait as a maximum.
+    const seconds = ['SecondsFromChangeToDeploy', 'OldestWindowWaitSeconds'];
+    for (const m of own.filter((m) => !seconds.includes(m.name))) expect(m.stat).toBe('Sum');
+    expect(own.filter((m) => m.name === 'OldestWindowWaitSeconds').map((m) => m.stat)).toEqual(['Maximum']);
     expect(own.filter((m) => m.name === 'SecondsFromChangeToDeploy').map((m) => m.stat)).toEqual(['p50', 'p90', 'Maximum']);
   });
 

@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       metricsNamespace: 'ecs-secret-redeploy',
       secretOwners: { kind: 'accounts', accounts: [] },
       ownerReadRole: 'ecs-secret-redeploy-owner-read',
+      restartDefaults: { windows: [], deadlineMinutes: 1440 },
+      wakeups: undefined,
     });
     expect(DEFAULT_STATE_TABLE).toBe('ecs-secret-redeploy');
   });
@@ -54,6 +56,11 @@ describe('loadConfig', () => {
       POWERTOOLS_METRICS_NAMESPACE: 'acme/redeploys',
       SECRET_OWNERS: '111111111111, 444444444444',
       OWNER_READ_ROLE: 'acme-secret-reader',
+      DEFAULT_RESTART_WINDOW: 'Mon-Fri 02:00-04:00 Europe/Berlin; Sat 10:00-12:00 UTC',
+      DEFAULT_RESTART_DEADLINE: '7d',
+      WAKEUP_SCHEDULE_GROUP: 'ecs-secret-redeploy-prod-wakeups',
+      WAKEUP_ROLE_ARN: 'arn:aws:iam::111122223333:role/ecs-secret-redeploy/wakeups',
+      WAKEUP_TARGET_ARN: 'arn:aws:lambda:eu-central-1:111122223333:function:ecs-secret-redeploy-prod-on-secret-change',
     });
     expect(config).toEqual({
       region: 'eu-central-1',
@@ -78,7 +85,34 @@ describe('loadConfig', () => {
       metricsNamespace: 'acme/redeploys',
       secretOwners: { kind: 'accounts', accounts: ['111111111111', '444444444444'] },
       ownerReadRole: 'acme-secret-reader',
+      restartDefaults: {
+        windows: [
+          { text: 'Mon-Fri 02:00-04:00 Europe/Berlin', days: [1, 2, 3, 4, 5], opens: 120, closes: 240, zone: 'Europe/Berlin' },
+          { text: 'Sat 10:00-12:00 UTC', days: [6], opens: 600, closes: 720, zone: 'UTC' },
+        ],
+        deadlineMinutes: 10080,
+      },
+      wakeups: {
+        group: 'ecs-secret-redeploy-prod-wakeups',
+        roleArn: 'arn:aws:iam::111122223333:role/ecs-secret-redeploy/wakeups',
+        functionArn: 'arn:aws:lambda:eu-central-1:111122223333:function:ecs-secret-redeploy-prod-on-secret-change',
+      },
     });
+  });
+
+  it('refuses a default window or deadline that does not parse, and wakeup settings that come apart', () => {
+    expect(() => loadConfig({ DEFAULT_RESTART_WINDOW: 'nights 02:00-04:00 UTC' })).toThrow(
+      /DEFAULT_RESTART_WINDOW "nights 02:00-04:00 UTC" does not parse: "nights" is not daily/,
+    );
+    expect(() => loadConfig({ DEFAULT_RESTART_DEADLINE: 'a week' })).toThrow(/DEFAULT_RESTART_DEADLINE "a week" is not a duration/);
+    expect(() => loadConfig({ WAKEUP_SCHEDULE_GROUP: 'wakeups' })).toThrow(/go together: set all three or none/);
+    expect(() =>
+      loadConfig({
+        WAKEUP_SCHEDULE_GROUP: 'wakeups',
+        WAKEUP_ROLE_ARN: 'role',
+        WAKEUP_TARGET_ARN: 'arn:aws:lambda:eu-west-1:111122223333:function:f',
+      }),
+    ).toThrow(/WAKEUP_ROLE_ARN must be an IAM role ARN/);
   });
 
   it('reads the allowed secret owners: account ids, or the organization; refuses anything else', () => {

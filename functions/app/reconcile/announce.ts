@@ -8,6 +8,7 @@ import type { MetricName } from '../../ports/metrics';
 import type { Ports } from '../../ports/ports';
 import { chatSecret, postToChat } from '../chat';
 import { rolloutNotification, runNotifications, serviceRedeployed } from '../notifications';
+import { restartMetrics } from '../restart-metrics';
 
 /** What a run did to its secret's rollout: its key, the rollout as it stands, the changes it recorded. */
 export interface RolloutOutcome {
@@ -22,6 +23,9 @@ const ROLLOUT_METRICS: Record<Announcement['kind'], MetricName | undefined> = {
   'wave-done': undefined,
   'rollout-halted': 'RolloutHalted',
   'rollout-completed': 'RolloutCompleted',
+  // Deadlines missed are counted at every run that sees one (restartMetrics), for the alarm.
+  'waiting-for-windows': undefined,
+  'deadline-missed': undefined,
 };
 
 /**
@@ -68,4 +72,6 @@ export async function announce(ports: Ports, report: Report, outcome: RolloutOut
     const metric = ROLLOUT_METRICS[a.kind];
     if (metric) ports.metrics.add(metric, 1);
   }
+  const since = outcome.rollout?.changedAt ?? outcome.rollout?.startedAt;
+  restartMetrics(ports.metrics, report, since ? Date.parse(since) : undefined, now);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorLine } from '../../domain/errors';
 import type { SecretRecord } from '../../domain/ledger/record';
-import { type Announcement, groupOfTarget, preview, type ReconcilePlan, reportRow } from '../../domain/plan/reconcile-plan';
+import { type Announcement, preview, type ReconcilePlan, redeployExtra, reportRow } from '../../domain/plan/reconcile-plan';
 import type { SecretState } from '../../domain/plan/secret-state';
 import type { ServiceReport } from '../../domain/report/report';
 import type { Ports } from '../../ports/ports';
@@ -9,6 +9,7 @@ import { mapWithConcurrency } from '../../util/concurrency';
 import { commitRecord, commitSecret } from '../compare-and-set';
 import { applyReindex } from '../index-writes';
 import type { Redeployer } from '../redeploy';
+import { scheduleWakeups } from '../wakeups';
 import type { Gathered } from './gather';
 import type { ReconcileOptions } from './options';
 
@@ -21,6 +22,8 @@ export interface Applied {
   unfinished: boolean;
   /** The rollout's changes this run recorded, to announce. */
   announced: Announcement[];
+  /** What could not be done and only costs time (a wakeup not scheduled). */
+  warnings: string[];
 }
 
 /** Carries plans out: for real, or, in a dry run, as a preview that changes nothing. */
@@ -35,7 +38,13 @@ export interface Executor {
 /** A dry run: the plan's redeploys as the rows they would be, nothing written, nothing sent. */
 export function previewer(secret: SecretState): Executor {
   return {
-    apply: async (plan) => ({ rows: [...plan.rows, ...preview(plan, secret)], busy: plan.busy, unfinished: false, announced: [] }),
+    apply: async (plan) => ({
+      rows: [...plan.rows, ...preview(plan, secret)],
+      busy: plan.busy,
+      unfinished: false,
+      announced: [],
+      warnings: [],
+    }),
     waits: false,
     announces: false,
   };
@@ -60,7 +69,8 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
       });
       await mapWithConcurrency(plan.reindex, 4, (reindex) => applyReindex(ports, reindex));
       const recorded = plan.change ? await recordRollout(ports, secret, gathered.secretRow, plan.change.next) : false;
-      const announced = recorded && plan.change?.announce ? [plan.change.announce] : [];
+      const announced = (recorded && plan.change?.announce) || [];
+      const warnings = await scheduleWakeups(ports, plan.wakeups);
 
       const others = options.useLedger && plan.redeploys.length > 0 ? await redeployer.readOthers(secret.arn, plan.redeploys) : new Map();
       const onDone = (done: number) => options.onProgress?.({ phase: 'redeploy', done, total: plan.redeploys.length });
@@ -70,16 +80,10 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
           ? await redeployer.redeploy(redeploy, secret.arn, others.get(redeploy.service.serviceArn))
           : await redeployer.redeployUnguarded(redeploy, secret.arn),
       }));
-      const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced };
+      const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced, warnings };
       for (const { redeploy, result } of results) {
-        const { consumer, desired, record, slot } = redeploy;
-        const group = redeploy.via === 'codedeploy' ? groupOfTarget(redeploy.codeDeploy) : undefined;
-        const extra = {
-          desired,
-          ...(record ? { record } : {}),
-          ...(slot ? { wave: slot.wave } : {}),
-          ...(group ? { codeDeploy: group } : {}),
-        };
+        const { consumer, slot } = redeploy;
+        const extra = redeployExtra(redeploy);
         if (result.outcome === 'busy') applied.busy.push({ consumer, until: result.until, ...(slot ? { wave: slot.wave } : {}) });
         else if (result.outcome === 'group-busy')
           applied.rows.push(reportRow(consumer, { outcome: 'waiting', kind: 'group' }, result.reason, extra));
@@ -90,8 +94,7 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
           applied.rows.push(reportRow(consumer, { outcome: 'skipped', kind: 'up-to-date' }, result.reason, extra));
         else {
           const deploymentId = result.outcome === 'redeployed' ? result.deploymentId : undefined;
-          const made = deploymentId ? { deploymentId, ...(group ? { codeDeploy: { ...group, deploymentId } } : {}) } : {};
-          applied.rows.push(reportRow(consumer, { outcome: result.outcome }, result.reason, { ...extra, ...made }));
+          applied.rows.push(reportRow(consumer, { outcome: result.outcome }, result.reason, redeployExtra(redeploy, deploymentId)));
         }
       }
       return applied;

@@ -37,9 +37,8 @@ export interface Gathered {
  * live state of the consumers the ledger alone does not decide (DescribeServices, ten at a time
  * per cluster), the references of a task definition that the index did not know a consumer
  * runs, the versions' creation times when a consumer is first seen, and on the schedule how this
- * rollout's deployments stand (the fallback for missed ECS events); the CodeDeploy groups of
- * CODE_DEPLOY services looked at (`groups`). `only`: the consumers to judge (a later pass looks
- * again at those another run's claim held).
+ * rollout's deployments stand (the fallback for missed ECS events), CODE_DEPLOY services' groups.
+ * `only`: the consumers to judge (a later pass looks again at those another run's claim held).
  */
 export async function gather(
   ports: Ports,
@@ -47,9 +46,9 @@ export async function gather(
   found: Found,
   options: ReconcileOptions,
   ctx: PlanContext,
-  pass: { only?: Set<string>; groups: DeploymentGroups },
+  groups: DeploymentGroups,
+  only?: Set<string>,
 ): Promise<Gathered> {
-  const { only } = pass;
   const ledger = only ? await ports.ledger.records(secret.arn) : found.ledger;
   const read = options.useLedger ? ledger.services : [];
   const rollout = options.resuming ?? ledger.secret?.rollout;
@@ -70,14 +69,14 @@ export async function gather(
   const current = new Map(
     await mapWithConcurrency(moved, 4, async (live) => [live.serviceArn, await currentReferences(ports, live, secret, options)] as const),
   );
-  const groupOf = await pass.groups.ofServices(ctx.codeDeploy ? look.map((c) => liveOf.get(c.serviceArn)) : [], recordOf);
+  const groupOf = await groups.ofServices(ctx.codeDeploy !== false ? look.map((c) => liveOf.get(c.serviceArn)) : [], recordOf);
   const seen = judged.map((consumer): Seen => {
     const record = recordOf.get(consumer.serviceArn);
     const live = liveOf.get(consumer.serviceArn);
     const now = current.get(consumer.serviceArn);
     const group = groupOf.get(consumer.serviceArn);
-    const extra = { ...(now ? { current: now } : {}), ...(group ? { group } : {}) };
-    return { consumer, ...(record ? { record } : {}), ...(live ? { live } : {}), ...extra };
+    const more = group ? { group } : {};
+    return { consumer, ...(record ? { record } : {}), ...(live ? { live } : {}), ...(now ? { current: now } : {}), ...more };
   });
   const atFirstSight = (s: Seen) => !s.record && s.live !== undefined && s.live !== 'gone' && s.live.status !== 'INACTIVE';
   const evidence =

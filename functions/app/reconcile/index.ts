@@ -55,6 +55,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     defaultWave: ports.config.defaultWave,
     ...(ports.config.region ? { region: ports.config.region } : {}),
     codeDeploy: ports.config.codeDeployRedeploys,
+    restart: { defaults: ports.config.restartDefaults, ignoreWindows: options.ignoreWindows === true },
   });
 
   const rows: ServiceReport[] = [];
@@ -65,12 +66,12 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
   let only: Set<string> | undefined;
   for (;;) {
     const ctx = contextNow();
-    const gathered = await gather(ports, secret, found, options, ctx, { ...(only ? { only } : {}), groups: redeployer.groups });
+    const gathered = await gather(ports, secret, found, options, ctx, redeployer.groups, only);
     const plan = planReconcile(gathered.snapshot, ctx);
     const applied = await executor.apply(plan, gathered);
     rows.push(...applied.rows);
     for (const arn of plan.drift) drift.add(arn);
-    warnings.push(...plan.warnings);
+    warnings.push(...plan.warnings, ...applied.warnings);
     Object.assign(outcome, { key: plan.key, ...(plan.rollout ? { rollout: plan.rollout } : {}) });
     outcome.announced.push(...applied.announced);
     unfinished ||= applied.unfinished;

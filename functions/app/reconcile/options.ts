@@ -27,6 +27,8 @@ export interface ReconcileOptions {
   deadline: Deadline;
   /** Release every wave at once (a manual emergency), halted or not. */
   allWaves?: boolean;
+  /** Redeploy every consumer behind now, whatever its restart window (`--ignore-windows`: a leaked credential). */
+  ignoreWindows?: boolean;
   /** The UpdateService bucket handed over by the run this one continues. */
   bucket?: BucketState;
   /** The UpdateService bucket this process's runs share (RunContext.updateBucket). */

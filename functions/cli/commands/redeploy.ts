@@ -8,6 +8,7 @@ interface RedeployOptions {
   dryRun?: boolean;
   force?: boolean;
   allWaves?: boolean;
+  ignoreWindows?: boolean;
   scan?: boolean;
   ledger: boolean;
   wide?: boolean;
@@ -23,12 +24,15 @@ export const redeployCommand: CliCommand = {
           'current version and runs an older one, once per version: the ledger in the state table skips services already ' +
           'redeployed for it. Services go in waves (tag ecs-secret-redeploy:wave, lower first): a wave starts once every ' +
           'deployment of the waves before it completed, and the others wait (outcome "waiting"); --all-waves skips that. ' +
+          'A service with a restart window (tag ecs-secret-redeploy:window) waits for it, never past its deadline ' +
+          '(tag ecs-secret-redeploy:deadline); --ignore-windows redeploys now, for a leaked credential. ' +
           'The same path as the redeploy-secret Lambda function.',
       )
       .argument('<SECRET>', SECRET_ARGUMENT)
       .addOption(commandOption.dryRun())
       .addOption(commandOption.force())
       .addOption(commandOption.allWaves())
+      .addOption(commandOption.ignoreWindows())
       .addOption(commandOption.scan())
       .addOption(commandOption.clusters())
       .addOption(commandOption.noCodeDeploy())
@@ -42,6 +46,7 @@ export const redeployCommand: CliCommand = {
             dryRun: options.dryRun === true,
             force: options.force === true,
             allWaves: options.allWaves === true,
+            ignoreWindows: options.ignoreWindows === true,
             scan: options.scan === true,
             ledger: options.ledger,
             wide: options.wide === true,

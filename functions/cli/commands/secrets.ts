@@ -32,6 +32,7 @@ export const secretsCommand: CliCommand = {
           'DynamoDB DescribeTable, GetItem, Scan (the index); with --scan or without an index instead: ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition',
           'EventBridge ListRules, ListTargetsByRule; EventBridge Scheduler ListSchedules, GetSchedule; ECS DescribeTaskDefinition for their tasks',
           'Secrets Manager DescribeSecret, SSM DescribeParameters: once per secret or parameter',
+          'ECS DescribeServices (with tags: the restart windows), ten services a call, for the indexed services',
         ]),
       )
       .action(

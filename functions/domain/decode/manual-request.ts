@@ -7,26 +7,35 @@ export interface ManualRequest {
   target: Target;
   dryRun?: boolean;
   force?: boolean;
+  /** Redeploy now, whatever the restart windows (a leaked credential). */
+  ignoreWindows?: boolean;
 }
 
 type Json = Record<string, unknown>;
 
 /**
- * Decodes a manual request `{"secretId": "...", "dryRun": true}`. Throws
+ * Decodes a manual request `{"secretId": "...", "dryRun": true, "force": false, "ignoreWindows": false}`. Throws
  * {@link MalformedEventError} when it has another shape or names no secret or parameter.
  */
 export function decodeManualRequest(input: unknown): ManualRequest {
   if (!isObject(input) || typeof input.secretId !== 'string' || input.secretId.trim() === '') {
-    throw new MalformedEventError('manual request must be {"secretId": "<name or ARN>", "dryRun"?: boolean, "force"?: boolean}');
+    throw new MalformedEventError(
+      'manual request must be {"secretId": "<name or ARN>", "dryRun"?: boolean, "force"?: boolean, "ignoreWindows"?: boolean}',
+    );
   }
-  for (const flag of ['dryRun', 'force'] as const) {
+  for (const flag of ['dryRun', 'force', 'ignoreWindows'] as const) {
     if (input[flag] !== undefined && typeof input[flag] !== 'boolean') {
       throw new MalformedEventError(`manual request "${flag}" must be true or false`);
     }
   }
   const checked = checkTarget(input.secretId);
   if ('problem' in checked) throw new MalformedEventError(`manual request names ${checked.problem}`);
-  return { target: checked.target, dryRun: input.dryRun as boolean | undefined, force: input.force as boolean | undefined };
+  return {
+    target: checked.target,
+    dryRun: input.dryRun as boolean | undefined,
+    force: input.force as boolean | undefined,
+    ...(input.ignoreWindows !== undefined ? { ignoreWindows: input.ignoreWindows as boolean } : {}),
+  };
 }
 
 /**

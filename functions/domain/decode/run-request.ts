@@ -29,6 +29,8 @@ export interface ContinueSecretRequest {
   hop: number;
   /** The one-use token of the continuation (see ReconcileAllRequest.token). */
   token?: string;
+  /** The run it continues ignored restart windows (`--ignore-windows`): so does this one. */
+  ignoreWindows?: true;
 }
 
 export type RunRequest = ReconcileAllRequest | ContinueSecretRequest;
@@ -124,7 +126,10 @@ export function decodeContinuation(input: unknown): RunRequest {
     throw new MalformedEventError('continuation "secretArn" must be an ARN');
   if (body.origin !== 'event' && body.origin !== 'manual' && body.origin !== 'schedule')
     throw new MalformedEventError('continuation "origin" is not one of event, manual, schedule');
-  return { kind: 'continue-secret', secretArn: body.secretArn, origin: body.origin, ...common };
+  if (body.ignoreWindows !== undefined && body.ignoreWindows !== true)
+    throw new MalformedEventError('continuation "ignoreWindows" must be true or absent');
+  const ignore = body.ignoreWindows === true ? { ignoreWindows: true as const } : {};
+  return { kind: 'continue-secret', secretArn: body.secretArn, origin: body.origin, ...common, ...ignore };
 }
 
 /**

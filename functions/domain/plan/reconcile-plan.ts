@@ -9,6 +9,7 @@
 
 import { appSpecFor, type CodeDeployTarget } from '../codedeploy/appspec';
 import { activeDeployment, type GroupLookup, groupName, noGroupReason } from '../codedeploy/group';
+import type { Wakeup } from '../decode/wakeup-request';
 import { lastPathSegment, locationOf } from '../identity/arn';
 import { primaryCreatedAt, type ServiceSnapshot } from '../inventory/service';
 import { type Desired, desiredVersions } from '../ledger/desired';
@@ -27,10 +28,12 @@ import {
   versionKey,
 } from '../ledger/record';
 import { followedStages, type SecretReference } from '../references/references';
-import { type Origin, type Scope, type ServiceReport, toReportReference, type Verdict } from '../report/report';
+import { type Origin, type Scope, type ServiceReport, toReportReference, type Verdict, type WaitingFor } from '../report/report';
 import { completeRollout, type FailedDeployment, haltRollout, type Rollout, releaseWave, startRollout } from '../rollout/rollout';
 import { decideWaves, type Member, waveOf } from '../rollout/waves';
+import { instant, releaseNote, type WindowFacts } from '../windows/restart-policy';
 import { eligibility } from './eligibility';
+import { changedAtOf, judgeRestart, type RestartContext, wakeupsOf } from './restart-hold';
 import type { SecretState } from './secret-state';
 
 /** A service whose task definition references the secret, as the index (or a live scan) found it. */
@@ -96,8 +99,10 @@ export interface PlanContext {
   defaultWave: number;
   /** This deployment's region, when configured: a secret of another region is no drift. */
   region?: string;
-  /** Redeploy CODE_DEPLOY services through CodeDeploy (false: they are skipped with the reason). */
-  codeDeploy: boolean;
+  /** Restart windows: the stack's defaults, and `--ignore-windows` (none: no default window, a day's deadline). */
+  restart?: RestartContext;
+  /** Redeploy CODE_DEPLOY services through CodeDeploy (false: they are skipped with the reason; absent: true, the stack's default). */
+  codeDeploy?: boolean;
 }
 
 /**
@@ -125,6 +130,8 @@ interface RedeployFields {
   decision: ClaimDecision;
   /** Redeploy even at the desired versions (forced, or a deployment that failed before `resume`). */
   force: boolean;
+  /** What released it, for a consumer with a restart window: its window is open, its deadline passed, or windows are ignored. */
+  window?: WindowFacts;
 }
 
 /** One service's index entries brought up to what ECS shows (`service` absent: it is gone). */
@@ -142,17 +149,28 @@ export interface LedgerWrite {
   expectedRev: number | undefined;
 }
 
+/** A consumer of an announcement, by ARN and name. */
+interface Named {
+  serviceArn: string;
+  serviceName: string;
+}
+
 /**
  * A rollout's change, announced once the write that records it is known to be ours (so once):
- * it started (its first wave released: `wave` none with every wave at once), a wave is done (the
+ * it started (`wave`: the first released, none with every wave at once), a wave is done (the
  * next one released; the last one is done when the rollout completes), it halted at a failed
- * deployment, or it completed. `services`: the names of those released now.
+ * deployment, or it completed; consumers wait for their restart windows, or a deadline passed
+ * while one still waited. `services` of a start or a wave: the names of those released now.
  */
 export type Announcement =
   | { kind: 'rollout-started'; wave?: number; services: string[]; at: string }
   | { kind: 'wave-done'; wave: number; next: number; services: string[]; at: string }
   | { kind: 'rollout-halted'; wave: number; failed: Array<FailedDeployment & { serviceName: string }>; at: string }
-  | { kind: 'rollout-completed'; services: number; waves: number[]; startedAt: string; at: string };
+  | { kind: 'rollout-completed'; services: number; waves: number[]; startedAt: string; at: string }
+  /** The rollout started with consumers held for their restart window: when each opens, when each deadline falls. */
+  | { kind: 'waiting-for-windows'; services: Array<Named & { opensAt?: string; deadline: string }>; at: string }
+  /** Consumers still behind after their deadline (an earlier wave, a halted rollout held them): once each per rollout. */
+  | { kind: 'deadline-missed'; services: Array<Named & { deadline: string; waitingFor: WaitingFor; reason: string }>; at: string };
 
 export interface ReconcilePlan {
   /** The rollout's key: the versions the consumers are brought to. */
@@ -160,7 +178,7 @@ export interface ReconcilePlan {
   /** The rollout of these versions once the plan is applied (none without a ledger, or before its first wave). */
   rollout?: Rollout;
   /** The rollout to record in the secret's row, and what to announce when that write is ours. */
-  change?: { next: Rollout; announce?: Announcement };
+  change?: { next: Rollout; announce?: Announcement[] };
   /** Rows decided now (skipped, waiting). */
   rows: ServiceReport[];
   /** Consumers another run's live claim holds (and its wave, in this rollout): looked at again once it ends, or reported waiting. */
@@ -172,6 +190,8 @@ export interface ReconcilePlan {
   /** Services found behind by a scheduled run, with no run nor rollout on them: what events missed. */
   drift: string[];
   warnings: string[];
+  /** One-time reconciles of this secret when held consumers may go (their window opens, or their deadline falls). */
+  wakeups: Wakeup[];
 }
 
 /** What a consumer's report row is made of beyond its verdict. */
@@ -180,35 +200,50 @@ interface RowExtra {
   record?: LedgerRecord;
   deploymentId?: string;
   codeDeploy?: ServiceReport['codeDeploy'];
+  window?: WindowFacts;
 }
 
 /** A row of the report for a consumer. */
 export function reportRow(consumer: Consumer, verdict: Verdict, reason: string, extra: RowExtra & { wave?: number } = {}): ServiceReport {
   const from = extra.record && Object.keys(extra.record.versions).length > 0 ? extra.record.versions : undefined;
+  const released = verdict.outcome === 'waiting' ? undefined : releaseNote(extra.window);
   return {
     cluster: consumer.clusterArn,
     service: consumer.serviceArn,
     serviceName: consumer.serviceName,
     taskDefinition: consumer.taskDefinition,
     ...verdict,
-    reason,
+    reason: released ? `${reason}; ${released}` : reason,
     ...(extra.deploymentId ? { deploymentId: extra.deploymentId } : {}),
     ...(extra.wave !== undefined ? { wave: extra.wave } : {}),
     ...(extra.desired ? { versions: { ...(from ? { from } : {}), to: extra.desired } } : {}),
     ...(extra.codeDeploy ? { codeDeploy: extra.codeDeploy } : {}),
+    ...(extra.window ? { window: extra.window } : {}),
     references: consumer.references.map(toReportReference),
   };
 }
 
-/** How one consumer was judged: `hold`, when its turn comes, keeps a due one back (its CodeDeploy group runs another deployment). */
-type Judged = { kind: 'row'; row: ServiceReport } | { kind: 'busy'; until: string } | ({ kind: 'due' } & Due);
-
-/** A due consumer: its redeploy, its wave, and what holds it back when its wave goes. */
+/**
+ * A consumer behind, to be redeployed in its wave; `deadline`: when its restart deadline falls;
+ * `hold`: what keeps it back when its wave goes (its CodeDeploy group runs another deployment).
+ */
 interface Due {
   redeploy: Unslotted;
   wave: number;
+  deadline: string;
   hold?: { reason: string; codeDeploy: NonNullable<ServiceReport['codeDeploy']> };
 }
+
+/** A consumer behind, held outside its restart window: what its row says, and why. */
+interface Held {
+  redeploy: Unslotted;
+  wave: number;
+  facts: WindowFacts;
+  reason: string;
+}
+
+/** How one consumer was judged. */
+type Judged = { kind: 'row'; row: ServiceReport } | { kind: 'busy'; until: string } | ({ kind: 'due' } & Due) | ({ kind: 'held' } & Held);
 
 /**
  * What every consumer of one plan is judged against: the secret, the versions each consumer's
@@ -272,26 +307,29 @@ export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePl
   const rows: ServiceReport[] = [];
   const busy: ReconcilePlan['busy'] = [];
   const due: Due[] = [];
+  const held: Held[] = [];
   for (const seen of snapshot.seen) {
     const judged = judgedByLedger(seen, frame, ctx) ?? judgeLive(seen, frame, ctx, effects);
     if (judged.kind === 'row') rows.push(judged.row);
     else if (judged.kind === 'busy') {
       const slot = seen.record?.state === 'claimed' ? seen.record.claim.slot : undefined;
       busy.push({ consumer: seen.consumer, until: judged.until, ...(slot?.key === frame.key ? { wave: slot.wave } : {}) });
-    } else due.push(judged);
+    } else if (judged.kind === 'held') held.push(judged);
+    else due.push(judged);
   }
   const base = { key: frame.key, busy, writes: effects.writes, reindex: effects.reindex, warnings: effects.warnings };
   if (!ctx.ledger) {
     const redeploys = due.filter((d) => !d.hold).map(({ redeploy, wave }) => ({ ...redeploy, slot: { key: frame.key, wave } }));
-    return { ...base, rows: [...rows, ...due.flatMap((d) => heldRow(d) ?? [])], redeploys, drift: [] };
+    const waiting = [...held.map((h) => heldRow(h, false)), ...due.flatMap((d) => groupHeldRow(d) ?? [])];
+    return { ...base, rows: [...rows, ...waiting], redeploys, drift: [], wakeups: [] };
   }
-  return { ...base, ...planRollout(snapshot, frame, due, rows, ctx) };
+  return { ...base, ...planRollout(snapshot, frame, due, held, rows, ctx) };
 }
 
 /** The rows of a dry run: what the plan's redeploys would do, and nothing done. */
 export function preview(plan: ReconcilePlan, secret: SecretState): ServiceReport[] {
   return plan.redeploys.map((redeploy) => {
-    const { consumer, record, desired, slot } = redeploy;
+    const { consumer, record, desired, slot, window } = redeploy;
     const runs = record ? `runs ${describeRecord(record)}` : 'what it runs is unknown (no ledger record)';
     const through = redeploy.via === 'codedeploy' ? `; through CodeDeploy ${codeDeployText(redeploy.codeDeploy)}` : '';
     return reportRow(consumer, { outcome: 'would-redeploy' }, `${runs}; current is ${describeVersions(desired, secret.kind)}${through}`, {
@@ -299,6 +337,7 @@ export function preview(plan: ReconcilePlan, secret: SecretState): ServiceReport
       ...(record ? { record } : {}),
       ...(slot ? { wave: slot.wave } : {}),
       ...(redeploy.via === 'codedeploy' ? { codeDeploy: groupOfTarget(redeploy.codeDeploy) } : {}),
+      ...(window ? { window } : {}),
     });
   });
 }
@@ -306,6 +345,20 @@ export function preview(plan: ReconcilePlan, secret: SecretState): ServiceReport
 /** `app/group (task definition web:7, container web:8080)`, for reasons. */
 export function codeDeployText(target: CodeDeployTarget): string {
   return `${groupName({ application: target.application, name: target.group })} (task definition ${lastPathSegment(target.taskDefinition)}, container ${target.containerName}:${target.containerPort})`;
+}
+
+/** What the row of a redeploy's result carries beyond its verdict; `deploymentId`: the deployment it made. */
+export function redeployExtra(redeploy: Redeploy, deploymentId?: string): RowExtra & { wave?: number } {
+  const { desired, record, slot, window } = redeploy;
+  const group = redeploy.via === 'codedeploy' ? groupOfTarget(redeploy.codeDeploy) : undefined;
+  return {
+    desired,
+    ...(record ? { record } : {}),
+    ...(slot ? { wave: slot.wave } : {}),
+    ...(window ? { window } : {}),
+    ...(deploymentId ? { deploymentId } : {}),
+    ...(group ? { codeDeploy: { ...group, ...(deploymentId ? { deploymentId } : {}) } } : {}),
+  };
 }
 
 /** The report's CodeDeploy fields of a redeploy through `target`. */
@@ -367,7 +420,7 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
     if (decide(record, desired.versions, frame, ctx).action === 'up-to-date') return upToDate(consumer, record, desired.versions);
   }
   const extra = { desired: desired.versions, ...(record ? { record } : {}) };
-  const eligible = eligibility(live, ctx.clusters, { codeDeploy: ctx.codeDeploy });
+  const eligible = eligibility(live, ctx.clusters, { codeDeploy: ctx.codeDeploy !== false });
   if (eligible.action === 'skip') return rowOf(consumer, { outcome: 'skipped', kind: 'ineligible' }, eligible.reason, extra);
   if (eligible.action === 'no-tasks') {
     if (ctx.ledger) {
@@ -388,20 +441,23 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
   if ('skipped' in how) return rowOf(consumer, { outcome: 'skipped', kind: how.kind }, how.skipped, extra);
   const { wave, warning } = waveOf(live.tags, ctx.defaultWave);
   if (warning) effects.warnings.push(`${live.serviceName}: ${warning}`);
-  return {
-    kind: 'due',
-    wave,
-    redeploy: {
-      consumer,
-      service: live,
-      desired: desired.versions,
-      ...(record ? { record } : {}),
-      decision,
-      force: ctx.force || retry,
-      ...how.via,
-    },
-    ...('hold' in how ? { hold: how.hold } : {}),
+  const redeploy: Unslotted = {
+    consumer,
+    service: live,
+    desired: desired.versions,
+    ...(record ? { record } : {}),
+    decision,
+    force: ctx.force || retry,
+    ...how.via,
   };
+  // Its restart window and deadline: held outside the window until the deadline, released inside it or past it.
+  const changedAt = changedAtOf(frame.rollout, ctx.changedAt, secret, ctx.now);
+  const { verdict, problems } = judgeRestart(live.tags, ctx.restart, changedAt, ctx.now);
+  for (const problem of problems) effects.warnings.push(`${live.serviceName}: ${problem}`);
+  if (!verdict.go) return { kind: 'held', wave, redeploy, facts: verdict.facts, reason: verdict.reason };
+  const window = verdict.facts ? { window: verdict.facts } : {};
+  const hold = 'hold' in how ? { hold: how.hold } : {};
+  return { kind: 'due', wave, deadline: verdict.deadline.toISOString(), redeploy: { ...redeploy, ...window }, ...hold };
 }
 
 /**
@@ -428,8 +484,8 @@ function throughCodeDeploy(
   return { via, hold: { reason, codeDeploy } };
 }
 
-/** The row of a due consumer held back when its wave went, if it is. */
-function heldRow(due: Due): ServiceReport | undefined {
+/** The row of a due consumer its CodeDeploy group held back when its wave went, if it did. */
+function groupHeldRow(due: Due): ServiceReport | undefined {
   const { redeploy, wave, hold } = due;
   if (!hold) return undefined;
   return reportRow(redeploy.consumer, { outcome: 'waiting', kind: 'group' }, hold.reason, {
@@ -445,13 +501,14 @@ function planRollout(
   snapshot: Snapshot,
   frame: Frame,
   due: Due[],
+  held: Held[],
   rows: ServiceReport[],
   ctx: PlanContext,
-): Pick<ReconcilePlan, 'rollout' | 'change' | 'redeploys' | 'drift' | 'rows'> {
+): Pick<ReconcilePlan, 'rollout' | 'change' | 'redeploys' | 'drift' | 'rows' | 'wakeups'> {
   const { key, rollout } = frame;
   const names = new Map(snapshot.consumers.map((c) => [c.serviceArn, c.serviceName]));
   const nameOf = (arn: string) => names.get(arn) ?? lastPathSegment(arn);
-  const dueArns = new Set(due.map((d) => d.redeploy.consumer.serviceArn));
+  const dueArns = new Set([...due, ...held].map((d) => d.redeploy.consumer.serviceArn));
   const others = snapshot.records.filter((r) => !dueArns.has(r.serviceArn));
   // A redeploy of this rollout that another run claimed is in flight: it holds back the waves after its own.
   const inFlight: Member[] = others.flatMap((r) =>
@@ -476,78 +533,126 @@ function planRollout(
     ...(r.deploymentId ? { deploymentId: r.deploymentId } : {}),
     ...(r.deployment?.reason ? { reason: r.deployment.reason } : {}),
   }));
-  const members: Member[] = [
-    ...due.map((d) => ({
-      kind: 'due' as const,
-      serviceArn: d.redeploy.consumer.serviceArn,
-      name: d.redeploy.consumer.serviceName,
-      wave: d.wave,
-    })),
-    ...inFlight,
-    ...deployed,
-  ];
+  const member = (kind: 'due' | 'held') => (d: Due | Held) => ({
+    kind,
+    serviceArn: d.redeploy.consumer.serviceArn,
+    name: d.redeploy.consumer.serviceName,
+    wave: d.wave,
+  });
+  const members: Member[] = [...due.map(member('due')), ...held.map(member('held')), ...inFlight, ...deployed];
   // Due consumers of no rollout (or of one completed), found by the reconcile of every secret,
-  // mean the change's event never came: drift.
-  // Not those of a secret of another region, whose events reach this region only if that region
+  // mean the change's event never came: drift. Not those of a secret of another region, whose events reach this region only if that region
   // forwards them: the schedule is how its changes arrive otherwise, by design.
   const secretRegion = locationOf(frame.secret.arn)?.region;
   const elsewhere = ctx.region !== undefined && secretRegion !== undefined && secretRegion !== ctx.region;
   const drift =
     ctx.scope === 'every-secret' && (!rollout || rollout.status === 'completed') && !elsewhere
-      ? due.filter((d) => d.redeploy.record?.state !== 'claimed').map((d) => d.redeploy.consumer.serviceArn)
+      ? [...due, ...held].filter((d) => d.redeploy.record?.state !== 'claimed').map((d) => d.redeploy.consumer.serviceArn)
       : [];
 
   const decision = decideWaves(members, rollout, ctx.allWaves);
-  const released = due.filter((d) => decision.release === 'all' || d.wave === decision.release);
-  // Released but held back by its CodeDeploy group: still due, so the waves after it wait.
-  const go = released.filter((d) => !d.hold);
-  const held = due
-    .filter((d) => !released.includes(d))
-    .map(({ redeploy, wave }) =>
-      reportRow(
-        redeploy.consumer,
-        { outcome: 'waiting', kind: decision.halted ? 'resume' : 'wave' },
-        decision.waiting.get(redeploy.consumer.serviceArn) ?? 'waiting',
-        { desired: redeploy.desired, ...(redeploy.record ? { record: redeploy.record } : {}), wave },
-      ),
+  const turn = due.filter((d) => decision.release === 'all' || d.wave === decision.release);
+  // Its wave goes, but its CodeDeploy group runs another deployment: still due, so the waves after it wait.
+  const go = turn.filter((d) => !d.hold);
+  const waits = due.filter((d) => !turn.includes(d));
+  // Held back by the waves past its deadline: a deadline missed.
+  const missed = new Set(waits.filter((d) => Date.parse(d.deadline) <= ctx.now.getTime()));
+  const waitRow = (d: Due) => {
+    const { redeploy, wave } = d;
+    const kind = decision.halted ? 'resume' : 'wave';
+    const why = decision.waiting.get(redeploy.consumer.serviceArn) ?? 'waiting';
+    const late = missed.has(d);
+    // What its window says, not what would release it: it waits.
+    const { released: _, ...facts } = redeploy.window ?? { deadline: d.deadline };
+    const window =
+      redeploy.window || late ? { window: { ...facts, deadline: d.deadline, ...(late ? { missed: true as const } : {}) } } : {};
+    return reportRow(
+      redeploy.consumer,
+      { outcome: 'waiting', kind },
+      late ? `${why}; its deadline ${instant(new Date(d.deadline))} has passed` : why,
+      {
+        desired: redeploy.desired,
+        ...(redeploy.record ? { record: redeploy.record } : {}),
+        wave,
+        ...window,
+      },
     );
+  };
+  const waiting = [...waits.map(waitRow), ...held.map((h) => heldRow(h, decision.halted)), ...turn.flatMap((d) => groupHeldRow(d) ?? [])];
   const redeploys = go.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key, wave } }));
-  held.push(...released.flatMap((d) => heldRow(d) ?? []));
+  const released = redeploys.map((r) => r.consumer.serviceName).sort();
 
   const { transition } = decision;
   const at = ctx.now.toISOString();
-  const started = redeploys.map((r) => r.consumer.serviceName).sort();
-  let change: ReconcilePlan['change'];
+  const announce: Announcement[] = [];
+  let next: Rollout | undefined;
   if (transition?.to === 'halted' && rollout) {
     const failed = transition.failed.map((f) => ({ ...f, serviceName: nameOf(f.serviceArn) }));
-    change = {
-      next: haltRollout(rollout, ctx.now, transition.wave, transition.failed),
-      announce: { kind: 'rollout-halted', wave: transition.wave, failed, at },
-    };
+    next = haltRollout(rollout, ctx.now, transition.wave, transition.failed);
+    announce.push({ kind: 'rollout-halted', wave: transition.wave, failed, at });
   } else if (transition?.to === 'completed' && rollout) {
-    change = {
-      next: completeRollout(rollout, ctx.now),
-      announce: { kind: 'rollout-completed', services: members.length, waves: transition.waves, startedAt: rollout.startedAt, at },
-    };
-  } else if (!rollout && redeploys.length > 0) {
+    next = completeRollout(rollout, ctx.now);
+    announce.push({ kind: 'rollout-completed', services: members.length, waves: transition.waves, startedAt: rollout.startedAt, at });
+  } else if (!rollout && (redeploys.length > 0 || held.length > 0)) {
+    // Started by the first run that sees the change, whether it redeploys or holds: the deadline counts from the change it records.
     const wave = typeof decision.release === 'number' ? decision.release : undefined;
-    change = {
-      next: startRollout(key, ctx.now, ctx.changedAt ?? frame.secret.lastChangedDate, wave),
-      announce: { kind: 'rollout-started', ...(wave !== undefined ? { wave } : {}), services: started, at },
-    };
+    next = startRollout(key, ctx.now, ctx.changedAt ?? frame.secret.lastChangedDate, wave);
+    announce.push({ kind: 'rollout-started', ...(wave !== undefined ? { wave } : {}), services: released, at });
+    if (held.length > 0) announce.push({ kind: 'waiting-for-windows', services: held.map(heldNamed), at });
   } else if (rollout?.status === 'in-progress' && typeof decision.release === 'number' && decision.release !== rollout.wave) {
     // A later wave released: the one before it is done. (A rollout recorded before its wave was
     // kept learns it silently; an earlier wave, a consumer that joined late, changes nothing.)
     const previous = rollout.wave;
-    if (previous === undefined) change = { next: releaseWave(rollout, decision.release) };
-    else if (decision.release > previous)
-      change = {
-        next: releaseWave(rollout, decision.release),
-        announce: { kind: 'wave-done', wave: previous, next: decision.release, services: started, at },
-      };
+    if (previous === undefined || decision.release > previous) next = releaseWave(rollout, decision.release);
+    if (previous !== undefined && decision.release > previous)
+      announce.push({ kind: 'wave-done', wave: previous, next: decision.release, services: released, at });
   }
+  const recorded = next ?? rollout;
+  const announced = new Set(recorded?.deadlinesMissed ?? []);
+  const newlyMissed = [...missed].filter((d) => !announced.has(d.redeploy.consumer.serviceArn));
+  if (recorded && newlyMissed.length > 0) {
+    const arns = [...announced, ...newlyMissed.map((d) => d.redeploy.consumer.serviceArn)].sort();
+    next = { ...recorded, deadlinesMissed: arns };
+    const services = newlyMissed.map((d) => {
+      const row = waiting.find((r) => r.service === d.redeploy.consumer.serviceArn);
+      const waitingFor: WaitingFor = decision.halted ? 'resume' : 'wave';
+      return { ...heldNamed(d), deadline: d.deadline, waitingFor, reason: row?.reason ?? '' };
+    });
+    announce.push({ kind: 'deadline-missed', services, at });
+  }
+  const change = next ? { next, ...(announce.length > 0 ? { announce } : {}) } : undefined;
   const after = change?.next ?? rollout;
-  return { ...(after ? { rollout: after } : {}), ...(change ? { change } : {}), rows: [...rows, ...held], redeploys, drift };
+  const wakeups = decision.halted
+    ? []
+    : wakeupsOf(
+        held.map((h) => h.facts),
+        frame.secret.arn,
+        key,
+        ctx.now,
+      );
+  return { ...(after ? { rollout: after } : {}), ...(change ? { change } : {}), rows: [...rows, ...waiting], redeploys, drift, wakeups };
+}
+
+/** The row of a consumer held outside its restart window (in a halted rollout, it waits for `resume` first). */
+function heldRow(held: Held, halted: boolean): ServiceReport {
+  const { redeploy, wave, facts, reason } = held;
+  return reportRow(
+    redeploy.consumer,
+    { outcome: 'waiting', kind: halted ? 'resume' : 'window' },
+    halted ? `${reason}; and the rollout is halted: resume it once fixed` : reason,
+    { desired: redeploy.desired, ...(redeploy.record ? { record: redeploy.record } : {}), wave, window: facts },
+  );
+}
+
+function heldNamed(held: Due | Held): Named & { opensAt?: string; deadline: string } {
+  const { consumer } = held.redeploy;
+  const facts = 'facts' in held ? held.facts : undefined;
+  return {
+    serviceArn: consumer.serviceArn,
+    serviceName: consumer.serviceName,
+    ...(facts?.opensAt ? { opensAt: facts.opensAt } : {}),
+    deadline: facts?.deadline ?? (held as Due).deadline,
+  };
 }
 
 /** What a consumer must run: known from the frame for its indexed references, worked out for those of another task definition. */

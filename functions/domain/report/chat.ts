@@ -50,7 +50,21 @@ export type ChatEvent =
       startedAt: string;
       completedAt: string;
     }
-  | { kind: 'rotation-failed'; secret: ChatSecret; event: string; consumers: string[]; standaloneTasks: number };
+  | { kind: 'rotation-failed'; secret: ChatSecret; event: string; consumers: string[]; standaloneTasks: number }
+  | {
+      kind: 'waiting-for-windows';
+      secret: ChatSecret;
+      rollout: string;
+      versions: ChatVersions;
+      services: Array<{ serviceName: string; opensAt?: string; deadline: string }>;
+    }
+  | {
+      kind: 'deadline-missed';
+      secret: ChatSecret;
+      rollout: string;
+      versions: ChatVersions;
+      services: Array<{ serviceArn: string; serviceName: string; deadline: string; reason: string }>;
+    };
 
 /** Where a message points its reader: the command that shows the rollout, the stack's dashboard. */
 export interface ChatLinks {
@@ -131,6 +145,25 @@ export const RENDERERS: Renderers = {
     nextSteps: [`See every consumer: ${code(`${links.cli} status ${e.secret.name}`)}`],
     thread: rolloutThread(e),
   }),
+  'waiting-for-windows': (e, links) => ({
+    title: `${e.secret.name}: ${plural(e.services.length, 'service')} waiting for a restart window`,
+    description:
+      `New ${versionsText(e)} of ${code(e.secret.name)}: these restart in their window, at the latest by their deadline.\n` +
+      e.services
+        .map((s) => `- ${code(s.serviceName)}: ${s.opensAt ? `window opens ${s.opensAt}` : 'no window opens'}; deadline ${s.deadline}`)
+        .join('\n'),
+    nextSteps: [watch(e, links), `Restart now, whatever the windows: ${code(`${links.cli} redeploy ${e.secret.arn} --ignore-windows`)}`],
+    thread: rolloutThread(e),
+  }),
+  'deadline-missed': (e, links) => ({
+    title: `${e.secret.name}: restart deadline missed`,
+    description:
+      `These consumers still run an older version than ${versionsText(e)} past their restart deadline:\n` +
+      e.services.map((s) => `- ${code(s.serviceName)} (deadline ${s.deadline}): ${code(s.reason)}`).join('\n'),
+    nextSteps: [`See why they wait: ${code(`${links.cli} status ${e.secret.name}`)}`],
+    thread: rolloutThread(e),
+    related: e.services.map((s) => s.serviceArn),
+  }),
   'rotation-failed': (e, links) => ({
     title: `${e.secret.name}: rotation failed`,
     description:
@@ -190,6 +223,27 @@ export function rolloutChatEvent(secret: ChatSecret, rollout: string, versions: 
         waves: announcement.waves,
         startedAt: announcement.startedAt,
         completedAt: announcement.at,
+      };
+    case 'waiting-for-windows':
+      return {
+        kind: 'waiting-for-windows',
+        ...common,
+        services: announcement.services.map(({ serviceName, opensAt, deadline }) => ({
+          serviceName,
+          ...(opensAt ? { opensAt } : {}),
+          deadline,
+        })),
+      };
+    case 'deadline-missed':
+      return {
+        kind: 'deadline-missed',
+        ...common,
+        services: announcement.services.map(({ serviceArn, serviceName, deadline, reason }) => ({
+          serviceArn,
+          serviceName,
+          deadline,
+          reason,
+        })),
       };
   }
 }

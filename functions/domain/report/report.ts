@@ -4,6 +4,7 @@ import { type Target, targetText } from '../identity/target';
 import type { StandaloneTask } from '../inventory/service';
 import { type SecretState, versionOfStage } from '../plan/secret-state';
 import type { SecretReference } from '../references/references';
+import type { WindowFacts } from '../windows/restart-policy';
 
 /** What happened to one service: the five public words (scripts and alarms read them). */
 export const OUTCOMES = ['redeployed', 'would-redeploy', 'waiting', 'skipped', 'failed'] as const;
@@ -12,11 +13,12 @@ export type Outcome = (typeof OUTCOMES)[number];
 /**
  * What a waiting consumer waits for: an earlier wave (`wave`), a halted rollout's `resume`, the
  * claim of another run in flight (`claim`), a new run, this one having reached its deadline
- * (`continuation`), or the end of the deployment its CodeDeploy group runs now (`group`: a group
- * runs one deployment at a time). A new kind is a new entry here and a row of the vocabulary
- * (vocabulary.ts).
+ * (`continuation`), its restart window to open (`window`: the row's `window` says when, and
+ * when its deadline falls), or the end of the deployment its CodeDeploy group runs now (`group`:
+ * a group runs one deployment at a time). A new kind is a new entry here and a row of the
+ * vocabulary (vocabulary.ts).
  */
-export const WAITING_FOR = ['wave', 'resume', 'claim', 'continuation', 'group'] as const;
+export const WAITING_FOR = ['wave', 'resume', 'claim', 'continuation', 'window', 'group'] as const;
 export type WaitingFor = (typeof WAITING_FOR)[number];
 
 /**
@@ -78,6 +80,11 @@ export interface ServiceReportFields {
    * the row is about (ours, just created; or the one the group runs now, that it waits for).
    */
   codeDeploy?: { application: string; group: string; deploymentId?: string; status?: string };
+  /**
+   * Set for a service behind whose restart window or deadline had a say: the window it waits for
+   * (when it opens) or that released it, and when its deadline falls.
+   */
+  window?: WindowFacts;
   references: ReportReference[];
 }
 

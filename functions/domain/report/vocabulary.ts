@@ -44,6 +44,12 @@ export const WORDS = {
     settled: false,
     moving: false,
   },
+  window: {
+    meaning: 'runs older versions; held outside its restart window until it opens, or its deadline falls',
+    tone: 'attention',
+    settled: false,
+    moving: false,
+  },
   halted: {
     meaning: 'runs older versions; its rollout halted at a failed deployment: waits for `resume` (or a newer version)',
     tone: 'bad',
@@ -192,6 +198,7 @@ export const VERDICT_WORDS: {
     resume: 'halted',
     claim: 'redeploying',
     continuation: 'deferred',
+    window: 'window',
     group: 'group busy',
   },
   skipped: {
@@ -266,8 +273,8 @@ export function countWords(words: Iterable<Word>): Array<[Word, number]> {
 }
 
 /** "3 due, 1 no tasks, 1 pinned": a summary line that counts the words its rows show. */
-export function wordSummary(words: Iterable<Word>): string {
+export function wordSummary(words: Iterable<Word>, notes: Partial<Record<Word, string>> = {}): string {
   return countWords(words)
-    .map(([word, n]) => `${n} ${word}`)
+    .map(([word, n]) => (notes[word] ? `${n} ${word} ${notes[word]}` : `${n} ${word}`))
     .join(', ');
 }

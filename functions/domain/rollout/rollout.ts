@@ -25,6 +25,8 @@ interface RolloutFields {
    * kept): releasing a later one is a change of the rollout, so that "wave done" is said once.
    */
   wave?: number;
+  /** The consumers whose restart deadline passed while they still waited: announced once each. */
+  deadlinesMissed?: string[];
 }
 
 export type Rollout =
@@ -64,12 +66,13 @@ export function resumeRollout(rollout: Extract<Rollout, { status: 'halted' }>, n
 }
 
 function fieldsOf(rollout: Rollout): RolloutFields {
-  const { key, startedAt, changedAt, resumedAt, wave } = rollout;
+  const { key, startedAt, changedAt, resumedAt, wave, deadlinesMissed } = rollout;
   return {
     key,
     startedAt,
     ...(changedAt ? { changedAt } : {}),
     ...(resumedAt ? { resumedAt } : {}),
     ...(wave !== undefined ? { wave } : {}),
+    ...(deadlinesMissed ? { deadlinesMissed } : {}),
   };
 }

@@ -29,6 +29,8 @@ export function waveOf(tags: Record<string, string>, defaultWave: number): { wav
 export type Member =
   /** Behind and eligible: to be redeployed in its wave. */
   | { kind: 'due'; serviceArn: string; name: string; wave: number }
+  /** Behind and eligible, but outside its restart window: it holds the waves after its own back, as a deployment in progress does. */
+  | { kind: 'held'; serviceArn: string; name: string; wave: number }
   /** Redeployed in this rollout; its deployment's state as ECS last told. */
   | { kind: 'deployed'; serviceArn: string; name: string; wave: number; state: DeploymentState; deploymentId?: string; reason?: string };
 
@@ -50,6 +52,7 @@ export interface WaveDecision {
  */
 export function decideWaves(members: Member[], rollout: Rollout | undefined, allWaves = false): WaveDecision {
   const due = members.filter((m) => m.kind === 'due');
+  const held = members.filter((m) => m.kind === 'held');
   const deployed = members.filter((m): m is Extract<Member, { kind: 'deployed' }> => m.kind === 'deployed');
   const waiting = new Map<string, string>();
   if (allWaves) return { release: due.length > 0 ? 'all' : undefined, waiting, halted: false };
@@ -67,7 +70,7 @@ export function decideWaves(members: Member[], rollout: Rollout | undefined, all
 
   if (due.length === 0) {
     const inFlight = deployed.some((m) => m.state === 'IN_PROGRESS');
-    const completes = !inFlight && deployed.length > 0 && rollout?.status === 'in-progress';
+    const completes = !inFlight && held.length === 0 && deployed.length > 0 && rollout?.status === 'in-progress';
     return {
       release: undefined,
       waiting,
@@ -78,16 +81,24 @@ export function decideWaves(members: Member[], rollout: Rollout | undefined, all
 
   const next = Math.min(...due.map((m) => m.wave));
   const blocking = deployed.filter((m) => m.wave < next && m.state === 'IN_PROGRESS');
-  if (blocking.length > 0) {
-    const blockedBy = Math.min(...blocking.map((m) => m.wave));
-    const names = blocking.map((m) => m.name).sort();
-    const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
-    for (const m of due)
-      waiting.set(m.serviceArn, `wave ${m.wave}: waits for wave ${blockedBy} (${blocking.length} deployment(s) in progress: ${shown})`);
+  const holding = held.filter((m) => m.wave < next);
+  if (blocking.length > 0 || holding.length > 0) {
+    const blockedBy = Math.min(...[...blocking, ...holding].map((m) => m.wave));
+    const why = [
+      ...(blocking.length > 0 ? [`${blocking.length} deployment(s) in progress: ${namesOf(blocking)}`] : []),
+      ...(holding.length > 0 ? [`${holding.length} waiting for a restart window: ${namesOf(holding)}`] : []),
+    ].join('; ');
+    for (const m of due) waiting.set(m.serviceArn, `wave ${m.wave}: waits for wave ${blockedBy} (${why})`);
     return { release: undefined, waiting, halted: false };
   }
   for (const m of due) if (m.wave !== next) waiting.set(m.serviceArn, `wave ${m.wave}: waits for wave ${next} to complete`);
   return { release: next, waiting, halted: false };
+}
+
+/** At most five names, then how many more. */
+function namesOf(members: Member[]): string {
+  const names = members.map((m) => m.name).sort();
+  return names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
 }
 
 function toFailed(m: Extract<Member, { kind: 'deployed' }>): FailedDeployment {

@@ -5,6 +5,7 @@ import { type SecretState, versionOfStage } from '../plan/secret-state';
 import { followedStage, followedStages, type SecretReference } from '../references/references';
 import { type ReportReference, toReportReference } from '../report/report';
 import { USAGE_WORDS, type UsageFact, type Word } from '../report/vocabulary';
+import { type RestartDefaults, restartPolicyOf } from '../windows/restart-policy';
 
 /**
  * The account's secret-usage map: every secret and parameter that task definitions reference, who
@@ -24,6 +25,22 @@ export interface Consumer {
   schedule?: string;
   /** Scheduled tasks: `eventbridge-rule` or `eventbridge-scheduler`. */
   via?: string;
+  /** Services: when they may be restarted (their restart windows as written, none: at once), their deadline, and the tags that do not parse. */
+  restart?: RestartSummary;
+}
+
+/** A service's restart policy as the map shows it. */
+export interface RestartSummary {
+  windows: string[];
+  /** Minutes after the change. */
+  deadlineMinutes: number;
+  problems: string[];
+}
+
+/** The restart policy of a service, from its tags and the stack's defaults, as the map shows it. */
+export function restartSummary(tags: Record<string, string>, defaults: RestartDefaults): RestartSummary {
+  const policy = restartPolicyOf(tags, defaults);
+  return { windows: policy.windows.map((w) => w.text), deadlineMinutes: policy.deadlineMinutes, problems: policy.problems };
 }
 
 /** What describing a referenced secret or parameter found. */
@@ -54,7 +71,9 @@ export type AttentionKind =
   | 'stale-pin'
   | 'unheld-stage'
   | 'other-region'
-  | 'other-account';
+  | 'other-account'
+  /** A restart window or deadline tag of a consumer does not parse (which way it falls is said). */
+  | 'restart-window';
 
 /** Something to fix or to know before rotating, with the consumers it concerns. */
 export interface Attention {
@@ -199,6 +218,7 @@ function attentionOf(arn: string, uses: Use[], owners: SecretOwners): Attention[
       if (problem) add(problem.kind, problem.message, [use]);
     }
   }
+  for (const use of uses) for (const problem of use.consumer.restart?.problems ?? []) add('restart-window', problem, [use]);
   const secret = locationOf(arn);
   for (const use of uses) {
     const home = homeOf(use);

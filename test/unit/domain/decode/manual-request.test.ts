@@ -19,6 +19,14 @@ describe('decodeManualRequest', () => {
     });
   });
 
+  it('keeps ignoreWindows: redeploy now, whatever the restart windows', () => {
+    expect(decodeManualRequest({ secretId: ARN, ignoreWindows: true })).toMatchObject({ ignoreWindows: true });
+    expect(decodeManualRequest({ secretId: ARN })).not.toHaveProperty('ignoreWindows');
+    expect(() => decodeManualRequest({ secretId: ARN, ignoreWindows: 'now' })).toThrow(
+      'manual request "ignoreWindows" must be true or false',
+    );
+  });
+
   it('trims whitespace around the secret id', () => {
     expect(decodeManualRequest({ secretId: '  prod/orders-db\n' }).target).toEqual({ kind: 'secret', secretId: 'prod/orders-db' });
   });

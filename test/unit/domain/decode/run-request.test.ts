@@ -110,6 +110,7 @@ describe('continuation payloads', () => {
     ['continue-secret after a manual request', { ...CONTINUE_SECRET, origin: 'manual', trigger: { source: 'manual' } }],
     ['continue-secret of a scheduled run, without a bucket', { ...CONTINUE_SECRET, origin: 'schedule', bucket: undefined, hop: 7 }],
     ['continue-secret of a parameter', { ...CONTINUE_SECRET, secretArn: PARAMETER }],
+    ['continue-secret of a run that ignores restart windows', { ...CONTINUE_SECRET, origin: 'manual', ignoreWindows: true }],
   ])('round-trip: %s', (_label, request) => {
     const expected = JSON.parse(JSON.stringify(request));
     expect(decodeContinuation(overTheWire(request))).toEqual(expected);
@@ -169,6 +170,12 @@ describe('continuation payloads', () => {
   it('does not carry unknown fields of the body into the request', () => {
     const decoded = decodeContinuation(payloadWith(CONTINUE_SECRET, { from: SECRET, injected: true }));
     expect(decoded).toEqual(CONTINUE_SECRET);
+  });
+
+  it('refuses an ignoreWindows that is not true', () => {
+    expect(() => decodeContinuation(payloadWith(CONTINUE_SECRET, { ignoreWindows: 'yes' }))).toThrow(
+      /"ignoreWindows" must be true or absent/,
+    );
   });
 
   describe('malformed continuations', () => {

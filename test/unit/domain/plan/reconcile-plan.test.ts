@@ -501,7 +501,7 @@ describe('planReconcile: the rollout', () => {
     expect(rowOf(p, 'b')).toMatchObject({ outcome: 'waiting', kind: 'wave', reason: 'wave 2: waits for wave 1 to complete', wave: 2 });
     expect(p.change).toEqual({
       next: { key: KEY, status: 'in-progress', startedAt: NOW.toISOString(), wave: 1 },
-      announce: { kind: 'rollout-started', wave: 1, services: ['a'], at: NOW.toISOString() },
+      announce: [{ kind: 'rollout-started', wave: 1, services: ['a'], at: NOW.toISOString() }],
     });
   });
 
@@ -513,7 +513,7 @@ describe('planReconcile: the rollout', () => {
     expect(p.redeploys.map((r) => r.consumer.serviceName)).toEqual(['b', 'c']);
     expect(p.change).toEqual({
       next: { ...atWave1, wave: 2 },
-      announce: { kind: 'wave-done', wave: 1, next: 2, services: ['b', 'c'], at: NOW.toISOString() },
+      announce: [{ kind: 'wave-done', wave: 1, next: 2, services: ['b', 'c'], at: NOW.toISOString() }],
     });
     // The same wave released again (a consumer that joined it late): nothing to record, nothing to say.
     expect(again.redeploys.map((r) => r.consumer.serviceName)).toEqual(['c']);
@@ -527,7 +527,7 @@ describe('planReconcile: the rollout', () => {
 
   it('starts a rollout with every wave at once without a wave to record', () => {
     const p = plan([due('a', 1), due('b', 2)], [], undefined, { allWaves: true });
-    expect(p.change?.announce).toEqual({ kind: 'rollout-started', services: ['a', 'b'], at: NOW.toISOString() });
+    expect(p.change?.announce).toEqual([{ kind: 'rollout-started', services: ['a', 'b'], at: NOW.toISOString() }]);
     expect(p.change?.next).not.toHaveProperty('wave');
   });
 
@@ -556,12 +556,14 @@ describe('planReconcile: the rollout', () => {
 
     expect(rowOf(p, 'b')).toMatchObject({ outcome: 'waiting', kind: 'resume', reason: expect.stringMatching(/^rollout halted at wave 1/) });
     expect(p.change?.next).toMatchObject({ status: 'halted', halted: { wave: 1, at: NOW.toISOString() } });
-    expect(p.change?.announce).toEqual({
-      kind: 'rollout-halted',
-      wave: 1,
-      at: NOW.toISOString(),
-      failed: [{ serviceArn: live('a').serviceArn, serviceName: 'a', deploymentId: 'ecs-svc/a-2', reason: 'circuit breaker' }],
-    });
+    expect(p.change?.announce).toEqual([
+      {
+        kind: 'rollout-halted',
+        wave: 1,
+        at: NOW.toISOString(),
+        failed: [{ serviceArn: live('a').serviceArn, serviceName: 'a', deploymentId: 'ecs-svc/a-2', reason: 'circuit breaker' }],
+      },
+    ]);
 
     const halted = p.change?.next as Rollout;
     const again = plan([due('b', 2)], [deployed('a', 1, 'FAILED', 'circuit breaker')], halted);
@@ -573,13 +575,9 @@ describe('planReconcile: the rollout', () => {
     const p = plan([], [deployed('a', 1, 'COMPLETED'), deployed('b', 2, 'COMPLETED')], inProgress);
 
     expect(p.change?.next).toEqual({ ...inProgress, status: 'completed', completedAt: NOW.toISOString() });
-    expect(p.change?.announce).toEqual({
-      kind: 'rollout-completed',
-      services: 2,
-      waves: [1, 2],
-      startedAt: EARLIER,
-      at: NOW.toISOString(),
-    });
+    expect(p.change?.announce).toEqual([
+      { kind: 'rollout-completed', services: 2, waves: [1, 2], startedAt: EARLIER, at: NOW.toISOString() },
+    ]);
   });
 
   it('releases every wave at once with all waves, halted or not', () => {

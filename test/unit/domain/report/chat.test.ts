@@ -39,6 +39,26 @@ const EVENTS: { [K in ChatEvent['kind']]: Extract<ChatEvent, { kind: K }> } = {
     completedAt: '2026-11-20T09:21:10Z',
   },
   'rotation-failed': { kind: 'rotation-failed', secret: SECRET, event: 'RotationFailed', consumers: ['orders-api'], standaloneTasks: 1 },
+  'waiting-for-windows': {
+    kind: 'waiting-for-windows',
+    ...common,
+    services: [
+      { serviceName: 'orders-batch', opensAt: '2026-11-21T02:00:00.000Z', deadline: '2026-11-21T14:00:00.000Z' },
+      { serviceName: 'orders-frozen', deadline: '2026-11-21T14:00:00.000Z' },
+    ],
+  },
+  'deadline-missed': {
+    kind: 'deadline-missed',
+    ...common,
+    services: [
+      {
+        serviceArn: 'arn:aws:ecs:eu-west-1:111122223333:service/prod/orders-ledger',
+        serviceName: 'orders-ledger',
+        deadline: '2026-11-21T14:00:00.000Z',
+        reason: 'wave 2: waits for wave 1 (1 deployment(s) in progress: orders-api)',
+      },
+    ],
+  },
 };
 
 /**

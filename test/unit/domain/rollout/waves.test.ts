@@ -184,6 +184,38 @@ describe('decideWaves', () => {
     expect(decision.waiting.get('arn:z')).toBe('wave 2: waits for wave 1 (7 deployment(s) in progress: a, b, c, d, e and 2 more)');
   });
 
+  describe('a member held outside its restart window', () => {
+    const held = (name: string, wave: number): Member => ({ kind: 'held', serviceArn: `arn:${name}`, name, wave });
+
+    it.each<[string, Member[], { release?: number; waiting?: Record<string, string> }]>([
+      [
+        'holds the waves after its own, as a deployment in progress does',
+        [held('a', 1), deployed('b', 1, 'COMPLETED'), due('c', 2)],
+        { waiting: { c: 'wave 2: waits for wave 1 (1 waiting for a restart window: a)' } },
+      ],
+      [
+        'is named beside the deployments still in progress',
+        [held('a', 1), deployed('b', 1, 'IN_PROGRESS'), due('c', 3)],
+        { waiting: { c: 'wave 3: waits for wave 1 (1 deployment(s) in progress: b; 1 waiting for a restart window: a)' } },
+      ],
+      [
+        'does not hold its own wave',
+        [held('a', 1), due('b', 1), due('c', 2)],
+        { release: 1, waiting: { c: 'wave 2: waits for wave 1 to complete' } },
+      ],
+      ['does not hold the waves before its own', [held('a', 3), due('b', 2)], { release: 2 }],
+    ])('%s', (_, members, expected) => {
+      const decision = decideWaves(members, IN_PROGRESS);
+      expect(decision.release).toBe(expected.release);
+      expect(Object.fromEntries([...decision.waiting].map(([arn, why]) => [arn.replace('arn:', ''), why]))).toEqual(expected.waiting ?? {});
+    });
+
+    it('keeps the rollout from completing while it waits', () => {
+      expect(decideWaves([held('a', 2), deployed('b', 1, 'COMPLETED')], IN_PROGRESS).transition).toBeUndefined();
+      expect(decideWaves([deployed('a', 2, 'COMPLETED'), deployed('b', 1, 'COMPLETED')], IN_PROGRESS).transition?.to).toBe('completed');
+    });
+  });
+
   describe('with --all-waves (a manual emergency)', () => {
     it.each([
       ['a fresh rollout', [due('a', 1), due('c', 2), due('d', 3)], IN_PROGRESS],
