@@ -1,9 +1,9 @@
 /**
  * Three projects: `unit` (pure domain, use cases on in-memory fakes, adapters on aws-sdk-client-mock:
  * seconds), `integration` (the real SDK against a moto_server each test file starts on a free port),
- * `stack` (the packaged CloudFormation: cfn-lint, template rules, a deploy to moto).
- * `npm test` runs all three (about 3.5 minutes on 2 shared cores); `npm run test:unit` is the
- * inner loop (about 18 s).
+ * `stack` (the packaged CloudFormation: cfn-lint, template rules, a deploy to moto; the install
+ * forms: CDK, Terraform, SAM and their parity). `npm test` runs all three (about 4.5 minutes on 2
+ * shared cores); `npm run test:unit` is the inner loop (about 18 s).
  */
 const common = {
   testEnvironment: 'node',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Config } from '../config';
 import { wakeupPayload } from '../domain/decode/wakeup-request';
@@ -10,7 +11,9 @@ import { clientSettings, type Instrument, lazyClient } from './clients';
  * wakeup's payload. The name makes it exactly once: a second CreateSchedule of the same wakeup is
  * refused with ConflictException (the SDK's own retry of a lost answer carries the same client
  * token, and succeeds). Past the next scheduled reconcile a late delivery is worth nothing, so
- * delivery is retried for at most 30 minutes.
+ * delivery is retried for at most 30 minutes. The schedule group may be shared by other stacks of
+ * the account (the stack uses the account's `default` group): the name folds in the reconciler it
+ * invokes, so that two stacks that hold the same secret's consumers never take each other's wakeup.
  */
 export function schedulerWakeups(config: Config, target: NonNullable<Config['wakeups']>, instrument?: Instrument): Wakeups {
   const scheduler = lazyClient(() => new SchedulerClient(clientSettings(config)), instrument);
@@ -19,7 +22,7 @@ export function schedulerWakeups(config: Config, target: NonNullable<Config['wak
       try {
         await scheduler().send(
           new CreateScheduleCommand({
-            Name: wakeup.name,
+            Name: scheduleName(wakeup.name, target.functionArn),
             GroupName: target.group,
             ScheduleExpression: `at(${wakeup.at.replace(/Z$/, '')})`,
             ScheduleExpressionTimezone: 'UTC',
@@ -42,4 +45,11 @@ export function schedulerWakeups(config: Config, target: NonNullable<Config['wak
       }
     },
   };
+}
+
+/** `esr-<instant>-<hash>`: the wakeup's own name with its hash taken over the reconciler's ARN too (64 characters at most). */
+export function scheduleName(name: string, functionArn: string): string {
+  const [prefix, instant] = name.split('-');
+  const hash = createHash('sha256').update(`${functionArn}\n${name}`).digest('hex').slice(0, 40);
+  return `${prefix}-${instant}-${hash}`;
 }

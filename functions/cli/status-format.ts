@@ -212,7 +212,7 @@ const WINDOW_SAYS = {
 function windowLines(status: SecretStatus, wide = false): string[] {
   const shown = status.consumers.filter((c) => c.window);
   if (shown.length === 0) return [];
-  const fit = (line: string) => (wide ? line : fitted(line, 80));
+  const toWidth = (line: string) => (wide ? line : fitted(line, 80));
   return [
     '',
     ...shown.flatMap((c) => {
@@ -224,8 +224,8 @@ function windowLines(status: SecretStatus, wide = false): string[] {
         ...(w.value ? [`  ${w.value} (${w.tag === 'default' ? "the stack's default" : w.tag})`] : []),
         `  ${when.join('; ')}`,
         ...(w.problems ?? []).map((p) => `  ${p}`),
-      ].map((line) => fit(escapeControl(line)));
+      ].map((line) => toWidth(escapeControl(line)));
     }),
-    ...(status.windows?.holds ?? []).map((line) => fit(escapeControl(line))),
+    ...(status.windows?.holds ?? []).map((line) => toWidth(escapeControl(line))),
   ];
 }

@@ -91,7 +91,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     'events:PutEvents',
     'sqs:SendMessage',
     'dynamodb:Scan',
-    // One-time reconciles of held consumers (infra/wakeups.yml), run by Scheduler as WakeupRole.
+    // One-time reconciles of held consumers (docs/windows.md), run by Scheduler as WakeupRole.
     'scheduler:CreateSchedule',
     'iam:PassRole',
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
@@ -282,11 +282,10 @@ describe('IAM: least privilege', () => {
     };
     expect(byAction('OnSecretChangeRole', 'lambda:InvokeFunction')).toEqual([reconciler]);
     expect(byAction('RedeploySecretRole', 'lambda:InvokeFunction')).toEqual([reconciler]);
-    // Wakeups: schedules in this stack's group only, run as WakeupRole, handed to Scheduler only.
-    const group = 'ecs-secret-redeploy-ci-wakeups';
+    // Wakeups: schedules of this service's names in the account's default group, run as WakeupRole, handed to Scheduler only.
     for (const role of ['OnSecretChangeRole', 'RedeploySecretRole']) {
       expect(byAction(role, 'scheduler:CreateSchedule')).toEqual([
-        { 'Fn::Sub': `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/${group}/*` },
+        { 'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/esr-*' },
       ]);
       expect(byAction(role, 'iam:PassRole')).toEqual([{ 'Fn::GetAtt': ['WakeupRole', 'Arn'] }]);
       const pass = policyStatements({ Resources: { [role]: template.Resources[role] } }).find((s) =>
@@ -302,12 +301,9 @@ describe('IAM: least privilege', () => {
   });
 });
 
-describe('wakeups (infra/wakeups.yml)', () => {
-  it('a schedule group of their own; a role only Scheduler may assume, for that group of this account, that may only invoke the reconciler', () => {
-    expect(template.Resources.WakeupScheduleGroup).toEqual({
-      Type: 'AWS::Scheduler::ScheduleGroup',
-      Properties: { Name: 'ecs-secret-redeploy-ci-wakeups' },
-    });
+describe('wakeups (one-time schedules in the default group)', () => {
+  it('no schedule group of their own; a role only Scheduler may assume, for the default group of this account, that may only invoke the reconciler', () => {
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Scheduler::ScheduleGroup')).toEqual([]);
     const role = template.Resources.WakeupRole;
     const all = policyStatements({ Resources: { WakeupRole: role } });
     const trust = all.filter((s) => s.where.includes('AssumeRolePolicyDocument')).map((s) => s.statement);
@@ -320,7 +316,7 @@ describe('wakeups (infra/wakeups.yml)', () => {
           StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
           ArnEquals: {
             'aws:SourceArn': {
-              'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule-group/ecs-secret-redeploy-ci-wakeups',
+              'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule-group/default',
             },
           },
         },
@@ -344,7 +340,7 @@ describe('wakeups (infra/wakeups.yml)', () => {
 
   it('the functions that reconcile are told the group, the role and the reconciler to invoke; refresh-index is not', () => {
     const wakeups = {
-      WAKEUP_SCHEDULE_GROUP: 'ecs-secret-redeploy-ci-wakeups',
+      WAKEUP_SCHEDULE_GROUP: 'default',
       WAKEUP_ROLE_ARN: { 'Fn::GetAtt': ['WakeupRole', 'Arn'] },
       WAKEUP_TARGET_ARN: {
         'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ecs-secret-redeploy-ci-on-secret-change',

@@ -38,11 +38,13 @@ const INPUTS = ['serverless.yml', 'infra', 'functions', 'package.json', 'package
 /**
  * The packaged stack (`npm run package`): reused when it is newer than every input, packaged
  * again otherwise. Test files run in parallel workers, and the StackSet script packages too: the
- * check and the packaging happen under the one packaging lock (scripts/osls-package.ts).
+ * check and the packaging happen under the one packaging lock (scripts/osls-package.ts); `keep`
+ * runs under it too, to copy files out before another worker may package again.
  */
-export function ensurePackaged(): Packaged {
+export function ensurePackaged(keep?: (dir: string) => void): Packaged {
   withPackagingLock(ROOT, () => {
     if (isStale()) oslsPackage(ROOT, ['--stage', STAGE, '--region', REGION], 120_000);
+    keep?.(PACKAGE_DIR);
   });
   const read = (file: string) => JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, file), 'utf8'));
   const state = read('serverless-state.json') as { package: { artifactDirectoryName: string } };
@@ -144,9 +146,14 @@ const NO_VALUE = Symbol('AWS::NoValue');
  * account, the way CloudFormation decides them: Conditions evaluated (Fn::Equals, Fn::Not,
  * Fn::And, Fn::Or, Condition), resources whose condition is false left out, and in the others
  * Fn::If, AWS::NoValue, Fn::Select, Fn::Split, Fn::Join, Fn::Sub and Ref to parameters and
- * pseudo parameters resolved. References to resources (Ref, Fn::GetAtt) stay as written.
+ * pseudo parameters resolved. References to resources (Ref, Fn::GetAtt) stay as written, or, given
+ * `resource`, become what it names them (`attribute` undefined for a Ref).
  */
-export function deployedAs(template: Template & { Parameters?: Json; Conditions?: Json }, where: Deployment): Template['Resources'] {
+export function deployedAs(
+  template: Template & { Parameters?: Json; Conditions?: Json },
+  where: Deployment,
+  resource?: (logicalId: string, attribute: string | undefined) => string,
+): Template['Resources'] {
   const declared = (template.Parameters ?? {}) as Record<string, { Default?: unknown }>;
   const values = new Map<string, string>(
     Object.entries(declared).map(([name, p]) => [name, String(where.parameters?.[name] ?? p.Default ?? '')]),
@@ -184,6 +191,11 @@ export function deployedAs(template: Template & { Parameters?: Json; Conditions?
     if (Object.keys(obj).length === 1) {
       if (key === 'Ref' && arg === 'AWS::NoValue') return NO_VALUE;
       if (key === 'Ref' && variable(arg as string) !== undefined) return variable(arg as string);
+      if (key === 'Ref' && resource) return resource(arg as string, undefined);
+      if (key === 'Fn::GetAtt' && resource) {
+        const [id, attribute] = Array.isArray(arg) ? (arg as string[]) : String(arg).split(/\.(.*)/s, 2);
+        return resource(id, attribute);
+      }
       if (key === 'Fn::If') {
         const [name, yes, no] = arg as [string, unknown, unknown];
         return evaluate(condition(name) ? yes : no);
@@ -207,8 +219,12 @@ export function deployedAs(template: Template & { Parameters?: Json; Conditions?
         const [text, vars] = (Array.isArray(arg) ? arg : [arg, {}]) as [string, Json];
         const own = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, evaluate(v)]));
         let unresolved = false;
-        const out = text.replace(/\$\{([A-Za-z0-9:]+)\}/g, (whole, name: string) => {
-          const value = name in own ? String(own[name]) : variable(name);
+        // With `resource`, ${Role.Arn} is resolved too; without, it is left in the text.
+        const names = resource ? /\$\{([A-Za-z0-9:.]+)\}/g : /\$\{([A-Za-z0-9:]+)\}/g;
+        const out = text.replace(names, (whole, name: string) => {
+          const [id, attribute] = name.split(/\.(.*)/s, 2);
+          const named = resource && !name.includes('::') ? () => resource(id, attribute) : () => undefined;
+          const value = name in own ? String(own[name]) : (variable(name) ?? named());
           if (value === undefined) unresolved = true;
           return value ?? whole;
         });

@@ -1,13 +1,13 @@
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
-import { schedulerWakeups } from '../../../functions/aws/wakeups';
+import { scheduleName, schedulerWakeups } from '../../../functions/aws/wakeups';
 import { loadConfig } from '../../../functions/config';
 import { wakeupFor } from '../../../functions/domain/decode/wakeup-request';
 
 const scheduler = mockClient(SchedulerClient);
 const config = loadConfig({ AWS_REGION: 'eu-west-1', AWS_MAX_ATTEMPTS: '1' });
 const target = {
-  group: 'ecs-secret-redeploy-ci-wakeups',
+  group: 'default',
   roleArn: 'arn:aws:iam::111122223333:role/ecs-secret-redeploy/ecs-secret-redeploy-ci-wakeups',
   functionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:ecs-secret-redeploy-ci-on-secret-change',
 };
@@ -18,6 +18,14 @@ beforeEach(() => scheduler.reset());
 
 describe('schedulerWakeups', () => {
   // Shapes: EventBridge Scheduler API reference, CreateSchedule.
+  it('names the schedule after the wakeup and the reconciler it invokes: two stacks of one account never collide', () => {
+    const name = scheduleName(wakeup.name, target.functionArn);
+    expect(name).toMatch(/^esr-20261124T0200-[0-9a-f]{40}$/);
+    expect(name.length).toBeLessThanOrEqual(64);
+    expect(scheduleName(wakeup.name, target.functionArn)).toBe(name);
+    expect(scheduleName(wakeup.name, `${target.functionArn}-other`)).not.toBe(name);
+  });
+
   it('creates a one-time schedule in UTC, deleted once fired, invoking the reconciler with the payload', async () => {
     scheduler
       .on(CreateScheduleCommand)
@@ -25,7 +33,7 @@ describe('schedulerWakeups', () => {
     await expect(schedulerWakeups(config, target).schedule(wakeup)).resolves.toBe('created');
     const [call] = scheduler.commandCalls(CreateScheduleCommand);
     expect(call.args[0].input).toEqual({
-      Name: wakeup.name,
+      Name: scheduleName(wakeup.name, target.functionArn),
       GroupName: target.group,
       ScheduleExpression: 'at(2026-11-24T02:00:00)',
       ScheduleExpressionTimezone: 'UTC',
