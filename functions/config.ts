@@ -33,6 +33,12 @@ export interface Config {
   deadlineMarginSeconds: number;
   /** Plan and report only; never call UpdateService. */
   dryRun: boolean;
+  /**
+   * Redeploy CODE_DEPLOY services through CodeDeploy (a deployment of the task definition they
+   * run, through their deployment group); false: they are skipped with the reason, for teams that
+   * deploy them by hand.
+   */
+  codeDeployRedeploys: boolean;
   /** The Lambda function that continues work a run left at its deadline (the reconciler, on-secret-change). */
   reconcilerFunction?: string;
   /** EventBridge bus that receives one event per completed run; undefined disables publishing. */
@@ -108,6 +114,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     claimLeaseSeconds: positiveInteger('CLAIM_LEASE_SECONDS', env.CLAIM_LEASE_SECONDS, 60),
     deadlineMarginSeconds: positiveInteger('DEADLINE_MARGIN_SECONDS', env.DEADLINE_MARGIN_SECONDS, 10),
     dryRun: booleanValue('DRY_RUN', env.DRY_RUN, false),
+    codeDeployRedeploys: booleanValue('CODEDEPLOY_REDEPLOYS', env.CODEDEPLOY_REDEPLOYS, true),
     notificationBus: nonEmpty(env.EVENT_BUS_NAME),
     chatTopicArn: snsTopicArn(env.CHAT_TOPIC_ARN),
     dashboardName: nonEmpty(env.DASHBOARD_NAME),

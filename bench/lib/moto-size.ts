@@ -91,6 +91,7 @@ export async function benchmarkSize(
         counts: out.counts,
         calls: total(out.counts),
         ecsCalls: totalOf(out.counts, 'ECS', out.serviceOf),
+        codeDeployCalls: totalOf(out.counts, 'CodeDeploy', out.serviceOf),
         wallMs: out.wallMs,
         // The tool's own UpdateService bucket paces its handler, not the hand-written baseline.
         projection: project(out.counts, isEcs, name !== 'baseline'),

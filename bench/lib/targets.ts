@@ -87,6 +87,8 @@ export interface CaseResult {
   counts: Counts;
   calls: number;
   ecsCalls: number;
+  /** Calls to CodeDeploy (the bench's accounts have no CODE_DEPLOY service: none is expected). */
+  codeDeployCalls: number;
   wallMs: number;
   projection: Projection;
   /** Services redeployed (UpdateService succeeded). */
@@ -260,6 +262,14 @@ export const TARGETS = {
         values: { others: others.reduce((sum, [, wait]) => sum + wait, 0) },
       };
     },
+  } satisfies Target<RotationCase>,
+  rotationNoCodeDeploy: {
+    name: 'rotation via index, no CODE_DEPLOY service among its consumers: no CodeDeploy call',
+    from: { basis: 'issue', issue: 29 },
+    measured: `${CALLS}, those of the CodeDeploy client`,
+    where: (c) => ({ size: c.result.size, k: c.k }),
+    bound: () => exactly('codeDeploy', 0, '0 CodeDeploy calls'),
+    figure: (c) => ({ text: `${c.result.codeDeployCalls} CodeDeploy calls`, values: { codeDeploy: c.result.codeDeployCalls } }),
   } satisfies Target<RotationCase>,
   rotationIndependent: {
     name: 'rotation via index: calls independent of S (settling other secrets aside)',
@@ -554,7 +564,7 @@ export function rebuildTargets(result: CaseResult, shape: AccountShape, fresh: b
 export function rotationTargets(result: CaseResult, k: number, describeBatches: number, settle: Settle = NO_SETTLE): TargetResult[] {
   const c = { result, k, describeBatches, settle };
   const bound = boundApplies(ROTATION_CALL_BOUNDS, c) ? [judge(TARGETS.rotationBound, c)] : [];
-  return [judge(TARGETS.rotationCalls, c), ...bound, judge(TARGETS.rotationWaits, c)];
+  return [judge(TARGETS.rotationCalls, c), ...bound, judge(TARGETS.rotationWaits, c), judge(TARGETS.rotationNoCodeDeploy, c)];
 }
 
 /** Targets of a scheduled reconcile. */

@@ -52,6 +52,16 @@ export const WILDCARD_REASONS: Record<string, string> = {
   EcsTasks: "Standalone tasks that use a secret are listed in the report; their ARNs are ECS's, known only at run time",
   EcsActionsWithoutResourceScope:
     'IAM does not scope ecs:DescribeTaskDefinition, ListClusters, ListServices or ListTasks to a resource (Service Authorization Reference)',
+  CodeDeployApplications:
+    'IAM does not scope codedeploy:ListApplications to a resource (Service Authorization Reference); it returns application names',
+  CodeDeployApplicationGroups:
+    "The CodeDeploy application of a CODE_DEPLOY service is found at run time (the group whose ecsServices names it); this account and region's applications only, read-only",
+  CodeDeployGroupsAndDeployments:
+    "A CODE_DEPLOY service's deployment group and its deployments are known only at run time; this account and region's groups only, read-only",
+  RedeployThroughCodeDeployGroups:
+    "CreateDeployment in the group that deploys a CODE_DEPLOY service, known only at run time; this account and region's groups only, and absent when codeDeployRedeploys is false or in a dry run",
+  CodeDeployCreateDeploymentDependencies:
+    "What CodeDeploy checks on CreateDeployment's caller: the group's deployment configuration (any, built-in ones included) and the application's AppSpecContent revision; this account and region's only, absent with CreateDeployment",
   ScheduleWakeups:
     "The one-time reconciles are named when a held consumer is planned (esr-<instant>-<hash>); the grant is this service's names in the account's default schedule group only, and Scheduler runs them as a role that may only invoke the reconciler",
 };

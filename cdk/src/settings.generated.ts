@@ -93,6 +93,13 @@ export interface EcsSecretRedeploySettings {
   readonly dryRun?: boolean;
 
   /**
+   * true = CODE_DEPLOY services are redeployed through CodeDeploy (CreateDeployment); false = they
+   * are reported skipped. Sets `CODEDEPLOY_REDEPLOYS`.
+   * @default true
+   */
+  readonly codeDeployRedeploys?: boolean;
+
+  /**
    * EventBridge bus (name, in this account and region) that receives one event per completed run.
    * Sets `EVENT_BUS_NAME`.
    * @default 'default'

@@ -1,17 +1,17 @@
 import type { DeploymentChange } from '../domain/decode/deployment-event';
 import type { Trigger } from '../domain/decode/events';
 import { parseTarget } from '../domain/identity/target';
-import type { LedgerRecord } from '../domain/ledger/record';
+import type { CodeDeployRef, LedgerRecord } from '../domain/ledger/record';
 import type { Report } from '../domain/report/report';
 import type { DeploymentState } from '../domain/rollout/waves';
 import type { Ports } from '../ports/ports';
 import { commitRecord } from './compare-and-set';
 import { deploymentOfThisAccount } from './event-sender';
-import { asEcsReports } from './poll-deployments';
+import { asReported } from './poll-deployments';
 import { reconcile } from './reconcile';
 import { type RunContext, reconcileOptions } from './run-context';
 
-/** What an ECS deployment event changed. */
+/** What an ECS or CodeDeploy deployment event changed. */
 export interface ProgressOutcome {
   service: string;
   deploymentId?: string;
@@ -45,19 +45,42 @@ export async function onDeploymentChange(
   const base = { service: change.serviceArn, ...(change.deploymentId ? { deploymentId: change.deploymentId } : {}) };
   if (!state || !change.deploymentId)
     return { ...base, secrets: [], reason: `${change.eventName ?? 'the event'} does not end a deployment` };
-  const secrets = await ports.index.secretsOfService(change.serviceArn);
-  const outcome: ProgressOutcome = { ...base, state, secrets: [] };
+  return deploymentEnded(ports, { serviceArn: change.serviceArn, deploymentId: change.deploymentId, state }, trigger, run);
+}
+
+/** A deployment of a service that an event says ended (an ECS or a CodeDeploy deployment event). */
+export interface DeploymentEnd {
+  serviceArn: string;
+  deploymentId: string;
+  /** As the event says: only what the platform reports counts. */
+  state: DeploymentState;
+  /** A CodeDeploy deployment: the group the event names, which the record must name too. */
+  codeDeploy?: CodeDeployRef;
+}
+
+/**
+ * What an event saying a deployment ended changes: for each secret whose ledger records it as a
+ * deployment this service made for a rollout, still in progress, how it ended as its platform
+ * reports it (ECS, or CodeDeploy for a CodeDeploy deployment: see asReported), recorded; the
+ * rollout goes on if this could change it. An end the platform does not confirm changes nothing.
+ */
+export async function deploymentEnded(ports: Ports, end: DeploymentEnd, trigger: Trigger, run: RunContext): Promise<ProgressOutcome> {
+  const { state } = end;
+  const secrets = await ports.index.secretsOfService(end.serviceArn);
+  const outcome: ProgressOutcome = { service: end.serviceArn, deploymentId: end.deploymentId, state, secrets: [] };
+  const platform = end.codeDeploy ? 'CodeDeploy' : 'ECS';
   let known: DeploymentState | undefined;
   let unconfirmed: string | undefined;
   for (const secretArn of secrets) {
-    const record = await ports.ledger.read(secretArn, change.serviceArn);
-    if (!record || record.deploymentId !== change.deploymentId || !record.deployment) continue;
+    const record = await ports.ledger.read(secretArn, end.serviceArn);
+    if (!record || record.deploymentId !== end.deploymentId || !record.deployment || !sameGroup(record.codeDeploy, end.codeDeploy))
+      continue;
     known = record.deployment.state;
     // A duplicate, or an event arriving after the scheduled run polled how it ended: only a deployment in progress ends.
     if (record.deployment.state !== 'IN_PROGRESS') continue;
-    const next = await asEcsReports(ports, record);
+    const next = await asReported(ports, record);
     if (next.deployment?.state === 'IN_PROGRESS') {
-      unconfirmed = `ECS reports deployment ${change.deploymentId} still in progress: the event's ${state} is not confirmed, nothing changes`;
+      unconfirmed = `${platform} reports deployment ${end.deploymentId} still in progress: the event's ${state} is not confirmed, nothing changes`;
       continue;
     }
     const recorded = (await commitRecord(ports.ledger, next, record.rev)).written;
@@ -83,7 +106,11 @@ export async function onDeploymentChange(
   }
   if (unconfirmed) {
     ports.metrics.add('EventsRefused', 1);
-    ports.log.warn('deployment event not confirmed by ECS', { eventId: trigger.eventId, service: change.serviceArn, reason: unconfirmed });
+    ports.log.warn(`deployment event not confirmed by ${platform}`, {
+      eventId: trigger.eventId,
+      service: end.serviceArn,
+      reason: unconfirmed,
+    });
   }
   if (outcome.secrets.length === 0)
     outcome.reason = unconfirmed ?? (known ? `already recorded as ${known}` : 'not a deployment this service made for a rollout');
@@ -106,6 +133,11 @@ async function mayAdvance(ports: Ports, record: LedgerRecord): Promise<boolean> 
     return r.slot?.key === key && r.deployment?.state === 'IN_PROGRESS' && (r.slot?.wave ?? 0) <= wave;
   };
   return !services.some((r) => r.serviceArn !== record.serviceArn && inFlight(r));
+}
+
+/** An ECS deployment names no group; a CodeDeploy one is the record's only through the group the record names. */
+function sameGroup(recorded: CodeDeployRef | undefined, named: CodeDeployRef | undefined): boolean {
+  return recorded?.application === named?.application && recorded?.group === named?.group;
 }
 
 function stateOf(eventName: string | undefined): DeploymentState | undefined {

@@ -1,3 +1,4 @@
+import { decodeCodeDeployEvent, isCodeDeployEvent } from '../domain/decode/codedeploy-event';
 import { decodeDeploymentEvent, isEcsEvent } from '../domain/decode/deployment-event';
 import type { Trigger } from '../domain/decode/events';
 import { decodeEvent, type Signal } from '../domain/decode/events';
@@ -15,6 +16,7 @@ import { parseTarget, regionOf, type Target } from '../domain/identity/target';
 import { type CopyReport, ignored, type Report, targetIdentity } from '../domain/report/report';
 import { textField } from '../domain/text';
 import type { Ports } from '../ports/ports';
+import { onCodeDeployChange } from './codedeploy-change';
 import { admitContinuation } from './continuation-tokens';
 import { onDeploymentChange, type ProgressOutcome } from './deployment-change';
 import { fromAllowedSender } from './event-sender';
@@ -39,7 +41,7 @@ export const MAX_HOPS = 500;
 
 /**
  * One event, as the reconciler Lambda receives it: a secret or parameter change (reconcile that
- * secret), an ECS deployment that completed or failed (a rollout goes on, or halts), the schedule
+ * secret), an ECS or CodeDeploy deployment that ended (a rollout goes on, or halts), the schedule
  * (reconcile every indexed secret), a wakeup (reconcile one secret when a held consumer may go),
  * or a continuation of any of them.
  */
@@ -63,6 +65,19 @@ export async function handleEvent(ports: Ports, event: unknown, run: RunContext)
       ...(change.account ? { account: change.account } : {}),
     };
     return { kind: 'deployment', progress: await onDeploymentChange(ports, change, trigger, run) };
+  }
+  if (isCodeDeployEvent(event)) {
+    const change = decodeCodeDeployEvent(event);
+    const body = event as Record<string, unknown>;
+    const trigger = {
+      source: 'aws.codedeploy',
+      detailType: textField(body['detail-type']),
+      ...(change.state ? { eventName: change.state } : {}),
+      eventId: textField(body.id),
+      time: textField(body.time),
+      ...(change.account ? { account: change.account } : {}),
+    };
+    return { kind: 'deployment', progress: await onCodeDeployChange(ports, change, trigger, run) };
   }
   const signal = await fromAllowedSender(ports, decodeEvent(event));
   return { kind: 'report', report: await handleSignal(ports, signal, run, 'event') };

@@ -18,6 +18,7 @@ import {
 import { polledDeployment } from '../domain/rollout/waves';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
+import { madeByCodeDeploy, pollCodeDeployments } from './codedeploy-deployments';
 import { describeLive } from './describe-live';
 
 /** Said once per process: ECS's deployment records are not offered here, rolloutState is polled instead. */
@@ -31,8 +32,9 @@ let fallbackSaid = false;
  * call, judges every one (see judgeServiceDeployment). Where it does not (moto, an older
  * endpoint, a role without the permissions), or for a record written before claim times were
  * kept, DescribeServices' rolloutState does, as before (see polledDeployment). The deployment
- * timeout counts from the end of the strategy's bake either way. Returns the records as they are
- * now, and the writes that record what was learnt.
+ * timeout counts from the end of the strategy's bake either way. A CODE_DEPLOY service's
+ * deployment is CodeDeploy's: BatchGetDeployments tells (see pollCodeDeployments). Returns the
+ * records as they are now, and the writes that record what was learnt.
  */
 export async function pollDeployments(
   ports: Ports,
@@ -40,14 +42,17 @@ export async function pollDeployments(
   clusterOf: Map<string, string>,
   stamp: () => Stamp,
 ): Promise<{ records: LedgerRecord[]; writes: LedgerWrite[] }> {
-  const inFlight = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
-  if (inFlight.length === 0) return { records: deployed, writes: [] };
+  const recorded = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
+  if (recorded.length === 0) return { records: deployed, writes: [] };
   const service = (r: LedgerRecord) => ({ serviceArn: r.serviceArn, clusterArn: clusterOf.get(r.serviceArn) ?? '' });
   const now = ports.clock.now();
   const timeout = ports.config.deploymentTimeoutMinutes;
-  const changed = new Map<string, LedgerRecord>();
+  // CodeDeploy's deployments (CODE_DEPLOY services) are CodeDeploy's to tell; ECS tells the rest.
+  const byCodeDeploy = madeByCodeDeploy(recorded);
+  const changed = byCodeDeploy.length > 0 ? await pollCodeDeployments(ports, byCodeDeploy, stamp) : new Map<string, LedgerRecord>();
+  const inFlight = recorded.filter((r) => !byCodeDeploy.includes(r));
 
-  const { offered, arnOf, described } = await serviceDeploymentsOf(ports, inFlight, clusterOf);
+  const { offered, arnOf, described } = inFlight.length > 0 ? await serviceDeploymentsOf(ports, inFlight, clusterOf) : NONE_FOUND;
 
   const fallback: LedgerRecord[] = [];
   for (const record of inFlight) {
@@ -93,17 +98,21 @@ export async function pollDeployments(
 }
 
 /**
- * How ECS reports one recorded deployment in progress now, read as the schedule's poll reads it:
- * ECS's deployment record where offered, DescribeServices' rolloutState otherwise (a deployment
- * no longer listed was superseded: completed). The record as it stands after what ECS says, still
- * IN_PROGRESS while ECS says it goes on; nothing is written.
+ * How its platform reports one recorded deployment in progress now, read as the schedule's poll
+ * reads it: ECS's deployment record where offered, DescribeServices' rolloutState otherwise (a
+ * deployment no longer listed was superseded: completed); CodeDeploy's view for a CodeDeploy
+ * deployment. The record as it stands after what they say, still IN_PROGRESS while it goes on;
+ * nothing is written.
  */
-export async function asEcsReports(ports: Ports, record: LedgerRecord): Promise<LedgerRecord> {
+export async function asReported(ports: Ports, record: LedgerRecord): Promise<LedgerRecord> {
   const clusterOf = new Map([[record.serviceArn, clusterOfService(record.serviceArn)]]);
   const stamp = () => ({ now: ports.clock.now(), writeId: randomUUID() });
   const { records } = await pollDeployments(ports, [record], clusterOf, stamp);
   return records[0];
 }
+
+/** No ECS deployment to look for. */
+const NONE_FOUND: FoundDeployments = { offered: true, arnOf: new Map(), described: new Map() };
 
 /** ECS's records of the deployments the ledger holds: where offered, by service ARN. */
 export interface FoundDeployments {

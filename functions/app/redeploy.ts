@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errorLine, OutcomeUnknownError, ThrottledError } from '../domain/errors';
-import { primaryDeploymentId, type ServiceSnapshot } from '../domain/inventory/service';
+import { errorLine, GroupBusyError, OutcomeUnknownError, ThrottledError } from '../domain/errors';
 import {
   type ClaimedRecord,
   claimed,
@@ -20,18 +19,24 @@ import type { BucketState, SharedBucket } from '../domain/rollout/rate-limiter';
 import type { Written } from '../ports/ledger';
 import type { Ports } from '../ports/ports';
 import { commitRecord } from './compare-and-set';
+import { type DeployCall, deployCall, type Sent } from './deploy-call';
+import { DeploymentGroups } from './deployment-groups';
 import { type DescribeOnce, describeOnce, type OtherSecrets, readOtherSecrets, settleOtherSecrets } from './settle';
 import { UpdatePacer } from './update-pacer';
 
-/** How one redeploy ended. `busy`: another run holds the claim; `deferred`: left for a new run. */
+/**
+ * How one redeploy ended. `busy`: another run holds the claim; `deferred`: left for a new run;
+ * `group-busy`: CodeDeploy refused it, the group running another deployment (nothing was created).
+ */
 export type RedeployResult =
   | { outcome: 'redeployed'; reason: string; deploymentId?: string }
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'failed'; reason: string }
   | { outcome: 'busy'; until: string }
-  | { outcome: 'deferred'; reason: string };
+  | { outcome: 'deferred'; reason: string }
+  | { outcome: 'group-busy'; reason: string };
 
-/** Attempts of UpdateService for one service before the run gives up on it (throttling aside). */
+/** Attempts of the deploy call for one service before the run gives up on it (throttling aside). */
 const MAX_UNKNOWN_OUTCOMES = 3;
 /**
  * Throttled attempts in a row before a run without a deadline near (the CLI) gives up on a
@@ -47,8 +52,10 @@ const MAX_ROUNDS = 5;
 /**
  * One run's redeploys: its claim token, its UpdateService bucket, its deadline. Every service is
  * claimed in the ledger (two-phase: a claim with a lease, then done with the deployment id)
- * and UpdateService is sent once per attempt: after a lost answer the service's deployments are
- * checked before anything is sent again, and nothing is recorded done before ECS applied it.
+ * and its deploy call (UpdateService, or CodeDeploy's CreateDeployment for a CODE_DEPLOY
+ * service: see deploy-call.ts) is sent once per attempt: after a lost answer the deployments are
+ * checked before anything is sent again, and nothing is recorded done before the call was applied.
+ * CreateDeployment takes its token from the same bucket: CodeDeploy starts the task set through ECS.
  */
 export class Redeployer {
   readonly token = randomUUID();
@@ -58,6 +65,8 @@ export class Redeployer {
   private readonly describeOther: DescribeOnce;
   private writes = 0;
   private readonly pacer: UpdatePacer;
+  /** The CodeDeploy deployment groups of this run's CODE_DEPLOY services, read once. */
+  readonly groups: DeploymentGroups;
 
   /** `bucket` is the one a continuation carried; `shared` the one this process's runs share (see UpdatePacer). */
   constructor(
@@ -69,6 +78,7 @@ export class Redeployer {
     this.startedAt = ports.clock.now();
     this.describeOther = describeOnce(ports, this.startedAt);
     this.pacer = new UpdatePacer(ports, deadline, bucket, shared);
+    this.groups = new DeploymentGroups(ports);
   }
 
   /** The bucket as this run leaves it, for a continuation. */
@@ -98,16 +108,17 @@ export class Redeployer {
    * names the rollout and wave it was redeployed in.
    */
   async redeploy(work: Redeploy, secretArn: string, others?: OtherSecrets): Promise<RedeployResult> {
+    const call = deployCall(this.ports, work, secretArn);
     let claim: Claimed;
     try {
-      claim = await this.claim(work, secretArn);
+      claim = await this.claim(work, secretArn, call);
     } catch (error) {
       return {
         outcome: 'failed',
         reason: `the ledger could not be written (${errorLine(error)}); nothing was sent, the next run tries again`,
       };
     }
-    return claim.kind === 'claimed' ? this.deploy(work, claim.record, others) : claim.result;
+    return claim.kind === 'claimed' ? this.deploy(work, claim.record, call, others) : claim.result;
   }
 
   /**
@@ -115,7 +126,7 @@ export class Redeployer {
    * record another run wrote meanwhile comes back from the write that lost to it, and is
    * decided again.
    */
-  private async claim(work: Redeploy, secretArn: string): Promise<Claimed> {
+  private async claim(work: Redeploy, secretArn: string, call: DeployCall): Promise<Claimed> {
     let { record, decision } = work;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       if (decision.action === 'up-to-date')
@@ -123,22 +134,38 @@ export class Redeployer {
       if (decision.action === 'busy') return ended({ outcome: 'busy', until: decision.until });
       if (decision.action === 'mine' && record?.state === 'claimed') return { kind: 'claimed', record };
       // The claimer died or lost its answers: a deployment created since its claim is the one it made.
-      const primary = primaryDeploymentId(work.service);
+      let created: string | undefined;
+      if (decision.action === 'recover' && record?.state === 'claimed') {
+        try {
+          created = await call.createdSince(decision.claim, false);
+        } catch (error) {
+          return ended({
+            outcome: 'failed',
+            reason: `could not look for the deployment of an interrupted claim (${errorLine(error)}); nothing was sent, the next run looks again`,
+          });
+        }
+      }
       let written: Written<LedgerRecord>;
-      if (decision.action === 'recover' && record?.state === 'claimed' && primary && primary !== decision.claim.priorDeploymentId) {
-        written = await this.commit(done(record, 'recovered', primary, this.stamp(), work.slot ?? record.claim.slot), record.rev);
+      if (created && record?.state === 'claimed') {
+        const recovered = done(record, 'recovered', created, this.stamp(), work.slot ?? record.claim.slot, call.recorded);
+        written = await this.commit(recovered, record.rev);
         if (written.written)
           return ended({
             outcome: 'redeployed',
-            deploymentId: primary,
-            reason: `deployment ${primary} was created after an interrupted claim: recorded, not sent again`,
+            deploymentId: created,
+            reason: `deployment ${created} was created after an interrupted claim: recorded, not sent again`,
           });
       } else {
         if (!(await this.pacer.takeToken())) return ended(DEADLINE);
         const next = claimed(
           record,
           { secretArn, serviceArn: work.service.serviceArn },
-          { token: this.token, target: work.desired, ...priorOf(work.service), ...(work.slot ? { slot: work.slot } : {}) },
+          {
+            token: this.token,
+            target: work.desired,
+            ...(call.prior ? { priorDeploymentId: call.prior } : {}),
+            ...(work.slot ? { slot: work.slot } : {}),
+          },
           this.ports.config.claimLeaseSeconds,
           this.stamp(),
         );
@@ -152,101 +179,104 @@ export class Redeployer {
   }
 
   /** Redeploys without a ledger (`--no-ledger`): no exactly-once guard, every attempt is sent. */
-  async redeployUnguarded(service: ServiceSnapshot): Promise<RedeployResult> {
+  async redeployUnguarded(work: Redeploy, secretArn: string): Promise<RedeployResult> {
+    const call = deployCall(this.ports, work, secretArn);
     if (!(await this.pacer.takeToken())) return DEADLINE;
     try {
-      const { deploymentId } = await this.ports.ecs.forceNewDeployment(service);
+      const { deploymentId } = await call.send();
       return {
         outcome: 'redeployed',
-        reason: 'no ledger: redeployed without the exactly-once guard',
+        reason: `no ledger: redeployed without the exactly-once guard${call.through()}`,
         ...(deploymentId ? { deploymentId } : {}),
       };
     } catch (error) {
-      return { outcome: 'failed', reason: `UpdateService failed: ${errorLine(error)}` };
+      if (error instanceof GroupBusyError)
+        return { outcome: 'group-busy', reason: `${errorLine(error)}: not sent, try again once it ends` };
+      return { outcome: 'failed', reason: `${call.operation} failed: ${errorLine(error)}` };
     }
   }
 
   /**
-   * UpdateService for a claimed record, then the record done; the claim released when ECS
-   * refused. `others` were read before: the new deployment's tasks read those versions, or newer.
+   * The deploy call for a claimed record, then the record done; the claim released when the call
+   * was refused. `others` were read before: the new deployment's tasks read those versions, or newer.
    */
-  private async deploy(work: Redeploy, pending: ClaimedRecord, others: OtherSecrets | undefined): Promise<RedeployResult> {
+  private async deploy(
+    work: Redeploy,
+    pending: ClaimedRecord,
+    call: DeployCall,
+    others: OtherSecrets | undefined,
+  ): Promise<RedeployResult> {
     const { service } = work;
-    const prior = pending.claim.priorDeploymentId;
+    const { operation, by } = call;
     const slot = work.slot ?? pending.claim.slot;
     const settle = (deploymentId: string | undefined) =>
-      settleOtherSecrets(this.ports, service.serviceArn, others, deploymentId, () => this.stamp());
+      settleOtherSecrets(this.ports, service.serviceArn, others, deploymentId, () => this.stamp(), call.recorded.codeDeploy);
     let unknown = 0;
     let throttled = 0;
     for (;;) {
-      let sent: { deploymentId?: string; serviceDeploymentArn?: string };
+      let sent: Sent;
       try {
-        sent = await this.ports.ecs.forceNewDeployment(service);
+        sent = await call.send();
       } catch (error) {
         if (error instanceof ThrottledError) {
           this.pacer.throttled();
           throttled += 1;
           if (throttled >= MAX_THROTTLED) {
-            await this.release(pending, `ECS throttled UpdateService ${throttled} times`);
-            return { outcome: 'failed', reason: `ECS throttled UpdateService ${throttled} times; it stays due for the next run` };
+            await this.release(pending, `${by} throttled ${operation} ${throttled} times`);
+            return { outcome: 'failed', reason: `${by} throttled ${operation} ${throttled} times; it stays due for the next run` };
           }
           const pause = Math.min(MAX_BACKOFF_MS, 500 * 2 ** throttled) * (0.5 + Math.random() / 2);
           if (!canStart(this.deadline, this.ports.clock.now().getTime(), pause)) {
-            await this.release(pending, "ECS throttled UpdateService until this run's deadline");
-            return { outcome: 'deferred', reason: 'ECS throttled UpdateService; a new run continues' };
+            await this.release(pending, `${by} throttled ${operation} until this run's deadline`);
+            return { outcome: 'deferred', reason: `${by} throttled ${operation}; a new run continues` };
           }
           await this.ports.clock.sleep(pause);
           continue;
         }
+        if (error instanceof GroupBusyError) {
+          // Nothing was created: the service stays due, and goes once the group's deployment ended.
+          await this.release(pending, errorLine(error));
+          return { outcome: 'group-busy', reason: `${errorLine(error)}: redeployed once it ends` };
+        }
         if (error instanceof OutcomeUnknownError) {
           unknown += 1;
-          const created = await this.deploymentSince(service, prior);
+          let created: string | undefined;
+          try {
+            created = await call.createdSince(pending.claim, true);
+          } catch (check) {
+            // Never sent again unseen: after the claim's lease, the next run looks before sending anything.
+            return {
+              outcome: 'failed',
+              reason: `${errorLine(error)}; the deployments could not be checked (${errorLine(check)}); checked again once the claim's lease ends`,
+            };
+          }
           if (created) {
             const result = await this.recordDone(
               pending,
               'recovered',
               created,
               slot,
-              `UpdateService's answer was lost; ECS shows deployment ${created}: recorded, not sent again`,
+              `${operation}'s answer was lost; ${by} shows deployment ${created}: recorded, not sent again${call.through()}`,
+              call,
             );
             await settle(created);
             return result;
           }
           if (unknown >= MAX_UNKNOWN_OUTCOMES) {
-            // Leave the claim: after its lease, the next run asks ECS again before sending anything.
+            // Leave the claim: after its lease, the next run looks again before sending anything.
             return { outcome: 'failed', reason: `${errorLine(error)}; no new deployment seen; checked again once the claim's lease ends` };
           }
           continue;
         }
         await this.release(pending, errorLine(error));
-        return { outcome: 'failed', reason: `UpdateService failed: ${errorLine(error)}` };
+        return { outcome: 'failed', reason: `${operation} failed: ${errorLine(error)}` };
       }
       const target = describeVersions(pending.claim.target, kindOf(pending.secretArn));
-      const result = await this.recordDone(
-        pending,
-        'redeploy',
-        sent.deploymentId,
-        slot,
-        `runs ${target} from now on`,
-        sent.serviceDeploymentArn,
-      );
+      const reason = `runs ${target} from now on${call.through()}`;
+      const result = await this.recordDone(pending, 'redeploy', sent.deploymentId, slot, reason, call, sent.serviceDeploymentArn);
       await settle(sent.deploymentId);
       return result;
     }
-  }
-
-  /**
-   * A deployment created after the claim, if ECS shows one now. Checked twice a moment apart: a
-   * request whose answer was lost may still be applied just after.
-   */
-  private async deploymentSince(service: ServiceSnapshot, prior: string | undefined): Promise<string | undefined> {
-    for (let look = 0; look < 2; look++) {
-      if (look > 0) await this.ports.clock.sleep(1000);
-      const [now] = await this.ports.ecs.describeServices(service.clusterArn, [service.serviceArn]);
-      const primary = now && primaryDeploymentId(now);
-      if (primary && primary !== prior) return primary;
-    }
-    return undefined;
   }
 
   private async recordDone(
@@ -255,12 +285,13 @@ export class Redeployer {
     deploymentId: string | undefined,
     slot: Slot | undefined,
     reason: string,
+    call: DeployCall,
     serviceDeploymentArn?: string,
   ): Promise<RedeployResult> {
     const result: RedeployResult = { outcome: 'redeployed', reason, ...(deploymentId ? { deploymentId } : {}) };
+    const found = { ...call.recorded, ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}) };
     try {
-      if ((await this.commit(done(pending, via, deploymentId, this.stamp(), slot, serviceDeploymentArn), pending.rev)).written)
-        return result;
+      if ((await this.commit(done(pending, via, deploymentId, this.stamp(), slot, found), pending.rev)).written) return result;
       return { ...result, reason: `${reason} (the ledger changed meanwhile: the next run checks the deployment)` };
     } catch (error) {
       // The deployment exists; the claim stays pending and the next run finds the deployment.
@@ -268,7 +299,7 @@ export class Redeployer {
     }
   }
 
-  /** Drops the claim: UpdateService is known not to have been applied (a failure only leaves it to expire). */
+  /** Drops the claim: the deploy call is known not to have been applied (a failure only leaves it to expire). */
   private async release(pending: ClaimedRecord, why: string): Promise<void> {
     await this.commit(released(pending, why, this.stamp()), pending.rev).catch(() => undefined);
   }
@@ -293,8 +324,3 @@ function ended(result: RedeployResult): Claimed {
 
 /** Nothing was claimed: the run reached its deadline first. */
 const DEADLINE: RedeployResult = { outcome: 'deferred', reason: 'this run reached its deadline; a new run continues' };
-
-function priorOf(service: ServiceSnapshot): { priorDeploymentId?: string } {
-  const id = primaryDeploymentId(service);
-  return id ? { priorDeploymentId: id } : {};
-}

@@ -1,6 +1,6 @@
 import { errorLine } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
-import { type LedgerRecord, type Stamp, settled, type Versions } from '../domain/ledger/record';
+import { type CodeDeployRef, type LedgerRecord, type Stamp, settled, type Versions } from '../domain/ledger/record';
 import { type SecretState, stageVersions } from '../domain/plan/secret-state';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
@@ -84,8 +84,9 @@ export function describeOnce(ports: Ports, readSince: Date): DescribeOnce {
 
 /**
  * One deployment settles every secret of its service: its tasks read every secret when they
- * start, so once UpdateService is known to have been applied, the service's records of its other
- * secrets advance to the versions read before the call. Only records written before those
+ * start, so once its deploy call (UpdateService, CreateDeployment) is known to have been
+ * applied, the service's records of its other secrets advance to the versions read before the
+ * call (a CodeDeploy deployment's group recorded with it). Only records written before those
  * versions were read, and not claimed by a run in flight; never a pair without a record (first
  * sight judges it from the new deployment). Best effort, like reading them: a record changed
  * since it was read keeps its change.
@@ -96,10 +97,11 @@ export async function settleOtherSecrets(
   others: OtherSecrets | undefined,
   deploymentId: string | undefined,
   stamp: () => Stamp,
+  codeDeploy?: CodeDeployRef,
 ): Promise<void> {
   await mapWithConcurrency(others?.pairs ?? [], 4, async ({ secretArn, versions, record }) => {
     if (!others || record?.state !== 'settled' || Date.parse(record.at) > others.readSince.getTime()) return;
-    const next = settled(record, versions, deploymentId, stamp());
+    const next = settled(record, versions, deploymentId, stamp(), codeDeploy);
     if (!next) return;
     try {
       await commitRecord(ports.ledger, next, record.rev);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { locationOf } from '../domain/identity/arn';
 import { assertAllowedOwner } from '../domain/identity/owners';
 import type { Target } from '../domain/identity/target';
-import { type Deployment, describeStrategy, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
+import { type Deployment, describeStrategy, primaryTaskSet, type RunningTask, type ServiceSnapshot } from '../domain/inventory/service';
 import { desiredVersions } from '../domain/ledger/desired';
 import { describeVersions, holds, type LedgerRecord, type Versions } from '../domain/ledger/record';
 import { busyRow, type Frame, frameOf, judgedByLedger, type PlanContext, planReconcile, preview } from '../domain/plan/reconcile-plan';
@@ -27,6 +27,8 @@ import type { Rollout } from '../domain/rollout/rollout';
 import { instant, type WindowFacts } from '../domain/windows/restart-policy';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
+import { type CodeDeploymentStatus, codeDeploymentStatus, codeDeploymentsOf } from './codedeploy-deployments';
+import { DeploymentGroups } from './deployment-groups';
 import { describeLive } from './describe-live';
 import { deploymentRecordStatus, type ServiceDeploymentStatus, serviceDeploymentsOf } from './poll-deployments';
 import { type Found, indexedConsumers } from './reconcile/consumers';
@@ -80,6 +82,8 @@ export interface ConsumerStatus {
   strategy?: string;
   /** Live: ECS's record of the deployment that brought `runs`, where ECS offers its records. */
   serviceDeployment?: ServiceDeploymentStatus;
+  /** Live: the CodeDeploy deployment that brought `runs`, for a CODE_DEPLOY service (its id, status and waits). */
+  codeDeployment?: CodeDeploymentStatus;
   /** Live, when behind: what its restart window and deadline say (when it opens, when the deadline falls), and why it waits. */
   window?: WindowFacts & { waits?: string };
 }
@@ -114,7 +118,8 @@ export interface SecretStatus {
  * stages now and, with `live`, what ECS shows (the services, first sight's evidence, the waves);
  * for a consumer the plan finds up to date, how its deployment stands and which running tasks an
  * older deployment started (one DescribeServices per ten consumers, a ListTasks and DescribeTasks
- * per consumer). Without `live`, the ledger alone. Changes nothing.
+ * per consumer), and for CODE_DEPLOY services CodeDeploy's deployments (one BatchGetDeployments
+ * per 25, none without them). Without `live`, the ledger alone. Changes nothing.
  */
 export async function secretStatus(ports: Ports, target: Target, options: { live: boolean } = { live: true }): Promise<SecretStatus> {
   const secret = await ports.secrets.describe(target);
@@ -130,10 +135,16 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
   const deploymentRecords = options.live
     ? await serviceDeploymentsOf(
         ports,
-        ledger.services.filter((r) => r.deploymentId && r.state === 'settled'),
+        ledger.services.filter((r) => r.deploymentId && r.state === 'settled' && !r.codeDeploy),
         new Map(list.map((c) => [c.serviceArn, c.clusterArn])),
       )
     : undefined;
+  const codeDeployments = options.live
+    ? await codeDeploymentsOf(
+        ports,
+        ledger.services.filter((r) => r.state === 'settled'),
+      )
+    : new Map();
 
   const replica = await replicaStatus(ports, secret, list);
 
@@ -146,10 +157,17 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     const state = stateOf(record, desired.versions);
     const service = live.get(consumer.serviceArn);
     const deployment = record?.deploymentId ? service?.deployments.find((d) => d.id === record.deploymentId) : undefined;
-    const deploymentState = deployment?.rolloutState ?? (service && record?.deploymentId ? REPLACED : record?.deployment?.state);
+    const byCodeDeploy = codeDeploymentStatus(codeDeployments, record);
+    const deploymentState = record?.codeDeploy
+      ? (codeDeployState(byCodeDeploy.codeDeployment?.status) ?? record.deployment?.state)
+      : (deployment?.rolloutState ?? (service && record?.deploymentId ? REPLACED : record?.deployment?.state));
     const tasks = service ? await ports.ecs.runningTasks(service) : undefined;
-    const onOlder = tasks && countOlder(tasks, state, record, service?.deployments ?? []);
-    // What the plan finds up to date, ECS says more of: how its deployment stands, and its tasks.
+    const onOlder =
+      tasks &&
+      (record?.codeDeploy
+        ? countOlderThanTaskSet(tasks, state, record, service)
+        : countOlder(tasks, state, record, service?.deployments ?? []));
+    // What the plan finds up to date, ECS (or CodeDeploy) says more of: how its deployment stands, and its tasks.
     const now =
       verdict.word === 'up to date' && service
         ? SETTLEMENT_WORDS[settlementOf({ ...(deploymentState ? { deploymentState } : {}), olderTasks: onOlder ?? 0 })]
@@ -182,8 +200,9 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
       fullyOnCurrent: now === 'current',
       now,
       ...reasonOf(verdict),
-      ...(service ? { strategy: describeStrategy(service.strategy) } : {}),
-      ...(deploymentRecords && record ? deploymentRecordStatus(deploymentRecords, record, service) : {}),
+      ...(service ? { strategy: service.deploymentController === 'CODE_DEPLOY' ? 'CODE_DEPLOY' : describeStrategy(service.strategy) } : {}),
+      ...(deploymentRecords && record && !record.codeDeploy ? deploymentRecordStatus(deploymentRecords, record, service) : {}),
+      ...byCodeDeploy,
       ...windowOf(verdict),
     };
   });
@@ -293,7 +312,7 @@ async function planned(ports: Ports, secret: SecretState, found: Found): Promise
     scope: ctx.scope,
     deadline: NO_DEADLINE,
   };
-  const gathered = await gather(ports, secret, found, options, ctx);
+  const gathered = await gather(ports, secret, found, options, ctx, new DeploymentGroups(ports));
   const plan = planReconcile(gathered.snapshot, ctx);
   const rows = [...plan.rows, ...preview(plan, secret), ...plan.busy.map(busyRow)];
   return new Map(rows.map((row) => [row.service, { word: verdictWord(row), row }]));
@@ -334,10 +353,18 @@ function statusContext(ports: Ports): PlanContext {
     origin: 'manual',
     scope: 'one-secret',
     clusters: ports.config.clusters,
+    codeDeploy: ports.config.codeDeployRedeploys,
     defaultWave: ports.config.defaultWave,
     ...(ports.config.region ? { region: ports.config.region } : {}),
     restart: { defaults: ports.config.restartDefaults, ignoreWindows: false },
   };
+}
+
+/** A CodeDeploy status in the words of ECS's rollout states, which the rest of the status reads. */
+function codeDeployState(status: string | undefined): string | undefined {
+  if (status === undefined) return undefined;
+  if (status === 'Succeeded') return 'COMPLETED';
+  return status === 'Failed' || status === 'Stopped' ? 'FAILED' : 'IN_PROGRESS';
 }
 
 function stateOf(record: LedgerRecord | undefined, current: Versions): ConsumerState {
@@ -362,4 +389,23 @@ function countOlder(tasks: RunningTask[], state: ConsumerState, record: LedgerRe
     !listed || (listed.createdAt !== undefined && d.createdAt !== undefined && Date.parse(d.createdAt) > Date.parse(listed.createdAt));
   const newer = new Set(deployments.filter((d) => d.id !== ours && isNewer(d)).map((d) => d.id));
   return tasks.filter((t) => t.startedBy !== ours && !(t.startedBy && newer.has(t.startedBy))).length;
+}
+
+/**
+ * Running tasks left from before the current versions, for a CODE_DEPLOY service whose record is
+ * up to date by a CodeDeploy deployment: those not started by its PRIMARY task set, once that task
+ * set was created after our claim (CodeDeploy made it for us, or a later deployment did); before
+ * the traffic shifted, all of them.
+ */
+function countOlderThanTaskSet(
+  tasks: RunningTask[],
+  state: ConsumerState,
+  record: LedgerRecord,
+  service: ServiceSnapshot | undefined,
+): number {
+  if (state !== 'up-to-date') return tasks.length;
+  const primary = service && primaryTaskSet(service);
+  const claimedAt = record.deployment?.claimedAt ?? record.at;
+  const ours = primary?.createdAt !== undefined && Date.parse(primary.createdAt) >= Date.parse(claimedAt) ? primary.id : undefined;
+  return tasks.filter((t) => ours === undefined || t.startedBy !== ours).length;
 }

@@ -1,3 +1,4 @@
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -19,6 +20,10 @@ export interface AwsClients {
    * start a second deployment. The caller checks the service's deployments and retries itself.
    */
   ecsOnce: ECSClient;
+  /** CodeDeploy, for CODE_DEPLOY services: their deployment groups and deployments. */
+  codeDeploy: CodeDeployClient;
+  /** CodeDeploy without retries, for CreateDeployment: not idempotent either (see ecsOnce). */
+  codeDeployOnce: CodeDeployClient;
   /**
    * Secrets Manager of a region (the home region when undefined), with this deployment's own
    * credentials, or with an owner account's read role (assumed once per owner, cached for the
@@ -107,6 +112,8 @@ export function buildClients(config: Config, instrument: Instrument = () => unde
   return {
     ecs: made(new ECSClient(settings())),
     ecsOnce: made(new ECSClient({ ...settings(), maxAttempts: 1 })),
+    codeDeploy: made(new CodeDeployClient(settings())),
+    codeDeployOnce: made(new CodeDeployClient({ ...settings(), maxAttempts: 1 })),
     secretsIn: perRegion((region, owner) => new SecretsManagerClient(as(region, owner))),
     ssmIn: perRegion((region, owner) => new SSMClient(as(region, owner))),
     dynamo: DynamoDBDocumentClient.from(made(new DynamoDBClient(settings())), { marshallOptions: { removeUndefinedValues: true } }),

@@ -7,6 +7,7 @@ import { type Metrics, noMetrics } from '../ports/metrics';
 import type { Ports } from '../ports/ports';
 import { snsChat } from './chat';
 import { type AwsClients, buildClients, type Credentials, type Instrument } from './clients';
+import { awsCodeDeploy } from './codedeploy';
 import { awsEcs } from './ecs';
 import { consoleLogger } from './logger';
 import { eventBridgeNotifier } from './notifier';
@@ -59,6 +60,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     clients,
     secrets: awsSecretStore(clients, systemClock, { owners: config.secretOwners, accountId }),
     ecs: awsEcs(clients),
+    codeDeploy: awsCodeDeploy(clients),
     index: tableIndexStore(table),
     revisions: tableRevisionCache(table),
     rebuilds: tableRebuildStore(table),

@@ -7,6 +7,7 @@ import {
   type ECSClient,
   ListServiceDeploymentsCommand,
   ListServicesCommand,
+  type LoadBalancer,
   paginateListClusters,
   paginateListServices,
   paginateListTasks,
@@ -14,7 +15,6 @@ import {
   type ServiceDeployment,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { OutcomeUnknownError, ThrottledError } from '../domain/errors';
 import { lastPathSegment, sameCluster } from '../domain/identity/arn';
 import type { DeploymentStrategy, ServiceSnapshot, StandaloneTask } from '../domain/inventory/service';
 import { extractReferences, type SecretReference, type UnusableReference, unusableReferences } from '../domain/references/references';
@@ -22,6 +22,7 @@ import type { NotOffered, ServiceDeploymentBrief, ServiceDeploymentRecord } from
 import type { EcsPort } from '../ports/ecs';
 import { chunk, mapWithConcurrency } from '../util/concurrency';
 import type { AwsClients } from './clients';
+import { classified } from './sent-once';
 
 /** ECS allows at most this many services in one DescribeServices call. */
 export const DESCRIBE_SERVICES_BATCH = 10;
@@ -205,7 +206,7 @@ export function awsEcs(clients: Pick<AwsClients, 'ecs' | 'ecsOnce'>): EcsPort {
     async forceNewDeployment(service) {
       const command = new UpdateServiceCommand({ cluster: service.clusterArn, service: service.serviceArn, forceNewDeployment: true });
       const out = await clients.ecsOnce.send(command).catch((error: unknown) => {
-        throw classified(error);
+        throw classified(error, 'UpdateService');
       });
       const deploymentId = out.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
       // The deployment just started is the service's current one: its record's ARN spares finding it later.
@@ -241,7 +242,33 @@ function toSnapshot(service: Service): ServiceSnapshot | undefined {
     deployments,
     tags: Object.fromEntries((service.tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? ''])),
     ...(service.deploymentConfiguration?.strategy ? { strategy: toStrategy(service.deploymentConfiguration) } : {}),
+    // A CODE_DEPLOY or EXTERNAL service is deployed by task sets: what runs, and what a CodeDeploy AppSpec names.
+    ...(service.deploymentController?.type && service.deploymentController.type !== 'ECS' ? byTaskSets(service) : {}),
   };
+}
+
+/** The task sets and load balancers of a service deployed by task sets (CODE_DEPLOY, EXTERNAL). */
+function byTaskSets(service: Service): Pick<ServiceSnapshot, 'taskSets' | 'loadBalancers'> {
+  const balancers = (list: LoadBalancer[] | undefined) =>
+    (list ?? []).map((lb) => ({
+      ...(lb.targetGroupArn ? { targetGroupArn: lb.targetGroupArn } : {}),
+      ...(lb.containerName ? { containerName: lb.containerName } : {}),
+      ...(lb.containerPort !== undefined ? { containerPort: lb.containerPort } : {}),
+    }));
+  const taskSets = (service.taskSets ?? []).flatMap((t) =>
+    t.id
+      ? [
+          {
+            id: t.id,
+            status: t.status ?? 'UNKNOWN',
+            ...(t.taskDefinition ? { taskDefinition: t.taskDefinition } : {}),
+            ...(t.createdAt ? { createdAt: t.createdAt.toISOString() } : {}),
+            ...(t.loadBalancers?.length ? { loadBalancers: balancers(t.loadBalancers) } : {}),
+          },
+        ]
+      : [],
+  );
+  return { taskSets, ...(service.loadBalancers?.length ? { loadBalancers: balancers(service.loadBalancers) } : {}) };
 }
 
 /** The strategy and bake times of a deployment configuration that names a strategy. */
@@ -341,22 +368,4 @@ export function notOfferedBecause(error: unknown): string | undefined {
     return `the endpoint does not answer it like the ECS API${status ? ` (HTTP ${status})` : ''}`;
   }
   return undefined;
-}
-
-/**
- * What an UpdateService failure means for a retry: ECS refused it for throttling (not applied),
- * no answer came (timeout, dropped connection, server error: maybe applied), or ECS answered with
- * any other error (not applied; returned as it is).
- */
-export function classified(error: unknown): unknown {
-  const e = error as { name?: string; $retryable?: { throttling?: boolean }; $fault?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  // ThrottlingException is ECS's throttling answer, outside its model's error classes: named, or flagged by the SDK.
-  if (e.name === 'ThrottlingException' || e.$retryable?.throttling) {
-    return new ThrottledError(`UpdateService throttled: ${(error as Error).message}`, { cause: error });
-  }
-  if (status === undefined || status >= 500 || e.$fault === 'server') {
-    return new OutcomeUnknownError(`UpdateService got no answer (${e.name ?? 'error'}: ${(error as Error).message})`, { cause: error });
-  }
-  return error;
 }

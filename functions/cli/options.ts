@@ -41,6 +41,11 @@ export const commandOption = {
     new Option('--ignore-windows', 'redeploy now, whatever the restart windows: a leaked credential (default: each inside its window)'),
   noLedger: () =>
     new Option('--no-ledger', 'run without the state table: live scan, no exactly-once guard (said on stderr and in the report)'),
+  noCodeDeploy: () =>
+    new Option(
+      '--no-codedeploy',
+      'do not redeploy CODE_DEPLOY services through CodeDeploy: they are skipped with the reason (default: CODEDEPLOY_REDEPLOYS, or on)',
+    ),
 };
 
 /** Everything a command may be given, as commander hands it over (strings, unchecked). */
@@ -58,6 +63,8 @@ export interface RawOptions {
   verbose?: boolean;
   clusters?: string;
   concurrency?: string;
+  /** False with --no-codedeploy (commander sets it true when a command takes the option and it is not given). */
+  codedeploy?: boolean;
 }
 
 /** The options, checked: how to print, and what they change in the configuration. */
@@ -97,6 +104,8 @@ export function settingsOf(
       readTimeoutSeconds: seconds('--read-timeout', raw.readTimeout),
       clusters: raw.clusters === undefined ? undefined : clusters(raw.clusters),
       maxConcurrency: raw.concurrency === undefined ? undefined : concurrency(raw.concurrency),
+      // Only the option turns it off: given nothing, the environment's setting stands.
+      codeDeployRedeploys: raw.codedeploy === false ? false : undefined,
     },
   };
 }

@@ -17,12 +17,14 @@ export const SIGNAL_CALLS = [
   "for a secret of an allowed owner account: STS AssumeRole of the owner's read role, once per owner while its credentials last",
   'DynamoDB DescribeTable, Query, GetItem (index and ledger); ECS DescribeServices (with tags: the waves), and DescribeTaskDefinition for a service on a new task definition',
   'with --scan or --no-ledger, instead of the index: ECS ListClusters, ListServices, DescribeServices, ListTasks, DescribeTasks, DescribeTaskDefinition',
+  'for a CODE_DEPLOY service looked at (unless --no-codedeploy): CodeDeploy BatchGetDeploymentGroups for the group the ledger remembers; else ListApplications, BatchGetApplications, and per ECS application ListDeploymentGroups and BatchGetDeploymentGroups, once per run',
 ];
 
 /** What a redeploy adds. */
 export const REDEPLOY_CALLS = [
   ...SIGNAL_CALLS,
   'ECS UpdateService (forceNewDeployment); DynamoDB PutItem, DeleteItem, BatchWriteItem; EventBridge PutEvents when EVENT_BUS_NAME is set',
+  'for a CODE_DEPLOY service due (unless --no-codedeploy): CodeDeploy CreateDeployment; ListDeployments and BatchGetDeployments after a lost answer',
   'EventBridge Scheduler CreateSchedule when a service waits for its restart window and WAKEUP_SCHEDULE_GROUP is set (the functions set it)',
 ];
 

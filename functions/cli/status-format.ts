@@ -129,24 +129,34 @@ function formatStatus(status: SecretStatus, style: Style): string {
 }
 
 /**
- * Per consumer that ECS deploys with a strategy other than a rolling update, or whose deployment
- * ECS's records show: its strategy, then (indented, each line within 80 columns) the deployment's
- * status and lifecycle stage, and when its bake ends.
+ * Per consumer that ECS deploys with a strategy other than a rolling update, whose deployment
+ * ECS's records show, or that CodeDeploy deploys: its strategy, then (indented, each line within
+ * 80 columns) the deployment's status and lifecycle stage, and when its bake ends; for a
+ * CODE_DEPLOY service its CodeDeploy deployment (id, status) and when the group's waits end.
  */
 function strategyLines(status: SecretStatus): string[] {
-  const shown = status.consumers.filter((c) => (c.strategy && c.strategy !== 'ROLLING') || c.serviceDeployment);
+  const shown = status.consumers.filter(hasStrategyLines);
   if (shown.length === 0) return [];
+  const at = (time: string) => time.replace(/\.\d+Z$/, 'Z');
   return [
     '',
     ...shown.flatMap((c) => {
       const d = c.serviceDeployment;
+      const cd = c.codeDeployment;
       return [
         `${c.serviceName}: ${c.strategy ?? 'ROLLING'}`,
         ...(d ? [`  deployment ${d.text}`] : []),
-        ...(d?.bakeEndsAt ? [`  bake ends ${d.bakeEndsAt.replace(/\.\d+Z$/, 'Z')}`] : []),
+        ...(d?.bakeEndsAt ? [`  bake ends ${at(d.bakeEndsAt)}`] : []),
+        ...(cd ? [`  CodeDeploy deployment ${cd.id} ${cd.text}`] : []),
+        ...(cd?.waitsEndAt ? [`  waits end ${at(cd.waitsEndAt)} (${cd.waits ?? ''})`] : []),
       ].map(escapeControl);
     }),
   ];
+}
+
+/** A consumer with lines under the table: a strategy other than a rolling update, or a deployment record to show. */
+function hasStrategyLines(c: SecretStatus['consumers'][number]): boolean {
+  return (c.strategy !== undefined && c.strategy !== 'ROLLING') || c.serviceDeployment !== undefined || c.codeDeployment !== undefined;
 }
 
 function statusText(status: SecretStatus): string {
@@ -187,6 +197,9 @@ function statusText(status: SecretStatus): string {
           c.service,
         ]),
       ),
+    ...status.consumers
+      .flatMap((c) => (c.codeDeployment ? [{ c, cd: c.codeDeployment }] : []))
+      .map(({ c, cd }) => textLine(['CODEDEPLOY', c.serviceName, cd.id, cd.status, cd.application, cd.group, cd.waitsEndAt, c.service])),
     ...status.consumers
       .filter((c) => c.window)
       .map((c) =>

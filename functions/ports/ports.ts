@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Chat } from './chat';
 import type { Clock } from './clock';
+import type { CodeDeployPort } from './codedeploy';
 import type { ContinuationTokens } from './continuation';
 import type { EcsPort } from './ecs';
 import type { IndexStore } from './index-store';
@@ -21,6 +22,8 @@ export interface Ports {
   config: Config;
   secrets: SecretStore;
   ecs: EcsPort;
+  /** CodeDeploy, for services whose deployment controller is CODE_DEPLOY. */
+  codeDeploy: CodeDeployPort;
   index: IndexStore;
   revisions: RevisionCache;
   /** The index rebuild in flight: its progress, lease and listed pages. */

@@ -13,6 +13,7 @@ locals {
   table_on_customer_key              = !(local.table_on_aws_owned_key || (var.table_encryption == "aws-managed"))
   manages_every_cluster              = (join(",", var.clusters) == "")
   is_dry_run                         = (tostring(var.dry_run) == "true")
+  may_create_code_deploy_deployments = ((tostring(var.code_deploy_redeploys) == "true") && !local.is_dry_run)
   forward_to_central_bus             = (var.central_event_bus_arn != "")
   forward_secret_events_to_region1   = ((split(",", "${join(",", var.forward_secret_events_to)},,,,")[0] != "") && (split(",", "${join(",", var.forward_secret_events_to)},,,,")[0] != data.aws_region.current.name))
   forward_secret_events_to_region2   = ((split(",", "${join(",", var.forward_secret_events_to)},,,,")[1] != "") && (split(",", "${join(",", var.forward_secret_events_to)},,,,")[1] != data.aws_region.current.name))
@@ -64,6 +65,7 @@ resource "aws_lambda_function" "on_secret_change" {
       CLUSTERS                                         = join(",", var.clusters)
       MAX_CONCURRENCY                                  = var.max_concurrency
       DRY_RUN                                          = var.dry_run
+      CODEDEPLOY_REDEPLOYS                             = var.code_deploy_redeploys
       EVENT_BUS_NAME                                   = var.notification_bus
       CHAT_TOPIC_ARN                                   = (local.has_chat_topic ? (local.create_chat_topic ? one(aws_sns_topic.chat_notifications_topic[*].arn) : var.chat_topic) : "")
       DASHBOARD_NAME                                   = var.name
@@ -130,6 +132,7 @@ resource "aws_lambda_function" "redeploy_secret" {
       CLUSTERS                                         = join(",", var.clusters)
       MAX_CONCURRENCY                                  = var.max_concurrency
       DRY_RUN                                          = var.dry_run
+      CODEDEPLOY_REDEPLOYS                             = var.code_deploy_redeploys
       EVENT_BUS_NAME                                   = var.notification_bus
       CHAT_TOPIC_ARN                                   = (local.has_chat_topic ? (local.create_chat_topic ? one(aws_sns_topic.chat_notifications_topic[*].arn) : var.chat_topic) : "")
       DASHBOARD_NAME                                   = var.name
@@ -196,6 +199,7 @@ resource "aws_lambda_function" "refresh_index" {
       CLUSTERS                                         = join(",", var.clusters)
       MAX_CONCURRENCY                                  = var.max_concurrency
       DRY_RUN                                          = var.dry_run
+      CODEDEPLOY_REDEPLOYS                             = var.code_deploy_redeploys
       EVENT_BUS_NAME                                   = var.notification_bus
       CHAT_TOPIC_ARN                                   = (local.has_chat_topic ? (local.create_chat_topic ? one(aws_sns_topic.chat_notifications_topic[*].arn) : var.chat_topic) : "")
       DASHBOARD_NAME                                   = var.name
@@ -407,6 +411,40 @@ resource "aws_lambda_permission" "deployment_progress" {
   function_name = aws_lambda_function.on_secret_change.arn
   principal     = "events.amazonaws.com"
   source_arn    = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:rule/${var.name}-deployment-progress"
+}
+
+resource "aws_cloudwatch_event_rule" "codedeploy_deployment" {
+  name        = "${var.name}-codedeploy-deployment"
+  description = "CodeDeploy deployments succeeded, failed or stopped (CODE_DEPLOY services' waves)"
+  event_pattern = jsonencode({
+    source        = ["aws.codedeploy"]
+    "detail-type" = ["CodeDeploy Deployment State-change Notification"]
+    detail = {
+      state = ["SUCCESS", "FAILURE", "STOP"]
+    }
+  })
+  state = "ENABLED"
+  tags  = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "codedeploy_deployment" {
+  rule      = aws_cloudwatch_event_rule.codedeploy_deployment.name
+  target_id = "${var.name}-codedeploy-deployment-target"
+  arn       = aws_lambda_function.on_secret_change.arn
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = 185
+  }
+  dead_letter_config {
+    arn = aws_sqs_queue.dead_letter_queue.arn
+  }
+}
+
+resource "aws_lambda_permission" "codedeploy_deployment" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.on_secret_change.arn
+  principal     = "events.amazonaws.com"
+  source_arn    = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:rule/${var.name}-codedeploy-deployment"
 }
 
 resource "aws_cloudwatch_event_rule" "reconcile" {
@@ -658,7 +696,32 @@ resource "aws_iam_role_policy" "on_secret_change_on_secret_change" {
       Effect   = "Allow"
       Action   = "ecs:DescribeTasks"
       Resource = "arn:${data.aws_partition.current.partition}:ecs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:task/*"
-      }, { for k, v in {
+      }, {
+      Sid      = "CodeDeployApplications"
+      Effect   = "Allow"
+      Action   = "codedeploy:ListApplications"
+      Resource = "*"
+      }, {
+      Sid      = "CodeDeployApplicationGroups"
+      Effect   = "Allow"
+      Action   = ["codedeploy:BatchGetApplications", "codedeploy:ListDeploymentGroups"]
+      Resource = "arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:application:*"
+      }, {
+      Sid      = "CodeDeployGroupsAndDeployments"
+      Effect   = "Allow"
+      Action   = ["codedeploy:BatchGetDeploymentGroups", "codedeploy:ListDeployments", "codedeploy:BatchGetDeployments"]
+      Resource = "arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:deploymentgroup:*"
+      }, (local.may_create_code_deploy_deployments ? {
+        Sid      = "RedeployThroughCodeDeployGroups"
+        Effect   = "Allow"
+        Action   = "codedeploy:CreateDeployment"
+        Resource = "arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:deploymentgroup:*"
+        } : null), (local.may_create_code_deploy_deployments ? {
+        Sid      = "CodeDeployCreateDeploymentDependencies"
+        Effect   = "Allow"
+        Action   = ["codedeploy:GetDeploymentConfig", "codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"]
+        Resource = ["arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:deploymentconfig:*", "arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:application:*"]
+        } : null), { for k, v in {
         Sid      = "EcsListsInTheConfiguredClusters"
         Effect   = "Allow"
         Action   = ["ecs:ListServices", "ecs:ListTasks"]
@@ -844,7 +907,32 @@ resource "aws_iam_role_policy" "redeploy_secret_redeploy_secret" {
       Effect   = "Allow"
       Action   = "ecs:DescribeTasks"
       Resource = "arn:${data.aws_partition.current.partition}:ecs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:task/*"
-      }, { for k, v in {
+      }, {
+      Sid      = "CodeDeployApplications"
+      Effect   = "Allow"
+      Action   = "codedeploy:ListApplications"
+      Resource = "*"
+      }, {
+      Sid      = "CodeDeployApplicationGroups"
+      Effect   = "Allow"
+      Action   = ["codedeploy:BatchGetApplications", "codedeploy:ListDeploymentGroups"]
+      Resource = "arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:application:*"
+      }, {
+      Sid      = "CodeDeployGroupsAndDeployments"
+      Effect   = "Allow"
+      Action   = ["codedeploy:BatchGetDeploymentGroups", "codedeploy:ListDeployments", "codedeploy:BatchGetDeployments"]
+      Resource = "arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:deploymentgroup:*"
+      }, (local.may_create_code_deploy_deployments ? {
+        Sid      = "RedeployThroughCodeDeployGroups"
+        Effect   = "Allow"
+        Action   = "codedeploy:CreateDeployment"
+        Resource = "arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:deploymentgroup:*"
+        } : null), (local.may_create_code_deploy_deployments ? {
+        Sid      = "CodeDeployCreateDeploymentDependencies"
+        Effect   = "Allow"
+        Action   = ["codedeploy:GetDeploymentConfig", "codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"]
+        Resource = ["arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:deploymentconfig:*", "arn:${data.aws_partition.current.partition}:codedeploy:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:application:*"]
+        } : null), { for k, v in {
         Sid      = "EcsListsInTheConfiguredClusters"
         Effect   = "Allow"
         Action   = ["ecs:ListServices", "ecs:ListTasks"]

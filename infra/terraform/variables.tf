@@ -97,6 +97,13 @@ variable "dry_run" {
   nullable    = false
 }
 
+variable "code_deploy_redeploys" {
+  description = "true = CODE_DEPLOY services are redeployed through CodeDeploy (CreateDeployment); false = they are reported skipped."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "notification_bus" {
   description = "EventBridge bus (name, in this account and region) that receives one event per completed run."
   type        = string

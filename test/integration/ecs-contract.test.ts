@@ -17,6 +17,7 @@
 import {
   ClientException,
   CreateClusterCommand,
+  InvalidParameterException,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   ServiceNotFoundException,
@@ -156,6 +157,7 @@ function onFake(): World & { fake: FakeEcs; clock: VirtualClock } {
         taskDefinition: spec.taskDefinition,
         deploymentController: spec.controller ?? 'ECS',
         tags: spec.tags ?? {},
+        ...(spec.loadBalancers ? { loadBalancers: spec.loadBalancers } : {}),
       });
       return serviceArn;
     },
@@ -362,6 +364,45 @@ describe.each([
     expect(primaryOf(after)).toMatchObject({ taskDefinition: second });
     expect(primaryOf(after)?.id).not.toBe(old?.id);
     expect(after.deployments.find((d) => d.id === old?.id)).toMatchObject({ status: 'ACTIVE', taskDefinition: first });
+  });
+
+  it("a CODE_DEPLOY service shows no deployment but one PRIMARY task set of its task definition, with its load balancer's container and port", async () => {
+    const world = await make();
+    const cluster = await world.cluster('web');
+    const taskDefinition = await world.taskDefinition('checkout', plain);
+    const loadBalancers = [
+      {
+        targetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${MOTO_ACCOUNT}:targetgroup/blue/1`,
+        containerName: 'app',
+        containerPort: 8080,
+      },
+    ];
+    const before = world.now();
+    const serviceArn = await world.service({ cluster, name: 'checkout', taskDefinition, controller: 'CODE_DEPLOY', loadBalancers });
+    const after = world.now();
+
+    const service = await describeOne(world, cluster, serviceArn);
+
+    expect(service).toMatchObject({ deploymentController: 'CODE_DEPLOY', deployments: [] });
+    const sets = service.taskSets ?? [];
+    expect(sets).toHaveLength(1);
+    expect(sets[0]).toMatchObject({ status: 'PRIMARY', taskDefinition, loadBalancers: [{ containerName: 'app', containerPort: 8080 }] });
+    expect(Date.parse(sets[0]?.createdAt ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(sets[0]?.createdAt ?? '')).toBeLessThanOrEqual(after + 1000);
+  });
+
+  it('refuses forceNewDeployment of a CODE_DEPLOY service with its InvalidParameterException, and starts nothing', async () => {
+    const world = await make();
+    const cluster = await world.cluster('web');
+    const taskDefinition = await world.taskDefinition('checkout', plain);
+    const serviceArn = await world.service({ cluster, name: 'checkout', taskDefinition, controller: 'CODE_DEPLOY' });
+    const before = await describeOne(world, cluster, serviceArn);
+
+    await expect(world.ecs.forceNewDeployment({ clusterArn: cluster, serviceArn })).rejects.toBeInstanceOf(InvalidParameterException);
+
+    const after = await describeOne(world, cluster, serviceArn);
+    expect(after.deployments).toEqual([]);
+    expect(after.taskSets?.map((t) => [t.id, t.status])).toEqual(before.taskSets?.map((t) => [t.id, t.status]));
   });
 
   it('refuses forceNewDeployment of a service ECS does not know with its ServiceNotFoundException (not an unknown outcome)', async () => {

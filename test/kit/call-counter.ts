@@ -14,7 +14,7 @@
 export type Counts = Map<string, number>;
 
 /** The AWS service an operation belongs to, from the client that sent it. */
-export type AwsService = 'ECS' | 'SecretsManager' | 'SSM' | 'DynamoDB' | 'EventBridge' | 'STS' | 'other';
+export type AwsService = 'ECS' | 'CodeDeploy' | 'SecretsManager' | 'SSM' | 'DynamoDB' | 'EventBridge' | 'STS' | 'other';
 
 type Handler = (args: { input?: Record<string, unknown> }) => Promise<{ output?: Record<string, unknown> }>;
 interface Stack {
@@ -29,6 +29,7 @@ const PAGED_LISTINGS: Record<string, { field: string; defaultPageSize: number; m
 
 const SERVICE_OF_CLIENT: Record<string, AwsService> = {
   ECSClient: 'ECS',
+  CodeDeployClient: 'CodeDeploy',
   SecretsManagerClient: 'SecretsManager',
   SSMClient: 'SSM',
   DynamoDBClient: 'DynamoDB',

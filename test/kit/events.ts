@@ -137,6 +137,18 @@ export function deploymentChange(serviceArn: string, eventName: string, deployme
   );
 }
 
+/** CodeDeploy's "CodeDeploy Deployment State-change Notification" for one deployment of a group (state START, SUCCESS, FAILURE, STOP, READY). */
+export function codeDeployChange(application: string, group: string, deploymentId: string, state: string, origin: EventOrigin): Json {
+  const arn = (resource: string) => `arn:aws:codedeploy:${origin.region}:${origin.account}:${resource}`;
+  return envelope(
+    'aws.codedeploy',
+    'CodeDeploy Deployment State-change Notification',
+    origin,
+    { region: origin.region, deploymentId, instanceGroupId: `instance-group-${sequence}`, deploymentGroup: group, state, application },
+    [arn(`application:${application}`), arn(`deploymentgroup:${application}/${group}`)],
+  );
+}
+
 export const EVENTS_DIR = join(__dirname, '..', 'fixtures', 'events');
 
 /** A fixture event from test/fixtures/events (a fresh copy on every call). */

@@ -58,6 +58,22 @@ const MOTO_PYTHON = process.env.MOTO_PYTHON ?? 'python3';
  *   rolloutState, reason} ends that deployment, as DescribeServices then shows it (see
  *   endEcsDeployment). Nothing ends unless a test says so: the product confirms every deployment
  *   event with ECS, so a test that tells it a deployment ended first makes ECS say so, as it would.
+ * - CODE_DEPLOY services: in AWS a service with the CODE_DEPLOY controller starts with one PRIMARY
+ *   task set of its task definition and load balancers (ECS creates it; its `deployments` list is
+ *   empty), and UpdateService with forceNewDeployment is refused ("Cannot force a new deployment
+ *   on services with a CODE_DEPLOY deployment controller"). moto 5.2 creates no task set and
+ *   accepts the UpdateService, changing nothing.
+ * - CodeDeploy: AWS's JSON protocol gives times as epoch seconds (the SDK reads nothing else);
+ *   moto 5.2 answers ISO strings (createTime, startTime, completeTime). AWS names a deployment
+ *   `d-` and nine upper-case letters or digits (d-KD7CW5ZZ1); moto a UUID. AWS's BatchGetDeploymentGroups
+ *   (moto 5.2 lacks it) answers up to 100 groups of an application, each with its
+ *   lastAttemptedDeployment and lastSuccessfulDeployment (moto answers {}). ListDeployments keeps
+ *   only deployments created within createTimeRange (moto ignores it). CreateDeployment is refused
+ *   with DeploymentLimitExceededException ("The Deployment Group ... already has an active
+ *   Deployment ...") while the group runs one (moto makes a second). CodeDeploy moves a deployment
+ *   on by itself (Ready, Succeeded, Failed, Stopped); moto's stay Created: the launcher lets a test
+ *   play CodeDeploy, POST /moto-test/codedeploy/deployment-state {account, region, deploymentId,
+ *   status, errorCode, errorMessage} (see moveCodeDeployDeployment).
  * (Not corrected, because the adapters cope: ListServices leaks services of a cluster whose name
  * ends with the one asked for, and no ECS listing ever paginates; test/kit/call-counter.ts counts
  * the pages a real account would need.)
@@ -144,6 +160,106 @@ def list_tasks(self, cluster_str=None, container_instance=None, family=None, sta
     return tasks
 EC2ContainerServiceBackend.list_tasks = list_tasks
 
+from moto.ecs.exceptions import InvalidParameterException
+from moto.ecs.models import TaskSet
+forced = EC2ContainerServiceBackend.update_service
+def refuse_code_deploy(self, properties):
+    service = self._get_service(properties.get("cluster", "default"), properties["service"].split("/")[-1])
+    if properties.get("force_new_deployment") and service.deployment_controller.get("type") == "CODE_DEPLOY":
+        raise InvalidParameterException("Cannot force a new deployment on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.")
+    return forced(self, properties)
+EC2ContainerServiceBackend.update_service = refuse_code_deploy
+created_service = EC2ContainerServiceBackend.create_service
+def create_service(self, *args, **kwargs):
+    service = created_service(self, *args, **kwargs)
+    if service.deployment_controller.get("type") == "CODE_DEPLOY" and not service.task_sets:
+        task_set = TaskSet(service.name, service.cluster_name, service.task_definition, self.account_id, self.region_name,
+                           network_configuration=service.network_configuration or None, load_balancers=service.load_balancers,
+                           launch_type=service.launch_type)
+        task_set.task_definition = service.task_definition
+        task_set.service_arn = service.arn
+        task_set.cluster_arn = service.cluster_arn
+        task_set.status = "PRIMARY"
+        service.task_sets.append(task_set)
+    return service
+EC2ContainerServiceBackend.create_service = create_service
+
+from datetime import datetime
+from moto.core.exceptions import JsonRESTError
+from moto.codedeploy.models import Application, CodeDeployBackend, DeploymentInfo, codedeploy_backends
+from moto.codedeploy.responses import CodeDeployResponse
+ACTIVE = ("Created", "Queued", "InProgress", "Baking", "Ready")
+def epoch(value):
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() if isinstance(value, str) else value
+deployment_dict = DeploymentInfo.to_dict
+def deployment_to_dict(self):
+    answer = deployment_dict(self)
+    for field in ("createTime", "startTime", "completeTime"):
+        if answer.get(field) is None:
+            answer.pop(field, None)
+        else:
+            answer[field] = epoch(answer[field])
+    if not answer.get("errorInformation"):
+        answer.pop("errorInformation", None)
+    return answer
+DeploymentInfo.to_dict = deployment_to_dict
+deployment_init = DeploymentInfo.__init__
+def deployment_with_aws_id(self, *args, **kwargs):
+    deployment_init(self, *args, **kwargs)
+    self.deployment_id = "d-" + "".join(mock_random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(9))
+DeploymentInfo.__init__ = deployment_with_aws_id
+application_dict = Application.to_dict
+def application_to_dict(self):
+    answer = application_dict(self)
+    answer["createTime"] = epoch(answer["createTime"])
+    return answer
+Application.to_dict = application_to_dict
+def group_to_dict(backend, group):
+    answer = group.to_dict()
+    mine = sorted((d for d in backend.deployments.values() if d.application_name == group.application.application_name
+                   and d.deployment_group_name == group.deployment_group_name), key=lambda d: epoch(d.create_time))
+    def last(d):
+        info = {"deploymentId": d.deployment_id, "status": d.status, "createTime": epoch(d.create_time)}
+        if d.complete_time:
+            info["endTime"] = epoch(d.complete_time)
+        return info
+    succeeded = [d for d in mine if d.status == "Succeeded"]
+    answer["lastAttemptedDeployment"] = last(mine[-1]) if mine else {}
+    answer["lastSuccessfulDeployment"] = last(succeeded[-1]) if succeeded else {}
+    return answer
+def get_deployment_group(self):
+    group = self.codedeploy_backend.get_deployment_group(self._get_param("applicationName"), self._get_param("deploymentGroupName"))
+    return json.dumps({"deploymentGroupInfo": group_to_dict(self.codedeploy_backend, group)})
+CodeDeployResponse.get_deployment_group = get_deployment_group
+def batch_get_deployment_groups(self):
+    backend = self.codedeploy_backend
+    application = self._get_param("applicationName")
+    backend.get_application(application)
+    names = self._get_param("deploymentGroupNames") or []
+    known = backend.deployment_groups.get(application, {})
+    missing = [n for n in names if n not in known]
+    info = [group_to_dict(backend, known[n]) for n in names if n in known]
+    return json.dumps({"deploymentGroupsInfo": info, "errorMessage": ("Deployment groups not found: " + ", ".join(missing)) if missing else ""})
+CodeDeployResponse.batch_get_deployment_groups = batch_get_deployment_groups
+listed_deployments = CodeDeployBackend.list_deployments
+def list_deployments(self, application_name, deployment_group_name, external_id, include_only_statuses, create_time_range):
+    ids = listed_deployments(self, application_name, deployment_group_name, external_id, include_only_statuses, create_time_range)
+    start = (create_time_range or {}).get("start")
+    end = (create_time_range or {}).get("end")
+    def within(d):
+        created = epoch(d.create_time)
+        return (start is None or created >= start) and (end is None or created <= end)
+    return [i for i in ids if within(self.deployments[i])]
+CodeDeployBackend.list_deployments = list_deployments
+create_deployment = CodeDeployBackend.create_deployment
+def create_one_at_a_time(self, application_name, deployment_group_name, *args, **kwargs):
+    for d in self.deployments.values():
+        if d.application_name == application_name and d.deployment_group_name == deployment_group_name and d.status in ACTIVE:
+            raise JsonRESTError("DeploymentLimitExceededException",
+                                "The Deployment Group '%s' already has an active Deployment '%s'" % (deployment_group_name, d.deployment_id))
+    return create_deployment(self, application_name, deployment_group_name, *args, **kwargs)
+CodeDeployBackend.create_deployment = create_one_at_a_time
+
 from moto.ecs.models import ecs_backends
 import moto.server as server
 Dispatcher = server.DomainDispatcherApplication
@@ -163,10 +279,34 @@ def end_deployment(environ, start_response):
                 deployment["rolloutStateReason"] = asked.get("reason") or "ECS deployment %s %s." % (deployment["id"], asked["rolloutState"].lower())
                 return answer("200 OK", {"id": deployment["id"], "rolloutState": deployment["rolloutState"]})
     return answer("404 Not Found", {"message": "no deployment %s of %s" % (asked["deploymentId"], asked["service"])})
+def move_codedeploy_deployment(environ, start_response):
+    def answer(status, body):
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    asked = json.loads(environ["wsgi.input"].read(size) or b"{}")
+    deployment = codedeploy_backends[asked["account"]][asked["region"]].deployments.get(asked["deploymentId"])
+    if deployment is None:
+        return answer("404 Not Found", {"message": "no CodeDeploy deployment %s" % asked["deploymentId"]})
+    deployment.status = asked["status"]
+    if asked["status"] not in ACTIVE:
+        deployment.complete_time = datetime.now().astimezone().isoformat()
+    if asked.get("errorCode") or asked.get("errorMessage"):
+        deployment.error_information = {"code": asked.get("errorCode", ""), "message": asked.get("errorMessage", "")}
+    return answer("200 OK", {"deploymentId": deployment.deployment_id, "status": deployment.status})
+error_dict = DeploymentInfo.to_dict
+def with_error(self):
+    answer = error_dict(self)
+    if getattr(self, "error_information", None):
+        answer["errorInformation"] = self.error_information
+    return answer
+DeploymentInfo.to_dict = with_error
 class WithTestControls(Dispatcher):
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == "/moto-test/ecs/deployment-state" and environ.get("REQUEST_METHOD") == "POST":
             return end_deployment(environ, start_response)
+        if environ.get("PATH_INFO") == "/moto-test/codedeploy/deployment-state" and environ.get("REQUEST_METHOD") == "POST":
+            return move_codedeploy_deployment(environ, start_response)
         return super().__call__(environ, start_response)
 server.DomainDispatcherApplication = WithTestControls
 server.main(sys.argv[1:])
@@ -191,6 +331,21 @@ export async function endEcsDeployment(
   const body = { account: MOTO_ACCOUNT, region: MOTO_CLIENT_CONFIG.region, ...ended };
   const response = await fetch(`${moto.endpoint}/moto-test/ecs/deployment-state`, { method: 'POST', body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`the emulator did not end the deployment: ${response.status} ${await response.text()}`);
+}
+
+/**
+ * Plays CodeDeploy on the emulator: the deployment moves to `status` (Ready, Succeeded, Failed or
+ * Stopped, with CodeDeploy's error information), as BatchGetDeployments then shows it. CodeDeploy
+ * sends its "CodeDeploy Deployment State-change Notification" after this; a test that hands the
+ * product that event calls this first.
+ */
+export async function moveCodeDeployDeployment(
+  moto: Pick<MotoServer, 'endpoint'>,
+  moved: { deploymentId: string; status: string; errorCode?: string; errorMessage?: string; account?: string; region?: string },
+): Promise<void> {
+  const body = { account: MOTO_ACCOUNT, region: MOTO_CLIENT_CONFIG.region, ...moved };
+  const response = await fetch(`${moto.endpoint}/moto-test/codedeploy/deployment-state`, { method: 'POST', body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`the emulator did not move the deployment: ${response.status} ${await response.text()}`);
 }
 
 /** A free TCP port on the loopback interface. */

@@ -246,6 +246,8 @@ export interface ServiceSpec {
   desiredCount?: number;
   controller?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
   tags?: Record<string, string>;
+  /** The target groups it registers a container port with (a CODE_DEPLOY service's: CodeDeploy's AppSpec names the container and port). */
+  loadBalancers?: Array<{ targetGroupArn: string; containerName: string; containerPort: number }>;
 }
 
 /** How many new deployments each of `services` (names, in `cluster`) got while `run` ran. */
@@ -275,6 +277,7 @@ export async function createService(ecs: ECSClient, spec: ServiceSpec): Promise<
       desiredCount: spec.desiredCount ?? 2,
       deploymentController: { type: spec.controller ?? 'ECS' },
       tags: spec.tags ? Object.entries(spec.tags).map(([key, value]) => ({ key, value })) : undefined,
+      loadBalancers: spec.loadBalancers,
     }),
   );
   return out.service?.serviceArn as string;

@@ -33,11 +33,19 @@ const RULES = {
   'secret-label-updated': 'secretsmanager-label-updated.json',
   'ecs-deployment': 'ecs-deployment-state-change.json',
   'deployment-progress': 'ecs-deployment-progress.json',
+  'codedeploy-deployment': 'codedeploy-deployment-state-change.json',
   'parameter-change': 'ssm-parameter-change.json',
 } as const;
 type Rule = keyof typeof RULES;
 /** The rules whose target is on-secret-change (the others' is refresh-index). */
-const SECRET_RULES: Rule[] = ['secret-api-call', 'rotation-events', 'secret-label-updated', 'parameter-change', 'deployment-progress'];
+const SECRET_RULES: Rule[] = [
+  'secret-api-call',
+  'rotation-events',
+  'secret-label-updated',
+  'parameter-change',
+  'deployment-progress',
+  'codedeploy-deployment',
+];
 
 /** Where fixtures live; keys prefix the fixture names in the table. */
 const FIXTURE_DIRS: Record<string, string> = {
@@ -102,6 +110,13 @@ const EXPECTED: Record<string, Rule[]> = {
   'fixtures/ecs-deployment.in-progress.json': ['ecs-deployment'],
   'fixtures/ecs-deployment.completed.json': ['ecs-deployment', 'deployment-progress'],
   'fixtures/ecs-deployment.failed.json': ['ecs-deployment', 'deployment-progress'],
+
+  // CodeDeploy's deployments that ended move a CODE_DEPLOY service's rollout on; one that starts, or waits for rerouting, does not.
+  'fixtures/codedeploy-deployment.success.json': ['codedeploy-deployment'],
+  'fixtures/codedeploy-deployment.failure.json': ['codedeploy-deployment'],
+  'fixtures/codedeploy-deployment.stop.json': ['codedeploy-deployment'],
+  'fixtures/codedeploy-deployment.start.json': NONE,
+  'fixtures/codedeploy-deployment.ready.json': NONE,
 };
 
 interface Fixture {

@@ -97,8 +97,8 @@ describe('with the default props', () => {
     });
   });
 
-  test('eight rules reach the functions, and nothing optional is created', () => {
-    template.resourceCountIs('AWS::Events::Rule', 8);
+  test('nine rules reach the functions, and nothing optional is created', () => {
+    template.resourceCountIs('AWS::Events::Rule', 9);
     template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
     // The three functions' roles, and the one EventBridge Scheduler runs the wakeups as.
     template.resourceCountIs('AWS::IAM::Role', 4);

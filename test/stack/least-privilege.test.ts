@@ -252,6 +252,76 @@ describe('UpdateService: the configured clusters, never an opted-out service, ne
   });
 });
 
+describe('CodeDeploy: CreateDeployment on deployment groups only, never when turned off or in a dry run', () => {
+  const codeDeploy = (resource: string, account = ACCOUNT, region = REGION) => `arn:aws:codedeploy:${region}:${account}:${resource}`;
+  const GROUP = codeDeploy('deploymentgroup:AppECS-prod-api/DgpECS-prod-api');
+  const create = (resource = GROUP): Request => ({ action: 'codedeploy:CreateDeployment', resource });
+  /** What a redeploy through CodeDeploy calls beside CreateDeployment (the reads CodeDeploy makes for its caller). */
+  const DEPENDENCIES: Request[] = [
+    { action: 'codedeploy:GetDeploymentConfig', resource: codeDeploy('deploymentconfig:CodeDeployDefault.ECSAllAtOnce') },
+    { action: 'codedeploy:GetApplicationRevision', resource: codeDeploy('application:AppECS-prod-api') },
+    { action: 'codedeploy:RegisterApplicationRevision', resource: codeDeploy('application:AppECS-prod-api') },
+  ];
+  /** The reads: finding a service's group, a lost answer's deployment, the poll and the events' confirmation. */
+  const READS: Request[] = [
+    { action: 'codedeploy:ListApplications', resource: '*' },
+    { action: 'codedeploy:BatchGetApplications', resource: codeDeploy('application:AppECS-prod-api') },
+    { action: 'codedeploy:ListDeploymentGroups', resource: codeDeploy('application:AppECS-prod-api') },
+    ...['BatchGetDeploymentGroups', 'ListDeployments', 'BatchGetDeployments'].map((a) => ({ action: `codedeploy:${a}`, resource: GROUP })),
+  ];
+  const decisions = (resources: Template['Resources'], roleId: string, requests: Request[]) =>
+    requests.map((r) => `${r.action} ${decide(permissions(resources, roleId), r)}`);
+
+  it('the redeploying roles may create a deployment in a group of this account and region, and nothing else of CodeDeploy', () => {
+    const resources = stack();
+    for (const roleId of REDEPLOYING) {
+      expect(decisions(resources, roleId, [create(), ...DEPENDENCIES, ...READS])).toEqual(
+        [create(), ...DEPENDENCIES, ...READS].map((r) => `${r.action} allowed`),
+      );
+      for (const elsewhere of [
+        create(codeDeploy('application:AppECS-prod-api')),
+        create(codeDeploy('deploymentgroup:AppECS-prod-api/DgpECS-prod-api', OWNER)),
+        create(codeDeploy('deploymentgroup:AppECS-prod-api/DgpECS-prod-api', ACCOUNT, 'us-east-1')),
+        { action: 'codedeploy:StopDeployment', resource: '*' },
+        { action: 'codedeploy:ContinueDeployment', resource: '*' },
+        { action: 'codedeploy:UpdateDeploymentGroup', resource: GROUP },
+        // The group's own service role acts for CodeDeploy: the caller passes none.
+        { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/ecsCodeDeployRole` },
+      ])
+        expect({ roleId, request: elsewhere, decision: decide(permissions(resources, roleId), elsewhere) }).toEqual({
+          roleId,
+          request: elsewhere,
+          decision: 'implicitly denied',
+        });
+    }
+  });
+
+  it('with CodeDeploy redeploys turned off, or in a dry run, no role may create one; the reads stay (status, the poll of a deployment made before)', () => {
+    for (const parameters of [{ CodeDeployRedeploys: 'false' }, { DryRun: 'true' }] as Array<Record<string, string>>) {
+      const resources = stack(parameters);
+      for (const roleId of REDEPLOYING) {
+        expect({ parameters, roleId, decisions: decisions(resources, roleId, [create(), ...DEPENDENCIES]) }).toEqual({
+          parameters,
+          roleId,
+          decisions: [create(), ...DEPENDENCIES].map((r) => `${r.action} implicitly denied`),
+        });
+        expect(decisions(resources, roleId, READS)).toEqual(READS.map((r) => `${r.action} allowed`));
+      }
+    }
+  });
+
+  it('refresh-index and the EventBridge roles are never allowed anything of CodeDeploy', () => {
+    const resources = stack();
+    for (const roleId of ['RefreshIndexRole', ...EVENTBRIDGE_ROLES])
+      expect(decisions(resources, roleId, [create(), ...READS]).filter((d) => !d.endsWith('implicitly denied'))).toEqual([]);
+  });
+
+  it('the parameter takes true or false, true by default', () => {
+    const parameter = (packaged.Parameters?.CodeDeployRedeploys ?? {}) as Json;
+    expect(parameter).toMatchObject({ Type: 'String', Default: 'true', AllowedValues: ['true', 'false'] });
+  });
+});
+
 describe('list calls, PutEvents and the table key', () => {
   const list = (action: string, cluster: string): Request => ({ action, resource: '*', context: { 'ecs:cluster': cluster } });
 
@@ -467,6 +537,21 @@ describe('the checks fail when a change removes a Deny or widens a grant', () =>
     expect(updateServiceGaps(stack({ Clusters: 'prod-a' }, everyCluster), ['prod-a'], 'prod-c')).toEqual([
       'RedeploySecretRole: UpdateService on prod-c (not managed) is allowed, not implicitly denied',
     ]);
+  });
+
+  it('CreateDeployment kept with CodeDeploy redeploys turned off', () => {
+    const keptWhenOff = edited(packaged, 'OnSecretChangeRole', (policies) => {
+      const statements = policies[0].PolicyDocument.Statement;
+      const i = statements.findIndex((s) => JSON.stringify(s).includes('RedeployThroughCodeDeployGroups'));
+      statements[i] = (statements[i]['Fn::If'] as Json[])[1] as Json;
+    });
+    const group = 'arn:aws:codedeploy:eu-west-1:111122223333:deploymentgroup:App/Group';
+    expect(
+      decide(permissions(stack({ CodeDeployRedeploys: 'false' }, keptWhenOff), 'OnSecretChangeRole'), {
+        action: 'codedeploy:CreateDeployment',
+        resource: group,
+      }),
+    ).toBe('allowed');
   });
 
   it('UpdateService kept in a dry run', () => {

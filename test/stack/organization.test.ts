@@ -98,6 +98,7 @@ const RULES = [
   'secret-label-updated',
   'parameter-change',
   'deployment-progress',
+  'codedeploy-deployment',
   'ecs-deployment',
   'index-rebuild',
   'reconcile',

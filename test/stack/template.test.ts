@@ -45,6 +45,24 @@ const TABLE_KEY_ACTIONS = [
   'kms:ReEncryptTo',
 ];
 
+/**
+ * CodeDeploy, for the two functions that redeploy: a CODE_DEPLOY service's group and the group's
+ * deployments (found after a lost answer, polled, confirmed), and CreateDeployment with the reads
+ * CodeDeploy makes for its caller (only with CodeDeployRedeploys, never in a dry run).
+ */
+const CODEDEPLOY_ACTIONS = [
+  'codedeploy:ListApplications',
+  'codedeploy:BatchGetApplications',
+  'codedeploy:ListDeploymentGroups',
+  'codedeploy:BatchGetDeploymentGroups',
+  'codedeploy:ListDeployments',
+  'codedeploy:BatchGetDeployments',
+  'codedeploy:CreateDeployment',
+  'codedeploy:GetDeploymentConfig',
+  'codedeploy:GetApplicationRevision',
+  'codedeploy:RegisterApplicationRevision',
+];
+
 /** The calls each function makes (functions/), and nothing else: what its role allows, in any deployment. */
 const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
   // The reconciler: events, the schedule (which scans the index and the ledger), its continuations.
@@ -79,6 +97,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
     'sts:AssumeRole',
     ...TABLE_KEY_ACTIONS,
+    ...CODEDEPLOY_ACTIONS,
     // Only with chatTopic set: the chat topic (infra/chat-notifications.yml, test/stack/chat-notifications.test.ts).
     'sns:Publish',
   ],
@@ -109,6 +128,7 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
     // Only with secretOwners set: the owner accounts' read role (infra/secret-owners.yml).
     'sts:AssumeRole',
     ...TABLE_KEY_ACTIONS,
+    ...CODEDEPLOY_ACTIONS,
     // Only with chatTopic set: the chat topic (infra/chat-notifications.yml, test/stack/chat-notifications.test.ts).
     'sns:Publish',
   ],
@@ -140,7 +160,14 @@ const EXPECTED_ACTIONS: Record<FunctionId, string[]> = {
 };
 
 /** Actions IAM does not scope to a resource: the only ones allowed on "*". */
-const UNSCOPED_ACTIONS = ['ecs:describetaskdefinition', 'ecs:listclusters', 'ecs:listservices', 'ecs:listtasks', 'ssm:describeparameters'];
+const UNSCOPED_ACTIONS = [
+  'ecs:describetaskdefinition',
+  'ecs:listclusters',
+  'ecs:listservices',
+  'ecs:listtasks',
+  'ssm:describeparameters',
+  'codedeploy:listapplications',
+];
 
 /** Why a statement is not allowed, or undefined when it is fine. */
 function forbiddenGrant(statement: Json): string | undefined {
@@ -342,6 +369,7 @@ describe('functions', () => {
       STATE_TABLE: { Ref: 'StateTable' },
       // The template parameters the roles follow (infra/iam.yml), so that both always agree.
       CLUSTERS: { Ref: 'Clusters' },
+      CODEDEPLOY_REDEPLOYS: { Ref: 'CodeDeployRedeploys' },
       MAX_CONCURRENCY: '5',
       DRY_RUN: { Ref: 'DryRun' },
       EVENT_BUS_NAME: 'default',
@@ -435,6 +463,11 @@ describe('rules', () => {
       target: 'OnSecretChangeLambdaFunction',
       pattern: 'ecs-deployment-progress.json',
     },
+    {
+      name: 'ecs-secret-redeploy-ci-codedeploy-deployment',
+      target: 'OnSecretChangeLambdaFunction',
+      pattern: 'codedeploy-deployment-state-change.json',
+    },
     { name: 'ecs-secret-redeploy-ci-ecs-deployment', target: 'RefreshIndexLambdaFunction', pattern: 'ecs-deployment-state-change.json' },
     { name: 'ecs-secret-redeploy-ci-index-rebuild', target: 'RefreshIndexLambdaFunction', schedule: 'rate(6 hours)' },
     { name: 'ecs-secret-redeploy-ci-reconcile', target: 'OnSecretChangeLambdaFunction', schedule: 'rate(30 minutes)' },
@@ -471,6 +504,12 @@ describe('rules', () => {
       detail: { eventName: ['SERVICE_DEPLOYMENT_COMPLETED', 'SERVICE_DEPLOYMENT_FAILED'] },
     });
     expect(pattern('ecs-deployment-state-change.json')).toEqual({ source: ['aws.ecs'], 'detail-type': ['ECS Deployment State Change'] });
+    // CodeDeploy's deployment events (sent directly, best effort): only the states that end one (START and READY end none).
+    expect(pattern('codedeploy-deployment-state-change.json')).toEqual({
+      source: ['aws.codedeploy'],
+      'detail-type': ['CodeDeploy Deployment State-change Notification'],
+      detail: { state: ['SUCCESS', 'FAILURE', 'STOP'] },
+    });
   });
 
   it('target their function, retry delivery, and dead-letter to the queue, which lets exactly these rules send', () => {

@@ -1,5 +1,5 @@
 import { errorLine } from '../../domain/errors';
-import { type Announcement, preview, type ReconcilePlan, reportRow } from '../../domain/plan/reconcile-plan';
+import { type Announcement, preview, type ReconcilePlan, redeployExtra, reportRow } from '../../domain/plan/reconcile-plan';
 import type { SecretState } from '../../domain/plan/secret-state';
 import type { ServiceReport } from '../../domain/report/report';
 import type { Ports } from '../../ports/ports';
@@ -79,18 +79,15 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
         redeploy,
         result: options.useLedger
           ? await redeployer.redeploy(redeploy, secret.arn, others.get(redeploy.service.serviceArn))
-          : await redeployer.redeployUnguarded(redeploy.service),
+          : await redeployer.redeployUnguarded(redeploy, secret.arn),
       }));
       const applied: Applied = { rows: [...plan.rows], busy: [...plan.busy], unfinished: false, announced, warnings };
       for (const { redeploy, result } of results) {
-        const { consumer, desired, record, slot } = redeploy;
-        const extra = {
-          desired,
-          ...(record ? { record } : {}),
-          ...(slot ? { wave: slot.wave } : {}),
-          ...(redeploy.window ? { window: redeploy.window } : {}),
-        };
+        const { consumer, slot } = redeploy;
+        const extra = redeployExtra(redeploy);
         if (result.outcome === 'busy') applied.busy.push({ consumer, until: result.until, ...(slot ? { wave: slot.wave } : {}) });
+        else if (result.outcome === 'group-busy')
+          applied.rows.push(reportRow(consumer, { outcome: 'waiting', kind: 'group' }, result.reason, extra));
         else if (result.outcome === 'deferred') {
           applied.unfinished = true;
           applied.rows.push(reportRow(consumer, { outcome: 'waiting', kind: 'continuation' }, result.reason, extra));
@@ -98,9 +95,7 @@ export function applier(ports: Ports, secret: SecretState, redeployer: Redeploye
           applied.rows.push(reportRow(consumer, { outcome: 'skipped', kind: 'up-to-date' }, result.reason, extra));
         else {
           const deploymentId = result.outcome === 'redeployed' ? result.deploymentId : undefined;
-          applied.rows.push(
-            reportRow(consumer, { outcome: result.outcome }, result.reason, { ...extra, ...(deploymentId ? { deploymentId } : {}) }),
-          );
+          applied.rows.push(reportRow(consumer, { outcome: result.outcome }, result.reason, redeployExtra(redeploy, deploymentId)));
         }
       }
       return applied;

@@ -16,6 +16,7 @@ import type { SecretState } from '../../domain/plan/secret-state';
 import { referencesTo } from '../../domain/references/match';
 import type { Ports } from '../../ports/ports';
 import { mapWithConcurrency } from '../../util/concurrency';
+import type { DeploymentGroups } from '../deployment-groups';
 import { describeLive } from '../describe-live';
 import { pollDeployments } from '../poll-deployments';
 import { replicaFacts } from '../replicas';
@@ -37,9 +38,9 @@ export interface Gathered {
  * live state of the consumers the ledger alone does not decide (DescribeServices, ten at a time
  * per cluster), the references of a task definition that the index did not know a consumer
  * runs, the versions' creation times when a consumer is first seen, and on the schedule how this
- * rollout's deployments stand (the fallback for missed ECS events), and for a replica secret its
- * primary (what the replica's consumers may wait for). `only`: the consumers to judge (a later
- * pass looks again at those another run's claim held).
+ * rollout's deployments stand (the fallback for missed ECS events), CODE_DEPLOY services' groups,
+ * and for a replica secret its primary (what the replica's consumers may wait for). `only`: the
+ * consumers to judge (a later pass looks again at those another run's claim held).
  */
 export async function gather(
   ports: Ports,
@@ -47,6 +48,7 @@ export async function gather(
   found: Found,
   options: ReconcileOptions,
   ctx: PlanContext,
+  groups: DeploymentGroups,
   only?: Set<string>,
 ): Promise<Gathered> {
   const ledger = only ? await ports.ledger.records(secret.arn) : found.ledger;
@@ -69,11 +71,14 @@ export async function gather(
   const current = new Map(
     await mapWithConcurrency(moved, 4, async (live) => [live.serviceArn, await currentReferences(ports, live, secret, options)] as const),
   );
+  const groupOf = await groups.ofServices(ctx.codeDeploy !== false ? look.map((c) => liveOf.get(c.serviceArn)) : [], recordOf);
   const seen = judged.map((consumer): Seen => {
     const record = recordOf.get(consumer.serviceArn);
     const live = liveOf.get(consumer.serviceArn);
     const now = current.get(consumer.serviceArn);
-    return { consumer, ...(record ? { record } : {}), ...(live ? { live } : {}), ...(now ? { current: now } : {}) };
+    const group = groupOf.get(consumer.serviceArn);
+    const more = group ? { group } : {};
+    return { consumer, ...(record ? { record } : {}), ...(live ? { live } : {}), ...(now ? { current: now } : {}), ...more };
   });
   const atFirstSight = (s: Seen) => !s.record && s.live !== undefined && s.live !== 'gone' && s.live.status !== 'INACTIVE';
   const evidence =

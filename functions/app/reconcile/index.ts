@@ -54,6 +54,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
     clusters: ports.config.clusters,
     defaultWave: ports.config.defaultWave,
     ...(ports.config.region ? { region: ports.config.region } : {}),
+    codeDeploy: ports.config.codeDeployRedeploys,
     restart: { defaults: ports.config.restartDefaults, ignoreWindows: options.ignoreWindows === true },
   });
 
@@ -65,7 +66,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
   let only: Set<string> | undefined;
   for (;;) {
     const ctx = contextNow();
-    const gathered = await gather(ports, secret, found, options, ctx, only);
+    const gathered = await gather(ports, secret, found, options, ctx, redeployer.groups, only);
     const plan = planReconcile(gathered.snapshot, ctx);
     const applied = await executor.apply(plan, gathered);
     rows.push(...applied.rows);

@@ -37,6 +37,7 @@ export const handleEventCommand: CliCommand = {
       .addOption(commandOption.dryRun())
       .addOption(commandOption.scan())
       .addOption(commandOption.clusters())
+      .addOption(commandOption.noCodeDeploy())
       .addOption(commandOption.concurrency())
       .addOption(commandOption.noLedger())
       .addHelpText('after', awsCallsHelp(['none for an event that is ignored; otherwise those of redeploy:', ...REDEPLOY_CALLS]))

@@ -24,6 +24,7 @@ export const planCommand: CliCommand = {
       .argument('<SECRET>', SECRET_ARGUMENT)
       .addOption(commandOption.scan())
       .addOption(commandOption.clusters())
+      .addOption(commandOption.noCodeDeploy())
       .addOption(commandOption.wide())
       .addOption(commandOption.noLedger())
       .addHelpText(
@@ -31,7 +32,8 @@ export const planCommand: CliCommand = {
         awsCallsHelp([
           ...SIGNAL_CALLS,
           'for a replicated secret, in the region of each other copy: Secrets Manager DescribeSecret, DynamoDB DescribeTable, Query, ' +
-            'GetItem on the state table there, ECS DescribeServices and DescribeTaskDefinition there (read only)',
+            'GetItem on the state table there, ECS DescribeServices and DescribeTaskDefinition there, and for a CODE_DEPLOY ' +
+            'service there the CodeDeploy reads above (read only)',
         ]),
       )
       .action(

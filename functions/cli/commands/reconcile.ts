@@ -34,6 +34,7 @@ export const reconcileCommand: CliCommand = {
       .addOption(commandOption.dryRun())
       .addOption(commandOption.allWaves())
       .addOption(commandOption.clusters())
+      .addOption(commandOption.noCodeDeploy())
       .addOption(commandOption.concurrency())
       .addHelpText(
         'after',

@@ -35,6 +35,7 @@ export const redeployCommand: CliCommand = {
       .addOption(commandOption.ignoreWindows())
       .addOption(commandOption.scan())
       .addOption(commandOption.clusters())
+      .addOption(commandOption.noCodeDeploy())
       .addOption(commandOption.wide())
       .addOption(commandOption.concurrency())
       .addOption(commandOption.noLedger())

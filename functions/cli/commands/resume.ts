@@ -19,6 +19,7 @@ export const resumeCommand: CliCommand = {
       .argument('<SECRET>', SECRET_ARGUMENT)
       .addOption(commandOption.dryRun())
       .addOption(commandOption.clusters())
+      .addOption(commandOption.noCodeDeploy())
       .addOption(commandOption.concurrency())
       .addHelpText('after', awsCallsHelp(['DynamoDB GetItem, PutItem (the rollout)', ...REDEPLOY_CALLS]))
       .action(

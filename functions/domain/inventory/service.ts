@@ -28,6 +28,30 @@ export interface ServiceSnapshot {
   tags: Record<string, string>;
   /** How ECS deploys it (`deploymentConfiguration`); absent: ECS named none (a rolling update). */
   strategy?: DeploymentStrategy;
+  /**
+   * Its task sets, for a CODE_DEPLOY or EXTERNAL controller: such a service has no `deployments`,
+   * its PRIMARY task set is what serves production traffic now.
+   */
+  taskSets?: TaskSet[];
+  /** Its load balancers (container name and port per target group), when it has any. */
+  loadBalancers?: LoadBalancer[];
+}
+
+/** A target group a service (or task set) registers a container port with. */
+export interface LoadBalancer {
+  targetGroupArn?: string;
+  containerName?: string;
+  containerPort?: number;
+}
+
+/** A task set of a CODE_DEPLOY or EXTERNAL service, as DescribeServices shows it. */
+export interface TaskSet {
+  id: string;
+  /** PRIMARY (serves production traffic), ACTIVE or DRAINING. */
+  status: string;
+  taskDefinition?: string;
+  createdAt?: string;
+  loadBalancers?: LoadBalancer[];
 }
 
 /**
@@ -107,7 +131,16 @@ export function primaryDeploymentId(service: Pick<ServiceSnapshot, 'deployments'
   return service.deployments.find((d) => d.status === 'PRIMARY')?.id;
 }
 
-/** When the service's newest (PRIMARY) deployment was created: its tasks read their secrets no earlier. */
-export function primaryCreatedAt(service: Pick<ServiceSnapshot, 'deployments'>): string | undefined {
-  return service.deployments.find((d) => d.status === 'PRIMARY')?.createdAt;
+/** The task set serving production traffic (CODE_DEPLOY and EXTERNAL services). */
+export function primaryTaskSet(service: Pick<ServiceSnapshot, 'taskSets'>): TaskSet | undefined {
+  return service.taskSets?.find((t) => t.status === 'PRIMARY');
+}
+
+/**
+ * When what the service runs now was started: its newest (PRIMARY) deployment's creation, or for a
+ * service deployed by task sets (CODE_DEPLOY, EXTERNAL) its PRIMARY task set's. Its tasks read
+ * their secrets no earlier.
+ */
+export function primaryCreatedAt(service: Pick<ServiceSnapshot, 'deployments' | 'taskSets'>): string | undefined {
+  return service.deployments.find((d) => d.status === 'PRIMARY')?.createdAt ?? primaryTaskSet(service)?.createdAt;
 }

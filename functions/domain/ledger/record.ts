@@ -53,6 +53,12 @@ export interface Claim {
   slot?: Slot;
 }
 
+/** A CodeDeploy deployment group, by application and group name. */
+export interface CodeDeployRef {
+  application: string;
+  group: string;
+}
+
 /** A redeploy's place in a rollout: the rollout's key (the versions it rolls out, see versionKey) and its wave. */
 export interface Slot {
   key: string;
@@ -69,6 +75,8 @@ interface RecordFields {
   deploymentId?: string;
   /** ECS's record of that deployment (ListServiceDeployments), once a poll found it. */
   serviceDeploymentArn?: string;
+  /** The deployment is CodeDeploy's (a CODE_DEPLOY service), made through this application's deployment group. */
+  codeDeploy?: CodeDeployRef;
   /** When `versions` were recorded. */
   at: string;
   /** Why the running deployment was judged, when first seen, to run an older version than current (kept until a redeploy). */
@@ -209,17 +217,24 @@ export function firstSightRecord(
  * created after `versions` were read: the stages the record follows advance to them. Null when
  * it holds them already.
  */
-export function settled(record: SettledRecord, versions: Versions, deploymentId: string | undefined, stamp: Stamp): SettledRecord | null {
+export function settled(
+  record: SettledRecord,
+  versions: Versions,
+  deploymentId: string | undefined,
+  stamp: Stamp,
+  codeDeploy?: CodeDeployRef,
+): SettledRecord | null {
   const next: Versions = {};
   for (const stage of Object.keys(record.versions)) next[stage] = versions[stage] ?? NO_VERSION;
   if (versionKey(next) === versionKey(record.versions)) return null;
   // The deployment of the other secret's rollout says nothing of this secret's rollout.
-  const { stale: _s, lastError: _e, slot: _r, deployment: _d, serviceDeploymentArn: _a, ...rest } = record;
+  const { stale: _s, lastError: _e, slot: _r, deployment: _d, serviceDeploymentArn: _a, codeDeploy: _c, ...rest } = record;
   return {
     ...rest,
     versions: next,
     via: 'settled',
     ...(deploymentId ? { deploymentId } : {}),
+    ...(deploymentId && codeDeploy ? { codeDeploy } : {}),
     at: stamp.now.toISOString(),
     rev: record.rev + 1,
     writeId: stamp.writeId,
@@ -245,8 +260,9 @@ export function claimed(
 
 /**
  * The record once a deployment is known to have been created for the claim, in a rollout's wave:
- * its deployment is IN_PROGRESS until ECS says otherwise. `serviceDeploymentArn`: ECS's record of
- * it, when UpdateService's answer named it (`currentServiceDeployment`).
+ * its deployment is IN_PROGRESS until ECS (or CodeDeploy) says otherwise. `found.serviceDeploymentArn`:
+ * ECS's record of it, when UpdateService's answer named it (`currentServiceDeployment`);
+ * `found.codeDeploy`: the deployment group of a CodeDeploy deployment.
  */
 export function done(
   pending: ClaimedRecord,
@@ -254,9 +270,10 @@ export function done(
   deploymentId: string | undefined,
   stamp: Stamp,
   slot?: Slot,
-  serviceDeploymentArn?: string,
+  found: { serviceDeploymentArn?: string; codeDeploy?: CodeDeployRef } = {},
 ): SettledRecord {
   const at = stamp.now.toISOString();
+  const { serviceDeploymentArn, codeDeploy } = found;
   return {
     state: 'settled',
     secretArn: pending.secretArn,
@@ -265,6 +282,7 @@ export function done(
     via,
     ...(deploymentId ? { deploymentId } : {}),
     ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}),
+    ...(codeDeploy ? { codeDeploy } : {}),
     at,
     // The claim time finds the deployment among ECS's records later: the first one created after it.
     ...(slot ? { slot, deployment: { state: 'IN_PROGRESS' as const, at, claimedAt: pending.claim.claimedAt } } : {}),

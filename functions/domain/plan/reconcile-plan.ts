@@ -7,6 +7,8 @@
  * action or verdict here, never a new branch in the executor.
  */
 
+import { appSpecFor, type CodeDeployTarget } from '../codedeploy/appspec';
+import { activeDeployment, type GroupLookup, groupName, noGroupReason } from '../codedeploy/group';
 import { type Wakeup, wakeupFor } from '../decode/wakeup-request';
 import { lastPathSegment, locationOf } from '../identity/arn';
 import { primaryCreatedAt, type ServiceSnapshot } from '../inventory/service';
@@ -58,6 +60,8 @@ export interface Seen {
    * those to this secret, and whether they were described rather than found in the revision cache.
    */
   current?: { references: SecretReference[]; toSecret: SecretReference[]; described: boolean };
+  /** A CODE_DEPLOY service's deployment group, as CodeDeploy was asked (only for those whose live state is looked at). */
+  group?: GroupLookup;
 }
 
 /** Everything one plan is made from. */
@@ -104,10 +108,27 @@ export interface PlanContext {
   region?: string;
   /** Restart windows: the stack's defaults, and `--ignore-windows` (none: no default window, a day's deadline). */
   restart?: RestartContext;
+  /** Redeploy CODE_DEPLOY services through CodeDeploy (false: they are skipped with the reason; absent: true, the stack's default). */
+  codeDeploy?: boolean;
 }
 
-/** A consumer to redeploy now, with what the ledger said when it was read. */
-export interface Redeploy {
+/**
+ * A consumer to redeploy now, with what the ledger said when it was read, and how: UpdateService
+ * with forceNewDeployment, or a CodeDeploy deployment of the task definition it runs now (a
+ * CODE_DEPLOY service). Both go through the same claim protocol.
+ */
+export type Redeploy = Unslotted & {
+  /** Its place in the rollout (none without a ledger). */
+  slot?: Slot;
+};
+
+/** A redeploy as judged, before the waves give it its place. */
+export type Unslotted = RedeployFields & RedeployVia;
+
+/** How a redeploy is sent. */
+export type RedeployVia = { via: 'update-service' } | { via: 'codedeploy'; codeDeploy: CodeDeployTarget };
+
+interface RedeployFields {
   /** As judged: on the task definition ECS shows, when the index was behind. */
   consumer: Consumer;
   service: ServiceSnapshot;
@@ -116,8 +137,6 @@ export interface Redeploy {
   decision: ClaimDecision;
   /** Redeploy even at the desired versions (forced, or a deployment that failed before `resume`). */
   force: boolean;
-  /** Its place in the rollout (none without a ledger). */
-  slot?: Slot;
   /** What released it, for a consumer with a restart window: its window is open, its deadline passed, or windows are ignored. */
   window?: WindowFacts;
 }
@@ -206,6 +225,7 @@ interface RowExtra {
   desired?: Versions;
   record?: LedgerRecord;
   deploymentId?: string;
+  codeDeploy?: ServiceReport['codeDeploy'];
   window?: WindowFacts;
 }
 
@@ -223,21 +243,26 @@ export function reportRow(consumer: Consumer, verdict: Verdict, reason: string, 
     ...(extra.deploymentId ? { deploymentId: extra.deploymentId } : {}),
     ...(extra.wave !== undefined ? { wave: extra.wave } : {}),
     ...(extra.desired ? { versions: { ...(from ? { from } : {}), to: extra.desired } } : {}),
+    ...(extra.codeDeploy ? { codeDeploy: extra.codeDeploy } : {}),
     ...(extra.window ? { window: extra.window } : {}),
     references: consumer.references.map(toReportReference),
   };
 }
 
-/** A consumer behind, to be redeployed in its wave; `deadline`: when its restart deadline falls. */
+/**
+ * A consumer behind, to be redeployed in its wave; `deadline`: when its restart deadline falls;
+ * `hold`: what keeps it back when its wave goes (its CodeDeploy group runs another deployment).
+ */
 interface Due {
-  redeploy: Omit<Redeploy, 'slot'>;
+  redeploy: Unslotted;
   wave: number;
   deadline: string;
+  hold?: { reason: string; codeDeploy: NonNullable<ServiceReport['codeDeploy']> };
 }
 
 /** A consumer behind, held outside its restart window: what its row says, and why. */
 interface Held {
-  redeploy: Omit<Redeploy, 'slot'>;
+  redeploy: Unslotted;
   wave: number;
   facts: WindowFacts;
   reason: string;
@@ -329,8 +354,9 @@ export function planReconcile(snapshot: Snapshot, ctx: PlanContext): ReconcilePl
   const warnings = [...effects.warnings, ...unread, ...replicaWarnings(replica?.hold)];
   const base = { key: frame.key, busy, writes: effects.writes, reindex: effects.reindex, warnings, ...(replica ? { replica } : {}) };
   if (!ctx.ledger) {
-    const redeploys = due.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key: frame.key, wave } }));
-    return { ...base, rows: [...rows, ...held.map((h) => heldRow(h, false))], redeploys, drift: [], wakeups: [] };
+    const redeploys = due.filter((d) => !d.hold).map(({ redeploy, wave }) => ({ ...redeploy, slot: { key: frame.key, wave } }));
+    const waiting = [...held.map((h) => heldRow(h, false)), ...due.flatMap((d) => groupHeldRow(d) ?? [])];
+    return { ...base, rows: [...rows, ...waiting], redeploys, drift: [], wakeups: [] };
   }
   const rollout = planRollout(snapshot, frame, due, held, rows, ctx);
   return { ...base, ...rollout, wakeups: [...rollout.wakeups, ...(replica?.recheck ? [replica.recheck] : [])] };
@@ -391,7 +417,13 @@ function heldForReplica(judged: Judged, consumer: Consumer, replica: ReconcilePl
   const waiting: Verdict = { outcome: 'waiting', kind: 'replica' };
   if (judged.kind === 'due') {
     const { redeploy, wave } = judged;
-    const extra = { desired: { ...redeploy.desired, ...waitsFor }, ...(redeploy.record ? { record: redeploy.record } : {}), wave };
+    const group = redeploy.via === 'codedeploy' ? groupOfTarget(redeploy.codeDeploy) : undefined;
+    const extra = {
+      desired: { ...redeploy.desired, ...waitsFor },
+      ...(redeploy.record ? { record: redeploy.record } : {}),
+      wave,
+      ...(group ? { codeDeploy: group } : {}),
+    };
     return { kind: 'row', row: reportRow(redeploy.consumer, waiting, reason, extra) };
   }
   if (judged.kind === 'row' && judged.row.outcome === 'skipped' && judged.row.kind === 'up-to-date') {
@@ -416,15 +448,42 @@ function replicaWarnings(hold: ReplicaHold | undefined): string[] {
 
 /** The rows of a dry run: what the plan's redeploys would do, and nothing done. */
 export function preview(plan: ReconcilePlan, secret: SecretState): ServiceReport[] {
-  return plan.redeploys.map(({ consumer, record, desired, slot, window }) => {
+  return plan.redeploys.map((redeploy) => {
+    const { consumer, record, desired, slot, window } = redeploy;
     const runs = record ? `runs ${describeRecord(record)}` : 'what it runs is unknown (no ledger record)';
-    return reportRow(consumer, { outcome: 'would-redeploy' }, `${runs}; current is ${describeVersions(desired, secret.kind)}`, {
+    const through = redeploy.via === 'codedeploy' ? `; through CodeDeploy ${codeDeployText(redeploy.codeDeploy)}` : '';
+    return reportRow(consumer, { outcome: 'would-redeploy' }, `${runs}; current is ${describeVersions(desired, secret.kind)}${through}`, {
       desired,
       ...(record ? { record } : {}),
       ...(slot ? { wave: slot.wave } : {}),
+      ...(redeploy.via === 'codedeploy' ? { codeDeploy: groupOfTarget(redeploy.codeDeploy) } : {}),
       ...(window ? { window } : {}),
     });
   });
+}
+
+/** `app/group (task definition web:7, container web:8080)`, for reasons. */
+export function codeDeployText(target: CodeDeployTarget): string {
+  return `${groupName({ application: target.application, name: target.group })} (task definition ${lastPathSegment(target.taskDefinition)}, container ${target.containerName}:${target.containerPort})`;
+}
+
+/** What the row of a redeploy's result carries beyond its verdict; `deploymentId`: the deployment it made. */
+export function redeployExtra(redeploy: Redeploy, deploymentId?: string): RowExtra & { wave?: number } {
+  const { desired, record, slot, window } = redeploy;
+  const group = redeploy.via === 'codedeploy' ? groupOfTarget(redeploy.codeDeploy) : undefined;
+  return {
+    desired,
+    ...(record ? { record } : {}),
+    ...(slot ? { wave: slot.wave } : {}),
+    ...(window ? { window } : {}),
+    ...(deploymentId ? { deploymentId } : {}),
+    ...(group ? { codeDeploy: { ...group, ...(deploymentId ? { deploymentId } : {}) } } : {}),
+  };
+}
+
+/** The report's CodeDeploy fields of a redeploy through `target`. */
+export function groupOfTarget(target: CodeDeployTarget): NonNullable<ServiceReport['codeDeploy']> {
+  return { application: target.application, group: target.group };
 }
 
 /** The row of a consumer another run's claim holds. */
@@ -481,7 +540,7 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
     if (decide(record, desired.versions, frame, ctx).action === 'up-to-date') return upToDate(consumer, record, desired.versions);
   }
   const extra = { desired: desired.versions, ...(record ? { record } : {}) };
-  const eligible = eligibility(live, ctx.clusters);
+  const eligible = eligibility(live, ctx.clusters, { codeDeploy: ctx.codeDeploy !== false });
   if (eligible.action === 'skip') return rowOf(consumer, { outcome: 'skipped', kind: 'ineligible' }, eligible.reason, extra);
   if (eligible.action === 'no-tasks') {
     if (ctx.ledger) {
@@ -495,17 +554,21 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
       extra,
     );
   }
-  const { wave, warning } = waveOf(live.tags, ctx.defaultWave);
-  if (warning) effects.warnings.push(`${live.serviceName}: ${warning}`);
   const retry = record !== undefined && failedBeforeResume(record, frame);
   const decision: ClaimDecision = ctx.ledger ? decide(record, desired.versions, frame, ctx) : { action: 'claim' };
-  const redeploy = {
+  const how = eligible.via === 'codedeploy' ? throughCodeDeploy(seen.group, live, decision) : { via: { via: 'update-service' as const } };
+  if ('failed' in how) return rowOf(consumer, { outcome: 'failed' }, how.failed, extra);
+  if ('skipped' in how) return rowOf(consumer, { outcome: 'skipped', kind: how.kind }, how.skipped, extra);
+  const { wave, warning } = waveOf(live.tags, ctx.defaultWave);
+  if (warning) effects.warnings.push(`${live.serviceName}: ${warning}`);
+  const redeploy: Unslotted = {
     consumer,
     service: live,
     desired: desired.versions,
     ...(record ? { record } : {}),
     decision,
     force: ctx.force || retry,
+    ...how.via,
   };
   // Its restart window and deadline: held outside the window until the deadline, released inside it or past it.
   const changedAt = changedAtOf(frame.rollout, ctx.changedAt, secret, ctx.now);
@@ -513,7 +576,44 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
   for (const problem of problems) effects.warnings.push(`${live.serviceName}: ${problem}`);
   if (!verdict.go) return { kind: 'held', wave, redeploy, facts: verdict.facts, reason: verdict.reason };
   const window = verdict.facts ? { window: verdict.facts } : {};
-  return { kind: 'due', wave, deadline: verdict.deadline.toISOString(), redeploy: { ...redeploy, ...window } };
+  const hold = 'hold' in how ? { hold: how.hold } : {};
+  return { kind: 'due', wave, deadline: verdict.deadline.toISOString(), redeploy: { ...redeploy, ...window }, ...hold };
+}
+
+/**
+ * How a CODE_DEPLOY service is redeployed: through its one deployment group, with the AppSpec of
+ * the task definition it runs now; held while the group runs another deployment (CodeDeploy
+ * would refuse a second), unless this run recovers a claim whose deployment that may be.
+ */
+function throughCodeDeploy(
+  lookup: GroupLookup | undefined,
+  live: ServiceSnapshot,
+  decision: ClaimDecision,
+): { failed: string } | { skipped: string; kind: 'no-group' | 'ineligible' } | { via: RedeployVia; hold?: NonNullable<Due['hold']> } {
+  if (!lookup) return { failed: 'its CodeDeploy deployment group was not looked up; the next run tries again' };
+  if (lookup.kind === 'unreadable') return { failed: noGroupReason(lookup, live) };
+  if (lookup.kind !== 'found') return { skipped: noGroupReason(lookup, live), kind: 'no-group' };
+  const spec = appSpecFor(live, lookup.group);
+  const name = groupName(lookup.group);
+  if (spec.kind === 'unusable') return { skipped: `CodeDeploy group ${name}: ${spec.reason}`, kind: 'ineligible' };
+  const via = { via: 'codedeploy' as const, codeDeploy: spec.target };
+  const active = activeDeployment(lookup.group);
+  if (!active || decision.action !== 'claim') return { via };
+  const codeDeploy = { ...groupOfTarget(spec.target), deploymentId: active.deploymentId, status: active.status };
+  const reason = `CodeDeploy group ${name} runs deployment ${active.deploymentId} (${active.status}): redeployed once it ends`;
+  return { via, hold: { reason, codeDeploy } };
+}
+
+/** The row of a due consumer its CodeDeploy group held back when its wave went, if it did. */
+function groupHeldRow(due: Due): ServiceReport | undefined {
+  const { redeploy, wave, hold } = due;
+  if (!hold) return undefined;
+  return reportRow(redeploy.consumer, { outcome: 'waiting', kind: 'group' }, hold.reason, {
+    desired: redeploy.desired,
+    ...(redeploy.record ? { record: redeploy.record } : {}),
+    codeDeploy: hold.codeDeploy,
+    wave,
+  });
 }
 
 /** The waves: which due consumers go now, which wait and why; the rollout started, halted or completed. */
@@ -575,8 +675,10 @@ function planRollout(
       : [];
 
   const decision = decideWaves(members, rollout, ctx.allWaves);
-  const go = due.filter((d) => decision.release === 'all' || d.wave === decision.release);
-  const waits = due.filter((d) => !go.includes(d));
+  const turn = due.filter((d) => decision.release === 'all' || d.wave === decision.release);
+  // Its wave goes, but its CodeDeploy group runs another deployment: still due, so the waves after it wait.
+  const go = turn.filter((d) => !d.hold);
+  const waits = due.filter((d) => !turn.includes(d));
   // Held back by the waves past its deadline: a deadline missed.
   const missed = new Set(waits.filter((d) => Date.parse(d.deadline) <= ctx.now.getTime()));
   const waitRow = (d: Due) => {
@@ -600,7 +702,7 @@ function planRollout(
       },
     );
   };
-  const waiting = [...waits.map(waitRow), ...held.map((h) => heldRow(h, decision.halted))];
+  const waiting = [...waits.map(waitRow), ...held.map((h) => heldRow(h, decision.halted)), ...turn.flatMap((d) => groupHeldRow(d) ?? [])];
   const redeploys = go.map(({ redeploy, wave }) => ({ ...redeploy, slot: { key, wave } }));
   const released = redeploys.map((r) => r.consumer.serviceName).sort();
 

@@ -13,22 +13,24 @@ export type Outcome = (typeof OUTCOMES)[number];
 /**
  * What a waiting consumer waits for: an earlier wave (`wave`), a halted rollout's `resume`, the
  * claim of another run in flight (`claim`), a new run, this one having reached its deadline
- * (`continuation`), its restart window to open (`window`: the row's `window` says when, and when
- * its deadline falls), or the change to reach the replica secret it reads (`replica`). A new kind
- * is a new entry here and a row of the vocabulary (vocabulary.ts).
+ * (`continuation`), its restart window to open (`window`: the row's `window` says when, and
+ * when its deadline falls), the end of the deployment its CodeDeploy group runs now (`group`:
+ * a group runs one deployment at a time), or the change to reach the replica secret it reads
+ * (`replica`). A new kind is a new entry here and a row of the vocabulary (vocabulary.ts).
  */
-export const WAITING_FOR = ['wave', 'resume', 'claim', 'continuation', 'window', 'replica'] as const;
+export const WAITING_FOR = ['wave', 'resume', 'claim', 'continuation', 'window', 'group', 'replica'] as const;
 export type WaitingFor = (typeof WAITING_FOR)[number];
 
 /**
  * Why a consumer is skipped: it runs the current versions already (`up-to-date`), it follows no
  * stage that moves (`pinned`) or one no version holds (`unattached`), the service is `gone`, its
  * task definition no longer references the secret (`unreferenced`), it runs no task
- * (`no-tasks`), or it may not be redeployed (`ineligible`: opted out, outside the clusters, a
- * deployment controller UpdateService cannot force, scaling to zero). A new kind is a new entry
- * here and a row of the vocabulary (vocabulary.ts).
+ * (`no-tasks`), it may not be redeployed (`ineligible`: opted out, outside the clusters, an
+ * EXTERNAL controller, CodeDeploy redeploys turned off, scaling to zero), or its CODE_DEPLOY
+ * controller has no one CodeDeploy deployment group to redeploy it through (`no-group`: none,
+ * or several). A new kind is a new entry here and a row of the vocabulary (vocabulary.ts).
  */
-export const SKIPPED_AS = ['up-to-date', 'pinned', 'unattached', 'gone', 'unreferenced', 'no-tasks', 'ineligible'] as const;
+export const SKIPPED_AS = ['up-to-date', 'pinned', 'unattached', 'gone', 'unreferenced', 'no-tasks', 'ineligible', 'no-group'] as const;
 export type SkippedAs = (typeof SKIPPED_AS)[number];
 
 /**
@@ -73,6 +75,11 @@ export interface ServiceReportFields {
   wave?: number;
   /** The versions the service was known to run, and those it must run now (stage -> version id). */
   versions?: { from?: Record<string, string>; to: Record<string, string> };
+  /**
+   * A CODE_DEPLOY service: its CodeDeploy application and deployment group, and the deployment
+   * the row is about (ours, just created; or the one the group runs now, that it waits for).
+   */
+  codeDeploy?: { application: string; group: string; deploymentId?: string; status?: string };
   /**
    * Set for a service behind whose restart window or deadline had a say: the window it waits for
    * (when it opens) or that released it, and when its deadline falls.

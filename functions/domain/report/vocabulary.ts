@@ -27,7 +27,7 @@ export interface WordEntry {
 /** Every word, in the order summary lines count them. */
 export const WORDS = {
   redeployed: {
-    meaning: 'this run started its new deployment (UpdateService succeeded)',
+    meaning: "this run started its new deployment (UpdateService, or CodeDeploy's CreateDeployment, succeeded)",
     tone: 'good',
     settled: false,
     moving: true,
@@ -68,6 +68,12 @@ export const WORDS = {
     settled: false,
     moving: false,
   },
+  'group busy': {
+    meaning: 'runs older versions; its CodeDeploy deployment group runs another deployment: redeployed once that one ends',
+    tone: 'attention',
+    settled: false,
+    moving: false,
+  },
   replicating: {
     meaning: "the replica secret it reads does not hold its primary's change yet: held, and looked at again, until it does",
     tone: 'busy',
@@ -75,7 +81,7 @@ export const WORDS = {
     moving: true,
   },
   failed: {
-    meaning: 'its redeploy failed (UpdateService refused or failed): the next run tries again',
+    meaning: 'its redeploy failed (UpdateService or CreateDeployment refused or failed): the next run tries again',
     tone: 'bad',
     settled: false,
     moving: false,
@@ -93,7 +99,7 @@ export const WORDS = {
     moving: true,
   },
   'deploy failed': {
-    meaning: 'its deployment for the current versions failed (circuit breaker) or was stopped',
+    meaning: 'its deployment for the current versions failed (circuit breaker, CodeDeploy Failed) or was stopped',
     tone: 'bad',
     settled: false,
     moving: false,
@@ -130,7 +136,13 @@ export const WORDS = {
   },
   excluded: {
     meaning:
-      'may not be redeployed: opted out by tag, outside the configured clusters, a deployment controller UpdateService cannot force, or scaling to zero',
+      'may not be redeployed: opted out by tag, outside the configured clusters, an EXTERNAL deployment controller, CodeDeploy redeploys turned off, or scaling to zero',
+    tone: 'attention',
+    settled: true,
+    moving: false,
+  },
+  'no group': {
+    meaning: 'a CODE_DEPLOY service that no one CodeDeploy deployment group deploys (none, or several): not redeployed until one does',
     tone: 'attention',
     settled: true,
     moving: false,
@@ -193,6 +205,7 @@ export const VERDICT_WORDS: {
     claim: 'redeploying',
     continuation: 'deferred',
     window: 'window',
+    group: 'group busy',
     replica: 'replicating',
   },
   skipped: {
@@ -203,6 +216,7 @@ export const VERDICT_WORDS: {
     unreferenced: 'unreferenced',
     'no-tasks': 'no tasks',
     ineligible: 'excluded',
+    'no-group': 'no group',
   },
 };
 

@@ -138,12 +138,20 @@ export function judgeServiceDeployment(
 /**
  * A deployment still going on `minutes` after `since`: failed once the deployment timeout has
  * passed after the strategy's bake (without the circuit breaker ECS never ends a stuck one, and
- * the waves after it would wait for ever).
+ * the waves after it would wait for ever). `waited` names the bake in the reason (a CodeDeploy
+ * group's ready and termination waits count the same way).
  */
-export function pastTimeout(since: string, now: Date, timeoutMinutes: number, bakeMinutes: number, where?: string): Ended | undefined {
+export function pastTimeout(
+  since: string,
+  now: Date,
+  timeoutMinutes: number,
+  bakeMinutes: number,
+  where?: string,
+  waited = 'a bake of',
+): Ended | undefined {
   const minutes = (now.getTime() - Date.parse(since)) / 60_000;
   if (timeoutMinutes <= 0 || minutes <= timeoutMinutes + bakeMinutes) return undefined;
-  const bake = bakeMinutes > 0 ? ` after a bake of ${bakeMinutes} minutes` : '';
+  const bake = bakeMinutes > 0 ? ` after ${waited} ${bakeMinutes} minutes` : '';
   const at = where ? `; ${where}` : '';
   return {
     state: 'FAILED',

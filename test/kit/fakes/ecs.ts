@@ -1,4 +1,4 @@
-import { ClientException, ServiceNotFoundException, type TaskDefinition } from '@aws-sdk/client-ecs';
+import { ClientException, InvalidParameterException, ServiceNotFoundException, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { OutcomeUnknownError, ThrottledError } from '../../../functions/domain/errors';
 import { sameCluster } from '../../../functions/domain/identity/arn';
 import type { RunningTask, ServiceSnapshot, StandaloneTask } from '../../../functions/domain/inventory/service';
@@ -83,24 +83,47 @@ export class FakeEcs implements EcsPort {
     this.unusable.set(taskDefinition.taskDefinitionArn, unusableReferences(taskDefinition));
   }
 
-  /** Adds (or replaces) a service, with one PRIMARY deployment of its task definition. */
+  /**
+   * Adds (or replaces) a service, with one PRIMARY deployment of its task definition; a
+   * CODE_DEPLOY service has none, but one PRIMARY task set (as ECS shows such a service), its
+   * load balancer registering container `web` port 8080 unless the test says otherwise.
+   */
   addService(
     service: Omit<ServiceSnapshot, 'deployments' | 'runningCount' | 'status' | 'tags' | 'deploymentController'> & Partial<ServiceSnapshot>,
   ): ServiceSnapshot {
+    const now = this.clock.now().toISOString();
+    const byTaskSets = service.deploymentController === 'CODE_DEPLOY' || service.deploymentController === 'EXTERNAL';
+    const loadBalancers = service.loadBalancers ?? [
+      {
+        targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/blue/0123456789abcdef',
+        containerName: 'web',
+        containerPort: 8080,
+      },
+    ];
     const snapshot: ServiceSnapshot = {
       status: 'ACTIVE',
       deploymentController: 'ECS',
       tags: {},
       runningCount: service.desiredCount,
-      deployments: [
-        {
-          id: this.nextDeploymentId(),
-          status: 'PRIMARY',
-          rolloutState: 'COMPLETED',
-          taskDefinition: service.taskDefinition,
-          createdAt: this.clock.now().toISOString(),
-        },
-      ],
+      deployments: byTaskSets
+        ? []
+        : [
+            {
+              id: this.nextDeploymentId(),
+              status: 'PRIMARY',
+              rolloutState: 'COMPLETED',
+              taskDefinition: service.taskDefinition,
+              createdAt: now,
+            },
+          ],
+      ...(byTaskSets
+        ? {
+            loadBalancers,
+            taskSets: [
+              { id: this.nextDeploymentId(), status: 'PRIMARY', taskDefinition: service.taskDefinition, createdAt: now, loadBalancers },
+            ],
+          }
+        : {}),
       ...service,
     };
     this.services.set(snapshot.serviceArn, snapshot);
@@ -140,8 +163,10 @@ export class FakeEcs implements EcsPort {
   async describeServices(cluster: string, serviceArns: string[]): Promise<ServiceSnapshot[]> {
     this.count('DescribeServices', Math.ceil(serviceArns.length / 10));
     await this.pace('DescribeServices', Math.ceil(serviceArns.length / 10));
+    // DescribeServices takes names as well as ARNs (a CodeDeploy group names its service by name).
+    const named = (name: string) => [...this.services.values()].find((s) => s.serviceName === name && sameCluster(s.clusterArn, cluster));
     return serviceArns
-      .map((arn) => this.services.get(arn))
+      .map((arn) => this.services.get(arn) ?? named(arn))
       .filter((s): s is ServiceSnapshot => s !== undefined && sameCluster(s.clusterArn, cluster))
       .map((s) => structuredClone(s));
   }
@@ -186,6 +211,14 @@ export class FakeEcs implements EcsPort {
     this.count('UpdateService');
     const service = this.services.get(target.serviceArn);
     if (!service) throw new ServiceNotFoundException({ message: 'Service not found.', $metadata: { httpStatusCode: 400 } });
+    if (service.deploymentController === 'CODE_DEPLOY') {
+      // ECS's answer: UpdateService cannot start a deployment of a CODE_DEPLOY service.
+      throw new InvalidParameterException({
+        message:
+          'Cannot force a new deployment on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
     if (this.bucket) {
       const now = this.clock.now().getTime();
       const state = refilled(this.bucket.state, this.bucket.settings, now);
@@ -240,6 +273,20 @@ export class FakeEcs implements EcsPort {
   changeTaskDefinition(service: ServiceSnapshot, taskDefinition: string): string {
     service.taskDefinition = taskDefinition;
     return this.deploy(service);
+  }
+
+  /** CodeDeploy's traffic shift: the service's new PRIMARY task set runs `taskDefinition` (the old one drains). */
+  shiftTaskSet(clusterName: string, serviceName: string, taskDefinition: string): void {
+    const service = [...this.services.values()].find((s) => s.serviceName === serviceName && sameCluster(s.clusterArn, clusterName));
+    if (!service) return;
+    const old = (service.taskSets ?? []).map((t) => ({ ...t, status: 'DRAINING' }));
+    const loadBalancers = service.taskSets?.find((t) => t.status === 'PRIMARY')?.loadBalancers ?? service.loadBalancers;
+    const id = this.nextDeploymentId();
+    service.taskSets = [
+      { id, status: 'PRIMARY', taskDefinition, createdAt: this.clock.now().toISOString(), ...(loadBalancers ? { loadBalancers } : {}) },
+      ...old,
+    ];
+    service.taskDefinition = taskDefinition;
   }
 
   /** A new PRIMARY deployment of the service's task definition, as UpdateService makes it. */

@@ -12,6 +12,7 @@ import type { Ports } from '../../../functions/ports/ports';
 import { type ContainerSpec, containerSpecs, renderRef, type SeededSecret, type WorldPlan } from '../simulated-account';
 import { ACCOUNT, REGION } from '../test-account';
 import { VirtualClock } from './clock';
+import { FakeCodeDeploy } from './codedeploy';
 import { FakeEcs } from './ecs';
 import { MemoryRebuildStore } from './rebuilds';
 import {
@@ -30,6 +31,7 @@ import { RecordingWakeups } from './wakeups';
 export interface FakeWorld {
   ports: Ports;
   ecs: FakeEcs;
+  codeDeploy: FakeCodeDeploy;
   secrets: FakeSecrets;
   index: MemoryIndexStore;
   revisions: MemoryRevisionCache;
@@ -54,6 +56,7 @@ export interface FakeWorld {
 export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   const clock = new VirtualClock();
   const ecs = new FakeEcs(clock);
+  const codeDeploy = new FakeCodeDeploy(clock, ecs);
   const secrets = new FakeSecrets(clock);
   const revisions = new MemoryRevisionCache();
   const index = new MemoryIndexStore(revisions);
@@ -69,6 +72,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
     config: { ...loadConfig({}), region: REGION, ...config },
     secrets,
     ecs,
+    codeDeploy,
     index,
     revisions,
     rebuilds,
@@ -85,6 +89,7 @@ export function fakeWorld(config: Partial<Config> = {}): FakeWorld {
   return {
     ports,
     ecs,
+    codeDeploy,
     secrets,
     index,
     revisions,
@@ -168,6 +173,20 @@ function suffix(i: number): string {
  * A reconcile's options as an event's run has them (the ledger, the index, no deadline), with
  * overrides; the schedule's run reconciles every secret (its scope) unless told otherwise.
  */
+/** Makes a seeded service blue/green by CodeDeploy: the same service, its controller CODE_DEPLOY, one PRIMARY task set. */
+export function deployedByCodeDeploy(world: FakeWorld, serviceArn: string): void {
+  const service = world.ecs.services.get(serviceArn);
+  if (!service) throw new Error(`test setup: no service ${serviceArn}`);
+  world.ecs.addService({
+    clusterArn: service.clusterArn,
+    serviceArn: service.serviceArn,
+    serviceName: service.serviceName,
+    desiredCount: 2,
+    taskDefinition: service.taskDefinition,
+    deploymentController: 'CODE_DEPLOY',
+  });
+}
+
 export function reconcileOptions(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
   const scope = overrides.origin === 'schedule' ? 'every-secret' : 'one-secret';
   return { dryRun: false, force: false, useLedger: true, inventory: 'index', origin: 'event', scope, deadline: NO_DEADLINE, ...overrides };

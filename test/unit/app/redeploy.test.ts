@@ -1,6 +1,6 @@
 import { Redeployer } from '../../../functions/app/redeploy';
 import type { ServiceSnapshot } from '../../../functions/domain/inventory/service';
-import { decideClaim, firstSightRecord, type LedgerRecord } from '../../../functions/domain/ledger/record';
+import { claimed, decideClaim, firstSightRecord, type LedgerRecord } from '../../../functions/domain/ledger/record';
 import type { Redeploy } from '../../../functions/domain/plan/reconcile-plan';
 import { deadlineIn, NO_DEADLINE } from '../../../functions/domain/rollout/deadline';
 import { clusterArn, secretArn, serviceArn, taskDefinitionArn } from '../../kit/factories';
@@ -43,6 +43,7 @@ async function work(redeployer: Redeployer, force = false): Promise<Redeploy> {
     ...(record ? { record } : {}),
     decision: decideClaim(record, TARGET, world.clock.now(), redeployer.token, force),
     force,
+    via: 'update-service',
   };
 }
 
@@ -179,5 +180,145 @@ describe('Redeployer', () => {
 
     expect(bucket.tokens).toBe(1);
     expect(new Redeployer(world.ports, NO_DEADLINE, bucket).bucketState()).toEqual(bucket);
+  });
+});
+
+describe('Redeployer, through CodeDeploy: the same claim, record and settle flow, CreateDeployment as the call', () => {
+  let blueGreen: ServiceSnapshot;
+  const GROUP = { application: 'AppECS-web-checkout', group: 'DgpECS-web-checkout' };
+
+  beforeEach(async () => {
+    blueGreen = world.ecs.addService({
+      clusterArn: clusterArn('web'),
+      serviceArn: serviceArn('web', 'checkout'),
+      serviceName: 'checkout',
+      desiredCount: 2,
+      taskDefinition: taskDefinitionArn('checkout:4'),
+      deploymentController: 'CODE_DEPLOY',
+    });
+    world.codeDeploy.addGroup({
+      application: GROUP.application,
+      name: GROUP.group,
+      ecsServices: [{ clusterName: 'web', serviceName: 'checkout' }],
+    });
+    await world.ledger.write(
+      firstSightRecord(
+        SECRET,
+        blueGreen.serviceArn,
+        { versions: { AWSCURRENT: 'v1' }, stale: [] },
+        { now: world.clock.now(), writeId: 'seed' },
+      ),
+      undefined,
+    );
+  });
+
+  async function viaCodeDeploy(redeployer: Redeployer): Promise<Redeploy> {
+    const record = await world.ledger.read(SECRET, blueGreen.serviceArn);
+    const { clusterArn, serviceArn, serviceName, taskDefinition } = blueGreen;
+    return {
+      consumer: { clusterArn, serviceArn, serviceName, taskDefinition, references: [] },
+      service: structuredClone(blueGreen),
+      desired: TARGET,
+      ...(record ? { record } : {}),
+      decision: decideClaim(record, TARGET, world.clock.now(), redeployer.token),
+      force: false,
+      via: 'codedeploy',
+      codeDeploy: { ...GROUP, taskDefinition, containerName: 'web', containerPort: 8080, appSpec: '{"version":"0.0"}' },
+    };
+  }
+  const record = () => world.ledger.read(SECRET, blueGreen.serviceArn);
+
+  it('claims, creates one deployment in the group, and records its id beside the group; UpdateService is never sent', async () => {
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
+
+    const result = await redeploy(redeployer, await viaCodeDeploy(redeployer));
+
+    const [made] = world.codeDeploy.created;
+    expect(result).toEqual({
+      outcome: 'redeployed',
+      deploymentId: made.id,
+      reason: `runs AWSCURRENT=v2 from now on, through CodeDeploy ${GROUP.application}/${GROUP.group}`,
+    });
+    expect(made).toMatchObject({ appSpec: '{"version":"0.0"}', description: expect.stringContaining(SECRET) });
+    expect(await record()).toMatchObject({ state: 'settled', via: 'redeploy', versions: TARGET, deploymentId: made.id, codeDeploy: GROUP });
+    expect(world.ecs.calls.UpdateService).toBeUndefined();
+  });
+
+  it('after a lost answer, finds the deployment CodeDeploy made since the claim and records it, never creating a second', async () => {
+    world.codeDeploy.fault = () => 'lose-answer';
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
+
+    const result = await redeploy(redeployer, await viaCodeDeploy(redeployer));
+
+    expect(world.codeDeploy.calls.CreateDeployment).toBe(1);
+    expect(world.codeDeploy.created).toHaveLength(1);
+    expect(result).toMatchObject({ outcome: 'redeployed', deploymentId: world.codeDeploy.created[0].id });
+    expect(result.outcome === 'redeployed' && result.reason).toMatch(/CreateDeployment's answer was lost; CodeDeploy shows deployment d-/);
+    expect(await record()).toMatchObject({ via: 'recovered', codeDeploy: GROUP });
+  });
+
+  it('keeps its claim when no answer came and CodeDeploy shows nothing; the next run looks before it creates one', async () => {
+    world.codeDeploy.fault = () => 'fail-unapplied';
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
+
+    expect(await redeploy(redeployer, await viaCodeDeploy(redeployer))).toMatchObject({ outcome: 'failed' });
+    expect(await record()).toMatchObject({ state: 'claimed' });
+    expect(world.codeDeploy.calls.CreateDeployment).toBe(3);
+
+    world.codeDeploy.fault = undefined;
+    world.clock.advance(61_000);
+    const next = new Redeployer(world.ports, NO_DEADLINE, undefined);
+    expect(await redeploy(next, await viaCodeDeploy(next))).toMatchObject({ outcome: 'redeployed' });
+    expect(world.codeDeploy.created).toHaveLength(1);
+  });
+
+  it('a claim whose run died after its CreateDeployment: once the lease ends, the deployment made since is recorded, nothing sent', async () => {
+    // The dead run: its claim, then its CreateDeployment, then nothing.
+    const before = (await record()) as LedgerRecord;
+    const ids = { secretArn: SECRET, serviceArn: blueGreen.serviceArn };
+    await world.ledger.write(
+      claimed(before, ids, { token: 'dead-run', target: TARGET }, 60, { now: world.clock.now(), writeId: 'dead/1' }),
+      before.rev,
+    );
+    await world.codeDeploy.createDeployment({ ...GROUP, appSpec: '{}', description: 'the dead run' });
+    world.clock.advance(61_000);
+
+    const next = new Redeployer(world.ports, NO_DEADLINE, undefined);
+    const item = await viaCodeDeploy(next);
+    expect(item.decision.action).toBe('recover');
+    const result = await redeploy(next, item);
+
+    expect(result).toMatchObject({ outcome: 'redeployed', deploymentId: world.codeDeploy.created[0].id });
+    expect(result.outcome === 'redeployed' && result.reason).toMatch(/created after an interrupted claim: recorded, not sent again/);
+    expect(world.codeDeploy.created).toHaveLength(1);
+    expect(await record()).toMatchObject({ via: 'recovered', deploymentId: world.codeDeploy.created[0].id, codeDeploy: GROUP });
+  });
+
+  it('releases its claim and waits when CodeDeploy refuses because the group runs another deployment', async () => {
+    await world.codeDeploy.createDeployment({ ...GROUP, appSpec: '{}', description: "the team's own" });
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
+
+    const result = await redeploy(redeployer, await viaCodeDeploy(redeployer));
+
+    expect(result).toMatchObject({
+      outcome: 'group-busy',
+      reason: expect.stringMatching(/already has an active Deployment 'd-\d+'.*: redeployed once it ends$/),
+    });
+    expect(await record()).toMatchObject({
+      state: 'settled',
+      versions: { AWSCURRENT: 'v1' },
+      lastError: expect.stringContaining('active Deployment'),
+    });
+    expect(world.codeDeploy.created).toHaveLength(1);
+  });
+
+  it('backs off when CodeDeploy throttles it, as for UpdateService', async () => {
+    let throttled = 2;
+    world.codeDeploy.fault = () => (throttled-- > 0 ? 'throttle' : undefined);
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
+
+    expect(await redeploy(redeployer, await viaCodeDeploy(redeployer))).toMatchObject({ outcome: 'redeployed' });
+    expect(world.codeDeploy.calls.CreateDeployment).toBe(3);
+    expect(world.codeDeploy.created).toHaveLength(1);
   });
 });

@@ -18,6 +18,7 @@ describe('the rotation calls row', () => {
       counts: new Map(Object.entries(counts)),
       calls,
       ecsCalls: 0,
+      codeDeployCalls: counts.CreateDeployment ?? 0,
       wallMs: 0,
       projection,
     };
@@ -52,6 +53,15 @@ describe('the rotation calls row', () => {
     };
     expect(at(1000)).toContain("rotation via index: all its calls within issue 26's bound at S = 1,000");
     expect(at(3000).some((t) => t.includes('issue 26'))).toBe(false);
+  });
+
+  it('holds a rotation without CODE_DEPLOY services to no CodeDeploy call (issue 29)', () => {
+    expect(judge(TARGETS.rotationNoCodeDeploy, rotation(minimal))).toMatchObject({
+      pass: true,
+      figure: '0 CodeDeploy calls',
+      from: 'issue 29',
+    });
+    expect(judge(TARGETS.rotationNoCodeDeploy, rotation({ ...minimal, CreateDeployment: 1 })).pass).toBe(false);
   });
 
   it('counts the settling reads of a rotation as BatchGetItem, a hundred pairs each', () => {

@@ -61,6 +61,12 @@ describe('settingsOf', () => {
     });
   });
 
+  it("turns CodeDeploy redeploys off with --no-codedeploy, and leaves the environment's setting without it", () => {
+    expect(settings({ codedeploy: false }).overrides.codeDeployRedeploys).toBe(false);
+    expect(settings({ codedeploy: true }).overrides.codeDeployRedeploys).toBeUndefined();
+    expect(settings({}).overrides.codeDeployRedeploys).toBeUndefined();
+  });
+
   it.each([
     [{ region: 'eu-west-1 ' }, '--region'],
     [{ profile: 'my profile' }, '--profile'],

@@ -144,3 +144,45 @@ describe('status of a replicated secret', () => {
     expect(statusRendering(primary).text()).toContain('REPLICATED\tap-south-1\tInProgress\t\n');
   });
 });
+
+describe('a CODE_DEPLOY consumer', () => {
+  const blueGreen: SecretStatus = {
+    ...status,
+    consumers: [
+      consumer('checkout', 'prod-web', {
+        wave: 1,
+        deploymentId: 'd-KD7CW5ZZ1',
+        deploymentState: 'IN_PROGRESS',
+        strategy: 'CODE_DEPLOY',
+        codeDeployment: {
+          id: 'd-KD7CW5ZZ1',
+          application: 'AppECS-prod-web-checkout',
+          group: 'DgpECS-prod-web-checkout',
+          status: 'Ready',
+          text: 'Ready: the replacement task set waits for traffic to be rerouted',
+          waits: 'ECSAllAtOnce, ready wait 30 min, termination wait 60 min',
+          waitsEndAt: '2026-12-03T10:09:27.240Z',
+        },
+      }),
+    ],
+  };
+
+  it('has its CodeDeploy deployment (id, status) and when its waits end under the table, within 80 columns', () => {
+    const table = statusRendering(blueGreen).table({ color: false });
+    expect(table).toContain(
+      [
+        'checkout: CODE_DEPLOY',
+        '  CodeDeploy deployment d-KD7CW5ZZ1 Ready: the replacement task set waits for traffic to be rerouted',
+        '  waits end 2026-12-03T10:09:27Z (ECSAllAtOnce, ready wait 30 min, termination wait 60 min)',
+      ].join('\n'),
+    );
+    expect(statusRendering(blueGreen, { wide: true }).table({ color: false })).toContain('  CodeDeploy deployment d-KD7CW5ZZ1 Ready');
+  });
+
+  it('has a CODEDEPLOY record in text, and the deployment in JSON', () => {
+    expect(statusRendering(blueGreen).text()).toContain(
+      'CODEDEPLOY\tcheckout\td-KD7CW5ZZ1\tReady\tAppECS-prod-web-checkout\tDgpECS-prod-web-checkout\t2026-12-03T10:09:27.240Z\t',
+    );
+    expect(statusRendering(blueGreen).json).toMatchObject({ consumers: [{ codeDeployment: { id: 'd-KD7CW5ZZ1', status: 'Ready' } }] });
+  });
+});

@@ -57,6 +57,8 @@ const ID_PATHS = [
   ['detail', 'requestParameters', 'secretId'],
   ['detail', 'additionalEventData', 'SecretId'],
   ['resources', 0],
+  // A CodeDeploy deployment event names the deployment it is about.
+  ['detail', 'deploymentId'],
 ];
 
 const huge = (n: number) => 'x'.repeat(n);
@@ -230,6 +232,8 @@ function arrangeWorld(): void {
     };
   });
   dynamo.on(PutCommand).resolves({});
+  // The index has no other entry: a deployment event of a service still named reads it, and finds nothing recorded.
+  dynamo.on(GetCommand).resolves({});
   ecs.on(DescribeServicesCommand).resolves({ services: [ecsService('web', 'api', { taskDefinition: taskDefinitionArn('api:1') })] });
   ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/1', status: 'PRIMARY' }] } });
 }

@@ -1,4 +1,12 @@
-import { deploymentChange, loadEvent, parameterChange, scheduledEvent, secretEvents, serviceEvent } from '../../kit/events';
+import {
+  codeDeployChange,
+  deploymentChange,
+  loadEvent,
+  parameterChange,
+  scheduledEvent,
+  secretEvents,
+  serviceEvent,
+} from '../../kit/events';
 
 const ORIGIN = { account: '111122223333', region: 'eu-west-1' };
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/orders-db-a1B2c3';
@@ -37,6 +45,11 @@ describe('event builders', () => {
         'done',
       ),
       'ecs-deployment.completed.json',
+    ],
+    [
+      'CodeDeploy Deployment State-change Notification',
+      codeDeployChange('AppECS-prod-orders-api', 'DgpECS-prod-orders-api', 'd-KD7CW5ZZ1', 'SUCCESS', ORIGIN),
+      'codedeploy-deployment.success.json',
     ],
     ['Scheduled Event', scheduledEvent(ORIGIN), 'non-matching/scheduled-event.json'],
   ])('builds %s in the shape of its fixture', (_name, built, fixture) => {

@@ -278,7 +278,7 @@ describe('deploymentChanged', () => {
 
   it("done() records ECS's record of the deployment beside its id, when UpdateService named it", () => {
     const arn = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/orders-api/3';
-    const record = done(pendingRecord(ME), 'redeploy', 'ecs-svc/3', stamp(20), { key: 'k', wave: 1 }, arn);
+    const record = done(pendingRecord(ME), 'redeploy', 'ecs-svc/3', stamp(20), { key: 'k', wave: 1 }, { serviceDeploymentArn: arn });
     expect(record).toMatchObject({ deploymentId: 'ecs-svc/3', serviceDeploymentArn: arn, deployment: { state: 'IN_PROGRESS' } });
     expect(inRollout()).not.toHaveProperty('serviceDeploymentArn');
   });

@@ -25,7 +25,9 @@ function snapshot(overrides: Partial<ServiceSnapshot> = {}): ServiceSnapshot {
   };
 }
 
-const REDEPLOY: Eligibility = { action: 'redeploy' };
+const REDEPLOY: Eligibility = { action: 'redeploy', via: 'update-service' };
+/** CodeDeploy redeploys on, as by default. */
+const ON = { codeDeploy: true };
 
 function expectSkip(result: Eligibility, reason: string): void {
   expect(result.action).toBe('skip');
@@ -34,14 +36,14 @@ function expectSkip(result: Eligibility, reason: string): void {
 
 describe('eligibility', () => {
   it('redeploys an active, running service with the ECS controller in any cluster when none is configured', () => {
-    expect(eligibility(snapshot(), [])).toEqual(REDEPLOY);
+    expect(eligibility(snapshot(), [], ON)).toEqual(REDEPLOY);
   });
 
   describe('service rules', () => {
     it.each<[string, Partial<ServiceSnapshot>, Eligibility | string]>([
       ['DRAINING', { status: 'DRAINING' }, 'service is DRAINING'],
       ['INACTIVE', { status: 'INACTIVE' }, 'service is INACTIVE'],
-      ['CODE_DEPLOY controller', { deploymentController: 'CODE_DEPLOY' }, 'deployment controller CODE_DEPLOY'],
+      ['CODE_DEPLOY controller: through CodeDeploy', { deploymentController: 'CODE_DEPLOY' }, { action: 'redeploy', via: 'codedeploy' }],
       ['EXTERNAL controller', { deploymentController: 'EXTERNAL' }, 'deployment controller EXTERNAL'],
       // Scaled to zero and nothing left: no task to redeploy, and a task started later reads the new value.
       ['desiredCount 0, none running', { desiredCount: 0, runningCount: 0 }, { action: 'no-tasks' }],
@@ -50,16 +52,28 @@ describe('eligibility', () => {
       // Running tasks below the desired count are still tasks to replace.
       ['desiredCount 2, none running yet', { desiredCount: 2, runningCount: 0 }, REDEPLOY],
     ])('%s', (_label, overrides, expected) => {
-      const result = eligibility(snapshot(overrides), []);
+      const result = eligibility(snapshot(overrides), [], ON);
       if (typeof expected === 'string') expectSkip(result, expected);
       else expect(result).toEqual(expected);
     });
 
     it('says why UpdateService cannot be used for a foreign deployment controller', () => {
-      expect(eligibility(snapshot({ deploymentController: 'CODE_DEPLOY' }), [])).toEqual({
+      expect(eligibility(snapshot({ deploymentController: 'EXTERNAL' }), [], ON)).toEqual({
         action: 'skip',
-        reason: 'deployment controller CODE_DEPLOY: UpdateService cannot force a new deployment',
+        reason: 'deployment controller EXTERNAL: UpdateService cannot force a new deployment',
       });
+    });
+
+    it('skips a CODE_DEPLOY service, saying how to turn it on, when CodeDeploy redeploys are off', () => {
+      expectSkip(
+        eligibility(snapshot({ deploymentController: 'CODE_DEPLOY' }), [], { codeDeploy: false }),
+        'CodeDeploy redeploys are turned off',
+      );
+    });
+
+    it('leaves an EXTERNAL service skipped whether CodeDeploy redeploys are on or off', () => {
+      for (const codeDeploy of [true, false])
+        expectSkip(eligibility(snapshot({ deploymentController: 'EXTERNAL' }), [], { codeDeploy }), 'deployment controller EXTERNAL');
     });
   });
 
@@ -70,17 +84,17 @@ describe('eligibility', () => {
 
     // Any value opts out, even an empty one: tagging is the intent. Only "false" says the opposite.
     it.each(['', 'true', 'yes', 'False', '1'])('skips a service tagged with value %p', (value) => {
-      expectSkip(eligibility(snapshot({ tags: { team: 'orders', [OPT_OUT_TAG]: value } }), []), `opted out by tag ${OPT_OUT_TAG}`);
+      expectSkip(eligibility(snapshot({ tags: { team: 'orders', [OPT_OUT_TAG]: value } }), [], ON), `opted out by tag ${OPT_OUT_TAG}`);
     });
 
     it('redeploys a service whose opt-out tag is "false"', () => {
-      expect(eligibility(snapshot({ tags: { [OPT_OUT_TAG]: 'false' } }), [])).toEqual(REDEPLOY);
+      expect(eligibility(snapshot({ tags: { [OPT_OUT_TAG]: 'false' } }), [], ON)).toEqual(REDEPLOY);
     });
 
     it.each<Record<string, string>>([{ 'ecs-secret-redeploy': 'ignore' }, { 'ecs-secret-redeploy:wave': '2' }, { ignore: 'true' }])(
       'ignores unrelated tags %p',
       (tags) => {
-        expect(eligibility(snapshot({ tags }), [])).toEqual(REDEPLOY);
+        expect(eligibility(snapshot({ tags }), [], ON)).toEqual(REDEPLOY);
       },
     );
   });
@@ -101,7 +115,7 @@ describe('eligibility', () => {
       ['in "preprod" with "prod" configured', inPreprod, ['prod'], false],
       ['in "prod" with "preprod" configured', snapshot(), ['preprod'], false],
     ])('a service %s: eligible %p', (_label, service, clusters, eligible) => {
-      const result = eligibility(service, clusters);
+      const result = eligibility(service, clusters, ON);
       if (eligible) expect(result).toEqual(REDEPLOY);
       else expectSkip(result, 'cluster is outside the configured clusters');
     });
@@ -120,7 +134,7 @@ describe('eligibility', () => {
         { action: 'no-tasks' },
       ],
     ])('%s', (_label, overrides, clusters, expected) => {
-      const result = eligibility(snapshot(overrides), clusters);
+      const result = eligibility(snapshot(overrides), clusters, ON);
       if (typeof expected === 'string') expectSkip(result, expected);
       else expect(result).toEqual(expected);
     });

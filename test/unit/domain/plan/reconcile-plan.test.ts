@@ -1,3 +1,4 @@
+import type { DeploymentGroup, GroupLookup } from '../../../../functions/domain/codedeploy/group';
 import type { ServiceSnapshot } from '../../../../functions/domain/inventory/service';
 import type { ClaimedRecord, LedgerRecord, SettledRecord } from '../../../../functions/domain/ledger/record';
 import {
@@ -44,6 +45,7 @@ function ctx(overrides: Partial<PlanContext> = {}): PlanContext {
     scope: overrides.origin === 'schedule' ? 'every-secret' : 'one-secret',
     clusters: [],
     defaultWave: 1,
+    codeDeploy: true,
     ...overrides,
   };
 }
@@ -216,9 +218,9 @@ describe('planReconcile: one consumer', () => {
       { verdict: { outcome: 'skipped', kind: 'ineligible' }, reason: /^opted out by tag/ },
     ],
     [
-      'deployed by CodeDeploy: skipped with the reason',
-      { consumer: api, record: behind, live: live('api', { deploymentController: 'CODE_DEPLOY' }) },
-      { verdict: { outcome: 'skipped', kind: 'ineligible' }, reason: /^deployment controller CODE_DEPLOY/ },
+      'deployed by an EXTERNAL controller: skipped with the reason',
+      { consumer: api, record: behind, live: live('api', { deploymentController: 'EXTERNAL' }) },
+      { verdict: { outcome: 'skipped', kind: 'ineligible' }, reason: /^deployment controller EXTERNAL/ },
     ],
   ])('%s', (_label, seen, expected) => {
     const plan = planReconcile(snapshot([seen]), ctx());
@@ -290,6 +292,198 @@ describe('planReconcile: one consumer', () => {
     );
     expect(plan.warnings).toEqual([`api: tag ${WAVE_TAG}="canary" is not an integer: wave 1`]);
     expect(plan.redeploys[0].slot).toEqual({ key: KEY, wave: 1 });
+  });
+});
+
+describe('planReconcile: a CODE_DEPLOY service', () => {
+  const api = consumer('api');
+  const behind = settled('api', { AWSCURRENT: V1 });
+  const TD = taskDefinitionArn('api:4');
+  const TG = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup';
+  const blueGreen = (overrides: Partial<ServiceSnapshot> = {}) =>
+    live('api', {
+      deploymentController: 'CODE_DEPLOY',
+      deployments: [],
+      taskDefinition: TD,
+      taskSets: [{ id: 'ecs-svc/ts-1', status: 'PRIMARY', taskDefinition: TD, createdAt: EARLIER }],
+      loadBalancers: [
+        { targetGroupArn: `${TG}/blue/1`, containerName: 'web', containerPort: 8080 },
+        { targetGroupArn: `${TG}/green/2`, containerName: 'web', containerPort: 8080 },
+      ],
+      ...overrides,
+    });
+  const group = (extra: Partial<DeploymentGroup> = {}): GroupLookup => ({
+    kind: 'found',
+    group: {
+      application: 'AppECS-prod-api',
+      name: 'DgpECS-prod-api',
+      ecsServices: [{ clusterName: 'prod', serviceName: 'api' }],
+      targetGroups: ['blue', 'green'],
+      ...extra,
+    },
+  });
+  const busyGroup = group({ lastAttempted: { deploymentId: 'd-TEAMS0001', status: 'InProgress' } });
+
+  type Expect = { verdict?: { outcome: string; kind?: string }; reason?: RegExp; via?: string; action?: string };
+  it.each<[string, Seen, Partial<PlanContext>, Expect]>([
+    [
+      'its one group found: redeployed through CodeDeploy',
+      { consumer: api, record: behind, live: blueGreen(), group: group() },
+      {},
+      { via: 'codedeploy', action: 'claim' },
+    ],
+    [
+      'CodeDeploy redeploys turned off: skipped, saying so',
+      { consumer: api, record: behind, live: blueGreen(), group: group() },
+      { codeDeploy: false },
+      { verdict: { outcome: 'skipped', kind: 'ineligible' }, reason: /CodeDeploy redeploys are turned off/ },
+    ],
+    [
+      'no group deploys it: skipped, not guessed',
+      { consumer: api, record: behind, live: blueGreen(), group: { kind: 'none' } },
+      {},
+      { verdict: { outcome: 'skipped', kind: 'no-group' }, reason: /^no CodeDeploy deployment group deploys prod\/api/ },
+    ],
+    [
+      'two groups deploy it: skipped, naming both',
+      { consumer: api, record: behind, live: blueGreen(), group: { kind: 'several', groups: ['a/one', 'b/two'] } },
+      {},
+      { verdict: { outcome: 'skipped', kind: 'no-group' }, reason: /2 CodeDeploy deployment groups deploy prod\/api \(a\/one, b\/two\)/ },
+    ],
+    [
+      'CodeDeploy could not be read: failed, tried again next run',
+      { consumer: api, record: behind, live: blueGreen(), group: { kind: 'unreadable', reason: 'AccessDeniedException: no' } },
+      {},
+      { verdict: { outcome: 'failed' }, reason: /CodeDeploy could not be read \(AccessDeniedException: no\)/ },
+    ],
+    [
+      'its load balancer names no container port: skipped with the reason',
+      { consumer: api, record: behind, live: blueGreen({ loadBalancers: [] }), group: group() },
+      {},
+      { verdict: { outcome: 'skipped', kind: 'ineligible' }, reason: /name no container and port/ },
+    ],
+    [
+      'its group runs a deployment: waiting for the group',
+      { consumer: api, record: behind, live: blueGreen(), group: busyGroup },
+      {},
+      { verdict: { outcome: 'waiting', kind: 'group' }, reason: /runs deployment d-TEAMS0001 \(InProgress\): redeployed once it ends/ },
+    ],
+    [
+      // The deployment the group runs may be the one the interrupted claim made: the redeployer looks for it first.
+      'its group runs a deployment and its claim ran out: recovered, not held',
+      { consumer: api, record: claimedBy('dead-run', 'api', EARLIER), live: blueGreen(), group: busyGroup },
+      {},
+      { via: 'codedeploy', action: 'recover' },
+    ],
+    [
+      'its group ended its last deployment: redeployed',
+      { consumer: api, record: behind, live: blueGreen(), group: group({ lastAttempted: { deploymentId: 'd-1', status: 'Succeeded' } }) },
+      {},
+      { via: 'codedeploy', action: 'claim' },
+    ],
+  ])('%s', (_label, seen, overrides, expected) => {
+    const plan = planReconcile(snapshot([seen]), ctx(overrides));
+
+    if (expected.via) {
+      expect(plan.redeploys.map((r) => [r.via, r.decision.action])).toEqual([[expected.via, expected.action]]);
+      expect(rowOf(plan, 'api')).toBeUndefined();
+    } else {
+      expect(plan.redeploys).toEqual([]);
+      expect(rowOf(plan, 'api')).toMatchObject(expected.verdict ?? {});
+      expect(rowOf(plan, 'api')?.reason).toMatch(expected.reason ?? /./);
+    }
+  });
+
+  it("sends the AppSpec of the task definition its PRIMARY task set runs, with the group's container and port", () => {
+    const [redeploy] = planReconcile(snapshot([{ consumer: api, record: behind, live: blueGreen(), group: group() }]), ctx()).redeploys;
+
+    expect(redeploy.via === 'codedeploy' && redeploy.codeDeploy).toMatchObject({
+      application: 'AppECS-prod-api',
+      group: 'DgpECS-prod-api',
+      taskDefinition: TD,
+      containerName: 'web',
+      containerPort: 8080,
+    });
+    expect(redeploy.via === 'codedeploy' && JSON.parse(redeploy.codeDeploy.appSpec)).toEqual({
+      version: '0.0',
+      Resources: [
+        {
+          TargetService: {
+            Type: 'AWS::ECS::Service',
+            Properties: { TaskDefinition: TD, LoadBalancerInfo: { ContainerName: 'web', ContainerPort: 8080 } },
+          },
+        },
+      ],
+    });
+  });
+
+  it('first seen: judged from its PRIMARY task set creation, which it has instead of deployments', () => {
+    const after = '2026-11-20T07:30:00.000Z';
+    const seen: Seen = {
+      consumer: api,
+      live: blueGreen({ taskSets: [{ id: 'ecs-svc/ts-2', status: 'PRIMARY', taskDefinition: TD, createdAt: after }] }),
+      group: group(),
+    };
+    // V2 was created before the task set: it runs V2.
+    const current = planReconcile(snapshot([seen], { versionCreated: { [V1]: EARLIER, [V2]: EARLIER } }), ctx());
+    expect(current.writes.map((w) => w.next.versions)).toEqual([{ AWSCURRENT: V2 }]);
+    expect(current.redeploys).toEqual([]);
+    // V2 was created after the task set: it runs an older version, and is redeployed.
+    const stale = planReconcile(snapshot([seen], { versionCreated: { [V1]: EARLIER, [V2]: NOW.toISOString() } }), ctx());
+    expect(stale.redeploys.map((r) => r.via)).toEqual(['codedeploy']);
+  });
+
+  it('a consumer its group holds back keeps the next wave waiting, and starts no rollout', () => {
+    const waiting: Seen = { consumer: api, record: behind, live: blueGreen(), group: busyGroup };
+    const later: Seen = {
+      consumer: consumer('web'),
+      record: settled('web', { AWSCURRENT: V1 }),
+      live: live('web', { tags: { [WAVE_TAG]: '2' } }),
+    };
+
+    const plan = planReconcile(snapshot([waiting, later]), ctx());
+
+    expect(plan.redeploys).toEqual([]);
+    expect(rowOf(plan, 'api')).toMatchObject({
+      outcome: 'waiting',
+      kind: 'group',
+      wave: 1,
+      codeDeploy: { deploymentId: 'd-TEAMS0001', status: 'InProgress' },
+    });
+    expect(rowOf(plan, 'web')).toMatchObject({ outcome: 'waiting', kind: 'wave' });
+    expect(plan.change).toBeUndefined();
+  });
+
+  it('a dry run says it would go through CodeDeploy, naming the group, task definition and container', () => {
+    const plan = planReconcile(snapshot([{ consumer: api, record: behind, live: blueGreen(), group: group() }]), ctx());
+
+    expect(preview(plan, SECRET)).toEqual([
+      expect.objectContaining({
+        outcome: 'would-redeploy',
+        reason: expect.stringMatching(
+          /; through CodeDeploy AppECS-prod-api\/DgpECS-prod-api \(task definition api:4, container web:8080\)$/,
+        ),
+        codeDeploy: { application: 'AppECS-prod-api', group: 'DgpECS-prod-api' },
+      }),
+    ]);
+  });
+
+  it('a consumer of a replica that waits for the change keeps its CodeDeploy group in its row', () => {
+    const V3 = 'v3-0d4b6f8a';
+    const primary = secretState(
+      { [V3]: ['AWSCURRENT'], [V2]: ['AWSPREVIOUS'] },
+      { arn: DB.replace(':eu-west-1:', ':us-east-1:'), replicationStatus: [{ region: 'eu-west-1', status: 'InProgress' }] },
+    );
+    const seen: Seen = { consumer: api, record: behind, live: blueGreen(), group: group() };
+    const plan = planReconcile(snapshot([seen], { secret: { ...SECRET, primaryRegion: 'us-east-1' }, primary }), ctx());
+
+    expect(plan.redeploys).toEqual([]);
+    expect(rowOf(plan, 'api')).toMatchObject({
+      outcome: 'waiting',
+      kind: 'replica',
+      versions: { to: { AWSCURRENT: V3 } },
+      codeDeploy: { application: 'AppECS-prod-api', group: 'DgpECS-prod-api' },
+    });
   });
 });
 
