@@ -1,8 +1,12 @@
+import type { Trigger } from '../domain/decode/events';
+import type { PlanContext } from '../domain/plan/reconcile-plan';
 import type { Origin } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import type { Continuation } from '../ports/continuation';
+import type { Ports } from '../ports/ports';
 import type { ReconcileOptions } from './reconcile/options';
+import type { Redeployer } from './redeploy';
 
 /** How a run is bounded, and how it hands over what it could not finish. */
 export interface RunContext {
@@ -39,5 +43,25 @@ export function reconcileOptions(run: RunContext, origin: Origin, more: Partial<
     deadline: run.deadline,
     ...(run.updateBucket ? { sharedBucket: run.updateBucket } : {}),
     ...more,
+  };
+}
+
+/** What the plan of a reconcile knows of its run, now: the clock, the claims' token, the options, the configuration. */
+export function planContext(ports: Ports, redeployer: Redeployer, trigger: Trigger, options: ReconcileOptions): PlanContext {
+  return {
+    now: ports.clock.now(),
+    token: redeployer.token,
+    stamp: () => redeployer.stamp(),
+    ledger: options.useLedger,
+    force: options.force,
+    allWaves: options.allWaves === true,
+    origin: options.origin,
+    scope: options.scope,
+    ...(options.origin === 'event' && trigger.time ? { changedAt: trigger.time } : {}),
+    clusters: ports.config.clusters,
+    defaultWave: ports.config.defaultWave,
+    ...(ports.config.region ? { region: ports.config.region } : {}),
+    codeDeploy: ports.config.codeDeployRedeploys,
+    restart: { defaults: ports.config.restartDefaults, ignoreWindows: options.ignoreWindows === true },
   };
 }

@@ -2,10 +2,11 @@ import type { Trigger } from '../../domain/decode/events';
 import { locationOf } from '../../domain/identity/arn';
 import { assertAllowedOwner } from '../../domain/identity/owners';
 import { accountOf, type Target, targetText } from '../../domain/identity/target';
-import { busyRow, type PlanContext, planReconcile } from '../../domain/plan/reconcile-plan';
+import { busyRow, planReconcile } from '../../domain/plan/reconcile-plan';
 import { type Report, runFields, type ServiceReport, secretIdentity } from '../../domain/report/report';
 import type { Ports } from '../../ports/ports';
 import { Redeployer } from '../redeploy';
+import { planContext } from '../run-context';
 import { warnDeletion } from '../warnings';
 import { announce, type RolloutOutcome } from './announce';
 import { applier, previewer } from './apply';
@@ -41,22 +42,7 @@ export async function reconcile(ports: Ports, target: Target, trigger: Trigger, 
   const found = await findConsumers(ports, secret, options);
   const redeployer = options.redeployer ?? new Redeployer(ports, options.deadline, options.bucket, options.sharedBucket);
   const executor = options.dryRun ? previewer(secret) : applier(ports, secret, redeployer, options);
-  const contextNow = (): PlanContext => ({
-    now: ports.clock.now(),
-    token: redeployer.token,
-    stamp: () => redeployer.stamp(),
-    ledger: options.useLedger,
-    force: options.force,
-    allWaves: options.allWaves === true,
-    origin: options.origin,
-    scope: options.scope,
-    ...(options.origin === 'event' && trigger.time ? { changedAt: trigger.time } : {}),
-    clusters: ports.config.clusters,
-    defaultWave: ports.config.defaultWave,
-    ...(ports.config.region ? { region: ports.config.region } : {}),
-    codeDeploy: ports.config.codeDeployRedeploys,
-    restart: { defaults: ports.config.restartDefaults, ignoreWindows: options.ignoreWindows === true },
-  });
+  const contextNow = () => planContext(ports, redeployer, trigger, options);
 
   const rows: ServiceReport[] = [];
   const drift = new Set<string>();
