@@ -287,7 +287,7 @@ resource "aws_cloudwatch_event_rule" "rotation_events" {
     "detail-type" = ["AWS Service Event via CloudTrail"]
     detail = {
       eventSource = ["secretsmanager.amazonaws.com"]
-      eventName   = ["RotationSucceeded", "RotationFailed", "RotationAbandoned"]
+      eventName   = ["RotationSucceeded", "RotationFailed", "RotationAbandoned", "ReplicationSucceeded", "ReplicationFailed"]
     }
   })
   state = "ENABLED"
@@ -1791,7 +1791,7 @@ resource "aws_cloudwatch_event_rule" "forward_rotation_events" {
     "detail-type" = ["AWS Service Event via CloudTrail"]
     detail = {
       eventSource = ["secretsmanager.amazonaws.com"]
-      eventName   = ["RotationSucceeded", "RotationFailed", "RotationAbandoned"]
+      eventName   = ["RotationSucceeded", "RotationFailed", "RotationAbandoned", "ReplicationSucceeded", "ReplicationFailed"]
     }
   })
   state = "ENABLED"

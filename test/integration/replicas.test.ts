@@ -10,9 +10,8 @@
  * schedule and never runs it: the test delivers its input, as Scheduler would at its time). Replication is held open by the launcher (test/kit/moto.ts), as AWS's is
  * asynchronous.
  *
- * Not here: a replication event of the replica's own region. No event that AWS documents for it
- * was found (docs/how-it-works.md "Replica secrets", "What AWS emits"), so none is subscribed and
- * none is made up.
+ * The replication events (ReplicationSucceeded) are written in the shape of Secrets Manager's
+ * rotation service events, as docs/how-it-works.md "What AWS emits in the replica's region" says.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -36,7 +35,7 @@ import { replicationRole } from '../../functions/domain/plan/replication';
 import type { Report } from '../../functions/domain/report/report';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
 import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
-import { type EventOrigin, secretEvents } from '../kit/events';
+import { type EventOrigin, secretEvents, serviceEvent } from '../kit/events';
 import { HOLD_REPLICATION_TAG } from '../kit/moto';
 import {
   newDeployments as countNewDeployments,
@@ -229,6 +228,32 @@ describe('a secret in us-east-1 replicated to eu-west-1, its consumers in eu-wes
     });
     expect(again).toEqual(none);
   });
+
+  // ReplicationSucceeded as the replica's region would log it (naming the replica), and as the
+  // primary's would, forwarded here (naming the primary, whose consumer here is due as well).
+  it.each([
+    { copy: 'the replica, in its own region', origin: { account: MOTO_ACCOUNT, region: REGION }, names: () => replicaArn, primary: 0 },
+    { copy: 'the primary, forwarded from us-east-1', origin: FROM_PRIMARY_REGION, names: () => primaryArn, primary: 1 },
+  ])(
+    'a ReplicationSucceeded naming $copy redeploys the replica consumers once; the same event and the rotation event after it do nothing',
+    async ({ origin, names, primary }) => {
+      const scheduleNames = async () => (await waitingSchedules()).map((schedule) => schedule.Name);
+      const schedulesBefore = await scheduleNames();
+      await putPrimaryValue();
+      const replicated = serviceEvent(origin, 'ReplicationSucceeded', names());
+
+      const first = await newDeployments(() => deliver(replicated));
+      const again = await newDeployments(() => deliver(replicated));
+      const rotation = await newDeployments(() => deliver(secretEvents(primaryArn, FROM_PRIMARY_REGION).putSecretValue()));
+
+      expect(first).toEqual({ ...replicaConsumersOnce, 'xr-primary': primary });
+      expect(again).toEqual(none);
+      // The primary's own event still reaches its consumer here if the replication event did not.
+      expect(rotation).toEqual({ ...none, 'xr-primary': 1 - primary });
+      // In sync at once: no look asked for (moto keeps the earlier test's fired schedule).
+      expect(await scheduleNames()).toEqual(schedulesBefore);
+    },
+  );
 
   it('plan PRIMARY lists the consumers of every replica, by region, and names a region with no deployment', () => {
     const out = spawnSync(process.execPath, [BIN, 'plan', primaryArn, '--json'], {

@@ -283,7 +283,7 @@ it('creates each role with its own inline policy, no GetSecretValue, and the nev
 const RULE_PATTERNS: Record<string, { pattern?: string; schedule?: string; target: string }> = {
   'ecs-secret-redeploy-ci-secret-api-call': { pattern: 'secretsmanager-api-call.json', target: 'ecs-secret-redeploy-ci-on-secret-change' },
   'ecs-secret-redeploy-ci-rotation-events': {
-    pattern: 'secretsmanager-rotation-events.json',
+    pattern: 'secretsmanager-service-events.json',
     target: 'ecs-secret-redeploy-ci-on-secret-change',
   },
   'ecs-secret-redeploy-ci-deployment-progress': {

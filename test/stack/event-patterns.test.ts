@@ -29,7 +29,7 @@ jest.setTimeout(60_000);
 /** The rules with a pattern (the schedule rule has none), named as in serverless.yml without the stage prefix. */
 const RULES = {
   'secret-api-call': 'secretsmanager-api-call.json',
-  'rotation-events': 'secretsmanager-rotation-events.json',
+  'rotation-events': 'secretsmanager-service-events.json',
   'secret-label-updated': 'secretsmanager-label-updated.json',
   'ecs-deployment': 'ecs-deployment-state-change.json',
   'deployment-progress': 'ecs-deployment-progress.json',
@@ -82,6 +82,10 @@ const EXPECTED: Record<string, Rule[]> = {
   'fixtures/rotation-succeeded.service-event.json': ['rotation-events'],
   'fixtures/rotation-failed.service-event.json': ['rotation-events'],
   'fixtures/rotation-abandoned.service-event.json': ['rotation-events'],
+  // A replica that caught up, or failed to: the replica's reconcile reads which (docs/how-it-works.md "Replica secrets").
+  'fixtures/replication-succeeded.service-event.json': ['rotation-events'],
+  'fixtures/replication-failed.service-event.json': ['rotation-events'],
+  'fixtures/replication-started.service-event.json': NONE,
   'fixtures/secret-label-updated.current.json': ['secret-label-updated'],
   'fixtures/secret-label-updated.custom-label.json': ['secret-label-updated'],
   // Referenced secrets scheduled for deletion are a warning (new tasks would fail to start).

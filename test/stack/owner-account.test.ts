@@ -16,7 +16,7 @@ const readYaml = (relative: string) => parseFile(relative, fs.readFileSync(path.
 
 const OWNER_TEMPLATE = 'infra/organization/owner-account.yml';
 const OWNER_STACKSET = 'infra/organization/owner-stackset.yml';
-const PATTERNS = ['secretsmanager-api-call', 'secretsmanager-rotation-events', 'secretsmanager-label-updated', 'ssm-parameter-change'];
+const PATTERNS = ['secretsmanager-api-call', 'secretsmanager-service-events', 'secretsmanager-label-updated', 'ssm-parameter-change'];
 const FUNCTION_ROLES = ['OnSecretChangeRole', 'RedeploySecretRole', 'RefreshIndexRole'];
 
 let owner: Template & Json;

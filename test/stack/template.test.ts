@@ -450,7 +450,7 @@ describe('rules', () => {
     {
       name: 'ecs-secret-redeploy-ci-rotation-events',
       target: 'OnSecretChangeLambdaFunction',
-      pattern: 'secretsmanager-rotation-events.json',
+      pattern: 'secretsmanager-service-events.json',
     },
     {
       name: 'ecs-secret-redeploy-ci-secret-label-updated',
@@ -490,11 +490,13 @@ describe('rules', () => {
     }
   });
 
-  it('on-secret-change hears rotations that end, DeleteSecret, and the deployments that move a rollout on', () => {
-    expect(pattern('secretsmanager-rotation-events.json').detail.eventName).toEqual([
+  it('on-secret-change hears rotations and replications that end, DeleteSecret, and the deployments that move a rollout on', () => {
+    expect(pattern('secretsmanager-service-events.json').detail.eventName).toEqual([
       'RotationSucceeded',
       'RotationFailed',
       'RotationAbandoned',
+      'ReplicationSucceeded',
+      'ReplicationFailed',
     ]);
     expect(pattern('secretsmanager-api-call.json').detail.eventName).toContain('DeleteSecret');
     // The documented ECS eventNames: IN_PROGRESS starts no wave, so it goes to refresh-index only.
@@ -687,7 +689,7 @@ describe('forwarding secret events to other regions (param forwardSecretEventsTo
     },
     ForwardRotationEventsRule: {
       name: 'ecs-secret-redeploy-ci-forward-rotation-events',
-      pattern: 'secretsmanager-rotation-events.json',
+      pattern: 'secretsmanager-service-events.json',
       functionRule: 'ecs-secret-redeploy-ci-rotation-events',
     },
     ForwardSecretLabelUpdatedRule: {
@@ -770,7 +772,7 @@ describe('forwarding secret events to other regions (param forwardSecretEventsTo
     ).toEqual([
       'secretsmanager-api-call.json',
       'secretsmanager-label-updated.json',
-      'secretsmanager-rotation-events.json',
+      'secretsmanager-service-events.json',
       'ssm-parameter-change.json',
     ]);
   });

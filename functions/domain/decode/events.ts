@@ -37,6 +37,15 @@ export type Signal =
 /** The API calls that can create a version or move a stage. */
 const CHANGING_CALLS = new Set(['PutSecretValue', 'UpdateSecret', 'UpdateSecretVersionStage', 'RotateSecret']);
 
+/**
+ * The service events after which a copy of the secret may hold a new value: a rotation that
+ * succeeded, and a replication that ended (succeeded, or failed: the reconcile then reads the
+ * `Failed` status and warns). Both are checks: whichever copy the event names, in whichever
+ * region it arrives, the reconcile reads that region's copy and its primary's state.
+ * `ReplicationStarted` lands nothing and is ignored; the replica's re-checks cover a slow one.
+ */
+const LANDING_EVENTS = new Set(['RotationSucceeded', 'ReplicationSucceeded', 'ReplicationFailed']);
+
 type Json = Record<string, unknown>;
 
 /**
@@ -101,9 +110,9 @@ function decodeServiceEvent(detail: Json, base: Trigger, region: string | undefi
   if ((eventName === 'RotationFailed' || eventName === 'RotationAbandoned') && secretId) {
     return { action: 'warn', warning: 'rotation-failed', target: targetIn(secretId, region), trigger };
   }
-  if (eventName !== 'RotationSucceeded')
+  if (eventName === undefined || !LANDING_EVENTS.has(eventName))
     return ignore(trigger, `${eventName ?? 'service event'} does not make a new value live`, secretId, region);
-  if (!secretId) throw new MalformedEventError('RotationSucceeded event without detail.additionalEventData.SecretId');
+  if (!secretId) throw new MalformedEventError(`${eventName} event without detail.additionalEventData.SecretId`);
   return { action: 'check', target: targetIn(secretId, region), trigger };
 }
 

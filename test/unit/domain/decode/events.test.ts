@@ -10,7 +10,8 @@ import { eventFixtureFiles, loadEvent } from '../../../kit/events';
  * (like AWSPENDING, a scheduled rotation or a metadata-only UpdateSecret) usually moved nothing:
  * the reconcile then finds nothing due. Warned: DeleteSecret, RotationFailed, RotationAbandoned (the
  * consumers are named, nothing is redeployed). Ignored: failed calls, RestoreSecret, calls
- * that cannot change a value, service events other than RotationSucceeded, SSM Delete and
+ * that cannot change a value, service events other than RotationSucceeded, ReplicationSucceeded and
+ * ReplicationFailed, SSM Delete and
  * LabelParameterVersion, and Parameter Store Changes carrying `detail.exception`.
  *
  * Sources of the shapes: test/fixtures/events (written from the AWS documentation: Secrets
@@ -82,6 +83,9 @@ describe('event fixtures', () => {
     'rotate-secret.immediate.json',
     'rotate-secret.scheduled.json',
     'rotation-succeeded.service-event.json',
+    // The reconcile of the replica reads whether it holds the change, or failed to (then warns).
+    'replication-succeeded.service-event.json',
+    'replication-failed.service-event.json',
     'secret-label-updated.current.json',
     'secret-label-updated.custom-label.json',
     'update-secret-version-stage.current.json',
@@ -292,6 +296,32 @@ describe('decodeEvent', () => {
       expect(decision.warning).toBe('rotation-failed');
       expect(idOf(decision)).toBe(ARN);
       expect(decision.trigger.eventName).toBe(eventName);
+    });
+
+    // Source: Secrets Manager "AWS CloudTrail entries for Secrets Manager", "Log entries for
+    // replication"; the shape is the rotation events' (docs/how-it-works.md "What AWS emits").
+    it.each(['ReplicationSucceeded', 'ReplicationFailed'])(
+      'checks the copy named in additionalEventData.SecretId after %s: its reconcile reads whether it holds the change',
+      (eventName) => {
+        const file = eventName === 'ReplicationSucceeded' ? 'replication-succeeded' : 'replication-failed';
+        const decision = check(decodeEvent(loadEvent(`${file}.service-event.json`)));
+        expect(idOf(decision)).toBe(ARN);
+        expect(decision.trigger).toMatchObject({ detailType: 'AWS Service Event via CloudTrail', eventName });
+      },
+    );
+
+    it('ignores ReplicationStarted: nothing has reached the replica yet', () => {
+      const decision = ignored(decodeEvent(loadEvent('replication-started.service-event.json')));
+      expect(decision.reason).toBe('ReplicationStarted does not make a new value live');
+      expect(idOf(decision)).toBe(ARN);
+    });
+
+    it('refuses a ReplicationSucceeded that names no secret, with the field it looked for', () => {
+      const event = loadEvent('replication-succeeded.service-event.json');
+      delete event.detail.additionalEventData;
+      expect(() => decodeEvent(event)).toThrow(
+        new MalformedEventError('ReplicationSucceeded event without detail.additionalEventData.SecretId'),
+      );
     });
 
     it('ignores a service event without an eventName', () => {
