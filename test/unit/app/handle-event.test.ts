@@ -422,6 +422,20 @@ describe('handleEvent: a secret replicated from us-east-1 to this region', () =>
     expect(replication[0].content.description).toContain('1 service (`orders-api`) keep what it holds');
   });
 
+  it('announces a failed replication from the ReplicationFailed event alone, as the replica region logs it, once however often it comes', async () => {
+    world.secrets.setReplication(REPLICA, 'Failed', 'Access to KMS is not allowed');
+    world.secrets.rotate(PRIMARY);
+    const failed = serviceEvent({ account: ACCOUNT, region: REGION }, 'ReplicationFailed', REPLICA);
+
+    const first = await handleEvent(world.ports, failed, invocation(300));
+    await handleEvent(world.ports, failed, invocation(300));
+
+    expect(first).toMatchObject({ kind: 'report', report: { secret: { arn: REPLICA }, trigger: { eventName: 'ReplicationFailed' } } });
+    expect(world.notifier.published.filter((n) => n.detailType === DETAIL_TYPES.replicationFailed)).toHaveLength(1);
+    // Reconciled with what the replica holds: its consumer follows the old version, so nothing is due.
+    expect(redeploys()).toEqual({});
+  });
+
   it('says in the report when the next look cannot be asked for: the schedule looks again', async () => {
     world.secrets.setReplication(REPLICA, 'InProgress');
     world.secrets.rotate(PRIMARY);
