@@ -234,6 +234,14 @@ export class Redeployer {
           continue;
         }
         if (error instanceof GroupBusyError) {
+          if (unknown > 0) {
+            // After a lost answer the busy deployment may be ours, not yet listed: releasing the claim
+            // would lose it and deploy again. Kept, the next run looks for it (by the claim) first.
+            return {
+              outcome: 'failed',
+              reason: `${errorLine(error)}, after ${operation}'s answer was lost: that deployment may be ours; checked again once the claim's lease ends`,
+            };
+          }
           // Nothing was created: the service stays due, and goes once the group's deployment ended.
           await this.release(pending, errorLine(error));
           return { outcome: 'group-busy', reason: `${errorLine(error)}: redeployed once it ends` };

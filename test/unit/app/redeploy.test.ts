@@ -312,6 +312,32 @@ describe('Redeployer, through CodeDeploy: the same claim, record and settle flow
     expect(world.codeDeploy.created).toHaveLength(1);
   });
 
+  // Regression: a lost answer, the deployment not listed yet, then the resend refused as the group
+  // busy with it released the claim; the next run's claim was later than the deployment, so it
+  // deployed a second time once the first ended.
+  it('keeps its claim when the resend after a lost answer finds the group busy: the busy deployment is ours, recorded by the next run', async () => {
+    let lose = true;
+    world.codeDeploy.fault = () => (lose ? 'lose-answer' : undefined);
+    const listed = world.codeDeploy.deploymentsSince.bind(world.codeDeploy);
+    let unlisted = 2;
+    // ListDeployments lags behind CreateDeployment: the two looks after the lost answer see nothing.
+    jest.spyOn(world.codeDeploy, 'deploymentsSince').mockImplementation(async (...args) => (unlisted-- > 0 ? [] : listed(...args)));
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
+
+    const result = await redeploy(redeployer, await viaCodeDeploy(redeployer));
+    lose = false;
+
+    expect(result).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/answer was lost: that deployment may be ours/) });
+    expect(await record()).toMatchObject({ state: 'claimed' });
+    world.clock.advance(61_000);
+    const next = new Redeployer(world.ports, NO_DEADLINE, undefined);
+    expect(await redeploy(next, await viaCodeDeploy(next))).toMatchObject({
+      outcome: 'redeployed',
+      deploymentId: world.codeDeploy.created[0].id,
+    });
+    expect(world.codeDeploy.created).toHaveLength(1);
+  });
+
   it('backs off when CodeDeploy throttles it, as for UpdateService', async () => {
     let throttled = 2;
     world.codeDeploy.fault = () => (throttled-- > 0 ? 'throttle' : undefined);
