@@ -54,7 +54,7 @@ export type ContinuationRequest = RunRequest | RebuildIndexRequest;
 export const CONTINUATION_KEY = 'ecs-secret-redeploy:continuation';
 
 /** What started a run, as a trigger names it: an event's source, the schedule, or a person. */
-const TRIGGER_SOURCES = new Set(['aws.secretsmanager', 'aws.ssm', 'aws.ecs', 'schedule', 'manual']);
+const TRIGGER_SOURCES = new Set(['aws.secretsmanager', 'aws.ssm', 'aws.ecs', 'aws.codedeploy', 'schedule', 'manual']);
 /** A build id or a token: what randomUUID makes, and no more. */
 const TOKEN = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -117,8 +117,7 @@ export function decodeContinuation(input: unknown): RunRequest {
   if (body.kind === 'reconcile-all') {
     if (body.from !== undefined && (typeof body.from !== 'string' || !parseArn(body.from)))
       throw new MalformedEventError('continuation "from" must be a secret ARN');
-    // A payload sent before the origin was carried (in flight during an update) came from the schedule.
-    const origin = body.origin ?? 'schedule';
+    const origin = body.origin;
     if (origin !== 'schedule' && origin !== 'manual') throw new MalformedEventError('continuation "origin" is not one of schedule, manual');
     return { kind: 'reconcile-all', ...(body.from ? { from: body.from as string } : {}), origin, ...common };
   }

@@ -107,6 +107,11 @@ describe('continuation payloads', () => {
     ['reconcile-all from an SSM parameter (parameters are indexed too)', { ...RECONCILE_ALL, from: PARAMETER }],
     ['reconcile-all from the start, without a bucket', { kind: 'reconcile-all', origin: 'manual', trigger: TRIGGER, hop: 1, token: TOKEN }],
     ['continue-secret after an event', CONTINUE_SECRET],
+    // Regression: the continuation of a run a CodeDeploy deployment event started was refused (unknown source).
+    [
+      'continue-secret after a CodeDeploy deployment event',
+      { ...CONTINUE_SECRET, trigger: { source: 'aws.codedeploy', detailType: 'CodeDeploy Deployment State-change Notification' } },
+    ],
     ['continue-secret after a manual request', { ...CONTINUE_SECRET, origin: 'manual', trigger: { source: 'manual' } }],
     ['continue-secret of a scheduled run, without a bucket', { ...CONTINUE_SECRET, origin: 'schedule', bucket: undefined, hop: 7 }],
     ['continue-secret of a parameter', { ...CONTINUE_SECRET, secretArn: PARAMETER }],
@@ -116,9 +121,11 @@ describe('continuation payloads', () => {
     expect(decodeContinuation(overTheWire(request))).toEqual(expected);
   });
 
-  it("takes a reconcile-all payload sent before the origin was carried for the schedule's, and refuses an origin it cannot have", () => {
+  it('refuses a reconcile-all without its origin, or with an origin it cannot have', () => {
     const { origin: _, ...older } = RECONCILE_ALL;
-    expect(decodeContinuation(overTheWire(older as RunRequest))).toMatchObject({ kind: 'reconcile-all', origin: 'schedule' });
+    expect(() => decodeContinuation(overTheWire(older as RunRequest))).toThrow(
+      new MalformedEventError('continuation "origin" is not one of schedule, manual'),
+    );
     expect(() => decodeContinuation(payloadWith(RECONCILE_ALL, { origin: 'event' }))).toThrow(MalformedEventError);
   });
 
