@@ -39,13 +39,15 @@ export type RedeployResult =
 /** Attempts of the deploy call for one service before the run gives up on it (throttling aside). */
 const MAX_UNKNOWN_OUTCOMES = 3;
 /**
- * Throttled attempts in a row before a run without a deadline near (the CLI) gives up on a
- * service: about two minutes of backing off. A Lambda run hands the service over to its
- * continuation when its deadline comes first.
+ * Throttled attempts in a row before a run gives up on a service. The backing off also ends
+ * before the claim's lease does (another run could take the service over past it) and, in a
+ * Lambda run, before its deadline (the service goes to its continuation).
  */
 const MAX_THROTTLED = 10;
 /** Longest pause after ECS throttled us. */
 const MAX_BACKOFF_MS = 30_000;
+/** A pause must end this long before the claim's lease does, so that no other run can take the service over mid-attempt. */
+const LEASE_MARGIN_MS = 5_000;
 /** Decisions about one record (each after a write that lost to another run's) before the run gives up on it. */
 const MAX_ROUNDS = 5;
 
@@ -222,29 +224,32 @@ export class Redeployer {
           this.pacer.throttled();
           throttled += 1;
           if (throttled >= MAX_THROTTLED) {
-            await this.release(pending, `${by} throttled ${operation} ${throttled} times`);
-            return { outcome: 'failed', reason: `${by} throttled ${operation} ${throttled} times; it stays due for the next run` };
+            const why = `${by} throttled ${operation} ${throttled} times`;
+            return this.stop(pending, unknown, call, why, { outcome: 'failed', reason: `${why}; it stays due for the next run` });
           }
           const pause = Math.min(MAX_BACKOFF_MS, 500 * 2 ** throttled) * (0.5 + Math.random() / 2);
-          if (!canStart(this.deadline, this.ports.clock.now().getTime(), pause)) {
-            await this.release(pending, `${by} throttled ${operation} until this run's deadline`);
-            return { outcome: 'deferred', reason: `${by} throttled ${operation}; a new run continues` };
+          const now = this.ports.clock.now().getTime();
+          if (!canStart(this.deadline, now, pause)) {
+            const why = `${by} throttled ${operation} until this run's deadline`;
+            return this.stop(pending, unknown, call, why, {
+              outcome: 'deferred',
+              reason: `${by} throttled ${operation}; a new run continues`,
+            });
+          }
+          // Past the claim's lease another run may take the service over and send: this one must not send too.
+          if (now + pause + LEASE_MARGIN_MS >= Date.parse(pending.claim.leaseUntil)) {
+            const why = `${by} throttled ${operation} until the claim's lease ends`;
+            return this.stop(pending, unknown, call, why, { outcome: 'failed', reason: `${why}; it stays due for the next run` });
           }
           await this.ports.clock.sleep(pause);
           continue;
         }
         if (error instanceof GroupBusyError) {
-          if (unknown > 0) {
-            // After a lost answer the busy deployment may be ours, not yet listed: releasing the claim
-            // would lose it and deploy again. Kept, the next run looks for it (by the claim) first.
-            return {
-              outcome: 'failed',
-              reason: `${errorLine(error)}, after ${operation}'s answer was lost: that deployment may be ours; checked again once the claim's lease ends`,
-            };
-          }
-          // Nothing was created: the service stays due, and goes once the group's deployment ended.
-          await this.release(pending, errorLine(error));
-          return { outcome: 'group-busy', reason: `${errorLine(error)}: redeployed once it ends` };
+          // Nothing was created by this call: the service stays due, and goes once the group's deployment ended.
+          return this.stop(pending, unknown, call, errorLine(error), {
+            outcome: 'group-busy',
+            reason: `${errorLine(error)}: redeployed once it ends`,
+          });
         }
         if (error instanceof OutcomeUnknownError) {
           unknown += 1;
@@ -276,8 +281,10 @@ export class Redeployer {
           }
           continue;
         }
-        await this.release(pending, errorLine(error));
-        return { outcome: 'failed', reason: `${operation} failed: ${errorLine(error)}` };
+        return this.stop(pending, unknown, call, errorLine(error), {
+          outcome: 'failed',
+          reason: `${operation} failed: ${errorLine(error)}`,
+        });
       }
       const target = describeVersions(pending.claim.target, kindOf(pending.secretArn));
       const reason = `runs ${target} from now on${call.through()}`;
@@ -307,9 +314,28 @@ export class Redeployer {
     }
   }
 
-  /** Drops the claim: the deploy call is known not to have been applied (a failure only leaves it to expire). */
-  private async release(pending: ClaimedRecord, why: string): Promise<void> {
-    await this.commit(released(pending, why, this.stamp()), pending.rev).catch(() => undefined);
+  /**
+   * Ends the attempts on a claimed record without a deployment: the claim released when no call
+   * can have been applied, so the service stays due; kept after a lost answer, since the call that
+   * got none may have been applied (a busy group may be busy with it): once the lease ends, the
+   * next run looks for its deployment before sending anything.
+   */
+  private async stop(
+    pending: ClaimedRecord,
+    unknown: number,
+    call: DeployCall,
+    why: string,
+    result: RedeployResult,
+  ): Promise<RedeployResult> {
+    if (unknown > 0)
+      return { outcome: 'failed', reason: `${why}, after ${call.operation}'s answer was lost; checked again once the claim's lease ends` };
+    try {
+      await this.commit(released(pending, why, this.stamp()), pending.rev);
+    } catch (error) {
+      // The claim then expires by its lease: the service waits that long, nothing is lost.
+      this.ports.log.warn('claim not released', { service: pending.serviceArn, error: errorLine(error) });
+    }
+    return result;
   }
 
   /** A stamp for a record this run writes. */

@@ -113,6 +113,39 @@ describe('Redeployer', () => {
     expect((await stored())?.state).toBe('settled');
   });
 
+  // Regression: a run without a deadline (the CLI) backed off for about two minutes against a
+  // 60-second claim lease; past the lease another run took the service over and sent, then this
+  // one's retry was applied too: two deployments.
+  it('stops backing off before its claim lease ends, releasing the claim, so that no other run sends beside it', async () => {
+    world.ecs.fault = () => 'throttle';
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
+    const claimedAt = world.clock.now().getTime();
+
+    const result = await redeploy(redeployer, await work(redeployer));
+
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringContaining("throttled UpdateService until the claim's lease ends"),
+    });
+    expect(world.clock.now().getTime() - claimedAt).toBeLessThan(world.ports.config.claimLeaseSeconds * 1000);
+    expect(await stored()).toMatchObject({ state: 'settled', versions: { AWSCURRENT: 'v1' }, lastError: expect.stringContaining('lease') });
+  });
+
+  it('after a lost answer, keeps the claim when ECS then refuses: the lost call may have been applied', async () => {
+    let calls = 0;
+    world.ecs.fault = () =>
+      calls++ === 0 ? 'fail-unapplied' : Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' });
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
+
+    const result = await redeploy(redeployer, await work(redeployer));
+
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(/after UpdateService's answer was lost; checked again once the claim's lease ends$/),
+    });
+    expect(await stored()).toMatchObject({ state: 'claimed', claim: { token: redeployer.token } });
+  });
+
   it('releases its claim with the reason when ECS rejects UpdateService', async () => {
     world.ecs.fault = () => Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' });
     const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
@@ -327,7 +360,12 @@ describe('Redeployer, through CodeDeploy: the same claim, record and settle flow
     const result = await redeploy(redeployer, await viaCodeDeploy(redeployer));
     lose = false;
 
-    expect(result).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/answer was lost: that deployment may be ours/) });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(
+        /active Deployment .*, after CreateDeployment's answer was lost; checked again once the claim's lease ends$/,
+      ),
+    });
     expect(await record()).toMatchObject({ state: 'claimed' });
     world.clock.advance(61_000);
     const next = new Redeployer(world.ports, NO_DEADLINE, undefined);
