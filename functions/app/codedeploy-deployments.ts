@@ -20,15 +20,23 @@ export async function codeDeploymentsOf(ports: Ports, records: LedgerRecord[]): 
 /**
  * The schedule's poll of the CodeDeploy deployments these records (IN_PROGRESS) name: how each
  * stands now (see judgeCodeDeployment; the deployment timeout counts from the end of the group's
- * waits). A deployment CodeDeploy no longer knows fails past the timeout. CodeDeploy failing to
- * answer changes nothing: the next scheduled run asks again. Returns the records that changed.
+ * waits). A deployment CodeDeploy no longer knows fails past the timeout. On the schedule
+ * (`tolerant`), CodeDeploy failing to answer changes nothing: the next scheduled run asks again;
+ * an event's run throws instead, so that the event is retried rather than refused as unconfirmed.
+ * Returns the records that changed.
  */
-export async function pollCodeDeployments(ports: Ports, records: LedgerRecord[], stamp: () => Stamp): Promise<Map<string, LedgerRecord>> {
+export async function pollCodeDeployments(
+  ports: Ports,
+  records: LedgerRecord[],
+  stamp: () => Stamp,
+  tolerant: boolean,
+): Promise<Map<string, LedgerRecord>> {
   const changed = new Map<string, LedgerRecord>();
   let known: Map<string, CodeDeployDeployment>;
   try {
     known = await codeDeploymentsOf(ports, records);
   } catch (error) {
+    if (!tolerant) throw error;
     ports.log.warn('CodeDeploy deployments not read: polled again next time', { error: errorLine(error) });
     return changed;
   }

@@ -41,6 +41,8 @@ export async function pollDeployments(
   deployed: LedgerRecord[],
   clusterOf: Map<string, string>,
   stamp: () => Stamp,
+  /** The schedule's poll: a CodeDeploy that does not answer leaves its records for the next poll (an event's read throws). */
+  tolerant = true,
 ): Promise<{ records: LedgerRecord[]; writes: LedgerWrite[] }> {
   const recorded = deployed.filter((r) => r.deployment?.state === 'IN_PROGRESS');
   if (recorded.length === 0) return { records: deployed, writes: [] };
@@ -49,7 +51,8 @@ export async function pollDeployments(
   const timeout = ports.config.deploymentTimeoutMinutes;
   // CodeDeploy's deployments (CODE_DEPLOY services) are CodeDeploy's to tell; ECS tells the rest.
   const byCodeDeploy = madeByCodeDeploy(recorded);
-  const changed = byCodeDeploy.length > 0 ? await pollCodeDeployments(ports, byCodeDeploy, stamp) : new Map<string, LedgerRecord>();
+  const changed =
+    byCodeDeploy.length > 0 ? await pollCodeDeployments(ports, byCodeDeploy, stamp, tolerant) : new Map<string, LedgerRecord>();
   const inFlight = recorded.filter((r) => !byCodeDeploy.includes(r));
 
   const { offered, arnOf, described } = inFlight.length > 0 ? await serviceDeploymentsOf(ports, inFlight, clusterOf) : NONE_FOUND;
@@ -102,12 +105,12 @@ export async function pollDeployments(
  * reads it: ECS's deployment record where offered, DescribeServices' rolloutState otherwise (a
  * deployment no longer listed was superseded: completed); CodeDeploy's view for a CodeDeploy
  * deployment. The record as it stands after what they say, still IN_PROGRESS while it goes on;
- * nothing is written.
+ * nothing is written. A CodeDeploy that does not answer throws (the event is retried).
  */
 export async function asReported(ports: Ports, record: LedgerRecord): Promise<LedgerRecord> {
   const clusterOf = new Map([[record.serviceArn, clusterOfService(record.serviceArn)]]);
   const stamp = () => ({ now: ports.clock.now(), writeId: randomUUID() });
-  const { records } = await pollDeployments(ports, [record], clusterOf, stamp);
+  const { records } = await pollDeployments(ports, [record], clusterOf, stamp, false);
   return records[0];
 }
 

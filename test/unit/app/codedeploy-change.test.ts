@@ -88,6 +88,19 @@ describe('a CodeDeploy deployment event', () => {
     expect(world.metrics.values.get('EventsRefused')).toEqual([1]);
   });
 
+  // Regression: CodeDeploy's read failing was taken for "still in progress": the event was counted
+  // refused and acknowledged, and the rollout waited for the schedule.
+  it('fails when CodeDeploy does not answer, so that the event is retried; nothing is refused or recorded', async () => {
+    world.codeDeploy.settle(deploymentId, 'Succeeded');
+    jest.spyOn(world.codeDeploy, 'deployments').mockRejectedValueOnce(new Error('ThrottlingException: Rate exceeded'));
+
+    await expect(event('SUCCESS')).rejects.toThrow('Rate exceeded');
+
+    expect(world.metrics.values.get('EventsRefused')).toBeUndefined();
+    expect(await world.ledger.read(ordersDb, arnOf('orders-api'))).toMatchObject({ deployment: { state: 'IN_PROGRESS' } });
+    expect(await progress(event('SUCCESS'))).toMatchObject({ secrets: [expect.objectContaining({ recorded: true })] });
+  });
+
   it('a duplicate changes nothing more', async () => {
     world.codeDeploy.settle(deploymentId, 'Succeeded');
     await progress(event('SUCCESS'));
