@@ -1,5 +1,5 @@
 import type { SecretStatus } from '../app/status';
-import { WORDS, wordSummary } from '../domain/report/vocabulary';
+import { WORDS, type WordEntry, wordSummary } from '../domain/report/vocabulary';
 import { escapeControl } from '../domain/text';
 import { EXIT } from './exit';
 
@@ -55,7 +55,14 @@ function isIdle(status: SecretStatus): boolean {
  * failed); or the time is up. Undefined while something may still change by itself.
  */
 export function watchEnd(status: SecretStatus, seen: { idle: number; elapsedMs: number }, options: WatchOptions): WatchEnd | undefined {
-  if (status.done) return { reason: 'done', line: 'watch ended: every consumer runs the current versions', code: EXIT.done };
+  if (status.done) {
+    const behind = status.consumers.filter((c) => (WORDS[c.now] as WordEntry).leftBehind).map((c) => c.now);
+    const line =
+      behind.length > 0
+        ? `watch ended: nothing left to do; ${behind.length} consumer(s) keep older versions, not redeployed (${wordSummary(behind)})`
+        : 'watch ended: every consumer runs the current versions';
+    return { reason: 'done', line, code: EXIT.done };
+  }
   if (status.rollout?.status === 'halted') {
     return {
       reason: 'halted',
@@ -71,12 +78,15 @@ export function watchEnd(status: SecretStatus, seen: { idle: number; elapsedMs: 
         line: `watch ended: nothing in progress; ${failed} deployment(s) failed (see the table)`,
         code: EXIT.failed,
       };
-    const waiting = status.consumers.filter((c) => !WORDS[c.now].settled && !WORDS[c.now].moving).length;
-    return {
-      reason: 'idle',
-      line: `watch ended: nothing in progress; ${waiting} consumer(s) wait for a run: ecs-secret-redeploy reconcile ${options.secret}`,
-      code: EXIT.done,
-    };
+    const still = status.consumers.filter((c) => !WORDS[c.now].settled && !WORDS[c.now].moving);
+    // A consumer held for its restart window goes by its wakeup when the window opens: a run now would hold it again.
+    const windowed = still.filter((c) => c.now === 'window').length;
+    const forRun = still.length - windowed;
+    const parts = [
+      ...(forRun > 0 || windowed === 0 ? [`${forRun} consumer(s) wait for a run: ecs-secret-redeploy reconcile ${options.secret}`] : []),
+      ...(windowed > 0 ? [`${windowed} consumer(s) wait for their restart window`] : []),
+    ];
+    return { reason: 'idle', line: `watch ended: nothing in progress; ${parts.join('; ')}`, code: EXIT.done };
   }
   if (seen.elapsedMs >= options.timeoutMs) {
     return {

@@ -22,6 +22,8 @@ export interface WordEntry {
   settled: boolean;
   /** Changes without anyone running anything: ECS, or another run, is at work on it. */
   moving: boolean;
+  /** Settled on older versions: this tool will not redeploy it (only a consumer behind gets this word). */
+  leftBehind?: true;
 }
 
 /** Every word, in the order summary lines count them. */
@@ -140,12 +142,14 @@ export const WORDS = {
     tone: 'attention',
     settled: true,
     moving: false,
+    leftBehind: true,
   },
   'no group': {
     meaning: 'a CODE_DEPLOY service that no one CodeDeploy deployment group deploys (none, or several): not redeployed until one does',
     tone: 'attention',
     settled: true,
     moving: false,
+    leftBehind: true,
   },
   gone: {
     meaning: 'the service no longer exists',

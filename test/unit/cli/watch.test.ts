@@ -54,6 +54,17 @@ describe('status --watch ends by itself', () => {
     expect(refreshes).toBe(2);
   });
 
+  // Regression: a consumer behind that this tool may not redeploy (opted out, no CodeDeploy group)
+  // is settled, and the watch ended saying every consumer ran the current versions.
+  it('when nothing is left to do but consumers keep older versions, naming them, not claiming all are current', async () => {
+    const { end } = await watch([statusOf(['current', 'excluded', 'no group'])]);
+    expect(end).toEqual({
+      reason: 'done',
+      line: 'watch ended: nothing left to do; 2 consumer(s) keep older versions, not redeployed (1 excluded, 1 no group)',
+      code: EXIT.done,
+    });
+  });
+
   it('when the rollout halted: exit 1, saying how to resume', async () => {
     const halted = statusOf(['deploy failed', 'due'], {
       rollout: { key: 'k', status: 'halted', startedAt: 't', changedAt: 't', halted: { wave: 2, at: 't', failed: [] } },
@@ -72,6 +83,16 @@ describe('status --watch ends by itself', () => {
       line: 'watch ended: nothing in progress; 1 consumer(s) wait for a run: ecs-secret-redeploy reconcile prod/db',
       code: EXIT.done,
     });
+  });
+
+  it('when nothing is in progress and consumers wait for their restart window: not sent to reconcile, which would hold them again', async () => {
+    const { end } = await watch([statusOf(['window', 'window', 'due'])]);
+    expect(end.line).toBe(
+      'watch ended: nothing in progress; 1 consumer(s) wait for a run: ecs-secret-redeploy reconcile prod/db; 2 consumer(s) wait for their restart window',
+    );
+    expect((await watch([statusOf(['window', 'current'])])).end.line).toBe(
+      'watch ended: nothing in progress; 1 consumer(s) wait for their restart window',
+    );
   });
 
   it('when nothing is in progress and a deployment failed: exit 1', async () => {
