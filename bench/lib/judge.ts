@@ -72,6 +72,8 @@ export const failing = (t: TargetResult) => !t.pass && t.advisory !== true;
 const EPSILON = 1e-9;
 
 function holds(limit: Limit, value: number | Counts | undefined): boolean {
+  // A bound on a quantity the figure does not give is a row written wrong, not a pass.
+  if (value === undefined) throw new Error(`the figure gives no "${limit.of}" for its bound`);
   if (limit.at === 'by operation') return excess(value instanceof Map ? value : new Map(), limit.most).length === 0;
   const n = typeof value === 'number' ? value : 0;
   if (limit.at === 'most') return n <= limit.value + EPSILON;

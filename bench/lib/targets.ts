@@ -34,6 +34,7 @@ import {
   rebuildMinimum,
   rotationMinimum,
   scheduledMinimum,
+  withNextPages,
 } from './minimums';
 import type { OwnerAccountsCase, OwnerAccountsResult } from './owner-accounts';
 import type { FirstRebuildResult } from './virtual/first-rebuild';
@@ -42,9 +43,10 @@ import { type WavesResult, wavesScenarioText } from './virtual/waves';
 
 /**
  * A handler's bundle: issue 5's 800 KB, raised to 1 MiB by the SDK clients that issues 29, 30
- * and 32 require in the reconciler (CodeDeploy, EventBridge Scheduler, SNS: 17 to 25 KB each
- * with their schemas, which the SDK registers whole whatever the commands used). What a user
- * feels of the size is the cold load, held to its own bound.
+ * and 32 require in the reconciler (CodeDeploy, EventBridge Scheduler, SNS, whose schemas the SDK
+ * registers whole whatever the commands used): with them and the features they serve the
+ * reconciler went from 741 KB to 904 KB (docs/benchmark-results.md). What a user feels of the
+ * size is the cold load, held to its own bound, which did not move.
  */
 export const MAX_BUNDLE_BYTES = 1024 * 1024;
 export const MAX_COLD_LOAD_MS = 150;
@@ -187,8 +189,8 @@ export const TARGETS = {
     from: { basis: 'API minimum', issue: 5 },
     measured: CALLS,
     where: size,
-    bound: (c) => rebuildBound(firstRebuildMinimum(c.shape, c.result.counts.get('Scan') ?? 1)),
-    figure: (c) => callsFigure(c.result, firstRebuildMinimum(c.shape, c.result.counts.get('Scan') ?? 1), 'above the minimum'),
+    bound: (c) => rebuildBound(withNextPages(firstRebuildMinimum(c.shape), c.result.counts)),
+    figure: (c) => callsFigure(c.result, withNextPages(firstRebuildMinimum(c.shape), c.result.counts), 'above the minimum'),
   } satisfies Target<RebuildCase>,
   rebuildAgainDescribed: {
     name: 'index rebuild again (index current): no task definition described (revision cache)',
@@ -231,11 +233,11 @@ export const TARGETS = {
     from: { basis: 'API minimum', issue: 5 },
     measured: CALLS,
     where: size,
-    bound: (c) => rebuildBound(rebuildMinimum(c.shape, false, c.result.counts.get('Scan') ?? 1)),
-    figure: (c) => callsFigure(c.result, rebuildMinimum(c.shape, false, c.result.counts.get('Scan') ?? 1), 'above the minimum'),
+    bound: (c) => rebuildBound(withNextPages(rebuildMinimum(c.shape, false), c.result.counts)),
+    figure: (c) => callsFigure(c.result, withNextPages(rebuildMinimum(c.shape, false), c.result.counts), 'above the minimum'),
   } satisfies Target<RebuildCase>,
   rotationCalls: {
-    name: 'rotation via index: calls by operation within 3k + ceil(k/10) + ceil((k+1)/10) + 4 (Query pages as answered) + settling other secrets',
+    name: 'rotation via index: calls by operation within 3k + ceil(k/10) + ceil((k+1)/10) + 4 (further Query pages as answered) + settling other secrets',
     from: { basis: 'API minimum', issue: 5 },
     measured: CALLS,
     where: (c) => ({ size: c.result.size, k: c.k }),
@@ -251,7 +253,8 @@ export const TARGETS = {
     measured: "each ECS action's wait under its token bucket, projected from the calls (bench/lib/limits.ts)",
     where: (c) => ({ size: c.result.size, k: c.k }),
     bound: (c) => {
-      const updateWait = c.result.projection.waitByAction.get('UpdateService') ?? 0;
+      // The wait of the k UpdateService calls the rotation must make, not of those it made.
+      const updateWait = project(new Map([['UpdateService', c.k]]), () => true).waitByAction.get('UpdateService') ?? 0;
       return atMost('others', updateWait / 100, `others <= ${(updateWait / 100).toFixed(1)} s`);
     },
     figure: (c) => {
@@ -327,7 +330,7 @@ export const TARGETS = {
     measured: 'virtual seconds from the rotation to the last UpdateService, Lambda invocations of 60 s chained',
     where: (r) => ({ k: r.settings.k }),
     bound: (r) => ({
-      text: `${r.floorSeconds.toFixed(1)} s to ${(r.floorSeconds * MASS_ROTATION_SLACK).toFixed(1)} s`,
+      text: `${(r.floorSeconds - 1).toFixed(1)} s to ${(r.floorSeconds * MASS_ROTATION_SLACK).toFixed(1)} s`,
       limits: [
         { of: 'seconds', at: 'least', value: r.floorSeconds - 1 },
         { of: 'seconds', at: 'most', value: r.floorSeconds * MASS_ROTATION_SLACK },
@@ -543,11 +546,11 @@ function rebuildBound(minimum: Counts): Bound {
 }
 
 function rotationMinimumOf(c: RotationCase): Counts {
-  return rotationMinimum(c.k, c.describeBatches, c.result.counts.get('Query'), c.settle);
+  return withNextPages(rotationMinimum(c.k, c.describeBatches, c.settle), c.result.counts);
 }
 
 function scheduledMinimumOf(c: ScheduledCase): Counts {
-  return scheduledMinimum(c.shape, c.result.counts.get('Scan') ?? 1, c.missed);
+  return withNextPages(scheduledMinimum(c.shape, c.missed), c.result.counts);
 }
 
 // --- the rows judged on each kind of case -----------------------------------------------------

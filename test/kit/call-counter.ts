@@ -7,7 +7,8 @@
  * ARN in one page. Real ECS returns at most `maxResults` per page (ListServices: default 10, max
  * 100; ListClusters and ListTasks: default and max 100), and the SDK paginator sends one call per
  * page. So a listing answered with n ARNs counts as max(1, ceil(n / pageSize)) calls: the number a
- * real account of the same shape would need.
+ * real account of the same shape would need. A Scan's or Query's further pages are counted apart
+ * (see pageOf).
  */
 
 /** Calls by operation name (`UpdateService`, `DescribeSecret`, ...). */
@@ -49,7 +50,7 @@ export class CallCounter {
     const service = SERVICE_OF_CLIENT[client.constructor.name] ?? 'other';
     (client.middlewareStack as Stack).add(
       (next, context) => async (args) => {
-        const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        const operation = pageOf((context.commandName ?? 'Unknown').replace(/Command$/, ''), args.input);
         this.serviceOf.set(operation, service);
         const t0 = performance.now();
         const result = await next(args);
@@ -88,6 +89,21 @@ function callsFor(operation: string, input: Record<string, unknown> | undefined,
   const pageSize = Math.min(listing.maxPageSize, Math.max(1, requested));
   return Math.max(1, Math.ceil(n / pageSize));
 }
+
+/**
+ * A Scan or Query that goes on from where the previous page stopped (ExclusiveStartKey) is
+ * counted apart, as `Scan (next page)`: how many reads a path makes is its own doing, how many
+ * 1 MB pages each read takes is DynamoDB's. So the bounds can fix the first and take the second as
+ * answered, and an extra read shows.
+ */
+export function pageOf(operation: string, input: Record<string, unknown> | undefined): string {
+  return (operation === 'Scan' || operation === 'Query') && input?.ExclusiveStartKey !== undefined
+    ? `${operation} ${NEXT_PAGE}`
+    : operation;
+}
+
+/** The suffix of a Scan's or Query's further pages (see pageOf). */
+export const NEXT_PAGE = '(next page)';
 
 /** Sum of all counts. */
 export function total(counts: Counts): number {
