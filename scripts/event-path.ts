@@ -6,8 +6,8 @@
  * body start by naming its file; the in-memory ports of test/kit (compiled as they are) serve a
  * rotation of prod/orders-db in the demo's account, which redeploys its three consumers; one
  * PutSecretValue event goes through handleEvent. Printed: the files entered, how many times the
- * path comes back to a file it had left, how many of those climb from domain/ or util/ back
- * into app/, and the same for the use cases of app/ alone, and
+ * path comes back to a file it had left, how many of its steps climb from domain/ or util/ into
+ * app/, and the same for the use cases of app/ alone, and
  * with --verbose the path itself. Entries only (a return to the caller is not
  * seen), so the figures compare shapes of the code, measured the same way before and after.
  */

@@ -5,7 +5,8 @@
  *
  * The resources are those of behaviour.json, the template generated from serverless.yml and
  * infra/ (`npm run forms`), included with CfnInclude: the construct adds no resource and changes
- * none, so the stack it synthesizes is the one the Serverless Framework deploys. The props are the
+ * only each function's Code (to its asset), so the stack it synthesizes is the one the Serverless
+ * Framework deploys. The props are the
  * stack's parameters; what synthesis knows of them is decided here (specialize.ts), the rest by
  * CloudFormation.
  */

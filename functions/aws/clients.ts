@@ -66,7 +66,6 @@ export function clientSettings(config: Config, region = config.region) {
   };
 }
 
-/** Credentials to use instead of the SDK's default chain (tests that act as several accounts). */
 /** A client built on its first use, with the settings (and the instrument) of every other: for clients few runs need. */
 export function lazyClient<C extends { middlewareStack: unknown }>(build: () => C, instrument?: Instrument): () => C {
   let client: C | undefined;
@@ -79,6 +78,7 @@ export function lazyClient<C extends { middlewareStack: unknown }>(build: () => 
   };
 }
 
+/** Credentials to use instead of the SDK's default chain (tests that act as several accounts). */
 export type Credentials = NonNullable<ConstructorParameters<typeof STSClient>[0]>['credentials'];
 
 /**

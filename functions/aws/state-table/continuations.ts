@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContinuationTokens } from '../../ports/continuation';
 import { send, type Table } from './table';
@@ -14,7 +15,7 @@ export const CONTINUATION_PARTITION = 'CONTINUATION';
 export function tableContinuationTokens(table: Table): ContinuationTokens {
   const TableName = table.name;
   const key = (token: string) => ({ pk: CONTINUATION_PARTITION, sk: `TOKEN#${token}` });
-  const conditionFailed = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
+  const conditionFailed = (error: unknown) => error instanceof ConditionalCheckFailedException;
   const read = async (token: string) =>
     (await send(table, () => table.client.send(new GetCommand({ TableName, Key: key(token), ConsistentRead: true })))).Item;
 

@@ -30,9 +30,10 @@ export interface CodeDeployDeployment {
 /** The first deployment created at or after the claim: the one our CreateDeployment made (CodeDeploy runs one at a time per group). */
 export function oursSinceClaim(deployments: CodeDeployDeployment[], claimedAt: string): CodeDeployDeployment | undefined {
   const claim = Date.parse(claimedAt);
+  // ListDeployments found them by creation time: one without a time cannot be told to be ours.
   return deployments
-    .filter((d) => d.createTime === undefined || Date.parse(d.createTime) >= claim)
-    .sort((a, b) => Date.parse(a.createTime ?? '') - Date.parse(b.createTime ?? ''))[0];
+    .filter((d) => d.createTime !== undefined && Date.parse(d.createTime) >= claim)
+    .sort((a, b) => Date.parse(a.createTime as string) - Date.parse(b.createTime as string))[0];
 }
 
 /** Where a deployment stands, as a person reads it: `Ready: waiting for traffic to be rerouted`. */

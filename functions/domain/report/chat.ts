@@ -140,7 +140,7 @@ export const RENDERERS: Renderers = {
       `starts a new rollout.\n${e.failed.map(failedText).join('\n')}`,
     nextSteps: [
       `Fix the cause, then release the next waves: ${code(`${links.cli} resume ${e.secret.arn}`)}`,
-      `See every consumer: ${code(`${links.cli} status ${e.secret.name}`)}`,
+      `See every consumer: ${code(`${links.cli} status ${e.secret.arn}`)}`,
     ],
     thread: rolloutThread(e),
     related: e.failed.map((f) => f.serviceArn),
@@ -150,7 +150,7 @@ export const RENDERERS: Renderers = {
     description:
       `Every consumer of ${code(e.secret.name)} runs ${versionsText(e)}: ${plural(e.services, 'service')} in ` +
       `${e.waves.length === 1 ? 'wave' : 'waves'} ${e.waves.join(', ')}, from ${e.startedAt} to ${e.completedAt}.`,
-    nextSteps: [`See every consumer: ${code(`${links.cli} status ${e.secret.name}`)}`],
+    nextSteps: [`See every consumer: ${code(`${links.cli} status ${e.secret.arn}`)}`],
     thread: rolloutThread(e),
   }),
   'waiting-for-windows': (e, links) => ({
@@ -168,7 +168,7 @@ export const RENDERERS: Renderers = {
     description:
       `These consumers still run an older version than ${versionsText(e)} past their restart deadline:\n` +
       e.services.map((s) => `- ${code(s.serviceName)} (deadline ${s.deadline}): ${code(s.reason)}`).join('\n'),
-    nextSteps: [`See why they wait: ${code(`${links.cli} status ${e.secret.name}`)}`],
+    nextSteps: [`See why they wait: ${code(`${links.cli} status ${e.secret.arn}`)}`],
     thread: rolloutThread(e),
     related: e.services.map((s) => s.serviceArn),
   }),
@@ -179,7 +179,7 @@ export const RENDERERS: Renderers = {
       `${e.consumers.length > 0 ? `${servicesText(e.consumers)} use it` : 'No service uses it'}` +
       `${e.standaloneTasks > 0 ? `, and ${plural(e.standaloneTasks, 'standalone task')}` : ''}. ` +
       'Fix the rotation before the old credential expires.',
-    nextSteps: [`See every consumer: ${code(`${links.cli} status ${e.secret.name}`)}`],
+    nextSteps: [`See every consumer: ${code(`${links.cli} status ${e.secret.arn}`)}`],
     thread: `${e.secret.arn}#rotation`,
   }),
   'replication-failed': (e, links) => ({
@@ -299,7 +299,7 @@ const DESCRIPTION_MAX = 3000;
 const NAMES_SHOWN = 10;
 
 function watch(e: { secret: ChatSecret }, links: ChatLinks): string {
-  return `Follow it: ${code(`${links.cli} status ${e.secret.name} --watch`)}`;
+  return `Follow it: ${code(`${links.cli} status ${e.secret.arn} --watch`)}`;
 }
 
 function rolloutThread(e: { secret: ChatSecret; rollout: string }): string {

@@ -103,7 +103,9 @@ describe('chat messages', () => {
       expect(message.metadata?.eventType).toBe(event.kind);
       expect(message.content.title.startsWith('prod/orders-db: ')).toBe(true);
       // A link to the status command and to the dashboard in every message.
-      expect(message.content.nextSteps?.some((s) => s.includes('ecs-secret-redeploy status prod/orders-db'))).toBe(true);
+      // By ARN, which finds a secret of an allowed owner account too; a replica by name in its region.
+      const status = [`ecs-secret-redeploy status ${SECRET.arn}`, `ecs-secret-redeploy status ${SECRET.name} --region `];
+      expect(message.content.nextSteps?.some((s) => status.some((command) => s.includes(command)))).toBe(true);
       expect(message.content.nextSteps).toContain(`Dashboard: ${LINKS.dashboardUrl}`);
     },
   );
