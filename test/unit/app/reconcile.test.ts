@@ -177,7 +177,7 @@ describe('reconcile: never lose a redeploy, never repeat one', () => {
     expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
   });
 
-  it('gives a service up after ten throttled attempts when no deadline comes first (the CLI), leaving it due', async () => {
+  it('gives a throttled service up before its backing off outlasts the claim lease, when no deadline comes first (the CLI), leaving it due', async () => {
     world.secrets.rotate(ordersDb);
     const api = seeded.serviceArns.get('orders-api') as string;
     world.ecs.fault = (service) => (service.serviceArn === api ? 'throttle' : undefined);
@@ -188,7 +188,7 @@ describe('reconcile: never lose a redeploy, never repeat one', () => {
 
     expect(report.services.find((s) => s.serviceName === 'orders-api')).toMatchObject({
       outcome: 'failed',
-      reason: 'ECS throttled UpdateService 10 times; it stays due for the next run',
+      reason: "ECS throttled UpdateService until the claim's lease ends; it stays due for the next run",
     });
     expect(outcomes(next.report)['orders-api']).toBe('redeployed');
     expect(deployed()).toEqual(Object.fromEntries(AFFECTED.map((n) => [n, 1])));
