@@ -32,7 +32,10 @@ SECRET is a secret name, a partial or full secret ARN, or the ARN of an SSM para
 
 Environment: the AWS CLI's (AWS_PROFILE, AWS_REGION, credentials, AWS_ENDPOINT_URL for a local
 emulator such as moto_server, AWS_MAX_ATTEMPTS: 3 by default), and STATE_TABLE, CLUSTERS,
-MAX_CONCURRENCY, DRY_RUN, EVENT_BUS_NAME, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, NO_COLOR.
+MAX_CONCURRENCY, DRY_RUN, EVENT_BUS_NAME, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS,
+CODEDEPLOY_REDEPLOYS (true by default; --no-codedeploy for one run), WAKEUP_SCHEDULE_GROUP with
+WAKEUP_ROLE_ARN and WAKEUP_TARGET_ARN (all three or none: where a run asks for the one-time
+reconcile of a consumer held for its window or a replica), NO_COLOR.
 
 Exit codes:
   0  done, including nothing to do

@@ -16,7 +16,8 @@ export const secretsCommand: CliCommand = {
         'Every secret and SSM parameter that task definitions reference, with its consumers (services, standalone tasks, ' +
           'tasks started by EventBridge rules and EventBridge Scheduler schedules), how each references it (field, JSON key, ' +
           'stage, version), and what needs attention: secrets that do not exist or are scheduled for deletion, pinned versions ' +
-          'that are no longer current, stages no version holds, secrets in another region or account; and, apart, the ' +
+          'that are no longer current, stages no version holds, secrets in another region or account, restart window or ' +
+          'deadline tags that do not parse, replicas whose replication failed; and, apart, the ' +
           'references it cannot resolve, with why: a malformed valueFrom (a scan reads them), a secret that no longer exists ' +
           '(as the index rebuild found it). ' +
           '--output mermaid prints a graph in a ```mermaid fence, which GitHub and GitLab draw in a Markdown file or a pull ' +

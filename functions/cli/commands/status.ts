@@ -46,7 +46,7 @@ export const statusCommand: CliCommand = {
         awsCallsHelp([
           'STS GetCallerIdentity; Secrets Manager DescribeSecret (or SSM DescribeParameters; for a replica, DescribeSecret of its primary too); DynamoDB DescribeTable, Query (index and ledger)',
           'Secrets Manager ListSecretVersionIds (no value) when a consumer has no ledger record yet; ECS DescribeTaskDefinition for a service on a new task definition',
-          'ECS DescribeServices (per ten consumers), ListTasks and DescribeTasks per consumer; with --watch, all of these per refresh',
+          'ECS DescribeServices (per ten consumers), ListTasks and DescribeTasks per consumer, DescribeServiceDeployments (per 20) for the deployments the ledger records (ListServiceDeployments for one whose record lacks its ARN); with --watch, all of these per refresh',
           "for CODE_DEPLOY consumers, none without them: CodeDeploy BatchGetDeployments (per 25) for the deployments CodeDeploy made, and the plan's group reads (BatchGetDeploymentGroups for the group the ledger remembers; else ListApplications, BatchGetApplications, ListDeploymentGroups, BatchGetDeploymentGroups)",
         ]),
       )
