@@ -75,7 +75,7 @@ function copyBlock(copy: CopyReport, style: Style, options: { wide?: boolean }):
   return `\n${paint(style, copy.status === 'Failed' ? 'red' : undefined, escapeControl(heading))}\n${body}`;
 }
 
-/** "event (PutSecretValue)", "manual", "schedule, continuation 2": who asked, as the JSON's origin says it. */
+/** "event (PutSecretValue)", "manual", "schedule (continuation 2)": who asked, as the JSON's origin says it. */
 function originText(report: Report): string {
   const origin = report.origin ?? (report.trigger.source === 'manual' ? 'manual' : 'event');
   const what = report.trigger.eventName ?? (report.trigger.source !== origin ? report.trigger.source : undefined);

@@ -14,7 +14,7 @@ export interface Pair {
 
 /**
  * The deployed-version ledger (the state table in AWS). Rows change only by compare-and-set on
- * their revision (app/compare-and-set.ts): the transitions themselves are the domain's
+ * their revision (app/compare-and-set.ts), but for `remove`: the transitions themselves are the domain's
  * (domain/ledger/record.ts, domain/rollout/rollout.ts).
  */
 export interface Ledger {
@@ -32,7 +32,10 @@ export interface Ledger {
    * may have been applied.
    */
   write(record: LedgerRecord, expectedRev: number | undefined): Promise<Written<LedgerRecord>>;
-  /** Forgets a pair: the service no longer uses the secret. */
+  /**
+   * Forgets a pair, unconditionally: the service no longer uses the secret, so whatever its record
+   * says (a claim in flight included: its done write then finds no record) no longer applies.
+   */
   remove(secretArn: string, serviceArn: string): Promise<void>;
   /** The secret's own record, read consistently. */
   readSecret(secretArn: string): Promise<SecretRecord | undefined>;

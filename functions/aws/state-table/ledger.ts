@@ -17,7 +17,8 @@ type Key = { pk: string; sk: string };
 
 /**
  * The ledger on the state table, in the secret's partition (`SECRET#<secret arn>`), so that a
- * secret's consumers and their records are read together. Every write is a PutItem conditional
+ * secret's consumers and their records are read together. Every write (forgetting a pair aside:
+ * see Ledger.remove) is a PutItem conditional
  * on the revision read, which asks for the stored item back when the condition fails
  * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`): the caller learns in the same answer what
  * won, and recognises its own write after a lost answer.

@@ -166,7 +166,7 @@ export type ClaimDecision =
   | { action: 'busy'; until: string }
   /** A claim whose lease ran out: ask ECS whether its UpdateService was applied before anything else. */
   | { action: 'recover'; claim: Claim }
-  /** Our own claim (a retried write that was applied before its answer was lost). */
+  /** Our own claim, made earlier by this run (a claim write whose answer was lost comes back written, by its writeId). */
   | { action: 'mine'; claim: Claim };
 
 /**

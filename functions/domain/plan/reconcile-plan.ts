@@ -118,7 +118,7 @@ export interface PlanContext {
  * CODE_DEPLOY service). Both go through the same claim protocol.
  */
 export type Redeploy = Unslotted & {
-  /** Its place in the rollout (none without a ledger). */
+  /** Its place in the rollout: its wave (without a ledger too, where it only orders the report). */
   slot?: Slot;
 };
 

@@ -9,8 +9,8 @@
  * "client-markdown" is the one text type; `title`, `nextSteps`, `keywords`, `id` and `metadata`
  * `{threadId, summary, eventType, relatedResources, additionalContext}` are optional).
  *
- * Pure and table-driven: a new announcement (a deadline missed, a replication failed) is one
- * member of {@link ChatEvent} and one row of {@link RENDERERS}. The input names services,
+ * Pure and table-driven: a new announcement is one member of {@link ChatEvent} and one row of
+ * {@link RENDERERS}. The input names services,
  * versions and counts, never a value: no field of a {@link ChatEvent} can hold one
  * (test/unit/domain/report/chat.test.ts checks the types and the messages).
  */
