@@ -16,7 +16,7 @@ const RUNTIME =
   'The runtime is pinned to nodejs22.x (serverless.yml provider.runtime), the runtime the bundles are built and tested for; it moves with the whole deployment, not per form';
 
 /** Findings on one resource of the template (by logical id). */
-export const RESOURCE_ACKNOWLEDGEMENTS: Record<string, Acknowledgement[]> = {
+const RESOURCE_ACKNOWLEDGEMENTS: Record<string, Acknowledgement[]> = {
   OnSecretChangeLambdaFunction: [{ id: 'AwsSolutions-L1', reason: RUNTIME }],
   RedeploySecretLambdaFunction: [{ id: 'AwsSolutions-L1', reason: RUNTIME }],
   RefreshIndexLambdaFunction: [{ id: 'AwsSolutions-L1', reason: RUNTIME }],
@@ -39,7 +39,7 @@ export const RESOURCE_ACKNOWLEDGEMENTS: Record<string, Acknowledgement[]> = {
  * Why a statement (by Sid, in infra/iam.yml) names a resource with a wildcard. Each wildcard
  * resource of an Allow statement is one finding (AwsSolutions-IAM5[Resource::...]).
  */
-export const WILDCARD_REASONS: Record<string, string> = {
+const WILDCARD_REASONS: Record<string, string> = {
   Logs: "Lambda names the log streams at run time; the grant covers the function's own log group only",
   DescribeSecretsInAnyRegionOfTheAccount:
     'A task definition may reference any secret of the account, in any region (the set is known only from the index); DescribeSecret and ListSecretVersionIds return metadata, never a value',
@@ -92,7 +92,7 @@ export function acknowledgeFindings(included: CfnInclude, logicalIds: string[]):
  * that hold a `*`, flattened (Fn::Sub's `${X}` -> `<X>`, Ref -> `<X>`, Fn::GetAtt -> `<X.Y>`,
  * Fn::Join joined). A statement under Fn::If is not a statement to cdk-nag, and is skipped as it is.
  */
-export function wildcardFindings(statement: unknown): Array<{ sid: string; id: string }> {
+function wildcardFindings(statement: unknown): Array<{ sid: string; id: string }> {
   const s = statement as { Effect?: string; Sid?: string; Resource?: unknown };
   if (s?.Effect !== 'Allow') return [];
   const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];

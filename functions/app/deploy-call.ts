@@ -45,7 +45,7 @@ export function deployCall(ports: Ports, work: Redeploy, secretArn: string): Dep
 }
 
 /** UpdateService with forceNewDeployment: ECS starts a deployment of the service's own strategy. */
-export function updateServiceCall(ports: Ports, service: ServiceSnapshot): DeployCall {
+function updateServiceCall(ports: Ports, service: ServiceSnapshot): DeployCall {
   const prior = primaryDeploymentId(service);
   const newPrimary = (now: Pick<ServiceSnapshot, 'deployments'> | undefined, claim: Claim) => {
     const primary = now && primaryDeploymentId(now);
@@ -73,7 +73,7 @@ export function updateServiceCall(ports: Ports, service: ServiceSnapshot): Deplo
  * replacement task set's tasks read the current versions. A deployment of the group created at or
  * after the claim is ours (ListDeployments with createTimeRange, then the first by creation time).
  */
-export function codeDeployCall(ports: Ports, target: CodeDeployTarget, secretArn: string): DeployCall {
+function codeDeployCall(ports: Ports, target: CodeDeployTarget, secretArn: string): DeployCall {
   const codeDeploy = { application: target.application, group: target.group };
   const find = async (claim: Claim) => {
     const ids = await ports.codeDeploy.deploymentsSince(target.application, target.group, claim.claimedAt);

@@ -14,7 +14,7 @@ import { summaryColor, wordCell } from './words';
 const PLAIN: Style = { color: false };
 
 /** The width every narrow screen keeps to. */
-export const SCREEN_WIDTH = 80;
+const SCREEN_WIDTH = 80;
 
 /** A run's report in every format: the table fits 80 columns, or with `wide` shows every reason whole. */
 export function reportRendering(report: Report, options: { wide?: boolean } = {}): Rendering {

@@ -30,9 +30,9 @@ import {
 import { packageWithPlaceholders, readServiceConfig } from '../org/stackset-template';
 
 /** The stage packaged: a word that appears nowhere else, so that every trace of it can be found. */
-export const FORMS_STAGE = 'formsstage';
-export const PACKAGING_REGION = 'eu-west-1';
-export const NAME_KEY = 'name';
+const FORMS_STAGE = 'formsstage';
+const PACKAGING_REGION = 'eu-west-1';
+const NAME_KEY = 'name';
 export const BUNDLES_BUCKET = 'BundlesBucket';
 export const BUNDLES_KEY_PREFIX = 'BundlesKeyPrefix';
 
@@ -248,7 +248,7 @@ function pointCodeAtBundles(template: CfnTemplate): Record<string, string> {
   return bundles;
 }
 
-export function bundleCode(file: string): Json {
+function bundleCode(file: string): Json {
   return { S3Bucket: { Ref: BUNDLES_BUCKET }, S3Key: { 'Fn::Sub': `\${${BUNDLES_KEY_PREFIX}}${file}` } };
 }
 

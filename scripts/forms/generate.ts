@@ -23,7 +23,7 @@ import { SAM_TEMPLATE, samTemplate } from './sam';
 import { sarMetadataProblems } from './sar-metadata';
 import { MODULE_FILES, terraformModule, terraformOutputs } from './terraform';
 
-export const TERRAFORM_DIR = 'infra/terraform';
+const TERRAFORM_DIR = 'infra/terraform';
 
 export interface GeneratedFile {
   /** Relative to the repository root. */

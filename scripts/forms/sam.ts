@@ -13,13 +13,13 @@ export const SAM_TEMPLATE = 'infra/sam/template.yml';
 /** Where the template finds the bundles, relative to itself. */
 const BUNDLES_FROM_TEMPLATE = '../../.serverless';
 
-export const SOURCE_CODE_URL = 'https://github.com/ecs-secret-redeploy/ecs-secret-redeploy';
+const SOURCE_CODE_URL = 'https://github.com/ecs-secret-redeploy/ecs-secret-redeploy';
 
 /**
  * What SAR shows and publishes (rules: test/unit/forms/sar-metadata.test.ts). The version is the
  * package's; the source code address is the repository's (README "Deploy").
  */
-export function applicationMetadata(version: string): Json {
+function applicationMetadata(version: string): Json {
   return {
     Name: 'ecs-secret-redeploy',
     Description:

@@ -212,7 +212,7 @@ export interface TerraformModule {
 }
 
 /** The Terraform resource name of each logical id (unique per type). */
-export function terraformNames(template: { Resources: Record<string, CfnResource> }): Record<string, string> {
+function terraformNames(template: { Resources: Record<string, CfnResource> }): Record<string, string> {
   const names: Record<string, string> = {};
   const used = new Set<string>();
   for (const [id, resource] of Object.entries(template.Resources)) {
@@ -233,7 +233,7 @@ export function terraformNames(template: { Resources: Record<string, CfnResource
  * Terraform address, the attributes other resources read and the CloudFormation reference each
  * stands for (the tests mock them with those names).
  */
-export function referenceContext(behaviour: Behaviour, reads = new Map<string, Record<string, string>>()): HclContext {
+function referenceContext(behaviour: Behaviour, reads = new Map<string, Record<string, string>>()): HclContext {
   const { template } = behaviour;
   const names = terraformNames(template);
   const parameters = new Map(behaviour.parameters.map((p) => [p.cfn, p]));

@@ -55,7 +55,7 @@ export function removeTempDirs(): void {
  * The filesystem mirror holding hashicorp/aws (`terraform providers mirror DIR` makes one):
  * TF_PLUGIN_DIR, else Terraform's implied local mirrors, else /opt/tf-plugins (these machines).
  */
-export function terraformPluginDir(): string {
+function terraformPluginDir(): string {
   const candidates = [
     process.env.TF_PLUGIN_DIR,
     path.join(os.homedir(), '.terraform.d/plugins'),

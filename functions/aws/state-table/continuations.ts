@@ -10,7 +10,7 @@ import { send, type Table } from './table';
  * expired token counts as never issued. Written with conditional PutItems only (the functions'
  * roles have no UpdateItem): one read, then a write that succeeds only if nobody used it between.
  */
-export const CONTINUATION_PARTITION = 'CONTINUATION';
+const CONTINUATION_PARTITION = 'CONTINUATION';
 
 export function tableContinuationTokens(table: Table): ContinuationTokens {
   const TableName = table.name;

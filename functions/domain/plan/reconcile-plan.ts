@@ -123,10 +123,10 @@ export type Redeploy = Unslotted & {
 };
 
 /** A redeploy as judged, before the waves give it its place. */
-export type Unslotted = RedeployFields & RedeployVia;
+type Unslotted = RedeployFields & RedeployVia;
 
 /** How a redeploy is sent. */
-export type RedeployVia = { via: 'update-service' } | { via: 'codedeploy'; codeDeploy: CodeDeployTarget };
+type RedeployVia = { via: 'update-service' } | { via: 'codedeploy'; codeDeploy: CodeDeployTarget };
 
 interface RedeployFields {
   /** As judged: on the task definition ECS shows, when the index was behind. */
@@ -463,7 +463,7 @@ export function preview(plan: ReconcilePlan, secret: SecretState): ServiceReport
 }
 
 /** `app/group (task definition web:7, container web:8080)`, for reasons. */
-export function codeDeployText(target: CodeDeployTarget): string {
+function codeDeployText(target: CodeDeployTarget): string {
   return `${groupName({ application: target.application, name: target.group })} (task definition ${lastPathSegment(target.taskDefinition)}, container ${target.containerName}:${target.containerPort})`;
 }
 
@@ -482,7 +482,7 @@ export function redeployExtra(redeploy: Redeploy, deploymentId?: string): RowExt
 }
 
 /** The report's CodeDeploy fields of a redeploy through `target`. */
-export function groupOfTarget(target: CodeDeployTarget): NonNullable<ServiceReport['codeDeploy']> {
+function groupOfTarget(target: CodeDeployTarget): NonNullable<ServiceReport['codeDeploy']> {
   return { application: target.application, group: target.group };
 }
 

@@ -38,7 +38,7 @@ export type SkippedAs = (typeof SKIPPED_AS)[number];
  * reconcile schedule, or a person (`manual`: the CLI, or an invoke of redeploy-secret). A run that
  * continues another past its deadline keeps the origin of the run it continues.
  */
-export const ORIGINS = ['event', 'schedule', 'manual'] as const;
+const ORIGINS = ['event', 'schedule', 'manual'] as const;
 export type Origin = (typeof ORIGINS)[number];
 
 /**
@@ -46,7 +46,7 @@ export type Origin = (typeof ORIGINS)[number];
  * `reconcile SECRET`), or of every indexed secret (`every-secret`: what the schedule runs, and
  * `reconcile` without SECRET), which also reports drift and polls the rollouts' deployments.
  */
-export const SCOPES = ['one-secret', 'every-secret'] as const;
+const SCOPES = ['one-secret', 'every-secret'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** A reference as reported: where it is and what it follows (never a value). */
