@@ -40,7 +40,8 @@ export async function onCodeDeployChange(
   const codeDeploy = { application: change.application, group: change.group };
   const name = groupName({ application: change.application, name: change.group });
   const [group] = await ports.codeDeploy.groups(change.application, [change.group]);
-  if (!group) return nothing(`CodeDeploy does not know deployment group ${name}`);
+  // The rule hears every CodeDeploy deployment of the account: those of EC2 and Lambda groups too.
+  if (!group) return nothing(`CodeDeploy knows no ECS deployment group ${name} (another compute platform, or none)`);
   const byCluster = new Map<string, string[]>();
   for (const s of group.ecsServices) byCluster.set(s.clusterName, [...(byCluster.get(s.clusterName) ?? []), s.serviceName]);
   const services = (await Promise.all([...byCluster].map(([cluster, names]) => ports.ecs.describeServices(cluster, names)))).flat();

@@ -3,7 +3,6 @@ import { UnknownSecretError } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
 import { entriesFor, type IndexDiff, type IndexEntry } from '../domain/index/entries';
 import type { ServiceSnapshot } from '../domain/inventory/service';
-import type { LedgerRecord } from '../domain/ledger/record';
 import type { Reindex } from '../domain/plan/reconcile-plan';
 import type { SecretReference } from '../domain/references/references';
 import type { Ports } from '../ports/ports';
@@ -126,10 +125,6 @@ export async function forgetRemovedPairs(ports: Ports, diff: IndexDiff): Promise
     8,
     (e) => ports.ledger.remove(e.secretArn, e.resourceArn),
   );
-}
-
-export function pairId(pair: Pick<LedgerRecord, 'secretArn' | 'serviceArn'>): string {
-  return `${pair.secretArn}|${pair.serviceArn}`;
 }
 
 /**

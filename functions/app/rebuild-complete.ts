@@ -2,10 +2,11 @@ import { lastPathSegment } from '../domain/identity/arn';
 import { diffIndex, type IndexEntry, type IndexMeta, type MissingSecret } from '../domain/index/entries';
 import type { SecretReference } from '../domain/references/references';
 import type { StoredIndex } from '../ports/index-store';
+import { pairId } from '../ports/ledger';
 import type { Ports } from '../ports/ports';
 import type { ListedPage, RebuildProgress } from '../ports/rebuild-store';
 import type { CachedRevisions } from '../ports/revision-cache';
-import { forgetRemovedPairs, indexEntriesOf, pairId, recordFirstSight, type StaleConsumer } from './index-writes';
+import { forgetRemovedPairs, indexEntriesOf, recordFirstSight, type StaleConsumer } from './index-writes';
 import { cacheRevisions, describeUnseen, dropUnusedRevisions } from './revision-cache';
 import type { AccountScan } from './scan-account';
 

@@ -130,6 +130,8 @@ export class Redeployer {
    */
   private async claim(work: Redeploy, secretArn: string, call: DeployCall): Promise<Claimed> {
     let { record, decision } = work;
+    // One UpdateService token per service, not per claim write: a round lost to another run's write sends nothing.
+    let paced = false;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       if (decision.action === 'up-to-date')
         return ended({ outcome: 'skipped', reason: `redeployed meanwhile by another run (${describeRecord(record)})` });
@@ -158,7 +160,8 @@ export class Redeployer {
             reason: `deployment ${created} was created after an interrupted claim: recorded, not sent again`,
           });
       } else {
-        if (!(await this.pacer.takeToken())) return ended(DEADLINE);
+        if (!paced && !(await this.pacer.takeToken())) return ended(DEADLINE);
+        paced = true;
         const next = claimed(
           record,
           { secretArn, serviceArn: work.service.serviceArn },

@@ -2,6 +2,7 @@ import { errorLine } from '../domain/errors';
 import { parseTarget } from '../domain/identity/target';
 import { type CodeDeployRef, type LedgerRecord, type Stamp, settled, type Versions } from '../domain/ledger/record';
 import { type SecretState, stageVersions } from '../domain/plan/secret-state';
+import { pairId } from '../ports/ledger';
 import type { Ports } from '../ports/ports';
 import { mapWithConcurrency } from '../util/concurrency';
 import { commitRecord } from './compare-and-set';
@@ -47,13 +48,13 @@ export async function readOtherSecrets(
     const pairs = arnsOf.flatMap((s) =>
       s.arns.filter((arn) => versions.has(arn)).map((arn) => ({ secretArn: arn, serviceArn: s.serviceArn })),
     );
-    const records = new Map((await ports.ledger.readMany(pairs)).map((r) => [`${r.secretArn}|${r.serviceArn}`, r]));
+    const records = new Map((await ports.ledger.readMany(pairs)).map((r) => [pairId(r), r]));
     for (const { serviceArn, arns } of arnsOf) {
       others.set(serviceArn, {
         readSince,
         pairs: arns.flatMap((arn) => {
           const stages = versions.get(arn);
-          const record = records.get(`${arn}|${serviceArn}`);
+          const record = records.get(pairId({ secretArn: arn, serviceArn }));
           return stages ? [{ secretArn: arn, versions: stages, ...(record ? { record } : {}) }] : [];
         }),
       });

@@ -12,6 +12,11 @@ export interface Pair {
   serviceArn: string;
 }
 
+/** One pair's key in a map or set. */
+export function pairId(pair: Pair): string {
+  return `${pair.secretArn}|${pair.serviceArn}`;
+}
+
 /**
  * The deployed-version ledger (the state table in AWS). Rows change only by compare-and-set on
  * their revision (app/compare-and-set.ts), but for `remove`: the transitions themselves are the domain's

@@ -3,7 +3,7 @@ import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, paginateQuery, 
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { OutcomeUnknownError } from '../../domain/errors';
 import type { Claim, LedgerRecord, SecretLedger, SecretRecord, Slot } from '../../domain/ledger/record';
-import type { Ledger, Pair, Written } from '../../ports/ledger';
+import { type Ledger, type Pair, pairId, type Written } from '../../ports/ledger';
 import { mayHaveBeenApplied } from '../failures';
 import { send, type Table } from './table';
 
@@ -92,7 +92,7 @@ export function tableLedger(table: Table): Ledger {
     },
 
     async readMany(pairs) {
-      const keys = [...new Map(pairs.map((p) => [`${p.secretArn}|${p.serviceArn}`, serviceKey(p)])).values()];
+      const keys = [...new Map(pairs.map((p) => [pairId(p), serviceKey(p)])).values()];
       const found: LedgerRecord[] = [];
       for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
         let pending: Key[] = keys.slice(i, i + BATCH_GET_LIMIT);

@@ -133,7 +133,7 @@ describe('a CodeDeploy deployment event', () => {
       reason: 'not a deployment this service made for a rollout',
     });
     expect(await progress(event('SUCCESS', deploymentId, ORIGIN, { application: 'gone-app', name: 'gone' }))).toMatchObject({
-      reason: 'CodeDeploy does not know deployment group gone-app/gone',
+      reason: 'CodeDeploy knows no ECS deployment group gone-app/gone (another compute platform, or none)',
     });
   });
 
