@@ -110,7 +110,10 @@ export async function handleSignal(
 }
 
 type SignalOptions = Partial<
-  Pick<ReconcileOptions, 'force' | 'inventory' | 'useLedger' | 'allWaves' | 'ignoreWindows' | 'noLedgerNote' | 'onProgress'>
+  Pick<
+    ReconcileOptions,
+    'force' | 'inventory' | 'useLedger' | 'allWaves' | 'ignoreWindows' | 'noLedgerNote' | 'onProgress' | 'primaryReadSince'
+  >
 >;
 
 async function reconcileTarget(
@@ -158,7 +161,8 @@ async function copiesHere(
   // The named secret was described by its reconcile just before: that answer does.
   const { local } = await targetsInRegion(ports, target, home, { readSince: since });
   if (!local) return [];
-  const report = await reconcileTarget(ports, local.target, trigger, run, 'event', options);
+  // Its plan reads the primary: the answer the named secret's reconcile got will do too.
+  const report = await reconcileTarget(ports, local.target, trigger, run, 'event', { ...options, primaryReadSince: since });
   return [{ region: home, arn: local.arn, role: local.role, ...(local.status ? { status: local.status.status } : {}), report }];
 }
 

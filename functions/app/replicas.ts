@@ -107,17 +107,19 @@ export async function primaryOf(
  * why it could not be read, and the failed replication last announced (its ledger row). A
  * primary region that does not answer (the outage a replica is kept for) must not stop the
  * replica's region: its consumers are then reconciled with what the replica holds, and the
- * report says why. Nothing, and no call, for any other secret.
+ * report says why. Nothing, and no call, for any other secret; no call either when the primary
+ * was read at or after `readSince` (an event's run that reconciled the primary first).
  */
 export async function replicaFacts(
   ports: Pick<Ports, 'secrets'>,
   secret: SecretState,
   row: SecretRecord | undefined,
+  readSince?: Date,
 ): Promise<Pick<Snapshot, 'primary' | 'primaryUnread' | 'replicationNoticed'>> {
   if (replicationRole(secret).role !== 'replica') return {};
   const noticed = row?.replicationNoticeFor ? { replicationNoticed: row.replicationNoticeFor } : {};
   try {
-    const primary = await primaryOf(ports, secret);
+    const primary = await primaryOf(ports, secret, readSince ? { readSince } : {});
     return { ...noticed, ...(primary ? { primary } : { primaryUnread: 'it no longer exists there (a promotion in flight)' }) };
   } catch (error) {
     return { ...noticed, primaryUnread: errorLine(error) };

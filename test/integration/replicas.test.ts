@@ -34,6 +34,7 @@ import { parseTarget, type Target } from '../../functions/domain/identity/target
 import { replicationRole } from '../../functions/domain/plan/replication';
 import type { Report } from '../../functions/domain/report/report';
 import { NO_DEADLINE } from '../../functions/domain/rollout/deadline';
+import { CallCounter } from '../kit/call-counter';
 import { type Emulator, MOTO_ACCOUNT, startEmulator } from '../kit/emulator';
 import { type EventOrigin, secretEvents, serviceEvent } from '../kit/events';
 import { HOLD_REPLICATION_TAG } from '../kit/moto';
@@ -57,6 +58,8 @@ const GROUP = 'ecs-secret-redeploy-test';
 const RECONCILER = `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:ecs-secret-redeploy-test-on-secret-change`;
 
 let emulator: Emulator;
+/** The calls of the reconciler's adapters. */
+const counter = new CallCounter();
 /** The reconciler's adapters, with its wakeups in moto's Scheduler. */
 let ports: AwsPorts;
 let scheduler: SchedulerClient;
@@ -67,9 +70,10 @@ let cluster: string;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  ports = emulator.ports({
-    wakeups: { group: GROUP, roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/ecs-secret-redeploy-test-wakeups`, functionArn: RECONCILER },
-  });
+  ports = emulator.ports(
+    { wakeups: { group: GROUP, roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/ecs-secret-redeploy-test-wakeups`, functionArn: RECONCILER } },
+    { instrument: counter.instrument },
+  );
   smPrimary = new SecretsManagerClient(emulatorClientConfig(emulator.moto.endpoint, PRIMARY_REGION));
   scheduler = new SchedulerClient(emulatorClientConfig(emulator.moto.endpoint, REGION));
   await scheduler.send(new CreateScheduleGroupCommand({ Name: GROUP }));
@@ -151,9 +155,12 @@ describe('a secret in us-east-1 replicated to eu-west-1, its consumers in eu-wes
     const version = await putPrimaryValue();
     const events = secretEvents(primaryArn, FROM_PRIMARY_REGION);
     let first: EventOutcome | undefined;
+    counter.take();
     const counts = await newDeployments(async () => {
       first = await deliver(events.putSecretValue());
     });
+    // The primary once (its reconcile here; the replica's plan reuses that answer), the replica once.
+    expect(counter.take().get('DescribeSecret')).toBe(2);
     const again = await newDeployments(async () => {
       await deliver(events.putSecretValue());
       await deliver(events.rotationSucceeded());

@@ -85,7 +85,7 @@ export async function gather(
     options.useLedger && seen.some((s) => atFirstSight(s) && needsVersionDates(s.current?.toSecret ?? s.consumer.references, secret));
   const versionCreated = evidence ? await ports.secrets.versionDates(secret) : {};
   const { records, polled } = await poll(ports, read, found.consumers, frame, options, ctx);
-  const replica = await replicaFacts(ports, secret, ledger.secret);
+  const replica = await replicaFacts(ports, secret, ledger.secret, options.primaryReadSince);
   return {
     snapshot: { secret, consumers: found.consumers, seen, records, ...(rollout ? { rollout } : {}), versionCreated, ...replica },
     ...(ledger.secret ? { secretRow: ledger.secret } : {}),

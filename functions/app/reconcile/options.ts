@@ -39,6 +39,8 @@ export interface ReconcileOptions {
   onProgress?: OnProgress;
   /** The rollout as a dry run of `resume` would leave it (resumed, nothing written). */
   resuming?: Rollout;
+  /** For a replica: its primary as read at or after this time will do (the event's run read it just before). */
+  primaryReadSince?: Date;
   /** The secret's index entries and ledger, already read (a scheduled run reads every secret's at once). */
   preloaded?: { entries: IndexEntry[]; ledger: SecretLedger };
 }
