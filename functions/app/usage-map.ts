@@ -18,6 +18,7 @@ import {
 import type { Ports } from '../ports/ports';
 import type { ScheduledTask, ScheduledTasks } from '../ports/schedules';
 import { mapWithConcurrency } from '../util/concurrency';
+import { describeLive } from './describe-live';
 import type { OnProgress } from './progress';
 import { primaryOf } from './replicas';
 import { scanAccount } from './scan-account';
@@ -131,23 +132,17 @@ function indexedConsumer(entry: IndexEntry): Consumer {
  */
 async function withRestart(ports: UsagePorts, uses: Unresolved[], notes: string[]): Promise<Unresolved[]> {
   const services = [...new Map(uses.filter((u) => u.consumer.kind === 'service').map((u) => [u.consumer.arn, u.consumer])).values()];
-  const byCluster = new Map<string, string[]>();
-  for (const s of services) if (!s.tags) byCluster.set(s.clusterArn, [...(byCluster.get(s.clusterArn) ?? []), s.arn]);
-  const described = (
-    await Promise.all(
-      [...byCluster].map(([cluster, arns]) =>
-        ports.ecs.describeServices(cluster, arns).catch((error: unknown) => {
-          notes.push(
-            `the services of ${lastPathSegment(cluster)} could not be described (${errorLine(error)}): their restart windows are not shown`,
-          );
-          return [];
-        }),
+  const described = await describeLive(
+    ports,
+    services.filter((s) => !s.tags).map((s) => ({ serviceArn: s.arn, clusterArn: s.clusterArn })),
+    (cluster, error) =>
+      notes.push(
+        `the services of ${lastPathSegment(cluster)} could not be described (${errorLine(error)}): their restart windows are not shown`,
       ),
-    )
-  ).flat();
+  );
   const tagsOf = new Map([
     ...services.flatMap((s) => (s.tags ? [[s.arn, s.tags] as const] : [])),
-    ...described.map((s) => [s.serviceArn, s.tags] as const),
+    ...[...described.values()].map((s) => [s.serviceArn, s.tags] as const),
   ]);
   return uses.map((use) => {
     const tags = tagsOf.get(use.consumer.arn);

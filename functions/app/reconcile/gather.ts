@@ -58,11 +58,12 @@ export async function gather(
   const frame = frameOf({ secret, consumers: found.consumers, ...(rollout ? { rollout } : {}), versionCreated: {} });
   const judged = only ? found.consumers.filter((c) => only.has(c.serviceArn)) : found.consumers;
   const look = undecided(judged, recordOf, frame, ctx);
+  // Those a live scan saw are not described again.
   const described = await describeLive(
     ports,
-    look.filter((c) => !found.live.has(c.serviceArn)),
+    look.map((c) => ({ ...c, live: found.live.get(c.serviceArn) })),
   );
-  const liveOf = new Map(look.map((c) => [c.serviceArn, found.live.get(c.serviceArn) ?? described.get(c.serviceArn) ?? ('gone' as const)]));
+  const liveOf = new Map(look.map((c) => [c.serviceArn, described.get(c.serviceArn) ?? ('gone' as const)]));
   // The task definition a consumer runs now, where the index named another: its references, read once.
   const moved = look.flatMap((c) => {
     const live = liveOf.get(c.serviceArn);

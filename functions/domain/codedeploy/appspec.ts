@@ -35,7 +35,7 @@ export function appSpecFor(
   if (!taskDefinition) return { kind: 'unusable', reason: 'its PRIMARY task set names no task definition' };
   const registered = (primary?.loadBalancers?.length ? primary.loadBalancers : service.loadBalancers) ?? [];
   const ports = distinct(registered.filter((lb) => lb.containerName && lb.containerPort !== undefined));
-  const ofGroup = distinct(ports.filter((lb) => group.targetGroups.includes(targetGroupName(lb.targetGroupArn))));
+  const ofGroup = ports.filter((lb) => group.targetGroups.includes(targetGroupName(lb.targetGroupArn)));
   const chosen = ofGroup.length > 0 ? ofGroup : ports;
   if (chosen.length === 0)
     return { kind: 'unusable', reason: 'its load balancers name no container and port, which a CodeDeploy AppSpec needs' };
