@@ -71,7 +71,7 @@ export function awsPorts(config: Config, options: ComposeOptions = {}): AwsPorts
     clock: systemClock,
     log: options.log ?? (config.logLevel === 'silent' ? silentLogger : consoleLogger()),
     metrics: options.metrics ?? noMetrics,
-    ...(config.wakeups ? { wakeups: schedulerWakeups(config, config.wakeups, options.instrument) } : {}),
+    ...(config.wakeups ? { wakeups: schedulerWakeups(config, config.wakeups, options.instrument, options.credentials) } : {}),
     accountId,
   };
 }

@@ -3,7 +3,7 @@ import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-
 import type { Config } from '../config';
 import { wakeupPayload } from '../domain/decode/wakeup-request';
 import type { Wakeups } from '../ports/wakeups';
-import { clientSettings, type Instrument, lazyClient } from './clients';
+import { type Credentials, clientSettings, type Instrument, lazyClient } from './clients';
 
 /**
  * Wakeups as EventBridge Scheduler one-time schedules: `at()` in UTC, no flexible window, deleted
@@ -15,8 +15,14 @@ import { clientSettings, type Instrument, lazyClient } from './clients';
  * the account (the stack uses the account's `default` group): the name folds in the reconciler it
  * invokes, so that two stacks that hold the same secret's consumers never take each other's wakeup.
  */
-export function schedulerWakeups(config: Config, target: NonNullable<Config['wakeups']>, instrument?: Instrument): Wakeups {
-  const scheduler = lazyClient(() => new SchedulerClient(clientSettings(config)), instrument);
+export function schedulerWakeups(
+  config: Config,
+  target: NonNullable<Config['wakeups']>,
+  instrument?: Instrument,
+  credentials?: Credentials,
+): Wakeups {
+  // Not one of AwsClients: only the reconciler creates wakeups, and only its bundle carries this client.
+  const scheduler = lazyClient(() => new SchedulerClient({ ...clientSettings(config), credentials }), instrument);
   return {
     async schedule(wakeup) {
       try {
