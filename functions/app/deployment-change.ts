@@ -9,7 +9,7 @@ import { commitRecord } from './compare-and-set';
 import { deploymentOfThisAccount } from './event-sender';
 import { asReported } from './poll-deployments';
 import { reconcile } from './reconcile';
-import { type RunContext, reconcileOptions } from './run-context';
+import { continueWith, type RunContext, reconcileOptions } from './run-context';
 
 /** What an ECS or CodeDeploy deployment event changed. */
 export interface ProgressOutcome {
@@ -90,16 +90,12 @@ export async function deploymentEnded(ports: Ports, end: DeploymentEnd, trigger:
       if (target) {
         const result = await reconcile(ports, target, trigger, reconcileOptions(run, 'event'));
         entry.report = result.report;
-        if (result.unfinished && run.continuation) {
-          await run.continuation.continueWith({
-            kind: 'continue-secret',
-            secretArn,
-            origin: 'event',
-            trigger,
-            ...(result.bucket ? { bucket: result.bucket } : {}),
-            hop: 1,
-          });
-        }
+        if (result.unfinished)
+          await continueWith(
+            run,
+            { kind: 'continue-secret', secretArn, origin: 'event', trigger, ...(result.bucket ? { bucket: result.bucket } : {}), hop: 1 },
+            result.report,
+          );
       }
     }
     outcome.secrets.push(entry);

@@ -23,7 +23,7 @@ import { fromAllowedSender } from './event-sender';
 import { type ReconcileOptions, reconcile } from './reconcile';
 import { type ReconcileAllSummary, reconcileAll } from './reconcile-all';
 import { targetsInRegion } from './replicas';
-import { type RunContext, reconcileOptions } from './run-context';
+import { continueWith, type RunContext, reconcileOptions } from './run-context';
 import { warnDeletion, warnRotationFailed } from './warnings';
 
 /**
@@ -121,7 +121,7 @@ async function reconcileTarget(
   target: Target,
   trigger: Trigger,
   run: RunContext,
-  origin: 'event' | 'manual',
+  origin: 'event' | 'manual' | 'schedule',
   options: SignalOptions,
 ): Promise<Report> {
   const result = await reconcile(ports, target, trigger, reconcileOptions(run, origin, options));
@@ -201,21 +201,5 @@ async function continueSecret(ports: Ports, request: ContinueSecretRequest, run:
 async function wakeUp(ports: Ports, request: WakeupRequest, run: RunContext): Promise<Report> {
   const target = parseTarget(request.secretArn);
   if (!target) throw new MalformedEventError(`wakeup names "${request.secretArn}", which is not a secret or parameter ARN`);
-  const trigger = wakeupTrigger(request);
-  const result = await reconcile(ports, target, trigger, reconcileOptions(run, 'schedule'));
-  if (result.unfinished && result.secretArn)
-    await continueWith(
-      run,
-      { kind: 'continue-secret', secretArn: result.secretArn, origin: 'schedule', trigger, bucket: result.bucket, hop: 1 },
-      result.report,
-    );
-  return result.report;
-}
-
-/** Hands the rest to a new run; without a continuation (the CLI has no deadline) there is never a rest. */
-async function continueWith(run: RunContext, request: RunRequest, report?: Report): Promise<void> {
-  if (!run.continuation) return;
-  await run.continuation.continueWith(request);
-  if (report?.continued)
-    report.continued.reason = `this run reached its deadline; run ${request.hop} of a continuation chain goes on with the rest`;
+  return reconcileTarget(ports, target, wakeupTrigger(request), run, 'schedule', {});
 }

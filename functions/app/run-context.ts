@@ -1,6 +1,7 @@
 import type { Trigger } from '../domain/decode/events';
+import type { RunRequest } from '../domain/decode/run-request';
 import type { PlanContext } from '../domain/plan/reconcile-plan';
-import type { Origin } from '../domain/report/report';
+import type { Origin, Report } from '../domain/report/report';
 import type { Deadline } from '../domain/rollout/deadline';
 import type { SharedBucket } from '../domain/rollout/rate-limiter';
 import type { Continuation } from '../ports/continuation';
@@ -64,4 +65,15 @@ export function planContext(ports: Ports, redeployer: Redeployer, trigger: Trigg
     codeDeploy: ports.config.codeDeployRedeploys,
     restart: { defaults: ports.config.restartDefaults, ignoreWindows: options.ignoreWindows === true },
   };
+}
+
+/**
+ * Hands the rest of a run to a new one, and says so in its report; without a continuation (the
+ * CLI has no deadline) there is never a rest.
+ */
+export async function continueWith(run: RunContext, request: RunRequest, report?: Report): Promise<void> {
+  if (!run.continuation) return;
+  await run.continuation.continueWith(request);
+  if (report?.continued)
+    report.continued.reason = `this run reached its deadline; run ${request.hop} of a continuation chain goes on with the rest`;
 }
