@@ -97,7 +97,7 @@ export interface SecretStatus {
   counts: Record<ConsumerState, number>;
   /** Consumers by what is true now (the words of the rows). */
   now: Partial<Record<Word, number>>;
-  /** "5 services: 1 current, 3 deploying, 1 pinned; 0 tasks on older versions": the words of the rows, counted. */
+  /** "5 service(s) on AWSCURRENT=v2: 1 current, 3 deploying, 1 pinned; 0 task(s) on older versions": the words of the rows, counted (the narrow table prints them without the version, which its secret line has). */
   summary: string;
   /** Live: the consumers held for their restart window, the soonest opening, the soonest deadline; and the waves they hold back. */
   windows?: { waiting: number; opensAt?: string; deadline: string; holds: string[] };
@@ -223,7 +223,7 @@ export async function secretStatus(ports: Ports, target: Target, options: { live
     standaloneTasks: standaloneTasks.length,
     counts,
     now: Object.fromEntries(countWords(words)),
-    summary: `${consumers.length} service(s) on ${version}: ${wordSummary(words, windows ? { window: windowNote(windows) } : {}) || 'none'}${waits}${taskPart}`,
+    summary: `${consumers.length} service(s) on ${version}: ${wordSummary(words, windows ? { window: windowNote(windows) } : {}) || 'no consumers'}${waits}${taskPart}`,
     ...(windows ? { windows } : {}),
     done: consumers.every((c) => WORDS[c.now].settled) && waits === '',
     ...(replica.view ? { replication: replica.view } : {}),
