@@ -1,6 +1,6 @@
-import { primaryCreatedAt, type ServiceSnapshot } from '../domain/inventory/service';
-import { firstSight, needsVersionDates } from '../domain/ledger/first-sight';
-import { firstSightRecord, type LedgerRecord, type Stamp } from '../domain/ledger/record';
+import type { ServiceSnapshot } from '../domain/inventory/service';
+import { firstSightOf, needsVersionDates } from '../domain/ledger/first-sight';
+import type { LedgerRecord, Stamp } from '../domain/ledger/record';
 import type { SecretState } from '../domain/plan/secret-state';
 import { followedStages, type SecretReference } from '../domain/references/references';
 import type { Ports } from '../ports/ports';
@@ -33,14 +33,8 @@ export async function firstSightRecords(
   const needsDates = following.some((c) => needsVersionDates(c.references, secret));
   const versionCreated = needsDates ? await ports.secrets.versionDates(secret) : {};
   const records = new Map<string, LedgerRecord>();
-  for (const consumer of following) {
-    const createdAt = consumer.service && primaryCreatedAt(consumer.service);
-    const sight = firstSight(followedStages(consumer.references), secret, {
-      versionCreated,
-      ...(createdAt ? { deploymentCreatedAt: createdAt } : {}),
-    });
-    records.set(consumer.serviceArn, firstSightRecord(secret.arn, consumer.serviceArn, sight, stamp()));
-  }
+  for (const consumer of following)
+    records.set(consumer.serviceArn, firstSightOf(secret, consumer, consumer.service, versionCreated, stamp()));
   await mapWithConcurrency([...records.values()], 8, async (record) => {
     const written = await commitRecord(ports.ledger, record, undefined).catch(() => undefined);
     if (written?.written) return;

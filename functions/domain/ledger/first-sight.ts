@@ -1,6 +1,7 @@
+import { primaryCreatedAt, type ServiceSnapshot } from '../inventory/service';
 import { type SecretState, versionOfStage } from '../plan/secret-state';
 import { followedStages, type SecretReference } from '../references/references';
-import { NO_VERSION, type Versions } from './record';
+import { firstSightRecord, NO_VERSION, type SettledRecord, type Stamp, type Versions } from './record';
 
 /** What the state shows about a consumer whose (service, secret) pair has no record yet. */
 export interface Evidence {
@@ -70,4 +71,23 @@ export function firstSight(stages: string[], secret: SecretState, evidence: Evid
  */
 export function needsVersionDates(references: SecretReference[], secret: SecretState): boolean {
   return followedStages(references).some((stage) => versionOfStage(secret, stage) !== undefined);
+}
+
+/**
+ * The first record of a consumer's pair: what its running (PRIMARY) deployment runs, judged from
+ * the evidence (see firstSight), wherever the pair is first met (a rebuild, a re-index, a plan).
+ */
+export function firstSightOf(
+  secret: SecretState,
+  consumer: { serviceArn: string; references: SecretReference[] },
+  service: Pick<ServiceSnapshot, 'deployments' | 'taskSets'> | undefined,
+  versionCreated: Record<string, string>,
+  stamp: Stamp,
+): SettledRecord {
+  const createdAt = service && primaryCreatedAt(service);
+  const sight = firstSight(followedStages(consumer.references), secret, {
+    versionCreated,
+    ...(createdAt ? { deploymentCreatedAt: createdAt } : {}),
+  });
+  return firstSightRecord(secret.arn, consumer.serviceArn, sight, stamp);
 }

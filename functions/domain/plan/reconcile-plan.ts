@@ -11,15 +11,14 @@ import { appSpecFor, type CodeDeployTarget } from '../codedeploy/appspec';
 import { activeDeployment, type GroupLookup, groupName, noGroupReason } from '../codedeploy/group';
 import { type Wakeup, wakeupFor } from '../decode/wakeup-request';
 import { lastPathSegment, locationOf } from '../identity/arn';
-import { primaryCreatedAt, type ServiceSnapshot } from '../inventory/service';
+import type { ServiceSnapshot } from '../inventory/service';
 import { type Desired, desiredVersions } from '../ledger/desired';
-import { firstSight } from '../ledger/first-sight';
+import { firstSightOf } from '../ledger/first-sight';
 import {
   type ClaimDecision,
   decideClaim,
   describeRecord,
   describeVersions,
-  firstSightRecord,
   type LedgerRecord,
   noTasks,
   type Slot,
@@ -530,12 +529,7 @@ function judgeLive(seen: Seen, frame: Frame, ctx: PlanContext, effects: Effects)
   if (desired.kind !== 'follows') return notFollowing(consumer, desired);
   if (ctx.ledger && !record) {
     // First sight: what it runs is judged from evidence, and recorded.
-    const createdAt = primaryCreatedAt(live);
-    const sight = firstSight(followedStages(consumer.references), secret, {
-      versionCreated: frame.versionCreated,
-      ...(createdAt ? { deploymentCreatedAt: createdAt } : {}),
-    });
-    record = firstSightRecord(secret.arn, consumer.serviceArn, sight, ctx.stamp());
+    record = firstSightOf(secret, consumer, live, frame.versionCreated, ctx.stamp());
     effects.writes.push({ next: record, expectedRev: undefined });
     if (decide(record, desired.versions, frame, ctx).action === 'up-to-date') return upToDate(consumer, record, desired.versions);
   }
