@@ -5,7 +5,7 @@ import { OutcomeUnknownError } from '../../domain/errors';
 import type { Claim, LedgerRecord, SecretLedger, SecretRecord, Slot } from '../../domain/ledger/record';
 import { type Ledger, type Pair, pairId, type Written } from '../../ports/ledger';
 import { mayHaveBeenApplied } from '../failures';
-import { send, type Table } from './table';
+import { send, type Table, untilProcessed } from './table';
 
 /** The secret's own row is `LEDGER`; its consumers' rows `LEDGER#<service arn>`: one prefix reads both. */
 const SECRET_ROW = 'LEDGER';
@@ -95,17 +95,13 @@ export function tableLedger(table: Table): Ledger {
       const keys = [...new Map(pairs.map((p) => [pairId(p), serviceKey(p)])).values()];
       const found: LedgerRecord[] = [];
       for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
-        let pending: Key[] = keys.slice(i, i + BATCH_GET_LIMIT);
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} reads unprocessed after 8 retries`);
-          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
-          const batch = pending;
+        await untilProcessed('reads', keys.slice(i, i + BATCH_GET_LIMIT), async (batch) => {
           const out = await send(table, () =>
             table.client.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: batch, ConsistentRead: true } } })),
           );
           found.push(...(out.Responses?.[TableName] ?? []).map(toRecord));
-          pending = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Key[];
-        }
+          return (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Key[];
+        });
       }
       return found;
     },

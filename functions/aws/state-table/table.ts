@@ -44,16 +44,25 @@ export async function send<T>(table: Table, call: () => Promise<T>): Promise<T> 
 /** BatchWriteItem takes at most 25 requests. */
 export const BATCH_WRITE_LIMIT = 25;
 
+/**
+ * Sends a batch (`attempt` returns what DynamoDB left unprocessed) until all of it is processed:
+ * the rest goes again after a growing pause, at most 8 times.
+ */
+export async function untilProcessed<T>(what: string, batch: T[], attempt: (pending: T[]) => Promise<T[]>): Promise<void> {
+  let pending = batch;
+  for (let n = 0; pending.length > 0; n++) {
+    if (n > 0) {
+      if (n > 8) throw new Error(`DynamoDB left ${pending.length} ${what} unprocessed after 8 retries`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** n)));
+    }
+    pending = await attempt(pending);
+  }
+}
+
 /** One BatchWriteItem, with what DynamoDB left unprocessed sent again after a growing pause. */
 export async function batchWrite(table: Table, batch: Record<string, unknown>[]): Promise<void> {
-  let pending: Record<string, Record<string, unknown>[]> | undefined = { [table.name]: batch };
-  for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-    if (attempt > 0) {
-      if (attempt > 8) throw new Error(`DynamoDB left ${pending[table.name]?.length ?? 0} writes unprocessed after 8 retries`);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
-    }
-    const requestItems: Record<string, Record<string, unknown>[]> = pending;
-    const out = await send(table, () => table.client.send(new BatchWriteCommand({ RequestItems: requestItems as never })));
-    pending = out.UnprocessedItems as Record<string, Record<string, unknown>[]> | undefined;
-  }
+  await untilProcessed('writes', batch, async (items) => {
+    const out = await send(table, () => table.client.send(new BatchWriteCommand({ RequestItems: { [table.name]: items } as never })));
+    return (out.UnprocessedItems?.[table.name] ?? []) as Record<string, unknown>[];
+  });
 }
