@@ -6,8 +6,8 @@ import { parseTarget } from '../domain/identity/target';
 import type { IndexEntry, IndexMeta, MissingSecret } from '../domain/index/entries';
 import { type CopyReport, OUTCOMES, type Report, type ServiceReport } from '../domain/report/report';
 import { verdictWord, wordSummary } from '../domain/report/vocabulary';
-import { escapeControl } from '../domain/text';
-import { fitted, paint, plural, type Rendering, type Style, shortIds, table, textLine } from './output';
+import { escapeControl, fitted, plural } from '../domain/text';
+import { paint, type Rendering, type Style, shortIds, table, textLine } from './output';
 import { COMPACT_CLUSTER, COMPACT_SERVICE } from './status-format';
 import { summaryColor, wordCell } from './words';
 

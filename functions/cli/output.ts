@@ -65,20 +65,10 @@ export function textLine(fields: (string | number | boolean | undefined)[]): str
   return `${fields.map((f) => escapeControl(f === undefined ? '' : String(f))).join('\t')}\n`;
 }
 
-/** The text cut to `max` characters, the cut marked with "…" (the wide table shows it whole). */
-export function fitted(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
-}
-
 /**
  * Version ids (UUIDs) shortened to their first eight characters, as git shortens a commit: the
  * narrow tables show which version, the wide table and JSON the whole id.
  */
 export function shortIds(text: string): string {
   return text.replace(/\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '$1');
-}
-
-/** "1 cluster", "2 clusters". */
-export function plural(count: number, noun: string, nouns = `${noun}s`): string {
-  return `${count} ${count === 1 ? noun : nouns}`;
 }

@@ -2,9 +2,9 @@ import type { ReconcileAllSummary } from '../app/reconcile-all';
 import { lastPathSegment } from '../domain/identity/arn';
 import { countOutcomes, type Origin, OUTCOMES, type Outcome, type Report, type Scope, type ServiceReport } from '../domain/report/report';
 import { countWords, verdictWord, WORDS, type Word, wordSummary } from '../domain/report/vocabulary';
-import { escapeControl } from '../domain/text';
+import { escapeControl, plural } from '../domain/text';
 import { compactServiceRows } from './format';
-import { paint, plural, type Rendering, type Style, textLine } from './output';
+import { paint, type Rendering, type Style, textLine } from './output';
 import { summaryColor } from './words';
 
 /** A reconcile run from the command line, as printed: who asked, what ran, what it did per secret and service. */

@@ -3,9 +3,9 @@ import { lastPathSegment } from '../domain/identity/arn';
 import { describeVersions } from '../domain/ledger/record';
 import { describeReplication } from '../domain/plan/replication';
 import { wordSummary } from '../domain/report/vocabulary';
-import { escapeControl } from '../domain/text';
+import { escapeControl, fitted, plural } from '../domain/text';
 import { instant } from '../domain/windows/restart-policy';
-import { fitted, paint, plural, type Rendering, type Style, table, textLine } from './output';
+import { paint, type Rendering, type Style, table, textLine } from './output';
 import { summaryColor, wordCell } from './words';
 
 /**

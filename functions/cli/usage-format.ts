@@ -1,9 +1,9 @@
 import { lastPathSegment } from '../domain/identity/arn';
 import { describeReplication } from '../domain/plan/replication';
-import { escapeControl } from '../domain/text';
+import { escapeControl, plural } from '../domain/text';
 import { how, usageMermaid } from '../domain/usage/mermaid';
 import type { SecretUsage, UsageMap } from '../domain/usage/usage';
-import { paint, plural, type Rendering, type Style, table, textLine } from './output';
+import { paint, type Rendering, type Style, table, textLine } from './output';
 import { wordCell } from './words';
 
 /**

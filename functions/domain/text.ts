@@ -49,3 +49,13 @@ export function textField(value: unknown, max?: number): string | undefined {
 export function safeJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, codePoint);
 }
+
+/** "1 cluster", "2 clusters". */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
+}
+
+/** The text cut to `max` characters, the cut marked with "…" (where it is shown whole elsewhere). */
+export function fitted(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}

@@ -16,7 +16,7 @@
  */
 
 import type { Announcement } from '../plan/reconcile-plan';
-import { escapeControl } from '../text';
+import { escapeControl, fitted, plural } from '../text';
 
 /** How a message names the secret: by name and ARN, never with a value. */
 export interface ChatSecret {
@@ -205,14 +205,14 @@ export function chatMessage(event: ChatEvent, links: ChatLinks): ChatNotificatio
     source: 'custom',
     content: {
       textType: 'client-markdown',
-      title: clip(escapeControl(rendered.title), TITLE_MAX),
-      description: clip(rendered.description, DESCRIPTION_MAX),
+      title: fitted(escapeControl(rendered.title), TITLE_MAX),
+      description: fitted(rendered.description, DESCRIPTION_MAX),
       nextSteps: [...rendered.nextSteps, ...dashboard],
       keywords: ['ecs-secret-redeploy', event.kind],
     },
     metadata: {
       threadId: rendered.thread,
-      summary: clip(escapeControl(rendered.title), TITLE_MAX),
+      summary: fitted(escapeControl(rendered.title), TITLE_MAX),
       eventType: event.kind,
       relatedResources: [event.secret.arn, ...(rendered.related ?? [])],
       additionalContext: { secret: event.secret.name, kind: event.secret.kind },
@@ -331,12 +331,4 @@ function failedText(f: { serviceName: string; deploymentId?: string; reason?: st
  */
 function code(text: string): string {
   return `\`${escapeControl(text).replace(/`/g, "'")}\``;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

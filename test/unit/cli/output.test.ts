@@ -1,4 +1,4 @@
-import { paint, plural, rendered, table, textLine } from '../../../functions/cli/output';
+import { paint, rendered, table, textLine } from '../../../functions/cli/output';
 
 const PLAIN = { color: false };
 
@@ -36,20 +36,6 @@ describe('paint', () => {
 describe('textLine', () => {
   it('joins fields with tabs, escaping tabs and newlines inside a value', () => {
     expect(textLine(['SERVICE', 'a\tb', undefined, 3, 'c\nd'])).toBe('SERVICE\ta\\tb\t\t3\tc\\nd\n');
-  });
-});
-
-describe('plural', () => {
-  it.each([
-    [0, 'clusters'],
-    [1, 'cluster'],
-    [2, 'clusters'],
-  ])('says %p %s', (n, word) => {
-    expect(plural(n, 'cluster')).toBe(`${n} ${word}`);
-  });
-
-  it('takes an irregular plural', () => {
-    expect(plural(2, 'entry', 'entries')).toBe('2 entries');
   });
 });
 

@@ -1,4 +1,4 @@
-import { escapeControl, quoted, safeJson, textField } from '../../../functions/domain/text';
+import { escapeControl, fitted, plural, quoted, safeJson, textField } from '../../../functions/domain/text';
 
 describe('escapeControl', () => {
   it.each([
@@ -62,5 +62,28 @@ describe('textField', () => {
     [undefined, undefined, undefined],
   ])('%p (max %p) -> %p', (value, max, text) => {
     expect(textField(value, max)).toBe(text);
+  });
+});
+
+describe('plural', () => {
+  it.each([
+    [0, 'clusters'],
+    [1, 'cluster'],
+    [2, 'clusters'],
+  ])('says %p %s', (n, word) => {
+    expect(plural(n, 'cluster')).toBe(`${n} ${word}`);
+  });
+
+  it('takes an irregular plural', () => {
+    expect(plural(2, 'entry', 'entries')).toBe('2 entries');
+  });
+});
+
+describe('fitted', () => {
+  it.each([
+    ['a text that fits, as it is', 'orders-api', 10, 'orders-api'],
+    ['a longer one cut, the cut marked', 'orders-api-worker', 10, 'orders-ap…'],
+  ])('%s', (_label, text, max, shown) => {
+    expect(fitted(text, max)).toBe(shown);
   });
 });
