@@ -6,6 +6,7 @@ import type { IndexEntry } from '../domain/index/entries';
 import type { SecretLedger, SecretRecord } from '../domain/ledger/record';
 import type { SecretState } from '../domain/plan/secret-state';
 import { ignored, type Origin, type Report, type RunFields, secretIdentity, targetIdentity } from '../domain/report/report';
+import { andMore } from '../domain/text';
 import type { Ports } from '../ports/ports';
 import { chatSecret, postToChat } from './chat';
 import { recordSecretChange } from './compare-and-set';
@@ -125,5 +126,5 @@ async function describeOrUndefined(ports: Ports, target: Target): Promise<Secret
 
 function names(users: Users): string {
   const all = users.services.map((c) => c.name).sort();
-  return all.length > 10 ? `${all.slice(0, 10).join(', ')} and ${all.length - 10} more` : all.join(', ');
+  return andMore(all.slice(0, 10), all.length);
 }

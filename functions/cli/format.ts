@@ -6,7 +6,7 @@ import { parseTarget } from '../domain/identity/target';
 import type { IndexEntry, IndexMeta, MissingSecret } from '../domain/index/entries';
 import { type CopyReport, OUTCOMES, type Report, type ServiceReport } from '../domain/report/report';
 import { verdictWord, wordSummary } from '../domain/report/vocabulary';
-import { escapeControl, fitted, plural } from '../domain/text';
+import { andMore, escapeControl, fitted, plural } from '../domain/text';
 import { paint, type Rendering, type Style, shortIds, table, textLine } from './output';
 import { COMPACT_CLUSTER, COMPACT_SERVICE } from './status-format';
 import { summaryColor, wordCell } from './words';
@@ -211,10 +211,7 @@ export function indexRendering(entries: IndexEntry[], meta: IndexMeta | undefine
 /** References to secrets that did not exist at the last rebuild: their tasks cannot start. */
 function formatMissing(missing: MissingSecret[], style: Style): string {
   if (missing.length === 0) return '';
-  const rows = missing.map((m) => [
-    { text: `  ${m.reference}`, color: 'red' as const },
-    m.consumers.join(', ') + (m.consumerCount > m.consumers.length ? ` and ${m.consumerCount - m.consumers.length} more` : ''),
-  ]);
+  const rows = missing.map((m) => [{ text: `  ${m.reference}`, color: 'red' as const }, andMore(m.consumers, m.consumerCount)]);
   const heading = 'references to secrets that do not exist (tasks that need them cannot start):';
   return `\n${heading}\n${table(['  REFERENCE', 'USED BY'], rows, style).join('\n')}\n`;
 }

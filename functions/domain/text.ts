@@ -59,3 +59,8 @@ export function plural(count: number, noun: string, nouns = `${noun}s`): string 
 export function fitted(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
+
+/** "a, b, c and 4 more": the names shown, and how many of `total` are not. */
+export function andMore(shown: string[], total: number): string {
+  return `${shown.join(', ')}${total > shown.length ? ` and ${total - shown.length} more` : ''}`;
+}

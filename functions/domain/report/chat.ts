@@ -16,7 +16,7 @@
  */
 
 import type { Announcement } from '../plan/reconcile-plan';
-import { escapeControl, fitted, plural } from '../text';
+import { andMore, escapeControl, fitted, plural } from '../text';
 
 /** How a message names the secret: by name and ARN, never with a value. */
 export interface ChatSecret {
@@ -315,9 +315,8 @@ function versionsText(e: { secret: ChatSecret; versions: ChatVersions }): string
 
 function servicesText(names: string[]): string {
   const sorted = [...names].sort();
-  const shown = sorted.slice(0, NAMES_SHOWN).map(code).join(', ');
-  const more = sorted.length > NAMES_SHOWN ? ` and ${sorted.length - NAMES_SHOWN} more` : '';
-  return `${plural(sorted.length, 'service')}${sorted.length > 0 ? ` (${shown}${more})` : ''}`;
+  const shown = andMore(sorted.slice(0, NAMES_SHOWN).map(code), sorted.length);
+  return `${plural(sorted.length, 'service')}${sorted.length > 0 ? ` (${shown})` : ''}`;
 }
 
 function failedText(f: { serviceName: string; deploymentId?: string; reason?: string }): string {

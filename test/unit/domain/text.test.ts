@@ -1,4 +1,4 @@
-import { escapeControl, fitted, plural, quoted, safeJson, textField } from '../../../functions/domain/text';
+import { andMore, escapeControl, fitted, plural, quoted, safeJson, textField } from '../../../functions/domain/text';
 
 describe('escapeControl', () => {
   it.each([
@@ -85,5 +85,14 @@ describe('fitted', () => {
     ['a longer one cut, the cut marked', 'orders-api-worker', 10, 'orders-ap…'],
   ])('%s', (_label, text, max, shown) => {
     expect(fitted(text, max)).toBe(shown);
+  });
+});
+
+describe('andMore', () => {
+  it.each([
+    ['all shown', ['a', 'b'], 2, 'a, b'],
+    ['some not shown', ['a', 'b'], 5, 'a, b and 3 more'],
+  ])('%s', (_label, shown, total, text) => {
+    expect(andMore(shown, total)).toBe(text);
   });
 });
