@@ -45,6 +45,15 @@ const MAPPINGS: Record<string, Mapping> = {
     ref: 'name',
     attributes: { Arn: 'arn', RoleId: 'unique_id' },
     taggable: true,
+    args: [
+      ['name', 'RoleName'],
+      ['path', 'Path'],
+      ['description', 'Description'],
+      ['assume_role_policy', 'AssumeRolePolicyDocument', 'json'],
+      ['max_session_duration', 'MaxSessionDuration'],
+      ['permissions_boundary', 'PermissionsBoundary'],
+      ['managed_policy_arns', 'ManagedPolicyArns'],
+    ],
   },
   'AWS::Lambda::Function': {
     tfType: 'aws_lambda_function',
@@ -52,12 +61,29 @@ const MAPPINGS: Record<string, Mapping> = {
     ref: 'function_name',
     attributes: { Arn: 'arn' },
     taggable: true,
+    args: [
+      ['function_name', 'FunctionName'],
+      ['description', 'Description'],
+      ['role', 'Role'],
+      ['handler', 'Handler'],
+      ['runtime', 'Runtime'],
+      ['architectures', 'Architectures'],
+      ['memory_size', 'MemorySize'],
+      ['timeout', 'Timeout'],
+      ['reserved_concurrent_executions', 'ReservedConcurrentExecutions'],
+    ],
   },
   'AWS::Lambda::EventInvokeConfig': {
     tfType: 'aws_lambda_function_event_invoke_config',
     suffix: 'LambdaEvConf',
     ref: 'id',
     taggable: false,
+    args: [
+      ['function_name', 'FunctionName'],
+      ['qualifier', 'Qualifier'],
+      ['maximum_event_age_in_seconds', 'MaximumEventAgeInSeconds'],
+      ['maximum_retry_attempts', 'MaximumRetryAttempts'],
+    ],
   },
   'AWS::Lambda::Permission': {
     tfType: 'aws_lambda_permission',
@@ -86,7 +112,22 @@ const MAPPINGS: Record<string, Mapping> = {
       ['log_group_class', 'LogGroupClass'],
     ],
   },
-  'AWS::Events::Rule': { tfType: 'aws_cloudwatch_event_rule', suffix: 'Rule', ref: 'name', attributes: { Arn: 'arn' }, taggable: true },
+  'AWS::Events::Rule': {
+    tfType: 'aws_cloudwatch_event_rule',
+    suffix: 'Rule',
+    ref: 'name',
+    attributes: { Arn: 'arn' },
+    taggable: true,
+    args: [
+      ['name', 'Name'],
+      ['description', 'Description'],
+      ['event_bus_name', 'EventBusName'],
+      ['event_pattern', 'EventPattern', 'json'],
+      ['schedule_expression', 'ScheduleExpression'],
+      ['state', 'State'],
+      ['role_arn', 'RoleArn'],
+    ],
+  },
   'AWS::Events::EventBusPolicy': { tfType: 'aws_cloudwatch_event_bus_policy', ref: 'id', taggable: false },
   'AWS::Scheduler::ScheduleGroup': {
     tfType: 'aws_scheduler_schedule_group',
@@ -285,18 +326,7 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
     }
     switch (resource.Type) {
       case 'AWS::IAM::Role': {
-        emit(id, mapping.tfType, name, [
-          count,
-          props.arg('name', 'RoleName'),
-          props.arg('path', 'Path'),
-          props.arg('description', 'Description'),
-          props.json('assume_role_policy', 'AssumeRolePolicyDocument'),
-          props.arg('max_session_duration', 'MaxSessionDuration'),
-          props.arg('permissions_boundary', 'PermissionsBoundary'),
-          props.arg('managed_policy_arns', 'ManagedPolicyArns'),
-          tags,
-          depends,
-        ]);
+        emit(id, mapping.tfType, name, [count, ...simple(mapping, props), tags, depends]);
         const policies = (props.take('Policies') ?? []) as Json[];
         if (!Array.isArray(policies)) throw new Error(`${id}.Policies: only a literal list of policies is translated`);
         for (const [i, policy] of policies.entries()) {
@@ -321,15 +351,7 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
         if (!bundle || JSON.stringify(code) !== JSON.stringify(codeOf(bundle))) throw new Error(`${id}.Code: not a bundle of the package`);
         emit(id, mapping.tfType, name, [
           count,
-          props.arg('function_name', 'FunctionName'),
-          props.arg('description', 'Description'),
-          props.arg('role', 'Role'),
-          props.arg('handler', 'Handler'),
-          props.arg('runtime', 'Runtime'),
-          props.arg('architectures', 'Architectures'),
-          props.arg('memory_size', 'MemorySize'),
-          props.arg('timeout', 'Timeout'),
-          props.arg('reserved_concurrent_executions', 'ReservedConcurrentExecutions'),
+          ...simple(mapping, props),
           `filename = local.bundles_from_dir ? "\${var.bundles_dir}/${bundle}" : null`,
           `source_code_hash = local.bundles_from_dir ? filebase64sha256("\${var.bundles_dir}/${bundle}") : null`,
           `s3_bucket = local.bundles_from_dir ? null : var.bundles_s3_bucket`,
@@ -352,10 +374,7 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
       case 'AWS::Lambda::EventInvokeConfig':
         emit(id, mapping.tfType, name, [
           count,
-          props.arg('function_name', 'FunctionName'),
-          props.arg('qualifier', 'Qualifier'),
-          props.arg('maximum_event_age_in_seconds', 'MaximumEventAgeInSeconds'),
-          props.arg('maximum_retry_attempts', 'MaximumRetryAttempts'),
+          ...simple(mapping, props),
           props.nested('destination_config', 'DestinationConfig', (d) => [
             d.nested('on_failure', 'OnFailure', (f) => [f.arg('destination', 'Destination')]),
             d.nested('on_success', 'OnSuccess', (f) => [f.arg('destination', 'Destination')]),
@@ -367,18 +386,7 @@ export function terraformModule(behaviour: Behaviour): TerraformModule {
         const targets = props.take('Targets') ?? [];
         if (!Array.isArray(targets)) throw new Error(`${id}.Targets: only a literal list of targets is translated`);
         const busName = resource.Properties?.EventBusName;
-        emit(id, mapping.tfType, name, [
-          count,
-          props.arg('name', 'Name'),
-          props.arg('description', 'Description'),
-          props.arg('event_bus_name', 'EventBusName'),
-          props.json('event_pattern', 'EventPattern'),
-          props.arg('schedule_expression', 'ScheduleExpression'),
-          props.arg('state', 'State'),
-          props.arg('role_arn', 'RoleArn'),
-          tags,
-          depends,
-        ]);
+        emit(id, mapping.tfType, name, [count, ...simple(mapping, props), tags, depends]);
         const rule = resource.Condition ? `aws_cloudwatch_event_rule.${name}[count.index].name` : `aws_cloudwatch_event_rule.${name}.name`;
         for (const [i, element] of targets.entries()) {
           const where = `${id}.Properties.Targets[${i}]`;
