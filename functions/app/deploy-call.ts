@@ -39,6 +39,14 @@ export interface DeployCall {
   through(): string;
 }
 
+/**
+ * How far this run's clock may be ahead of CodeDeploy's (both keep NTP time: well under this): a
+ * deployment our CreateDeployment made must not look older than our claim, or a second one would
+ * be sent. The price: a deployment someone else made in these seconds before the claim, found
+ * only after our answer was lost, is taken for ours.
+ */
+const CLOCK_SKEW_MS = 2_000;
+
 /** The call of one redeploy, by the way its plan says to send it. */
 export function deployCall(ports: Ports, work: Redeploy, secretArn: string): DeployCall {
   return work.via === 'codedeploy' ? codeDeployCall(ports, work.codeDeploy, secretArn) : updateServiceCall(ports, work.service);
@@ -71,14 +79,16 @@ function updateServiceCall(ports: Ports, service: ServiceSnapshot): DeployCall {
 /**
  * CreateDeployment of the task definition a CODE_DEPLOY service runs now, through its group: its
  * replacement task set's tasks read the current versions. A deployment of the group created at or
- * after the claim is ours (ListDeployments with createTimeRange, then the first by creation time).
+ * after the claim is ours (ListDeployments with createTimeRange, then the first by creation time),
+ * the claim's time taken a little early: it is this run's clock, CodeDeploy's createTime its own.
  */
 function codeDeployCall(ports: Ports, target: CodeDeployTarget, secretArn: string): DeployCall {
   const codeDeploy = { application: target.application, group: target.group };
   const find = async (claim: Claim) => {
-    const ids = await ports.codeDeploy.deploymentsSince(target.application, target.group, claim.claimedAt);
+    const since = new Date(Date.parse(claim.claimedAt) - CLOCK_SKEW_MS).toISOString();
+    const ids = await ports.codeDeploy.deploymentsSince(target.application, target.group, since);
     if (ids.length === 0) return undefined;
-    return oursSinceClaim(await ports.codeDeploy.deployments(ids), claim.claimedAt)?.id;
+    return oursSinceClaim(await ports.codeDeploy.deployments(ids), since)?.id;
   };
   return {
     operation: 'CreateDeployment',

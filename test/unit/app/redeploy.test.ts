@@ -290,6 +290,25 @@ describe('Redeployer, through CodeDeploy: the same claim, record and settle flow
     expect(await record()).toMatchObject({ via: 'recovered', codeDeploy: GROUP });
   });
 
+  it("finds its deployment after a lost answer though CodeDeploy's clock is a second behind this run's", async () => {
+    world.codeDeploy.fault = () => 'lose-answer';
+    const create = world.codeDeploy.createDeployment.bind(world.codeDeploy);
+    jest.spyOn(world.codeDeploy, 'createDeployment').mockImplementation(async (input) => {
+      world.clock.advance(-1000);
+      try {
+        return await create(input);
+      } finally {
+        world.clock.advance(1000);
+      }
+    });
+    const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
+
+    const result = await redeploy(redeployer, await viaCodeDeploy(redeployer));
+
+    expect(result).toMatchObject({ outcome: 'redeployed', deploymentId: world.codeDeploy.created[0].id });
+    expect(world.codeDeploy.created).toHaveLength(1);
+  });
+
   it('keeps its claim when no answer came and CodeDeploy shows nothing; the next run looks before it creates one', async () => {
     world.codeDeploy.fault = () => 'fail-unapplied';
     const redeployer = new Redeployer(world.ports, NO_DEADLINE, undefined);
